@@ -1,0 +1,144 @@
+/**
+ * @file clbb/context.h
+ * @brief Contexts: one OpenCL device, one in-order queue, program caches and
+ *        the last-error message.
+ *
+ * Threading: a context and everything created from it (tensors, ops, models)
+ * belong to one thread at a time. Two threads working on two different
+ * contexts need no locking: clbb has no global mutable state. The functions
+ * that take no context (clbb_device_count, clbb_device_get_info,
+ * clbb_status_string) are thread-safe.
+ */
+#ifndef CLBB_CONTEXT_H
+#define CLBB_CONTEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <CL/cl.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque context handle. */
+typedef struct clbb_context clbb_context;
+
+/** Options for clbb_context_create(). Fill with clbb_context_options_init(). */
+typedef struct clbb_context_options {
+    /**
+     * Device selector: "P:D" (platform and device index), or a
+     * case-insensitive substring of the device or platform name ("nvidia",
+     * "pocl", "cpu"). NULL: the CLBB_DEVICE environment variable if set,
+     * else the first GPU, else the first device.
+     */
+    const char *device;
+    /**
+     * Directory of the on-disk program-binary cache. NULL: $CLBB_CACHE_DIR,
+     * else $XDG_CACHE_HOME/clbb, else $HOME/.cache/clbb. "" disables it.
+     */
+    const char *cache_dir;
+    /** Non-zero: create the queue with profiling (needed by benchmarks). */
+    int profiling;
+    /**
+     * Optional buffer that receives the error message when creation fails
+     * (there is no context to hold it then). May be NULL.
+     */
+    char *error_buffer;
+    size_t error_buffer_size;
+} clbb_context_options;
+
+/** Fills @p options with defaults (all zero/NULL). */
+CLBB_API void clbb_context_options_init(clbb_context_options *options);
+
+/**
+ * Creates a context on the selected device with its own OpenCL context and
+ * an in-order queue.
+ * @param options may be NULL for defaults.
+ * @param out receives the context; set to NULL on failure.
+ * @return CLBB_OK, CLBB_ERR_INVALID_ARGUMENT (out NULL, malformed selector),
+ *         CLBB_ERR_NO_DEVICE (no platform or nothing matches),
+ *         CLBB_ERR_DEVICE, CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_context_create(const clbb_context_options *options,
+                                clbb_context **out);
+
+/**
+ * Creates a context over the caller's OpenCL context and in-order queue.
+ * Both are borrowed: clbb retains neither and never releases them; they
+ * must outlive the clbb context. The device is the queue's device.
+ * Profiling works only if the caller's queue has it enabled.
+ * @return CLBB_OK, CLBB_ERR_INVALID_ARGUMENT, CLBB_ERR_DEVICE,
+ *         CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_context_create_from_cl(cl_context cl_ctx, cl_command_queue queue,
+                                        const clbb_context_options *options,
+                                        clbb_context **out);
+
+/** Destroys a context and every cached program. NULL is a no-op. */
+CLBB_API void clbb_context_destroy(clbb_context *ctx);
+
+/**
+ * Detailed message of the last failed call on @p ctx ("" if none). The
+ * string is owned by the context and valid until its next failing call.
+ * NULL gives "".
+ */
+CLBB_API const char *clbb_last_error(const clbb_context *ctx);
+
+/** Waits for every command enqueued on the context's queue. */
+CLBB_API clbb_status clbb_context_finish(clbb_context *ctx);
+
+/** The OpenCL objects behind a context (borrowed; do not release). */
+CLBB_API cl_context clbb_context_cl_context(const clbb_context *ctx);
+CLBB_API cl_command_queue clbb_context_cl_queue(const clbb_context *ctx);
+CLBB_API cl_device_id clbb_context_cl_device(const clbb_context *ctx);
+
+/** Description of an OpenCL device, as `clbb devices` prints it. */
+typedef struct clbb_device_info {
+    int platform_index, device_index;
+    char platform_name[128];
+    char device_name[128];
+    char vendor[128];
+    char driver_version[64];
+    char opencl_version[64];
+    int is_gpu, is_cpu;
+    uint32_t compute_units;
+    uint32_t max_clock_mhz;
+    uint64_t global_mem_bytes;
+    uint64_t max_alloc_bytes;
+    uint64_t local_mem_bytes;
+    size_t max_work_group_size;
+    int has_fp16, has_fp64;
+} clbb_device_info;
+
+/**
+ * Lists every device of every platform, in "P:D" order.
+ * @param infos array of @p capacity entries (may be NULL when capacity is 0).
+ * @param count receives the number of devices found (may exceed capacity).
+ * @return CLBB_OK (also when no platform exists: count 0),
+ *         CLBB_ERR_INVALID_ARGUMENT.
+ */
+CLBB_API clbb_status clbb_list_devices(clbb_device_info *infos, size_t capacity, size_t *count);
+
+/** Info of the context's device. */
+CLBB_API clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_device_info *info);
+
+/** Counters of program builds, for cache checks and reports. */
+typedef struct clbb_context_stats {
+    uint64_t programs_built_from_source; /**< full compiles */
+    uint64_t programs_loaded_from_disk;  /**< binaries from the disk cache */
+    uint64_t programs_from_memory;       /**< in-memory cache hits */
+    uint64_t device_bytes_allocated;     /**< currently allocated by clbb */
+    uint64_t device_bytes_peak;          /**< high-water mark of the above */
+} clbb_context_stats;
+
+/** Fills @p stats. */
+CLBB_API clbb_status clbb_context_get_stats(const clbb_context *ctx, clbb_context_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLBB_CONTEXT_H */

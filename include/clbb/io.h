@@ -1,0 +1,128 @@
+/**
+ * @file clbb/io.h
+ * @brief File formats: NumPy .npy tensors and .safetensors weight files.
+ *
+ * Both parsers are written for untrusted input: every length, offset and
+ * shape is checked before use, and a failure leaves nothing allocated.
+ * Functions take an optional error buffer that receives a message naming
+ * the file, key or byte offset. All functions are thread-safe.
+ */
+#ifndef CLBB_IO_H
+#define CLBB_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CLBB_NPY_MAX_DIMS 8
+
+/** A float32 array read from .npy (any supported dtype is converted). */
+typedef struct clbb_npy_array {
+    int ndim;
+    int64_t dims[CLBB_NPY_MAX_DIMS];
+    float *data; /**< malloc'ed, C order; free with clbb_npy_array_free() */
+} clbb_npy_array;
+
+/**
+ * Parses .npy bytes (format 1.0, 2.0 or 3.0; little-endian `<f4`, `<f8`,
+ * `<f2`, C order). Every dimension must be >= 1.
+ * @return CLBB_OK, CLBB_ERR_FORMAT, CLBB_ERR_OUT_OF_MEMORY, CLBB_ERR_INVALID_ARGUMENT.
+ */
+CLBB_API clbb_status clbb_npy_parse(const void *bytes, size_t length, clbb_npy_array *out,
+                           char *errbuf, size_t errbuf_size);
+
+/** Reads a .npy file. CLBB_ERR_IO if it cannot be read. */
+CLBB_API clbb_status clbb_npy_read(const char *path, clbb_npy_array *out, char *errbuf, size_t errbuf_size);
+
+/** Frees the data of an array read by clbb_npy_*; NULL-safe. */
+CLBB_API void clbb_npy_array_free(clbb_npy_array *array);
+
+/**
+ * Writes a float32 C-order array as .npy format 1.0 (2.0 when the header
+ * needs it). The file is written to a temporary name and renamed, so a
+ * failure leaves no partial file.
+ */
+CLBB_API clbb_status clbb_npy_write(const char *path, int ndim, const int64_t *dims, const float *data,
+                           char *errbuf, size_t errbuf_size);
+
+/** safetensors element types. */
+typedef enum clbb_st_dtype {
+    CLBB_ST_F32 = 0,
+    CLBB_ST_F16 = 1,
+    CLBB_ST_BF16 = 2,
+    CLBB_ST_F64 = 3,
+    CLBB_ST_I64 = 4,  /**< num_batches_tracked: recognised, never loaded as weights */
+    CLBB_ST_OTHER = 5 /**< any other dtype string: an error when loaded */
+} clbb_st_dtype;
+
+#define CLBB_ST_MAX_DIMS 8
+
+/** One tensor entry of a safetensors file. */
+typedef struct clbb_st_tensor {
+    const char *name;
+    clbb_st_dtype dtype;
+    const char *dtype_name;
+    int ndim;
+    int64_t shape[CLBB_ST_MAX_DIMS];
+    uint64_t begin, end;  /**< data_offsets, relative to the data section */
+    const uint8_t *data;  /**< points into the file's bytes */
+} clbb_st_tensor;
+
+/** Opaque parsed safetensors file. */
+typedef struct clbb_safetensors clbb_safetensors;
+
+/**
+ * Parses safetensors bytes: 8-byte little-endian header length, a JSON
+ * header, then the data section. Checks that the header fits the file, is
+ * a JSON object of entries {dtype, shape, data_offsets}, that every entry's
+ * byte range matches its shape and dtype, lies inside the data section and
+ * overlaps no other entry. The bytes are copied.
+ */
+CLBB_API clbb_status clbb_safetensors_parse(const void *bytes, size_t length, clbb_safetensors **out,
+                                   char *errbuf, size_t errbuf_size);
+
+/** Reads and parses a file. */
+CLBB_API clbb_status clbb_safetensors_open(const char *path, clbb_safetensors **out,
+                                  char *errbuf, size_t errbuf_size);
+
+CLBB_API void clbb_safetensors_close(clbb_safetensors *st);
+
+/** Number of tensors (the __metadata__ entry is not one). */
+CLBB_API size_t clbb_safetensors_count(const clbb_safetensors *st);
+
+/** Tensor @p index, in file order. NULL if out of range. */
+CLBB_API const clbb_st_tensor *clbb_safetensors_get(const clbb_safetensors *st, size_t index);
+
+/** Tensor named @p name, or NULL. */
+CLBB_API const clbb_st_tensor *clbb_safetensors_find(const clbb_safetensors *st, const char *name);
+
+/**
+ * Converts a floating tensor (F32, F16, BF16, F64) to float32.
+ * @p count must equal the product of its shape.
+ * @return CLBB_ERR_FORMAT for other dtypes or a count mismatch.
+ */
+CLBB_API clbb_status clbb_st_tensor_to_f32(const clbb_st_tensor *t, float *dst, size_t count,
+                                  char *errbuf, size_t errbuf_size);
+
+/** One tensor to write. */
+typedef struct clbb_st_write_entry {
+    const char *name;
+    int ndim;
+    int64_t shape[CLBB_ST_MAX_DIMS];
+    const float *data;
+} clbb_st_write_entry;
+
+/** Writes F32 tensors as a safetensors file (temporary name, then rename). */
+CLBB_API clbb_status clbb_safetensors_write(const char *path, const clbb_st_write_entry *entries,
+                                   size_t count, char *errbuf, size_t errbuf_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLBB_IO_H */

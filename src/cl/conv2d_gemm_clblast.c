@@ -1,0 +1,97 @@
+/* im2col + CLBlast SGEMM + epilogue kernel: the convolution a user would
+ * write with a BLAS, kept both as an algorithm (1x1 convolutions on devices
+ * where CLBlast's tuned GEMM wins) and as the benchmark baseline.
+ *
+ * Per image n and group g: Y[n, g] (Cout_g x P) = W_g (Cout_g x K) x
+ * col_g (K x P), P = Ho * Wo, K = Cin_g * KH * KW. A 1x1 / stride-1 /
+ * unpadded conv without gate skips im2col and reads x directly. */
+#include <stdio.h>
+
+#include <clblast_c.h>
+
+#include "conv2d_internal.h"
+#include "eltwise_internal.h"
+
+static int gemm_applicable(const clbb_context *ctx, const clbb_conv2d_desc *d) {
+    (void)ctx;
+    (void)d;
+    return 1;
+}
+
+static int direct_input(const conv_state *s) {
+    const clbb_conv2d_desc *d = &s->d;
+    return d->kernel_h == 1 && d->kernel_w == 1 && d->stride_h == 1 && d->stride_w == 1 &&
+           d->pad_top == 0 && d->pad_left == 0 && d->pad_bottom == 0 && d->pad_right == 0 &&
+           !s->has_gate;
+}
+
+static clbb_status gemm_pack(clbb_op *op, const float *w) {
+    return clbb__conv_direct.pack(op, w);
+}
+
+static clbb_status gemm_reshape(clbb_op *op) {
+    conv_state *s = op->impl;
+    clbb_shape o = op->out_shape;
+    const clbb_conv2d_desc *d = &s->d;
+    if (!direct_input(s)) {
+        char opts[512];
+        clbb__conv_options(s, opts, sizeof opts);
+        cl_program prog;
+        CLBB_CHECK(clbb__program_get(op->ctx, "im2col", opts, &prog));
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "im2col", &s->k[0]));
+        s->ws_bytes = (size_t)d->in_channels * d->kernel_h * d->kernel_w * o.h * o.w * sizeof(float);
+        CLBB_CHECK(clbb__buffer_create(op->ctx, s->ws_bytes, CL_MEM_READ_WRITE, NULL,
+                                       "conv2d im2col workspace", &s->ws));
+    }
+    CLBB_CHECK(clbb__affine_kernel(op->ctx, s->act, 0, 1, s->has_res, &s->k[1]));
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, "%sclblast_sgemm",
+             direct_input(s) ? "" : "im2col+");
+    return CLBB_OK;
+}
+
+static clbb_status gemm_run(clbb_op *op) {
+    conv_state *s = op->impl;
+    clbb_context *ctx = op->ctx;
+    const clbb_conv2d_desc *d = &s->d;
+    const clbb_tensor *x = &op->in[0], *y = &op->out;
+    const clbb_tensor *g = s->has_gate ? &op->in[1 + s->has_res] : x;
+    clbb_shape i = op->in_shape, o = op->out_shape;
+    const size_t P = (size_t)o.h * o.w, cig = d->in_channels / d->groups,
+                 cog = d->out_channels / d->groups, K = cig * d->kernel_h * d->kernel_w;
+    for (int32_t n = 0; n < i.n; n++) {
+        cl_mem bmem = x->mem;
+        size_t boff = x->offset + (size_t)n * x->batch_stride, ldb = (size_t)i.h * i.w;
+        if (!direct_input(s)) {
+            cl_int nn = n;
+            CLBB_CHECK(clbb__kernel_args(ctx, s->k[0], "im2col", CLBB_TENSOR_ARGS(x),
+                                         CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &s->ws,
+                                         sizeof(cl_int), &nn, sizeof(cl_int), &i.c, sizeof(cl_int),
+                                         &i.h, sizeof(cl_int), &i.w, sizeof(cl_int), &o.h,
+                                         sizeof(cl_int), &o.w, CLBB_ARGS_END));
+            size_t lws[2] = {64, 1};
+            size_t gws[2] = {clbb__round_up(P, 64), (size_t)d->in_channels * d->kernel_h * d->kernel_w};
+            CLBB_CHECK(clbb__enqueue(ctx, s->k[0], 2, gws, lws, "im2col"));
+            bmem = s->ws;
+            boff = 0;
+            ldb = P;
+        }
+        for (int32_t gi = 0; gi < d->groups; gi++) {
+            cl_event *evp, ev;
+            CLBB_CHECK(clbb__enqueue_begin(ctx, "CLBlastSgemm", &evp, &ev));
+            size_t b_off = boff + (size_t)gi * (direct_input(s) ? cig * ldb : K * P);
+            CLBlastStatusCode rc = CLBlastSgemm(
+                CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, cog, P, K, 1.0f,
+                s->w, (size_t)gi * cog * K, K, bmem, b_off, ldb, 0.0f, y->mem,
+                y->offset + (size_t)n * y->batch_stride + (size_t)gi * cog * P, P, &ctx->queue, evp);
+            if (rc != CLBlastSuccess)
+                return clbb__fail(ctx, CLBB_ERR_DEVICE, "CLBlastSgemm (m=%zu n=%zu k=%zu) failed: %d",
+                                  cog, P, K, (int)rc);
+            CLBB_CHECK(clbb__enqueue_end(ctx, ev));
+        }
+    }
+    return clbb__affine_enqueue(ctx, s->k[1], y, NULL, s->shift, s->has_res ? &op->in[1] : NULL,
+                                y, o);
+}
+
+const conv_algo_impl clbb__conv_gemm_clblast = {CLBB_CONV_ALGO_GEMM_CLBLAST, "clblast",
+                                                gemm_applicable, gemm_pack, gemm_reshape, gemm_run};

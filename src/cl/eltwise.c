@@ -1,0 +1,222 @@
+/* Element-wise ops: batch_norm (inference), add, mul (SE gate); launchers
+ * of cl/eltwise.cl. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "eltwise_internal.h"
+
+#define ELT_VEC 4
+#define ELT_LWS0 64
+
+static void elt_sizes(clbb_shape s, size_t gws[3], size_t lws[3]) {
+    size_t hw = (size_t)s.h * s.w;
+    size_t items = (hw + ELT_VEC - 1) / ELT_VEC;
+    lws[0] = items >= ELT_LWS0 ? ELT_LWS0 : items >= 16 ? 16 : 4;
+    lws[1] = 1;
+    lws[2] = 1;
+    gws[0] = clbb__round_up(items, lws[0]);
+    gws[1] = (size_t)s.c;
+    gws[2] = (size_t)s.n;
+}
+
+static clbb_status elt_program(clbb_context *ctx, clbb_activation act, int has_scale,
+                               int has_shift, int has_res, const char *name, cl_kernel *out) {
+    char opts[256] = "";
+    clbb__opt_int(opts, sizeof opts, "ACT", act);
+    clbb__opt_int(opts, sizeof opts, "HAS_SCALE", has_scale);
+    clbb__opt_int(opts, sizeof opts, "HAS_SHIFT", has_shift);
+    clbb__opt_int(opts, sizeof opts, "HAS_RES", has_res);
+    clbb__opt_int(opts, sizeof opts, "VEC", ELT_VEC);
+    cl_program prog;
+    CLBB_CHECK(clbb__program_get(ctx, "eltwise", opts, &prog));
+    return clbb__kernel_create(ctx, prog, name, out);
+}
+
+clbb_status clbb__affine_kernel(clbb_context *ctx, clbb_activation act, int has_scale,
+                                int has_shift, int has_res, cl_kernel *out) {
+    return elt_program(ctx, act, has_scale, has_shift, has_res, "channel_affine_act", out);
+}
+
+clbb_status clbb__affine_enqueue(clbb_context *ctx, cl_kernel k, const clbb_tensor *x,
+                                 cl_mem scale, cl_mem shift, const clbb_tensor *res,
+                                 const clbb_tensor *y, clbb_shape s) {
+    if (!res) res = x;
+    cl_int C = s.c, HW = s.h * s.w;
+    CLBB_CHECK(clbb__kernel_args(ctx, k, "channel_affine_act", CLBB_TENSOR_ARGS(x),
+                                 sizeof(cl_mem), &scale, sizeof(cl_mem), &shift,
+                                 CLBB_TENSOR_ARGS(res), CLBB_TENSOR_ARGS(y), sizeof(cl_int), &C,
+                                 sizeof(cl_int), &HW, CLBB_ARGS_END));
+    size_t gws[3], lws[3];
+    elt_sizes(s, gws, lws);
+    return clbb__enqueue(ctx, k, 3, gws, lws, "channel_affine_act");
+}
+
+/* ---- batch_norm ---- */
+
+typedef struct bn_state {
+    int32_t channels;
+    int has_res;
+    clbb_activation act;
+    cl_mem scale, shift;
+    cl_kernel k;
+} bn_state;
+
+static clbb_status bn_reshape(clbb_op *op, clbb_shape in) {
+    bn_state *s = op->impl;
+    if (in.c != s->channels)
+        return clbb__fail(op->ctx, CLBB_ERR_SHAPE, "batch_norm: input has %d channels, expected %d",
+                          in.c, s->channels);
+    op->out_shape = in;
+    double n = (double)clbb_shape_numel(in);
+    op->info.flops = 2.0 * n;
+    op->info.bytes = 4.0 * n * (2 + s->has_res);
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, "channel_affine_act");
+    if (!s->k) CLBB_CHECK(clbb__affine_kernel(op->ctx, s->act, 1, 1, s->has_res, &s->k));
+    return CLBB_OK;
+}
+
+static clbb_status bn_setup(clbb_op *op) {
+    bn_state *s = op->impl;
+    if (s->has_res) CLBB_CHECK(clbb__op_expect_shape(op, 1, op->out_shape, "residual"));
+    return CLBB_OK;
+}
+
+static clbb_status bn_run(clbb_op *op) {
+    bn_state *s = op->impl;
+    return clbb__affine_enqueue(op->ctx, s->k, &op->in[0], s->scale, s->shift,
+                                s->has_res ? &op->in[1] : NULL, &op->out, op->out_shape);
+}
+
+static void bn_destroy(clbb_op *op) {
+    bn_state *s = op->impl;
+    if (s->k) clReleaseKernel(s->k);
+    clbb__buffer_release(op->ctx, s->scale);
+    clbb__buffer_release(op->ctx, s->shift);
+}
+
+static const clbb_op_vtable BN_VT = {"batch_norm", bn_reshape, bn_setup, bn_run, bn_destroy};
+
+static clbb_status check_act(clbb_context *ctx, const char *op, clbb_activation act) {
+    if ((int)act < 0 || act > CLBB_ACTIVATION_HARD_SIGMOID)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "%s: activation = %d", op, (int)act);
+    return CLBB_OK;
+}
+
+clbb_status clbb_batch_norm_create(clbb_context *ctx, int32_t channels, const float *mean,
+                                   const float *var, const float *weight, const float *bias,
+                                   float eps, int residual, clbb_activation act, clbb_op **out) {
+    if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "batch_norm: out is NULL");
+    *out = NULL;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (channels < 1)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "batch_norm: channels = %d", channels);
+    if (!(eps >= 0) || !isfinite(eps))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "batch_norm: eps = %g", (double)eps);
+    CLBB_CHECK(check_act(ctx, "batch_norm", act));
+    float *sc = malloc((size_t)channels * sizeof *sc), *sh = malloc((size_t)channels * sizeof *sh);
+    if (!sc || !sh) {
+        free(sc);
+        free(sh);
+        return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "batch_norm: out of host memory");
+    }
+    clbb_status st = CLBB_OK;
+    for (int32_t c = 0; c < channels && st == CLBB_OK; c++) {
+        double v = var ? var[c] : 1.0, m = mean ? mean[c] : 0.0;
+        double w = weight ? weight[c] : 1.0, b = bias ? bias[c] : 0.0;
+        if (!(v + eps > 0) || !isfinite(v) || !isfinite(m) || !isfinite(w) || !isfinite(b))
+            st = clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                            "batch_norm: channel %d has var + eps = %g, mean %g, weight %g, bias %g",
+                            c, v + eps, m, w, b);
+        double a = w / sqrt(v + eps);
+        sc[c] = (float)a;
+        sh[c] = (float)(b - m * a);
+    }
+    clbb_op *op = NULL;
+    if (st == CLBB_OK) st = clbb__op_new(ctx, &BN_VT, sizeof(bn_state), 1 + (residual != 0), &op);
+    if (st == CLBB_OK) {
+        bn_state *s = op->impl;
+        s->channels = channels;
+        s->has_res = residual != 0;
+        s->act = act;
+        st = clbb__buffer_from_host(ctx, sc, (size_t)channels * 4, "batch_norm scale", &s->scale);
+        if (st == CLBB_OK)
+            st = clbb__buffer_from_host(ctx, sh, (size_t)channels * 4, "batch_norm shift", &s->shift);
+    }
+    free(sc);
+    free(sh);
+    if (st != CLBB_OK) {
+        clbb_op_destroy(op);
+        return st;
+    }
+    *out = op;
+    return CLBB_OK;
+}
+
+/* ---- add and mul ---- */
+
+typedef struct bin_state {
+    clbb_activation act;
+    int is_mul;
+    cl_kernel k;
+} bin_state;
+
+static clbb_status bin_reshape(clbb_op *op, clbb_shape in) {
+    bin_state *s = op->impl;
+    op->out_shape = in;
+    double n = (double)clbb_shape_numel(in);
+    op->info.flops = n;
+    op->info.bytes = 4.0 * n * (s->is_mul ? 2 : 3);
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, s->is_mul ? "mul_channel" : "add_act");
+    if (!s->k)
+        CLBB_CHECK(elt_program(op->ctx, s->act, 0, 0, 0, s->is_mul ? "mul_channel" : "add_act",
+                               &s->k));
+    return CLBB_OK;
+}
+
+static clbb_status bin_setup(clbb_op *op) {
+    bin_state *s = op->impl;
+    clbb_shape want = op->in_shape;
+    if (s->is_mul) want.h = want.w = 1;
+    return clbb__op_expect_shape(op, 1, want, s->is_mul ? "gate" : "second input");
+}
+
+static clbb_status bin_run(clbb_op *op) {
+    bin_state *s = op->impl;
+    clbb_shape sh = op->out_shape;
+    cl_int C = sh.c, HW = sh.h * sh.w;
+    const char *name = s->is_mul ? "mul_channel" : "add_act";
+    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k, name, CLBB_TENSOR_ARGS(&op->in[0]),
+                                 CLBB_TENSOR_ARGS(&op->in[1]), CLBB_TENSOR_ARGS(&op->out),
+                                 sizeof(cl_int), &C, sizeof(cl_int), &HW, CLBB_ARGS_END));
+    size_t gws[3], lws[3];
+    elt_sizes(sh, gws, lws);
+    return clbb__enqueue(op->ctx, s->k, 3, gws, lws, name);
+}
+
+static void bin_destroy(clbb_op *op) {
+    bin_state *s = op->impl;
+    if (s->k) clReleaseKernel(s->k);
+}
+
+static const clbb_op_vtable ADD_VT = {"add", bin_reshape, bin_setup, bin_run, bin_destroy};
+static const clbb_op_vtable MUL_VT = {"mul", bin_reshape, bin_setup, bin_run, bin_destroy};
+
+clbb_status clbb_add_create(clbb_context *ctx, clbb_activation act, clbb_op **out) {
+    if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "add: out is NULL");
+    *out = NULL;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    CLBB_CHECK(check_act(ctx, "add", act));
+    CLBB_CHECK(clbb__op_new(ctx, &ADD_VT, sizeof(bin_state), 2, out));
+    ((bin_state *)(*out)->impl)->act = act;
+    return CLBB_OK;
+}
+
+clbb_status clbb_mul_create(clbb_context *ctx, clbb_op **out) {
+    if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "mul: out is NULL");
+    *out = NULL;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    CLBB_CHECK(clbb__op_new(ctx, &MUL_VT, sizeof(bin_state), 2, out));
+    ((bin_state *)(*out)->impl)->is_mul = 1;
+    return CLBB_OK;
+}

@@ -1,0 +1,214 @@
+/* OpenCL programs from the embedded sources: an in-memory cache keyed by
+ * (source, options) and an on-disk binary cache keyed by a SHA-256 of the
+ * source, the options and the device/driver/platform identity, so that a
+ * second process on the same device never recompiles. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/internal.h"
+
+static const char BIN_MAGIC[8] = {'C', 'L', 'B', 'B', 'B', 'I', 'N', '1'};
+
+static void key_source(clbb_sha256 *s, const clbb_kernel_source *common,
+                       const clbb_kernel_source *src, const char *options) {
+    clbb__sha256_update(s, common->data, common->size);
+    clbb__sha256_update(s, "\0", 1);
+    clbb__sha256_update(s, src->data, src->size);
+    clbb__sha256_update(s, "\0", 1);
+    clbb__sha256_update(s, options, strlen(options) + 1);
+}
+
+static void disk_key(clbb_context *ctx, const uint8_t mem_key[32], char hex[65]) {
+    clbb_sha256 s;
+    clbb__sha256_init(&s);
+    clbb__sha256_update(&s, "clbb-program-v1", 16);
+    clbb__sha256_update(&s, CLBB_VERSION_STRING, strlen(CLBB_VERSION_STRING) + 1);
+    clbb__sha256_update(&s, mem_key, 32);
+    const clbb_device_info *i = &ctx->info;
+    const char *parts[] = {i->device_name, i->vendor, i->driver_version, i->platform_name,
+                           i->opencl_version};
+    for (size_t k = 0; k < CLBB_ARRAY_SIZE(parts); k++)
+        clbb__sha256_update(&s, parts[k], strlen(parts[k]) + 1);
+    char pver[256] = "";
+    clGetPlatformInfo(ctx->platform, CL_PLATFORM_VERSION, sizeof pver, pver, NULL);
+    pver[sizeof pver - 1] = '\0';
+    clbb__sha256_update(&s, pver, strlen(pver) + 1);
+    uint8_t d[32];
+    clbb__sha256_final(&s, d);
+    for (int k = 0; k < 32; k++) snprintf(hex + 2 * k, 3, "%02x", d[k]);
+}
+
+static int mkdir_p(const char *path) {
+    char tmp[1024];
+    clbb__strlcpy(tmp, path, sizeof tmp);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+static unsigned char *read_binary(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    unsigned char head[16];
+    unsigned char *buf = NULL;
+    if (fread(head, 1, 16, f) != 16 || memcmp(head, BIN_MAGIC, 8) != 0) goto done;
+    uint64_t n = 0;
+    for (int k = 0; k < 8; k++) n |= (uint64_t)head[8 + k] << (8 * k);
+    if (n == 0 || n > ((uint64_t)1 << 30)) goto done;
+    buf = malloc((size_t)n);
+    if (buf && fread(buf, 1, (size_t)n, f) != n) {
+        free(buf);
+        buf = NULL;
+    }
+    *size = (size_t)n;
+done:
+    fclose(f);
+    return buf;
+}
+
+/* Best effort: a cache that cannot be written only costs a rebuild later. */
+static void write_binary(clbb_context *ctx, const char *path, cl_program prog) {
+    size_t size = 0;
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
+        size == 0)
+        return;
+    unsigned char *bin = malloc(size);
+    if (!bin) return;
+    unsigned char *bins[1] = {bin};
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) != CL_SUCCESS) {
+        free(bin);
+        return;
+    }
+    if (mkdir_p(ctx->cache_dir) != 0) {
+        free(bin);
+        return;
+    }
+    char tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (f) {
+        unsigned char head[16];
+        memcpy(head, BIN_MAGIC, 8);
+        for (int k = 0; k < 8; k++) head[8 + k] = (unsigned char)((uint64_t)size >> (8 * k));
+        int ok = fwrite(head, 1, 16, f) == 16 && fwrite(bin, 1, size, f) == size;
+        ok = (fclose(f) == 0) && ok;
+        if (!ok || rename(tmp, path) != 0) remove(tmp);
+    }
+    free(bin);
+}
+
+static clbb_status build(clbb_context *ctx, cl_program prog, const char *options,
+                         const char *family) {
+    cl_int err = clBuildProgram(prog, 1, &ctx->device, options, NULL, NULL);
+    if (err == CL_SUCCESS) return CLBB_OK;
+    size_t log_size = 0;
+    clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &log_size);
+    char *log = malloc(log_size + 1);
+    if (log) {
+        log[0] = '\0';
+        clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, log_size, log, NULL);
+        log[log_size] = '\0';
+    }
+    clbb__fail(ctx, CLBB_ERR_BUILD, "building program '%s' with options '%s': %s (%d)\n%s",
+               family, options, clbb__cl_error_name(err), (int)err, log ? log : "");
+    free(log);
+    return CLBB_ERR_BUILD;
+}
+
+static clbb_status remember(clbb_context *ctx, const uint8_t key[32], cl_program prog) {
+    if (ctx->num_programs == ctx->cap_programs) {
+        size_t cap = ctx->cap_programs ? ctx->cap_programs * 2 : 32;
+        clbb_program_entry *p = realloc(ctx->programs, cap * sizeof *p);
+        if (!p) {
+            clReleaseProgram(prog);
+            return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "program cache: out of host memory");
+        }
+        ctx->programs = p;
+        ctx->cap_programs = cap;
+    }
+    memcpy(ctx->programs[ctx->num_programs].key, key, 32);
+    ctx->programs[ctx->num_programs].program = prog;
+    ctx->num_programs++;
+    return CLBB_OK;
+}
+
+static cl_program from_disk(clbb_context *ctx, const char *path, const char *options) {
+    size_t size = 0;
+    unsigned char *bin = read_binary(path, &size);
+    if (!bin) return NULL;
+    const unsigned char *bins[1] = {bin};
+    cl_int status = CL_SUCCESS, err;
+    cl_program prog =
+        clCreateProgramWithBinary(ctx->cl_ctx, 1, &ctx->device, &size, bins, &status, &err);
+    free(bin);
+    if (!prog) return NULL;
+    if (err != CL_SUCCESS || status != CL_SUCCESS ||
+        clBuildProgram(prog, 1, &ctx->device, options, NULL, NULL) != CL_SUCCESS) {
+        clReleaseProgram(prog);
+        return NULL;
+    }
+    return prog;
+}
+
+clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char *options,
+                              cl_program *out) {
+    *out = NULL;
+    const clbb_kernel_source *common = clbb__kernel_source("common");
+    const clbb_kernel_source *src = clbb__kernel_source(family);
+    if (!common || !src)
+        return clbb__fail(ctx, CLBB_ERR_BUILD, "no embedded kernel source named '%s'", family);
+    if (!options) options = "";
+    clbb_sha256 s;
+    clbb__sha256_init(&s);
+    key_source(&s, common, src, options);
+    uint8_t key[32];
+    clbb__sha256_final(&s, key);
+    for (size_t i = 0; i < ctx->num_programs; i++) {
+        if (memcmp(ctx->programs[i].key, key, 32) == 0) {
+            ctx->stats.programs_from_memory++;
+            *out = ctx->programs[i].program;
+            return CLBB_OK;
+        }
+    }
+    if (clbb__fault_hit(ctx, CLBB_FAULT_BUILD))
+        return clbb__fail(ctx, CLBB_ERR_BUILD, "building program '%s': injected build failure",
+                          family);
+    char path[1200] = "";
+    if (ctx->cache_dir[0]) {
+        char hex[65];
+        disk_key(ctx, key, hex);
+        snprintf(path, sizeof path, "%s/%s.clbin", ctx->cache_dir, hex);
+        cl_program prog = from_disk(ctx, path, options);
+        if (prog) {
+            ctx->stats.programs_loaded_from_disk++;
+            CLBB_CHECK(remember(ctx, key, prog));
+            *out = prog;
+            return CLBB_OK;
+        }
+    }
+    const char *srcs[2] = {(const char *)common->data, (const char *)src->data};
+    size_t lens[2] = {common->size, src->size};
+    cl_int err;
+    cl_program prog = clCreateProgramWithSource(ctx->cl_ctx, 2, srcs, lens, &err);
+    if (!prog) return clbb__cl_fail(ctx, err, "clCreateProgramWithSource");
+    clbb_status st = build(ctx, prog, options, family);
+    if (st != CLBB_OK) {
+        clReleaseProgram(prog);
+        return st;
+    }
+    ctx->stats.programs_built_from_source++;
+    if (path[0]) write_binary(ctx, path, prog);
+    CLBB_CHECK(remember(ctx, key, prog));
+    *out = prog;
+    return CLBB_OK;
+}

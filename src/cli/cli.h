@@ -1,0 +1,33 @@
+/* The clbb command-line tool: one file per subcommand. */
+#ifndef CLBB_CLI_H
+#define CLBB_CLI_H
+
+#include <stdio.h>
+
+#include "clbb.h"
+
+/* Exit statuses (SPEC B.4). */
+enum { CLI_OK = 0, CLI_RUNTIME = 1, CLI_USAGE = 2 };
+
+int clbb_cmd_devices(int argc, char **argv);
+int clbb_cmd_check(int argc, char **argv);
+int clbb_cmd_run(int argc, char **argv);
+int clbb_cmd_bench(int argc, char **argv);
+int clbb_cmd_tune(int argc, char **argv);
+
+/* Prints "clbb: error: ..." on stderr; returns code. */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Exit code for a library status: usage/input errors 2, device errors 1. */
+int cli_code(clbb_status st);
+
+/* Creates a context for --device (NULL: default); prints errors. */
+int cli_context(const char *device, int profiling, clbb_context **ctx);
+
+/* Parses "N,C,H,W". Returns 0 on success. */
+int cli_parse_shape(const char *s, clbb_shape *shape);
+
+/* Parses a non-negative integer option value; returns 0 on success. */
+int cli_parse_int(const char *s, long min, long max, long *out);
+
+#endif

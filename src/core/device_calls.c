@@ -1,0 +1,191 @@
+/* The one place where clbb allocates device memory and enqueues kernels:
+ * byte accounting, profiling-event capture and the fault-injection hook
+ * that tests use to make the N-th call fail. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void clbb__fault_set(clbb_context *ctx, clbb_fault_kind kind, uint64_t n) {
+    if (!ctx || kind >= CLBB_FAULT_KINDS) return;
+    ctx->fault_countdown[kind] = n;
+    ctx->fault_calls[kind] = 0;
+}
+
+int clbb__fault_hit(clbb_context *ctx, clbb_fault_kind kind) {
+    if (!ctx->fault_countdown[kind]) return 0;
+    return ++ctx->fault_calls[kind] == ctx->fault_countdown[kind];
+}
+
+clbb_status clbb__buffer_create(clbb_context *ctx, size_t bytes, cl_mem_flags flags,
+                                void *host_ptr, const char *what, cl_mem *out) {
+    *out = NULL;
+    if (bytes == 0) bytes = 4; /* OpenCL refuses empty buffers */
+    if (bytes > ctx->info.max_alloc_bytes && ctx->info.max_alloc_bytes)
+        return clbb__fail(ctx, CLBB_ERR_DEVICE_MEMORY,
+                          "%s: %zu bytes exceed the device's max allocation of %llu bytes", what,
+                          bytes, (unsigned long long)ctx->info.max_alloc_bytes);
+    if (clbb__fault_hit(ctx, CLBB_FAULT_ALLOC))
+        return clbb__fail(ctx, CLBB_ERR_DEVICE_MEMORY,
+                          "%s: injected allocation failure (%zu bytes)", what, bytes);
+    cl_int err;
+    cl_mem m = clCreateBuffer(ctx->cl_ctx, flags, bytes, host_ptr, &err);
+    if (!m) {
+        clbb_status st = clbb__cl_fail(ctx, err, "clCreateBuffer");
+        size_t n = strlen(ctx->error);
+        snprintf(ctx->error + n, sizeof ctx->error - n, " for %s (%zu bytes)", what, bytes);
+        return st == CLBB_ERR_DEVICE ? CLBB_ERR_DEVICE_MEMORY : st;
+    }
+    ctx->stats.device_bytes_allocated += bytes;
+    if (ctx->stats.device_bytes_allocated > ctx->stats.device_bytes_peak)
+        ctx->stats.device_bytes_peak = ctx->stats.device_bytes_allocated;
+    *out = m;
+    return CLBB_OK;
+}
+
+void clbb__buffer_release(clbb_context *ctx, cl_mem mem) {
+    if (!mem) return;
+    size_t size = 0;
+    if (clGetMemObjectInfo(mem, CL_MEM_SIZE, sizeof size, &size, NULL) == CL_SUCCESS && ctx &&
+        ctx->stats.device_bytes_allocated >= size)
+        ctx->stats.device_bytes_allocated -= size;
+    clReleaseMemObject(mem);
+}
+
+clbb_status clbb__buffer_from_host(clbb_context *ctx, const void *data, size_t bytes,
+                                   const char *what, cl_mem *out) {
+    return clbb__buffer_create(ctx, bytes, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, (void *)data,
+                               what, out);
+}
+
+static clbb_status record_event(clbb_context *ctx, cl_event ev) {
+    if (ctx->prof_count == ctx->prof_cap) {
+        size_t cap = ctx->prof_cap ? ctx->prof_cap * 2 : 256;
+        clbb_profile_record *p = realloc(ctx->prof, cap * sizeof *p);
+        if (!p) {
+            clReleaseEvent(ev);
+            return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "profiling: out of host memory");
+        }
+        ctx->prof = p;
+        ctx->prof_cap = cap;
+    }
+    ctx->prof[ctx->prof_count].event = ev;
+    ctx->prof[ctx->prof_count].tag = ctx->prof_tag;
+    ctx->prof_count++;
+    return CLBB_OK;
+}
+
+clbb_status clbb__enqueue(clbb_context *ctx, cl_kernel kernel, cl_uint dims, const size_t *gws,
+                          const size_t *lws, const char *what) {
+    if (clbb__fault_hit(ctx, CLBB_FAULT_ENQUEUE))
+        return clbb__fail(ctx, CLBB_ERR_DEVICE, "%s: injected enqueue failure", what);
+    cl_event ev = NULL;
+    int capture = ctx->prof != NULL;
+    cl_int err = clEnqueueNDRangeKernel(ctx->queue, kernel, dims, NULL, gws, lws, 0, NULL,
+                                        capture ? &ev : NULL);
+    if (err != CL_SUCCESS) {
+        clbb_status st = clbb__cl_fail(ctx, err, "clEnqueueNDRangeKernel");
+        size_t n = strlen(ctx->error);
+        snprintf(ctx->error + n, sizeof ctx->error - n, " in %s", what);
+        return st;
+    }
+    return capture ? record_event(ctx, ev) : CLBB_OK;
+}
+
+clbb_status clbb__enqueue_begin(clbb_context *ctx, const char *what, cl_event **event,
+                                cl_event *slot) {
+    *slot = NULL;
+    *event = ctx->prof ? slot : NULL;
+    if (clbb__fault_hit(ctx, CLBB_FAULT_ENQUEUE))
+        return clbb__fail(ctx, CLBB_ERR_DEVICE, "%s: injected enqueue failure", what);
+    return CLBB_OK;
+}
+
+clbb_status clbb__enqueue_end(clbb_context *ctx, cl_event ev) {
+    if (!ev) return CLBB_OK;
+    if (ctx->prof) return record_event(ctx, ev);
+    clReleaseEvent(ev);
+    return CLBB_OK;
+}
+
+clbb_status clbb__kernel_create(clbb_context *ctx, cl_program program, const char *name,
+                                cl_kernel *out) {
+    cl_int err;
+    *out = clCreateKernel(program, name, &err);
+    if (!*out) {
+        clbb_status st = clbb__cl_fail(ctx, err, "clCreateKernel");
+        size_t n = strlen(ctx->error);
+        snprintf(ctx->error + n, sizeof ctx->error - n, " for kernel %s", name);
+        return st;
+    }
+    return CLBB_OK;
+}
+
+clbb_status clbb__kernel_args(clbb_context *ctx, cl_kernel k, const char *what, ...) {
+    va_list ap;
+    va_start(ap, what);
+    for (int i = 0;; i++) {
+        size_t size = va_arg(ap, size_t);
+        const void *ptr = va_arg(ap, const void *);
+        if (size == 0) break;
+        cl_int err = clSetKernelArg(k, (cl_uint)i, size, ptr);
+        if (err != CL_SUCCESS) {
+            va_end(ap);
+            clbb_status st = clbb__cl_fail(ctx, err, "clSetKernelArg");
+            size_t n = strlen(ctx->error);
+            snprintf(ctx->error + n, sizeof ctx->error - n, " (argument %d of %s)", i, what);
+            return st;
+        }
+    }
+    va_end(ap);
+    return CLBB_OK;
+}
+
+clbb_status clbb__event_ms(clbb_context *ctx, cl_event ev, double *ms) {
+    cl_ulong t0 = 0, t1 = 0;
+    cl_int err = clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL);
+    if (err == CL_SUCCESS)
+        err = clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
+    if (err != CL_SUCCESS) return clbb__cl_fail(ctx, err, "clGetEventProfilingInfo");
+    *ms = (double)(t1 - t0) * 1e-6;
+    return CLBB_OK;
+}
+
+clbb_status clbb__profile_begin(clbb_context *ctx) {
+    if (!ctx->profiling)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_STATE,
+                          "profiling needs a context created with profiling on");
+    for (size_t i = 0; i < ctx->prof_count; i++) clReleaseEvent(ctx->prof[i].event);
+    ctx->prof_count = 0;
+    if (!ctx->prof) {
+        ctx->prof_cap = 256;
+        ctx->prof = malloc(ctx->prof_cap * sizeof *ctx->prof);
+        if (!ctx->prof) {
+            ctx->prof_cap = 0;
+            return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "profiling: out of host memory");
+        }
+    }
+    ctx->prof_tag = 0;
+    return CLBB_OK;
+}
+
+void clbb__profile_set_tag(clbb_context *ctx, int tag) { ctx->prof_tag = tag; }
+
+clbb_status clbb__profile_end(clbb_context *ctx, double *ms, int num_tags) {
+    clbb_status st = CLBB_OK;
+    cl_int err = clFinish(ctx->queue);
+    if (err != CL_SUCCESS) st = clbb__cl_fail(ctx, err, "clFinish");
+    for (int i = 0; i < num_tags; i++) ms[i] = 0;
+    for (size_t i = 0; i < ctx->prof_count; i++) {
+        double t = 0;
+        if (st == CLBB_OK) st = clbb__event_ms(ctx, ctx->prof[i].event, &t);
+        int tag = ctx->prof[i].tag;
+        if (tag >= 0 && tag < num_tags) ms[tag] += t;
+        clReleaseEvent(ctx->prof[i].event);
+    }
+    free(ctx->prof);
+    ctx->prof = NULL;
+    ctx->prof_count = ctx->prof_cap = 0;
+    return st;
+}

@@ -1,0 +1,2 @@
+/* .safetensors reader and writer (stub; see clbb/io.h). */
+#include "core/internal.h"

@@ -1,0 +1,2 @@
+/* Model configs: JSON parsing, MMDetection validation, presets (stub). */
+#include "core/internal.h"
