@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "context.h"
+#include "ops.h"
 #include "tensor.h"
 
 #ifdef __cplusplus
@@ -160,6 +161,13 @@ CLBB_API clbb_status clbb_model_load_weights(clbb_model *model, const char *path
 /** Writes the model's parameters (F32, PyTorch key names) to .safetensors. */
 CLBB_API clbb_status clbb_model_save_weights(const clbb_model *model, const char *path);
 
+/**
+ * Forces one convolution algorithm on every conv layer it applies to (the
+ * others keep the automatic choice); CLBB_CONV_ALGO_AUTO restores the
+ * per-layer choice. Drops the current plan.
+ */
+CLBB_API clbb_status clbb_model_set_conv_algo(clbb_model *model, clbb_conv_algo algo);
+
 /** Number of parameters (conv weights and norm affine; no BN buffers). */
 CLBB_API int64_t clbb_model_num_params(const clbb_model *model);
 
@@ -213,7 +221,7 @@ CLBB_API clbb_status clbb_model_forward_reference(clbb_model *model, clbb_shape 
 
 /** Per-layer timing of one profiled forward (for `clbb bench`). */
 typedef struct clbb_layer_profile {
-    char name[96];
+    char name[160];
     char kind[32];
     char algorithm[96];
     clbb_shape out_shape;

@@ -82,6 +82,13 @@ CLBB_API clbb_status clbb_tensor_write(clbb_context *ctx, clbb_tensor *t, const 
 /** Copies the tensor into dense NCHW host memory (blocking). */
 CLBB_API clbb_status clbb_tensor_read(clbb_context *ctx, const clbb_tensor *t, float *data, size_t count);
 
+/**
+ * Enqueues a copy of @p src into @p dst (same shape; either may be a view).
+ * Asynchronous: ordered on the context's queue like any op.
+ * @return CLBB_ERR_SHAPE if the shapes differ.
+ */
+CLBB_API clbb_status clbb_tensor_copy(clbb_context *ctx, const clbb_tensor *src, const clbb_tensor *dst);
+
 #ifdef __cplusplus
 }
 #endif

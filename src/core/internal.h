@@ -148,6 +148,10 @@ void clbb__profile_set_tag(clbb_context *ctx, int tag);
 /* Sums per-tag milliseconds into ms[0..num_tags) and releases the events. */
 clbb_status clbb__profile_end(clbb_context *ctx, double *ms, int num_tags);
 
+/* Measures the device's FMA rate (GFLOP/s) and copy bandwidth (GB/s);
+ * needs a profiling context. */
+clbb_status clbb__device_peak(clbb_context *ctx, double *gflops, double *gbps);
+
 /* Elapsed milliseconds of a profiled event. */
 clbb_status clbb__event_ms(clbb_context *ctx, cl_event ev, double *ms);
 

@@ -156,3 +156,27 @@ clbb_status clbb_tensor_write(clbb_context *ctx, clbb_tensor *t, const float *da
 clbb_status clbb_tensor_read(clbb_context *ctx, const clbb_tensor *t, float *data, size_t count) {
     return transfer(ctx, t, data, count, 0);
 }
+
+clbb_status clbb_tensor_copy(clbb_context *ctx, const clbb_tensor *src, const clbb_tensor *dst) {
+    if (!ctx || !src || !dst)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "clbb_tensor_copy: %s is NULL",
+                          !src ? "src" : "dst");
+    clbb_shape a = src->shape, b = dst->shape;
+    if (a.n != b.n || a.c != b.c || a.h != b.h || a.w != b.w)
+        return clbb__fail(ctx, CLBB_ERR_SHAPE, "clbb_tensor_copy: %dx%dx%dx%d into %dx%dx%dx%d",
+                          a.n, a.c, a.h, a.w, b.n, b.c, b.h, b.w);
+    if (clbb__fault_hit(ctx, CLBB_FAULT_ENQUEUE))
+        return clbb__fail(ctx, CLBB_ERR_DEVICE, "clbb_tensor_copy: injected enqueue failure");
+    size_t chw = (size_t)a.c * a.h * a.w;
+    int whole = clbb__tensor_dense(src) && clbb__tensor_dense(dst);
+    cl_int err = CL_SUCCESS;
+    for (int32_t n = 0; n < (whole ? 1 : a.n) && err == CL_SUCCESS; n++) {
+        size_t bytes = (whole ? chw * (size_t)a.n : chw) * sizeof(float);
+        err = clEnqueueCopyBuffer(ctx->queue, src->mem, dst->mem,
+                                  (src->offset + (size_t)n * src->batch_stride) * sizeof(float),
+                                  (dst->offset + (size_t)n * dst->batch_stride) * sizeof(float),
+                                  bytes, 0, NULL, NULL);
+    }
+    if (err != CL_SUCCESS) return clbb__cl_fail(ctx, err, "clbb_tensor_copy");
+    return CLBB_OK;
+}

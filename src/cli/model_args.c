@@ -1,0 +1,195 @@
+/* Options shared by `clbb run`, `bench` and `tune`: the model source
+ * (--arch / --config), weights and the input shape or file. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "model_args.h"
+
+int cli_read_file(const char *path, char **data, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return cli_error(CLI_USAGE, "cannot open '%s': %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 4096 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            if (cap > ((size_t)64 << 20)) {
+                free(buf);
+                fclose(f);
+                return cli_error(CLI_USAGE, "'%s' is larger than 64 MiB", path);
+            }
+            char *nb = realloc(buf, cap + 1);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return cli_error(CLI_RUNTIME, "out of memory reading '%s'", path);
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        return cli_error(CLI_USAGE, "error reading '%s'", path);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *size = n;
+    return CLI_OK;
+}
+
+int cli_model_arg(cli_model_args *a, int argc, char **argv, int *i) {
+    const char *o = argv[*i];
+    int has_value = *i + 1 < argc;
+    if (!strcmp(o, "--arch") || !strcmp(o, "--config") || !strcmp(o, "--weights") ||
+        !strcmp(o, "--seed") || !strcmp(o, "--input") || !strcmp(o, "--shape") ||
+        !strcmp(o, "--device")) {
+        if (!has_value) return cli_error(CLI_USAGE, "%s needs a value", o);
+        const char *v = argv[++*i];
+        if (!strcmp(o, "--arch")) a->arch = v;
+        else if (!strcmp(o, "--config")) a->config = v;
+        else if (!strcmp(o, "--weights")) a->weights = v;
+        else if (!strcmp(o, "--input")) a->input = v;
+        else if (!strcmp(o, "--device")) a->device = v;
+        else if (!strcmp(o, "--shape")) {
+            if (cli_parse_shape(v, &a->shape))
+                return cli_error(CLI_USAGE, "--shape: '%s' is not N,C,H,W with positive integers", v);
+            a->has_shape = 1;
+        } else {
+            char *end;
+            errno = 0;
+            if (v[0] < '0' || v[0] > '9') return cli_error(CLI_USAGE, "--seed: '%s' is not a number", v);
+            a->seed = strtoull(v, &end, 0);
+            if (errno || *end) return cli_error(CLI_USAGE, "--seed: '%s' is not a number", v);
+        }
+        return CLI_OK;
+    }
+    return -1; /* not a model option */
+}
+
+int cli_model_config(const cli_model_args *a, clbb_model_config *cfg) {
+    if (!!a->arch == !!a->config)
+        return cli_error(CLI_USAGE, a->arch ? "give --arch or --config, not both"
+                                            : "missing --arch NAME or --config FILE.json");
+    char msg[768] = "";
+    if (a->arch) {
+        if (clbb_model_config_preset(a->arch, cfg) != CLBB_OK) {
+            const char *const *names = clbb_model_preset_names();
+            char list[512] = "";
+            for (int k = 0; names && names[k]; k++) {
+                strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
+                strncat(list, names[k], sizeof list - strlen(list) - 1);
+            }
+            return cli_error(CLI_USAGE, "--arch: unknown architecture '%s' (known: %s)", a->arch, list);
+        }
+        return CLI_OK;
+    }
+    char *text;
+    size_t size;
+    int rc = cli_read_file(a->config, &text, &size);
+    if (rc) return rc;
+    clbb_status st = clbb_model_config_parse_json(text, size, cfg, msg, sizeof msg);
+    free(text);
+    if (st != CLBB_OK) return cli_error(cli_code(st), "%s: %s", a->config, msg);
+    return CLI_OK;
+}
+
+int cli_model_input(const cli_model_args *a, const clbb_model_config *cfg, clbb_shape *shape,
+                    float **data) {
+    *data = NULL;
+    if (!!a->input == !!a->has_shape)
+        return cli_error(CLI_USAGE, a->input ? "give --input or --shape, not both"
+                                             : "missing --input FILE.npy or --shape N,C,H,W");
+    if (a->has_shape) {
+        if (a->shape.c != cfg->in_channels)
+            return cli_error(CLI_USAGE, "--shape has %d channels, the model's in_channels is %d",
+                             a->shape.c, cfg->in_channels);
+        size_t n = clbb_shape_numel(a->shape);
+        float *x = malloc(n * sizeof *x);
+        if (!x) return cli_error(CLI_RUNTIME, "out of memory for a %dx%dx%dx%d input", a->shape.n,
+                                 a->shape.c, a->shape.h, a->shape.w);
+        uint64_t s = a->seed ^ 0x1234567ull;
+        for (size_t k = 0; k < n; k++) { /* uniform [-1, 1) from the seed */
+            uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+            z ^= z >> 31;
+            x[k] = (float)((double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0);
+        }
+        *shape = a->shape;
+        *data = x;
+        return CLI_OK;
+    }
+    clbb_npy_array arr;
+    char msg[512];
+    clbb_status st = clbb_npy_read(a->input, &arr, msg, sizeof msg);
+    if (st != CLBB_OK) return cli_error(cli_code(st), "%s", msg);
+    int rc = CLI_OK;
+    if (arr.ndim != 4)
+        rc = cli_error(CLI_USAGE, "%s: input must have rank 4 (N,C,H,W), it has rank %d", a->input,
+                       arr.ndim);
+    else if (arr.dims[1] != cfg->in_channels)
+        rc = cli_error(CLI_USAGE, "%s: input has %lld channels, the model's in_channels is %d",
+                       a->input, (long long)arr.dims[1], cfg->in_channels);
+    else if (arr.dims[0] > 1000000 || arr.dims[2] > 1000000 || arr.dims[3] > 1000000)
+        rc = cli_error(CLI_USAGE, "%s: input dimensions are too large", a->input);
+    if (rc) {
+        clbb_npy_array_free(&arr);
+        return rc;
+    }
+    *shape = (clbb_shape){(int32_t)arr.dims[0], (int32_t)arr.dims[1], (int32_t)arr.dims[2],
+                          (int32_t)arr.dims[3]};
+    *data = arr.data;
+    return CLI_OK;
+}
+
+int cli_model_create(const cli_model_args *a, const clbb_model_config *cfg, clbb_context *ctx,
+                     clbb_model **model) {
+    clbb_status st = clbb_model_create(ctx, cfg, model);
+    if (st != CLBB_OK) return cli_error(cli_code(st), "%s", clbb_last_error(ctx));
+    const char *weights = a->weights;
+    if (!weights && cfg->pretrained[0]) {
+        if (strstr(cfg->pretrained, "://")) {
+            fprintf(stderr, "clbb: note: pretrained '%s' is not a local file; pass --weights "
+                            "FILE.safetensors (initializing from seed %llu)\n",
+                    cfg->pretrained, (unsigned long long)a->seed);
+        } else {
+            weights = cfg->pretrained;
+        }
+    }
+    if (weights) {
+        clbb_weights_report rep;
+        st = clbb_model_load_weights(*model, weights, &rep);
+        if (st != CLBB_OK) {
+            clbb_model_destroy(*model);
+            *model = NULL;
+            return cli_error(cli_code(st), "%s", clbb_last_error(ctx));
+        }
+        fprintf(stderr, "weights: %s: %d tensors loaded, %d extra keys ignored%s\n", weights,
+                rep.loaded, rep.ignored, rep.prefix_stripped ? " (prefix 'backbone.' stripped)" : "");
+    } else {
+        clbb_model_init_weights(*model, a->seed);
+    }
+    return CLI_OK;
+}
+
+int cli_mkdir_p(const char *path) {
+    char tmp[1024];
+    if (strlen(path) >= sizeof tmp) return -1;
+    strcpy(tmp, path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    if (mkdir(tmp, 0755) && errno != EEXIST) return -1;
+    struct stat sb;
+    return stat(tmp, &sb) == 0 && S_ISDIR(sb.st_mode) ? 0 : -1;
+}

@@ -1,0 +1,167 @@
+/* clbb_model API: creation from a config, outputs, reference forward. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "model_internal.h"
+
+clbb_status clbb_model_create(clbb_context *ctx, const clbb_model_config *cfg, clbb_model **out) {
+    if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "clbb_model_create: out is NULL");
+    *out = NULL;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!cfg) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "clbb_model_create: config is NULL");
+    char msg[512] = "";
+    clbb_status st = clbb_model_config_validate(cfg, msg, sizeof msg);
+    if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
+    clbb_model *m = calloc(1, sizeof *m);
+    if (!m) return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "model: out of host memory");
+    m->ctx = ctx;
+    m->cfg = *cfg;
+    st = cfg->type == CLBB_MODEL_GHOSTNET ? build_ghostnet(cfg, &m->g, msg, sizeof msg)
+                                          : build_resnet(cfg, &m->g, msg, sizeof msg);
+    if (st != CLBB_OK) {
+        graph_free(&m->g);
+        free(m);
+        return clbb__fail(ctx, st, "%s", msg);
+    }
+    *out = m;
+    return CLBB_OK;
+}
+
+clbb_status clbb_model_create_from_json(clbb_context *ctx, const char *json, size_t length,
+                                        clbb_model **out) {
+    if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "out is NULL");
+    *out = NULL;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!json) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "json is NULL");
+    clbb_model_config cfg;
+    char msg[512] = "";
+    clbb_status st = clbb_model_config_parse_json(json, length, &cfg, msg, sizeof msg);
+    if (st != CLBB_OK) return clbb__fail(ctx, st, "config: %s", msg);
+    return clbb_model_create(ctx, &cfg, out);
+}
+
+void clbb_model_destroy(clbb_model *m) {
+    if (!m) return;
+    clbb__plan_free(m);
+    graph_free(&m->g);
+    free(m);
+}
+
+const graph *clbb__model_graph(const clbb_model *m) { return &m->g; }
+
+void clbb__model_weights_changed(clbb_model *m) {
+    m->weights_ready = 1;
+    clbb__plan_free(m);
+}
+
+int64_t clbb_model_num_params(const clbb_model *m) {
+    if (!m) return 0;
+    int64_t n = 0;
+    for (int i = 0; i < m->g.num_params; i++) {
+        param_role r = m->g.params[i].role;
+        if (r == ROLE_CONV_WEIGHT || r == ROLE_CONV_BIAS || r == ROLE_NORM_WEIGHT ||
+            r == ROLE_NORM_BIAS)
+            n += (int64_t)m->g.params[i].numel;
+    }
+    return n;
+}
+
+int clbb_model_num_outputs(const clbb_model *m) { return m ? m->g.num_outputs : 0; }
+
+static clbb_status need_weights(clbb_model *m) {
+    if (!m->weights_ready)
+        return clbb__fail(m->ctx, CLBB_ERR_INVALID_STATE,
+                          "model has no weights: call clbb_model_load_weights or "
+                          "clbb_model_init_weights first");
+    return CLBB_OK;
+}
+
+clbb_status clbb_model_plan(clbb_model *m, clbb_shape input) {
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    CLBB_CHECK(need_weights(m));
+    return clbb__plan_build(m, input);
+}
+
+clbb_status clbb_model_output_shape(const clbb_model *m, int index, clbb_shape *shape) {
+    if (!m || !shape) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!m->p.valid)
+        return clbb__fail(m->ctx, CLBB_ERR_INVALID_STATE, "model is not planned for an input shape");
+    if (index < 0 || index >= m->g.num_outputs)
+        return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "output index %d outside 0..%d", index,
+                          m->g.num_outputs - 1);
+    *shape = m->g.values[m->g.outputs[index]].shape;
+    return CLBB_OK;
+}
+
+clbb_status clbb_model_forward(clbb_model *m, clbb_shape shape, const float *input) {
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!input) return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "forward: input is NULL");
+    CLBB_CHECK(need_weights(m));
+    CLBB_CHECK(clbb__plan_build(m, shape));
+    clbb_tensor *in = m->p.values[m->g.input];
+    CLBB_CHECK(clbb_tensor_write(m->ctx, in, input, clbb_shape_numel(shape)));
+    return clbb__plan_run(m);
+}
+
+clbb_status clbb_model_forward_tensor(clbb_model *m, const clbb_tensor *input) {
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!input) return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "forward: input is NULL");
+    CLBB_CHECK(need_weights(m));
+    clbb_shape s = clbb_tensor_shape(input);
+    CLBB_CHECK(clbb__plan_build(m, s));
+    CLBB_CHECK(clbb_tensor_copy(m->ctx, input, m->p.values[m->g.input]));
+    return clbb__plan_run(m);
+}
+
+clbb_status clbb_model_output(const clbb_model *m, int index, const clbb_tensor **out) {
+    if (!m || !out) return CLBB_ERR_INVALID_ARGUMENT;
+    clbb_shape s;
+    CLBB_CHECK(clbb_model_output_shape(m, index, &s));
+    *out = m->p.values[m->g.outputs[index]];
+    return CLBB_OK;
+}
+
+clbb_status clbb_model_read_output(clbb_model *m, int index, float *data, size_t count) {
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    const clbb_tensor *t;
+    CLBB_CHECK(clbb_model_output(m, index, &t));
+    return clbb_tensor_read(m->ctx, t, data, count);
+}
+
+clbb_status clbb_model_memory_usage(const clbb_model *m, clbb_model_memory *mem) {
+    if (!m || !mem) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!m->p.valid)
+        return clbb__fail(m->ctx, CLBB_ERR_INVALID_STATE, "model is not planned for an input shape");
+    *mem = m->p.mem;
+    return CLBB_OK;
+}
+
+clbb_status clbb_model_forward_reference(clbb_model *m, clbb_shape shape, const float *input,
+                                         float **outputs, clbb_shape *shapes) {
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!input || !outputs || !shapes)
+        return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "forward_reference: NULL argument");
+    CLBB_CHECK(need_weights(m));
+    if (clbb_shape_numel(shape) == 0)
+        return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "forward_reference: empty shape");
+    char msg[512];
+    /* inference on the graph's own copy: a plan keeps its shapes */
+    clbb_shape planned = m->p.valid ? m->p.input : shape;
+    clbb_status st = graph_infer(&m->g, shape, msg, sizeof msg);
+    if (st == CLBB_OK) st = graph_forward_reference(&m->g, input, outputs, msg, sizeof msg);
+    if (st == CLBB_OK)
+        for (int i = 0; i < m->g.num_outputs; i++) shapes[i] = m->g.values[m->g.outputs[i]].shape;
+    if (m->p.valid) graph_infer(&m->g, planned, NULL, 0);
+    if (st != CLBB_OK) return clbb__fail(m->ctx, st, "%s", msg);
+    return CLBB_OK;
+}
+
+clbb_status clbb_model_set_conv_algo(clbb_model *m, clbb_conv_algo algo) {
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!clbb_conv_algo_name(algo))
+        return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "set_conv_algo: algo = %d", (int)algo);
+    m->conv_algo = algo;
+    clbb__plan_free(m);
+    return CLBB_OK;
+}
