@@ -1,4 +1,753 @@
-/* Tests of the config area (placeholder). */
+/* Tests of the model config area: defaults, presets, MMDetection configs
+ * carried over word for word, and one table row per invalid value (each
+ * must fail with the expected status and a message naming the argument). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
 #include <criterion/criterion.h>
 
-Test(config, placeholder) { cr_assert(1); }
+#include "clbb.h"
+
+#define ERR_SIZE 1024
+
+static clbb_status parse(const char *json, clbb_model_config *cfg, char *err) {
+    return clbb_model_config_parse_json(json, strlen(json), cfg, err, ERR_SIZE);
+}
+
+/* Parses a config that must be valid and runnable. */
+static void parse_ok(const char *json, clbb_model_config *cfg) {
+    char err[ERR_SIZE] = "";
+    clbb_status st = parse(json, cfg, err);
+    cr_assert_eq(st, CLBB_OK, "%s\n-> %s: %s", json, clbb_status_string(st), err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Defaults                                                                  */
+
+Test(config, defaults_resnet) {
+    clbb_model_config c;
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET);
+    cr_expect_eq(c.type, CLBB_MODEL_RESNET);
+    cr_expect_eq(c.depth, 50);
+    cr_expect_eq(c.in_channels, 3);
+    cr_expect_eq(c.stem_channels, 0);
+    cr_expect_eq(c.base_channels, 64);
+    cr_expect_eq(c.num_stages, 4);
+    cr_expect_eq(c.num_strides, 4);
+    cr_expect_eq(c.num_dilations, 4);
+    const int strides[4] = {1, 2, 2, 2};
+    for (int i = 0; i < 4; i++) {
+        cr_expect_eq(c.strides[i], strides[i]);
+        cr_expect_eq(c.dilations[i], 1);
+        cr_expect_eq(c.out_indices[i], i);
+        cr_expect_eq(c.stage_with_dcn[i], 0);
+    }
+    cr_expect_eq(c.num_out_indices, 4);
+    cr_expect_eq(c.num_stage_with_dcn, 4);
+    cr_expect_eq(c.style_caffe, 0);
+    cr_expect_eq(c.deep_stem, 0);
+    cr_expect_eq(c.avg_down, 0);
+    cr_expect_eq(c.frozen_stages, -1);
+    cr_expect_eq(c.norm_type, CLBB_NORM_BN);
+    cr_expect_float_eq(c.norm_eps, 1e-5f, 1e-12f);
+    cr_expect_eq(c.norm_requires_grad, 1);
+    cr_expect_eq(c.norm_eval, 1);
+    cr_expect_eq(c.with_cp, 0);
+    cr_expect_eq(c.zero_init_residual, 1);
+    cr_expect_eq(c.ghost_conv, 0);
+    cr_expect_eq(c.has_dcn, 0);
+    cr_expect_eq(c.num_plugins, 0);
+    cr_expect_str_eq(c.pretrained, "");
+    char err[ERR_SIZE];
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s", err);
+}
+
+Test(config, defaults_other_types) {
+    clbb_model_config c;
+    char err[ERR_SIZE];
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET_V1D);
+    cr_expect_eq(c.deep_stem, 1);
+    cr_expect_eq(c.avg_down, 1);
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s", err);
+
+    clbb_model_config_init(&c, CLBB_MODEL_RESNEXT);
+    cr_expect_eq(c.groups, 1);
+    cr_expect_eq(c.base_width, 4);
+    cr_expect_eq(c.deep_stem, 0);
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s", err);
+
+    clbb_model_config_init(&c, CLBB_MODEL_GHOSTNET);
+    cr_expect_float_eq(c.width, 1.0f, 1e-7f);
+    cr_expect_eq(c.in_channels, 3);
+    cr_expect_eq(c.num_out_indices, 4);
+    const int outs[4] = {2, 4, 6, 9};
+    for (int i = 0; i < 4; i++) cr_expect_eq(c.out_indices[i], outs[i]);
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s", err);
+}
+
+Test(config, json_defaults_match_init) {
+    clbb_model_config a, b;
+    clbb_model_config_init(&a, CLBB_MODEL_RESNET);
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50}", &b);
+    cr_expect_eq(memcmp(&a, &b, sizeof a), 0);
+    clbb_model_config_init(&a, CLBB_MODEL_GHOSTNET);
+    parse_ok("{\"type\": \"GhostNet\"}", &b);
+    cr_expect_eq(memcmp(&a, &b, sizeof a), 0);
+    clbb_model_config_init(&a, CLBB_MODEL_RESNET_V1D);
+    a.depth = 18;
+    parse_ok("{\"type\": \"ResNetV1d\", \"depth\": 18}", &b);
+    cr_expect_eq(memcmp(&a, &b, sizeof a), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Presets                                                                   */
+
+Test(config, every_preset_validates) {
+    const char *const *names = clbb_model_preset_names();
+    int count = 0;
+    for (; names[count]; count++) {
+        clbb_model_config c;
+        char err[ERR_SIZE];
+        cr_assert_eq(clbb_model_config_preset(names[count], &c), CLBB_OK, "%s", names[count]);
+        cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s: %s",
+                     names[count], err);
+    }
+    cr_expect_eq(count, 18);
+}
+
+Test(config, preset_values) {
+    static const struct {
+        const char *name;
+        clbb_model_type type;
+        int depth, groups, base_width, ghost;
+        float width;
+    } rows[] = {
+        {"resnet18", CLBB_MODEL_RESNET, 18, 1, 4, 0, 1.0f},
+        {"resnet34", CLBB_MODEL_RESNET, 34, 1, 4, 0, 1.0f},
+        {"resnet50", CLBB_MODEL_RESNET, 50, 1, 4, 0, 1.0f},
+        {"resnet101", CLBB_MODEL_RESNET, 101, 1, 4, 0, 1.0f},
+        {"resnet152", CLBB_MODEL_RESNET, 152, 1, 4, 0, 1.0f},
+        {"resnet18v1d", CLBB_MODEL_RESNET_V1D, 18, 1, 4, 0, 1.0f},
+        {"resnet34v1d", CLBB_MODEL_RESNET_V1D, 34, 1, 4, 0, 1.0f},
+        {"resnet50v1d", CLBB_MODEL_RESNET_V1D, 50, 1, 4, 0, 1.0f},
+        {"resnet101v1d", CLBB_MODEL_RESNET_V1D, 101, 1, 4, 0, 1.0f},
+        {"resnet152v1d", CLBB_MODEL_RESNET_V1D, 152, 1, 4, 0, 1.0f},
+        {"resnext50_32x4d", CLBB_MODEL_RESNEXT, 50, 32, 4, 0, 1.0f},
+        {"resnext101_32x4d", CLBB_MODEL_RESNEXT, 101, 32, 4, 0, 1.0f},
+        {"resnext101_64x4d", CLBB_MODEL_RESNEXT, 101, 64, 4, 0, 1.0f},
+        {"resnext101_32x8d", CLBB_MODEL_RESNEXT, 101, 32, 8, 0, 1.0f},
+        {"ghostnet", CLBB_MODEL_GHOSTNET, 0, 0, 0, 0, 1.0f},
+        {"ghostnet_050", CLBB_MODEL_GHOSTNET, 0, 0, 0, 0, 0.5f},
+        {"ghostnet_130", CLBB_MODEL_GHOSTNET, 0, 0, 0, 0, 1.3f},
+        {"ghost_resnet50", CLBB_MODEL_RESNET, 50, 1, 4, 1, 1.0f},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        clbb_model_config c;
+        cr_assert_eq(clbb_model_config_preset(rows[i].name, &c), CLBB_OK, "%s", rows[i].name);
+        cr_expect_eq(c.type, rows[i].type, "%s", rows[i].name);
+        if (rows[i].type == CLBB_MODEL_GHOSTNET) {
+            cr_expect_float_eq(c.width, rows[i].width, 1e-6f, "%s", rows[i].name);
+            cr_expect_eq(c.num_out_indices, 4, "%s", rows[i].name);
+            continue;
+        }
+        cr_expect_eq(c.depth, rows[i].depth, "%s", rows[i].name);
+        cr_expect_eq(c.groups, rows[i].groups, "%s", rows[i].name);
+        cr_expect_eq(c.base_width, rows[i].base_width, "%s", rows[i].name);
+        cr_expect_eq(c.ghost_conv, rows[i].ghost, "%s", rows[i].name);
+        cr_expect_eq(c.deep_stem, rows[i].type == CLBB_MODEL_RESNET_V1D, "%s", rows[i].name);
+        cr_expect_eq(c.avg_down, rows[i].type == CLBB_MODEL_RESNET_V1D, "%s", rows[i].name);
+        if (rows[i].ghost) {
+            cr_expect_eq(c.ghost_ratio, 2);
+            cr_expect_eq(c.ghost_dw_size, 3);
+            cr_expect_eq(c.ghost_relu, 1);
+        }
+    }
+}
+
+Test(config, preset_unknown_name) {
+    clbb_model_config c;
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET);
+    cr_expect_eq(clbb_model_config_preset("resnet51", &c), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_config_preset("resnet50d", &c), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_config_preset("", &c), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_config_preset(NULL, &c), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_config_preset("resnet50", NULL), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(c.depth, 50, "a failed preset leaves the config alone");
+}
+
+/* ------------------------------------------------------------------------ */
+/* MMDetection configs, carried over verbatim                                */
+
+/* configs/faster_rcnn/faster-rcnn_r50-caffe_fpn_1x_coco.py */
+Test(config, mmdet_faster_rcnn_r50_caffe) {
+    clbb_model_config c;
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3],"
+             " \"frozen_stages\": 1, \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": false},"
+             " \"norm_eval\": true, \"style\": \"caffe\", \"init_cfg\": {\"type\": \"Pretrained\","
+             " \"checkpoint\": \"open-mmlab://detectron2/resnet50_caffe\"}}",
+             &c);
+    cr_expect_eq(c.depth, 50);
+    cr_expect_eq(c.style_caffe, 1);
+    cr_expect_eq(c.frozen_stages, 1);
+    cr_expect_eq(c.norm_type, CLBB_NORM_BN);
+    cr_expect_eq(c.norm_requires_grad, 0);
+    cr_expect_float_eq(c.norm_eps, 1e-5f, 1e-12f);
+    cr_expect_eq(c.norm_eval, 1);
+    cr_expect_str_eq(c.pretrained, "open-mmlab://detectron2/resnet50_caffe");
+}
+
+/* configs/faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py (_base_ model) */
+Test(config, mmdet_faster_rcnn_r50_pytorch) {
+    clbb_model_config c;
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3],"
+             " \"frozen_stages\": 1, \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": true},"
+             " \"norm_eval\": true, \"style\": \"pytorch\","
+             " \"init_cfg\": {\"type\": \"Pretrained\", \"checkpoint\": \"torchvision://resnet50\"}}",
+             &c);
+    cr_expect_eq(c.style_caffe, 0);
+    cr_expect_eq(c.norm_requires_grad, 1);
+    cr_expect_str_eq(c.pretrained, "torchvision://resnet50");
+}
+
+/* configs/_base_/models/faster-rcnn_r50-caffe-c4.py */
+Test(config, mmdet_c4) {
+    clbb_model_config c;
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 3, \"strides\": [1, 2, 2],"
+             " \"dilations\": [1, 1, 1], \"out_indices\": [2], \"frozen_stages\": 1,"
+             " \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": false}, \"norm_eval\": true,"
+             " \"style\": \"caffe\", \"init_cfg\": {\"type\": \"Pretrained\","
+             " \"checkpoint\": \"open-mmlab://detectron2/resnet50_caffe\"}}",
+             &c);
+    cr_expect_eq(c.num_stages, 3);
+    cr_expect_eq(c.num_strides, 3);
+    cr_expect_eq(c.num_dilations, 3);
+    cr_expect_eq(c.num_out_indices, 1);
+    cr_expect_eq(c.out_indices[0], 2);
+}
+
+/* configs/_base_/models/faster-rcnn_r50-caffe-dc5.py */
+Test(config, mmdet_dc5) {
+    clbb_model_config c;
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"strides\": [1, 2, 2, 1],"
+             " \"dilations\": [1, 1, 1, 2], \"out_indices\": [3], \"frozen_stages\": 1,"
+             " \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": false}, \"norm_eval\": true,"
+             " \"style\": \"caffe\", \"init_cfg\": {\"type\": \"Pretrained\","
+             " \"checkpoint\": \"open-mmlab://detectron2/resnet50_caffe\"}}",
+             &c);
+    cr_expect_eq(c.strides[3], 1);
+    cr_expect_eq(c.dilations[3], 2);
+    cr_expect_eq(c.num_out_indices, 1);
+    cr_expect_eq(c.out_indices[0], 3);
+}
+
+/* configs/mask_rcnn/mask-rcnn_x101-32x8d_fpn_ms-poly-3x_coco.py */
+Test(config, mmdet_resnext101_32x8d_detectron2) {
+    clbb_model_config c;
+    parse_ok("{\"type\": \"ResNeXt\", \"depth\": 101, \"groups\": 32, \"base_width\": 8,"
+             " \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3], \"frozen_stages\": 1,"
+             " \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": false}, \"style\": \"pytorch\","
+             " \"init_cfg\": {\"type\": \"Pretrained\","
+             " \"checkpoint\": \"open-mmlab://detectron2/resnext101_32x8d\"}}",
+             &c);
+    cr_expect_eq(c.type, CLBB_MODEL_RESNEXT);
+    cr_expect_eq(c.depth, 101);
+    cr_expect_eq(c.groups, 32);
+    cr_expect_eq(c.base_width, 8);
+    cr_expect_str_eq(c.pretrained, "open-mmlab://detectron2/resnext101_32x8d");
+}
+
+/* configs/gn/mask-rcnn_r50_fpn_gn-all_2x_coco.py */
+Test(config, mmdet_gn) {
+    clbb_model_config c;
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3],"
+             " \"frozen_stages\": 1, \"norm_cfg\": {\"type\": \"GN\", \"num_groups\": 32,"
+             " \"requires_grad\": true}, \"norm_eval\": true, \"style\": \"pytorch\","
+             " \"init_cfg\": {\"type\": \"Pretrained\","
+             " \"checkpoint\": \"open-mmlab://detectron/resnet50_gn\"}}",
+             &c);
+    cr_expect_eq(c.norm_type, CLBB_NORM_GN);
+    cr_expect_eq(c.norm_num_groups, 32);
+    cr_expect_float_eq(c.norm_eps, 1e-5f, 1e-12f);
+}
+
+/* configs/nas_fcos: the one config with eps=0 */
+Test(config, mmdet_nas_fcos_eps0) {
+    clbb_model_config c;
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3],"
+             " \"frozen_stages\": 1, \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": false,"
+             " \"eps\": 0}, \"style\": \"caffe\", \"init_cfg\": {\"type\": \"Pretrained\","
+             " \"checkpoint\": \"open-mmlab://detectron2/resnet50_caffe\"}}",
+             &c);
+    cr_expect_eq(c.norm_eps, 0.0f);
+}
+
+/* configs/dcn/faster-rcnn_r50-dconv-c3-c5_fpn_1x_coco.py: valid for
+ * MMDetection, so every check passes; clbb then says it cannot run it. */
+Test(config, mmdet_dcn_is_unsupported) {
+    clbb_model_config c;
+    char err[ERR_SIZE] = "";
+    const char *json =
+        "{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3],"
+        " \"frozen_stages\": 1, \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": true},"
+        " \"norm_eval\": true, \"style\": \"pytorch\", \"dcn\": {\"type\": \"DCN\","
+        " \"deform_groups\": 1, \"fallback_on_stride\": false},"
+        " \"stage_with_dcn\": [false, true, true, true],"
+        " \"init_cfg\": {\"type\": \"Pretrained\", \"checkpoint\": \"torchvision://resnet50\"}}";
+    cr_assert_eq(parse(json, &c, err), CLBB_ERR_UNSUPPORTED, "%s", err);
+    cr_expect(strstr(err, "dcn") != NULL, "%s", err);
+    cr_expect(strstr(err, "not implemented") != NULL, "%s", err);
+    cr_expect_eq(c.has_dcn, 1);
+    cr_expect_str_eq(c.dcn_type, "DCN");
+    cr_expect_eq(c.stage_with_dcn[0], 0);
+    cr_expect_eq(c.stage_with_dcn[1], 1);
+    /* The struct path reaches the same verdict. */
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_UNSUPPORTED);
+
+    /* DCNv2 (configs/dcnv2, mdconv) likewise. */
+    cr_expect_eq(parse("{\"type\": \"ResNet\", \"depth\": 101, \"dcn\": {\"type\": \"DCNv2\","
+                       " \"deform_groups\": 4, \"fallback_on_stride\": false},"
+                       " \"stage_with_dcn\": [false, true, true, true]}",
+                       &c, err),
+                 CLBB_ERR_UNSUPPORTED, "%s", err);
+}
+
+/* configs/gcnet/mask-rcnn_r50-gcb-r4-c3-c5_fpn_1x_coco.py */
+Test(config, mmdet_gcnet_plugins_are_unsupported) {
+    clbb_model_config c;
+    char err[ERR_SIZE] = "";
+    const char *json =
+        "{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3],"
+        " \"frozen_stages\": 1, \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": true},"
+        " \"norm_eval\": true, \"style\": \"pytorch\","
+        " \"plugins\": [{\"cfg\": {\"type\": \"ContextBlock\", \"ratio\": 0.25},"
+        " \"stages\": [false, true, true, true], \"position\": \"after_conv3\"}],"
+        " \"init_cfg\": {\"type\": \"Pretrained\", \"checkpoint\": \"torchvision://resnet50\"}}";
+    cr_assert_eq(parse(json, &c, err), CLBB_ERR_UNSUPPORTED, "%s", err);
+    cr_expect(strstr(err, "plugins") != NULL, "%s", err);
+    cr_expect_eq(c.num_plugins, 1);
+    cr_expect_str_eq(c.plugins[0].type, "ContextBlock");
+    cr_expect_eq(c.plugins[0].position, 3);
+    cr_expect_eq(c.plugins[0].num_stages, 4);
+    cr_expect_eq(c.plugins[0].stages[0], 0);
+    cr_expect_eq(c.plugins[0].stages[3], 1);
+}
+
+/* configs/empirical_attention/faster-rcnn_r50-attn1111_fpn_1x_coco.py */
+Test(config, mmdet_empirical_attention_is_unsupported) {
+    clbb_model_config c;
+    char err[ERR_SIZE] = "";
+    const char *json =
+        "{\"type\": \"ResNet\", \"depth\": 50, \"plugins\": [{\"cfg\": {\"type\":"
+        " \"GeneralizedAttention\", \"spatial_range\": -1, \"num_heads\": 8,"
+        " \"attention_type\": \"1111\", \"kv_stride\": 2}, \"stages\": [false, false, true, true],"
+        " \"position\": \"after_conv2\"}]}";
+    cr_assert_eq(parse(json, &c, err), CLBB_ERR_UNSUPPORTED, "%s", err);
+    cr_expect_eq(c.plugins[0].position, 2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Behaviour reproduced from MMDetection                                     */
+
+Test(config, style_ignored_by_basic_block) {
+    clbb_model_config c;
+    /* BasicBlock never asserts the style; Bottleneck does. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 18, \"style\": \"tensorflow\"}", &c);
+    cr_expect_eq(c.style_caffe, 0);
+    parse_ok("{\"type\": \"ResNetV1d\", \"depth\": 34, \"style\": \"\"}", &c);
+    char err[ERR_SIZE] = "";
+    cr_expect_eq(parse("{\"type\": \"ResNet\", \"depth\": 50, \"style\": \"tensorflow\"}", &c, err),
+                 CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "'style'") && strstr(err, "tensorflow"), "%s", err);
+}
+
+Test(config, duplicate_out_indices_accepted) {
+    clbb_model_config c;
+    /* MMDetection tests `i in out_indices`; a repeated stage is output once. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"out_indices\": [3, 0, 3]}", &c);
+    cr_expect_eq(c.num_out_indices, 3);
+    cr_expect_eq(c.out_indices[0], 3, "stored as given");
+    cr_expect_eq(c.out_indices[1], 0);
+}
+
+Test(config, accepted_edge_cases) {
+    clbb_model_config c;
+    /* JSON has one number type: 50.0 is the integer 50. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50.0}", &c);
+    cr_expect_eq(c.depth, 50);
+    /* dcn given but in no stage builds no DCN, even for BasicBlock. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 18, \"dcn\": {\"type\": \"DCN\"},"
+             " \"stage_with_dcn\": [false, false, false, false]}",
+             &c);
+    cr_expect_eq(c.has_dcn, 1);
+    /* Without dcn, stage_with_dcn is only indexed: a longer one is fine. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"stage_with_dcn\":"
+             " [false, false, false, false, true]}",
+             &c);
+    /* An empty plugin list builds nothing in a Bottleneck. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"plugins\": []}", &c);
+    cr_expect_eq(c.num_plugins, 0);
+    /* pretrained: a str becomes init_cfg Pretrained. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"pretrained\": \"r50.safetensors\"}", &c);
+    cr_expect_str_eq(c.pretrained, "r50.safetensors");
+    /* Both given but one empty: the assert tests truthiness. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"pretrained\": null, \"init_cfg\": null}", &c);
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"pretrained\": \"\", \"init_cfg\": []}", &c);
+    /* A list of init dicts describes a random init. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"init_cfg\": [{\"type\": \"Kaiming\","
+             " \"layer\": \"Conv2d\"}, {\"type\": \"Constant\", \"val\": 1, \"layer\":"
+             " [\"_BatchNorm\", \"GroupNorm\"]}]}",
+             &c);
+    cr_expect_str_eq(c.pretrained, "");
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"init_cfg\": {\"type\": \"Pretrained\","
+             " \"prefix\": \"backbone.\", \"checkpoint\": \"det.safetensors\"}}",
+             &c);
+    cr_expect_str_eq(c.pretrained, "det.safetensors");
+    /* Training-only arguments. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 101, \"frozen_stages\": 4, \"norm_eval\": false,"
+             " \"with_cp\": true, \"zero_init_residual\": false, \"norm_cfg\": {\"type\":"
+             " \"SyncBN\", \"requires_grad\": true, \"momentum\": 0.01}}",
+             &c);
+    cr_expect_eq(c.norm_type, CLBB_NORM_SYNCBN);
+    cr_expect_eq(c.with_cp, 1);
+    cr_expect_eq(c.norm_eval, 0);
+    cr_expect_eq(c.zero_init_residual, 0);
+    /* stem_channels, deep_stem, avg_down on plain ResNet. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"stem_channels\": 32, \"deep_stem\": true,"
+             " \"avg_down\": true, \"base_channels\": 32, \"in_channels\": 1}",
+             &c);
+    cr_expect_eq(c.stem_channels, 32);
+    cr_expect_eq(c.deep_stem, 1);
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"stem_channels\": null}", &c);
+    cr_expect_eq(c.stem_channels, 0);
+    /* Ghost convs, the plain conv spellings, GN that divides everything. */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"conv_cfg\": {\"type\": \"Ghost\","
+             " \"ratio\": 4, \"dw_size\": 5, \"relu\": false}}",
+             &c);
+    cr_expect_eq(c.ghost_conv, 1);
+    cr_expect_eq(c.ghost_ratio, 4);
+    cr_expect_eq(c.ghost_dw_size, 5);
+    cr_expect_eq(c.ghost_relu, 0);
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"conv_cfg\": {\"type\": \"Conv2d\"}}", &c);
+    cr_expect_eq(c.ghost_conv, 0);
+    parse_ok("{\"type\": \"ResNeXt\", \"depth\": 50, \"groups\": 32, \"base_width\": 4,"
+             " \"norm_cfg\": {\"type\": \"GN\", \"num_groups\": 32}}",
+             &c);
+    /* GhostNet. */
+    parse_ok("{\"type\": \"GhostNet\", \"width\": 1.3, \"in_channels\": 3,"
+             " \"out_indices\": [9, 2]}",
+             &c);
+    cr_expect_float_eq(c.width, 1.3f, 1e-6f);
+    cr_expect_eq(c.out_indices[0], 9);
+    /* Whitespace and a trailing NUL after the object. */
+    const char buf[] = " {\"type\": \"GhostNet\"}\n";
+    cr_expect_eq(clbb_model_config_parse_json(buf, sizeof buf, &c, NULL, 0), CLBB_OK);
+}
+
+Test(config, null_arguments_and_small_errbuf) {
+    clbb_model_config c;
+    char err[8];
+    cr_expect_eq(clbb_model_config_parse_json(NULL, 3, &c, NULL, 0), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_config_parse_json("{}", 2, NULL, NULL, 0), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_config_validate(NULL, NULL, 0), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_config_parse_json("{\"type\": 1}", 11, &c, NULL, 0), CLBB_ERR_CONFIG);
+    cr_expect_eq(clbb_model_config_parse_json("{\"type\": 1}", 11, &c, err, sizeof err),
+                 CLBB_ERR_CONFIG);
+    cr_expect_eq(strlen(err), sizeof err - 1, "truncated, NUL-terminated");
+    clbb_model_config_init(NULL, CLBB_MODEL_RESNET); /* no crash */
+}
+
+Test(config, validate_struct_path) {
+    clbb_model_config c;
+    char err[ERR_SIZE];
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET);
+    c.style_caffe = 7;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "'style'") != NULL, "%s", err);
+    c.depth = 18;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s", err);
+
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET);
+    c.num_plugins = 9;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "'plugins'") != NULL, "%s", err);
+
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET);
+    c.type = (clbb_model_type)9;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "'type'") != NULL, "%s", err);
+
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET_V1D);
+    c.deep_stem = 0;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "deep_stem") != NULL, "%s", err);
+
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET);
+    c.norm_type = CLBB_NORM_GN;
+    c.norm_num_groups = 0;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "num_groups") != NULL, "%s", err);
+
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET);
+    c.num_out_indices = 11;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_UNSUPPORTED);
+    cr_expect(strstr(err, "out_indices") != NULL, "%s", err);
+
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET);
+    c.num_plugins = 1;
+    snprintf(c.plugins[0].type, sizeof c.plugins[0].type, "NonLocal2d");
+    c.plugins[0].position = 0;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "position") != NULL, "%s", err);
+    c.plugins[0].position = 1;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_UNSUPPORTED, "%s", err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Every invalid value                                                       */
+
+typedef struct bad_row {
+    const char *json;
+    clbb_status status;
+    const char *needle; /* the message must contain it: the argument's name */
+} bad_row;
+
+#define R50 "\"type\": \"ResNet\", \"depth\": 50"
+#define CFG CLBB_ERR_CONFIG
+#define UNS CLBB_ERR_UNSUPPORTED
+#define PLUGIN(type, pos) "{\"cfg\": {\"type\": \"" type "\"}, \"position\": \"" pos "\"}"
+
+static const bad_row bad_rows[] = {
+    /* JSON text and shape */
+    {"", CFG, "JSON"},
+    {"{\"type\": \"ResNet\", \"depth\": 50", CFG, "malformed"},
+    {"{\"type\": \"ResNet\", \"depth\": 50} {}", CFG, "extra data"},
+    {"{\"type\": \"ResNet\" \"depth\": 50}", CFG, "malformed"},
+    {"[1, 2]", CFG, "JSON object"},
+    {"null", CFG, "JSON object"},
+    {"{}", CFG, "'type'"},
+    {"{\"depth\": 50}", CFG, "'type'"},
+    {"{\"type\": 5, \"depth\": 50}", CFG, "'type'"},
+    {"{\"type\": \"ResNet50\", \"depth\": 50}", CFG, "'type'"},
+    {"{\"type\": \"resnet\", \"depth\": 50}", CFG, "'type'"},
+    {"{\"type\": \"RegNet\"}", UNS, "'type'"},
+    {"{\"type\": \"ResNet\"}", CFG, "'depth'"},
+    /* unknown and repeated keys */
+    {"{" R50 ", \"foo\": 1}", CFG, "'foo'"},
+    {"{" R50 ", \"groups\": 32}", CFG, "'groups'"},
+    {"{" R50 ", \"width\": 1.0}", CFG, "'width'"},
+    {"{\"type\": \"GhostNet\", \"depth\": 50}", CFG, "'depth'"},
+    {"{\"type\": \"GhostNet\", \"style\": \"caffe\"}", CFG, "'style'"},
+    {"{" R50 ", \"depth\": 101}", CFG, "'depth'"},
+    /* wrong JSON types */
+    {"{\"type\": \"ResNet\", \"depth\": \"50\"}", CFG, "'depth'"},
+    {"{\"type\": \"ResNet\", \"depth\": 50.5}", CFG, "'depth'"},
+    {"{\"type\": \"ResNet\", \"depth\": true}", CFG, "'depth'"},
+    {"{\"type\": \"ResNet\", \"depth\": 1e12}", CFG, "'depth'"},
+    {"{\"type\": \"ResNet\", \"depth\": null}", CFG, "'depth'"},
+    {"{" R50 ", \"num_stages\": \"4\"}", CFG, "'num_stages'"},
+    {"{" R50 ", \"in_channels\": \"3\"}", CFG, "'in_channels'"},
+    {"{" R50 ", \"strides\": 2}", CFG, "'strides'"},
+    {"{" R50 ", \"strides\": [1, 2, \"2\", 2]}", CFG, "'strides[2]'"},
+    {"{" R50 ", \"dilations\": [1, 1, 1, 1.5]}", CFG, "'dilations[3]'"},
+    {"{" R50 ", \"out_indices\": null}", CFG, "'out_indices'"},
+    {"{" R50 ", \"out_indices\": 3}", CFG, "'out_indices'"},
+    {"{" R50 ", \"norm_eval\": 1}", CFG, "'norm_eval'"},
+    {"{" R50 ", \"with_cp\": \"no\"}", CFG, "'with_cp'"},
+    {"{" R50 ", \"zero_init_residual\": null}", CFG, "'zero_init_residual'"},
+    {"{" R50 ", \"frozen_stages\": 1.5}", CFG, "'frozen_stages'"},
+    {"{" R50 ", \"style\": 1}", CFG, "'style'"},
+    {"{" R50 ", \"deep_stem\": 1}", CFG, "'deep_stem'"},
+    {"{" R50 ", \"stage_with_dcn\": [0, 1, 1, 1]}", CFG, "'stage_with_dcn[0]'"},
+    /* depth per type */
+    {"{\"type\": \"ResNet\", \"depth\": 20}", CFG, "'depth'"},
+    {"{\"type\": \"ResNet\", \"depth\": 0}", CFG, "'depth'"},
+    {"{\"type\": \"ResNeXt\", \"depth\": 18}", CFG, "invalid depth 18 for resnext"},
+    {"{\"type\": \"ResNeXt\", \"depth\": 34}", CFG, "'depth'"},
+    {"{\"type\": \"ResNetV1d\", \"depth\": 200}", CFG, "'depth'"},
+    /* num_stages and lengths */
+    {"{" R50 ", \"num_stages\": 0}", CFG, "'num_stages'"},
+    {"{" R50 ", \"num_stages\": 5}", CFG, "'num_stages'"},
+    {"{" R50 ", \"num_stages\": -1}", CFG, "'num_stages'"},
+    {"{" R50 ", \"num_stages\": 3}", CFG, "'strides'"},
+    {"{" R50 ", \"strides\": [1, 2, 2]}", CFG, "'strides'"},
+    {"{" R50 ", \"dilations\": [1, 1, 1]}", CFG, "'dilations'"},
+    {"{" R50 ", \"strides\": [1, 2, 2, 2, 2], \"dilations\": [1, 1, 1, 1, 1]}", CFG, "'strides'"},
+    {"{" R50 ", \"num_stages\": 3, \"strides\": [1, 2, 2], \"dilations\": [1, 1]}", CFG,
+     "'dilations'"},
+    /* out_indices */
+    {"{" R50 ", \"out_indices\": [0, 1, 2, 4]}", CFG, "'out_indices'"},
+    {"{" R50 ", \"out_indices\": []}", CFG, "'out_indices'"},
+    {"{" R50 ", \"out_indices\": [-1, 0]}", CFG, "'out_indices'"},
+    {"{" R50 ", \"num_stages\": 3, \"strides\": [1, 2, 2], \"dilations\": [1, 1, 1],"
+     " \"out_indices\": [3]}",
+     CFG, "'out_indices'"},
+    {"{" R50 ", \"out_indices\": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]}", UNS, "'out_indices'"},
+    /* style */
+    {"{" R50 ", \"style\": \"tensorflow\"}", CFG, "'style'"},
+    {"{\"type\": \"ResNet\", \"depth\": 101, \"style\": \"Caffe\"}", CFG, "'style'"},
+    {"{\"type\": \"ResNeXt\", \"depth\": 50, \"style\": \"\"}", CFG, "'style'"},
+    /* channels, strides, dilations, groups */
+    {"{" R50 ", \"in_channels\": 0}", CFG, "'in_channels'"},
+    {"{" R50 ", \"in_channels\": -3}", CFG, "'in_channels'"},
+    {"{" R50 ", \"base_channels\": 0}", CFG, "'base_channels'"},
+    {"{" R50 ", \"base_channels\": -64}", CFG, "'base_channels'"},
+    {"{" R50 ", \"stem_channels\": -8}", CFG, "'stem_channels'"},
+    {"{" R50 ", \"stem_channels\": 0}", CFG, "'stem_channels'"},
+    {"{\"type\": \"ResNetV1d\", \"depth\": 50, \"stem_channels\": 1}", CFG, "'stem_channels'"},
+    {"{" R50 ", \"strides\": [1, 0, 2, 2]}", CFG, "'strides'"},
+    {"{" R50 ", \"dilations\": [1, 1, 1, 0]}", CFG, "'dilations'"},
+    {"{\"type\": \"ResNeXt\", \"depth\": 50, \"groups\": 0}", CFG, "'groups'"},
+    {"{\"type\": \"ResNeXt\", \"depth\": 50, \"groups\": 32, \"base_width\": 0}", CFG,
+     "'base_width'"},
+    {"{\"type\": \"ResNeXt\", \"depth\": 50, \"groups\": 32, \"base_width\": -4}", CFG,
+     "'base_width'"},
+    {"{\"type\": \"ResNeXt\", \"depth\": 50, \"groups\": 2, \"base_width\": 1,"
+     " \"base_channels\": 49}",
+     CFG, "'base_width'"},
+    {"{" R50 ", \"base_channels\": 1000000}", UNS, "channels"},
+    /* ResNetV1d passes deep_stem and avg_down itself */
+    {"{\"type\": \"ResNetV1d\", \"depth\": 50, \"deep_stem\": true}", CFG,
+     "got multiple values for keyword argument 'deep_stem'"},
+    {"{\"type\": \"ResNetV1d\", \"depth\": 50, \"avg_down\": false}", CFG,
+     "got multiple values for keyword argument 'avg_down'"},
+    /* pretrained / init_cfg */
+    {"{" R50 ", \"pretrained\": \"a.pth\", \"init_cfg\": {\"type\": \"Pretrained\","
+     " \"checkpoint\": \"b.pth\"}}",
+     CFG, "init_cfg and pretrained"},
+    {"{" R50 ", \"pretrained\": 5}", CFG, "pretrained must be a str or None"},
+    {"{" R50 ", \"pretrained\": [\"a.pth\"]}", CFG, "'pretrained'"},
+    {"{" R50 ", \"init_cfg\": \"a.pth\"}", CFG, "'init_cfg'"},
+    {"{" R50 ", \"init_cfg\": {\"type\": \"Pretrained\"}}", CFG, "checkpoint"},
+    {"{" R50 ", \"init_cfg\": {\"type\": \"Pretrained\", \"checkpoint\": 3}}", CFG,
+     "'init_cfg.checkpoint'"},
+    {"{" R50 ", \"init_cfg\": {\"type\": \"Magic\"}}", CFG, "'init_cfg.type'"},
+    {"{" R50 ", \"init_cfg\": [5]}", CFG, "'init_cfg[0]'"},
+    {"{" R50 ", \"init_cfg\": {\"type\": \"Pretrained\", \"checkpoint\": \"a\","
+     " \"prefix\": \"model.\"}}",
+     UNS, "'init_cfg.prefix'"},
+    /* norm_cfg */
+    {"{" R50 ", \"norm_cfg\": null}", CFG, "'norm_cfg'"},
+    {"{" R50 ", \"norm_cfg\": {\"requires_grad\": false}}", CFG, "'norm_cfg'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"IN\"}}", UNS, "'norm_cfg.type'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"LN\"}}", UNS, "'norm_cfg.type'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"FooNorm\"}}", CFG, "'norm_cfg.type'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"BN\", \"eps\": -1e-5}}", CFG, "'norm_cfg.eps'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"BN\", \"eps\": \"1e-5\"}}", CFG, "'norm_cfg.eps'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": \"false\"}}", CFG,
+     "'norm_cfg.requires_grad'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"BN\", \"affine\": false}}", CFG, "'norm_cfg.affine'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"BN\", \"num_groups\": 32}}", CFG,
+     "'norm_cfg.num_groups'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"GN\"}}", CFG, "'norm_cfg.num_groups'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"GN\", \"num_groups\": 0}}", CFG, "'norm_cfg.num_groups'"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"GN\", \"num_groups\": 48}}", CFG, "64 channels"},
+    {"{" R50 ", \"norm_cfg\": {\"type\": \"GN\", \"num_groups\": 128}}", CFG, "'norm_cfg.num_groups'"},
+    {"{\"type\": \"ResNetV1d\", \"depth\": 50, \"norm_cfg\": {\"type\": \"GN\", \"num_groups\": 64}}",
+     CFG, "stem.1"},
+    {"{\"type\": \"ResNeXt\", \"depth\": 50, \"groups\": 2, \"base_width\": 3,"
+     " \"norm_cfg\": {\"type\": \"GN\", \"num_groups\": 4}}",
+     CFG, "width"},
+    /* conv_cfg */
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"Ghost\", \"ratio\": 1}}", CFG, "'conv_cfg.ratio'"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"Ghost\", \"ratio\": 2.5}}", CFG, "'conv_cfg.ratio'"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"Ghost\", \"dw_size\": 2}}", CFG, "'conv_cfg.dw_size'"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"Ghost\", \"dw_size\": 0}}", CFG, "'conv_cfg.dw_size'"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"Ghost\", \"relu\": 1}}", CFG, "'conv_cfg.relu'"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"Ghost\", \"kernel\": 3}}", CFG, "'conv_cfg.kernel'"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"DCN\"}}", UNS, "'conv_cfg.type'"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"ConvWS\"}}", UNS, "'conv_cfg.type'"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"Conv4d\"}}", CFG, "'conv_cfg.type'"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"Conv\", \"bias\": true}}", CFG, "'conv_cfg.bias'"},
+    {"{" R50 ", \"conv_cfg\": \"Conv\"}", CFG, "'conv_cfg'"},
+    {"{" R50 ", \"conv_cfg\": {}}", CFG, "'conv_cfg'"},
+    /* dcn */
+    {"{" R50 ", \"dcn\": {\"type\": \"DCN\"}, \"stage_with_dcn\": [false, true, true]}", CFG,
+     "'stage_with_dcn'"},
+    {"{" R50 ", \"stage_with_dcn\": [false]}", CFG, "'stage_with_dcn'"},
+    {"{\"type\": \"ResNet\", \"depth\": 18, \"dcn\": {\"type\": \"DCN\"},"
+     " \"stage_with_dcn\": [false, true, true, true]}",
+     CFG, "'dcn'"},
+    {"{" R50 ", \"dcn\": \"DCN\"}", CFG, "'dcn'"},
+    {"{" R50 ", \"dcn\": {\"deform_groups\": 1}}", CFG, "'dcn'"},
+    {"{" R50 ", \"dcn\": {\"type\": \"DCN\", \"deform_groups\": 0}}", CFG, "'dcn.deform_groups'"},
+    {"{" R50 ", \"dcn\": {\"type\": \"DCN\", \"fallback_on_stride\": 0}}", CFG,
+     "'dcn.fallback_on_stride'"},
+    {"{" R50 ", \"dcn\": {\"type\": \"DCN\", \"groups\": 2}}", CFG, "'dcn.groups'"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"Ghost\"}, \"dcn\": {\"type\": \"DCN\"},"
+     " \"stage_with_dcn\": [false, true, true, true]}",
+     CFG, "conv_cfg must be None for DCN"},
+    {"{" R50 ", \"conv_cfg\": {\"type\": \"Conv\"}, \"dcn\": {\"type\": \"DCN\"},"
+     " \"stage_with_dcn\": [true, true, true, true]}",
+     CFG, "conv_cfg must be None for DCN"},
+    {"{" R50 ", \"num_stages\": 5, \"dcn\": {\"type\": \"DCN\"},"
+     " \"stage_with_dcn\": [false, true, true, true]}",
+     CFG, "'num_stages'"},
+    /* plugins */
+    {"{" R50 ", \"plugins\": [" PLUGIN("ContextBlock", "after_conv4") "]}", CFG,
+     "'plugins[0].position'"},
+    {"{" R50 ", \"plugins\": [" PLUGIN("ContextBlock", "after_conv3") ", "
+     PLUGIN("ContextBlock", "after_conv3") "]}",
+     CFG, "duplicate plugin context_block"},
+    {"{" R50 ", \"plugins\": [" PLUGIN("NonLocal2d", "after_conv1") ", "
+     PLUGIN("NonLocal2d", "after_conv3") "]}",
+     CFG, "duplicate plugin nonlocal_block"},
+    {"{" R50 ", \"plugins\": [{\"cfg\": {\"type\": \"GeneralizedAttention\", \"postfix\": 1},"
+     " \"position\": \"after_conv2\"}, {\"cfg\": {\"type\": \"GeneralizedAttention\","
+     " \"postfix\": \"1\"}, \"position\": \"after_conv2\"}]}",
+     CFG, "duplicate plugin gen_attention_block1"},
+    {"{" R50 ", \"plugins\": [" PLUGIN("SEBlock", "after_conv3") "]}", CFG, "unknown plugin type"},
+    {"{" R50 ", \"plugins\": [{\"cfg\": {\"type\": \"ContextBlock\"}, \"stages\":"
+     " [false, true, true], \"position\": \"after_conv3\"}]}",
+     CFG, "'plugins[0].stages'"},
+    {"{" R50 ", \"plugins\": [{\"cfg\": {\"type\": \"ContextBlock\"}, \"stages\": [],"
+     " \"position\": \"after_conv3\"}]}",
+     CFG, "'plugins[0].stages'"},
+    {"{\"type\": \"ResNet\", \"depth\": 18, \"plugins\": [" PLUGIN("ContextBlock", "after_conv2")
+     "]}",
+     CFG, "'plugins'"},
+    {"{\"type\": \"ResNet\", \"depth\": 34, \"plugins\": []}", CFG, "'plugins'"},
+    {"{" R50 ", \"plugins\": [{\"cfg\": {\"type\": \"ContextBlock\"}}]}", CFG, "position"},
+    {"{" R50 ", \"plugins\": [{\"position\": \"after_conv3\"}]}", CFG, "cfg"},
+    {"{" R50 ", \"plugins\": [{\"cfg\": {\"ratio\": 0.25}, \"position\": \"after_conv3\"}]}", CFG,
+     "'plugins[0].cfg.type'"},
+    {"{" R50 ", \"plugins\": [{\"cfg\": {\"type\": \"ContextBlock\", \"postfix\": 1.5},"
+     " \"position\": \"after_conv3\"}]}",
+     CFG, "'plugins[0].cfg.postfix'"},
+    {"{" R50 ", \"plugins\": [{\"cfg\": {\"type\": \"ContextBlock\"}, \"position\": 3}]}", CFG,
+     "'plugins[0].position'"},
+    {"{" R50 ", \"plugins\": [{\"cfg\": {\"type\": \"ContextBlock\"},"
+     " \"position\": \"after_conv3\", \"when\": 1}]}",
+     CFG, "'plugins[0].when'"},
+    {"{" R50 ", \"plugins\": \"ContextBlock\"}", CFG, "'plugins'"},
+    {"{" R50 ", \"plugins\": [1]}", CFG, "'plugins[0]'"},
+    {"{" R50 ", \"plugins\": [" PLUGIN("ContextBlock", "after_conv3") "]}", UNS, "'plugins'"},
+    /* GhostNet */
+    {"{\"type\": \"GhostNet\", \"width\": 0}", CFG, "'width'"},
+    {"{\"type\": \"GhostNet\", \"width\": -1.0}", CFG, "'width'"},
+    {"{\"type\": \"GhostNet\", \"width\": 5}", CFG, "'width'"},
+    {"{\"type\": \"GhostNet\", \"width\": \"1.0\"}", CFG, "'width'"},
+    {"{\"type\": \"GhostNet\", \"out_indices\": [10]}", CFG, "'out_indices'"},
+    {"{\"type\": \"GhostNet\", \"out_indices\": [-1]}", CFG, "'out_indices'"},
+    {"{\"type\": \"GhostNet\", \"out_indices\": []}", CFG, "'out_indices'"},
+    {"{\"type\": \"GhostNet\", \"out_indices\": [2, 4, 2]}", CFG, "'out_indices'"},
+    {"{\"type\": \"GhostNet\", \"out_indices\": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9]}", CFG,
+     "'out_indices'"},
+    {"{\"type\": \"GhostNet\", \"in_channels\": 0}", CFG, "'in_channels'"},
+    {"{\"type\": \"GhostNet\", \"in_channels\": 2.5}", CFG, "'in_channels'"},
+};
+
+Test(config, every_invalid_value) {
+    const size_t rows = sizeof bad_rows / sizeof bad_rows[0];
+    cr_expect_geq(rows, 60);
+    for (size_t i = 0; i < rows; i++) {
+        const bad_row *r = &bad_rows[i];
+        clbb_model_config c;
+        char err[ERR_SIZE] = "";
+        clbb_status st = parse(r->json, &c, err);
+        cr_expect_eq(st, r->status, "row %zu: %s\n-> %s (expected %s): %s", i, r->json,
+                     clbb_status_string(st), clbb_status_string(r->status), err);
+        cr_expect(strstr(err, r->needle) != NULL, "row %zu: %s\nmessage \"%s\" lacks \"%s\"", i,
+                  r->json, err, r->needle);
+    }
+}

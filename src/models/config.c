@@ -1,2 +1,1356 @@
-/* Model configs: JSON parsing, MMDetection validation, presets (stub). */
+/* Model configs: the JSON form of MMDetection's backbone constructor
+ * arguments (SPEC B.1), MMDetection's own checks in the order its
+ * constructors run them (SPEC A 1.2), and the ready-made `--arch` presets.
+ *
+ * The parser checks JSON types only. What the struct cannot hold (a style
+ * string that is neither 'pytorch' nor 'caffe', conv_cfg given as a plain
+ * dict, an empty plugins list, both pretrained and init_cfg...) goes into a
+ * side record, so that validate_impl() raises each error at the point where
+ * MMDetection would and quotes the user's own spelling. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
 #include "core/internal.h"
+
+#define TEXT_MAX 96            /* a value quoted in a message */
+#define LIST_TEXT_MAX 64       /* an int list quoted in a message */
+#define CHANNELS_MAX (1 << 20) /* clbb's own bound, far above any real backbone */
+#define GHOST_WIDTH_MAX 4.0
+#define GHOST_NUM_BLOCKS 10    /* blocks.0 .. blocks.9 */
+#define DEFAULT_NORM_EPS 1e-5f
+
+/* ------------------------------------------------------------------------ */
+/* Defaults and presets                                                      */
+
+void clbb_model_config_init(clbb_model_config *c, clbb_model_type type) {
+    if (!c) return;
+    memset(c, 0, sizeof *c);
+    c->type = type;
+    /* ResNet.__init__ defaults (resnet.py lines 369-391). depth has no
+     * default in MMDetection; 50 is ours, for the struct API. */
+    c->depth = 50;
+    c->in_channels = 3;
+    c->stem_channels = 0;
+    c->base_channels = 64;
+    c->num_stages = 4;
+    c->num_strides = 4;
+    c->num_dilations = 4;
+    for (int i = 0; i < CLBB_MAX_STAGES; i++) {
+        c->strides[i] = i == 0 ? 1 : 2;
+        c->dilations[i] = 1;
+        c->stage_with_dcn[i] = 0;
+    }
+    c->num_stage_with_dcn = 4;
+    c->num_out_indices = 4;
+    for (int i = 0; i < 4; i++) c->out_indices[i] = i;
+    c->style_caffe = 0;
+    c->deep_stem = c->avg_down = type == CLBB_MODEL_RESNET_V1D;
+    c->frozen_stages = -1;
+    c->norm_eval = 1;
+    c->with_cp = 0;
+    c->zero_init_residual = 1;
+    c->norm_type = CLBB_NORM_BN;
+    c->norm_eps = DEFAULT_NORM_EPS;
+    c->norm_num_groups = 0;
+    c->norm_requires_grad = 1;
+    c->ghost_conv = 0;
+    c->ghost_ratio = 2;
+    c->ghost_dw_size = 3;
+    c->ghost_relu = 1;
+    /* ResNeXt(groups=1, base_width=4); neutral for the other types. */
+    c->groups = 1;
+    c->base_width = 4;
+    c->width = 1.0f;
+    if (type == CLBB_MODEL_GHOSTNET) {
+        static const int ghost_out[4] = {2, 4, 6, 9};
+        memcpy(c->out_indices, ghost_out, sizeof ghost_out);
+    }
+}
+
+/* name, type, depth, groups, base_width, width, ghost conv */
+#define CLBB_PRESETS(X)                                                    \
+    X("resnet18", CLBB_MODEL_RESNET, 18, 1, 4, 1.0f, 0)                    \
+    X("resnet34", CLBB_MODEL_RESNET, 34, 1, 4, 1.0f, 0)                    \
+    X("resnet50", CLBB_MODEL_RESNET, 50, 1, 4, 1.0f, 0)                    \
+    X("resnet101", CLBB_MODEL_RESNET, 101, 1, 4, 1.0f, 0)                  \
+    X("resnet152", CLBB_MODEL_RESNET, 152, 1, 4, 1.0f, 0)                  \
+    X("resnet18v1d", CLBB_MODEL_RESNET_V1D, 18, 1, 4, 1.0f, 0)             \
+    X("resnet34v1d", CLBB_MODEL_RESNET_V1D, 34, 1, 4, 1.0f, 0)             \
+    X("resnet50v1d", CLBB_MODEL_RESNET_V1D, 50, 1, 4, 1.0f, 0)             \
+    X("resnet101v1d", CLBB_MODEL_RESNET_V1D, 101, 1, 4, 1.0f, 0)           \
+    X("resnet152v1d", CLBB_MODEL_RESNET_V1D, 152, 1, 4, 1.0f, 0)           \
+    X("resnext50_32x4d", CLBB_MODEL_RESNEXT, 50, 32, 4, 1.0f, 0)           \
+    X("resnext101_32x4d", CLBB_MODEL_RESNEXT, 101, 32, 4, 1.0f, 0)         \
+    X("resnext101_64x4d", CLBB_MODEL_RESNEXT, 101, 64, 4, 1.0f, 0)         \
+    X("resnext101_32x8d", CLBB_MODEL_RESNEXT, 101, 32, 8, 1.0f, 0)         \
+    X("ghostnet", CLBB_MODEL_GHOSTNET, 0, 1, 4, 1.0f, 0)                   \
+    X("ghostnet_050", CLBB_MODEL_GHOSTNET, 0, 1, 4, 0.5f, 0)               \
+    X("ghostnet_130", CLBB_MODEL_GHOSTNET, 0, 1, 4, 1.3f, 0)               \
+    X("ghost_resnet50", CLBB_MODEL_RESNET, 50, 1, 4, 1.0f, 1)
+
+typedef struct preset {
+    const char *name;
+    clbb_model_type type;
+    int depth, groups, base_width;
+    float width;
+    int ghost;
+} preset;
+
+#define PRESET_ROW(n, t, d, g, bw, w, gh) {n, t, d, g, bw, w, gh},
+static const preset presets[] = {CLBB_PRESETS(PRESET_ROW)};
+#define PRESET_NAME(n, t, d, g, bw, w, gh) n,
+static const char *const preset_names[] = {CLBB_PRESETS(PRESET_NAME) NULL};
+
+const char *const *clbb_model_preset_names(void) { return preset_names; }
+
+clbb_status clbb_model_config_preset(const char *name, clbb_model_config *config) {
+    /* The signature has no error buffer: callers list the valid names
+     * through clbb_model_preset_names(). */
+    if (!name || !config) return CLBB_ERR_INVALID_ARGUMENT;
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(presets); i++) {
+        const preset *p = &presets[i];
+        if (strcmp(p->name, name) != 0) continue;
+        clbb_model_config_init(config, p->type);
+        if (p->type == CLBB_MODEL_GHOSTNET) {
+            config->width = p->width;
+        } else {
+            config->depth = p->depth;
+            config->groups = p->groups;
+            config->base_width = p->base_width;
+            config->ghost_conv = p->ghost;
+        }
+        return CLBB_OK;
+    }
+    return CLBB_ERR_INVALID_ARGUMENT;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Validation                                                                */
+
+/* What the JSON said that the struct cannot hold (all zero for the struct
+ * API, where the struct is all there is). */
+typedef struct cfg_extras {
+    char style[TEXT_MAX];            /* style as written when not pytorch/caffe */
+    int conv_cfg_given;              /* conv_cfg was a dict: mmdet's `is not None` */
+    int plugins_given;               /* plugins was a list, even an empty one */
+    int pretrained_and_init;         /* both truthy: the assert of step 2 */
+    char pretrained_bad[TEXT_MAX];   /* pretrained that is neither str nor None */
+    char position[CLBB_MAX_PLUGINS][TEXT_MAX]; /* an invalid position as written */
+} cfg_extras;
+
+static const char *type_name(clbb_model_type t) {
+    switch (t) {
+    case CLBB_MODEL_RESNET: return "ResNet";
+    case CLBB_MODEL_RESNET_V1D: return "ResNetV1d";
+    case CLBB_MODEL_RESNEXT: return "ResNeXt";
+    case CLBB_MODEL_GHOSTNET: return "GhostNet";
+    }
+    return "?";
+}
+
+/* ResNet.arch_settings / ResNeXt.arch_settings: depth -> BasicBlock? */
+static int arch_lookup(clbb_model_type t, int depth, int *basic) {
+    static const int depths[] = {18, 34, 50, 101, 152};
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(depths); i++) {
+        if (depths[i] != depth) continue;
+        *basic = depth < 50;
+        return t != CLBB_MODEL_RESNEXT || !*basic;
+    }
+    return 0;
+}
+
+static void format_ints(const int *v, int n, char *buf, size_t size) {
+    size_t len = 0;
+    buf[0] = '\0';
+    len += (size_t)snprintf(buf, size, "[");
+    for (int i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%d", i ? ", " : "", v[i]);
+    if (len < size) snprintf(buf + len, size - len, "]");
+}
+
+static const char *position_name(int pos) {
+    switch (pos) {
+    case 1: return "after_conv1";
+    case 2: return "after_conv2";
+    case 3: return "after_conv3";
+    }
+    return "?";
+}
+
+/* mmcv's `_abbr_` of the plugin layers MMDetection configs use. */
+static const char *plugin_abbr(const char *type) {
+    static const char *const table[][2] = {
+        {"ContextBlock", "context_block"},
+        {"GeneralizedAttention", "gen_attention_block"},
+        {"NonLocal2d", "nonlocal_block"},
+    };
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(table); i++)
+        if (strcmp(table[i][0], type) == 0) return table[i][1];
+    return NULL;
+}
+
+static int plugin_active(const clbb_plugin_config *pl, int stage) {
+    return pl->num_stages == 0 || pl->stages[stage];
+}
+
+/* nn.GroupNorm raises unless num_channels % num_groups == 0. */
+static clbb_status check_gn(const clbb_model_config *c, long long channels, const char *where,
+                            char *err, size_t n) {
+    if (c->norm_type != CLBB_NORM_GN || channels % c->norm_num_groups == 0) return CLBB_OK;
+    return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                          "argument 'norm_cfg.num_groups' = %d: %s has %lld channels, "
+                          "not divisible by num_groups (GroupNorm needs num_channels %% "
+                          "num_groups == 0)",
+                          c->norm_num_groups, where, channels);
+}
+
+/* Bottleneck.make_block_plugins for one stage: positions in order, plugins
+ * in list order; `hasattr(self, name)` spans the whole block, so a name
+ * clashes across positions too. */
+static clbb_status check_block_plugins(const clbb_model_config *c, int stage, char *err,
+                                       size_t n) {
+    char names[CLBB_MAX_PLUGINS][80];
+    int num_names = 0;
+    for (int pos = 1; pos <= 3; pos++) {
+        for (int k = 0; k < c->num_plugins; k++) {
+            const clbb_plugin_config *pl = &c->plugins[k];
+            if (pl->position != pos || !plugin_active(pl, stage)) continue;
+            char type[sizeof pl->type];
+            clbb__strlcpy(type, pl->type, sizeof type);
+            const char *abbr = plugin_abbr(type);
+            if (!abbr)
+                return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                      "argument 'plugins[%d].cfg.type' = '%s': unknown plugin "
+                                      "type (known: ContextBlock, GeneralizedAttention, "
+                                      "NonLocal2d)",
+                                      k, type);
+            char postfix[sizeof pl->postfix];
+            clbb__strlcpy(postfix, pl->postfix, sizeof postfix);
+            snprintf(names[num_names], sizeof names[num_names], "%s%s", abbr, postfix);
+            for (int j = 0; j < num_names; j++)
+                if (strcmp(names[j], names[num_names]) == 0)
+                    return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                          "argument 'plugins[%d]': duplicate plugin %s in the "
+                                          "blocks of layer%d (give each plugin of a block its "
+                                          "own cfg.postfix)",
+                                          k, names[j], stage + 1);
+            num_names++;
+        }
+    }
+    return CLBB_OK;
+}
+
+static clbb_status validate_ghostnet(const clbb_model_config *c, char *err, size_t n) {
+    if (c->in_channels < 1 || c->in_channels > CHANNELS_MAX)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'in_channels' = %d: must be in 1..%d", c->in_channels,
+                              CHANNELS_MAX);
+    if (!(isfinite(c->width) && c->width > 0.0f && c->width <= GHOST_WIDTH_MAX))
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'width' = %g: must be > 0 and <= %g", (double)c->width,
+                              GHOST_WIDTH_MAX);
+    if (c->num_out_indices < 1)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'out_indices' is empty: give at least one of 0..9");
+    if (c->num_out_indices > CLBB_MAX_OUT_INDICES)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'out_indices' has %d entries: at most %d", c->num_out_indices,
+                              CLBB_MAX_OUT_INDICES);
+    char list[LIST_TEXT_MAX];
+    format_ints(c->out_indices, c->num_out_indices, list, sizeof list);
+    for (int i = 0; i < c->num_out_indices; i++) {
+        int v = c->out_indices[i];
+        if (v < 0 || v >= GHOST_NUM_BLOCKS)
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'out_indices' = %s: out_indices[%d] = %d must be in "
+                                  "0..%d (index i is the output of blocks[i])",
+                                  list, i, v, GHOST_NUM_BLOCKS - 1);
+        for (int j = 0; j < i; j++)
+            if (c->out_indices[j] == v)
+                return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                      "argument 'out_indices' = %s: %d is listed twice", list, v);
+    }
+    return CLBB_OK;
+}
+
+/* ResNet.__init__ and the blocks it builds, in their order (SPEC 1.2). */
+static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras *ex, char *err,
+                                   size_t n) {
+    const int resnext = c->type == CLBB_MODEL_RESNEXT;
+    char list[LIST_TEXT_MAX];
+
+    /* ResNetV1d(**kwargs) passes these itself; a struct that disagrees
+     * describes a different network. */
+    if (c->type == CLBB_MODEL_RESNET_V1D && (!c->deep_stem || !c->avg_down))
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument '%s' = false: ResNetV1d always uses deep_stem=True and "
+                              "avg_down=True",
+                              c->deep_stem ? "avg_down" : "deep_stem");
+
+    /* 1. depth */
+    int basic = 0;
+    if (!arch_lookup(c->type, c->depth, &basic))
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'depth' = %d: invalid depth %d for %s (valid: %s)",
+                              c->depth, c->depth, resnext ? "resnext" : "resnet",
+                              resnext ? "50, 101, 152" : "18, 34, 50, 101, 152");
+
+    /* 2. pretrained / init_cfg */
+    if (ex->pretrained_and_init)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "arguments 'init_cfg' and 'pretrained': init_cfg and pretrained "
+                              "cannot be specified at the same time");
+    if (ex->pretrained_bad[0])
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'pretrained' = %s: pretrained must be a str or None",
+                              ex->pretrained_bad);
+
+    /* 3. stem_channels None -> base_channels */
+    if (c->stem_channels < 0)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'stem_channels' = %d: must be >= 1 or null",
+                              c->stem_channels);
+    const long long stem = c->stem_channels ? c->stem_channels : c->base_channels;
+
+    /* 4. */
+    if (c->num_stages < 1 || c->num_stages > 4)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'num_stages' = %d: must be in 1..4", c->num_stages);
+    const int ns = c->num_stages;
+
+    /* 5. */
+    if (c->num_strides != ns)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'strides' has %d entries but num_stages = %d "
+                              "(len(strides) == len(dilations) == num_stages)",
+                              c->num_strides, ns);
+    if (c->num_dilations != ns)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'dilations' has %d entries but num_stages = %d "
+                              "(len(strides) == len(dilations) == num_stages)",
+                              c->num_dilations, ns);
+
+    /* 6. max(out_indices) < num_stages; max() of nothing raises. */
+    if (c->num_out_indices < 1)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'out_indices' is empty: max() of an empty sequence; "
+                              "give at least one stage index");
+    if (c->num_out_indices > CLBB_MAX_OUT_INDICES)
+        return clbb__fail_buf(err, n, CLBB_ERR_UNSUPPORTED,
+                              "argument 'out_indices' has %d entries: clbb holds at most %d",
+                              c->num_out_indices, CLBB_MAX_OUT_INDICES);
+    format_ints(c->out_indices, c->num_out_indices, list, sizeof list);
+    int max_out = INT_MIN;
+    for (int i = 0; i < c->num_out_indices; i++)
+        if (c->out_indices[i] > max_out) max_out = c->out_indices[i];
+    if (max_out >= ns)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'out_indices' = %s: max(out_indices) = %d must be < "
+                              "num_stages = %d",
+                              list, max_out, ns);
+    /* Repeated indices pass: MMDetection tests `i in out_indices`, so a stage
+     * is output once however often it is listed. A negative index passes
+     * there too but is never output; we refuse it as a likely mistake. */
+    for (int i = 0; i < c->num_out_indices; i++)
+        if (c->out_indices[i] < 0)
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'out_indices' = %s: out_indices[%d] = %d must be "
+                                  ">= 0 (a negative stage index would never be output)",
+                                  list, i, c->out_indices[i]);
+
+    /* 7. */
+    if (c->has_dcn && c->num_stage_with_dcn != ns)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'stage_with_dcn' has %d entries but num_stages = %d "
+                              "(len(stage_with_dcn) == num_stages when dcn is given)",
+                              c->num_stage_with_dcn, ns);
+
+    /* The stem: conv arguments and channel counts as PyTorch would reject them. */
+    if (c->in_channels < 1)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'in_channels' = %d: must be >= 1", c->in_channels);
+    if (c->base_channels < 1)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'base_channels' = %d: must be >= 1", c->base_channels);
+    if (c->deep_stem && stem < 2)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'stem_channels' = %lld: the deep stem's first convs "
+                              "have stem_channels // 2 = 0 channels; must be >= 2",
+                              stem);
+    for (int i = 0; i < ns; i++) {
+        if (c->strides[i] < 1) {
+            format_ints(c->strides, ns, list, sizeof list);
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'strides' = %s: strides[%d] = %d must be >= 1", list,
+                                  i, c->strides[i]);
+        }
+        if (c->dilations[i] < 1) {
+            format_ints(c->dilations, ns, list, sizeof list);
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'dilations' = %s: dilations[%d] = %d must be >= 1",
+                                  list, i, c->dilations[i]);
+        }
+    }
+    if (resnext) {
+        if (c->groups < 1)
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'groups' = %d: must be >= 1", c->groups);
+        if (c->base_width < 1)
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'base_width' = %d: must be >= 1", c->base_width);
+    } else {
+        /* Zero is tolerated: a zero-filled struct means "not a ResNeXt". */
+        if (c->groups != 1 && c->groups != 0)
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'groups' = %d: only ResNeXt takes groups", c->groups);
+        if (c->base_width != 4 && c->base_width != 0)
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'base_width' = %d: only ResNeXt takes base_width",
+                                  c->base_width);
+    }
+    if (c->ghost_conv) {
+        if (c->ghost_ratio < 2)
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'conv_cfg.ratio' = %d: must be >= 2", c->ghost_ratio);
+        if (c->ghost_dw_size < 1 || c->ghost_dw_size % 2 == 0)
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'conv_cfg.dw_size' = %d: must be an odd integer >= 1",
+                                  c->ghost_dw_size);
+    }
+    if (c->norm_type != CLBB_NORM_BN && c->norm_type != CLBB_NORM_SYNCBN &&
+        c->norm_type != CLBB_NORM_GN)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'norm_cfg.type' = %d: unknown norm type",
+                              (int)c->norm_type);
+    if (!(isfinite(c->norm_eps) && c->norm_eps >= 0.0f))
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'norm_cfg.eps' = %g: must be a finite number >= 0",
+                              (double)c->norm_eps);
+    if (c->norm_type == CLBB_NORM_GN && c->norm_num_groups < 1)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'norm_cfg.num_groups' = %d: GN needs num_groups >= 1",
+                              c->norm_num_groups);
+    if (c->deep_stem) {
+        CLBB_CHECK(check_gn(c, stem / 2, "stem.1 (stem_channels // 2)", err, n));
+        CLBB_CHECK(check_gn(c, stem, "stem.7 (stem_channels)", err, n));
+    } else {
+        CLBB_CHECK(check_gn(c, stem, "the stem norm gn1 (stem_channels)", err, n));
+    }
+
+    /* 9. the stages */
+    if (c->num_plugins < 0 || c->num_plugins > CLBB_MAX_PLUGINS)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'plugins' has %d entries: at most %d", c->num_plugins,
+                              CLBB_MAX_PLUGINS);
+    const int expansion = basic ? 1 : 4;
+    long long inplanes = stem, max_channels = stem > c->in_channels ? stem : c->in_channels;
+    int any_dcn = 0;
+    for (int i = 0; i < ns; i++) {
+        char where[96];
+        /* `self.stage_with_dcn[i]` is indexed even when dcn is None. */
+        if (i >= c->num_stage_with_dcn)
+            return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                  "argument 'stage_with_dcn' has %d entries: stage %d has none "
+                                  "(IndexError; give num_stages = %d entries)",
+                                  c->num_stage_with_dcn, i, ns);
+        const int dcn_on = c->has_dcn && c->stage_with_dcn[i];
+        any_dcn |= dcn_on;
+        if (i == 0) /* make_stage_plugins, for every plugin */
+            for (int k = 0; k < c->num_plugins; k++)
+                if (c->plugins[k].num_stages != 0 && c->plugins[k].num_stages != ns)
+                    return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                          "argument 'plugins[%d].stages' has %d entries but "
+                                          "num_stages = %d",
+                                          k, c->plugins[k].num_stages, ns);
+        const long long planes = (long long)c->base_channels << i;
+        const long long out = planes * expansion;
+        if (c->strides[i] != 1 || inplanes != out) {
+            snprintf(where, sizeof where, "layer%d.0.downsample (planes * expansion)", i + 1);
+            CLBB_CHECK(check_gn(c, out, where, err, n));
+        }
+        if (basic) {
+            if (dcn_on)
+                return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                      "argument 'dcn': BasicBlock (depth %d) with dcn in stage "
+                                      "%d: Not implemented yet",
+                                      c->depth, i);
+            if (ex->plugins_given)
+                return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                      "argument 'plugins': BasicBlock (depth %d) with plugins: "
+                                      "Not implemented yet",
+                                      c->depth);
+            snprintf(where, sizeof where, "layer%d.0.gn1 (planes)", i + 1);
+            CLBB_CHECK(check_gn(c, planes, where, err, n));
+        } else {
+            if (c->style_caffe != 0 && c->style_caffe != 1) {
+                char text[TEXT_MAX];
+                if (ex->style[0])
+                    clbb__strlcpy(text, ex->style, sizeof text);
+                else
+                    snprintf(text, sizeof text, "%d", c->style_caffe);
+                return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                      "argument 'style' = %s: must be 'pytorch' or 'caffe'", text);
+            }
+            for (int k = 0; k < c->num_plugins; k++) {
+                const clbb_plugin_config *pl = &c->plugins[k];
+                if (!plugin_active(pl, i) || (pl->position >= 1 && pl->position <= 3)) continue;
+                char text[TEXT_MAX];
+                if (ex->position[k][0])
+                    clbb__strlcpy(text, ex->position[k], sizeof text);
+                else
+                    snprintf(text, sizeof text, "%d", pl->position);
+                return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                      "argument 'plugins[%d].position' = %s: must be "
+                                      "'after_conv1', 'after_conv2' or 'after_conv3'",
+                                      k, text);
+            }
+            snprintf(where, sizeof where, "layer%d.0.gn1 (planes)", i + 1);
+            CLBB_CHECK(check_gn(c, planes, where, err, n));
+            snprintf(where, sizeof where, "layer%d.0.gn3 (planes * 4)", i + 1);
+            CLBB_CHECK(check_gn(c, out, where, err, n));
+            if (dcn_on && ex->conv_cfg_given)
+                return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                      "argument 'conv_cfg': conv_cfg must be None for DCN (dcn "
+                                      "is on in stage %d)",
+                                      i);
+            CLBB_CHECK(check_block_plugins(c, i, err, n));
+            if (resnext) {
+                /* width = floor(planes * (base_width / base_channels)) * groups,
+                 * in doubles as Python computes it. */
+                long long width = planes;
+                if (c->groups != 1)
+                    width = (long long)floor((double)planes *
+                                             ((double)c->base_width / (double)c->base_channels)) *
+                            c->groups;
+                if (width < 1)
+                    return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                          "argument 'base_width' = %d: layer%d width = "
+                                          "floor(%lld * %d / %d) * %d = %lld channels; must be "
+                                          ">= 1",
+                                          c->base_width, i + 1, planes, c->base_width,
+                                          c->base_channels, c->groups, width);
+                snprintf(where, sizeof where, "layer%d.0.gn2 (ResNeXt width)", i + 1);
+                CLBB_CHECK(check_gn(c, width, where, err, n));
+                if (width > max_channels) max_channels = width;
+            }
+        }
+        if (out > max_channels) max_channels = out;
+        inplanes = out;
+    }
+    /* Every MMDetection check passed; what follows is clbb's own limits. */
+    if (max_channels > CHANNELS_MAX)
+        return clbb__fail_buf(err, n, CLBB_ERR_UNSUPPORTED,
+                              "arguments 'in_channels'/'stem_channels'/'base_channels'/'groups'/"
+                              "'base_width' give a layer of %lld channels: clbb handles at most %d",
+                              max_channels, CHANNELS_MAX);
+    if (any_dcn) {
+        format_ints(c->stage_with_dcn, ns, list, sizeof list);
+        return clbb__fail_buf(err, n, CLBB_ERR_UNSUPPORTED,
+                              "argument 'dcn' (type '%.*s', stage_with_dcn %s): dcn is validated "
+                              "but not implemented by clbb",
+                              (int)sizeof c->dcn_type, c->dcn_type, list);
+    }
+    if (c->num_plugins > 0) {
+        const clbb_plugin_config *pl = &c->plugins[0];
+        return clbb__fail_buf(err, n, CLBB_ERR_UNSUPPORTED,
+                              "argument 'plugins' (%d, the first %.*s %s): plugins are validated "
+                              "but not implemented by clbb",
+                              c->num_plugins, (int)sizeof pl->type, pl->type,
+                              position_name(pl->position));
+    }
+    return CLBB_OK;
+}
+
+static clbb_status validate_impl(const clbb_model_config *c, const cfg_extras *ex, char *err,
+                                 size_t n) {
+    switch (c->type) {
+    case CLBB_MODEL_RESNET:
+    case CLBB_MODEL_RESNET_V1D:
+    case CLBB_MODEL_RESNEXT: return validate_resnet(c, ex, err, n);
+    case CLBB_MODEL_GHOSTNET: return validate_ghostnet(c, err, n);
+    }
+    return clbb__fail_buf(err, n, CLBB_ERR_CONFIG, "argument 'type' = %d: unknown model type",
+                          (int)c->type);
+}
+
+clbb_status clbb_model_config_validate(const clbb_model_config *config, char *errbuf,
+                                       size_t errbuf_size) {
+    if (errbuf && errbuf_size) errbuf[0] = '\0';
+    if (!config)
+        return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_INVALID_ARGUMENT,
+                              "clbb_model_config_validate: config is NULL");
+    cfg_extras ex;
+    memset(&ex, 0, sizeof ex);
+    ex.conv_cfg_given = config->ghost_conv != 0;
+    ex.plugins_given = config->num_plugins > 0;
+    return validate_impl(config, &ex, errbuf, errbuf_size);
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON parsing                                                              */
+
+typedef struct parser {
+    clbb_model_config *cfg;
+    cfg_extras *ex;
+    char *err;
+    size_t err_size;
+} parser;
+
+/* A bounded, compact rendering of a JSON value for messages (a hostile
+ * config may hold a huge array; we never print more than fits). */
+typedef struct text_buf {
+    char *s;
+    size_t cap, len;
+    int full;
+} text_buf;
+
+static void tb_put(text_buf *b, const char *str) {
+    /* len stays <= cap - 4, so "..." and its NUL always fit. */
+    for (; *str && !b->full; str++) {
+        if (b->len + 5 > b->cap) {
+            memcpy(b->s + b->len, "...", 4);
+            b->len += 3;
+            b->full = 1;
+            return;
+        }
+        b->s[b->len++] = *str;
+        b->s[b->len] = '\0';
+    }
+}
+
+static void format_number(double d, char *buf, size_t size) {
+    if (d == floor(d) && fabs(d) < 1e15) {
+        snprintf(buf, size, "%.0f", d);
+        return;
+    }
+    /* The shortest text that reads back as the same double, as Python's repr. */
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d) return;
+    }
+}
+
+static void tb_value(text_buf *b, const cJSON *it, int depth) {
+    char num[40];
+    if (!it || b->full) return;
+    if (cJSON_IsNull(it)) {
+        tb_put(b, "null");
+    } else if (cJSON_IsTrue(it)) {
+        tb_put(b, "true");
+    } else if (cJSON_IsFalse(it)) {
+        tb_put(b, "false");
+    } else if (cJSON_IsNumber(it)) {
+        format_number(it->valuedouble, num, sizeof num);
+        tb_put(b, num);
+    } else if (cJSON_IsString(it)) {
+        char ch[2] = {0, 0};
+        tb_put(b, "\"");
+        for (const char *s = it->valuestring; s && *s && !b->full; s++) {
+            if (*s == '"' || *s == '\\') tb_put(b, "\\");
+            ch[0] = (unsigned char)*s < 0x20 ? '?' : *s;
+            tb_put(b, ch);
+        }
+        tb_put(b, "\"");
+    } else if (cJSON_IsArray(it) || cJSON_IsObject(it)) {
+        const int object = cJSON_IsObject(it);
+        tb_put(b, object ? "{" : "[");
+        if (depth >= 3 && it->child) tb_put(b, "...");
+        for (const cJSON *e = depth >= 3 ? NULL : it->child; e && !b->full; e = e->next) {
+            if (e != it->child) tb_put(b, ", ");
+            if (object) {
+                tb_put(b, "\"");
+                tb_put(b, e->string ? e->string : "");
+                tb_put(b, "\": ");
+            }
+            tb_value(b, e, depth + 1);
+        }
+        tb_put(b, object ? "}" : "]");
+    } else {
+        tb_put(b, "?");
+    }
+}
+
+static void value_text(const cJSON *it, char *buf, size_t size) {
+    text_buf b = {buf, size, 0, 0};
+    buf[0] = '\0';
+    tb_value(&b, it, 0);
+}
+
+static clbb_status bad_value_st(parser *p, clbb_status st, const char *name, const cJSON *it,
+                                const char *why) {
+    char text[TEXT_MAX];
+    value_text(it, text, sizeof text);
+    return clbb__fail_buf(p->err, p->err_size, st, "argument '%s' = %s: %s", name, text, why);
+}
+
+static clbb_status bad_value(parser *p, const char *name, const cJSON *it, const char *why) {
+    return bad_value_st(p, CLBB_ERR_CONFIG, name, it, why);
+}
+
+/* Python truthiness of a JSON value (for `assert not (init_cfg and pretrained)`). */
+static int truthy(const cJSON *it) {
+    if (!it || cJSON_IsNull(it) || cJSON_IsFalse(it)) return 0;
+    if (cJSON_IsNumber(it)) return it->valuedouble != 0.0;
+    if (cJSON_IsString(it)) return it->valuestring && it->valuestring[0];
+    if (cJSON_IsArray(it) || cJSON_IsObject(it)) return it->child != NULL;
+    return 1;
+}
+
+/* JSON has no int type: 50 and 50.0 read the same; 50.5 is rejected. */
+static clbb_status get_int(parser *p, const char *name, const cJSON *it, int *out) {
+    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) ||
+        it->valuedouble != floor(it->valuedouble))
+        return bad_value(p, name, it, "must be an integer");
+    if (it->valuedouble < INT_MIN || it->valuedouble > INT_MAX)
+        return bad_value(p, name, it, "is out of the range of an int");
+    *out = (int)it->valuedouble;
+    return CLBB_OK;
+}
+
+static clbb_status get_bool(parser *p, const char *name, const cJSON *it, int *out) {
+    if (!cJSON_IsBool(it)) return bad_value(p, name, it, "must be true or false");
+    *out = cJSON_IsTrue(it);
+    return CLBB_OK;
+}
+
+static clbb_status get_number(parser *p, const char *name, const cJSON *it, double *out) {
+    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
+        return bad_value(p, name, it, "must be a number");
+    *out = it->valuedouble;
+    return CLBB_OK;
+}
+
+static clbb_status get_string(parser *p, const char *name, const cJSON *it, const char **out) {
+    if (!cJSON_IsString(it) || !it->valuestring) return bad_value(p, name, it, "must be a string");
+    *out = it->valuestring;
+    return CLBB_OK;
+}
+
+/* Arrays longer than the struct holds keep their true count, so that the
+ * length checks (which come first in MMDetection's order) report them. */
+static clbb_status get_int_list(parser *p, const char *name, const cJSON *it, int *vals, int cap,
+                                int *count) {
+    if (!cJSON_IsArray(it)) return bad_value(p, name, it, "must be an array of integers");
+    int k = 0;
+    for (const cJSON *e = it->child; e; e = e->next, k++) {
+        char elem[64];
+        int v = 0;
+        snprintf(elem, sizeof elem, "%s[%d]", name, k);
+        CLBB_CHECK(get_int(p, elem, e, &v));
+        if (k < cap) vals[k] = v;
+    }
+    *count = k;
+    return CLBB_OK;
+}
+
+static clbb_status get_bool_list(parser *p, const char *name, const cJSON *it, int *vals, int cap,
+                                 int *count) {
+    if (!cJSON_IsArray(it)) return bad_value(p, name, it, "must be an array of true/false");
+    int k = 0;
+    for (const cJSON *e = it->child; e; e = e->next, k++) {
+        char elem[64];
+        int v = 0;
+        snprintf(elem, sizeof elem, "%s[%d]", name, k);
+        CLBB_CHECK(get_bool(p, elem, e, &v));
+        if (k < cap) vals[k] = v;
+    }
+    *count = k;
+    return CLBB_OK;
+}
+
+/* Python dicts cannot hold a key twice; a JSON object can, and cJSON would
+ * silently keep the first. Called as each key is reached, so the cost stays
+ * bounded by the number of known keys before it. */
+static clbb_status check_unique_key(parser *p, const cJSON *obj, const cJSON *item,
+                                    const char *where) {
+    for (const cJSON *e = obj->child; e && e != item; e = e->next)
+        if (e->string && strcmp(e->string, item->string) == 0)
+            return clbb__fail_buf(p->err, p->err_size, CLBB_ERR_CONFIG,
+                                  "%s: key '%s' is given twice", where, item->string);
+    return CLBB_OK;
+}
+
+static clbb_status unknown_subkey(parser *p, const char *arg, const cJSON *item,
+                                  const char *accepted) {
+    char name[128];
+    snprintf(name, sizeof name, "%s.%s", arg, item->string ? item->string : "");
+    char why[192];
+    snprintf(why, sizeof why, "unknown key in %s (accepted: %s)", arg, accepted);
+    return bad_value(p, name, item, why);
+}
+
+static int in_list(const char *s, const char *const *list, size_t count) {
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(s, list[i]) == 0) return 1;
+    return 0;
+}
+
+static clbb_status parse_norm_cfg(parser *p, const cJSON *it) {
+    clbb_model_config *c = p->cfg;
+    if (!cJSON_IsObject(it))
+        return bad_value(p, "norm_cfg", it, "must be a dict such as {\"type\": \"BN\"}");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "type");
+    if (!t)
+        return bad_value(p, "norm_cfg", it, "the cfg dict must contain the key \"type\"");
+    const char *type = NULL;
+    CLBB_CHECK(get_string(p, "norm_cfg.type", t, &type));
+    /* mmcv's other registered norms: valid in MMDetection, not run by clbb. */
+    static const char *const other_norms[] = {"BN1d", "BN3d", "IN", "IN1d", "IN2d", "IN3d",
+                                              "LN", "LN2d", "MMSyncBN", "naiveSyncBN"};
+    if (strcmp(type, "BN") == 0 || strcmp(type, "BN2d") == 0)
+        c->norm_type = CLBB_NORM_BN;
+    else if (strcmp(type, "SyncBN") == 0)
+        c->norm_type = CLBB_NORM_SYNCBN;
+    else if (strcmp(type, "GN") == 0)
+        c->norm_type = CLBB_NORM_GN;
+    else if (in_list(type, other_norms, CLBB_ARRAY_SIZE(other_norms)))
+        return bad_value_st(p, CLBB_ERR_UNSUPPORTED, "norm_cfg.type", t,
+                            "only BN, SyncBN and GN norms are implemented by clbb");
+    else
+        return bad_value(p, "norm_cfg.type", t,
+                         "unknown norm type (BN, SyncBN or GN; mmcv also knows IN, LN)");
+    /* A given norm_cfg replaces the default dict as a whole; mmcv's
+     * build_norm_layer then defaults eps to 1e-5 and requires_grad to True. */
+    c->norm_eps = DEFAULT_NORM_EPS;
+    c->norm_requires_grad = 1;
+    c->norm_num_groups = 0;
+    int have_groups = 0;
+    for (const cJSON *e = it->child; e; e = e->next) {
+        CLBB_CHECK(check_unique_key(p, it, e, "argument 'norm_cfg'"));
+        const char *k = e->string;
+        if (strcmp(k, "type") == 0) continue;
+        if (strcmp(k, "eps") == 0) {
+            double eps = 0;
+            CLBB_CHECK(get_number(p, "norm_cfg.eps", e, &eps));
+            if (eps < 0) return bad_value(p, "norm_cfg.eps", e, "must be >= 0");
+            c->norm_eps = (float)eps;
+        } else if (strcmp(k, "requires_grad") == 0) {
+            CLBB_CHECK(get_bool(p, "norm_cfg.requires_grad", e, &c->norm_requires_grad));
+        } else if (strcmp(k, "num_groups") == 0 && c->norm_type == CLBB_NORM_GN) {
+            CLBB_CHECK(get_int(p, "norm_cfg.num_groups", e, &c->norm_num_groups));
+            if (c->norm_num_groups < 1) return bad_value(p, "norm_cfg.num_groups", e, "must be >= 1");
+            have_groups = 1;
+        } else if (strcmp(k, "num_groups") == 0) {
+            return bad_value(p, "norm_cfg.num_groups", e,
+                             "only GN takes num_groups (BatchNorm2d() got an unexpected keyword "
+                             "argument)");
+        } else if (strcmp(k, "momentum") == 0 && c->norm_type != CLBB_NORM_GN) {
+            /* Training only: the running-stat update rate. */
+            double m = 0;
+            if (!cJSON_IsNull(e)) CLBB_CHECK(get_number(p, "norm_cfg.momentum", e, &m));
+        } else {
+            return unknown_subkey(p, "norm_cfg", e,
+                                  c->norm_type == CLBB_NORM_GN
+                                      ? "type, eps, requires_grad, num_groups"
+                                      : "type, eps, requires_grad, momentum");
+        }
+    }
+    if (c->norm_type == CLBB_NORM_GN && !have_groups)
+        return clbb__fail_buf(p->err, p->err_size, CLBB_ERR_CONFIG,
+                              "argument 'norm_cfg.num_groups' is required for GN");
+    return CLBB_OK;
+}
+
+static clbb_status parse_conv_cfg(parser *p, const cJSON *it) {
+    clbb_model_config *c = p->cfg;
+    c->ghost_conv = 0;
+    p->ex->conv_cfg_given = 0;
+    if (cJSON_IsNull(it)) return CLBB_OK;
+    if (!cJSON_IsObject(it))
+        return bad_value(p, "conv_cfg", it, "must be null or a dict such as {\"type\": \"Conv\"}");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "type");
+    if (!t) return bad_value(p, "conv_cfg", it, "the cfg dict must contain the key \"type\"");
+    const char *type = NULL;
+    CLBB_CHECK(get_string(p, "conv_cfg.type", t, &type));
+    static const char *const other_convs[] = {"DCN",     "DCNv2", "DCNv3", "DCNv4",  "ConvWS",
+                                              "ConvAWS", "SAC",   "Conv1d", "Conv3d", "deconv",
+                                              "deconv3d"};
+    int ghost = 0;
+    if (strcmp(type, "Ghost") == 0)
+        ghost = 1;
+    else if (in_list(type, other_convs, CLBB_ARRAY_SIZE(other_convs)))
+        return bad_value_st(p, CLBB_ERR_UNSUPPORTED, "conv_cfg.type", t,
+                            "only plain (Conv, Conv2d) and Ghost convs are implemented by clbb");
+    else if (strcmp(type, "Conv") != 0 && strcmp(type, "Conv2d") != 0)
+        return bad_value(p, "conv_cfg.type", t, "unknown conv type (Conv, Conv2d or Ghost)");
+    p->ex->conv_cfg_given = 1;
+    c->ghost_conv = ghost;
+    c->ghost_ratio = 2;
+    c->ghost_dw_size = 3;
+    c->ghost_relu = 1;
+    for (const cJSON *e = it->child; e; e = e->next) {
+        CLBB_CHECK(check_unique_key(p, it, e, "argument 'conv_cfg'"));
+        const char *k = e->string;
+        if (strcmp(k, "type") == 0) continue;
+        if (ghost && strcmp(k, "ratio") == 0)
+            CLBB_CHECK(get_int(p, "conv_cfg.ratio", e, &c->ghost_ratio));
+        else if (ghost && strcmp(k, "dw_size") == 0)
+            CLBB_CHECK(get_int(p, "conv_cfg.dw_size", e, &c->ghost_dw_size));
+        else if (ghost && strcmp(k, "relu") == 0)
+            CLBB_CHECK(get_bool(p, "conv_cfg.relu", e, &c->ghost_relu));
+        else
+            return unknown_subkey(p, "conv_cfg", e, ghost ? "type, ratio, dw_size, relu" : "type");
+    }
+    return CLBB_OK;
+}
+
+static clbb_status parse_dcn(parser *p, const cJSON *it) {
+    clbb_model_config *c = p->cfg;
+    c->has_dcn = 0;
+    c->dcn_type[0] = '\0';
+    if (cJSON_IsNull(it)) return CLBB_OK;
+    if (!cJSON_IsObject(it))
+        return bad_value(p, "dcn", it, "must be null or a dict such as {\"type\": \"DCN\"}");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "type");
+    if (!t) return bad_value(p, "dcn", it, "the cfg dict must contain the key \"type\"");
+    const char *type = NULL;
+    CLBB_CHECK(get_string(p, "dcn.type", t, &type));
+    if (strlen(type) >= sizeof c->dcn_type || !type[0])
+        return bad_value(p, "dcn.type", t, "unknown DCN type (DCN, DCNv2, ...)");
+    for (const cJSON *e = it->child; e; e = e->next) {
+        CLBB_CHECK(check_unique_key(p, it, e, "argument 'dcn'"));
+        const char *k = e->string;
+        int v = 0;
+        if (strcmp(k, "type") == 0) continue;
+        if (strcmp(k, "deform_groups") == 0) {
+            CLBB_CHECK(get_int(p, "dcn.deform_groups", e, &v));
+            if (v < 1) return bad_value(p, "dcn.deform_groups", e, "must be >= 1");
+        } else if (strcmp(k, "fallback_on_stride") == 0) {
+            CLBB_CHECK(get_bool(p, "dcn.fallback_on_stride", e, &v));
+        } else {
+            return unknown_subkey(p, "dcn", e, "type, deform_groups, fallback_on_stride");
+        }
+    }
+    c->has_dcn = 1;
+    clbb__strlcpy(c->dcn_type, type, sizeof c->dcn_type);
+    return CLBB_OK;
+}
+
+static clbb_status parse_plugin(parser *p, const cJSON *it, int k) {
+    clbb_plugin_config *pl = &p->cfg->plugins[k];
+    char name[64], field[96];
+    snprintf(name, sizeof name, "plugins[%d]", k);
+    if (!cJSON_IsObject(it))
+        return bad_value(p, name, it, "must be a dict with keys cfg, position and stages");
+    const cJSON *cfg = NULL, *pos = NULL;
+    for (const cJSON *e = it->child; e; e = e->next) {
+        snprintf(field, sizeof field, "argument '%s'", name);
+        CLBB_CHECK(check_unique_key(p, it, e, field));
+        const char *key = e->string;
+        if (strcmp(key, "cfg") == 0) {
+            cfg = e;
+        } else if (strcmp(key, "position") == 0) {
+            pos = e;
+        } else if (strcmp(key, "stages") == 0) {
+            snprintf(field, sizeof field, "%s.stages", name);
+            pl->num_stages = 0;
+            if (cJSON_IsNull(e)) continue;
+            CLBB_CHECK(get_bool_list(p, field, e, pl->stages, CLBB_MAX_STAGES, &pl->num_stages));
+            /* 0 means None in the struct; an empty tuple fails the length assert. */
+            if (pl->num_stages == 0)
+                return bad_value(p, field, e, "has 0 entries (give num_stages entries or null)");
+        } else {
+            return unknown_subkey(p, name, e, "cfg, position, stages");
+        }
+    }
+    if (!cfg) return bad_value(p, name, it, "the plugin dict must contain the key \"cfg\"");
+    if (!pos) return bad_value(p, name, it, "the plugin dict must contain the key \"position\"");
+
+    snprintf(field, sizeof field, "%s.cfg", name);
+    if (!cJSON_IsObject(cfg)) return bad_value(p, field, cfg, "must be a dict with a \"type\"");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(cfg, "type");
+    snprintf(field, sizeof field, "%s.cfg.type", name);
+    if (!t) return bad_value(p, field, cfg, "the cfg dict must contain the key \"type\"");
+    const char *type = NULL;
+    CLBB_CHECK(get_string(p, field, t, &type));
+    if (strlen(type) >= sizeof pl->type)
+        return bad_value(p, field, t,
+                         "unknown plugin type (known: ContextBlock, GeneralizedAttention, "
+                         "NonLocal2d)");
+    clbb__strlcpy(pl->type, type, sizeof pl->type);
+    /* Other cfg keys (ratio, num_heads, ...) belong to the plugin layer. */
+    const cJSON *postfix = cJSON_GetObjectItemCaseSensitive(cfg, "postfix");
+    pl->postfix[0] = '\0';
+    if (postfix) {
+        snprintf(field, sizeof field, "%s.cfg.postfix", name);
+        /* build_plugin_layer asserts isinstance(postfix, (int, str)); bool is an int. */
+        if (cJSON_IsString(postfix)) {
+            if (strlen(postfix->valuestring) >= sizeof pl->postfix)
+                return bad_value(p, field, postfix, "is too long (at most 31 characters)");
+            clbb__strlcpy(pl->postfix, postfix->valuestring, sizeof pl->postfix);
+        } else if (cJSON_IsBool(postfix)) {
+            clbb__strlcpy(pl->postfix, cJSON_IsTrue(postfix) ? "True" : "False",
+                          sizeof pl->postfix);
+        } else {
+            int v = 0;
+            if (!cJSON_IsNumber(postfix) || get_int(p, field, postfix, &v) != CLBB_OK)
+                return bad_value(p, field, postfix, "must be a str or an int");
+            snprintf(pl->postfix, sizeof pl->postfix, "%d", v);
+        }
+    }
+
+    snprintf(field, sizeof field, "%s.position", name);
+    const char *position = NULL;
+    CLBB_CHECK(get_string(p, field, pos, &position));
+    pl->position = 0;
+    for (int i = 1; i <= 3; i++)
+        if (strcmp(position, position_name(i)) == 0) pl->position = i;
+    if (!pl->position) value_text(pos, p->ex->position[k], sizeof p->ex->position[k]);
+    return CLBB_OK;
+}
+
+static clbb_status parse_plugins(parser *p, const cJSON *it) {
+    p->cfg->num_plugins = 0;
+    p->ex->plugins_given = 0;
+    memset(p->ex->position, 0, sizeof p->ex->position);
+    if (cJSON_IsNull(it)) return CLBB_OK;
+    if (!cJSON_IsArray(it)) return bad_value(p, "plugins", it, "must be null or a list of dicts");
+    int count = cJSON_GetArraySize(it);
+    if (count > CLBB_MAX_PLUGINS)
+        return clbb__fail_buf(p->err, p->err_size, CLBB_ERR_UNSUPPORTED,
+                              "argument 'plugins' has %d entries: clbb holds at most %d", count,
+                              CLBB_MAX_PLUGINS);
+    int k = 0;
+    for (const cJSON *e = it->child; e; e = e->next, k++) {
+        memset(&p->cfg->plugins[k], 0, sizeof p->cfg->plugins[k]);
+        CLBB_CHECK(parse_plugin(p, e, k));
+    }
+    p->cfg->num_plugins = count;
+    p->ex->plugins_given = 1;
+    return CLBB_OK;
+}
+
+static clbb_status copy_checkpoint(parser *p, const char *name, const cJSON *it) {
+    const char *path = NULL;
+    CLBB_CHECK(get_string(p, name, it, &path));
+    if (strlen(path) >= sizeof p->cfg->pretrained)
+        return bad_value(p, name, it, "is too long (at most 1023 bytes)");
+    clbb__strlcpy(p->cfg->pretrained, path, sizeof p->cfg->pretrained);
+    return CLBB_OK;
+}
+
+/* One init dict. Only Pretrained matters at inference; the others
+ * (Kaiming, Constant, ...) describe a random init and are accepted. */
+static clbb_status parse_init_item(parser *p, const char *name, const cJSON *it,
+                                   int *num_pretrained) {
+    char field[96];
+    if (!cJSON_IsObject(it)) return bad_value(p, name, it, "must be a dict with a \"type\"");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "type");
+    if (!t) return bad_value(p, name, it, "the init dict must contain the key \"type\"");
+    const char *type = NULL;
+    snprintf(field, sizeof field, "%s.type", name);
+    CLBB_CHECK(get_string(p, field, t, &type));
+    static const char *const inits[] = {"Kaiming", "Constant",    "Normal",      "Xavier",
+                                        "Uniform", "TruncNormal", "Caffe2Xavier"};
+    if (strcmp(type, "Pretrained") != 0) {
+        if (!in_list(type, inits, CLBB_ARRAY_SIZE(inits)))
+            return bad_value(p, field, t,
+                             "unknown init type (Pretrained, Kaiming, Constant, Normal, Xavier, "
+                             "Uniform, TruncNormal, Caffe2Xavier)");
+        return CLBB_OK;
+    }
+    if (++*num_pretrained > 1)
+        return bad_value(p, field, t, "init_cfg names more than one Pretrained checkpoint");
+    const cJSON *ckpt = NULL;
+    for (const cJSON *e = it->child; e; e = e->next) {
+        snprintf(field, sizeof field, "argument '%s'", name);
+        CLBB_CHECK(check_unique_key(p, it, e, field));
+        const char *k = e->string;
+        snprintf(field, sizeof field, "%s.%s", name, k);
+        const char *s = NULL;
+        if (strcmp(k, "type") == 0) continue;
+        if (strcmp(k, "checkpoint") == 0) {
+            ckpt = e;
+        } else if (strcmp(k, "map_location") == 0) {
+            CLBB_CHECK(get_string(p, field, e, &s));
+        } else if (strcmp(k, "prefix") == 0) {
+            /* "backbone." is what the weights loader strips by itself. */
+            if (!cJSON_IsNull(e)) {
+                CLBB_CHECK(get_string(p, field, e, &s));
+                if (strcmp(s, "backbone.") != 0)
+                    return bad_value_st(p, CLBB_ERR_UNSUPPORTED, field, e,
+                                        "only the prefix \"backbone.\" is supported");
+            }
+        } else {
+            return unknown_subkey(p, name, e, "type, checkpoint, prefix, map_location");
+        }
+    }
+    snprintf(field, sizeof field, "%s.checkpoint", name);
+    if (!ckpt) return bad_value(p, name, it, "Pretrained needs the key \"checkpoint\"");
+    return copy_checkpoint(p, field, ckpt);
+}
+
+static clbb_status parse_init_cfg(parser *p, const cJSON *it) {
+    int num_pretrained = 0;
+    if (cJSON_IsNull(it)) return CLBB_OK;
+    if (cJSON_IsObject(it)) return parse_init_item(p, "init_cfg", it, &num_pretrained);
+    if (!cJSON_IsArray(it))
+        return bad_value(p, "init_cfg", it, "must be null, a dict or a list of dicts");
+    int k = 0;
+    for (const cJSON *e = it->child; e; e = e->next, k++) {
+        char name[48];
+        snprintf(name, sizeof name, "init_cfg[%d]", k);
+        CLBB_CHECK(parse_init_item(p, name, e, &num_pretrained));
+    }
+    return CLBB_OK;
+}
+
+/* Constructor arguments and the types that take them (SPEC B.1). */
+enum {
+    T_RN = 1u << CLBB_MODEL_RESNET,
+    T_V1D = 1u << CLBB_MODEL_RESNET_V1D,
+    T_RX = 1u << CLBB_MODEL_RESNEXT,
+    T_GH = 1u << CLBB_MODEL_GHOSTNET,
+    T_RES = T_RN | T_V1D | T_RX,
+};
+
+typedef enum key_id {
+    K_TYPE, K_DEPTH, K_IN_CHANNELS, K_STEM_CHANNELS, K_BASE_CHANNELS, K_NUM_STAGES, K_STRIDES,
+    K_DILATIONS, K_OUT_INDICES, K_STYLE, K_DEEP_STEM, K_AVG_DOWN, K_FROZEN_STAGES, K_CONV_CFG,
+    K_NORM_CFG, K_NORM_EVAL, K_DCN, K_STAGE_WITH_DCN, K_PLUGINS, K_WITH_CP,
+    K_ZERO_INIT_RESIDUAL, K_PRETRAINED, K_INIT_CFG, K_GROUPS, K_BASE_WIDTH, K_WIDTH,
+} key_id;
+
+static const struct key_spec {
+    const char *name;
+    key_id id;
+    unsigned types;
+} key_specs[] = {
+    {"type", K_TYPE, T_RES | T_GH},
+    {"depth", K_DEPTH, T_RES},
+    {"in_channels", K_IN_CHANNELS, T_RES | T_GH},
+    {"stem_channels", K_STEM_CHANNELS, T_RES},
+    {"base_channels", K_BASE_CHANNELS, T_RES},
+    {"num_stages", K_NUM_STAGES, T_RES},
+    {"strides", K_STRIDES, T_RES},
+    {"dilations", K_DILATIONS, T_RES},
+    {"out_indices", K_OUT_INDICES, T_RES | T_GH},
+    {"style", K_STYLE, T_RES},
+    {"deep_stem", K_DEEP_STEM, T_RES},
+    {"avg_down", K_AVG_DOWN, T_RES},
+    {"frozen_stages", K_FROZEN_STAGES, T_RES},
+    {"conv_cfg", K_CONV_CFG, T_RES},
+    {"norm_cfg", K_NORM_CFG, T_RES},
+    {"norm_eval", K_NORM_EVAL, T_RES},
+    {"dcn", K_DCN, T_RES},
+    {"stage_with_dcn", K_STAGE_WITH_DCN, T_RES},
+    {"plugins", K_PLUGINS, T_RES},
+    {"with_cp", K_WITH_CP, T_RES},
+    {"zero_init_residual", K_ZERO_INIT_RESIDUAL, T_RES},
+    {"pretrained", K_PRETRAINED, T_RES},
+    {"init_cfg", K_INIT_CFG, T_RES},
+    {"groups", K_GROUPS, T_RX},
+    {"base_width", K_BASE_WIDTH, T_RX},
+    {"width", K_WIDTH, T_GH},
+};
+
+static clbb_status unknown_key(parser *p, const cJSON *item) {
+    char accepted[512];
+    size_t len = 0;
+    accepted[0] = '\0';
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(key_specs) && len < sizeof accepted; i++)
+        if (key_specs[i].types & (1u << p->cfg->type))
+            len += (size_t)snprintf(accepted + len, sizeof accepted - len, "%s%s", len ? ", " : "",
+                                    key_specs[i].name);
+    char why[640];
+    snprintf(why, sizeof why, "%s.__init__() got an unexpected keyword argument (accepted: %s)",
+             type_name(p->cfg->type), accepted);
+    return bad_value(p, item->string, item, why);
+}
+
+static clbb_status parse_key(parser *p, const cJSON *e, key_id id) {
+    clbb_model_config *c = p->cfg;
+    const char *k = e->string;
+    switch (id) {
+    case K_TYPE: return CLBB_OK;
+    case K_DEPTH: return get_int(p, k, e, &c->depth);
+    case K_IN_CHANNELS: return get_int(p, k, e, &c->in_channels);
+    case K_STEM_CHANNELS:
+        c->stem_channels = 0;
+        if (cJSON_IsNull(e)) return CLBB_OK;
+        CLBB_CHECK(get_int(p, k, e, &c->stem_channels));
+        /* 0 would read back as None. */
+        if (c->stem_channels < 1) return bad_value(p, k, e, "must be >= 1 or null");
+        return CLBB_OK;
+    case K_BASE_CHANNELS: return get_int(p, k, e, &c->base_channels);
+    case K_NUM_STAGES: return get_int(p, k, e, &c->num_stages);
+    case K_STRIDES:
+        return get_int_list(p, k, e, c->strides, CLBB_MAX_STAGES, &c->num_strides);
+    case K_DILATIONS:
+        return get_int_list(p, k, e, c->dilations, CLBB_MAX_STAGES, &c->num_dilations);
+    case K_OUT_INDICES:
+        CLBB_CHECK(get_int_list(p, k, e, c->out_indices, CLBB_MAX_OUT_INDICES,
+                                &c->num_out_indices));
+        if (c->num_out_indices > CLBB_MAX_OUT_INDICES)
+            return bad_value_st(p, c->type == CLBB_MODEL_GHOSTNET ? CLBB_ERR_CONFIG
+                                                                   : CLBB_ERR_UNSUPPORTED,
+                                k, e, "has more than 10 entries");
+        return CLBB_OK;
+    case K_STYLE: {
+        const char *s;
+        if (!cJSON_IsString(e)) return bad_value(p, k, e, "must be 'pytorch' or 'caffe'");
+        s = e->valuestring;
+        p->ex->style[0] = '\0';
+        if (strcmp(s, "pytorch") == 0) {
+            c->style_caffe = 0;
+        } else if (strcmp(s, "caffe") == 0) {
+            c->style_caffe = 1;
+        } else {
+            /* Only Bottleneck asserts the style; validate decides by depth. */
+            c->style_caffe = -1;
+            value_text(e, p->ex->style, sizeof p->ex->style);
+        }
+        return CLBB_OK;
+    }
+    case K_DEEP_STEM:
+    case K_AVG_DOWN:
+        if (c->type == CLBB_MODEL_RESNET_V1D) {
+            char why[160];
+            snprintf(why, sizeof why,
+                     "ResNetV1d.__init__() got multiple values for keyword argument '%s' "
+                     "(ResNetV1d always sets deep_stem=True, avg_down=True)",
+                     k);
+            return bad_value(p, k, e, why);
+        }
+        return get_bool(p, k, e, id == K_DEEP_STEM ? &c->deep_stem : &c->avg_down);
+    case K_FROZEN_STAGES: return get_int(p, k, e, &c->frozen_stages);
+    case K_CONV_CFG: return parse_conv_cfg(p, e);
+    case K_NORM_CFG: return parse_norm_cfg(p, e);
+    case K_NORM_EVAL: return get_bool(p, k, e, &c->norm_eval);
+    case K_DCN: return parse_dcn(p, e);
+    case K_STAGE_WITH_DCN:
+        return get_bool_list(p, k, e, c->stage_with_dcn, CLBB_MAX_STAGES,
+                             &c->num_stage_with_dcn);
+    case K_PLUGINS: return parse_plugins(p, e);
+    case K_WITH_CP: return get_bool(p, k, e, &c->with_cp);
+    case K_ZERO_INIT_RESIDUAL: return get_bool(p, k, e, &c->zero_init_residual);
+    case K_PRETRAINED: return CLBB_OK; /* after init_cfg: see parse_root */
+    case K_INIT_CFG: return parse_init_cfg(p, e);
+    case K_GROUPS: return get_int(p, k, e, &c->groups);
+    case K_BASE_WIDTH: return get_int(p, k, e, &c->base_width);
+    case K_WIDTH: {
+        double w = 0;
+        CLBB_CHECK(get_number(p, k, e, &w));
+        if (!(w > 0.0 && w <= GHOST_WIDTH_MAX)) return bad_value(p, k, e, "must be > 0 and <= 4");
+        c->width = (float)w;
+        return CLBB_OK;
+    }
+    }
+    return CLBB_OK;
+}
+
+static clbb_status parse_root(parser *p, const cJSON *root) {
+    static const char *const supported[] = {"ResNet", "ResNetV1d", "ResNeXt", "GhostNet"};
+    /* MMDetection 3.3.0's other backbones: real configs, not run by clbb. */
+    static const char *const mmdet_other[] = {
+        "CSPDarknet",      "Darknet",    "DetectoRS_ResNet", "DetectoRS_ResNeXt",
+        "EfficientNet",    "HourglassNet", "HRNet",          "MobileNetV2",
+        "PyramidVisionTransformer", "PyramidVisionTransformerV2", "RegNet", "Res2Net",
+        "ResNeSt",         "SSDVGG",     "SwinTransformer",  "TridentResNet"};
+    if (!cJSON_IsObject(root)) {
+        char text[TEXT_MAX];
+        value_text(root, text, sizeof text);
+        return clbb__fail_buf(p->err, p->err_size, CLBB_ERR_CONFIG,
+                              "config must be a JSON object with a \"type\", got %s", text);
+    }
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "type");
+    if (!t)
+        return clbb__fail_buf(p->err, p->err_size, CLBB_ERR_CONFIG,
+                              "argument 'type' is required (ResNet, ResNetV1d, ResNeXt or "
+                              "GhostNet)");
+    const char *type = NULL;
+    CLBB_CHECK(get_string(p, "type", t, &type));
+    int ti = -1;
+    for (int i = 0; i < (int)CLBB_ARRAY_SIZE(supported); i++)
+        if (strcmp(type, supported[i]) == 0) ti = i;
+    if (ti < 0) {
+        if (in_list(type, mmdet_other, CLBB_ARRAY_SIZE(mmdet_other)))
+            return bad_value_st(p, CLBB_ERR_UNSUPPORTED, "type", t,
+                                "this MMDetection backbone is not implemented by clbb "
+                                "(ResNet, ResNetV1d, ResNeXt or GhostNet)");
+        return bad_value(p, "type", t,
+                         "unknown backbone type (ResNet, ResNetV1d, ResNeXt or GhostNet)");
+    }
+    clbb_model_config_init(p->cfg, (clbb_model_type)ti);
+
+    const cJSON *pretrained = NULL, *init_cfg = NULL;
+    for (const cJSON *e = root->child; e; e = e->next) {
+        const struct key_spec *spec = NULL;
+        for (size_t i = 0; i < CLBB_ARRAY_SIZE(key_specs); i++)
+            if (strcmp(key_specs[i].name, e->string) == 0 &&
+                (key_specs[i].types & (1u << p->cfg->type)))
+                spec = &key_specs[i];
+        if (!spec) return unknown_key(p, e);
+        CLBB_CHECK(check_unique_key(p, root, e, "config"));
+        if (spec->id == K_PRETRAINED) pretrained = e;
+        if (spec->id == K_INIT_CFG) init_cfg = e;
+        CLBB_CHECK(parse_key(p, e, spec->id));
+    }
+    if (p->cfg->type != CLBB_MODEL_GHOSTNET && !cJSON_GetObjectItemCaseSensitive(root, "depth"))
+        return clbb__fail_buf(p->err, p->err_size, CLBB_ERR_CONFIG,
+                              "argument 'depth' is required: %s.__init__() missing 1 required "
+                              "positional argument: 'depth'",
+                              type_name(p->cfg->type));
+
+    /* `assert not (init_cfg and pretrained)` tests truthiness; then a str
+     * pretrained replaces init_cfg, and anything else but None raises. */
+    p->ex->pretrained_and_init = truthy(pretrained) && truthy(init_cfg);
+    if (pretrained && cJSON_IsString(pretrained))
+        CLBB_CHECK(copy_checkpoint(p, "pretrained", pretrained));
+    else if (pretrained && !cJSON_IsNull(pretrained))
+        value_text(pretrained, p->ex->pretrained_bad, sizeof p->ex->pretrained_bad);
+    return CLBB_OK;
+}
+
+clbb_status clbb_model_config_parse_json(const char *json, size_t length,
+                                         clbb_model_config *config, char *errbuf,
+                                         size_t errbuf_size) {
+    if (errbuf && errbuf_size) errbuf[0] = '\0';
+    if (!json || !config)
+        return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_INVALID_ARGUMENT,
+                              "clbb_model_config_parse_json: json and config must not be NULL");
+    if (length == 0)
+        return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_CONFIG,
+                              "config JSON is malformed: the text is empty");
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, length, &end, 0);
+    if (!root) {
+        size_t at = end && end >= json ? (size_t)(end - json) : 0;
+        return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_CONFIG,
+                              "config JSON is malformed at byte %zu", at);
+    }
+    /* cJSON stops after the first value; Python's json.loads calls the rest
+     * "Extra data". Trailing NULs are allowed for callers passing a buffer size. */
+    for (const char *q = end; q && q < json + length; q++) {
+        if (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r' || *q == '\0') continue;
+        cJSON_Delete(root);
+        return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_CONFIG,
+                              "config JSON is malformed at byte %zu: extra data after the object",
+                              (size_t)(q - json));
+    }
+
+    clbb_model_config cfg;
+    cfg_extras ex;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&ex, 0, sizeof ex);
+    parser p = {&cfg, &ex, errbuf, errbuf_size};
+    clbb_status st = parse_root(&p, root);
+    cJSON_Delete(root);
+    if (st != CLBB_OK) return st;
+
+    st = validate_impl(&cfg, &ex, errbuf, errbuf_size);
+    /* BasicBlock never reads style: MMDetection accepts any string there. */
+    int basic = 0;
+    if ((cfg.style_caffe != 0 && cfg.style_caffe != 1) && arch_lookup(cfg.type, cfg.depth, &basic) &&
+        basic)
+        cfg.style_caffe = 0;
+    /* Parsed configs come back even when validation fails (UNSUPPORTED dcn
+     * or plugins included), so that callers can report what was asked for. */
+    *config = cfg;
+    return st;
+}
