@@ -27,8 +27,8 @@ clbb_status clbb__op_new(clbb_context *ctx, const clbb_op_vtable *vt, size_t imp
 clbb_status clbb_op_reshape(clbb_op *op, clbb_shape in, clbb_shape *out) {
     if (!op) return CLBB_ERR_INVALID_ARGUMENT;
     clbb_context *ctx = op->ctx;
-    CLBB_CHECK(clbb__shape_check(ctx, in, op->vt->type));
     op->state = CLBB_OP_CREATED;
+    CLBB_CHECK(clbb__shape_check(ctx, in, op->vt->type));
     op->in_shape = in;
     clbb_status st = op->vt->reshape(op, in);
     if (st != CLBB_OK) return st;

@@ -1,5 +1,6 @@
 /* Contexts: device enumeration and selection, OpenCL context and queue
  * ownership, cache directory, stats. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,28 @@ static void fill_info(cl_platform_id p, cl_device_id d, int pi, int di, clbb_dev
 /* Calls fn for every device in P:D order; stops when fn returns non-zero. */
 typedef int (*device_fn)(cl_platform_id, cl_device_id, int, int, void *);
 
+/* The ICD loader (ocl-icd) loads its vendor libraries on the first
+ * clGetPlatformIDs, and PoCL initializes its devices lazily on the first
+ * clGetDeviceIDs; two threads making those first calls at once saw no
+ * platform, or crashed in clGetDeviceInfo on a half-initialized device
+ * (two contexts created concurrently on PoCL 3.1). That one-time driver
+ * initialization is the only process-wide state clbb touches, so it runs
+ * exactly once, before any enumeration. */
+static void icd_warm_up(void) {
+    cl_platform_id plats[MAX_PLATFORMS];
+    cl_uint np = 0;
+    if (clGetPlatformIDs(MAX_PLATFORMS, plats, &np) != CL_SUCCESS) return;
+    if (np > MAX_PLATFORMS) np = MAX_PLATFORMS;
+    for (cl_uint p = 0; p < np; p++) {
+        cl_device_id devs[MAX_DEVICES];
+        cl_uint nd = 0;
+        clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, MAX_DEVICES, devs, &nd);
+    }
+}
+
 static size_t for_each_device(device_fn fn, void *user) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, icd_warm_up);
     cl_platform_id plats[MAX_PLATFORMS];
     cl_uint np = 0;
     if (clGetPlatformIDs(MAX_PLATFORMS, plats, &np) != CL_SUCCESS) return 0;

@@ -1,0 +1,272 @@
+/* API contract: status codes and messages that name the argument, destroy
+ * of NULL, lifecycle order, device selectors, borrowed OpenCL objects,
+ * tensor views, and two threads on two contexts. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/check.h"
+#include "clbb.h"
+
+static clbb_context *ctx_new(void) {
+    clbb_context *ctx = NULL;
+    char err[512] = "";
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.error_buffer = err;
+    o.error_buffer_size = sizeof err;
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK, "%s", err);
+    return ctx;
+}
+
+Test(api, status_strings) {
+    for (int s = 0; s < CLBB_STATUS_COUNT; s++) {
+        cr_assert_not_null(clbb_status_string((clbb_status)s));
+        cr_assert_neq(strcmp(clbb_status_string((clbb_status)s), "unknown status"), 0);
+    }
+    cr_assert_str_eq(clbb_status_string((clbb_status)999), "unknown status");
+    cr_assert_str_eq(clbb_status_string((clbb_status)-1), "unknown status");
+    cr_assert_str_eq(clbb_last_error(NULL), "");
+    cr_assert_not_null(clbb_version());
+}
+
+Test(api, destroy_null_is_noop) {
+    clbb_context_destroy(NULL);
+    clbb_tensor_destroy(NULL);
+    clbb_op_destroy(NULL);
+    clbb_model_destroy(NULL);
+    clbb_safetensors_close(NULL);
+    clbb_npy_array_free(NULL);
+}
+
+static clbb_status create_with(const char *sel, char *err, size_t n, clbb_context **ctx) {
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.device = sel;
+    o.error_buffer = err;
+    o.error_buffer_size = n;
+    return clbb_context_create(&o, ctx);
+}
+
+Test(api, device_selectors) {
+    char err[512];
+    clbb_context *ctx = (clbb_context *)1;
+    cr_assert_eq(create_with("99:99", err, sizeof err, &ctx), CLBB_ERR_NO_DEVICE);
+    cr_assert_null(ctx);
+    cr_assert(strstr(err, "99:99"), "%s", err);
+    cr_assert_eq(create_with("no-such-device-xyz", err, sizeof err, &ctx), CLBB_ERR_NO_DEVICE);
+    cr_assert(strstr(err, "no-such-device-xyz"), "%s", err);
+    cr_assert_eq(create_with("", err, sizeof err, &ctx), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(create_with("0:x", err, sizeof err, &ctx), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(err, "0:x"), "%s", err);
+    cr_assert_eq(clbb_context_create(NULL, NULL), CLBB_ERR_INVALID_ARGUMENT);
+    /* index and name selectors reach the same device */
+    clbb_device_info d[8];
+    size_t n = 0;
+    cr_assert_eq(clbb_list_devices(d, 8, &n), CLBB_OK);
+    cr_assert_gt(n, 0);
+    char sel[32];
+    snprintf(sel, sizeof sel, "%d:%d", d[0].platform_index, d[0].device_index);
+    cr_assert_eq(create_with(sel, err, sizeof err, &ctx), CLBB_OK, "%s", err);
+    clbb_device_info got;
+    clbb_context_device_info(ctx, &got);
+    cr_assert_str_eq(got.device_name, d[0].device_name);
+    clbb_context_destroy(ctx);
+    cr_assert_eq(create_with(d[0].is_cpu ? "CPU" : "gpu", err, sizeof err, &ctx), CLBB_OK, "%s", err);
+    clbb_context_destroy(ctx);
+}
+
+Test(api, env_selector) {
+    char err[512];
+    clbb_context *ctx;
+    setenv("CLBB_DEVICE", "no-such-device-xyz", 1);
+    cr_assert_eq(create_with(NULL, err, sizeof err, &ctx), CLBB_ERR_NO_DEVICE);
+    unsetenv("CLBB_DEVICE");
+    cr_assert_eq(create_with(NULL, err, sizeof err, &ctx), CLBB_OK, "%s", err);
+    clbb_context_destroy(ctx);
+}
+
+Test(api, borrowed_cl_objects) {
+    clbb_context *own = ctx_new();
+    cl_context c = clbb_context_cl_context(own);
+    cl_command_queue q = clbb_context_cl_queue(own);
+    cl_uint rc0 = 0, rc1 = 0, qc0 = 0, qc1 = 0;
+    clGetContextInfo(c, CL_CONTEXT_REFERENCE_COUNT, sizeof rc0, &rc0, NULL);
+    clGetCommandQueueInfo(q, CL_QUEUE_REFERENCE_COUNT, sizeof qc0, &qc0, NULL);
+    clbb_context *b = NULL;
+    cr_assert_eq(clbb_context_create_from_cl(c, q, NULL, &b), CLBB_OK);
+    /* an op on the borrowed context works */
+    clbb_tensor *t = NULL;
+    clbb_shape s = {1, 2, 3, 4};
+    cr_assert_eq(clbb_tensor_create(b, s, &t), CLBB_OK);
+    float in[24], out[24];
+    for (int i = 0; i < 24; i++) in[i] = (float)i - 5;
+    cr_assert_eq(clbb_tensor_write(b, t, in, 24), CLBB_OK);
+    cr_assert_eq(clbb_tensor_read(b, t, out, 24), CLBB_OK);
+    cr_assert_arr_eq(in, out, sizeof in);
+    clbb_tensor_destroy(t);
+    clbb_context_destroy(b);
+    clGetContextInfo(c, CL_CONTEXT_REFERENCE_COUNT, sizeof rc1, &rc1, NULL);
+    clGetCommandQueueInfo(q, CL_QUEUE_REFERENCE_COUNT, sizeof qc1, &qc1, NULL);
+    cr_assert_eq(rc0, rc1, "borrowed context was retained or released");
+    cr_assert_eq(qc0, qc1, "borrowed queue was retained or released");
+    cr_assert_eq(clbb_context_create_from_cl(NULL, q, NULL, &b), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_context_create_from_cl(c, NULL, NULL, &b), CLBB_ERR_INVALID_ARGUMENT);
+    clbb_context_destroy(own);
+}
+
+Test(api, tensor_arguments_and_views) {
+    clbb_context *ctx = ctx_new();
+    clbb_tensor *t = NULL, *v = NULL;
+    clbb_shape bad = {1, 0, 3, 3};
+    cr_assert_eq(clbb_tensor_create(ctx, bad, &t), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "extent"), "%s", clbb_last_error(ctx));
+    clbb_shape huge = {65536, 65536, 2, 2};
+    cr_assert_eq(clbb_tensor_create(ctx, huge, &t), CLBB_ERR_INVALID_ARGUMENT);
+    clbb_shape s = {2, 5, 3, 3};
+    cr_assert_eq(clbb_tensor_create(ctx, s, &t), CLBB_OK);
+    cr_assert_eq(clbb_tensor_view_channels(ctx, t, 3, 3, &v), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "channels"), "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_tensor_view_channels(ctx, t, -1, 1, &v), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_tensor_view_channels(ctx, t, 1, 3, &v), CLBB_OK);
+    float all[90], part[54], back[90];
+    for (int i = 0; i < 90; i++) all[i] = (float)i;
+    cr_assert_eq(clbb_tensor_write(ctx, t, all, 90), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write(ctx, t, all, 89), CLBB_ERR_SHAPE);
+    cr_assert_eq(clbb_tensor_read(ctx, v, part, 54), CLBB_OK);
+    for (int n = 0; n < 2; n++)
+        for (int c = 0; c < 3; c++)
+            for (int p = 0; p < 9; p++)
+                cr_assert_eq(part[(n * 3 + c) * 9 + p], all[(n * 5 + c + 1) * 9 + p]);
+    for (int i = 0; i < 54; i++) part[i] = -1;
+    cr_assert_eq(clbb_tensor_write(ctx, v, part, 54), CLBB_OK);
+    cr_assert_eq(clbb_tensor_read(ctx, t, back, 90), CLBB_OK);
+    for (int n = 0; n < 2; n++)
+        for (int c = 0; c < 5; c++)
+            for (int p = 0; p < 9; p++) {
+                float want = (c >= 1 && c < 4) ? -1 : all[(n * 5 + c) * 9 + p];
+                cr_assert_eq(back[(n * 5 + c) * 9 + p], want);
+            }
+    clbb_tensor *w = NULL;
+    cr_assert_eq(clbb_tensor_wrap(ctx, clbb_tensor_buffer(t), 10, s, 0, &w), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "buffer holds"), "%s", clbb_last_error(ctx));
+    clbb_tensor_destroy(v);
+    clbb_tensor_destroy(t);
+    clbb_context_destroy(ctx);
+}
+
+Test(api, conv_arguments_are_named) {
+    clbb_context *ctx = ctx_new();
+    float w[64] = {0};
+    clbb_op *op = NULL;
+    clbb_conv2d_desc d = {4, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, NULL, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "groups"), "%s", clbb_last_error(ctx));
+    d.groups = 1;
+    d.stride_h = 0;
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, NULL, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "stride_h"), "%s", clbb_last_error(ctx));
+    d.stride_h = 1;
+    d.pad_left = -1;
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, NULL, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "pad_left"), "%s", clbb_last_error(ctx));
+    d.pad_left = 1;
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, NULL, NULL, NULL, NULL, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "weights"), "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_conv2d_create(ctx, NULL, w, NULL, NULL, NULL, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, NULL, NULL), CLBB_ERR_INVALID_ARGUMENT);
+    float nanw[216];
+    for (int i = 0; i < 216; i++) nanw[i] = i == 7 ? NAN : 0.5f;
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, nanw, NULL, NULL, NULL, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "weights[7]"), "%s", clbb_last_error(ctx));
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    o.algo = CLBB_CONV_ALGO_DEPTHWISE;
+    float w6[216] = {0};
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, w6, NULL, NULL, &o, &op), CLBB_ERR_UNSUPPORTED);
+    cr_assert(strstr(clbb_last_error(ctx), "depthwise"), "%s", clbb_last_error(ctx));
+    o.algo = (clbb_conv_algo)77;
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, w6, NULL, NULL, &o, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_batch_norm_create(ctx, 0, NULL, NULL, NULL, NULL, 1e-5f, 0, 0, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "channels"));
+    cr_assert_eq(clbb_group_norm_create(ctx, 6, 4, NULL, NULL, 1e-5f, 0, 0, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "num_groups"));
+    clbb_pool2d_desc pd = {3, 3, 2, 2, 2, 2, 0, 0};
+    cr_assert_eq(clbb_max_pool2d_create(ctx, &pd, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "padding"), "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_add_create(ctx, (clbb_activation)9, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(clbb_last_error(ctx), "activation"));
+    clbb_context_destroy(ctx);
+}
+
+Test(api, op_lifecycle_order) {
+    clbb_context *ctx = ctx_new();
+    clbb_op *op = NULL;
+    cr_assert_eq(clbb_add_create(ctx, CLBB_ACTIVATION_RELU, &op), CLBB_OK);
+    cr_assert_eq(clbb_op_run(op), CLBB_ERR_INVALID_STATE);
+    cr_assert(strstr(clbb_last_error(ctx), "before reshape"), "%s", clbb_last_error(ctx));
+    clbb_shape s = {1, 2, 4, 4}, o;
+    clbb_tensor *a, *b, *y, *wrong;
+    clbb_tensor_create(ctx, s, &a);
+    clbb_tensor_create(ctx, s, &b);
+    clbb_tensor_create(ctx, s, &y);
+    clbb_shape s2 = {1, 3, 4, 4};
+    clbb_tensor_create(ctx, s2, &wrong);
+    const clbb_tensor *ins[2] = {a, b};
+    cr_assert_eq(clbb_op_setup(op, ins, 2, y), CLBB_ERR_INVALID_STATE);
+    cr_assert_eq(clbb_op_get_info(op, &(clbb_op_info){0}), CLBB_ERR_INVALID_STATE);
+    cr_assert_eq(clbb_op_reshape(op, s, &o), CLBB_OK);
+    cr_assert_eq(clbb_op_run(op), CLBB_ERR_INVALID_STATE);
+    cr_assert(strstr(clbb_last_error(ctx), "before setup"), "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_op_setup(op, ins, 1, y), CLBB_ERR_INVALID_ARGUMENT);
+    const clbb_tensor *bad[2] = {a, wrong};
+    cr_assert_eq(clbb_op_setup(op, bad, 2, y), CLBB_ERR_SHAPE);
+    cr_assert(strstr(clbb_last_error(ctx), "second input"), "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_op_setup(op, ins, 2, wrong), CLBB_ERR_SHAPE);
+    cr_assert(strstr(clbb_last_error(ctx), "output"), "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_op_run(op), CLBB_ERR_INVALID_STATE, "a failed setup leaves the op unbound");
+    cr_assert_eq(clbb_op_setup(op, ins, 2, y), CLBB_OK);
+    cr_assert_eq(clbb_op_run(op), CLBB_OK);
+    cr_assert_eq(clbb_context_finish(ctx), CLBB_OK);
+    clbb_shape s3 = {0, 2, 4, 4};
+    cr_assert_eq(clbb_op_reshape(op, s3, &o), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_op_run(op), CLBB_ERR_INVALID_STATE, "a failed reshape leaves the op unbound");
+    clbb_op_destroy(op);
+    clbb_tensor_destroy(a);
+    clbb_tensor_destroy(b);
+    clbb_tensor_destroy(y);
+    clbb_tensor_destroy(wrong);
+    clbb_context_destroy(ctx);
+}
+
+static void *thread_body(void *arg) {
+    int *ok = arg;
+    clbb_context *ctx = NULL;
+    if (clbb_context_create(NULL, &ctx) != CLBB_OK) return NULL;
+    clbb_check_case *cases;
+    size_t n = clbb_check_cases(CLBB_CHECK_CONV2D, 1, &cases);
+    int good = 1;
+    for (size_t i = 0; i < n && i < 12; i++) {
+        clbb_check_result r;
+        if (clbb_check_run(ctx, &cases[i], 42 + i, 0, &r) != CLBB_OK || (r.ran && !r.pass)) {
+            fprintf(stderr, "thread case %s: %s\n", cases[i].name, r.message);
+            good = 0;
+        }
+    }
+    free(cases);
+    clbb_context_destroy(ctx);
+    *ok = good;
+    return NULL;
+}
+
+Test(api, two_threads_two_contexts, .timeout = 600) {
+    pthread_t t[2];
+    int ok[2] = {0, 0};
+    for (int i = 0; i < 2; i++) pthread_create(&t[i], NULL, thread_body, &ok[i]);
+    for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+    cr_assert(ok[0] && ok[1]);
+}
