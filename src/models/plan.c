@@ -21,7 +21,7 @@ void clbb__plan_free(clbb_model *m) {
     if (p->values)
         for (int v = 0; v < m->g.num_values; v++) clbb_tensor_destroy(p->values[v]);
     free(p->values);
-    for (int s = 0; s < p->num_slots; s++) clbb__buffer_release(m->ctx, p->slots[s]);
+    for (int s = 0; p->slots && s < p->num_slots; s++) clbb__buffer_release(m->ctx, p->slots[s]);
     free(p->slots);
     free(p->slot_bytes);
     free(p->value_slot);
@@ -98,6 +98,13 @@ static clbb_status check_fits(clbb_model *m) {
     plan *p = &m->p;
     const clbb_device_info *d = &m->ctx->info;
     double act = 0, weights = 0;
+    for (int v = 0; v < m->g.num_values; v++)
+        if (clbb_shape_numel(m->g.values[v].shape) > (size_t)INT32_MAX)
+            return clbb__fail(m->ctx, CLBB_ERR_DEVICE_MEMORY,
+                              "input %dx%dx%dx%d needs a %.1f MiB activation of more than 2^31-1 "
+                              "elements, beyond what clbb's kernels index",
+                              p->input.n, p->input.c, p->input.h, p->input.w,
+                              4.0 * clbb_shape_numel(m->g.values[v].shape) / 1048576.0);
     for (int s = 0; s < p->num_slots; s++) {
         act += (double)p->slot_bytes[s];
         if (d->max_alloc_bytes && p->slot_bytes[s] > d->max_alloc_bytes)
