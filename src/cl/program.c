@@ -11,7 +11,11 @@
 
 #include "../core/internal.h"
 
-static const char BIN_MAGIC[8] = {'C', 'L', 'B', 'B', 'B', 'I', 'N', '1'};
+/* File layout: magic, u64 size, SHA-256 of the binary, binary. The
+ * checksum is verified before the driver sees the bytes: PoCL aborts the
+ * process on a damaged binary instead of returning CL_INVALID_BINARY. */
+static const char BIN_MAGIC[8] = {'C', 'L', 'B', 'B', 'B', 'I', 'N', '2'};
+#define BIN_HEAD 48
 
 static void key_source(clbb_sha256 *s, const clbb_kernel_source *common,
                        const clbb_kernel_source *src, const char *options) {
@@ -59,9 +63,9 @@ static int mkdir_p(const char *path) {
 static unsigned char *read_binary(const char *path, size_t *size) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
-    unsigned char head[16];
+    unsigned char head[BIN_HEAD];
     unsigned char *buf = NULL;
-    if (fread(head, 1, 16, f) != 16 || memcmp(head, BIN_MAGIC, 8) != 0) goto done;
+    if (fread(head, 1, BIN_HEAD, f) != BIN_HEAD || memcmp(head, BIN_MAGIC, 8) != 0) goto done;
     uint64_t n = 0;
     for (int k = 0; k < 8; k++) n |= (uint64_t)head[8 + k] << (8 * k);
     if (n == 0 || n > ((uint64_t)1 << 30)) goto done;
@@ -69,6 +73,17 @@ static unsigned char *read_binary(const char *path, size_t *size) {
     if (buf && fread(buf, 1, (size_t)n, f) != n) {
         free(buf);
         buf = NULL;
+    }
+    if (buf) {
+        uint8_t digest[32];
+        clbb_sha256 s;
+        clbb__sha256_init(&s);
+        clbb__sha256_update(&s, buf, (size_t)n);
+        clbb__sha256_final(&s, digest);
+        if (memcmp(digest, head + 16, 32) != 0 || fgetc(f) != EOF) {
+            free(buf);
+            buf = NULL;
+        }
     }
     *size = (size_t)n;
 done:
@@ -97,10 +112,14 @@ static void write_binary(clbb_context *ctx, const char *path, cl_program prog) {
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (f) {
-        unsigned char head[16];
+        unsigned char head[BIN_HEAD];
         memcpy(head, BIN_MAGIC, 8);
         for (int k = 0; k < 8; k++) head[8 + k] = (unsigned char)((uint64_t)size >> (8 * k));
-        int ok = fwrite(head, 1, 16, f) == 16 && fwrite(bin, 1, size, f) == size;
+        clbb_sha256 s;
+        clbb__sha256_init(&s);
+        clbb__sha256_update(&s, bin, size);
+        clbb__sha256_final(&s, head + 16);
+        int ok = fwrite(head, 1, BIN_HEAD, f) == BIN_HEAD && fwrite(bin, 1, size, f) == size;
         ok = (fclose(f) == 0) && ok;
         if (!ok || rename(tmp, path) != 0) remove(tmp);
     }

@@ -1,0 +1,152 @@
+/* Program caches: a second process on the same device loads every program
+ * from the disk cache and compiles nothing; a corrupt cache entry falls
+ * back to a build; the in-memory cache is hit within a context; a failed
+ * build reports its log. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+
+static char dir[64];
+
+static void setup_dir(void) {
+    snprintf(dir, sizeof dir, "/tmp/clbb-cache-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void remove_dir(void) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Builds a few programs through ops; returns the context's stats. */
+static clbb_context_stats build_some(const char *cache) {
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.cache_dir = cache;
+    clbb_context *ctx = NULL;
+    clbb_context_stats st = {0};
+    if (clbb_context_create(&o, &ctx) != CLBB_OK) return st;
+    float w[4 * 4 * 9];
+    for (int i = 0; i < 144; i++) w[i] = 0.01f * i;
+    clbb_conv2d_desc d = {4, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    clbb_shape in = {1, 4, 8, 8}, out;
+    for (int a = CLBB_CONV_ALGO_DIRECT; a <= CLBB_CONV_ALGO_DEPTHWISE; a++) {
+        clbb_conv2d_options co;
+        clbb_conv2d_options_init(&co);
+        co.algo = (clbb_conv_algo)a;
+        clbb_op *op = NULL;
+        if (a == CLBB_CONV_ALGO_DEPTHWISE) d.groups = 4;
+        if (clbb_conv2d_create(ctx, &d, w, NULL, NULL, &co, &op) == CLBB_OK) clbb_op_reshape(op, in, &out);
+        clbb_op_destroy(op);
+    }
+    clbb_op *pool = NULL;
+    clbb_pool2d_desc pd = {3, 3, 2, 2, 1, 1, 0, 0};
+    if (clbb_max_pool2d_create(ctx, &pd, &pool) == CLBB_OK) clbb_op_reshape(pool, in, &out);
+    clbb_op_destroy(pool);
+    clbb_context_get_stats(ctx, &st);
+    clbb_context_destroy(ctx);
+    return st;
+}
+
+/* Runs build_some in a child process; returns its stats through a pipe. */
+static clbb_context_stats in_child(const char *cache) {
+    int fd[2];
+    cr_assert_eq(pipe(fd), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        close(fd[0]);
+        clbb_context_stats st = build_some(cache);
+        ssize_t w = write(fd[1], &st, sizeof st);
+        _exit(w == (ssize_t)sizeof st ? 0 : 1);
+    }
+    close(fd[1]);
+    clbb_context_stats st = {0};
+    ssize_t r = read(fd[0], &st, sizeof st);
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    cr_assert_eq(r, (ssize_t)sizeof st);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return st;
+}
+
+Test(cache, second_process_compiles_nothing, .init = setup_dir, .fini = remove_dir, .timeout = 600) {
+    clbb_context_stats first = in_child(dir);
+    cr_assert_gt(first.programs_built_from_source, 0);
+    cr_assert_eq(first.programs_loaded_from_disk, 0);
+    clbb_context_stats second = in_child(dir);
+    cr_assert_eq(second.programs_built_from_source, 0, "the second process compiled %llu programs",
+                 (unsigned long long)second.programs_built_from_source);
+    cr_assert_eq(second.programs_loaded_from_disk, first.programs_built_from_source);
+}
+
+Test(cache, corrupt_entries_fall_back_to_a_build, .init = setup_dir, .fini = remove_dir, .timeout = 600) {
+    clbb_context_stats first = in_child(dir);
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d))) {
+        if (!strstr(e->d_name, ".clbin")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, n % 2 ? "r+b" : "wb"); /* truncate half, garble half */
+        cr_assert_not_null(f);
+        if (n % 2) {
+            fseek(f, 40, SEEK_SET);
+            fputs("garbage garbage garbage", f);
+        }
+        fclose(f);
+        n++;
+    }
+    closedir(d);
+    cr_assert_gt(n, 0);
+    clbb_context_stats again = in_child(dir);
+    cr_assert_eq(again.programs_built_from_source + again.programs_loaded_from_disk,
+                 first.programs_built_from_source);
+    cr_assert_gt(again.programs_built_from_source, 0);
+}
+
+Test(cache, disabled_cache_and_memory_hits) {
+    clbb_context_stats st = build_some("");
+    cr_assert_gt(st.programs_built_from_source, 0);
+    cr_assert_eq(st.programs_loaded_from_disk, 0);
+    clbb_context *ctx = NULL;
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.cache_dir = "";
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    cl_program p1, p2;
+    cr_assert_eq(clbb__program_get(ctx, "peak", "", &p1), CLBB_OK);
+    cr_assert_eq(clbb__program_get(ctx, "peak", "", &p2), CLBB_OK);
+    cr_assert_eq(p1, p2);
+    clbb_context_stats s2;
+    clbb_context_get_stats(ctx, &s2);
+    cr_assert_eq(s2.programs_from_memory, 1);
+    clbb_context_destroy(ctx);
+}
+
+Test(cache, build_failure_reports_the_log) {
+    clbb_context *ctx = NULL;
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.cache_dir = "";
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    cl_program p;
+    /* KH missing: the kernel does not compile */
+    cr_assert_eq(clbb__program_get(ctx, "conv2d_direct", "-D KW=3", &p), CLBB_ERR_BUILD);
+    cr_assert(strstr(clbb_last_error(ctx), "conv2d_direct"), "%s", clbb_last_error(ctx));
+    cr_assert(strstr(clbb_last_error(ctx), "KH") || strstr(clbb_last_error(ctx), "error"), "%s",
+              clbb_last_error(ctx));
+    cr_assert_eq(clbb__program_get(ctx, "no_such_family", "", &p), CLBB_ERR_BUILD);
+    cr_assert(strstr(clbb_last_error(ctx), "no_such_family"));
+    clbb_context_destroy(ctx);
+}
