@@ -192,6 +192,10 @@ clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char 
     key_source(&s, common, src, options);
     uint8_t key[32];
     clbb__sha256_final(&s, key);
+    /* checked before the caches so that a test can fail every program request */
+    if (clbb__fault_hit(ctx, CLBB_FAULT_BUILD))
+        return clbb__fail(ctx, CLBB_ERR_BUILD, "building program '%s': injected build failure",
+                          family);
     for (size_t i = 0; i < ctx->num_programs; i++) {
         if (memcmp(ctx->programs[i].key, key, 32) == 0) {
             ctx->stats.programs_from_memory++;
@@ -199,9 +203,6 @@ clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char 
             return CLBB_OK;
         }
     }
-    if (clbb__fault_hit(ctx, CLBB_FAULT_BUILD))
-        return clbb__fail(ctx, CLBB_ERR_BUILD, "building program '%s': injected build failure",
-                          family);
     char path[1200] = "";
     if (ctx->cache_dir[0]) {
         char hex[65];

@@ -14,8 +14,12 @@ void clbb__fault_set(clbb_context *ctx, clbb_fault_kind kind, uint64_t n) {
 }
 
 int clbb__fault_hit(clbb_context *ctx, clbb_fault_kind kind) {
-    if (!ctx->fault_countdown[kind]) return 0;
-    return ++ctx->fault_calls[kind] == ctx->fault_countdown[kind];
+    ++ctx->fault_calls[kind]; /* counted always, so tests can size their sweeps */
+    return ctx->fault_countdown[kind] && ctx->fault_calls[kind] == ctx->fault_countdown[kind];
+}
+
+uint64_t clbb__fault_count(const clbb_context *ctx, clbb_fault_kind kind) {
+    return ctx->fault_calls[kind];
 }
 
 clbb_status clbb__buffer_create(clbb_context *ctx, size_t bytes, cl_mem_flags flags,

@@ -139,6 +139,8 @@ void clbb__sha256_final(clbb_sha256 *s, uint8_t out[32]);
 
 /* Test hook: the n-th call (1-based, counted from now) of a kind fails; 0 off. */
 void clbb__fault_set(clbb_context *ctx, clbb_fault_kind kind, uint64_t n);
+/* Calls of a kind made since the last clbb__fault_set of that kind. */
+uint64_t clbb__fault_count(const clbb_context *ctx, clbb_fault_kind kind);
 /* Returns 1 (and counts) if the next call of this kind must fail. */
 int clbb__fault_hit(clbb_context *ctx, clbb_fault_kind kind);
 
