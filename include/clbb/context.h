@@ -125,6 +125,17 @@ CLBB_API clbb_status clbb_list_devices(clbb_device_info *infos, size_t capacity,
 /** Info of the context's device. */
 CLBB_API clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_device_info *info);
 
+/**
+ * Loads a per-layer tuning file written by `clbb tune` / clbb_model_tune()
+ * (replacing the context's table; NULL clears it). Models planned after
+ * this use the tuned algorithm and kernel parameters for every conv layer
+ * and input shape the file names. A context loads the default file of its
+ * device (in the cache directory) by itself when one exists.
+ * @return CLBB_ERR_IO, CLBB_ERR_FORMAT (malformed, or made for another
+ *         device or driver: the table is then empty).
+ */
+CLBB_API clbb_status clbb_context_load_tuning(clbb_context *ctx, const char *path);
+
 /** Counters of program builds, for cache checks and reports. */
 typedef struct clbb_context_stats {
     uint64_t programs_built_from_source; /**< full compiles */

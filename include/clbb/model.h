@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "context.h"
 #include "ops.h"
@@ -218,6 +219,19 @@ CLBB_API clbb_status clbb_model_memory_usage(const clbb_model *model, clbb_model
  */
 CLBB_API clbb_status clbb_model_forward_reference(clbb_model *model, clbb_shape shape, const float *input,
                                          float **outputs, clbb_shape *shapes);
+
+/**
+ * Tunes every conv layer of the model at @p input: times each applicable
+ * algorithm and kernel-parameter candidate (median of @p iters profiled
+ * runs), rejects any whose output differs from the direct kernel by more
+ * than 1e-5 relative L2, and stores the fastest per layer in the context's
+ * tuning table, then writes the table to @p path (NULL: the device's
+ * default file in the cache directory, which later contexts load by
+ * themselves). The context must have profiling on. @p log (may be NULL)
+ * receives one line per layer.
+ */
+CLBB_API clbb_status clbb_model_tune(clbb_model *model, clbb_shape input, int iters,
+                                     const char *path, FILE *log);
 
 /** Per-layer timing of one profiled forward (for `clbb bench`). */
 typedef struct clbb_layer_profile {

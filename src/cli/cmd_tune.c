@@ -1,8 +1,44 @@
-/* clbb tune (not yet written). */
-#include "cli.h"
+/* clbb tune: per-layer kernel selection for a model and input shape on a
+ * device, stored in the device's tuning file that later runs read. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_args.h"
 
 int clbb_cmd_tune(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_error(CLI_USAGE, "tune is not implemented yet");
+    cli_model_args a = {0};
+    const char *out = NULL;
+    long iters = 10;
+    for (int i = 1; i < argc; i++) {
+        int rc = cli_model_arg(&a, argc, argv, &i);
+        if (rc == 0) continue;
+        if (rc > 0) return rc;
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
+            if (cli_parse_int(argv[++i], 1, 1000, &iters))
+                return cli_error(CLI_USAGE, "--iters: '%s' is not an integer in 1..1000", argv[i]);
+        } else return cli_error(CLI_USAGE, "tune: unknown or incomplete option '%s'", argv[i]);
+    }
+    if (a.input || !a.has_shape) return cli_error(CLI_USAGE, "tune needs --shape N,C,H,W");
+    clbb_model_config cfg;
+    int rc = cli_model_config(&a, &cfg);
+    if (rc) return rc;
+    if (a.shape.c != cfg.in_channels)
+        return cli_error(CLI_USAGE, "--shape has %d channels, the model's in_channels is %d",
+                         a.shape.c, cfg.in_channels);
+    clbb_context *ctx = NULL;
+    clbb_model *m = NULL;
+    if ((rc = cli_context(a.device, 1, &ctx))) return rc;
+    if ((rc = cli_model_create(&a, &cfg, ctx, &m))) goto done;
+    clbb_status st = clbb_model_tune(m, a.shape, (int)iters, out, stdout);
+    if (st != CLBB_OK) {
+        rc = cli_error(cli_code(st), "tune failed: %s", clbb_last_error(ctx));
+        goto done;
+    }
+    printf("tuning table written to %s\n", out ? out : "the device's default file in the cache directory");
+    rc = CLI_OK;
+done:
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+    return rc;
 }

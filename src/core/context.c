@@ -206,6 +206,16 @@ static void set_cache_dir(clbb_context *ctx, const char *opt) {
     }
 }
 
+/* A missing or stale default tuning file only means default kernels. */
+static void load_default_tuning(clbb_context *ctx) {
+    char path[1200];
+    clbb__tuning_default_path(ctx, path, sizeof path);
+    FILE *f = path[0] ? fopen(path, "r") : NULL;
+    if (!f) return;
+    fclose(f);
+    if (clbb_context_load_tuning(ctx, path) != CLBB_OK) ctx->error[0] = '\0';
+}
+
 static clbb_status fail_create(const clbb_context_options *o, clbb_status st, const char *msg) {
     if (o && o->error_buffer && o->error_buffer_size)
         clbb__strlcpy(o->error_buffer, msg, o->error_buffer_size);
@@ -292,6 +302,7 @@ clbb_status clbb_context_create(const clbb_context_options *o, clbb_context **ou
     ctx->owns_cl = 1;
     fill_info(s.platform, s.device, s.want_p, s.want_d, &ctx->info);
     ctx->vendor = vendor_of(&ctx->info);
+    load_default_tuning(ctx);
     *out = ctx;
     return CLBB_OK;
 }
@@ -327,6 +338,7 @@ clbb_status clbb_context_create_from_cl(cl_context cl_ctx, cl_command_queue queu
     ctx->profiling = (qp & CL_QUEUE_PROFILING_ENABLE) != 0;
     fill_info(plat, dev, -1, -1, &ctx->info);
     ctx->vendor = vendor_of(&ctx->info);
+    load_default_tuning(ctx);
     *out = ctx;
     return CLBB_OK;
 }
@@ -338,6 +350,7 @@ void clbb_context_destroy(clbb_context *ctx) {
     free(ctx->prof);
     for (size_t i = 0; i < ctx->num_programs; i++) clReleaseProgram(ctx->programs[i].program);
     free(ctx->programs);
+    clbb__tuning_clear(ctx);
     if (ctx->owns_cl) {
         clReleaseCommandQueue(ctx->queue);
         clReleaseContext(ctx->cl_ctx);

@@ -41,6 +41,14 @@ typedef struct clbb_profile_record {
     int tag; /* index of the op that enqueued it */
 } clbb_profile_record;
 
+/* A tuned choice for one conv layer at one input shape (`clbb tune`). */
+typedef struct clbb_tuning_entry {
+    char key[160];
+    clbb_conv_algo algo;
+    char tuning[96];
+    double ms;
+} clbb_tuning_entry;
+
 struct clbb_context {
     cl_platform_id platform;
     cl_device_id device;
@@ -62,6 +70,9 @@ struct clbb_context {
     clbb_profile_record *prof;
     size_t prof_count, prof_cap;
     int prof_tag;
+    /* per-layer tuning table (loaded from the device's tuning file) */
+    clbb_tuning_entry *tuning;
+    size_t num_tuning;
 };
 
 /* Formats the context's last error and returns st. ctx may be NULL. */
@@ -153,6 +164,13 @@ clbb_status clbb__profile_end(clbb_context *ctx, double *ms, int num_tags);
 /* Measures the device's FMA rate (GFLOP/s) and copy bandwidth (GB/s);
  * needs a profiling context. */
 clbb_status clbb__device_peak(clbb_context *ctx, double *gflops, double *gbps);
+
+/* Tuning table: lookup, insert/replace, save, default file path. */
+const clbb_tuning_entry *clbb__tuning_find(const clbb_context *ctx, const char *key);
+clbb_status clbb__tuning_put(clbb_context *ctx, const clbb_tuning_entry *e);
+clbb_status clbb__tuning_save(clbb_context *ctx, const char *path);
+void clbb__tuning_clear(clbb_context *ctx);
+void clbb__tuning_default_path(const clbb_context *ctx, char *buf, size_t size);
 
 /* Elapsed milliseconds of a profiled event. */
 clbb_status clbb__event_ms(clbb_context *ctx, cl_event ev, double *ms);

@@ -42,6 +42,14 @@ void clbb__plan_free(clbb_model *m);
 /* Enqueues every op of the plan. */
 clbb_status clbb__plan_run(clbb_model *m);
 
+/* Tuning-table key of a conv node at the graph's current shapes. */
+void clbb__conv_key(const graph *g, const graph_node *n, char *buf, size_t size);
+
+/* Creates the conv op of node i (BN folded, epilogue fused) with an
+ * algorithm and tuning string. */
+clbb_status clbb__node_conv_create(clbb_model *m, int i, clbb_conv_algo algo, const char *tuning,
+                                   clbb_op **op);
+
 /* Fills every parameter with random values for conformance tests: random
  * BN statistics and affine so that every path carries signal (MMDetection's
  * init zeroes residual branches). */

@@ -167,6 +167,40 @@ static plan_op *push_op(plan *p, int node, const char *kind) {
     return po;
 }
 
+void clbb__conv_key(const graph *g, const graph_node *n, char *buf, size_t size) {
+    const clbb_conv2d_desc *d = &n->conv;
+    clbb_shape in = g->values[n->in.value].shape;
+    int gn = n->norm.kind == NORM_GN;
+    snprintf(buf, size, "conv %d>%d g%d k%dx%d s%dx%d d%dx%d p%d,%d,%d,%d r%d g%d a%d | %dx%dx%d",
+             d->in_channels, d->out_channels, d->groups, d->kernel_h, d->kernel_w, d->stride_h,
+             d->stride_w, d->dilation_h, d->dilation_w, d->pad_top, d->pad_left, d->pad_bottom,
+             d->pad_right, n->residual.value >= 0 && !gn, n->gate.value >= 0,
+             gn ? 0 : (int)n->act, in.n, in.h, in.w);
+}
+
+clbb_status clbb__node_conv_create(clbb_model *m, int i, clbb_conv_algo algo, const char *tuning,
+                                   clbb_op **op) {
+    const graph *g = &m->g;
+    const graph_node *n = &g->nodes[i];
+    const graph_norm *nm = &n->norm;
+    int c = n->conv.out_channels, off = n->oc_off;
+    size_t per = (size_t)(n->conv.in_channels / n->conv.groups) * n->conv.kernel_h * n->conv.kernel_w;
+    float *scale = NULL, *shift = NULL;
+    clbb_status st = nm->kind == NORM_BN ? fold_bn(m, nm, off, c, &scale, &shift) : CLBB_OK;
+    int gn = nm->kind == NORM_GN;
+    clbb_epilogue e = {scale, shift, n->residual.value >= 0 && !gn, gn ? CLBB_ACTIVATION_NONE : n->act};
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    o.input_gate = n->gate.value >= 0;
+    o.algo = algo;
+    o.tuning = tuning && tuning[0] ? tuning : NULL;
+    const float *w = g->params[n->weight].data + (size_t)off * per;
+    if (st == CLBB_OK) st = clbb_conv2d_create(m->ctx, &n->conv, w, pch(g, n->bias, off), &e, &o, op);
+    free(scale);
+    free(shift);
+    return st;
+}
+
 /* Creates the op(s) of a node; reshape and setup follow. */
 static clbb_status create_ops(clbb_model *m, int i) {
     const graph *g = &m->g;
@@ -177,28 +211,22 @@ static clbb_status create_ops(clbb_model *m, int i) {
     const graph_norm *nm = &n->norm;
     if (n->kind == NODE_CONV) {
         int c = n->conv.out_channels, off = n->oc_off;
-        size_t per = (size_t)(n->conv.in_channels / n->conv.groups) * n->conv.kernel_h * n->conv.kernel_w;
-        float *scale = NULL, *shift = NULL;
-        if (nm->kind == NORM_BN) st = fold_bn(m, nm, off, c, &scale, &shift);
-        int gn = nm->kind == NORM_GN;
-        clbb_epilogue e = {scale, shift, n->residual.value >= 0 && !gn,
-                           gn ? CLBB_ACTIVATION_NONE : n->act};
-        clbb_conv2d_options o;
-        clbb_conv2d_options_init(&o);
-        o.input_gate = n->gate.value >= 0;
-        o.algo = m->conv_algo;
-        plan_op *po = push_op(p, i, "conv2d");
-        const float *w = g->params[n->weight].data + (size_t)off * per;
-        if (st == CLBB_OK) {
-            st = clbb_conv2d_create(ctx, &n->conv, w, pch(g, n->bias, off), &e, &o, &po->op);
-            if (st == CLBB_ERR_UNSUPPORTED && o.algo != CLBB_CONV_ALGO_AUTO) {
-                o.algo = CLBB_CONV_ALGO_AUTO; /* the forced algorithm does not apply here */
-                st = clbb_conv2d_create(ctx, &n->conv, w, pch(g, n->bias, off), &e, &o, &po->op);
+        clbb_conv_algo algo = m->conv_algo;
+        const char *tuning = NULL;
+        if (algo == CLBB_CONV_ALGO_AUTO && ctx->num_tuning) {
+            char key[160];
+            clbb__conv_key(g, n, key, sizeof key);
+            const clbb_tuning_entry *t = clbb__tuning_find(ctx, key);
+            if (t) {
+                algo = t->algo;
+                tuning = t->tuning;
             }
         }
-        free(scale);
-        free(shift);
-        if (st == CLBB_OK && gn) {
+        plan_op *po = push_op(p, i, "conv2d");
+        st = clbb__node_conv_create(m, i, algo, tuning, &po->op);
+        if (st == CLBB_ERR_UNSUPPORTED && algo != CLBB_CONV_ALGO_AUTO) /* forced algorithm does not apply */
+            st = clbb__node_conv_create(m, i, CLBB_CONV_ALGO_AUTO, NULL, &po->op);
+        if (st == CLBB_OK && nm->kind == NORM_GN) {
             plan_op *pg = push_op(p, i, "group_norm");
             st = clbb_group_norm_create(ctx, c, nm->groups, pch(g, nm->weight, off),
                                         pch(g, nm->bias, off), nm->eps, n->residual.value >= 0,
