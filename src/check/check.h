@@ -60,6 +60,10 @@ const char *clbb_check_op_name(clbb_check_op op);
  * Returns the number of cases; *cases is malloc'ed (caller frees). */
 size_t clbb_check_cases(clbb_check_op op, int quick, clbb_check_case **cases);
 
+/* Work of a case (multiply-adds for conv, elements otherwise), to pick
+ * cases small enough for slow devices such as oclgrind's simulator. */
+double clbb_check_case_work(const clbb_check_case *c);
+
 /* Relative L2 tolerance of an op family (and algorithm for conv). */
 double clbb_check_tolerance(const clbb_check_case *c);
 

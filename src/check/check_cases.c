@@ -43,6 +43,11 @@ static const conv_geom CONV_GEOMS[] = {
     {"rect_1x5", 1, 8, 9, 11, 8, 1, 5, 1, 0, 2, 0, 2, 1, 1, 0},
     {"rect_5x1", 1, 8, 9, 11, 8, 5, 1, 1, 2, 0, 2, 0, 1, 1, 0},
     {"big_pad", 1, 4, 5, 5, 6, 3, 3, 1, 3, 3, 3, 3, 1, 1, 0},
+    /* 3x3 stride-1 past a 128-row GEMM tile (Winograd's M edge) */
+    {"edge_m129_3x3", 1, 16, 5, 7, 129, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0},
+    /* unpadded KxK: igemm gathers without window bounds tests here */
+    {"valid_3x3", 1, 8, 8, 9, 16, 3, 3, 1, 0, 0, 0, 0, 1, 1, 0},
+    {"valid_3x3_s2_d2", 2, 8, 11, 12, 12, 3, 3, 2, 0, 0, 0, 0, 2, 1, 1},
     /* ResNet: stem, bottleneck convs, downsample, both styles */
     {"r50_stem_k7s2", 1, 3, 33, 47, 64, 7, 7, 2, 3, 3, 3, 3, 1, 1, 1},
     {"r50_stem_k7s2_b2", 2, 3, 32, 32, 64, 7, 7, 2, 3, 3, 3, 3, 1, 1, 0},

@@ -1,0 +1,44 @@
+#!/bin/bash
+# One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
+# PyTorch comparison and timings, everything logged under $OUT.
+# usage: benchmarks/gpu_session.sh STEP... (steps: build check models torch bench cudnn tune opbench)
+set -u
+OUT=${OUT:-/tmp/clbb-out}
+mkdir -p "$OUT"
+export CLBB_CACHE_DIR=${CLBB_CACHE_DIR:-/tmp/clbb-cache}
+B=build-gpu
+step() { echo "=== $1 ($(date +%T))"; }
+for s in "$@"; do
+  case "$s" in
+    build)
+      step build
+      (meson setup $B -Dtests=false -Dbuildtype=release >/dev/null && ninja -C $B) > "$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
+      ./$B/clbb devices | tee "$OUT/devices.txt" ;;
+    check)
+      step check
+      timeout 400 ./$B/clbb check --ops --device nvidia 2>&1 | tee "$OUT/check_ops.txt" | grep -v "^  ok" | tail -14 ;;
+    models)
+      step models
+      timeout 400 ./$B/clbb check --blocks --models --device nvidia 2>&1 | tee "$OUT/check_models.txt" | tail -40 ;;
+    torch)
+      step torch
+      timeout 400 python3 benchmarks/torch_compare.py ./$B/clbb /tmp/tc --device nvidia 2>&1 | tee "$OUT/torch_compare.txt" | tail -40 ;;
+    bench)
+      step bench
+      for w in "resnet50 1,3,224,224" "resnet50 32,3,224,224" "resnet50 1,3,800,1344" "resnext50_32x4d 32,3,224,224" "ghostnet 32,3,224,224" "ghost_resnet50 32,3,224,224"; do
+        set -- $w
+        timeout 300 ./$B/clbb bench --arch $1 --shape $2 --device nvidia --iters 20 --baseline --json "$OUT/bench_${1}_${2//,/x}.json" > "$OUT/bench_${1}_${2//,/x}.txt" 2>&1
+        tail -4 "$OUT/bench_${1}_${2//,/x}.txt"
+      done ;;
+    cudnn)
+      step cudnn
+      timeout 300 python3 benchmarks/cudnn_bench.py --json "$OUT/cudnn.json" 2>&1 | tee "$OUT/cudnn.txt" ;;
+    tune)
+      step tune
+      timeout 500 ./$B/clbb tune --arch resnet50 --shape 32,3,224,224 --device nvidia --iters 5 > "$OUT/tune_r50_32.txt" 2>&1; tail -3 "$OUT/tune_r50_32.txt" ;;
+    opbench)
+      step opbench
+      timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;
+  esac
+done
+echo "=== done ($(date +%T))"
