@@ -1,1 +1,470 @@
-/* Implicit-GEMM convolution (not yet written). */
+/* Implicit-GEMM convolution, and the batched K-major SGEMM that Winograd
+ * reuses: one tiled GEMM core, two ways of feeding its B operand.
+ *
+ * The GEMM. Per batch index z (the conv group, or the Winograd point):
+ *   C[M x NCOLS] = A[M x K] * B[K x NCOLS]
+ * conv2d_igemm (IG_MODE 0): M = COUT_G, K = CIN_G*KH*KW, column = n*HO*WO +
+ *   oh*WO + ow (batch folded into the columns so small feature maps still
+ *   give the device enough tiles); B[k][col] is gathered from the NCHW input
+ *   on the fly, k = (ci*KH + kh)*KW + kw, zero where the window reads
+ *   padding, times gate[n, ci] with HAS_GATE. im2col never exists. The
+ *   result goes through the epilogue act(acc + shift[co] [+ residual]) into
+ *   y, or, with split K (IG_KSPLIT > 1), raw into part[split][co][col] for
+ *   conv2d_igemm_splitk_reduce to sum and finish.
+ * gemm_kmajor_batched (IG_MODE 1): B is a dense [z][KP][ldb] matrix with
+ *   ldb a multiple of TN and rows K..KP-1 zero; C is stored raw into
+ *   [z][MROWS][ldb], rows >= MROWS dropped.
+ *
+ * A is packed by the launcher at create time, K-major and zero-padded:
+ *   A[z][KP][MP], MP a multiple of TM (and of 4), KP a multiple of TK,
+ * so A loads are unconditional, aligned float4s.
+ *
+ * One work-group: a TM x TN tile of C (rows m0 = get_group_id(1)*TM, columns
+ * n0 = get_group_id(0)*TN; batch and K split from get_group_id(2)), looping
+ * over its K range in TK-deep slices. Each slice of A (TK x TM) and B (TK x
+ * TN) is staged in local memory, double-buffered: while the FMAs run on
+ * slice t, the global loads of slice t+1 are in flight into registers,
+ * which go to the other buffer afterwards; one barrier per slice.
+ * One work-item (tid = ty*TDN + tx, TDM = TM/WM by TDN = TN/WN items): a
+ * WM x WN register block of C, accumulated with fma in float. Its rows are
+ * VM-wide runs strided by TDM*VM (row = (i*TDM + ty)*VM + v), its columns
+ * VN-wide runs strided by TDN*VN, so per k it reads its A and B fragments
+ * as WM/VM + WN/VN vector loads from local memory: the items of one row of
+ * threads read consecutive vectors of B and one vector of A (a broadcast),
+ * hence no bank conflicts without row padding, and consecutive items store
+ * consecutive output columns. Local memory is laid out [k][m] and [k][n],
+ * the way the global loads arrive (consecutive items write consecutive
+ * words), so its stores are conflict-free too and need no padding column.
+ * For its B gather an item owns fixed columns (tid % TN, + NT...) whose
+ * (n, oh, ow) decomposition it does once; the (ci, kh, kw) of a K row is
+ * divided by compile-time constants.
+ *
+ * Macros (required unless a default is given):
+ *   TM TN TK WM WN  tile, powers of two; TM >= 4, TN >= 4, WM <= TM, WN <= TN
+ *   KP MP           padded K and M of the packed A (multiples of TK, TM)
+ *   IG_MODE         0 conv (default), 1 dense batched GEMM
+ *   IG_UNROLL_K     1 (default): unroll the TK loop fully; 0 on CPUs, where
+ *                   PoCL 3.1 miscompiles a fully unrolled block wider than
+ *                   4x4 that runs for a single K slice (all-NaN output)
+ *   mode 0: KH KW SH SW DH DW PT PL CIN_G COUT_G HAS_RES HAS_GATE ACT;
+ *           IG_NOPAD (1: all pads are zero, so no window leaves the input);
+ *           IG_KSPLIT (default 1) K splits, IG_KPER (default KP/TK) slices
+ *           per split
+ *   mode 1: MROWS   rows of C that exist
+ * What the launcher guarantees:
+ *   local size (TDM*TDN, 1, 1) (= reqd_work_group_size), within the
+ *   device's limit, with 2*TK*(TM+TN)*4 bytes of local memory available;
+ *   global size (ceil(NCOLS/TN)*TDM*TDN, ceil(M/TM), z), z = groups *
+ *   IG_KSPLIT in mode 0 (split fastest), 16 in mode 1;
+ *   every split is non-empty: (IG_KSPLIT - 1) * IG_KPER < KP/TK;
+ *   part holds IG_KSPLIT * groups*COUT_G * NCOLS floats when IG_KSPLIT > 1;
+ *   the reduce kernel runs on (NCOLS rounded up, groups*COUT_G) exactly;
+ *   A (and in mode 1 B, with b_off and ldb multiples of 4) are float4-
+ *   aligned; all offsets fit in int. */
+#ifndef IG_MODE
+#define IG_MODE 0
+#endif
+#ifndef IG_UNROLL_K
+#define IG_UNROLL_K 1
+#endif
+#ifndef IG_KSPLIT
+#define IG_KSPLIT 1
+#endif
+#ifndef IG_KPER
+#define IG_KPER (KP / TK)
+#endif
+
+#define TDM (TM / WM)
+#define TDN (TN / WN)
+#define NT (TDM * TDN)
+#define VM (WM < 4 ? WM : 4)
+#define VN (WN < 4 ? WN : 4)
+#define NKT (KP / TK)
+
+/* A slice: TK*TM/4 float4s spread over the work-group */
+#define A_VECS (TK * TM / 4)
+#define A_LOADS ((A_VECS + NT - 1) / NT)
+#if A_VECS % NT == 0
+#define A_IN(e) 1
+#else
+#define A_IN(e) ((e) < A_VECS)
+#endif
+
+#if VM == 4
+typedef float4 vm_t;
+#define UNPACK_M(d, v) ((d)[0] = (v).s0, (d)[1] = (v).s1, (d)[2] = (v).s2, (d)[3] = (v).s3)
+#elif VM == 2
+typedef float2 vm_t;
+#define UNPACK_M(d, v) ((d)[0] = (v).s0, (d)[1] = (v).s1)
+#else
+typedef float vm_t;
+#define UNPACK_M(d, v) ((d)[0] = (v))
+#endif
+#if VN == 4
+typedef float4 vn_t;
+#define UNPACK_N(d, v) ((d)[0] = (v).s0, (d)[1] = (v).s1, (d)[2] = (v).s2, (d)[3] = (v).s3)
+#elif VN == 2
+typedef float2 vn_t;
+#define UNPACK_N(d, v) ((d)[0] = (v).s0, (d)[1] = (v).s1)
+#else
+typedef float vn_t;
+#define UNPACK_N(d, v) ((d)[0] = (v))
+#endif
+
+/* Global -> registers for the A slice starting at row kt of the batch. */
+static inline void ig_load_a(__global const float4 *a, int kt, int m0, int tid, float4 *ra) {
+#pragma unroll
+    for (int i = 0; i < A_LOADS; i++) {
+        const int e = tid + i * NT;
+        if (A_IN(e)) {
+            const int k = e / (TM / 4), c = e - k * (TM / 4);
+            ra[i] = a[((kt + k) * MP + m0) / 4 + c];
+        }
+    }
+}
+
+static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
+#pragma unroll
+    for (int i = 0; i < A_LOADS; i++) {
+        const int e = tid + i * NT;
+        if (A_IN(e)) {
+#if VM == 4
+            as[e] = ra[i];
+#else
+            vstore4(ra[i], e, (__local float *)as);
+#endif
+        }
+    }
+}
+
+/* The FMAs of one slice: per k, WM/VM + WN/VN local vector loads feed
+ * WM*WN fmas. */
+static inline void ig_compute(__local const vm_t *as, __local const vn_t *bs, int tx, int ty,
+                              float acc[WM][WN]) {
+#if IG_UNROLL_K
+#pragma unroll
+#endif
+    for (int k = 0; k < TK; k++) {
+        float af[WM], bf[WN];
+#pragma unroll
+        for (int i = 0; i < WM / VM; i++) {
+            const vm_t v = as[k * (TM / VM) + i * TDM + ty];
+            UNPACK_M(af + i * VM, v);
+        }
+#pragma unroll
+        for (int j = 0; j < WN / VN; j++) {
+            const vn_t v = bs[k * (TN / VN) + j * TDN + tx];
+            UNPACK_N(bf + j * VN, v);
+        }
+#pragma unroll
+        for (int i = 0; i < WM; i++)
+#pragma unroll
+            for (int j = 0; j < WN; j++) acc[i][j] = fma(af[i], bf[j], acc[i][j]);
+    }
+}
+
+/* Row (within the tile) of register row i, column of register column j. */
+#define IG_ROW(i, ty) ((((i) / VM) * TDM + (ty)) * VM + (i) % VM)
+#define IG_COL(j, tx) ((((j) / VN) * TDN + (tx)) * VN + (j) % VN)
+
+#if IG_MODE == 0
+/* ---------------------------------------------------------------- conv -- */
+
+#define KHW (KH * KW)
+#define KDIM (CIN_G * KHW)
+/* B slice: TK x TN scalars. With at least TN items, item tid owns column
+ * tid % TN and every (NT/TN)-th row from tid / TN; with fewer, it owns
+ * TN/NT columns tid + c*NT and every row. The column's decomposition into
+ * (n, oh, ow) is then done once per work-item, not once per load. */
+#if NT >= TN
+#define B_COLS 1
+#define B_KSTEP (NT / TN)
+#else
+#define B_COLS (TN / NT)
+#define B_KSTEP 1
+#endif
+#define B_KROWS ((TK + B_KSTEP - 1) / B_KSTEP)
+#if TK % B_KSTEP == 0
+#define B_ROW_OK(r) 1
+#else
+#define B_ROW_OK(r) ((r) < TK)
+#endif
+#if KP == KDIM
+#define B_K_OK(k) 1
+#else
+#define B_K_OK(k) ((k) < KDIM)
+#endif
+/* row offset that makes every bounds test of an out-of-range column fail */
+#define IG_DEAD (-(1 << 28))
+
+typedef struct ig_cols {
+    int xo[B_COLS]; /* x offset of (n, g*CIN_G, ih0, iw0); may point outside */
+    int ih[B_COLS], iw[B_COLS]; /* window origin; ih = IG_DEAD: no column */
+#if HAS_GATE
+    int go[B_COLS];
+#endif
+} ig_cols;
+
+static inline void ig_load_b(__global const float *x, __global const float *gate,
+                             const ig_cols *cs, int kt, int k0, int H, int W, int HW,
+                             float *rb) {
+    (void)H;
+#pragma unroll
+    for (int r = 0; r < B_KROWS; r++) {
+        const int row = k0 + r * B_KSTEP;
+        const int k = kt + row;
+        const int ci = k / KHW, kr = k - ci * KHW;
+        const int kh = kr / KW, kw = kr - kh * KW;
+        const int delta = ci * HW + kh * DH * W + kw * DW;
+#pragma unroll
+        for (int c = 0; c < B_COLS; c++) {
+            float v = 0.0f;
+#if IG_NOPAD
+            /* every window lies inside the input: only the column and the
+             * K padding can be out of range */
+            const int ok = cs->ih[c] >= 0;
+#else
+            const int ih = cs->ih[c] + kh * DH, iw = cs->iw[c] + kw * DW;
+            const int ok = (uint)ih < (uint)H && (uint)iw < (uint)W;
+#endif
+            if (ok & B_ROW_OK(row) & B_K_OK(k)) {
+                v = x[cs->xo[c] + delta];
+#if HAS_GATE
+                v *= gate[cs->go[c] + ci];
+#endif
+            }
+            rb[r * B_COLS + c] = v;
+        }
+    }
+}
+
+static inline void ig_store_b(__local vn_t *bs, int col0, int k0, const float *rb) {
+    __local float *b = (__local float *)bs;
+#pragma unroll
+    for (int r = 0; r < B_KROWS; r++) {
+        const int row = k0 + r * B_KSTEP;
+        if (B_ROW_OK(row))
+#pragma unroll
+            for (int c = 0; c < B_COLS; c++) b[row * TN + col0 + c * NT] = rb[r * B_COLS + c];
+    }
+}
+
+__kernel __attribute__((reqd_work_group_size(NT, 1, 1))) void
+conv2d_igemm(__global const float *restrict x, int x_off, int x_bs,
+             __global const float4 *restrict w, __global const float *restrict shift,
+             __global const float *restrict res, int r_off, int r_bs,
+             __global const float *restrict gate, int g_off, int g_bs,
+             __global float *restrict y, int y_off, int y_bs,
+             __global float *restrict part, int H, int W, int HO, int WO, int NCOLS) {
+    __local vm_t as[2][TK * TM / VM];
+    __local vn_t bs[2][TK * TN / VN];
+    const int tid = get_local_id(0);
+    const int tx = tid % TDN, ty = tid / TDN;
+    const int n0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM;
+    const int grp = get_group_id(2) / IG_KSPLIT;
+    /* this work-group's K slices [t0, t1); never empty (launcher) */
+    const int split = get_group_id(2) - grp * IG_KSPLIT;
+    const int t0 = split * IG_KPER, t1 = min(NKT, t0 + IG_KPER);
+    const int HW = H * W, HWO = HO * WO;
+    __global const float4 *a = w + grp * (KP * MP / 4);
+
+    /* this item's B columns, decomposed once */
+    const int col0 = tid % TN, k0 = tid / TN;
+    ig_cols cs;
+#pragma unroll
+    for (int c = 0; c < B_COLS; c++) {
+        const int col = n0 + col0 + c * NT;
+        cs.xo[c] = 0;
+        cs.ih[c] = IG_DEAD;
+        cs.iw[c] = 0;
+#if HAS_GATE
+        cs.go[c] = 0;
+#endif
+        if (col < NCOLS) {
+            const int n = col / HWO, p = col - n * HWO;
+            const int oh = p / WO, ow = p - oh * WO;
+            cs.ih[c] = oh * SH - PT;
+            cs.iw[c] = ow * SW - PL;
+            cs.xo[c] = x_off + n * x_bs + grp * CIN_G * HW + cs.ih[c] * W + cs.iw[c];
+#if HAS_GATE
+            cs.go[c] = g_off + n * g_bs + grp * CIN_G;
+#endif
+        }
+    }
+
+    float4 ra[A_LOADS];
+    float rb[B_KROWS * B_COLS];
+    ig_load_a(a, t0 * TK, m0, tid, ra);
+    ig_load_b(x, gate, &cs, t0 * TK, k0, H, W, HW, rb);
+    ig_store_a(as[0], tid, ra);
+    ig_store_b(bs[0], col0, k0, rb);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float acc[WM][WN];
+#pragma unroll
+    for (int i = 0; i < WM; i++)
+#pragma unroll
+        for (int j = 0; j < WN; j++) acc[i][j] = 0.0f;
+    /* every slice but the last prefetches the next one into registers while
+     * its FMAs run; the last is peeled off so the loop body has no branch */
+    for (int t = t0; t < t1 - 1; t++) {
+        const int cur = (t - t0) & 1;
+        ig_load_a(a, (t + 1) * TK, m0, tid, ra);
+        ig_load_b(x, gate, &cs, (t + 1) * TK, k0, H, W, HW, rb);
+        ig_compute(as[cur], bs[cur], tx, ty, acc);
+        ig_store_a(as[cur ^ 1], tid, ra);
+        ig_store_b(bs[cur ^ 1], col0, k0, rb);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    ig_compute(as[(t1 - 1 - t0) & 1], bs[(t1 - 1 - t0) & 1], tx, ty, acc);
+
+#if IG_KSPLIT > 1
+    /* split K: raw partial sums part[split][co][col]; the epilogue runs in
+     * conv2d_igemm_splitk_reduce */
+    const int cout = get_num_groups(2) / IG_KSPLIT * COUT_G;
+#pragma unroll
+    for (int i = 0; i < WM; i++) {
+        const int m = m0 + IG_ROW(i, ty);
+        if (m >= COUT_G) continue;
+        __global float *prow = part + (split * cout + grp * COUT_G + m) * NCOLS;
+#pragma unroll
+        for (int j = 0; j < WN; j++) {
+            const int col = n0 + IG_COL(j, tx);
+            if (col < NCOLS) prow[col] = acc[i][j];
+        }
+    }
+#else
+    /* epilogue: columns decomposed once, then row by row */
+    int yo[WN];
+#if HAS_RES
+    int ro[WN];
+#endif
+#pragma unroll
+    for (int j = 0; j < WN; j++) {
+        const int col = n0 + IG_COL(j, tx);
+        const int n = col / HWO, p = col - n * HWO;
+        yo[j] = col < NCOLS ? y_off + n * y_bs + p : -1;
+#if HAS_RES
+        ro[j] = r_off + n * r_bs + p;
+#endif
+    }
+#pragma unroll
+    for (int i = 0; i < WM; i++) {
+        const int m = m0 + IG_ROW(i, ty);
+        if (m >= COUT_G) continue;
+        const int co = grp * COUT_G + m;
+        const float b = shift[co];
+#pragma unroll
+        for (int j = 0; j < WN; j++) {
+            if (yo[j] < 0) continue;
+            float v = acc[i][j] + b;
+#if HAS_RES
+            v += res[ro[j] + co * HWO];
+#endif
+            y[yo[j] + co * HWO] = clbb_act(v);
+        }
+    }
+#endif
+}
+
+/* Split-K epilogue. Work-item: one output (col, co) over global size
+ * (NCOLS rounded up, COUT); sums the IG_KSPLIT partials in split order, then
+ * act(sum + shift[co] [+ residual]). */
+__kernel void conv2d_igemm_splitk_reduce(__global const float *restrict part,
+                                         __global const float *restrict shift,
+                                         __global const float *restrict res, int r_off, int r_bs,
+                                         __global float *restrict y, int y_off, int y_bs,
+                                         int HWO, int NCOLS) {
+    const int col = get_global_id(0), co = get_global_id(1);
+    if (col >= NCOLS) return;
+    const int cout = get_global_size(1);
+    float v = 0.0f;
+    for (int s = 0; s < IG_KSPLIT; s++) v += part[(s * cout + co) * NCOLS + col];
+    v += shift[co];
+    const int n = col / HWO, p = col - n * HWO;
+#if HAS_RES
+    v += res[r_off + n * r_bs + co * HWO + p];
+#endif
+    y[y_off + n * y_bs + co * HWO + p] = clbb_act(v);
+}
+
+#else
+/* ------------------------------------------------- dense batched GEMM -- */
+
+#define B_VECS (TK * TN / 4)
+#define B_LOADS ((B_VECS + NT - 1) / NT)
+#if B_VECS % NT == 0
+#define B_IN(e) 1
+#else
+#define B_IN(e) ((e) < B_VECS)
+#endif
+
+static inline void ig_load_bd(__global const float4 *b, int kt, int ldb, int tid,
+                              float4 *rb) {
+#pragma unroll
+    for (int i = 0; i < B_LOADS; i++) {
+        const int e = tid + i * NT;
+        if (B_IN(e)) {
+            const int k = e / (TN / 4), c = e - k * (TN / 4);
+            rb[i] = b[(kt + k) * (ldb / 4) + c];
+        }
+    }
+}
+
+static inline void ig_store_bd(__local vn_t *bs, int tid, const float4 *rb) {
+#pragma unroll
+    for (int i = 0; i < B_LOADS; i++) {
+        const int e = tid + i * NT;
+        if (B_IN(e)) {
+#if VN == 4
+            bs[e] = rb[i];
+#else
+            vstore4(rb[i], e, (__local float *)bs);
+#endif
+        }
+    }
+}
+
+__kernel __attribute__((reqd_work_group_size(NT, 1, 1))) void
+gemm_kmajor_batched(__global const float4 *restrict amat, __global const float4 *restrict bmat,
+                    int b_off, __global float *restrict cmat, int c_off, int ldb) {
+    __local vm_t as[2][TK * TM / VM];
+    __local vn_t bs[2][TK * TN / VN];
+    const int tid = get_local_id(0);
+    const int tx = tid % TDN, ty = tid / TDN;
+    const int n0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM, z = get_group_id(2);
+    __global const float4 *a = amat + z * (KP * MP / 4);
+    /* b_off and ldb are multiples of 4 (launcher) */
+    __global const float4 *b = bmat + (b_off + z * KP * ldb + n0) / 4;
+
+    float4 ra[A_LOADS], rb[B_LOADS];
+    ig_load_a(a, 0, m0, tid, ra);
+    ig_load_bd(b, 0, ldb, tid, rb);
+    ig_store_a(as[0], tid, ra);
+    ig_store_bd(bs[0], tid, rb);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float acc[WM][WN];
+#pragma unroll
+    for (int i = 0; i < WM; i++)
+#pragma unroll
+        for (int j = 0; j < WN; j++) acc[i][j] = 0.0f;
+    for (int t = 0; t < NKT - 1; t++) {
+        const int cur = t & 1;
+        ig_load_a(a, (t + 1) * TK, m0, tid, ra);
+        ig_load_bd(b, (t + 1) * TK, ldb, tid, rb);
+        ig_compute(as[cur], bs[cur], tx, ty, acc);
+        ig_store_a(as[cur ^ 1], tid, ra);
+        ig_store_bd(bs[cur ^ 1], tid, rb);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    ig_compute(as[(NKT - 1) & 1], bs[(NKT - 1) & 1], tx, ty, acc);
+
+#pragma unroll
+    for (int i = 0; i < WM; i++) {
+        const int m = m0 + IG_ROW(i, ty);
+        if (m >= MROWS) continue;
+        __global float *crow = cmat + c_off + (z * MROWS + m) * ldb + n0;
+#pragma unroll
+        for (int j = 0; j < WN; j++) crow[IG_COL(j, tx)] = acc[i][j];
+    }
+}
+#endif

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check/check.h"
 
@@ -42,3 +43,142 @@ Test(ops, mul) { run_family(CLBB_CHECK_MUL); }
 Test(ops, max_pool2d) { run_family(CLBB_CHECK_MAX_POOL2D); }
 Test(ops, avg_pool2d) { run_family(CLBB_CHECK_AVG_POOL2D); }
 Test(ops, global_avg_pool) { run_family(CLBB_CHECK_GLOBAL_AVG_POOL); }
+
+/* Explicit tile tunings of the GEMM-based convolutions ("TM=..,TN=..,..."):
+ * each must build, report its tile, and match the double reference. The
+ * tiles reach the kernel paths the per-device defaults do not: fewer
+ * work-items than tile columns (several B columns per item), 2- and 1-wide
+ * local vectors, A and B slices smaller than the work-group, TM = 4, and
+ * igemm's split-K (KS, which GPUs pick by themselves for small grids). */
+typedef struct tuned_geom {
+    int n, cin, h, w, cout, k, s, pt, pl, pb, pr, g;
+} tuned_geom;
+
+static double run_tuned(clbb_context *ctx, const tuned_geom *tg, clbb_conv_algo algo,
+                        const char *tuning, char *algorithm, size_t algorithm_size) {
+    clbb_conv2d_desc d = {tg->cin, tg->cout, tg->g, tg->k, tg->k, tg->s, tg->s, 1, 1,
+                          tg->pt, tg->pl, tg->pb, tg->pr};
+    clbb_shape in = {tg->n, tg->cin, tg->h, tg->w}, out;
+    char msg[256];
+    cr_assert_eq(clbb_conv2d_output_shape(&d, in, &out, msg, sizeof msg), CLBB_OK, "%s", msg);
+    size_t nw = (size_t)tg->cout * (tg->cin / tg->g) * tg->k * tg->k;
+    size_t nx = clbb_shape_numel(in), ny = clbb_shape_numel(out), ng = (size_t)tg->n * tg->cin;
+    float *w = malloc(nw * sizeof *w), *x = malloc(nx * sizeof *x), *res = malloc(ny * sizeof *res);
+    float *gate = malloc(ng * sizeof *gate), *bias = malloc(tg->cout * sizeof *bias);
+    float *y = malloc(ny * sizeof *y), *ref = malloc(ny * sizeof *ref);
+    cr_assert(w && x && res && gate && bias && y && ref);
+    uint64_t st = 12345;
+    clbb_check_fill(w, nw, &st, -0.3f, 0.3f);
+    clbb_check_fill(x, nx, &st, -1, 1);
+    clbb_check_fill(res, ny, &st, -1, 1);
+    clbb_check_fill(gate, ng, &st, 0, 1);
+    clbb_check_fill(bias, tg->cout, &st, -0.5f, 0.5f);
+    clbb_epilogue e = {NULL, NULL, 1, CLBB_ACTIVATION_RELU};
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    o.algo = algo;
+    o.tuning = tuning;
+    o.input_gate = 1;
+    clbb_op *op = NULL;
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, w, bias, &e, &o, &op), CLBB_OK, "%s: %s", tuning,
+                 clbb_last_error(ctx));
+    clbb_shape got;
+    cr_assert_eq(clbb_op_reshape(op, in, &got), CLBB_OK, "%s: %s", tuning, clbb_last_error(ctx));
+    clbb_op_info info;
+    clbb_op_get_info(op, &info);
+    snprintf(algorithm, algorithm_size, "%s", info.algorithm);
+    clbb_tensor *tx, *tr, *tgt, *ty;
+    clbb_shape gs = {tg->n, tg->cin, 1, 1};
+    cr_assert_eq(clbb_tensor_create(ctx, in, &tx), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, out, &tr), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, gs, &tgt), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, out, &ty), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write(ctx, tx, x, nx), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write(ctx, tr, res, ny), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write(ctx, tgt, gate, ng), CLBB_OK);
+    const clbb_tensor *ins[3] = {tx, tr, tgt};
+    cr_assert_eq(clbb_op_setup(op, ins, 3, ty), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_op_run(op), CLBB_OK, "%s: %s", tuning, clbb_last_error(ctx));
+    cr_assert_eq(clbb_tensor_read(ctx, ty, y, ny), CLBB_OK);
+    clbb_ref_conv2d(&d, in, x, w, bias, &e, res, gate, ref);
+    double rel = clbb_check_rel_l2(y, ref, ny, NULL);
+    clbb_op_destroy(op);
+    clbb_tensor_destroy(tx);
+    clbb_tensor_destroy(tr);
+    clbb_tensor_destroy(tgt);
+    clbb_tensor_destroy(ty);
+    free(w); free(x); free(res); free(gate); free(bias); free(y); free(ref);
+    return rel;
+}
+
+Test(ops, conv2d_tuning, .timeout = 600) {
+    clbb_context *ctx = NULL;
+    cr_assert_eq(clbb_context_create(NULL, &ctx), CLBB_OK);
+    static const tuned_geom geoms[] = {
+        {2, 19, 9, 11, 37, 3, 1, 1, 1, 1, 1, 1}, /* 3x3 s1: igemm and winograd */
+        {1, 24, 10, 9, 20, 3, 2, 0, 1, 1, 0, 4}, /* grouped, strided, asymmetric pads */
+        {2, 33, 7, 5, 70, 1, 1, 0, 0, 0, 0, 1},  /* 1x1, no padding */
+    };
+    static const struct {
+        const char *tuning, *tile;
+    } tunings[] = {
+        {"TM=32,TN=32,TK=8,WM=4,WN=4", "t32x32x8_w4x4"},
+        {"TM=32,TN=128,TK=16,WM=8,WN=8", "t32x128x16_w8x8"},
+        {"TM=16,TN=16,TK=4,WM=2,WN=1", "t16x16x4_w2x1"},
+        {"TM=128,TN=64,TK=16,WM=8,WN=4", "t128x64x16_w8x4"},
+        {"TM=4,TN=64,TK=32,WM=1,WN=2", "t4x64x32_w1x2"},
+        {"TM=64,TN=8,TK=8,WM=16,WN=4", "t64x8x8_w16x4"},
+        {"TN=16,TK=4", "x16x4_"},
+        {"TM=32,TN=32,TK=8,WM=4,WN=4,KS=3", "t32x32x8_w4x4_ks3"}, /* igemm only */
+    };
+    static const clbb_conv_algo algos[] = {CLBB_CONV_ALGO_IMPLICIT_GEMM, CLBB_CONV_ALGO_WINOGRAD};
+    int ran = 0;
+    for (size_t a = 0; a < sizeof algos / sizeof algos[0]; a++)
+        for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
+            const tuned_geom *g = &geoms[gi];
+            if (algos[a] == CLBB_CONV_ALGO_WINOGRAD && (g->k != 3 || g->s != 1 || g->g != 1))
+                continue;
+            for (size_t t = 0; t < sizeof tunings / sizeof tunings[0]; t++) {
+                if (algos[a] == CLBB_CONV_ALGO_WINOGRAD && strstr(tunings[t].tuning, "KS="))
+                    continue;
+                char algorithm[96];
+                double rel = run_tuned(ctx, g, algos[a], tunings[t].tuning, algorithm,
+                                       sizeof algorithm);
+                cr_expect(strstr(algorithm, tunings[t].tile) != NULL, "%s: got tile %s",
+                          tunings[t].tuning, algorithm);
+                cr_expect(rel <= 1e-5, "%s geometry %zu %s: rel_l2 %.3g", algorithm, gi,
+                          tunings[t].tuning, rel);
+                ran++;
+            }
+        }
+    cr_expect_eq(ran, 31);
+
+    /* malformed or unknown tunings are refused at create */
+    static const char *const bad[] = {"TM=48", "TM=32,FOO=1", "TN", "WN=32", "TK=8,", "KS=",
+                                      "KS=0"};
+    const tuned_geom *g = &geoms[0];
+    clbb_conv2d_desc d = {g->cin, g->cout, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    size_t nw = (size_t)g->cout * g->cin * 9;
+    float *w = calloc(nw, sizeof *w);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        for (size_t a = 0; a < sizeof algos / sizeof algos[0]; a++) {
+            clbb_conv2d_options o;
+            clbb_conv2d_options_init(&o);
+            o.algo = algos[a];
+            o.tuning = bad[i];
+            clbb_op *op = NULL;
+            cr_expect_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op),
+                         CLBB_ERR_INVALID_ARGUMENT, "tuning '%s' accepted", bad[i]);
+            clbb_op_destroy(op);
+        }
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    o.algo = CLBB_CONV_ALGO_WINOGRAD;
+    o.tuning = "KS=2";
+    clbb_op *op = NULL;
+    cr_expect_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op), CLBB_ERR_INVALID_ARGUMENT,
+                 "winograd accepted a split-K tuning");
+    clbb_op_destroy(op);
+    free(w);
+    clbb_context_destroy(ctx);
+}

@@ -5,6 +5,7 @@
  * Per image n and group g: Y[n, g] (Cout_g x P) = W_g (Cout_g x K) x
  * col_g (K x P), P = Ho * Wo, K = Cin_g * KH * KW. A 1x1 / stride-1 /
  * unpadded conv without gate skips im2col and reads x directly. */
+#include <pthread.h>
 #include <stdio.h>
 
 #include <clblast_c.h>
@@ -19,6 +20,13 @@ static int gemm_applicable(const clbb_context *ctx, const clbb_conv2d_desc *d) {
     (void)ctx;
     return !(d->groups == d->in_channels && d->groups == d->out_channels && d->groups > 1);
 }
+
+/* CLBlast 1.5 keeps a process-wide kernel database and program cache that
+ * two threads initializing at once corrupt (a heap-use-after-free in
+ * Routine::InitDatabase under ASan with two contexts; CLBlast issue #486).
+ * clbb itself has no global state; this lock only serializes calls into
+ * CLBlast's. */
+static pthread_mutex_t clblast_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int direct_input(const conv_state *s) {
     const clbb_conv2d_desc *d = &s->d;
@@ -81,10 +89,12 @@ static clbb_status gemm_run(clbb_op *op) {
             cl_event *evp, ev;
             CLBB_CHECK(clbb__enqueue_begin(ctx, "CLBlastSgemm", &evp, &ev));
             size_t b_off = boff + (size_t)gi * (direct_input(s) ? cig * ldb : K * P);
+            pthread_mutex_lock(&clblast_lock);
             CLBlastStatusCode rc = CLBlastSgemm(
                 CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, cog, P, K, 1.0f,
                 s->w, (size_t)gi * cog * K, K, bmem, b_off, ldb, 0.0f, y->mem,
                 y->offset + (size_t)n * y->batch_stride + (size_t)gi * cog * P, P, &ctx->queue, evp);
+            pthread_mutex_unlock(&clblast_lock);
             if (rc != CLBlastSuccess)
                 return clbb__fail(ctx, CLBB_ERR_DEVICE, "CLBlastSgemm (m=%zu n=%zu k=%zu) failed: %d",
                                   cog, P, K, (int)rc);
