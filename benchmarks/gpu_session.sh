@@ -23,22 +23,30 @@ for s in "$@"; do
     torch)
       step torch
       timeout 400 python3 benchmarks/torch_compare.py ./$B/clbb /tmp/tc --device nvidia 2>&1 | tee "$OUT/torch_compare.txt" | tail -40 ;;
-    bench)
-      step bench
+    bench|benchtuned)
+      step $s
+      base=--baseline; sfx=""
+      [ "$s" = benchtuned ] && { base=""; sfx="_tuned"; }
       for w in "resnet50 1,3,224,224" "resnet50 32,3,224,224" "resnet50 1,3,800,1344" "resnext50_32x4d 32,3,224,224" "ghostnet 32,3,224,224" "ghost_resnet50 32,3,224,224"; do
         set -- $w
-        timeout 300 ./$B/clbb bench --arch $1 --shape $2 --device nvidia --iters 20 --baseline --json "$OUT/bench_${1}_${2//,/x}.json" > "$OUT/bench_${1}_${2//,/x}.txt" 2>&1
-        tail -4 "$OUT/bench_${1}_${2//,/x}.txt"
+        f="$OUT/bench_${1}_${2//,/x}$sfx"
+        timeout 300 ./$B/clbb bench --arch $1 --shape $2 --device nvidia --iters 20 $base --json "$f.json" > "$f.txt" 2>&1
+        tail -4 "$f.txt"
       done ;;
     cudnn)
       step cudnn
       timeout 300 python3 benchmarks/cudnn_bench.py --json "$OUT/cudnn.json" 2>&1 | tee "$OUT/cudnn.txt" ;;
     tune)
       step tune
-      timeout 500 ./$B/clbb tune --arch resnet50 --shape 32,3,224,224 --device nvidia --iters 5 > "$OUT/tune_r50_32.txt" 2>&1; tail -3 "$OUT/tune_r50_32.txt" ;;
+      for w in "resnet50 32,3,224,224" "resnet50 1,3,224,224" "resnet50 1,3,800,1344" "resnext50_32x4d 32,3,224,224" "ghostnet 32,3,224,224"; do
+        set -- $w
+        timeout 200 ./$B/clbb tune --arch $1 --shape $2 --device nvidia --iters 5 > "$OUT/tune_${1}_${2//,/x}.txt" 2>&1; tail -2 "$OUT/tune_${1}_${2//,/x}.txt"
+      done ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;
   esac
 done
+# the device tool returns at most 8 files: one archive holds them all
+(cd "$OUT" && tar czf ../results.tgz . && rm -rf ./* && mv ../results.tgz .)
 echo "=== done ($(date +%T))"

@@ -5,8 +5,11 @@
  * add_act:            y = act(a + b)
  * mul_channel:        y = x * gate[n, c]        (SE gate)
  *
- * Work-item: VEC consecutive elements of one (n, c) plane; global size
- * (ceil(HW / VEC), C, N) rounded up by the launcher.
+ * Within one image the C x HW elements of a tensor (or of a channel view)
+ * are one contiguous span, so the grid is flat over that span:
+ * work-item: VEC consecutive elements i0 .. i0+VEC-1 of image n; global
+ * size (ceil(C * HW / VEC) rounded up by the launcher, N). The channel of
+ * the first element is divided out once, then carried along.
  * Macros: ACT, HAS_SCALE, HAS_SHIFT, HAS_RES, VEC. */
 #ifndef VEC
 #define VEC 4
@@ -15,42 +18,41 @@
 __kernel void channel_affine_act(__global const float *x, int x_off, int x_bs,
                                  __global const float *restrict scale,
                                  __global const float *restrict shift,
-                                 __global const float *restrict res, int r_off, int r_bs,
+                                 __global const float *res, int r_off, int r_bs,
                                  __global float *y, int y_off, int y_bs, int C, int HW) {
-    const int p0 = get_global_id(0) * VEC, c = get_global_id(1), n = get_global_id(2);
-    if (c >= C) return;
-#if HAS_SCALE
-    const float a = scale[c];
-#endif
-#if HAS_SHIFT
-    const float b = shift[c];
-#endif
+    const int i0 = get_global_id(0) * VEC, n = get_global_id(1);
+    const int chw = C * HW;
+    if (i0 >= chw) return;
+    int c = i0 / HW, p = i0 - c * HW;
     for (int j = 0; j < VEC; j++) {
-        const int p = p0 + j;
-        if (p >= HW) return;
-        float v = x[x_off + n * x_bs + c * HW + p];
+        const int i = i0 + j;
+        if (i >= chw) return;
+        float v = x[x_off + n * x_bs + i];
 #if HAS_SCALE
-        v *= a;
+        v *= scale[c];
 #endif
 #if HAS_SHIFT
-        v += b;
+        v += shift[c];
 #endif
 #if HAS_RES
-        v += res[r_off + n * r_bs + c * HW + p];
+        v += res[r_off + n * r_bs + i];
 #endif
-        y[y_off + n * y_bs + c * HW + p] = clbb_act(v);
+        y[y_off + n * y_bs + i] = clbb_act(v);
+        if (++p == HW) {
+            p = 0;
+            c++;
+        }
     }
 }
 
 __kernel void add_act(__global const float *a, int a_off, int a_bs,
                       __global const float *b, int b_off, int b_bs,
                       __global float *y, int y_off, int y_bs, int C, int HW) {
-    const int p0 = get_global_id(0) * VEC, c = get_global_id(1), n = get_global_id(2);
-    if (c >= C) return;
+    const int i0 = get_global_id(0) * VEC, n = get_global_id(1);
+    const int chw = C * HW;
     for (int j = 0; j < VEC; j++) {
-        const int p = p0 + j;
-        if (p >= HW) return;
-        const int i = c * HW + p;
+        const int i = i0 + j;
+        if (i >= chw) return;
         y[y_off + n * y_bs + i] = clbb_act(a[a_off + n * a_bs + i] + b[b_off + n * b_bs + i]);
     }
 }
@@ -58,13 +60,17 @@ __kernel void add_act(__global const float *a, int a_off, int a_bs,
 __kernel void mul_channel(__global const float *x, int x_off, int x_bs,
                           __global const float *restrict gate, int g_off, int g_bs,
                           __global float *y, int y_off, int y_bs, int C, int HW) {
-    const int p0 = get_global_id(0) * VEC, c = get_global_id(1), n = get_global_id(2);
-    if (c >= C) return;
-    const float g = gate[g_off + n * g_bs + c];
+    const int i0 = get_global_id(0) * VEC, n = get_global_id(1);
+    const int chw = C * HW;
+    if (i0 >= chw) return;
+    int c = i0 / HW, p = i0 - c * HW;
     for (int j = 0; j < VEC; j++) {
-        const int p = p0 + j;
-        if (p >= HW) return;
-        const int i = c * HW + p;
-        y[y_off + n * y_bs + i] = x[x_off + n * x_bs + i] * g;
+        const int i = i0 + j;
+        if (i >= chw) return;
+        y[y_off + n * y_bs + i] = x[x_off + n * x_bs + i] * gate[g_off + n * g_bs + c];
+        if (++p == HW) {
+            p = 0;
+            c++;
+        }
     }
 }

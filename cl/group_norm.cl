@@ -6,7 +6,8 @@
  *   deviations (two passes, not E[x^2] - E[x]^2, to avoid cancellation).
  *   Writes stats[2 * (n * G + g)] = mean, rstd.
  * group_norm_apply: y = act((x - mean) * rstd * w[c] + b[c] [+ res]);
- *   work-item per element, global size (HW, C, N) rounded up.
+ *   work-item per element of an image's contiguous C x HW span, global
+ *   size (C * HW rounded up, N).
  *
  * Macros: GN_LWS, ACT, HAS_RES. */
 
@@ -51,13 +52,13 @@ __kernel void group_norm_apply(__global const float *x, int x_off, int x_bs,
                                __global const float *res, int r_off, int r_bs,
                                __global float *y, int y_off, int y_bs,
                                int G, int CG, int HW) {
-    const int p = get_global_id(0), c = get_global_id(1), n = get_global_id(2);
-    if (p >= HW) return;
-    const int g = c / CG;
+    const int i = get_global_id(0), n = get_global_id(1);
+    if (i >= G * CG * HW) return;
+    const int c = i / HW, g = c / CG;
     const float mean = stats[2 * (n * G + g)], rstd = stats[2 * (n * G + g) + 1];
-    float v = (x[x_off + n * x_bs + c * HW + p] - mean) * rstd * weight[c] + bias[c];
+    float v = (x[x_off + n * x_bs + i] - mean) * rstd * weight[c] + bias[c];
 #if HAS_RES
-    v += res[r_off + n * r_bs + c * HW + p];
+    v += res[r_off + n * r_bs + i];
 #endif
-    y[y_off + n * y_bs + c * HW + p] = clbb_act(v);
+    y[y_off + n * y_bs + i] = clbb_act(v);
 }

@@ -8,6 +8,7 @@
 #   FUZZ_TARGETS="npy safetensors" fuzz/run.sh 30
 set -eu
 
+command -v "${CC:-clang}" >/dev/null 2>&1 || { echo "clang not installed: skipped"; exit 77; }
 secs=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}

@@ -23,15 +23,23 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export CLBB_TEST_DATA=$SRC/tests/data
 export CLBB_CACHE_DIR=${CLBB_CACHE_DIR:-$B/test-cache}
 fails=0
-for t in io config api cache ops faults models; do
+# whole-backbone comparisons run in the plain build: under ASan their
+# double-precision host reference alone takes over ten minutes
+for spec in io: config: api: cache: ops: faults: "models:models/[!b]*" "models:models/blocks*"; do
+    t=${spec%%:*}
+    filter=${spec#*:}
     log="$B/sanitize-$t.log"
-    "$B/tests/test_$t" --jobs=2 > "$log" 2>&1
+    if [ -n "$filter" ]; then
+        "$B/tests/test_$t" --jobs=2 --filter "$filter" > "$log" 2>&1
+    else
+        "$B/tests/test_$t" --jobs=2 > "$log" 2>&1
+    fi
     rc=$?
     if [ $rc -ne 0 ] || grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$log"; then
-        echo "== $t: FAILED (exit $rc)"; grep -E -A25 "ERROR: |runtime error:|Assertion Failed" "$log" | head -60
+        echo "== $t $filter: FAILED (exit $rc)"; grep -E -A25 "ERROR: |runtime error:|Assertion Failed" "$log" | head -60
         fails=$((fails + 1))
     else
-        echo "== $t: $(grep Synthesis "$log")"
+        echo "== $t $filter: $(grep Synthesis "$log")"
     fi
 done
 [ $fails -eq 0 ] || exit 1

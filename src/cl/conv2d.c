@@ -114,11 +114,15 @@ static void conv_destroy(clbb_op *op) {
 
 static const clbb_op_vtable CONV_VT = {"conv2d", conv_reshape, conv_setup, conv_run, conv_destroy};
 
+/* Default choice per geometry (a tuning file can override it per layer).
+ * Winograd only pays off once the 16 transformed GEMMs have enough
+ * channels to amortize the input/output transforms: with fewer than 32
+ * in or out channels implicit GEMM was faster on PoCL and on the H200. */
 static clbb_conv_algo pick_algo(const clbb_context *ctx, const clbb_conv2d_desc *d) {
-    static const clbb_conv_algo order[] = {CLBB_CONV_ALGO_DEPTHWISE, CLBB_CONV_ALGO_WINOGRAD,
-                                           CLBB_CONV_ALGO_IMPLICIT_GEMM};
-    for (size_t i = 0; i < CLBB_ARRAY_SIZE(order); i++)
-        if (ALGOS[order[i]]->applicable(ctx, d)) return order[i];
+    if (clbb__conv_depthwise.applicable(ctx, d)) return CLBB_CONV_ALGO_DEPTHWISE;
+    if (clbb__conv_winograd.applicable(ctx, d) && d->in_channels >= 32 && d->out_channels >= 32)
+        return CLBB_CONV_ALGO_WINOGRAD;
+    if (clbb__conv_igemm.applicable(ctx, d)) return CLBB_CONV_ALGO_IMPLICIT_GEMM;
     return CLBB_CONV_ALGO_DIRECT;
 }
 

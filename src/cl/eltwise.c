@@ -7,17 +7,17 @@
 #include "eltwise_internal.h"
 
 #define ELT_VEC 4
-#define ELT_LWS0 64
+#define ELT_LWS0 256
 
+/* Flat grid over each image's C x HW span (see cl/eltwise.cl). */
 static void elt_sizes(clbb_shape s, size_t gws[3], size_t lws[3]) {
-    size_t hw = (size_t)s.h * s.w;
-    size_t items = (hw + ELT_VEC - 1) / ELT_VEC;
-    lws[0] = items >= ELT_LWS0 ? ELT_LWS0 : items >= 16 ? 16 : 4;
+    size_t items = ((size_t)s.c * s.h * s.w + ELT_VEC - 1) / ELT_VEC;
+    lws[0] = items >= 4 * ELT_LWS0 ? ELT_LWS0 : items >= 64 ? 64 : 16;
     lws[1] = 1;
     lws[2] = 1;
     gws[0] = clbb__round_up(items, lws[0]);
-    gws[1] = (size_t)s.c;
-    gws[2] = (size_t)s.n;
+    gws[1] = (size_t)s.n;
+    gws[2] = 1;
 }
 
 static clbb_status elt_program(clbb_context *ctx, clbb_activation act, int has_scale,
@@ -49,7 +49,7 @@ clbb_status clbb__affine_enqueue(clbb_context *ctx, cl_kernel k, const clbb_tens
                                  sizeof(cl_int), &HW, CLBB_ARGS_END));
     size_t gws[3], lws[3];
     elt_sizes(s, gws, lws);
-    return clbb__enqueue(ctx, k, 3, gws, lws, "channel_affine_act");
+    return clbb__enqueue(ctx, k, 2, gws, lws, "channel_affine_act");
 }
 
 /* ---- batch_norm ---- */
@@ -191,7 +191,7 @@ static clbb_status bin_run(clbb_op *op) {
                                  sizeof(cl_int), &C, sizeof(cl_int), &HW, CLBB_ARGS_END));
     size_t gws[3], lws[3];
     elt_sizes(sh, gws, lws);
-    return clbb__enqueue(op->ctx, s->k, 3, gws, lws, name);
+    return clbb__enqueue(op->ctx, s->k, 2, gws, lws, name);
 }
 
 static void bin_destroy(clbb_op *op) {

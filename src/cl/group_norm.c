@@ -65,9 +65,9 @@ static clbb_status gn_run(clbb_op *op) {
                                  sizeof(cl_mem), &s->bias, CLBB_TENSOR_ARGS(r),
                                  CLBB_TENSOR_ARGS(&op->out), sizeof(cl_int), &G, sizeof(cl_int), &CG,
                                  sizeof(cl_int), &HW, CLBB_ARGS_END));
-    size_t lws2[3] = {64, 1, 1};
-    size_t gws2[3] = {clbb__round_up((size_t)HW, 64), (size_t)i.c, (size_t)i.n};
-    return clbb__enqueue(op->ctx, s->k_apply, 3, gws2, lws2, "group_norm_apply");
+    size_t lws2[2] = {256, 1};
+    size_t gws2[2] = {clbb__round_up((size_t)HW * i.c, 256), (size_t)i.n};
+    return clbb__enqueue(op->ctx, s->k_apply, 2, gws2, lws2, "group_norm_apply");
 }
 
 static void gn_destroy(clbb_op *op) {
