@@ -77,6 +77,10 @@ Test(api, device_selectors) {
     clbb_context_destroy(ctx);
     cr_assert_eq(create_with(d[0].is_cpu ? "CPU" : "gpu", err, sizeof err, &ctx), CLBB_OK, "%s", err);
     clbb_context_destroy(ctx);
+    if (strstr(d[0].platform_name, "Portable Computing Language")) {
+        cr_assert_eq(create_with("pocl", err, sizeof err, &ctx), CLBB_OK, "%s", err);
+        clbb_context_destroy(ctx);
+    }
 }
 
 Test(api, env_selector) {

@@ -151,9 +151,14 @@ static int select_one(cl_platform_id p, cl_device_id d, int pi, int di, void *us
         clbb_device_info info;
         fill_info(p, d, pi, di, &info);
         const char *type = info.is_gpu ? "gpu" : info.is_cpu ? "cpu" : "accelerator";
+        /* the platform vendor carries short names ("The pocl project") */
+        char pvendor[128] = "";
+        clGetPlatformInfo(p, CL_PLATFORM_VENDOR, sizeof pvendor, pvendor, NULL);
+        pvendor[sizeof pvendor - 1] = '\0';
         take = clbb__stristr(info.device_name, s->name) ||
                clbb__stristr(info.platform_name, s->name) ||
-               clbb__stristr(info.vendor, s->name) || clbb__stristr(type, s->name);
+               clbb__stristr(info.vendor, s->name) || clbb__stristr(pvendor, s->name) ||
+               clbb__stristr(type, s->name);
     } else {
         cl_device_type type = 0;
         clGetDeviceInfo(d, CL_DEVICE_TYPE, sizeof type, &type, NULL);

@@ -1,0 +1,1 @@
+/* CPU-tailored implicit-GEMM convolution (not yet written). */
