@@ -41,7 +41,8 @@ for s in "$@"; do
       for w in "resnet50 32,3,224,224" "resnet50 1,3,224,224" "resnet50 1,3,800,1344" "resnext50_32x4d 32,3,224,224" "ghostnet 32,3,224,224"; do
         set -- $w
         timeout 200 ./$B/clbb tune --arch $1 --shape $2 --device nvidia --iters 5 > "$OUT/tune_${1}_${2//,/x}.txt" 2>&1; tail -2 "$OUT/tune_${1}_${2//,/x}.txt"
-      done ;;
+      done
+      cp "$CLBB_CACHE_DIR"/tuning-*.json "$OUT/" ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;

@@ -169,16 +169,23 @@ static uint64_t next_u64(rng *r) {
 
 static double uniform(rng *r) { return ((double)(next_u64(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
 
+/* Marsaglia's polar method: two normals per accepted pair, no trig (the
+ * init of a ResNet-50 draws 23.5M of them). */
 static double normal(rng *r) {
     if (r->has_spare) {
         r->has_spare = 0;
         return r->spare;
     }
-    double u = uniform(r), v = uniform(r);
-    double rad = sqrt(-2.0 * log(u));
-    r->spare = rad * sin(6.283185307179586 * v);
+    double u, v, s;
+    do {
+        u = 2.0 * uniform(r) - 1.0;
+        v = 2.0 * uniform(r) - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    double f = sqrt(-2.0 * log(s) / s);
+    r->spare = v * f;
     r->has_spare = 1;
-    return rad * cos(6.283185307179586 * v);
+    return u * f;
 }
 
 clbb_status clbb_model_init_weights(clbb_model *m, uint64_t seed) {
