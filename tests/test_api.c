@@ -10,17 +10,8 @@
 
 #include "check/check.h"
 #include "clbb.h"
+#include "test_util.h"
 
-static clbb_context *ctx_new(void) {
-    clbb_context *ctx = NULL;
-    char err[512] = "";
-    clbb_context_options o;
-    clbb_context_options_init(&o);
-    o.error_buffer = err;
-    o.error_buffer_size = sizeof err;
-    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK, "%s", err);
-    return ctx;
-}
 
 Test(api, status_strings) {
     for (int s = 0; s < CLBB_STATUS_COUNT; s++) {
@@ -94,7 +85,7 @@ Test(api, env_selector) {
 }
 
 Test(api, borrowed_cl_objects) {
-    clbb_context *own = ctx_new();
+    clbb_context *own = test_context();
     cl_context c = clbb_context_cl_context(own);
     cl_command_queue q = clbb_context_cl_queue(own);
     cl_uint rc0 = 0, rc1 = 0, qc0 = 0, qc1 = 0;
@@ -127,7 +118,7 @@ Test(api, borrowed_cl_objects) {
 }
 
 Test(api, tensor_arguments_and_views) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     clbb_tensor *t = NULL, *v = NULL;
     clbb_shape bad = {1, 0, 3, 3};
     cr_assert_eq(clbb_tensor_create(ctx, bad, &t), CLBB_ERR_INVALID_ARGUMENT);
@@ -167,7 +158,7 @@ Test(api, tensor_arguments_and_views) {
 }
 
 Test(api, conv_arguments_are_named) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     float w[64] = {0};
     clbb_op *op = NULL;
     clbb_conv2d_desc d = {4, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
@@ -212,7 +203,7 @@ Test(api, conv_arguments_are_named) {
 }
 
 Test(api, op_lifecycle_order) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     clbb_op *op = NULL;
     cr_assert_eq(clbb_add_create(ctx, CLBB_ACTIVATION_RELU, &op), CLBB_OK);
     cr_assert_eq(clbb_op_run(op), CLBB_ERR_INVALID_STATE);

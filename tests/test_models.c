@@ -12,17 +12,8 @@
 #include "check/check.h"
 #include "check/check_models.h"
 #include "models/model_internal.h"
+#include "test_util.h"
 
-static clbb_context *ctx_new(void) {
-    clbb_context *ctx = NULL;
-    char err[512] = "";
-    clbb_context_options o;
-    clbb_context_options_init(&o);
-    o.error_buffer = err;
-    o.error_buffer_size = sizeof err;
-    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK, "%s", err);
-    return ctx;
-}
 
 static clbb_model *model_json(clbb_context *ctx, const char *json) {
     clbb_model *m = NULL;
@@ -45,7 +36,7 @@ static void expect_outputs(clbb_model *m, clbb_shape in, const clbb_shape *want,
 }
 
 Test(models, mmdet_documented_shapes, .timeout = 600) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     clbb_model *m = model_json(ctx, "{\"type\":\"ResNet\",\"depth\":18}");
     clbb_shape r18[4] = {{1, 64, 8, 8}, {1, 128, 4, 4}, {1, 256, 2, 2}, {1, 512, 1, 1}};
     expect_outputs(m, (clbb_shape){1, 3, 32, 32}, r18, 4);
@@ -112,7 +103,7 @@ static void expect_keys(clbb_context *ctx, const char *json, const char *file) {
 }
 
 Test(models, state_dict_keys_match_pytorch) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     expect_keys(ctx, "{\"type\":\"ResNet\",\"depth\":18}", "keys_r18.txt");
     expect_keys(ctx, "{\"type\":\"ResNet\",\"depth\":50}", "keys_r50.txt");
     expect_keys(ctx, "{\"type\":\"ResNetV1d\",\"depth\":50}", "keys_v1d50.txt");
@@ -122,7 +113,7 @@ Test(models, state_dict_keys_match_pytorch) {
 }
 
 Test(models, parameter_counts) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     struct { const char *arch; int64_t params; } want[] = {
         {"resnet18", 11176512},      {"resnet34", 21284672},         {"resnet50", 23508032},
         {"resnet101", 42500160},     {"resnet152", 58143808},        {"resnet50v1d", 23527264},
@@ -173,7 +164,7 @@ static void remove_tmpdir(void) {
 }
 
 Test(models, weights_round_trip_and_determinism, .init = make_tmpdir, .fini = remove_tmpdir) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     const char *json = "{\"type\":\"ResNet\",\"depth\":50,\"base_channels\":16,\"out_indices\":[3]}";
     clbb_model *a = model_json(ctx, json), *b = model_json(ctx, json);
     cr_assert_eq(clbb__model_randomize(a, 3), CLBB_OK);
@@ -254,7 +245,7 @@ static void write_edited(clbb_model *m, const char *path, const char *skip, cons
 }
 
 Test(models, weights_file_errors_name_the_key, .init = make_tmpdir, .fini = remove_tmpdir) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     const char *json = "{\"type\":\"ResNet\",\"depth\":18,\"base_channels\":8}";
     clbb_model *src = model_json(ctx, json), *dst = model_json(ctx, json);
     cr_assert_eq(clbb__model_randomize(src, 5), CLBB_OK);
@@ -289,7 +280,7 @@ Test(models, weights_file_errors_name_the_key, .init = make_tmpdir, .fini = remo
 }
 
 Test(models, init_weights_follows_mmdet) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     clbb_model *m = model_json(ctx, "{\"type\":\"ResNet\",\"depth\":50}");
     cr_assert_eq(clbb_model_init_weights(m, 11), CLBB_OK);
     const graph *g = clbb__model_graph(m);
@@ -322,7 +313,7 @@ Test(models, init_weights_follows_mmdet) {
 }
 
 Test(models, refuses_what_cannot_fit) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     clbb_model *m = model_json(ctx, "{\"type\":\"ResNet\",\"depth\":18}");
     clbb_model_init_weights(m, 1);
     clbb_shape big = {4, 3, 4096, 4096}; /* a 4 GiB stem output: over max alloc */
@@ -342,7 +333,7 @@ Test(models, refuses_what_cannot_fit) {
 }
 
 Test(models, resnet50_detection_input_memory, .timeout = 900) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     clbb_model *m = model_json(ctx, "{\"type\":\"ResNet\",\"depth\":50}");
     clbb_model_init_weights(m, 1);
     cr_assert_eq(clbb_model_plan(m, (clbb_shape){1, 3, 800, 1344}), CLBB_OK, "%s", clbb_last_error(ctx));
@@ -357,7 +348,7 @@ Test(models, resnet50_detection_input_memory, .timeout = 900) {
 }
 
 static void run_cases(const clbb_model_case *cases, size_t n, size_t from, size_t to) {
-    clbb_context *ctx = ctx_new();
+    clbb_context *ctx = test_context();
     uint64_t seed = clbb_check_seed();
     for (size_t i = from; i < n && i < to; i++) {
         clbb_model_result r;

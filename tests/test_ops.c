@@ -6,15 +6,10 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "test_util.h"
 
 static void run_family(clbb_check_op op) {
-    clbb_context *ctx = NULL;
-    char err[512] = "";
-    clbb_context_options o;
-    clbb_context_options_init(&o);
-    o.error_buffer = err;
-    o.error_buffer_size = sizeof err;
-    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK, "context: %s", err);
+    clbb_context *ctx = test_context();
     uint64_t seed = clbb_check_seed();
     clbb_check_case *cases = NULL;
     size_t n = clbb_check_cases(op, 0, &cases);

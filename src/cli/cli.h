@@ -24,6 +24,9 @@ int cli_code(clbb_status st);
 /* Creates a context for --device (NULL: default); prints errors. */
 int cli_context(const char *device, int profiling, clbb_context **ctx);
 
+/* Monotonic wall clock in milliseconds. */
+double cli_now_ms(void);
+
 /* Parses "N,C,H,W". Returns 0 on success. */
 int cli_parse_shape(const char *s, clbb_shape *shape);
 

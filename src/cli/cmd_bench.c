@@ -6,16 +6,10 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/internal.h"
 #include "model_args.h"
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -52,10 +46,10 @@ static clbb_status time_model(clbb_context *ctx, clbb_model *m, const clbb_tenso
         if (!runs || !per || !t->layers) st = CLBB_ERR_OUT_OF_MEMORY;
     }
     for (int i = 0; i < iters && st == CLBB_OK; i++) {
-        double t0 = now_ms();
+        double t0 = cli_now_ms();
         st = clbb_model_forward_tensor(m, in);
         if (st == CLBB_OK) st = clbb_context_finish(ctx);
-        wall[i] = now_ms() - t0;
+        wall[i] = cli_now_ms() - t0;
     }
     for (int i = 0; i < iters && st == CLBB_OK; i++) {
         size_t got;
@@ -156,9 +150,9 @@ int clbb_cmd_bench(int argc, char **argv) {
     if (st == CLBB_OK) st = clbb_tensor_write(ctx, in, x, clbb_shape_numel(shape));
     double peak_gf = 0, peak_gb = 0;
     if (st == CLBB_OK) st = clbb__device_peak(ctx, &peak_gf, &peak_gb);
-    double t_build = now_ms();
+    double t_build = cli_now_ms();
     if (st == CLBB_OK) st = clbb_model_plan(m, shape);
-    t_build = now_ms() - t_build;
+    t_build = cli_now_ms() - t_build;
     if (st == CLBB_OK) st = time_model(ctx, m, in, (int)warmup, (int)iters, &t);
     if (st == CLBB_OK && baseline) {
         st = clbb_model_set_conv_algo(m, CLBB_CONV_ALGO_GEMM_CLBLAST);

@@ -3,15 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "model_args.h"
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
 
 int clbb_cmd_run(int argc, char **argv) {
     cli_model_args a = {0};
@@ -36,7 +30,7 @@ int clbb_cmd_run(int argc, char **argv) {
     int nout = 0;
     if ((rc = cli_context(a.device, 0, &ctx))) goto done;
     if ((rc = cli_model_create(&a, &cfg, ctx, &m))) goto done;
-    double t0 = now_ms();
+    double t0 = cli_now_ms();
     clbb_status st = clbb_model_forward(m, shape, x);
     nout = clbb_model_num_outputs(m);
     for (int i = 0; st == CLBB_OK && i < nout; i++) {
@@ -45,7 +39,7 @@ int clbb_cmd_run(int argc, char **argv) {
         if (st == CLBB_OK && !(outs[i] = malloc(n * sizeof(float)))) st = CLBB_ERR_OUT_OF_MEMORY;
         if (st == CLBB_OK) st = clbb_model_read_output(m, i, outs[i], n);
     }
-    double t1 = now_ms();
+    double t1 = cli_now_ms();
     if (st != CLBB_OK) {
         rc = cli_error(cli_code(st) == CLI_USAGE ? CLI_USAGE : CLI_RUNTIME, "forward failed: %s",
                        clbb_last_error(ctx));

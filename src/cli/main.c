@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -41,6 +42,12 @@ int cli_context(const char *device, int profiling, clbb_context **ctx) {
     if (st != CLBB_OK)
         return cli_error(st == CLBB_ERR_INVALID_ARGUMENT ? CLI_USAGE : CLI_RUNTIME, "%s", err);
     return CLI_OK;
+}
+
+double cli_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
 int cli_parse_int(const char *s, long min, long max, long *out) {

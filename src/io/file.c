@@ -1,6 +1,7 @@
 /* File helpers shared by the .npy and .safetensors code: whole-file reads,
  * write-to-temporary-then-rename, little-endian floats, half floats. */
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,4 +185,21 @@ int clbb__io_write_f32_le(FILE *f, const float *data, size_t count) {
         count -= n;
     }
     return 0;
+}
+
+void clbb__format_shape(char *buf, size_t size, int ndim, const int64_t *dims) {
+    size_t n = (size_t)snprintf(buf, size, "[");
+    for (int i = 0; i < ndim && n < size; i++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%lld", i ? "," : "", (long long)dims[i]);
+    if (n < size) snprintf(buf + n, size - n, "]");
+}
+
+clbb_status clbb__format_fail(char *errbuf, size_t errbuf_size, const char *format, const char *fmt,
+                              ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_FORMAT, "%s: %s", format, msg);
 }

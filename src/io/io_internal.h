@@ -27,4 +27,11 @@ int clbb__io_write_f32_le(FILE *f, const float *data, size_t count);
 /* IEEE binary16 to binary32, exact for every input. */
 float clbb__half_to_float(uint16_t h);
 
+/* "[d0,d1,...]" for messages. */
+void clbb__format_shape(char *buf, size_t size, int ndim, const int64_t *dims);
+
+/* CLBB_ERR_FORMAT with "<format>: <message>" in errbuf. */
+clbb_status clbb__format_fail(char *errbuf, size_t errbuf_size, const char *format, const char *fmt,
+                              ...) __attribute__((format(printf, 4, 5)));
+
 #endif

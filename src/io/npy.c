@@ -271,25 +271,7 @@ static void convert(const uint8_t *src, int dtype, size_t count, float *dst) {
 }
 
 
-static void format_shape(char *buf, size_t size, int ndim, const int64_t *dims) {
-    size_t n = 0;
-    n += (size_t)snprintf(buf, size, "[");
-    for (int i = 0; i < ndim && n < size; i++)
-        n += (size_t)snprintf(buf + n, size - n, "%s%lld", i ? "," : "", (long long)dims[i]);
-    if (n < size) snprintf(buf + n, size - n, "]");
-}
 
-static clbb_status npy_fail(char *errbuf, size_t errbuf_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static clbb_status npy_fail(char *errbuf, size_t errbuf_size, const char *fmt, ...) {
-    char msg[NPY_ERR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_FORMAT, "npy: %s", msg);
-}
 
 clbb_status clbb_npy_parse(const void *bytes, size_t length, clbb_npy_array *out, char *errbuf,
                            size_t errbuf_size) {
@@ -303,27 +285,27 @@ clbb_status clbb_npy_parse(const void *bytes, size_t length, clbb_npy_array *out
     const uint8_t *b = bytes;
     if (length < NPY_MAGIC_LEN || memcmp(b, NPY_MAGIC, NPY_MAGIC_LEN) != 0) {
         if (length < NPY_MAGIC_LEN && (length == 0 || memcmp(b, NPY_MAGIC, length) == 0))
-            return npy_fail(errbuf, errbuf_size, "truncated: %zu bytes, shorter than the magic",
+            return clbb__format_fail(errbuf, errbuf_size, "npy", "truncated: %zu bytes, shorter than the magic",
                             length);
-        return npy_fail(errbuf, errbuf_size, "bad magic at byte 0 (not a .npy file)");
+        return clbb__format_fail(errbuf, errbuf_size, "npy", "bad magic at byte 0 (not a .npy file)");
     }
     if (length < 10)
-        return npy_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "npy",
                         "truncated: %zu bytes, shorter than the version and header length",
                         length);
     const unsigned major = b[6], minor = b[7];
     if (major < 1 || major > 3 || minor != 0)
-        return npy_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "npy",
                         "unsupported format version %u.%u at byte 6 (1.0, 2.0, 3.0 are)", major,
                         minor);
     const size_t prefix = major == 1 ? 10 : 12;
     if (length < prefix)
-        return npy_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "npy",
                         "truncated: %zu bytes, shorter than the version %u.0 preamble", length,
                         major);
     const size_t header_len = (size_t)load_le(b + 8, major == 1 ? 2 : 4);
     if (header_len > length - prefix)
-        return npy_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "npy",
                         "header length %zu at byte 8 runs past the end of the data (%zu bytes, "
                         "truncated?)",
                         header_len, length);
@@ -335,24 +317,24 @@ clbb_status clbb_npy_parse(const void *bytes, size_t length, clbb_npy_array *out
     if (parse_header(&c, &dtype, &ndim, dims) != 0) return CLBB_ERR_FORMAT;
 
     char shape[CLBB_NPY_MAX_DIMS * 22 + 4];
-    format_shape(shape, sizeof shape, ndim, dims);
+    clbb__format_shape(shape, sizeof shape, ndim, dims);
     /* Bounding numel by SIZE_MAX / 8 keeps both the input size and the
      * float32 output size representable. */
     size_t numel = 1;
     for (int i = 0; i < ndim; i++) {
         if ((uint64_t)dims[i] > (SIZE_MAX / 8) / numel)
-            return npy_fail(errbuf, errbuf_size, "shape %s has too many elements (overflow)",
+            return clbb__format_fail(errbuf, errbuf_size, "npy", "shape %s has too many elements (overflow)",
                             shape);
         numel *= (size_t)dims[i];
     }
     const size_t data_offset = prefix + header_len;
     const size_t have = length - data_offset, need = numel * (size_t)dtype;
     if (have < need)
-        return npy_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "npy",
                         "data at byte %zu is %zu bytes but shape %s of f%d needs %zu (truncated)",
                         data_offset, have, shape, dtype, need);
     if (have > need)
-        return npy_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "npy",
                         "%zu extra bytes after the data (shape %s of f%d needs %zu bytes)",
                         have - need, shape, dtype, need);
 

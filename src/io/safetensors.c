@@ -70,24 +70,7 @@ static unsigned dtype_size(const clbb_st_tensor *t) {
     }
 }
 
-static clbb_status st_fail(char *errbuf, size_t errbuf_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
-static clbb_status st_fail(char *errbuf, size_t errbuf_size, const char *fmt, ...) {
-    char msg[ST_ERR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_FORMAT, "safetensors: %s", msg);
-}
-
-static void format_shape(char *buf, size_t size, int ndim, const int64_t *shape) {
-    size_t n = (size_t)snprintf(buf, size, "[");
-    for (int i = 0; i < ndim && n < size; i++)
-        n += (size_t)snprintf(buf + n, size - n, "%s%lld", i ? "," : "", (long long)shape[i]);
-    if (n < size) snprintf(buf + n, size - n, "]");
-}
 
 /* Product of the shape; 0 with *ok = 0 on overflow of UINT64_MAX / elem. */
 static uint64_t shape_numel(int ndim, const int64_t *shape, uint64_t elem, int *ok) {
@@ -142,7 +125,7 @@ static clbb_status parse_entry(const cJSON *entry, const char *name, uint64_t da
                                clbb_st_tensor *t, char *errbuf, size_t errbuf_size) {
     const int w = ST_NAME_SHOWN;
     if (!cJSON_IsObject(entry))
-        return st_fail(errbuf, errbuf_size, "tensor '%.*s': entry is not a JSON object", w, name);
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors", "tensor '%.*s': entry is not a JSON object", w, name);
     const cJSON *dtype = NULL, *shape = NULL, *offsets = NULL;
     for (const cJSON *f = entry->child; f; f = f->next) {
         const cJSON **slot = NULL;
@@ -151,18 +134,18 @@ static clbb_status parse_entry(const cJSON *entry, const char *name, uint64_t da
         else if (strcmp(f->string, "data_offsets") == 0) slot = &offsets;
         else continue; /* unknown fields are ignored, as the reference reader does */
         if (*slot)
-            return st_fail(errbuf, errbuf_size, "tensor '%.*s': duplicate field '%s'", w, name,
+            return clbb__format_fail(errbuf, errbuf_size, "safetensors", "tensor '%.*s': duplicate field '%s'", w, name,
                            f->string);
         *slot = f;
     }
     if (!dtype || !cJSON_IsString(dtype))
-        return st_fail(errbuf, errbuf_size, "tensor '%.*s': 'dtype' is %s", w, name,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors", "tensor '%.*s': 'dtype' is %s", w, name,
                        dtype ? "not a string" : "missing");
     if (!shape || !cJSON_IsArray(shape))
-        return st_fail(errbuf, errbuf_size, "tensor '%.*s': 'shape' is %s", w, name,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors", "tensor '%.*s': 'shape' is %s", w, name,
                        shape ? "not an array" : "missing");
     if (!offsets || !cJSON_IsArray(offsets))
-        return st_fail(errbuf, errbuf_size, "tensor '%.*s': 'data_offsets' is %s", w, name,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors", "tensor '%.*s': 'data_offsets' is %s", w, name,
                        offsets ? "not an array" : "missing");
 
     memset(t, 0, sizeof *t);
@@ -173,13 +156,13 @@ static clbb_status parse_entry(const cJSON *entry, const char *name, uint64_t da
 
     int ndim = cJSON_GetArraySize(shape);
     if (ndim > CLBB_ST_MAX_DIMS)
-        return st_fail(errbuf, errbuf_size, "tensor '%.*s': 'shape' has %d dimensions (at most %d)",
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors", "tensor '%.*s': 'shape' has %d dimensions (at most %d)",
                        w, name, ndim, CLBB_ST_MAX_DIMS);
     int i = 0;
     for (const cJSON *d = shape->child; d; d = d->next, i++) {
         uint64_t v;
         if (!json_exact_uint(d, &v))
-            return st_fail(errbuf, errbuf_size,
+            return clbb__format_fail(errbuf, errbuf_size, "safetensors",
                            "tensor '%.*s': 'shape'[%d] is not a non-negative integer", w, name, i);
         t->shape[i] = (int64_t)v;
     }
@@ -188,16 +171,16 @@ static clbb_status parse_entry(const cJSON *entry, const char *name, uint64_t da
     uint64_t begin, end;
     if (cJSON_GetArraySize(offsets) != 2 || !json_exact_uint(offsets->child, &begin) ||
         !json_exact_uint(offsets->child->next, &end))
-        return st_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors",
                        "tensor '%.*s': 'data_offsets' must be [begin, end] of non-negative "
                        "integers",
                        w, name);
     if (begin > end)
-        return st_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors",
                        "tensor '%.*s': data_offsets [%" PRIu64 ", %" PRIu64 "] begin past end", w,
                        name, begin, end);
     if (end > data_len)
-        return st_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors",
                        "tensor '%.*s': data_offsets [%" PRIu64 ", %" PRIu64
                        "] run past the data section (%" PRIu64 " bytes)",
                        w, name, begin, end, data_len);
@@ -205,16 +188,16 @@ static clbb_status parse_entry(const cJSON *entry, const char *name, uint64_t da
     t->end = end;
 
     char shp[CLBB_ST_MAX_DIMS * 22 + 4];
-    format_shape(shp, sizeof shp, t->ndim, t->shape);
+    clbb__format_shape(shp, sizeof shp, t->ndim, t->shape);
     int ok;
     uint64_t elem = info ? info->size : 1;
     uint64_t numel = shape_numel(t->ndim, t->shape, elem, &ok);
     if (!ok)
-        return st_fail(errbuf, errbuf_size, "tensor '%.*s': shape %s overflows (too many elements)",
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors", "tensor '%.*s': shape %s overflows (too many elements)",
                        w, name, shp);
     /* An unknown dtype has no known size: its range is still checked above. */
     if (info && numel * elem != end - begin)
-        return st_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors",
                        "tensor '%.*s': data_offsets [%" PRIu64 ", %" PRIu64
                        "] do not match shape %s of %s (%" PRIu64 " bytes)",
                        w, name, begin, end, shp, info->name, numel * elem);
@@ -257,21 +240,21 @@ static clbb_status parse_owned(uint8_t *bytes, size_t length, clbb_safetensors *
     const clbb_st_tensor **by_range = NULL;
 
     if (length < 8) {
-        st = st_fail(errbuf, errbuf_size,
+        st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
                      "truncated: %zu bytes, shorter than the 8-byte header length", length);
         goto cleanup;
     }
     uint64_t n = 0;
     for (int i = 7; i >= 0; i--) n = (n << 8) | bytes[i];
     if (n > length - 8) {
-        st = st_fail(errbuf, errbuf_size,
+        st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
                      "header length %" PRIu64 " at byte 0 runs past the end of the file (%zu "
                      "bytes, truncated?)",
                      n, length);
         goto cleanup;
     }
     if (n >= ST_MAX_HEADER) {
-        st = st_fail(errbuf, errbuf_size,
+        st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
                      "header length %" PRIu64 " at byte 0 exceeds the %u-byte limit", n,
                      ST_MAX_HEADER);
         goto cleanup;
@@ -290,18 +273,18 @@ static clbb_status parse_owned(uint8_t *bytes, size_t length, clbb_safetensors *
     root = cJSON_ParseWithLengthOpts(header, (size_t)n, &json_end, 0);
     if (!root) {
         size_t at = json_end ? (size_t)(json_end - header) : 0;
-        st = st_fail(errbuf, errbuf_size, "malformed header JSON near byte %zu", 8 + at);
+        st = clbb__format_fail(errbuf, errbuf_size, "safetensors", "malformed header JSON near byte %zu", 8 + at);
         goto cleanup;
     }
     for (const char *p = json_end; p < header + n; p++) {
         if (!is_json_space(*p)) {
-            st = st_fail(errbuf, errbuf_size, "unexpected byte 0x%02x after the header JSON at "
+            st = clbb__format_fail(errbuf, errbuf_size, "safetensors", "unexpected byte 0x%02x after the header JSON at "
                          "byte %zu", (unsigned)(unsigned char)*p, 8 + (size_t)(p - header));
             goto cleanup;
         }
     }
     if (!cJSON_IsObject(root)) {
-        st = st_fail(errbuf, errbuf_size, "header JSON is not an object");
+        st = clbb__format_fail(errbuf, errbuf_size, "safetensors", "header JSON is not an object");
         goto cleanup;
     }
 
@@ -320,7 +303,7 @@ static clbb_status parse_owned(uint8_t *bytes, size_t length, clbb_safetensors *
     for (const cJSON *e = root->child; e; e = e->next) {
         if (strcmp(e->string, "__metadata__") == 0) {
             if (have_metadata) {
-                st = st_fail(errbuf, errbuf_size, "duplicate key '__metadata__'");
+                st = clbb__format_fail(errbuf, errbuf_size, "safetensors", "duplicate key '__metadata__'");
                 goto cleanup;
             }
             have_metadata = 1;
@@ -328,7 +311,7 @@ static clbb_status parse_owned(uint8_t *bytes, size_t length, clbb_safetensors *
             for (const cJSON *m = strings_only ? e->child : NULL; m; m = m->next)
                 if (!cJSON_IsString(m)) strings_only = 0;
             if (!strings_only) {
-                st = st_fail(errbuf, errbuf_size, "'__metadata__' is not an object of strings");
+                st = clbb__format_fail(errbuf, errbuf_size, "safetensors", "'__metadata__' is not an object of strings");
                 goto cleanup;
             }
             continue;
@@ -345,7 +328,7 @@ static clbb_status parse_owned(uint8_t *bytes, size_t length, clbb_safetensors *
     qsort(s->by_name, s->count, sizeof *s->by_name, cmp_by_name);
     for (size_t i = 1; i < s->count; i++) {
         if (strcmp(s->by_name[i - 1]->name, s->by_name[i]->name) == 0) {
-            st = st_fail(errbuf, errbuf_size, "duplicate tensor name '%.*s'", ST_NAME_SHOWN,
+            st = clbb__format_fail(errbuf, errbuf_size, "safetensors", "duplicate tensor name '%.*s'", ST_NAME_SHOWN,
                          s->by_name[i]->name);
             goto cleanup;
         }
@@ -357,7 +340,7 @@ static clbb_status parse_owned(uint8_t *bytes, size_t length, clbb_safetensors *
         const clbb_st_tensor *t = by_range[i];
         if (t->begin == t->end) continue;
         if (last && t->begin < last->end) {
-            st = st_fail(errbuf, errbuf_size,
+            st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
                          "tensors '%.*s' and '%.*s' overlap: data_offsets [%" PRIu64 ", %" PRIu64
                          "] and [%" PRIu64 ", %" PRIu64 "]",
                          ST_NAME_SHOWN, last->name, ST_NAME_SHOWN, t->name, last->begin,
@@ -447,31 +430,31 @@ clbb_status clbb_st_tensor_to_f32(const clbb_st_tensor *t, float *dst, size_t co
     const int w = ST_NAME_SHOWN;
     const char *dname = t->dtype_name ? t->dtype_name : "?";
     if (t->dtype == CLBB_ST_I64)
-        return st_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors",
                        "tensor '%.*s': dtype I64 is an integer type, not convertible to F32", w,
                        t->name);
     if (t->dtype != CLBB_ST_F32 && t->dtype != CLBB_ST_F16 && t->dtype != CLBB_ST_BF16 &&
         t->dtype != CLBB_ST_F64)
-        return st_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors",
                        "tensor '%.*s': unsupported dtype '%s' (F32, F16, BF16, F64 are)", w,
                        t->name, dname);
     if (t->ndim < 0 || t->ndim > CLBB_ST_MAX_DIMS)
-        return st_fail(errbuf, errbuf_size, "tensor '%.*s': rank %d out of range", w, t->name,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors", "tensor '%.*s': rank %d out of range", w, t->name,
                        t->ndim);
     const unsigned esize = dtype_size(t);
     char shp[CLBB_ST_MAX_DIMS * 22 + 4];
-    format_shape(shp, sizeof shp, t->ndim, t->shape);
+    clbb__format_shape(shp, sizeof shp, t->ndim, t->shape);
     int ok = 1;
     for (int i = 0; i < t->ndim; i++)
         if (t->shape[i] < 0) ok = 0;
     uint64_t numel = ok ? shape_numel(t->ndim, t->shape, esize, &ok) : 0;
     if (!ok || numel != (uint64_t)count)
-        return st_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors",
                        "tensor '%.*s': count %zu does not match shape %s", w, t->name, count,
                        shp);
     /* A tensor from our parser always passes; this guards hand-made ones. */
     if (t->end < t->begin || t->end - t->begin != numel * esize)
-        return st_fail(errbuf, errbuf_size,
+        return clbb__format_fail(errbuf, errbuf_size, "safetensors",
                        "tensor '%.*s': data_offsets [%" PRIu64 ", %" PRIu64
                        "] do not match shape %s of %s",
                        w, t->name, t->begin, t->end, shp, dname);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/io_internal.h"
 #include "model_internal.h"
 
 /* timm resnet*d deep stem: conv1.{0,1,3,4,6} -> stem.{0,1,3,4,6}, bn1 -> stem.7 */
@@ -37,12 +38,6 @@ static const clbb_st_tensor *lookup(const clbb_safetensors *st, const char *pref
     return NULL;
 }
 
-static void shape_str(const int64_t *s, int nd, char *buf, size_t size) {
-    size_t n = (size_t)snprintf(buf, size, "[");
-    for (int i = 0; i < nd && n < size; i++)
-        n += (size_t)snprintf(buf + n, size - n, "%s%lld", i ? ", " : "", (long long)s[i]);
-    if (n < size) snprintf(buf + n, size - n, "]");
-}
 
 clbb_status clbb_model_load_weights(clbb_model *m, const char *path, clbb_weights_report *rep) {
     if (!m) return CLBB_ERR_INVALID_ARGUMENT;
@@ -78,8 +73,8 @@ clbb_status clbb_model_load_weights(clbb_model *m, const char *path, clbb_weight
         for (int d = 0; same && d < p->ndim; d++) same = t->shape[d] == p->shape[d];
         if (!same) {
             char a[96], b[96];
-            shape_str(t->shape, t->ndim, a, sizeof a);
-            shape_str(p->shape, p->ndim, b, sizeof b);
+            clbb__format_shape(a, sizeof a, t->ndim, t->shape);
+            clbb__format_shape(b, sizeof b, p->ndim, p->shape);
             s = CLBB_ERR_FORMAT;
             snprintf(msg, sizeof msg, "%s: tensor '%s' has shape %s, the model expects %s", path,
                      t->name, a, b);
