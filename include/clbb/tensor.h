@@ -16,6 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* clbb needs OpenCL 1.2 only; define it earlier to target another version. */
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
 #include <CL/cl.h>
 
 #include "context.h"

@@ -29,6 +29,12 @@ static const clbb_model_case BLOCKS[] = {
     {"ghost_conv_bottleneck", "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[2],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":16,\"conv_cfg\":{\"type\":\"Ghost\",\"ratio\":2,\"dw_size\":3,\"relu\":true}}", {1, 3, 32, 32}, 1, TOL},
     {"ghost_conv_ratio3_basic", "{\"type\":\"ResNet\",\"depth\":18,\"num_stages\":1,\"strides\":[2],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":16,\"conv_cfg\":{\"type\":\"Ghost\",\"ratio\":3,\"dw_size\":3,\"relu\":false}}", {1, 3, 30, 30}, 0, TOL},
     {"ghost_conv_ratio4_dw5", "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[1],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":12,\"conv_cfg\":{\"type\":\"Ghost\",\"ratio\":4,\"dw_size\":5,\"relu\":true}}", {1, 3, 28, 28}, 0, TOL},
+    /* Ghost modules with an odd number of output channels: the cheap conv
+     * computes only the channels the concat keeps (ratio 3 and 4 end in a
+     * partial group), kernel 1 stride 2 (caffe conv1) and kernel 3 stride 2 */
+    {"ghost_odd_oup_ratio2", "{\"type\":\"ResNet\",\"depth\":18,\"num_stages\":1,\"strides\":[2],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":13,\"conv_cfg\":{\"type\":\"Ghost\",\"ratio\":2}}", {1, 3, 24, 24}, 1, TOL},
+    {"ghost_odd_oup_ratio3", "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[2],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":11,\"style\":\"caffe\",\"conv_cfg\":{\"type\":\"Ghost\",\"ratio\":3}}", {1, 3, 24, 24}, 0, TOL},
+    {"ghost_odd_oup_ratio4", "{\"type\":\"ResNet\",\"depth\":18,\"num_stages\":1,\"strides\":[1],\"dilations\":[2],\"out_indices\":[0],\"base_channels\":13,\"conv_cfg\":{\"type\":\"Ghost\",\"ratio\":4,\"relu\":false}}", {2, 3, 20, 20}, 0, TOL},
     {"ghostnet_w05", "{\"type\":\"GhostNet\",\"width\":0.5,\"out_indices\":[0,1,2,3,4,5,6,7,8,9]}", {1, 3, 64, 64}, 1, TOL},
 };
 

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Install and consumer checks: every public header compiles on its own (C11
+# and C++), `meson install` into a staging directory works, and a program
+# built only with `pkg-config --cflags --libs clbb` against the installed
+# files links and runs a forward.
+# Usage: test_install.sh SOURCE_DIR BUILD_DIR
+set -u
+SRC=$1
+B=$2
+T=$(mktemp -d /tmp/clbb-install-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+for h in "$SRC"/include/clbb.h "$SRC"/include/clbb/*.h; do
+    name=${h#"$SRC"/include/}
+    printf '#include <%s>\nint main(void) { return 0; }\n' "$name" > "$T/h.c"
+    if ! cc -std=c11 -Wall -Wextra -Werror -I"$SRC/include" -c "$T/h.c" -o "$T/h.o" 2> "$T/err"; then
+        echo "FAIL: $name does not compile alone (C11)"; cat "$T/err"; fails=$((fails + 1))
+    fi
+    if command -v c++ >/dev/null 2>&1; then
+        cp "$T/h.c" "$T/h.cpp"
+        if ! c++ -Wall -Werror -I"$SRC/include" -c "$T/h.cpp" -o "$T/h.o" 2> "$T/err"; then
+            echo "FAIL: $name does not compile alone (C++)"; cat "$T/err"; fails=$((fails + 1))
+        fi
+    fi
+done
+DESTDIR="$T/stage" meson install -C "$B" --no-rebuild > "$T/install.log" 2>&1 || { echo "FAIL: meson install"; tail "$T/install.log"; exit 1; }
+pc=$(find "$T/stage" -name clbb.pc | head -1)
+[ -n "$pc" ] || { echo "FAIL: clbb.pc not installed"; exit 1; }
+cat > "$T/consumer.c" <<'C'
+#include <clbb.h>
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+    clbb_context *ctx;
+    if (clbb_context_create(NULL, &ctx) != CLBB_OK) return 1;
+    clbb_model_config cfg;
+    clbb_model *m;
+    clbb_model_config_preset("resnet18", &cfg);
+    if (clbb_model_create(ctx, &cfg, &m) != CLBB_OK) return 2;
+    clbb_model_init_weights(m, 1);
+    static float x[3 * 32 * 32], y[512];
+    clbb_shape s = {1, 3, 32, 32};
+    if (clbb_model_forward(m, s, x) != CLBB_OK) return 3;
+    if (clbb_model_read_output(m, 3, y, 512) != CLBB_OK) return 4;
+    printf("consumer ok (%s)\n", clbb_version());
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+    return 0;
+}
+C
+export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$T/stage"
+flags=$(pkg-config --cflags --libs clbb) || { echo "FAIL: pkg-config clbb"; exit 1; }
+cc -std=c11 -Wall -Werror "$T/consumer.c" -o "$T/consumer" $flags || { echo "FAIL: consumer does not build with: $flags"; exit 1; }
+libdir=$(dirname "$(find "$T/stage" -name 'libclbb.so' | head -1)")
+LD_LIBRARY_PATH="$libdir" "$T/consumer" || { echo "FAIL: consumer run"; fails=$((fails + 1)); }
+[ $fails -eq 0 ] || exit 1
+echo "install checks passed"
