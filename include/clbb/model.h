@@ -205,7 +205,7 @@ CLBB_API clbb_status clbb_model_read_output(clbb_model *model, int index, float 
 typedef struct clbb_model_memory {
     uint64_t weights_bytes;     /**< packed parameters */
     uint64_t activations_bytes; /**< activation buffers after liveness reuse */
-    uint64_t workspace_bytes;   /**< op scratch (im2col...) */
+    uint64_t workspace_bytes;   /**< op scratch (im2col, Winograd, split-K), shared by all ops of the context */
     uint64_t naive_activation_bytes; /**< without reuse, for comparison */
 } clbb_model_memory;
 

@@ -50,8 +50,7 @@ static clbb_status gemm_reshape(clbb_op *op) {
         CLBB_CHECK(clbb__program_get(op->ctx, "im2col", opts, &prog));
         CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "im2col", &s->k[0]));
         s->ws_bytes = (size_t)d->in_channels * d->kernel_h * d->kernel_w * o.h * o.w * sizeof(float);
-        CLBB_CHECK(clbb__buffer_create(op->ctx, s->ws_bytes, CL_MEM_READ_WRITE, NULL,
-                                       "conv2d im2col workspace", &s->ws));
+        CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d im2col workspace"));
     }
     CLBB_CHECK(clbb__affine_kernel(op->ctx, s->act, 0, 1, s->has_res, &s->k[1]));
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "%sclblast_sgemm",
@@ -68,20 +67,21 @@ static clbb_status gemm_run(clbb_op *op) {
     clbb_shape i = op->in_shape, o = op->out_shape;
     const size_t P = (size_t)o.h * o.w, cig = d->in_channels / d->groups,
                  cog = d->out_channels / d->groups, K = cig * d->kernel_h * d->kernel_w;
+    cl_mem ws = clbb__scratch(ctx);
     for (int32_t n = 0; n < i.n; n++) {
         cl_mem bmem = x->mem;
         size_t boff = x->offset + (size_t)n * x->batch_stride, ldb = (size_t)i.h * i.w;
         if (!direct_input(s)) {
             cl_int nn = n;
             CLBB_CHECK(clbb__kernel_args(ctx, s->k[0], "im2col", CLBB_TENSOR_ARGS(x),
-                                         CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &s->ws,
+                                         CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &ws,
                                          sizeof(cl_int), &nn, sizeof(cl_int), &i.c, sizeof(cl_int),
                                          &i.h, sizeof(cl_int), &i.w, sizeof(cl_int), &o.h,
                                          sizeof(cl_int), &o.w, CLBB_ARGS_END));
             size_t lws[2] = {64, 1};
             size_t gws[2] = {clbb__round_up(P, 64), (size_t)d->in_channels * d->kernel_h * d->kernel_w};
             CLBB_CHECK(clbb__enqueue(ctx, s->k[0], 2, gws, lws, "im2col"));
-            bmem = s->ws;
+            bmem = ws;
             boff = 0;
             ldb = P;
         }

@@ -356,6 +356,7 @@ void clbb_context_destroy(clbb_context *ctx) {
     for (size_t i = 0; i < ctx->num_programs; i++) clReleaseProgram(ctx->programs[i].program);
     free(ctx->programs);
     clbb__tuning_clear(ctx);
+    clbb__buffer_release(ctx, ctx->scratch);
     if (ctx->owns_cl) {
         clReleaseCommandQueue(ctx->queue);
         clReleaseContext(ctx->cl_ctx);

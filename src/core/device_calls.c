@@ -193,3 +193,16 @@ clbb_status clbb__profile_end(clbb_context *ctx, double *ms, int num_tags) {
     ctx->prof_count = ctx->prof_cap = 0;
     return st;
 }
+
+clbb_status clbb__scratch_reserve(clbb_context *ctx, size_t bytes, const char *what) {
+    if (bytes <= ctx->scratch_bytes && ctx->scratch) return CLBB_OK;
+    cl_mem m;
+    CLBB_CHECK(clbb__buffer_create(ctx, bytes, CL_MEM_READ_WRITE, NULL, what, &m));
+    /* OpenCL keeps a released buffer alive until enqueued commands finish */
+    clbb__buffer_release(ctx, ctx->scratch);
+    ctx->scratch = m;
+    ctx->scratch_bytes = bytes;
+    return CLBB_OK;
+}
+
+cl_mem clbb__scratch(const clbb_context *ctx) { return ctx->scratch; }

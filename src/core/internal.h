@@ -70,6 +70,11 @@ struct clbb_context {
     clbb_profile_record *prof;
     size_t prof_count, prof_cap;
     int prof_tag;
+    /* scratch shared by every op of the context: ops run one after another
+     * on the in-order queue and use their workspace only inside their own
+     * run, so one buffer of the largest size serves them all */
+    cl_mem scratch;
+    size_t scratch_bytes;
     /* per-layer tuning table (loaded from the device's tuning file) */
     clbb_tuning_entry *tuning;
     size_t num_tuning;
@@ -164,6 +169,12 @@ clbb_status clbb__profile_end(clbb_context *ctx, double *ms, int num_tags);
 /* Measures the device's FMA rate (GFLOP/s) and copy bandwidth (GB/s);
  * needs a profiling context. */
 clbb_status clbb__device_peak(clbb_context *ctx, double *gflops, double *gbps);
+
+/* Shared op scratch: reserve at reshape (grows the buffer; an older,
+ * smaller one is released once the commands using it finish), fetch the
+ * buffer at run time (it may have been replaced since reshape). */
+clbb_status clbb__scratch_reserve(clbb_context *ctx, size_t bytes, const char *what);
+cl_mem clbb__scratch(const clbb_context *ctx);
 
 /* Tuning table: lookup, insert/replace, save, default file path. */
 const clbb_tuning_entry *clbb__tuning_find(const clbb_context *ctx, const char *key);

@@ -313,10 +313,9 @@ static clbb_status build(clbb_model *m, clbb_shape input) {
     for (int k = 0; k < p->num_ops; k++) {
         int second = k > 0 && p->ops[k - 1].node == p->ops[k].node;
         CLBB_CHECK(bind_op(m, &p->ops[k], second));
-        clbb_op_info info;
-        clbb_op_get_info(p->ops[k].op, &info);
-        p->mem.workspace_bytes += info.workspace_bytes;
     }
+    /* op workspaces share the context's scratch buffer */
+    p->mem.workspace_bytes = ctx->scratch_bytes;
     p->valid = 1;
     return CLBB_OK;
 }
