@@ -177,3 +177,93 @@ Test(ops, conv2d_tuning, .timeout = 600) {
     free(w);
     clbb_context_destroy(ctx);
 }
+
+/* The CPU micro-kernel of igemm (cl/conv2d_igemm_cpu.cl) and its tuning
+ * switches: CPU=1 forces it on any device, CPU=0 (or any GPU tile name)
+ * forces the local-memory kernel; VW/MV/RB/NW pick the register tile, SB
+ * the super-block of the work-item order. The explicit tiles reach what
+ * the defaults of ResNet shapes do not: float4 and float8 vectors, 4 and 1
+ * vectors per item, several rows per item on an odd number of rows (the
+ * last block moved back over its neighbour), several columns per item on
+ * a width they do not divide, a partial last super-block, grouped and
+ * strided convs with asymmetric padding; every one with residual, SE gate
+ * and ReLU. Out-of-range values and register-hungry tiles are refused at
+ * create, also by winograd (which shares the parser). */
+Test(ops, conv2d_cpu_tuning, .timeout = 600) {
+    clbb_context *ctx = NULL;
+    cr_assert_eq(clbb_context_create(NULL, &ctx), CLBB_OK);
+    clbb_device_info dev;
+    cr_assert_eq(clbb_context_device_info(ctx, &dev), CLBB_OK);
+    static const tuned_geom geoms[] = {
+        {2, 19, 9, 11, 37, 3, 1, 1, 1, 1, 1, 1}, /* 3x3 s1, out 9x11 */
+        {1, 24, 10, 9, 20, 3, 2, 0, 1, 1, 0, 4}, /* grouped (M 5), strided, asymmetric, out 5x4 */
+        {2, 33, 7, 5, 70, 1, 1, 0, 0, 0, 0, 1},  /* 1x1, out 7x5 */
+        {1, 32, 7, 7, 24, 3, 1, 1, 1, 1, 1, 8},  /* grouped M 3, out 7x7 */
+    };
+    static const struct {
+        const char *tuning, *tile;
+    } tunings[] = {
+        {"CPU=1", "igemm_cpu_v"},
+        {"CPU=1,VW=4,MV=4,RB=1,NW=4", "igemm_cpu_v4x4_p1x4"},
+        {"CPU=1,VW=8,MV=1,RB=3,NW=3,SB=5", "igemm_cpu_v8x1_p3x3"},
+        {"CPU=1,VW=16,MV=2,RB=2,NW=2,SB=1", "igemm_cpu_v16x2_p2x2"},
+        {"CPU=1,VW=16,MV=1,RB=4,NW=1", "igemm_cpu_v16x1_p4x1"},
+        {"CPU=0", "igemm_t"},
+        {"CPU=0,TM=32,TN=32,TK=8,WM=4,WN=4", "igemm_t32x32x8_w4x4"},
+    };
+    int ran = 0;
+    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++)
+        for (size_t t = 0; t < sizeof tunings / sizeof tunings[0]; t++) {
+            char algorithm[96];
+            double rel = run_tuned(ctx, &geoms[gi], CLBB_CONV_ALGO_IMPLICIT_GEMM,
+                                   tunings[t].tuning, algorithm, sizeof algorithm);
+            cr_expect(strstr(algorithm, tunings[t].tile) == algorithm, "%s: got %s",
+                      tunings[t].tuning, algorithm);
+            cr_expect(rel <= 1e-5, "%s geometry %zu %s: rel_l2 %.3g", algorithm, gi,
+                      tunings[t].tuning, rel);
+            ran++;
+        }
+    cr_expect_eq(ran, 28);
+
+    /* no tuning: the CPU kernel exactly on CPU devices */
+    char algorithm[96];
+    double rel = run_tuned(ctx, &geoms[0], CLBB_CONV_ALGO_IMPLICIT_GEMM, NULL, algorithm,
+                           sizeof algorithm);
+    cr_expect(rel <= 1e-5, "%s: rel_l2 %.3g", algorithm, rel);
+    cr_expect_eq(strncmp(algorithm, "igemm_cpu_", 10) == 0, dev.is_cpu != 0, "%s on %s",
+                 algorithm, dev.device_name);
+
+    static const char *const bad[] = {"CPU=2",       "VW=2",  "VW=32", "VW=12",
+                                      "MV=3",        "MV=8",  "NW=0",  "NW=32",
+                                      "RB=17",       "SB=0",  "CPU=",  "MV=2x",
+                                      "MV=4,RB=2,NW=7", "MV=2,RB=1,NW=15"};
+    static const clbb_conv_algo algos[] = {CLBB_CONV_ALGO_IMPLICIT_GEMM, CLBB_CONV_ALGO_WINOGRAD};
+    const tuned_geom *g = &geoms[0];
+    clbb_conv2d_desc d = {g->cin, g->cout, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    float *w = calloc((size_t)g->cout * g->cin * 9, sizeof *w);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        for (size_t a = 0; a < sizeof algos / sizeof algos[0]; a++) {
+            clbb_conv2d_options o;
+            clbb_conv2d_options_init(&o);
+            o.algo = algos[a];
+            o.tuning = bad[i];
+            clbb_op *op = NULL;
+            cr_expect_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op),
+                         CLBB_ERR_INVALID_ARGUMENT, "tuning '%s' accepted", bad[i]);
+            clbb_op_destroy(op);
+        }
+    /* a tile wider or taller than the output is refused at reshape */
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    o.algo = CLBB_CONV_ALGO_IMPLICIT_GEMM;
+    o.tuning = "CPU=1,MV=1,RB=1,NW=12";
+    clbb_op *op = NULL;
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op), CLBB_OK, "%s",
+                 clbb_last_error(ctx));
+    clbb_shape in = {1, g->cin, g->h, g->w}, out;
+    cr_expect_eq(clbb_op_reshape(op, in, &out), CLBB_ERR_INVALID_ARGUMENT,
+                 "NW=12 accepted on an 11-wide output");
+    clbb_op_destroy(op);
+    free(w);
+    clbb_context_destroy(ctx);
+}

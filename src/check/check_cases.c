@@ -48,6 +48,16 @@ static const conv_geom CONV_GEOMS[] = {
     /* unpadded KxK: igemm gathers without window bounds tests here */
     {"valid_3x3", 1, 8, 8, 9, 16, 3, 3, 1, 0, 0, 0, 0, 1, 1, 0},
     {"valid_3x3_s2_d2", 2, 8, 11, 12, 12, 3, 3, 2, 0, 0, 0, 0, 2, 1, 1},
+    /* igemm's CPU micro-kernel (MV vectors of output channels x RB rows x
+     * NW columns per work-item): the last row block moved back over its
+     * neighbour (7 rows in blocks of 2), the last column block moved back
+     * (20 columns in blocks of 14) with a half-empty last M vector, a
+     * strided 1x1 with asymmetric pads (padded copy of a 1x1's input), and
+     * an input too large for one L2 super-block (partial last one) */
+    {"cpu_rows_moved_back", 2, 32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0},
+    {"cpu_cols_moved_back", 1, 16, 5, 20, 40, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0},
+    {"cpu_k1s2_asym_pad", 1, 24, 9, 9, 48, 1, 1, 2, 0, 1, 1, 0, 1, 1, 0},
+    {"cpu_superblocks", 1, 256, 40, 40, 32, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0},
     /* ResNet: stem, bottleneck convs, downsample, both styles */
     {"r50_stem_k7s2", 1, 3, 33, 47, 64, 7, 7, 2, 3, 3, 3, 3, 1, 1, 1},
     {"r50_stem_k7s2_b2", 2, 3, 32, 32, 64, 7, 7, 2, 3, 3, 3, 3, 1, 1, 0},

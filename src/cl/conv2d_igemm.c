@@ -13,6 +13,7 @@
  * each group is a 1-row GEMM: a tile would be at least 3/4 zero rows and the
  * depthwise kernel is the right tool. Small per-group M (ResNeXt's 4, a
  * ghost module's 2) is handled by shrinking TM to 4 and widening TN. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,11 @@ void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], int kp,
                          char *buf, size_t size);
 
 static const char *const TILE_NAMES[IG_NTILE] = {"TM", "TN", "TK", "WM", "WN", "KS"};
+
+/* Tuning names of the CPU micro-kernel (cl/conv2d_igemm_cpu.cl); parsed by
+ * cpu_parse_tuning, skipped by clbb__igemm_parse_tuning. */
+enum { CPU_ON, CPU_VW, CPU_MV, CPU_RB, CPU_NW, CPU_SB, CPU_NKEYS };
+static const char *const CPU_NAMES[CPU_NKEYS] = {"CPU", "VW", "MV", "RB", "NW", "SB"};
 
 static int is_pow2(long v) { return v > 0 && (v & (v - 1)) == 0; }
 
@@ -76,9 +82,13 @@ static void vendor_defaults(const clbb_context *ctx, int t[IG_NTILE]) {
     memcpy(t, d, IG_NTILE * sizeof *t);
 }
 
+static clbb_status cpu_parse_tuning(clbb_context *ctx, const char *tuning, int cpu[CPU_NKEYS]);
+
 clbb_status clbb__igemm_parse_tuning(clbb_context *ctx, const char *tuning, int tuned[IG_NTILE]) {
     memset(tuned, 0, IG_NTILE * sizeof *tuned);
     if (!tuning) return CLBB_OK;
+    int cpu[CPU_NKEYS];
+    CLBB_CHECK(cpu_parse_tuning(ctx, tuning, cpu));
     const char *p = tuning;
     while (*p) {
         const char *eq = strchr(p, '='), *end = strchr(p, ',');
@@ -90,7 +100,15 @@ clbb_status clbb__igemm_parse_tuning(clbb_context *ctx, const char *tuning, int 
             return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
                               "conv2d: tuning '%s': expected NAME=VALUE at '%.*s'", tuning,
                               (int)(end - p), p);
-        int which = -1;
+        int which = -1, cpu_key = 0;
+        for (int i = 0; i < CPU_NKEYS; i++)
+            if ((size_t)(eq - p) == strlen(CPU_NAMES[i]) &&
+                strncmp(p, CPU_NAMES[i], (size_t)(eq - p)) == 0)
+                cpu_key = 1;
+        if (cpu_key) { /* validated above by cpu_parse_tuning */
+            p = *end ? end + 1 : end;
+            continue;
+        }
         for (int i = 0; i < IG_NTILE; i++)
             if ((size_t)(eq - p) == strlen(TILE_NAMES[i]) &&
                 strncmp(p, TILE_NAMES[i], (size_t)(eq - p)) == 0)
@@ -98,7 +116,8 @@ clbb_status clbb__igemm_parse_tuning(clbb_context *ctx, const char *tuning, int 
         if (which < 0)
             return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
                               "conv2d: tuning '%s': unknown name '%.*s' (igemm/winograd take "
-                              "TM, TN, TK, WM, WN, KS)",
+                              "TM, TN, TK, WM, WN, KS, and for the CPU kernel CPU, VW, MV, "
+                              "RB, NW)",
                               tuning, (int)(eq - p), p);
         char *num_end;
         long v = strtol(eq + 1, &num_end, 10);
@@ -257,6 +276,248 @@ void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], int kp,
 }
 
 /* ------------------------------------------------------------------------ */
+/* The CPU micro-kernel (cl/conv2d_igemm_cpu.cl). conv_state.params: P_CPU
+ * says which kernel the weights were packed for; with it, P_VW and P_MPV
+ * (pack) and, after reshape, the C_* values in params[0..8] (the GPU
+ * kernel's tile and packed-tile slots, unused by this path). */
+enum { P_CPU = P_KP + 1, P_VW, P_MPV };
+enum { C_MV, C_RB, C_NW, C_XH, C_XW, C_PAD, C_NPB, C_NMB, C_SB };
+
+/* Vector registers of the target (AVX-512: 32). A work-item holds MV*NR
+ * accumulators, MV vectors of A and one broadcast B value (LLVM folds the
+ * broadcast into the FMA's memory operand only when MV == 1): one more and
+ * the register allocator spills accumulators inside the K loop. */
+#define CPU_REGS 32
+#define CPU_REGS_USED(mv, nr) ((mv) * ((nr) + 1) + 1)
+/* Bytes of input a super-block of position blocks may touch (see
+ * cpu_reshape): half of a 2 MiB L2, the rest for A panels and output */
+#define CPU_B_BUDGET (1024.0 * 1024)
+
+/* cpu[] = the CPU tuning values, -1 where absent. */
+static clbb_status cpu_parse_tuning(clbb_context *ctx, const char *tuning, int cpu[CPU_NKEYS]) {
+    static const int lo[CPU_NKEYS] = {0, 4, 1, 1, 1, 1}, hi[CPU_NKEYS] = {1, 16, 4, 16, 31, 1 << 20};
+    for (int i = 0; i < CPU_NKEYS; i++) {
+        cpu[i] = -1;
+        if (!tuning) continue;
+        size_t ln = strlen(CPU_NAMES[i]);
+        for (const char *p = tuning; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+            if (strncmp(p, CPU_NAMES[i], ln) != 0 || p[ln] != '=') continue;
+            char *num_end;
+            long v = strtol(p + ln + 1, &num_end, 10);
+            int ok = num_end != p + ln + 1 && (*num_end == ',' || !*num_end) && v >= lo[i] &&
+                     v <= hi[i];
+            if (ok && (i == CPU_VW || i == CPU_MV)) ok = is_pow2(v);
+            if (!ok)
+                return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                                  "conv2d: tuning %s = '%.*s': want %s in %d..%d", CPU_NAMES[i],
+                                  (int)strcspn(p + ln + 1, ","), p + ln + 1,
+                                  i == CPU_VW || i == CPU_MV ? "a power of two" : "an integer",
+                                  lo[i], hi[i]);
+            cpu[i] = (int)v;
+        }
+    }
+    if (cpu[CPU_MV] > 0 && cpu[CPU_RB] > 0 && cpu[CPU_NW] > 0 &&
+        CPU_REGS_USED(cpu[CPU_MV], cpu[CPU_RB] * cpu[CPU_NW]) > CPU_REGS)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "conv2d: tuning MV=%d RB=%d NW=%d needs %d vector registers; at most "
+                          "%d",
+                          cpu[CPU_MV], cpu[CPU_RB], cpu[CPU_NW],
+                          CPU_REGS_USED(cpu[CPU_MV], cpu[CPU_RB] * cpu[CPU_NW]), CPU_REGS);
+    return CLBB_OK;
+}
+
+/* Whether the weights go into the CPU micro-kernel's layout: on CPU devices
+ * unless the tuning text asks for a GPU tile (or CPU=0); CPU=1 anywhere. */
+static int cpu_wanted(const clbb_context *ctx, const int tuned[IG_NTILE],
+                      const int cpu[CPU_NKEYS]) {
+    if (cpu[CPU_ON] >= 0) return cpu[CPU_ON];
+    for (int i = 0; i < IG_NTILE; i++)
+        if (tuned[i]) return 0;
+    return ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu;
+}
+
+static clbb_status cpu_pack(clbb_op *op, const float *w, const int cpu[CPU_NKEYS]) {
+    conv_state *s = op->impl;
+    const clbb_conv2d_desc *d = &s->d;
+    const int G = d->groups, M = d->out_channels / G;
+    const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
+    /* the narrowest vector of 4, 8 or 16 channels that holds M, else 16:
+     * one FMA instruction whatever its width, so for wide M padding lanes
+     * cost less than more instructions would, but narrow groups (ResNeXt's
+     * M = 4 or 8) ran 1.6-1.8x faster in float4/float8 than in half-empty
+     * float16 (less A traffic, no 512-bit clock penalty) */
+    const int vw = cpu[CPU_VW] > 0 ? cpu[CPU_VW] : M <= 4 ? 4 : M <= 8 ? 8 : 16;
+    const int nv = (M + vw - 1) / vw;
+    /* a multiple of 4 vectors, so that MV in {1, 2, 4} tiles it */
+    const int mpv = (nv + 3) / 4 * 4;
+    size_t n = (size_t)G * mpv * K * vw;
+    void *mapped;
+    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * sizeof(float), "conv2d igemm cpu weights", &s->w,
+                                    &mapped));
+    /* OIHW [g*M + m][k] -> [g][m / VW][k][m % VW], written in order, zero
+     * past M */
+    float *a = mapped;
+    for (int g = 0; g < G; g++)
+        for (int v = 0; v < mpv; v++) {
+            const int m0 = v * vw, live = M - m0 < 0 ? 0 : M - m0 < vw ? M - m0 : vw;
+            const float *src = live ? w + ((size_t)g * M + m0) * K : w;
+            for (int k = 0; k < K; k++, a += vw) {
+                for (int l = 0; l < live; l++) a[l] = src[(size_t)l * K + k];
+                for (int l = live; l < vw; l++) a[l] = 0.0f;
+            }
+        }
+    clbb_status st = clbb__buffer_unmap(op->ctx, s->w, mapped);
+    s->params[P_CPU] = 1;
+    s->params[P_VW] = vw;
+    s->params[P_MPV] = mpv;
+    return st;
+}
+
+/* Relative cost of a work-item tile over the whole output, in cycles of an
+ * AVX-512 core: per k, the larger of its FMAs (2 ports), its loads (2
+ * ports; MV vectors of A, NR broadcasts of B) and the A bytes it pulls
+ * from L2 once its A panel no longer fits L1 (~16 B/cycle sustained), plus
+ * loop overhead; per tile an epilogue of a few cycles per output and
+ * PoCL's per-work-group overhead. Tiles that run past the output (edge
+ * blocks moved back) pay for the whole tile. Measured on ResNet-50 on a
+ * 2-core AVX-512 PoCL: MV=2 with 14 positions wins nearly everywhere; 7x7
+ * maps with long K prefer 2 rows of 7 (A reuse) to 1 row of 7. */
+static double cpu_cost(long K, int nv, int mv, int rb, int nw, int ho, int wo, int vw) {
+    const int nr = rb * nw;
+    const double tiles = (double)((nv + mv - 1) / mv) * ((ho + rb - 1) / rb) * ((wo + nw - 1) / nw);
+    const double fma = mv * nr / 2.0, ld = (mv + nr) * 0.6;
+    const double l2 = (double)K * mv * vw * 4 > 32768 ? mv * vw * 4 / 16.0 : 0;
+    double per_k = fma > ld ? fma : ld;
+    if (l2 > per_k) per_k = l2;
+    return tiles * (K * (per_k + 1.0) + 2.5 * mv * vw * nr + 400.0);
+}
+
+static clbb_status cpu_reshape(clbb_op *op) {
+    conv_state *s = op->impl;
+    const clbb_conv2d_desc *d = &s->d;
+    clbb_shape i = op->in_shape, o = op->out_shape;
+    const int G = d->groups, M = d->out_channels / G, cin_g = d->in_channels / G;
+    const long K = (long)cin_g * d->kernel_h * d->kernel_w;
+    const int vw = s->params[P_VW], mpv = s->params[P_MPV], nv = (M + vw - 1) / vw;
+    int cpu[CPU_NKEYS];
+    CLBB_CHECK(cpu_parse_tuning(op->ctx, s->tuning, cpu));
+    int best[3] = {0, 0, 0};
+    double best_cost = 0;
+    for (int mv = 4; mv >= 1; mv /= 2) {
+        if (mpv % mv || (cpu[CPU_MV] > 0 && mv != cpu[CPU_MV])) continue;
+        for (int rb = 1; rb <= o.h && rb <= 16; rb++) {
+            if (cpu[CPU_RB] > 0 && rb != cpu[CPU_RB]) continue;
+            for (int nw = 1; nw <= o.w && nw <= 31; nw++) {
+                if (cpu[CPU_NW] > 0 && nw != cpu[CPU_NW]) continue;
+                if (CPU_REGS_USED(mv, rb * nw) > CPU_REGS) break;
+                double c = cpu_cost(K, nv, mv, rb, nw, o.h, o.w, vw);
+                if (!best[0] || c < best_cost) {
+                    best_cost = c;
+                    best[0] = mv, best[1] = rb, best[2] = nw;
+                }
+            }
+        }
+    }
+    if (!best[0])
+        return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "conv2d: tuning '%s': no CPU tile with MV dividing %d vectors, RB <= "
+                          "%d rows and NW <= %d columns",
+                          s->tuning, mpv, o.h, o.w);
+    const int mv = best[0], rb = best[1], nw = best[2];
+    const int pad = d->pad_top || d->pad_left || d->pad_bottom || d->pad_right || s->has_gate;
+    int xh = i.h, xw = i.w;
+    if (pad) {
+        xh = (o.h - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1;
+        xw = (o.w - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1;
+    }
+    const double xfl = (double)i.n * d->in_channels * xh * xw;
+    const double nblk = (double)((o.h + rb - 1) / rb) * ((o.w + nw - 1) / nw);
+    if (xfl > (double)INT_MAX || (double)G * mpv * K * vw > (double)INT_MAX ||
+        (double)clbb_shape_numel(o) > (double)INT_MAX || nblk * ((nv + mv - 1) / mv) > 1e9)
+        return clbb__fail(op->ctx, CLBB_ERR_UNSUPPORTED,
+                          "conv2d: this shape exceeds the CPU igemm kernel's int indexing");
+    char opts[256] = "";
+    const int macros[] = {d->kernel_h, d->kernel_w, d->stride_h, d->stride_w, d->dilation_h,
+                          d->dilation_w, s->has_res, s->act, vw, mv, rb, nw};
+    static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW",
+                                        "HAS_RES", "ACT", "VW", "MV", "RB", "NRW"};
+    for (size_t m = 0; m < sizeof macros / sizeof macros[0]; m++)
+        clbb__opt_int(opts, sizeof opts, names[m], macros[m]);
+    cl_program prog;
+    CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm_cpu", opts, &prog));
+    if (pad) {
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_cpu_pad", &s->k[0]));
+        s->ws_bytes = (size_t)xfl * sizeof(float);
+        CLBB_CHECK(clbb__buffer_create(op->ctx, s->ws_bytes, CL_MEM_READ_WRITE, NULL,
+                                       "conv2d igemm cpu padded input", &s->ws));
+        s->gws[0][0] = (size_t)xh;
+        s->gws[0][1] = (size_t)d->in_channels;
+        s->gws[0][2] = (size_t)i.n;
+    }
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_cpu", &s->k[1]));
+    /* super-blocks of position blocks whose input footprint stays in a
+     * core's L2 while every M block's A panel passes over them once */
+    const double bfoot = 4.0 * cin_g * ((rb - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1) *
+                         ((nw - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1);
+    double sbd = CPU_B_BUDGET / bfoot;
+    const int sbk = cpu[CPU_SB] > 0 ? cpu[CPU_SB] : (sbd < 1 ? 1 : sbd > nblk ? (int)nblk : (int)sbd);
+    const int nmb = (nv + mv - 1) / mv;
+    s->gws[1][0] = (size_t)nblk * nmb;
+    s->gws[1][1] = 1;
+    s->gws[1][2] = (size_t)i.n * G;
+    s->lws[1][0] = s->lws[1][1] = s->lws[1][2] = 1;
+    s->params[C_MV] = mv;
+    s->params[C_RB] = rb;
+    s->params[C_NW] = nw;
+    s->params[C_XH] = xh;
+    s->params[C_XW] = xw;
+    s->params[C_PAD] = pad;
+    s->params[C_NPB] = (int)nblk;
+    s->params[C_NMB] = nmb;
+    s->params[C_SB] = sbk;
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, "igemm_cpu_v%dx%d_p%dx%d", vw, mv,
+             rb, nw);
+    return CLBB_OK;
+}
+
+static clbb_status cpu_run(clbb_op *op) {
+    conv_state *s = op->impl;
+    clbb_context *ctx = op->ctx;
+    const clbb_tensor *x = &op->in[0];
+    const clbb_tensor *r = s->has_res ? &op->in[1] : x;
+    const clbb_tensor *g = s->has_gate ? &op->in[1 + s->has_res] : x;
+    const clbb_tensor *y = &op->out;
+    clbb_shape i = op->in_shape, o = op->out_shape;
+    cl_int xh = s->params[C_XH], xw = s->params[C_XW];
+    cl_int pt = s->d.pad_top, pl = s->d.pad_left, has_gate = s->has_gate;
+    cl_int groups = s->d.groups, cin_g = s->d.in_channels / groups,
+           cout_g = s->d.out_channels / groups;
+    cl_mem xm = x->mem;
+    cl_int xoff = (cl_int)x->offset, xbs = (cl_int)x->batch_stride;
+    if (s->params[C_PAD]) {
+        CLBB_CHECK(clbb__kernel_args(ctx, s->k[0], "conv2d_igemm_cpu_pad", CLBB_TENSOR_ARGS(x),
+                                     CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &s->ws, sizeof(cl_int),
+                                     &i.h, sizeof(cl_int), &i.w, sizeof(cl_int), &xh,
+                                     sizeof(cl_int), &xw, sizeof(cl_int), &pt, sizeof(cl_int), &pl,
+                                     sizeof(cl_int), &has_gate, CLBB_ARGS_END));
+        CLBB_CHECK(clbb__enqueue(ctx, s->k[0], 3, s->gws[0], NULL, "conv2d_igemm_cpu_pad"));
+        xm = s->ws;
+        xoff = 0;
+        xbs = s->d.in_channels * xh * xw;
+    }
+    CLBB_CHECK(clbb__kernel_args(ctx, s->k[1], "conv2d_igemm_cpu", sizeof(cl_mem), &xm,
+                                 sizeof(cl_int), &xoff, sizeof(cl_int), &xbs, sizeof(cl_int), &xh,
+                                 sizeof(cl_int), &xw, sizeof(cl_mem), &s->w, sizeof(cl_mem),
+                                 &s->shift, CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(y),
+                                 sizeof(cl_int), &o.h, sizeof(cl_int), &o.w, sizeof(cl_int),
+                                 &s->params[C_NPB], sizeof(cl_int), &s->params[C_NMB],
+                                 sizeof(cl_int), &s->params[C_SB], sizeof(cl_int), &cin_g,
+                                 sizeof(cl_int), &cout_g, sizeof(cl_int), &s->params[P_MPV],
+                                 sizeof(cl_int), &groups, CLBB_ARGS_END));
+    return clbb__enqueue(ctx, s->k[1], 3, s->gws[1], s->lws[1], "conv2d_igemm_cpu");
+}
+
+/* ------------------------------------------------------------------------ */
 
 static int igemm_applicable(const clbb_context *ctx, const clbb_conv2d_desc *d) {
     (void)ctx;
@@ -266,8 +527,11 @@ static int igemm_applicable(const clbb_context *ctx, const clbb_conv2d_desc *d) 
 static clbb_status igemm_pack(clbb_op *op, const float *w) {
     conv_state *s = op->impl;
     const clbb_conv2d_desc *d = &s->d;
-    int tuned[IG_NTILE];
+    int tuned[IG_NTILE], cpu[CPU_NKEYS];
     CLBB_CHECK(clbb__igemm_parse_tuning(op->ctx, s->tuning, tuned));
+    CLBB_CHECK(cpu_parse_tuning(op->ctx, s->tuning, cpu));
+    if (cpu_wanted(op->ctx, tuned, cpu)) return cpu_pack(op, w, cpu);
+    s->params[P_CPU] = 0;
     const int G = d->groups, M = d->out_channels / G;
     const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
     int tm, tk;
@@ -293,6 +557,7 @@ static clbb_status igemm_pack(clbb_op *op, const float *w) {
 
 static clbb_status igemm_reshape(clbb_op *op) {
     conv_state *s = op->impl;
+    if (s->params[P_CPU]) return cpu_reshape(op);
     const clbb_conv2d_desc *d = &s->d;
     clbb_shape o = op->out_shape;
     const int M = d->out_channels / d->groups, kp = s->params[P_KP];
@@ -340,6 +605,7 @@ static clbb_status igemm_reshape(clbb_op *op) {
 
 static clbb_status igemm_run(clbb_op *op) {
     conv_state *s = op->impl;
+    if (s->params[P_CPU]) return cpu_run(op);
     const clbb_tensor *x = &op->in[0];
     const clbb_tensor *r = s->has_res ? &op->in[1] : x;
     const clbb_tensor *g = s->has_gate ? &op->in[1 + s->has_res] : x;

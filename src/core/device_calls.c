@@ -63,6 +63,27 @@ clbb_status clbb__buffer_from_host(clbb_context *ctx, const void *data, size_t b
                                what, out);
 }
 
+clbb_status clbb__buffer_map_new(clbb_context *ctx, size_t bytes, const char *what, cl_mem *out,
+                                 void **ptr) {
+    *ptr = NULL;
+    CLBB_CHECK(clbb__buffer_create(ctx, bytes, CL_MEM_READ_ONLY, NULL, what, out));
+    cl_int err;
+    *ptr = clEnqueueMapBuffer(ctx->queue, *out, CL_TRUE, CL_MAP_WRITE_INVALIDATE_REGION, 0,
+                              bytes ? bytes : 4, 0, NULL, NULL, &err);
+    if (!*ptr) {
+        clbb_status st = clbb__cl_fail(ctx, err, "clEnqueueMapBuffer");
+        clbb__buffer_release(ctx, *out);
+        *out = NULL;
+        return st;
+    }
+    return CLBB_OK;
+}
+
+clbb_status clbb__buffer_unmap(clbb_context *ctx, cl_mem mem, void *ptr) {
+    cl_int err = clEnqueueUnmapMemObject(ctx->queue, mem, ptr, 0, NULL, NULL);
+    return err == CL_SUCCESS ? CLBB_OK : clbb__cl_fail(ctx, err, "clEnqueueUnmapMemObject");
+}
+
 static clbb_status record_event(clbb_context *ctx, cl_event ev) {
     if (ctx->prof_count == ctx->prof_cap) {
         size_t cap = ctx->prof_cap ? ctx->prof_cap * 2 : 256;

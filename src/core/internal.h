@@ -109,6 +109,14 @@ void clbb__buffer_release(clbb_context *ctx, cl_mem mem);
 clbb_status clbb__buffer_from_host(clbb_context *ctx, const void *data, size_t bytes,
                                    const char *what, cl_mem *out);
 
+/* A new read-only buffer mapped for writing, for data laid out on the
+ * host straight into it (packed weights): on CPU devices the map is the
+ * buffer's own memory, which saves a host copy and its page faults. Fill
+ * *ptr, then clbb__buffer_unmap; on failure nothing is left allocated. */
+clbb_status clbb__buffer_map_new(clbb_context *ctx, size_t bytes, const char *what, cl_mem *out,
+                                 void **ptr);
+clbb_status clbb__buffer_unmap(clbb_context *ctx, cl_mem mem, void *ptr);
+
 /* Enqueues an NDRange kernel. lws may be NULL. */
 clbb_status clbb__enqueue(clbb_context *ctx, cl_kernel kernel, cl_uint dims, const size_t *gws,
                           const size_t *lws, const char *what);
