@@ -62,8 +62,6 @@ void clbb__conv_release_kernels(clbb_op *op) {
         if (s->k[i]) clReleaseKernel(s->k[i]);
         s->k[i] = NULL;
     }
-    clbb__buffer_release(op->ctx, s->ws);
-    s->ws = NULL;
     s->ws_bytes = 0;
 }
 

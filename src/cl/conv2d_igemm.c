@@ -448,8 +448,7 @@ static clbb_status cpu_reshape(clbb_op *op) {
     if (pad) {
         CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_cpu_pad", &s->k[0]));
         s->ws_bytes = (size_t)xfl * sizeof(float);
-        CLBB_CHECK(clbb__buffer_create(op->ctx, s->ws_bytes, CL_MEM_READ_WRITE, NULL,
-                                       "conv2d igemm cpu padded input", &s->ws));
+        CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d igemm cpu padded input"));
         s->gws[0][0] = (size_t)xh;
         s->gws[0][1] = (size_t)d->in_channels;
         s->gws[0][2] = (size_t)i.n;
@@ -492,16 +491,16 @@ static clbb_status cpu_run(clbb_op *op) {
     cl_int pt = s->d.pad_top, pl = s->d.pad_left, has_gate = s->has_gate;
     cl_int groups = s->d.groups, cin_g = s->d.in_channels / groups,
            cout_g = s->d.out_channels / groups;
-    cl_mem xm = x->mem;
+    cl_mem xm = x->mem, ws = clbb__scratch(ctx);
     cl_int xoff = (cl_int)x->offset, xbs = (cl_int)x->batch_stride;
     if (s->params[C_PAD]) {
         CLBB_CHECK(clbb__kernel_args(ctx, s->k[0], "conv2d_igemm_cpu_pad", CLBB_TENSOR_ARGS(x),
-                                     CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &s->ws, sizeof(cl_int),
+                                     CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &ws, sizeof(cl_int),
                                      &i.h, sizeof(cl_int), &i.w, sizeof(cl_int), &xh,
                                      sizeof(cl_int), &xw, sizeof(cl_int), &pt, sizeof(cl_int), &pl,
                                      sizeof(cl_int), &has_gate, CLBB_ARGS_END));
         CLBB_CHECK(clbb__enqueue(ctx, s->k[0], 3, s->gws[0], NULL, "conv2d_igemm_cpu_pad"));
-        xm = s->ws;
+        xm = ws;
         xoff = 0;
         xbs = s->d.in_channels * xh * xw;
     }
@@ -581,8 +580,7 @@ static clbb_status igemm_reshape(clbb_op *op) {
     if (ks > 1) {
         CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_splitk_reduce", &s->k[1]));
         s->ws_bytes = (size_t)ks * d->out_channels * (size_t)ncols * sizeof(float);
-        CLBB_CHECK(clbb__buffer_create(op->ctx, s->ws_bytes, CL_MEM_READ_WRITE, NULL,
-                                       "conv2d igemm split-K partials", &s->ws));
+        CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d igemm split-K partials"));
         s->lws[1][0] = 64;
         s->lws[1][1] = s->lws[1][2] = 1;
         s->gws[1][0] = clbb__round_up((size_t)ncols, 64);
@@ -612,7 +610,8 @@ static clbb_status igemm_run(clbb_op *op) {
     const clbb_tensor *y = &op->out;
     clbb_shape i = op->in_shape, o = op->out_shape;
     cl_int ncols = o.n * o.h * o.w, hwo = o.h * o.w;
-    cl_mem part = s->ws ? s->ws : y->mem;
+    /* split-K partials live in the context's scratch */
+    cl_mem ws = s->k[1] ? clbb__scratch(op->ctx) : NULL, part = ws ? ws : y->mem;
     CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[0], "conv2d_igemm", CLBB_TENSOR_ARGS(x),
                                  sizeof(cl_mem), &s->w, sizeof(cl_mem), &s->shift,
                                  CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(g), CLBB_TENSOR_ARGS(y),
@@ -622,7 +621,7 @@ static clbb_status igemm_run(clbb_op *op) {
     CLBB_CHECK(clbb__enqueue(op->ctx, s->k[0], 3, s->gws[0], s->lws[0], "conv2d_igemm"));
     if (!s->k[1]) return CLBB_OK;
     CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[1], "conv2d_igemm_splitk_reduce", sizeof(cl_mem),
-                                 &s->ws, sizeof(cl_mem), &s->shift, CLBB_TENSOR_ARGS(r),
+                                 &ws, sizeof(cl_mem), &s->shift, CLBB_TENSOR_ARGS(r),
                                  CLBB_TENSOR_ARGS(y), sizeof(cl_int), &hwo, sizeof(cl_int), &ncols,
                                  CLBB_ARGS_END));
     return clbb__enqueue(op->ctx, s->k[1], 2, s->gws[1], s->lws[1], "conv2d_igemm_splitk_reduce");

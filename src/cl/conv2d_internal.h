@@ -14,8 +14,7 @@ typedef struct conv_state {
     cl_mem w;     /* packed weights, layout chosen by the algorithm */
     cl_mem shift; /* [out_channels]: scale*bias + shift */
     cl_kernel k[3];
-    cl_mem ws;    /* workspace (im2col, transforms) */
-    size_t ws_bytes;
+    size_t ws_bytes; /* of the context's shared scratch (im2col, transforms, pads) */
     size_t gws[3][3], lws[3][3];
     int use_lws[3];
     int params[16]; /* algorithm-specific ints computed at reshape */

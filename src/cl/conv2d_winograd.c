@@ -108,8 +108,7 @@ static clbb_status wino_reshape(clbb_op *op) {
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "gemm_kmajor_batched", &s->k[1]));
 
     s->ws_bytes = (size_t)(vfl + mfl) * sizeof(float);
-    CLBB_CHECK(clbb__buffer_create(op->ctx, s->ws_bytes, CL_MEM_READ_WRITE, NULL,
-                                   "conv2d winograd workspace", &s->ws));
+    CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d winograd workspace"));
     memcpy(s->params, t, sizeof t);
     s->params[P_PP] = (int)pp;
     s->params[P_TH] = th;
@@ -146,17 +145,18 @@ static clbb_status wino_run(clbb_op *op) {
     clbb_shape i = op->in_shape, o = op->out_shape;
     cl_int th = s->params[P_TH], tw = s->params[P_TW], pp = s->params[P_PP];
     cl_int P = o.n * th * tw, zero = 0, m_off = 16 * s->params[P_KP] * pp;
+    cl_mem ws = clbb__scratch(ctx);
     CLBB_CHECK(clbb__kernel_args(ctx, s->k[0], "winograd_f2x2_3x3_input", CLBB_TENSOR_ARGS(x),
-                                 CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &s->ws, sizeof(cl_int), &i.h,
+                                 CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &ws, sizeof(cl_int), &i.h,
                                  sizeof(cl_int), &i.w, sizeof(cl_int), &th, sizeof(cl_int), &tw,
                                  sizeof(cl_int), &P, sizeof(cl_int), &pp, CLBB_ARGS_END));
     CLBB_CHECK(clbb__enqueue(ctx, s->k[0], 2, s->gws[0], s->lws[0], "winograd_f2x2_3x3_input"));
     CLBB_CHECK(clbb__kernel_args(ctx, s->k[1], "gemm_kmajor_batched", sizeof(cl_mem), &s->w,
-                                 sizeof(cl_mem), &s->ws, sizeof(cl_int), &zero, sizeof(cl_mem),
-                                 &s->ws, sizeof(cl_int), &m_off, sizeof(cl_int), &pp,
+                                 sizeof(cl_mem), &ws, sizeof(cl_int), &zero, sizeof(cl_mem),
+                                 &ws, sizeof(cl_int), &m_off, sizeof(cl_int), &pp,
                                  CLBB_ARGS_END));
     CLBB_CHECK(clbb__enqueue(ctx, s->k[1], 3, s->gws[1], s->lws[1], "gemm_kmajor_batched"));
-    CLBB_CHECK(clbb__kernel_args(ctx, s->k[2], "winograd_f2x2_3x3_output", sizeof(cl_mem), &s->ws,
+    CLBB_CHECK(clbb__kernel_args(ctx, s->k[2], "winograd_f2x2_3x3_output", sizeof(cl_mem), &ws,
                                  sizeof(cl_int), &m_off, sizeof(cl_mem), &s->shift, CLBB_TENSOR_ARGS(r),
                                  CLBB_TENSOR_ARGS(y), sizeof(cl_int), &o.h, sizeof(cl_int), &o.w,
                                  sizeof(cl_int), &th, sizeof(cl_int), &tw, sizeof(cl_int), &P,
