@@ -1,7 +1,7 @@
 #!/bin/bash
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
-# usage: benchmarks/gpu_session.sh STEP... (steps: build check models torch bench cudnn tune opbench)
+# usage: benchmarks/gpu_session.sh STEP... (steps: build check models torch bench memory cudnn tune benchtuned opbench)
 set -u
 OUT=${OUT:-/tmp/clbb-out}
 mkdir -p "$OUT"
@@ -33,6 +33,9 @@ for s in "$@"; do
         timeout 300 ./$B/clbb bench --arch $1 --shape $2 --device nvidia --iters 20 $base --json "$f.json" > "$f.txt" 2>&1
         tail -4 "$f.txt"
       done ;;
+    memory)
+      step memory
+      timeout 120 ./$B/clbb run --arch resnet50 --shape 1,3,800,1344 --device nvidia --output /tmp/mem 2>&1 | tee "$OUT/memory_r50_800x1344.txt" | tail -1 ;;
     cudnn)
       step cudnn
       timeout 300 python3 benchmarks/cudnn_bench.py --json "$OUT/cudnn.json" 2>&1 | tee "$OUT/cudnn.txt" ;;
