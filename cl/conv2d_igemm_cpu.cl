@@ -32,17 +32,12 @@
  *   identical values instead of masking; hence NRW <= WO and RB <= HO.
  *   Channels past COUT_G are zero rows of A and are not stored.
  *   The input it reads has no padding: either x itself (no pads, no gate)
- *   or xp, the padded and gated copy made by conv2d_igemm_cpu_pad, whose
+ *   or xp, the padded and gated copy made by pad2d_gate (cl/pad2d.cl), whose
  *   size XH x XW is passed in; so the inner loop has no bounds tests. The
  *   KH*KW taps are a run-time loop (see there).
  *   Epilogue: act(acc + shift[co] [+ residual]) into y (channel views:
  *   y_off / y_bs); the stores run along positions of one channel, which
  *   LLVM's SLP vectorizer turns into transposes and short vector stores.
- *
- * conv2d_igemm_cpu_pad. One work-item: one row in [0, XH) of one channel c
- *   of one image n of xp[n][c][XH][XW]; global size (XH, CIN_G*GROUPS, N),
- *   any local size: the row of x shifted by (PT, PL), zeros outside, times
- *   gate[n, c] with HAS_GATE. xp is dense (offset 0, batch stride C*XH*XW).
  *
  * A is packed at create (conv2d_igemm.c) as A[g][MPV][K][VW]: MPV vectors
  * of VW output channels per group (zero past COUT_G; MPV a multiple of 4 so
@@ -174,25 +169,4 @@ conv2d_igemm_cpu(__global const float *restrict x, int x_off, int x_bs, int XH, 
                 }
         }
     }
-}
-
-__kernel void conv2d_igemm_cpu_pad(__global const float *restrict x, int x_off, int x_bs,
-                                   __global const float *restrict gate, int g_off, int g_bs,
-                                   __global float *restrict xp, int H, int W, int XH, int XW,
-                                   int PT, int PL, int HAS_GATE) {
-    const int row = get_global_id(0), c = get_global_id(1), n = get_global_id(2);
-    if (row >= XH) return;
-    const int C = get_global_size(1);
-    __global float *d = xp + ((n * C + c) * XH + row) * XW;
-    const int ih = row - PT;
-    if ((uint)ih >= (uint)H) {
-        for (int i = 0; i < XW; i++) d[i] = 0.0f;
-        return;
-    }
-    const float g = HAS_GATE ? gate[g_off + n * g_bs + c] : 1.0f;
-    __global const float *s = x + x_off + n * x_bs + (c * H + ih) * W;
-    const int lo = min(PL, XW), hi = min(PL + W, XW);
-    for (int i = 0; i < lo; i++) d[i] = 0.0f;
-    for (int i = lo; i < hi; i++) d[i] = s[i - PL] * g;
-    for (int i = hi; i < XW; i++) d[i] = 0.0f;
 }

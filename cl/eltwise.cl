@@ -45,6 +45,41 @@ __kernel void channel_affine_act(__global const float *x, int x_off, int x_bs,
     }
 }
 
+/* channel_affine_act_cpu: the same for CPU devices, where the flat kernel
+ * above runs as scalar code with a branch per element. One work-item (local
+ * size 1): elements [p0, p0 + CH) of channel c of image n, a plain loop
+ * that LLVM vectorizes; global size (ceil(HW / CH), C, N). */
+__kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
+channel_affine_act_cpu(__global const float *x, int x_off, int x_bs,
+                       __global const float *restrict scale, __global const float *restrict shift,
+                       __global const float *res, int r_off, int r_bs, __global float *y,
+                       int y_off, int y_bs, int C, int HW, int CH) {
+    const int p0 = get_global_id(0) * CH, c = get_global_id(1), n = get_global_id(2);
+    const int p1 = min(p0 + CH, HW);
+#if HAS_SCALE
+    const float sc = scale[c];
+#endif
+#if HAS_SHIFT
+    const float sh = shift[c];
+#endif
+    __global const float *xp = x + x_off + n * x_bs + c * HW;
+    __global const float *rp = res + r_off + n * r_bs + c * HW;
+    __global float *yp = y + y_off + n * y_bs + c * HW;
+    for (int p = p0; p < p1; p++) {
+        float v = xp[p];
+#if HAS_SCALE
+        v *= sc;
+#endif
+#if HAS_SHIFT
+        v += sh;
+#endif
+#if HAS_RES
+        v += rp[p];
+#endif
+        yp[p] = clbb_act(v);
+    }
+}
+
 __kernel void add_act(__global const float *a, int a_off, int a_bs,
                       __global const float *b, int b_off, int b_bs,
                       __global float *y, int y_off, int y_bs, int C, int HW) {

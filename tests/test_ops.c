@@ -106,6 +106,27 @@ static double run_tuned(clbb_context *ctx, const tuned_geom *tg, clbb_conv_algo 
     return rel;
 }
 
+/* Each tuning text is refused at create by igemm and by winograd (which
+ * share the parser) on a 3x3 conv of geometry g. */
+static void expect_refused(clbb_context *ctx, const tuned_geom *g, const char *const *bad,
+                           size_t nbad) {
+    static const clbb_conv_algo algos[] = {CLBB_CONV_ALGO_IMPLICIT_GEMM, CLBB_CONV_ALGO_WINOGRAD};
+    clbb_conv2d_desc d = {g->cin, g->cout, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    float *w = calloc((size_t)g->cout * g->cin * 9, sizeof *w);
+    for (size_t i = 0; i < nbad; i++)
+        for (size_t a = 0; a < sizeof algos / sizeof algos[0]; a++) {
+            clbb_conv2d_options o;
+            clbb_conv2d_options_init(&o);
+            o.algo = algos[a];
+            o.tuning = bad[i];
+            clbb_op *op = NULL;
+            cr_expect_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op),
+                         CLBB_ERR_INVALID_ARGUMENT, "tuning '%s' accepted", bad[i]);
+            clbb_op_destroy(op);
+        }
+    free(w);
+}
+
 Test(ops, conv2d_tuning, .timeout = 600) {
     clbb_context *ctx = NULL;
     cr_assert_eq(clbb_context_create(NULL, &ctx), CLBB_OK);
@@ -151,21 +172,10 @@ Test(ops, conv2d_tuning, .timeout = 600) {
     /* malformed or unknown tunings are refused at create */
     static const char *const bad[] = {"TM=48", "TM=32,FOO=1", "TN", "WN=32", "TK=8,", "KS=",
                                       "KS=0"};
+    expect_refused(ctx, &geoms[0], bad, sizeof bad / sizeof bad[0]);
     const tuned_geom *g = &geoms[0];
     clbb_conv2d_desc d = {g->cin, g->cout, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
-    size_t nw = (size_t)g->cout * g->cin * 9;
-    float *w = calloc(nw, sizeof *w);
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        for (size_t a = 0; a < sizeof algos / sizeof algos[0]; a++) {
-            clbb_conv2d_options o;
-            clbb_conv2d_options_init(&o);
-            o.algo = algos[a];
-            o.tuning = bad[i];
-            clbb_op *op = NULL;
-            cr_expect_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op),
-                         CLBB_ERR_INVALID_ARGUMENT, "tuning '%s' accepted", bad[i]);
-            clbb_op_destroy(op);
-        }
+    float *w = calloc((size_t)g->cout * g->cin * 9, sizeof *w);
     clbb_conv2d_options o;
     clbb_conv2d_options_init(&o);
     o.algo = CLBB_CONV_ALGO_WINOGRAD;
@@ -237,21 +247,10 @@ Test(ops, conv2d_cpu_tuning, .timeout = 600) {
                                       "MV=3",        "MV=8",  "NW=0",  "NW=32",
                                       "RB=17",       "SB=0",  "CPU=",  "MV=2x",
                                       "MV=4,RB=2,NW=7", "MV=2,RB=1,NW=15"};
-    static const clbb_conv_algo algos[] = {CLBB_CONV_ALGO_IMPLICIT_GEMM, CLBB_CONV_ALGO_WINOGRAD};
+    expect_refused(ctx, &geoms[0], bad, sizeof bad / sizeof bad[0]);
     const tuned_geom *g = &geoms[0];
     clbb_conv2d_desc d = {g->cin, g->cout, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
     float *w = calloc((size_t)g->cout * g->cin * 9, sizeof *w);
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        for (size_t a = 0; a < sizeof algos / sizeof algos[0]; a++) {
-            clbb_conv2d_options o;
-            clbb_conv2d_options_init(&o);
-            o.algo = algos[a];
-            o.tuning = bad[i];
-            clbb_op *op = NULL;
-            cr_expect_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op),
-                         CLBB_ERR_INVALID_ARGUMENT, "tuning '%s' accepted", bad[i]);
-            clbb_op_destroy(op);
-        }
     /* a tile wider or taller than the output is refused at reshape */
     clbb_conv2d_options o;
     clbb_conv2d_options_init(&o);
@@ -265,5 +264,52 @@ Test(ops, conv2d_cpu_tuning, .timeout = 600) {
                  "NW=12 accepted on an 11-wide output");
     clbb_op_destroy(op);
     free(w);
+    clbb_context_destroy(ctx);
+}
+
+/* Both depthwise kernels on any device: the GPU-shaped one (CPU=0) and the
+ * CPU one (CPU=1; VW 8 or 16), which the defaults pick only on CPUs. The
+ * geometries reach its paths: rows in steps of 4 vectors with the last
+ * moved back (widths 33, 57, 70), rows narrower than a vector (7), stride 2
+ * (the even-lane load) and stride 3 (gathered lanes), asymmetric pads, a
+ * 1x1 depthwise; all with residual, SE gate and ReLU. */
+Test(ops, conv2d_depthwise_variants, .timeout = 600) {
+    clbb_context *ctx = NULL;
+    cr_assert_eq(clbb_context_create(NULL, &ctx), CLBB_OK);
+    static const tuned_geom geoms[] = {
+        {2, 24, 13, 33, 24, 3, 1, 1, 1, 1, 1, 24},
+        {1, 16, 15, 113, 16, 5, 2, 2, 2, 2, 2, 16},
+        {1, 8, 9, 7, 8, 3, 1, 1, 1, 1, 1, 8},
+        {1, 8, 12, 40, 8, 3, 3, 0, 1, 1, 0, 8},
+        {1, 8, 6, 70, 8, 1, 1, 0, 0, 0, 0, 8},
+    };
+    static const struct {
+        const char *tuning, *algorithm;
+    } tunings[] = {
+        {"CPU=0", "depthwise_k"},
+        {"CPU=1", "depthwise_cpu_"},
+        {"CPU=1,VW=16", "depthwise_cpu_"},
+    };
+    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++)
+        for (size_t t = 0; t < sizeof tunings / sizeof tunings[0]; t++) {
+            char algorithm[96];
+            double rel = run_tuned(ctx, &geoms[gi], CLBB_CONV_ALGO_DEPTHWISE, tunings[t].tuning,
+                                   algorithm, sizeof algorithm);
+            cr_expect(strstr(algorithm, tunings[t].algorithm) == algorithm, "%s: got %s",
+                      tunings[t].tuning, algorithm);
+            cr_expect(rel <= 1e-5, "%s geometry %zu: rel_l2 %.3g", algorithm, gi, rel);
+        }
+    /* a vector width the CPU kernel does not have is refused at reshape */
+    clbb_conv2d_desc d = {8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    float w[8 * 9] = {0};
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    o.algo = CLBB_CONV_ALGO_DEPTHWISE;
+    o.tuning = "CPU=1,VW=4";
+    clbb_op *op = NULL;
+    cr_assert_eq(clbb_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op), CLBB_OK);
+    clbb_shape in = {1, 8, 9, 9}, out;
+    cr_expect_eq(clbb_op_reshape(op, in, &out), CLBB_ERR_INVALID_ARGUMENT);
+    clbb_op_destroy(op);
     clbb_context_destroy(ctx);
 }

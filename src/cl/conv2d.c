@@ -56,6 +56,48 @@ int clbb__tuning_int(const char *tuning, const char *name, int def) {
     return def;
 }
 
+int clbb__conv_needs_pad(const conv_state *s) {
+    const clbb_conv2d_desc *d = &s->d;
+    return d->pad_top || d->pad_left || d->pad_bottom || d->pad_right || s->has_gate;
+}
+
+clbb_status clbb__conv_pad_prepare(clbb_op *op, int xh, int xw) {
+    conv_state *s = op->impl;
+    cl_program prog;
+    CLBB_CHECK(clbb__program_get(op->ctx, "pad2d", "", &prog));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "pad2d_gate", &s->k[0]));
+    s->ws_bytes = (size_t)op->in_shape.n * s->d.in_channels * xh * xw * sizeof(float);
+    CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d padded input"));
+    s->gws[0][0] = (size_t)xh;
+    s->gws[0][1] = (size_t)s->d.in_channels;
+    s->gws[0][2] = (size_t)op->in_shape.n;
+    return CLBB_OK;
+}
+
+clbb_status clbb__conv_pad_run(clbb_op *op, int xh, int xw, cl_mem *xm, cl_int *xoff,
+                               cl_int *xbs) {
+    conv_state *s = op->impl;
+    clbb_context *ctx = op->ctx;
+    const conv_operands t = clbb__conv_operands(op);
+    *xm = t.x->mem;
+    *xoff = (cl_int)t.x->offset;
+    *xbs = (cl_int)t.x->batch_stride;
+    if (!s->k[0]) return CLBB_OK;
+    cl_mem ws = clbb__scratch(ctx);
+    cl_int h = op->in_shape.h, w = op->in_shape.w, pt = s->d.pad_top, pl = s->d.pad_left,
+           has_gate = s->has_gate;
+    CLBB_CHECK(clbb__kernel_args(ctx, s->k[0], "pad2d_gate", CLBB_TENSOR_ARGS(t.x),
+                                 CLBB_TENSOR_ARGS(t.g), sizeof(cl_mem), &ws, sizeof(cl_int), &h,
+                                 sizeof(cl_int), &w, sizeof(cl_int), &xh, sizeof(cl_int), &xw,
+                                 sizeof(cl_int), &pt, sizeof(cl_int), &pl, sizeof(cl_int),
+                                 &has_gate, CLBB_ARGS_END));
+    CLBB_CHECK(clbb__enqueue(ctx, s->k[0], 3, s->gws[0], NULL, "pad2d_gate"));
+    *xm = ws;
+    *xoff = 0;
+    *xbs = s->d.in_channels * xh * xw;
+    return CLBB_OK;
+}
+
 void clbb__conv_release_kernels(clbb_op *op) {
     conv_state *s = op->impl;
     for (int i = 0; i < 3; i++) {

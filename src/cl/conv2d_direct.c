@@ -35,10 +35,8 @@ static clbb_status direct_reshape(clbb_op *op) {
 
 static clbb_status direct_run(clbb_op *op) {
     conv_state *s = op->impl;
-    const clbb_tensor *x = &op->in[0];
-    const clbb_tensor *r = s->has_res ? &op->in[1] : x;
-    const clbb_tensor *g = s->has_gate ? &op->in[1 + s->has_res] : x;
-    const clbb_tensor *y = &op->out;
+    const conv_operands t = clbb__conv_operands(op);
+    const clbb_tensor *x = t.x, *r = t.r, *g = t.g, *y = t.y;
     clbb_shape i = op->in_shape, o = op->out_shape;
     CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[0], "conv2d_direct", CLBB_TENSOR_ARGS(x),
                                  sizeof(cl_mem), &s->w, sizeof(cl_mem), &s->shift,

@@ -424,7 +424,7 @@ static clbb_status cpu_reshape(clbb_op *op) {
                           "%d rows and NW <= %d columns",
                           s->tuning, mpv, o.h, o.w);
     const int mv = best[0], rb = best[1], nw = best[2];
-    const int pad = d->pad_top || d->pad_left || d->pad_bottom || d->pad_right || s->has_gate;
+    const int pad = clbb__conv_needs_pad(s);
     int xh = i.h, xw = i.w;
     if (pad) {
         xh = (o.h - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1;
@@ -445,14 +445,7 @@ static clbb_status cpu_reshape(clbb_op *op) {
         clbb__opt_int(opts, sizeof opts, names[m], macros[m]);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm_cpu", opts, &prog));
-    if (pad) {
-        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_cpu_pad", &s->k[0]));
-        s->ws_bytes = (size_t)xfl * sizeof(float);
-        CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d igemm cpu padded input"));
-        s->gws[0][0] = (size_t)xh;
-        s->gws[0][1] = (size_t)d->in_channels;
-        s->gws[0][2] = (size_t)i.n;
-    }
+    if (pad) CLBB_CHECK(clbb__conv_pad_prepare(op, xh, xw));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_cpu", &s->k[1]));
     /* super-blocks of position blocks whose input footprint stays in a
      * core's L2 while every M block's A panel passes over them once */
@@ -482,28 +475,15 @@ static clbb_status cpu_reshape(clbb_op *op) {
 static clbb_status cpu_run(clbb_op *op) {
     conv_state *s = op->impl;
     clbb_context *ctx = op->ctx;
-    const clbb_tensor *x = &op->in[0];
-    const clbb_tensor *r = s->has_res ? &op->in[1] : x;
-    const clbb_tensor *g = s->has_gate ? &op->in[1 + s->has_res] : x;
-    const clbb_tensor *y = &op->out;
-    clbb_shape i = op->in_shape, o = op->out_shape;
+    const conv_operands t = clbb__conv_operands(op);
+    const clbb_tensor *r = t.r, *y = t.y;
+    clbb_shape o = op->out_shape;
     cl_int xh = s->params[C_XH], xw = s->params[C_XW];
-    cl_int pt = s->d.pad_top, pl = s->d.pad_left, has_gate = s->has_gate;
     cl_int groups = s->d.groups, cin_g = s->d.in_channels / groups,
            cout_g = s->d.out_channels / groups;
-    cl_mem xm = x->mem, ws = clbb__scratch(ctx);
-    cl_int xoff = (cl_int)x->offset, xbs = (cl_int)x->batch_stride;
-    if (s->params[C_PAD]) {
-        CLBB_CHECK(clbb__kernel_args(ctx, s->k[0], "conv2d_igemm_cpu_pad", CLBB_TENSOR_ARGS(x),
-                                     CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &ws, sizeof(cl_int),
-                                     &i.h, sizeof(cl_int), &i.w, sizeof(cl_int), &xh,
-                                     sizeof(cl_int), &xw, sizeof(cl_int), &pt, sizeof(cl_int), &pl,
-                                     sizeof(cl_int), &has_gate, CLBB_ARGS_END));
-        CLBB_CHECK(clbb__enqueue(ctx, s->k[0], 3, s->gws[0], NULL, "conv2d_igemm_cpu_pad"));
-        xm = ws;
-        xoff = 0;
-        xbs = s->d.in_channels * xh * xw;
-    }
+    cl_mem xm;
+    cl_int xoff, xbs;
+    CLBB_CHECK(clbb__conv_pad_run(op, xh, xw, &xm, &xoff, &xbs));
     CLBB_CHECK(clbb__kernel_args(ctx, s->k[1], "conv2d_igemm_cpu", sizeof(cl_mem), &xm,
                                  sizeof(cl_int), &xoff, sizeof(cl_int), &xbs, sizeof(cl_int), &xh,
                                  sizeof(cl_int), &xw, sizeof(cl_mem), &s->w, sizeof(cl_mem),
@@ -604,10 +584,8 @@ static clbb_status igemm_reshape(clbb_op *op) {
 static clbb_status igemm_run(clbb_op *op) {
     conv_state *s = op->impl;
     if (s->params[P_CPU]) return cpu_run(op);
-    const clbb_tensor *x = &op->in[0];
-    const clbb_tensor *r = s->has_res ? &op->in[1] : x;
-    const clbb_tensor *g = s->has_gate ? &op->in[1 + s->has_res] : x;
-    const clbb_tensor *y = &op->out;
+    const conv_operands t = clbb__conv_operands(op);
+    const clbb_tensor *x = t.x, *r = t.r, *g = t.g, *y = t.y;
     clbb_shape i = op->in_shape, o = op->out_shape;
     cl_int ncols = o.n * o.h * o.w, hwo = o.h * o.w;
     /* split-K partials live in the context's scratch */

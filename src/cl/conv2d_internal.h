@@ -20,6 +20,30 @@ typedef struct conv_state {
     int params[16]; /* algorithm-specific ints computed at reshape */
 } conv_state;
 
+/* The tensors a conv run binds: input, residual and gate (the input
+ * stands in for absent ones, so kernel argument lists stay fixed), output. */
+typedef struct conv_operands {
+    const clbb_tensor *x, *r, *g, *y;
+} conv_operands;
+
+static inline conv_operands clbb__conv_operands(const clbb_op *op) {
+    const conv_state *s = op->impl;
+    const clbb_tensor *x = &op->in[0];
+    conv_operands t = {x, s->has_res ? &op->in[1] : x, s->has_gate ? &op->in[1 + s->has_res] : x,
+                       &op->out};
+    return t;
+}
+
+/* Zero-padded, gated input copy for the CPU kernels (cl/pad2d.cl): the
+ * copy is xh x xw per channel (xw may exceed what the taps reach, for
+ * vector over-reads) and lives in the context's scratch. Prepare at
+ * reshape into kernel slot k[0]; run writes the copy and returns where the
+ * input now is (x itself when the conv has no pads and no gate). */
+int clbb__conv_needs_pad(const conv_state *s);
+clbb_status clbb__conv_pad_prepare(clbb_op *op, int xh, int xw);
+clbb_status clbb__conv_pad_run(clbb_op *op, int xh, int xw, cl_mem *xm, cl_int *xoff,
+                               cl_int *xbs);
+
 typedef struct conv_algo_impl {
     clbb_conv_algo id;
     const char *name;

@@ -138,10 +138,8 @@ static clbb_status wino_reshape(clbb_op *op) {
 static clbb_status wino_run(clbb_op *op) {
     conv_state *s = op->impl;
     clbb_context *ctx = op->ctx;
-    const clbb_tensor *x = &op->in[0];
-    const clbb_tensor *r = s->has_res ? &op->in[1] : x;
-    const clbb_tensor *g = s->has_gate ? &op->in[1 + s->has_res] : x;
-    const clbb_tensor *y = &op->out;
+    const conv_operands t = clbb__conv_operands(op);
+    const clbb_tensor *x = t.x, *r = t.r, *g = t.g, *y = t.y;
     clbb_shape i = op->in_shape, o = op->out_shape;
     cl_int th = s->params[P_TH], tw = s->params[P_TW], pp = s->params[P_PP];
     cl_int P = o.n * th * tw, zero = 0, m_off = 16 * s->params[P_KP] * pp;

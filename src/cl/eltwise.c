@@ -33,9 +33,16 @@ static clbb_status elt_program(clbb_context *ctx, clbb_activation act, int has_s
     return clbb__kernel_create(ctx, prog, name, out);
 }
 
+/* CPU devices take channel_affine_act_cpu (see cl/eltwise.cl) */
+static int cpu_device(const clbb_context *ctx) {
+    return ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu;
+}
+#define AFFINE_CPU_CHUNK 4096
+
 clbb_status clbb__affine_kernel(clbb_context *ctx, clbb_activation act, int has_scale,
                                 int has_shift, int has_res, cl_kernel *out) {
-    return elt_program(ctx, act, has_scale, has_shift, has_res, "channel_affine_act", out);
+    return elt_program(ctx, act, has_scale, has_shift, has_res,
+                       cpu_device(ctx) ? "channel_affine_act_cpu" : "channel_affine_act", out);
 }
 
 clbb_status clbb__affine_enqueue(clbb_context *ctx, cl_kernel k, const clbb_tensor *x,
@@ -43,11 +50,22 @@ clbb_status clbb__affine_enqueue(clbb_context *ctx, cl_kernel k, const clbb_tens
                                  const clbb_tensor *y, clbb_shape s) {
     if (!res) res = x;
     cl_int C = s.c, HW = s.h * s.w;
-    CLBB_CHECK(clbb__kernel_args(ctx, k, "channel_affine_act", CLBB_TENSOR_ARGS(x),
-                                 sizeof(cl_mem), &scale, sizeof(cl_mem), &shift,
-                                 CLBB_TENSOR_ARGS(res), CLBB_TENSOR_ARGS(y), sizeof(cl_int), &C,
-                                 sizeof(cl_int), &HW, CLBB_ARGS_END));
+    const int cpu = cpu_device(ctx);
+    const char *name = cpu ? "channel_affine_act_cpu" : "channel_affine_act";
+    cl_int ch = AFFINE_CPU_CHUNK;
+    /* the CPU kernel's chunk argument; a size of 0 ends the list for the other */
+    CLBB_CHECK(clbb__kernel_args(ctx, k, name, CLBB_TENSOR_ARGS(x), sizeof(cl_mem), &scale,
+                                 sizeof(cl_mem), &shift, CLBB_TENSOR_ARGS(res),
+                                 CLBB_TENSOR_ARGS(y), sizeof(cl_int), &C, sizeof(cl_int), &HW,
+                                 cpu ? sizeof ch : (size_t)0, (const void *)&ch, CLBB_ARGS_END));
     size_t gws[3], lws[3];
+    if (cpu) {
+        gws[0] = ((size_t)HW + ch - 1) / ch;
+        gws[1] = (size_t)C;
+        gws[2] = (size_t)s.n;
+        lws[0] = lws[1] = lws[2] = 1;
+        return clbb__enqueue(ctx, k, 3, gws, lws, name);
+    }
     elt_sizes(s, gws, lws);
     return clbb__enqueue(ctx, k, 2, gws, lws, "channel_affine_act");
 }
