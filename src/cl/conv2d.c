@@ -61,6 +61,15 @@ int clbb__conv_needs_pad(const conv_state *s) {
     return d->pad_top || d->pad_left || d->pad_bottom || d->pad_right || s->has_gate;
 }
 
+void clbb__conv_cpu_options(const conv_state *s, char *buf, size_t size) {
+    const clbb_conv2d_desc *d = &s->d;
+    const int v[] = {d->kernel_h, d->kernel_w, d->stride_h, d->stride_w, d->dilation_h,
+                     d->dilation_w, s->has_res, s->act};
+    static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW", "HAS_RES", "ACT"};
+    buf[0] = '\0';
+    for (size_t m = 0; m < sizeof v / sizeof v[0]; m++) clbb__opt_int(buf, size, names[m], v[m]);
+}
+
 clbb_status clbb__conv_pad_prepare(clbb_op *op, int xh, int xw) {
     conv_state *s = op->impl;
     cl_program prog;

@@ -48,13 +48,9 @@ static clbb_status dw_cpu_reshape(clbb_op *op) {
         (double)clbb_shape_numel(o) > 2147483647.0)
         return clbb__fail(op->ctx, CLBB_ERR_UNSUPPORTED,
                           "conv2d: this shape exceeds the CPU depthwise kernel's int indexing");
-    char opts[256] = "";
-    const int macros[] = {d->kernel_h, d->kernel_w, d->stride_h, d->stride_w, d->dilation_h,
-                          d->dilation_w, s->has_res, s->act, vw};
-    static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW", "HAS_RES", "ACT",
-                                        "VW"};
-    for (size_t m = 0; m < sizeof macros / sizeof macros[0]; m++)
-        clbb__opt_int(opts, sizeof opts, names[m], macros[m]);
+    char opts[256];
+    clbb__conv_cpu_options(s, opts, sizeof opts);
+    clbb__opt_int(opts, sizeof opts, "VW", vw);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_depthwise_cpu", opts, &prog));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_depthwise_cpu", &s->k[1]));

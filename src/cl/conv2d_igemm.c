@@ -436,13 +436,12 @@ static clbb_status cpu_reshape(clbb_op *op) {
         (double)clbb_shape_numel(o) > (double)INT_MAX || nblk * ((nv + mv - 1) / mv) > 1e9)
         return clbb__fail(op->ctx, CLBB_ERR_UNSUPPORTED,
                           "conv2d: this shape exceeds the CPU igemm kernel's int indexing");
-    char opts[256] = "";
-    const int macros[] = {d->kernel_h, d->kernel_w, d->stride_h, d->stride_w, d->dilation_h,
-                          d->dilation_w, s->has_res, s->act, vw, mv, rb, nw};
-    static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW",
-                                        "HAS_RES", "ACT", "VW", "MV", "RB", "NRW"};
-    for (size_t m = 0; m < sizeof macros / sizeof macros[0]; m++)
-        clbb__opt_int(opts, sizeof opts, names[m], macros[m]);
+    char opts[256];
+    clbb__conv_cpu_options(s, opts, sizeof opts);
+    clbb__opt_int(opts, sizeof opts, "VW", vw);
+    clbb__opt_int(opts, sizeof opts, "MV", mv);
+    clbb__opt_int(opts, sizeof opts, "RB", rb);
+    clbb__opt_int(opts, sizeof opts, "NRW", nw);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm_cpu", opts, &prog));
     if (pad) CLBB_CHECK(clbb__conv_pad_prepare(op, xh, xw));

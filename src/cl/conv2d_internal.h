@@ -40,6 +40,10 @@ static inline conv_operands clbb__conv_operands(const clbb_op *op) {
  * reshape into kernel slot k[0]; run writes the copy and returns where the
  * input now is (x itself when the conv has no pads and no gate). */
 int clbb__conv_needs_pad(const conv_state *s);
+/* Build options of the CPU kernels: the geometry and epilogue macros that
+ * shape their loops (KH KW SH SW DH DW HAS_RES ACT); channel counts and
+ * pads are kernel arguments, so layers share programs. */
+void clbb__conv_cpu_options(const conv_state *s, char *buf, size_t size);
 clbb_status clbb__conv_pad_prepare(clbb_op *op, int xh, int xw);
 clbb_status clbb__conv_pad_run(clbb_op *op, int xh, int xw, cl_mem *xm, cl_int *xoff,
                                cl_int *xbs);
