@@ -174,7 +174,7 @@ static clbb_conv_algo pick_algo(const clbb_context *ctx, const clbb_conv2d_desc 
      * layers 2.5-3.5x faster than Winograd F(2x2) does through the GPU-shaped
      * tile GEMM (PoCL, AVX-512: 1.3-1.7 ms vs 3.2-5.3 ms per layer), more
      * than the 2.25x fewer multiplies give back. */
-    const int cpu = ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu;
+    const int cpu = ctx->cpu_kernels;
     if (!cpu && clbb__conv_winograd.applicable(ctx, d) && d->in_channels >= 32 &&
         d->out_channels >= 32)
         return CLBB_CONV_ALGO_WINOGRAD;

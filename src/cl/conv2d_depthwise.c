@@ -24,7 +24,7 @@ enum { P_CPU, P_XH, P_XW, P_RB };
 
 static int dw_cpu_wanted(const clbb_op *op) {
     const conv_state *s = op->impl;
-    const int cpu = op->ctx->vendor == CLBB_VENDOR_CPU || op->ctx->info.is_cpu;
+    const int cpu = op->ctx->cpu_kernels;
     return clbb__tuning_int(s->tuning, "CPU", cpu) != 0;
 }
 

@@ -333,7 +333,7 @@ static int cpu_wanted(const clbb_context *ctx, const int tuned[IG_NTILE],
     if (cpu[CPU_ON] >= 0) return cpu[CPU_ON];
     for (int i = 0; i < IG_NTILE; i++)
         if (tuned[i]) return 0;
-    return ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu;
+    return ctx->cpu_kernels;
 }
 
 static clbb_status cpu_pack(clbb_op *op, const float *w, const int cpu[CPU_NKEYS]) {

@@ -35,7 +35,7 @@ static clbb_status elt_program(clbb_context *ctx, clbb_activation act, int has_s
 
 /* CPU devices take channel_affine_act_cpu (see cl/eltwise.cl) */
 static int cpu_device(const clbb_context *ctx) {
-    return ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu;
+    return ctx->cpu_kernels;
 }
 #define AFFINE_CPU_CHUNK 4096
 

@@ -197,6 +197,12 @@ static clbb_vendor vendor_of(const clbb_device_info *info) {
     return CLBB_VENDOR_OTHER;
 }
 
+static int kernel_family(const clbb_context *ctx) {
+    const char *e = getenv("CLBB_CPU_KERNELS");
+    if (e && (!strcmp(e, "0") || !strcmp(e, "1"))) return e[0] == '1';
+    return ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu;
+}
+
 static void set_cache_dir(clbb_context *ctx, const char *opt) {
     const char *env;
     ctx->cache_dir[0] = '\0';
@@ -307,6 +313,7 @@ clbb_status clbb_context_create(const clbb_context_options *o, clbb_context **ou
     ctx->owns_cl = 1;
     fill_info(s.platform, s.device, s.want_p, s.want_d, &ctx->info);
     ctx->vendor = vendor_of(&ctx->info);
+    ctx->cpu_kernels = kernel_family(ctx);
     load_default_tuning(ctx);
     *out = ctx;
     return CLBB_OK;
@@ -343,6 +350,7 @@ clbb_status clbb_context_create_from_cl(cl_context cl_ctx, cl_command_queue queu
     ctx->profiling = (qp & CL_QUEUE_PROFILING_ENABLE) != 0;
     fill_info(plat, dev, -1, -1, &ctx->info);
     ctx->vendor = vendor_of(&ctx->info);
+    ctx->cpu_kernels = kernel_family(ctx);
     load_default_tuning(ctx);
     *out = ctx;
     return CLBB_OK;

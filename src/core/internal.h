@@ -58,6 +58,10 @@ struct clbb_context {
     int profiling;
     clbb_device_info info;
     clbb_vendor vendor;
+    /* 1: ops pick the CPU kernel family (one work-item per work-group,
+     * explicit vectors); the device type decides, CLBB_CPU_KERNELS=0/1
+     * overrides (oclgrind checks the GPU kernels on its CPU device) */
+    int cpu_kernels;
     char cache_dir[1024]; /* "" when the disk cache is off */
     clbb_program_entry *programs;
     size_t num_programs, cap_programs;
