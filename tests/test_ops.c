@@ -127,6 +127,31 @@ static void expect_refused(clbb_context *ctx, const tuned_geom *g, const char *c
     free(w);
 }
 
+/* A tuning text and the algorithm name it must produce: that name starts
+ * with `algorithm`. */
+typedef struct tuning_case {
+    const char *tuning, *algorithm;
+} tuning_case;
+
+/* Runs every geometry with every tuning through `algo`; checks the chosen
+ * variant and the error (<= 1e-5). Returns the number of runs. */
+static int run_grid(clbb_context *ctx, clbb_conv_algo algo, const tuned_geom *geoms, size_t ng,
+                    const tuning_case *tunings, size_t nt) {
+    int ran = 0;
+    for (size_t gi = 0; gi < ng; gi++)
+        for (size_t t = 0; t < nt; t++) {
+            char algorithm[96];
+            double rel = run_tuned(ctx, &geoms[gi], algo, tunings[t].tuning, algorithm,
+                                   sizeof algorithm);
+            cr_expect(strstr(algorithm, tunings[t].algorithm) == algorithm, "%s: got %s",
+                      tunings[t].tuning, algorithm);
+            cr_expect(rel <= 1e-5, "%s geometry %zu %s: rel_l2 %.3g", algorithm, gi,
+                      tunings[t].tuning, rel);
+            ran++;
+        }
+    return ran;
+}
+
 Test(ops, conv2d_tuning, .timeout = 600) {
     clbb_context *ctx = NULL;
     cr_assert_eq(clbb_context_create(NULL, &ctx), CLBB_OK);
@@ -210,9 +235,7 @@ Test(ops, conv2d_cpu_tuning, .timeout = 600) {
         {2, 33, 7, 5, 70, 1, 1, 0, 0, 0, 0, 1},  /* 1x1, out 7x5 */
         {1, 32, 7, 7, 24, 3, 1, 1, 1, 1, 1, 8},  /* grouped M 3, out 7x7 */
     };
-    static const struct {
-        const char *tuning, *tile;
-    } tunings[] = {
+    static const tuning_case tunings[] = {
         {"CPU=1", "igemm_cpu_v"},
         {"CPU=1,VW=4,MV=4,RB=1,NW=4", "igemm_cpu_v4x4_p1x4"},
         {"CPU=1,VW=8,MV=1,RB=3,NW=3,SB=5", "igemm_cpu_v8x1_p3x3"},
@@ -221,19 +244,9 @@ Test(ops, conv2d_cpu_tuning, .timeout = 600) {
         {"CPU=0", "igemm_t"},
         {"CPU=0,TM=32,TN=32,TK=8,WM=4,WN=4", "igemm_t32x32x8_w4x4"},
     };
-    int ran = 0;
-    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++)
-        for (size_t t = 0; t < sizeof tunings / sizeof tunings[0]; t++) {
-            char algorithm[96];
-            double rel = run_tuned(ctx, &geoms[gi], CLBB_CONV_ALGO_IMPLICIT_GEMM,
-                                   tunings[t].tuning, algorithm, sizeof algorithm);
-            cr_expect(strstr(algorithm, tunings[t].tile) == algorithm, "%s: got %s",
-                      tunings[t].tuning, algorithm);
-            cr_expect(rel <= 1e-5, "%s geometry %zu %s: rel_l2 %.3g", algorithm, gi,
-                      tunings[t].tuning, rel);
-            ran++;
-        }
-    cr_expect_eq(ran, 28);
+    cr_expect_eq(run_grid(ctx, CLBB_CONV_ALGO_IMPLICIT_GEMM, geoms, sizeof geoms / sizeof geoms[0],
+                          tunings, sizeof tunings / sizeof tunings[0]),
+                 28);
 
     /* no tuning: the CPU kernel exactly on CPU devices */
     char algorithm[96];
@@ -283,22 +296,14 @@ Test(ops, conv2d_depthwise_variants, .timeout = 600) {
         {1, 8, 12, 40, 8, 3, 3, 0, 1, 1, 0, 8},
         {1, 8, 6, 70, 8, 1, 1, 0, 0, 0, 0, 8},
     };
-    static const struct {
-        const char *tuning, *algorithm;
-    } tunings[] = {
+    static const tuning_case tunings[] = {
         {"CPU=0", "depthwise_k"},
         {"CPU=1", "depthwise_cpu_"},
         {"CPU=1,VW=16", "depthwise_cpu_"},
     };
-    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++)
-        for (size_t t = 0; t < sizeof tunings / sizeof tunings[0]; t++) {
-            char algorithm[96];
-            double rel = run_tuned(ctx, &geoms[gi], CLBB_CONV_ALGO_DEPTHWISE, tunings[t].tuning,
-                                   algorithm, sizeof algorithm);
-            cr_expect(strstr(algorithm, tunings[t].algorithm) == algorithm, "%s: got %s",
-                      tunings[t].tuning, algorithm);
-            cr_expect(rel <= 1e-5, "%s geometry %zu: rel_l2 %.3g", algorithm, gi, rel);
-        }
+    cr_expect_eq(run_grid(ctx, CLBB_CONV_ALGO_DEPTHWISE, geoms, sizeof geoms / sizeof geoms[0],
+                          tunings, sizeof tunings / sizeof tunings[0]),
+                 15);
     /* a vector width the CPU kernel does not have is refused at reshape */
     clbb_conv2d_desc d = {8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
     float w[8 * 9] = {0};
