@@ -289,6 +289,18 @@ enum { C_MV, C_RB, C_NW, C_XH, C_XW, C_PAD, C_NPB, C_NMB, C_SB };
  * the register allocator spills accumulators inside the K loop. */
 #define CPU_REGS 32
 #define CPU_REGS_USED(mv, nr) ((mv) * ((nr) + 1) + 1)
+
+/* The device's native float vector width (16 with AVX-512, 8 with AVX2, 4
+ * with SSE or NEON): default vectors are no wider, and below AVX-512 the
+ * tile search assumes 16 vector registers (AVX2, SSE). Measured only on
+ * AVX-512; the narrower defaults follow the same register arithmetic. */
+static int cpu_native_width(const clbb_context *ctx) {
+    cl_uint w = 16;
+    if (clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) !=
+        CL_SUCCESS)
+        w = 16;
+    return w >= 16 ? 16 : w >= 8 ? 8 : 4;
+}
 /* Bytes of input a super-block of position blocks may touch (see
  * cpu_reshape): half of a 2 MiB L2, the rest for A panels and output */
 #define CPU_B_BUDGET (1024.0 * 1024)
@@ -346,7 +358,9 @@ static clbb_status cpu_pack(clbb_op *op, const float *w, const int cpu[CPU_NKEYS
      * cost less than more instructions would, but narrow groups (ResNeXt's
      * M = 4 or 8) ran 1.6-1.8x faster in float4/float8 than in half-empty
      * float16 (less A traffic, no 512-bit clock penalty) */
-    const int vw = cpu[CPU_VW] > 0 ? cpu[CPU_VW] : M <= 4 ? 4 : M <= 8 ? 8 : 16;
+    const int native = cpu_native_width(op->ctx);
+    int vw = cpu[CPU_VW] > 0 ? cpu[CPU_VW] : M <= 4 ? 4 : M <= 8 ? 8 : 16;
+    if (cpu[CPU_VW] <= 0 && vw > native) vw = native;
     const int nv = (M + vw - 1) / vw;
     /* a multiple of 4 vectors, so that MV in {1, 2, 4} tiles it */
     const int mpv = (nv + 3) / 4 * 4;
@@ -401,6 +415,13 @@ static clbb_status cpu_reshape(clbb_op *op) {
     const int vw = s->params[P_VW], mpv = s->params[P_MPV], nv = (M + vw - 1) / vw;
     int cpu[CPU_NKEYS];
     CLBB_CHECK(cpu_parse_tuning(op->ctx, s->tuning, cpu));
+    /* register budget in vectors of VW floats (a tile given whole in the
+     * tuning text was checked against CPU_REGS by the parser) */
+    const int native = cpu_native_width(op->ctx);
+    int regs = native >= 16 ? CPU_REGS : 16;
+    if (vw > native) regs = regs * native / vw;
+    if (regs < 8) regs = 8;
+    if (cpu[CPU_MV] > 0 && cpu[CPU_RB] > 0 && cpu[CPU_NW] > 0) regs = CPU_REGS;
     int best[3] = {0, 0, 0};
     double best_cost = 0;
     for (int mv = 4; mv >= 1; mv /= 2) {
@@ -409,7 +430,7 @@ static clbb_status cpu_reshape(clbb_op *op) {
             if (cpu[CPU_RB] > 0 && rb != cpu[CPU_RB]) continue;
             for (int nw = 1; nw <= o.w && nw <= 31; nw++) {
                 if (cpu[CPU_NW] > 0 && nw != cpu[CPU_NW]) continue;
-                if (CPU_REGS_USED(mv, rb * nw) > CPU_REGS) break;
+                if (CPU_REGS_USED(mv, rb * nw) > regs) break;
                 double c = cpu_cost(K, nv, mv, rb, nw, o.h, o.w, vw);
                 if (!best[0] || c < best_cost) {
                     best_cost = c;
