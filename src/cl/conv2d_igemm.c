@@ -18,23 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv2d_internal.h"
-
-/* Tile ints, in this order, in conv_state.params[0..5] after reshape; the
- * packed TM, TK, MP, KP follow in params[6..9]. Shared with
- * conv2d_winograd.c, which repeats these prototypes (conv2d_internal.h is
- * not ours to extend). */
-enum { IG_TM, IG_TN, IG_TK, IG_WM, IG_WN, IG_KS, IG_NTILE };
-enum { P_TM_PACK = IG_NTILE, P_TK_PACK, P_MP, P_KP };
-
-clbb_status clbb__igemm_parse_tuning(clbb_context *ctx, const char *tuning, int tuned[IG_NTILE]);
-void clbb__igemm_pack_tile(const clbb_context *ctx, const int tuned[IG_NTILE], int M, int K,
-                           int *tm, int *tk);
-clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M, int tm_pack,
-                            int tk_pack, int kp, long ncols, long batches, int split_k,
-                            int cheap_b, int t[IG_NTILE]);
-void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], int kp, int mp,
-                         char *buf, size_t size);
+#include "conv2d_igemm_internal.h"
 
 static const char *const TILE_NAMES[IG_NTILE] = {"TM", "TN", "TK", "WM", "WN", "KS"};
 
@@ -545,8 +529,14 @@ static clbb_status igemm_pack(clbb_op *op, const float *w) {
         for (int m = 0; m < M; m++)
             for (int k = 0; k < K; k++)
                 a[((size_t)g * kp + k) * mp + m] = w[((size_t)g * M + m) * K + k];
-    clbb_status st = clbb__buffer_from_host(op->ctx, a, n * sizeof *a, "conv2d igemm weights", &s->w);
-    free(a);
+    return clbb__igemm_upload_packed(op, a, n, "conv2d igemm weights", tm, tk, mp, kp);
+}
+
+clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
+                                      int tm, int tk, int mp, int kp) {
+    conv_state *s = op->impl;
+    clbb_status st = clbb__buffer_from_host(op->ctx, packed, n * sizeof *packed, what, &s->w);
+    free(packed);
     s->params[P_TM_PACK] = tm;
     s->params[P_TK_PACK] = tk;
     s->params[P_MP] = mp;

@@ -13,20 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv2d_internal.h"
+#include "conv2d_igemm_internal.h"
 
-/* The GEMM tile logic lives in conv2d_igemm.c (same prototypes there). */
-enum { IG_TM, IG_TN, IG_TK, IG_WM, IG_WN, IG_KS, IG_NTILE };
-enum { P_TM_PACK = IG_NTILE, P_TK_PACK, P_MP, P_KP, P_PP, P_TH, P_TW };
-
-clbb_status clbb__igemm_parse_tuning(clbb_context *ctx, const char *tuning, int tuned[IG_NTILE]);
-void clbb__igemm_pack_tile(const clbb_context *ctx, const int tuned[IG_NTILE], int M, int K,
-                           int *tm, int *tk);
-clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M, int tm_pack,
-                            int tk_pack, int kp, long ncols, long batches, int split_k,
-                            int cheap_b, int t[IG_NTILE]);
-void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], int kp, int mp,
-                         char *buf, size_t size);
+enum { P_PP = P_KP + 1, P_TH, P_TW };
 
 static int wino_applicable(const clbb_context *ctx, const clbb_conv2d_desc *d) {
     (void)ctx;
@@ -65,13 +54,7 @@ static clbb_status wino_pack(clbb_op *op, const float *w) {
                     u[((size_t)(a * 4 + b) * kp + ci) * mp + co] = (float)v;
                 }
         }
-    clbb_status st = clbb__buffer_from_host(op->ctx, u, n * sizeof *u, "conv2d winograd filter", &s->w);
-    free(u);
-    s->params[P_TM_PACK] = tm;
-    s->params[P_TK_PACK] = tk;
-    s->params[P_MP] = mp;
-    s->params[P_KP] = kp;
-    return st;
+    return clbb__igemm_upload_packed(op, u, n, "conv2d winograd filter", tm, tk, mp, kp);
 }
 
 static clbb_status wino_reshape(clbb_op *op) {
