@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/internal.h"
+#include "resnet_arch.h"
 
 #define TEXT_MAX 96            /* a value quoted in a message */
 #define LIST_TEXT_MAX 64       /* an int list quoted in a message */
@@ -153,17 +154,6 @@ static const char *type_name(clbb_model_type t) {
     return "?";
 }
 
-/* ResNet.arch_settings / ResNeXt.arch_settings: depth -> BasicBlock? */
-static int arch_lookup(clbb_model_type t, int depth, int *basic) {
-    static const int depths[] = {18, 34, 50, 101, 152};
-    for (size_t i = 0; i < CLBB_ARRAY_SIZE(depths); i++) {
-        if (depths[i] != depth) continue;
-        *basic = depth < 50;
-        return t != CLBB_MODEL_RESNEXT || !*basic;
-    }
-    return 0;
-}
-
 static void format_ints(const int *v, int n, char *buf, size_t size) {
     size_t len = 0;
     buf[0] = '\0';
@@ -293,12 +283,13 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
                               c->deep_stem ? "avg_down" : "deep_stem");
 
     /* 1. depth */
-    int basic = 0;
-    if (!arch_lookup(c->type, c->depth, &basic))
+    const resnet_arch *arch = clbb__resnet_arch(c->type, c->depth);
+    if (!arch)
         return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
                               "argument 'depth' = %d: invalid depth %d for %s (valid: %s)",
                               c->depth, c->depth, resnext ? "resnext" : "resnet",
                               resnext ? "50, 101, 152" : "18, 34, 50, 101, 152");
+    const int basic = !arch->bottleneck;
 
     /* 2. pretrained / init_cfg */
     if (ex->pretrained_and_init)
@@ -1345,9 +1336,8 @@ clbb_status clbb_model_config_parse_json(const char *json, size_t length,
 
     st = validate_impl(&cfg, &ex, errbuf, errbuf_size);
     /* BasicBlock never reads style: MMDetection accepts any string there. */
-    int basic = 0;
-    if ((cfg.style_caffe != 0 && cfg.style_caffe != 1) && arch_lookup(cfg.type, cfg.depth, &basic) &&
-        basic)
+    const resnet_arch *arch = clbb__resnet_arch(cfg.type, cfg.depth);
+    if ((cfg.style_caffe != 0 && cfg.style_caffe != 1) && arch && !arch->bottleneck)
         cfg.style_caffe = 0;
     /* Parsed configs come back even when validation fails (UNSUPPORTED dcn
      * or plugins included), so that callers can report what was asked for. */

@@ -6,15 +6,7 @@
 
 #include "build.h"
 #include "core/internal.h"
-
-typedef struct arch {
-    int depth, bottleneck, blocks[4];
-} arch;
-
-static const arch ARCHS[] = {
-    {18, 0, {2, 2, 2, 2}},  {34, 0, {3, 4, 6, 3}},  {50, 1, {3, 4, 6, 3}},
-    {101, 1, {3, 4, 23, 3}}, {152, 1, {3, 8, 36, 3}},
-};
+#include "resnet_arch.h"
 
 static const char *norm_abbr(const clbb_model_config *cfg) {
     return cfg->norm_type == CLBB_NORM_GN ? "gn" : "bn";
@@ -54,7 +46,7 @@ typedef struct block_args {
     int inplanes, planes, stride, dilation, downsample;
 } block_args;
 
-static int block(builder *b, const arch *a, const block_args *ba, int x) {
+static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) {
     const clbb_model_config *cfg = b->cfg;
     const char *nb = norm_abbr(cfg);
     char k[8][96];
@@ -122,9 +114,7 @@ static int block(builder *b, const arch *a, const block_args *ba, int x) {
 }
 
 clbb_status build_resnet(const clbb_model_config *cfg, graph *g, char *eb, size_t es) {
-    const arch *a = NULL;
-    for (size_t i = 0; i < CLBB_ARRAY_SIZE(ARCHS); i++)
-        if (ARCHS[i].depth == cfg->depth) a = &ARCHS[i];
+    const resnet_arch *a = clbb__resnet_arch(cfg->type, cfg->depth);
     if (!a) return clbb__fail_buf(eb, es, CLBB_ERR_CONFIG, "invalid depth %d for resnet", cfg->depth);
     builder b = {g, cfg, 0};
     g->input = graph_value_add(g, cfg->in_channels);

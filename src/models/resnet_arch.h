@@ -1,0 +1,19 @@
+/* The ResNet family's depths: the graph builder (resnet.c) and the config
+ * validation must agree on them, so both read them from here. */
+#ifndef CLBB_MODELS_RESNET_ARCH_H
+#define CLBB_MODELS_RESNET_ARCH_H
+
+#include "clbb.h"
+
+/* One row of ResNet.arch_settings. */
+typedef struct resnet_arch {
+    int depth;
+    int bottleneck; /* Bottleneck (expansion 4), else BasicBlock (expansion 1) */
+    int blocks[4];  /* blocks per stage */
+} resnet_arch;
+
+/* The row for depth, or NULL where the type has none: ResNeXt.arch_settings
+ * keeps only the Bottleneck depths 50, 101 and 152. */
+const resnet_arch *clbb__resnet_arch(clbb_model_type type, int depth);
+
+#endif
