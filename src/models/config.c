@@ -511,13 +511,8 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
                                       i);
             CLBB_CHECK(check_block_plugins(c, i, err, n));
             if (resnext) {
-                /* width = floor(planes * (base_width / base_channels)) * groups,
-                 * in doubles as Python computes it. */
-                long long width = planes;
-                if (c->groups != 1)
-                    width = (long long)floor((double)planes *
-                                             ((double)c->base_width / (double)c->base_channels)) *
-                            c->groups;
+                const long long width =
+                    clbb__resnext_width(planes, c->base_width, c->base_channels, c->groups);
                 if (width < 1)
                     return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
                                           "argument 'base_width' = %d: layer%d width = "

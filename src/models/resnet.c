@@ -1,6 +1,5 @@
 /* MMDetection ResNet / ResNetV1d / ResNeXt (mmdet 3.3.0, SPEC A §1), with
  * conv_cfg Ghost turning every conv into a Ghost module (SPEC B.1). */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,9 +70,9 @@ static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) 
         build_mark_zero_init(b, &n2);
     } else {
         int groups = cfg->type == CLBB_MODEL_RESNEXT ? cfg->groups : 1;
-        /* floor(planes * (base_width / base_channels)) * groups, in doubles as mmdet */
-        int width = groups == 1 ? ba->planes
-                                : (int)floor(ba->planes * ((double)cfg->base_width / cfg->base_channels)) * groups;
+        /* validation bounds every width by CHANNELS_MAX */
+        int width = (int)clbb__resnext_width(ba->planes, cfg->base_width, cfg->base_channels,
+                                             groups);
         int s1 = cfg->style_caffe ? ba->stride : 1, s2 = cfg->style_caffe ? 1 : ba->stride;
         c1 = build_conv_cfg(b, k[0], ba->inplanes, width, 1, s1, 0, 1, 1);
         n1 = build_norm(b, k[1], width);

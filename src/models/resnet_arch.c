@@ -1,4 +1,7 @@
-/* ResNet.arch_settings, shared by the builder and the validation. */
+/* ResNet.arch_settings and ResNeXt's block width, shared by the builder and
+ * the validation. */
+#include <math.h>
+
 #include "core/internal.h"
 #include "resnet_arch.h"
 
@@ -14,4 +17,12 @@ const resnet_arch *clbb__resnet_arch(clbb_model_type type, int depth) {
         return &ARCHS[i];
     }
     return NULL;
+}
+
+long long clbb__resnext_width(long long planes, int base_width, int base_channels, int groups) {
+    if (groups == 1) return planes;
+    /* floor(planes * (base_width / base_channels)) * groups, in doubles as
+     * Python computes it. */
+    return (long long)floor((double)planes * ((double)base_width / (double)base_channels)) *
+           groups;
 }

@@ -1,4 +1,4 @@
-/* The ResNet family's depths: the graph builder (resnet.c) and the config
+/* The ResNet family's shapes: the graph builder (resnet.c) and the config
  * validation must agree on them, so both read them from here. */
 #ifndef CLBB_MODELS_RESNET_ARCH_H
 #define CLBB_MODELS_RESNET_ARCH_H
@@ -15,5 +15,9 @@ typedef struct resnet_arch {
 /* The row for depth, or NULL where the type has none: ResNeXt.arch_settings
  * keeps only the Bottleneck depths 50, 101 and 152. */
 const resnet_arch *clbb__resnet_arch(clbb_model_type type, int depth);
+
+/* The channels inside a Bottleneck (conv1's output through conv3's input):
+ * planes, which ResNeXt's Bottleneck replaces when groups != 1. */
+long long clbb__resnext_width(long long planes, int base_width, int base_channels, int groups);
 
 #endif
