@@ -84,6 +84,17 @@ void build_mark_zero_init(builder *b, const graph_norm *n) {
     if (n->bias >= 0) b->g->params[n->bias].zero_init = 1;
 }
 
+void clbb__build_outputs(graph *g, const clbb_model_config *cfg, const int *stage_out,
+                         int num_stages) {
+    g->num_outputs = 0;
+    for (int s = 0; s < num_stages; s++)
+        for (int i = 0; i < cfg->num_out_indices; i++)
+            if (cfg->out_indices[i] == s) {
+                g->outputs[g->num_outputs++] = stage_out[s];
+                break;
+            }
+}
+
 static int new_value(builder *b, int channels) {
     int v = graph_value_add(b->g, channels);
     if (v < 0) b->oom = 1;

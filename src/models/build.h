@@ -51,6 +51,12 @@ int emit_pool(builder *b, const char *name, node_kind kind, tref in, int channel
 /* Records that a norm is the last of its block (zero_init_residual). */
 void build_mark_zero_init(builder *b, const graph_norm *n);
 
+/* Makes stage_out[s] of each stage s that out_indices lists a graph output:
+ * in stage order, whatever order out_indices lists, and once however often
+ * it is listed (MMDetection tests `i in out_indices`). */
+void clbb__build_outputs(graph *g, const clbb_model_config *cfg, const int *stage_out,
+                         int num_stages);
+
 clbb_status build_resnet(const clbb_model_config *cfg, graph *g, char *eb, size_t es);
 clbb_status build_ghostnet(const clbb_model_config *cfg, graph *g, char *eb, size_t es);
 

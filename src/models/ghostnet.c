@@ -133,12 +133,6 @@ clbb_status build_ghostnet(const clbb_model_config *cfg, graph *g, char *eb, siz
         stage_out[9] = x;
     }
     if (b.oom || x < 0) return clbb__fail_buf(eb, es, CLBB_ERR_OUT_OF_MEMORY, "out of host memory");
-    g->num_outputs = 0;
-    for (int s = 0; s < 10; s++)
-        for (int i = 0; i < cfg->num_out_indices; i++)
-            if (cfg->out_indices[i] == s) {
-                g->outputs[g->num_outputs++] = stage_out[s];
-                break;
-            }
+    clbb__build_outputs(g, cfg, stage_out, (int)CLBB_ARRAY_SIZE(stage_out));
     return CLBB_OK;
 }

@@ -138,13 +138,6 @@ clbb_status build_resnet(const clbb_model_config *cfg, graph *g, char *eb, size_
         stage_out[s] = x;
     }
     if (b.oom || x < 0) return clbb__fail_buf(eb, es, CLBB_ERR_OUT_OF_MEMORY, "out of host memory");
-    /* outputs in stage order, whatever order out_indices lists */
-    g->num_outputs = 0;
-    for (int s = 0; s < cfg->num_stages; s++)
-        for (int i = 0; i < cfg->num_out_indices; i++)
-            if (cfg->out_indices[i] == s) {
-                g->outputs[g->num_outputs++] = stage_out[s];
-                break;
-            }
+    clbb__build_outputs(g, cfg, stage_out, cfg->num_stages);
     return CLBB_OK;
 }
