@@ -1,0 +1,108 @@
+/* Model config defaults (MMDetection's constructor defaults) and the
+ * ready-made `--arch` presets. */
+#include <string.h>
+
+#include "config_internal.h"
+#include "core/internal.h"
+
+void clbb_model_config_init(clbb_model_config *c, clbb_model_type type) {
+    if (!c) return;
+    memset(c, 0, sizeof *c);
+    c->type = type;
+    /* ResNet.__init__ defaults (resnet.py lines 369-391). depth has no
+     * default in MMDetection; 50 is ours, for the struct API. */
+    c->depth = 50;
+    c->in_channels = 3;
+    c->stem_channels = 0;
+    c->base_channels = 64;
+    c->num_stages = 4;
+    c->num_strides = 4;
+    c->num_dilations = 4;
+    for (int i = 0; i < CLBB_MAX_STAGES; i++) {
+        c->strides[i] = i == 0 ? 1 : 2;
+        c->dilations[i] = 1;
+        c->stage_with_dcn[i] = 0;
+    }
+    c->num_stage_with_dcn = 4;
+    c->num_out_indices = 4;
+    for (int i = 0; i < 4; i++) c->out_indices[i] = i;
+    c->style_caffe = 0;
+    c->deep_stem = c->avg_down = type == CLBB_MODEL_RESNET_V1D;
+    c->frozen_stages = -1;
+    c->norm_eval = 1;
+    c->with_cp = 0;
+    c->zero_init_residual = 1;
+    c->norm_type = CLBB_NORM_BN;
+    c->norm_eps = DEFAULT_NORM_EPS;
+    c->norm_num_groups = 0;
+    c->norm_requires_grad = 1;
+    c->ghost_conv = 0;
+    c->ghost_ratio = 2;
+    c->ghost_dw_size = 3;
+    c->ghost_relu = 1;
+    /* ResNeXt(groups=1, base_width=4); neutral for the other types. */
+    c->groups = 1;
+    c->base_width = 4;
+    c->width = 1.0f;
+    if (type == CLBB_MODEL_GHOSTNET) {
+        static const int ghost_out[4] = {2, 4, 6, 9};
+        memcpy(c->out_indices, ghost_out, sizeof ghost_out);
+    }
+}
+
+/* name, type, depth, groups, base_width, width, ghost conv */
+#define CLBB_PRESETS(X)                                                    \
+    X("resnet18", CLBB_MODEL_RESNET, 18, 1, 4, 1.0f, 0)                    \
+    X("resnet34", CLBB_MODEL_RESNET, 34, 1, 4, 1.0f, 0)                    \
+    X("resnet50", CLBB_MODEL_RESNET, 50, 1, 4, 1.0f, 0)                    \
+    X("resnet101", CLBB_MODEL_RESNET, 101, 1, 4, 1.0f, 0)                  \
+    X("resnet152", CLBB_MODEL_RESNET, 152, 1, 4, 1.0f, 0)                  \
+    X("resnet18v1d", CLBB_MODEL_RESNET_V1D, 18, 1, 4, 1.0f, 0)             \
+    X("resnet34v1d", CLBB_MODEL_RESNET_V1D, 34, 1, 4, 1.0f, 0)             \
+    X("resnet50v1d", CLBB_MODEL_RESNET_V1D, 50, 1, 4, 1.0f, 0)             \
+    X("resnet101v1d", CLBB_MODEL_RESNET_V1D, 101, 1, 4, 1.0f, 0)           \
+    X("resnet152v1d", CLBB_MODEL_RESNET_V1D, 152, 1, 4, 1.0f, 0)           \
+    X("resnext50_32x4d", CLBB_MODEL_RESNEXT, 50, 32, 4, 1.0f, 0)           \
+    X("resnext101_32x4d", CLBB_MODEL_RESNEXT, 101, 32, 4, 1.0f, 0)         \
+    X("resnext101_64x4d", CLBB_MODEL_RESNEXT, 101, 64, 4, 1.0f, 0)         \
+    X("resnext101_32x8d", CLBB_MODEL_RESNEXT, 101, 32, 8, 1.0f, 0)         \
+    X("ghostnet", CLBB_MODEL_GHOSTNET, 0, 1, 4, 1.0f, 0)                   \
+    X("ghostnet_050", CLBB_MODEL_GHOSTNET, 0, 1, 4, 0.5f, 0)               \
+    X("ghostnet_130", CLBB_MODEL_GHOSTNET, 0, 1, 4, 1.3f, 0)               \
+    X("ghost_resnet50", CLBB_MODEL_RESNET, 50, 1, 4, 1.0f, 1)
+
+typedef struct preset {
+    const char *name;
+    clbb_model_type type;
+    int depth, groups, base_width;
+    float width;
+    int ghost;
+} preset;
+
+#define PRESET_ROW(n, t, d, g, bw, w, gh) {n, t, d, g, bw, w, gh},
+static const preset presets[] = {CLBB_PRESETS(PRESET_ROW)};
+#define PRESET_NAME(n, t, d, g, bw, w, gh) n,
+static const char *const preset_names[] = {CLBB_PRESETS(PRESET_NAME) NULL};
+
+const char *const *clbb_model_preset_names(void) { return preset_names; }
+
+clbb_status clbb_model_config_preset(const char *name, clbb_model_config *config) {
+    /* The signature has no error buffer: callers list the valid names
+     * through clbb_model_preset_names(). */
+    if (!name || !config) return CLBB_ERR_INVALID_ARGUMENT;
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(presets); i++) {
+        const preset *p = &presets[i];
+        if (strcmp(p->name, name) != 0) continue;
+        clbb_model_config_init(config, p->type);
+        if (p->type == CLBB_MODEL_GHOSTNET) {
+            config->width = p->width;
+        } else {
+            config->depth = p->depth;
+            config->groups = p->groups;
+            config->base_width = p->base_width;
+            config->ghost_conv = p->ghost;
+        }
+        return CLBB_OK;
+    }
+    return CLBB_ERR_INVALID_ARGUMENT;
+}
