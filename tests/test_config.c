@@ -739,9 +739,12 @@ static const bad_row bad_rows[] = {
 
 Test(config, every_invalid_value) {
     const size_t rows = sizeof bad_rows / sizeof bad_rows[0];
-    cr_expect_geq(rows, 60);
     for (size_t i = 0; i < rows; i++) {
         const bad_row *r = &bad_rows[i];
+        /* Not a row count (that measures the table, not the messages): strstr
+         * finds an empty needle in any message, so such a row would check the
+         * status alone. */
+        cr_expect(r->needle[0] != '\0', "row %zu: %s has an empty needle", i, r->json);
         clbb_model_config c;
         char err[ERR_SIZE] = "";
         clbb_status st = parse(r->json, &c, err);
