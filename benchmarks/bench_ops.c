@@ -1,30 +1,42 @@
 /* Op benchmarks: the conformance case tables, timed on the device with
  * profiling events (median of --iters runs, after a correctness check of
- * the same case). For every conv case the im2col + CLBlast baseline of the
- * same geometry is timed in the same run and the speed-up printed.
+ * the same case), next to the C reference's time (checkasm's speed-up) and,
+ * for every conv geometry, the im2col + CLBlast baseline in the same run.
  *
- * usage: bench_ops [--op NAME] [--quick] [--iters N] [--device SEL] */
+ * usage: bench_ops [--op NAME] [--quick] [--iters N] [--device SEL]
+ *                  [--precision fp32|fp16] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check/check.h"
-#include "core/internal.h"
+
+/* conv cases: time the geometry once with what a model gets (AUTO), not
+ * once per algorithm and family of the table */
+static int first_of_geometry(const check_case *c) {
+    const char *slash = strchr(c->name, '/');
+    return !slash || !strncmp(slash, "/direct", 7);
+}
 
 int main(int argc, char **argv) {
     const char *only = NULL, *device = NULL;
     int quick = 0, iters = 20;
+    clbb_precision precision = CLBB_PRECISION_FP32;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--op") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--device") && i + 1 < argc) device = argv[++i];
+        else if (!strcmp(argv[i], "--precision") && i + 1 < argc &&
+                 clbb_precision_parse(argv[i + 1], &precision) == CLBB_OK) i++;
         else {
-            fprintf(stderr, "usage: bench_ops [--op NAME] [--quick] [--iters N] [--device SEL]\n");
+            fprintf(stderr, "usage: bench_ops [--op NAME] [--quick] [--iters N] [--device SEL] "
+                            "[--precision fp32|fp16]\n");
             return 2;
         }
     }
     if (iters < 1) iters = 1;
+    const clbb_dtype dtype = precision == CLBB_PRECISION_FP16 ? CLBB_DTYPE_F16 : CLBB_DTYPE_F32;
     clbb_context_options o;
     clbb_context_options_init(&o);
     o.device = device;
@@ -38,44 +50,52 @@ int main(int argc, char **argv) {
         return 1;
     }
     double peak_gf = 0, peak_gb = 0;
-    clbb__device_peak(ctx, &peak_gf, &peak_gb);
+    clbb_context_measure_peak(ctx, &peak_gf, &peak_gb);
     clbb_device_info info;
     clbb_context_device_info(ctx, &info);
-    printf("device: %s (%s); measured peak %.0f GFLOP/s, %.0f GB/s\n", info.device_name,
-           info.driver_version, peak_gf, peak_gb);
-    printf("%-16s %-36s %-34s %10s %9s %6s %8s %9s\n", "op", "case", "algorithm", "median_ms",
-           "GFLOP/s", "%peak", "GB/s", "vs_clblas");
+    printf("device: %s (%s); %s; measured peak %.0f GFLOP/s, %.0f GB/s\n", info.device_name,
+           info.driver_version, clbb_dtype_name(dtype), peak_gf, peak_gb);
+    printf("%-16s %-36s %-34s %10s %9s %6s %8s %9s %10s %9s\n", "op", "case", "algorithm",
+           "median_ms", "GFLOP/s", "%peak", "GB/s", "vs_clblas", "ref_ms", "vs_ref");
     int failed = 0;
-    uint64_t seed = clbb_check_seed();
-    for (int op = 0; op < CLBB_CHECK_OP_COUNT; op++) {
-        if (only && strcmp(only, clbb_check_op_name(op))) continue;
-        clbb_check_case *cases;
-        size_t n = clbb_check_cases((clbb_check_op)op, quick, &cases);
+    uint64_t seed = check_seed();
+    for (size_t k = 0; k < check_num_ops(); k++) {
+        const check_op *op = check_op_at(k);
+        if (only && strcmp(only, op->name)) continue;
+        const int conv = !strcmp(op->name, "conv2d");
+        check_case *cases;
+        size_t n = check_cases(op, quick, dtype, &cases);
         for (size_t i = 0; i < n; i++) {
-            clbb_check_case *c = &cases[i];
-            if (op == CLBB_CHECK_CONV2D && c->algo != CLBB_CONV_ALGO_DIRECT) continue;
-            if (op == CLBB_CHECK_CONV2D) c->algo = CLBB_CONV_ALGO_AUTO; /* what a model gets */
-            clbb_check_result r, b = {0};
-            clbb_status st = clbb_check_run(ctx, c, seed + i, iters, &r);
+            check_case *c = &cases[i];
+            if (conv && !first_of_geometry(c)) continue;
+            char name[96];
+            clbb__strlcpy(name, c->name, sizeof name);
+            if (conv) { /* what a model gets */
+                *strchr(name, '/') = '\0';
+                c->family = CLBB_KERNEL_FAMILY_AUTO;
+                c->algo = CLBB_CONV_ALGO_AUTO;
+            }
+            check_result r, b;
+            memset(&b, 0, sizeof b);
+            clbb_status st = check_run(ctx, c, seed + i, iters, &r);
             if (st != CLBB_OK || !r.ran || !r.pass) {
-                printf("%-16s %-36s FAILED: %s\n", clbb_check_op_name(op), c->name, r.message);
+                printf("%-16s %-36s FAILED: %s\n", op->name, name, r.message);
                 failed++;
                 continue;
             }
             double speedup = 0;
-            if (op == CLBB_CHECK_CONV2D) {
+            if (conv && dtype == CLBB_DTYPE_F32) {
                 c->algo = CLBB_CONV_ALGO_GEMM_CLBLAST;
-                if (clbb_check_run(ctx, c, seed + i, iters, &b) == CLBB_OK && b.ran && r.median_ms > 0)
+                if (check_run(ctx, c, seed + i, iters, &b) == CLBB_OK && b.ran && r.median_ms > 0)
                     speedup = b.median_ms / r.median_ms;
             }
             double gf = r.median_ms > 0 ? r.flops / (r.median_ms * 1e6) : 0;
             double gb = r.median_ms > 0 ? r.bytes / (r.median_ms * 1e6) : 0;
-            char *slash = strchr(c->name, '/');
-            if (slash && op == CLBB_CHECK_CONV2D) *slash = '\0';
-            printf("%-16s %-36s %-34s %10.4f %9.1f %5.1f%% %8.1f", clbb_check_op_name(op), c->name,
-                   r.algorithm, r.median_ms, gf, peak_gf > 0 ? 100 * gf / peak_gf : 0, gb);
+            printf("%-16s %-36s %-34s %10.4f %9.1f %5.1f%% %8.1f", op->name, name, r.algorithm,
+                   r.median_ms, gf, peak_gf > 0 ? 100 * gf / peak_gf : 0, gb);
             if (speedup > 0) printf(" %8.2fx", speedup);
-            printf("\n");
+            else printf(" %9s", "-");
+            printf(" %10.3f %8.1fx\n", r.ref_ms, r.median_ms > 0 ? r.ref_ms / r.median_ms : 0);
         }
         free(cases);
     }

@@ -1,14 +1,49 @@
-/* Prepended to every clbb program. Shared activation and indexing helpers.
+/* Prepended to every clbb program: the storage and accumulator types, and
+ * the activation of epilogues.
  *
  * Build macros read here:
- *   ACT  activation of the program's epilogues: 0 none, 1 ReLU, 2 ReLU6,
- *        3 hard-sigmoid relu6(x + 3) / 6 (defaults to 0).
+ *   DTYPE  storage type of the program's activation tensors (x, residual,
+ *          gate, y): 0 float (default), 1 half. As CLBlast writes its
+ *          kernels once over `real` and ggml over T_FLOAT, every kernel is
+ *          written once over st_t and acc_t:
+ *            st_t      element type of activation buffers (pointer use only:
+ *                      half needs no cl_khr_fp16 for vload/vstore_half);
+ *            acc_t     the type of arithmetic and accumulation (float);
+ *            LD(p, i)  element i of p as an acc_t;
+ *            ST(p, i, v) stores acc_t v as element i (round to nearest even);
+ *            LDN(n, o, p) / STN(n, v, o, p)  n-wide vectors (n = 2, 4, 8, 16)
+ *                      at vector offset o, as vloadn / vstoren take them.
+ *          Parameters (weights, shifts, norm statistics) stay float.
+ *   ACT    activation of the program's epilogues: 0 none, 1 ReLU, 2 ReLU6,
+ *          3 hard-sigmoid relu6(x + 3) / 6 (defaults to 0).
  *
- * Tensors are passed as (pointer, offset, batch_stride) in floats; element
- * (n, c, h, w) of a tensor with spatial size HxW is
+ * Tensors are passed as (pointer, offset, batch_stride) in elements;
+ * element (n, c, h, w) of a tensor with spatial size HxW is
  *   p[off + n * bs + (c * H + h) * W + w]. */
+#ifndef DTYPE
+#define DTYPE 0
+#endif
 #ifndef ACT
 #define ACT 0
+#endif
+
+typedef float acc_t;
+
+#define CLBB_CAT_(a, b) a##b
+#define CLBB_CAT(a, b) CLBB_CAT_(a, b)
+
+#if DTYPE == 1
+typedef half st_t;
+#define LD(p, i) vload_half((i), (p))
+#define ST(p, i, v) vstore_half_rte((v), (i), (p))
+#define LDN(n, o, p) CLBB_CAT(vload_half, n)((o), (p))
+#define STN(n, v, o, p) CLBB_CAT(CLBB_CAT(vstore_half, n), _rte)((v), (o), (p))
+#else
+typedef float st_t;
+#define LD(p, i) ((p)[i])
+#define ST(p, i, v) ((p)[i] = (v))
+#define LDN(n, o, p) CLBB_CAT(vload, n)((o), (p))
+#define STN(n, v, o, p) CLBB_CAT(vstore, n)((v), (o), (p))
 #endif
 
 inline float clbb_act(float v) {

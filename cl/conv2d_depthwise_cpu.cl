@@ -20,32 +20,30 @@
  *   Epilogue: act(acc + shift[c] [+ residual]) into y (channel views:
  *   y_off / y_bs).
  *
- * Macros: KH KW SH SW DH DW HAS_RES ACT, VW (8 or 16). */
+ * Macros: KH KW SH SW DH DW HAS_RES ACT, VW (8 or 16), DTYPE. */
 #define U 4
 #if VW == 16
 typedef float16 vt;
-#define VSTORE(v, p) vstore16((v), 0, (p))
-#define VLOAD(p) vload16(0, (p))
 #if SW == 2
-#define VLOAD_S(p) (float16)(vload16(0, (p)).even, vload16(0, (p) + 16).even)
+#define VLOAD_S(p) (float16)(LDN(16, 0, (p)).even, LDN(16, 0, (p) + 16).even)
 #endif
 #else
 typedef float8 vt;
-#define VSTORE(v, p) vstore8((v), 0, (p))
-#define VLOAD(p) vload8(0, (p))
 #if SW == 2
-#define VLOAD_S(p) vload16(0, (p)).even
+#define VLOAD_S(p) LDN(16, 0, (p)).even
 #endif
 #endif
+#define VLOAD(p) LDN(VW, 0, (p))
+#define VSTORE(v, p) STN(VW, (v), 0, (p))
 #if SW == 1
 #define LOADX(p) VLOAD(p)
 #elif SW == 2
 #define LOADX(p) VLOAD_S(p)
 #else
-static inline vt loadx_strided(const __global float *p) {
+static inline vt loadx_strided(const __global st_t *p) {
     float t[VW];
-    for (int l = 0; l < VW; l++) t[l] = p[l * SW];
-    return VLOAD(t);
+    for (int l = 0; l < VW; l++) t[l] = LD(p, l * SW);
+    return CLBB_CAT(vload, VW)(0, t);
 }
 #define LOADX(p) loadx_strided(p)
 #endif
@@ -63,35 +61,35 @@ static inline vt act_v(vt v) {
 }
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
-conv2d_depthwise_cpu(__global const float *restrict x, int x_off, int x_bs, int XH, int XW,
+conv2d_depthwise_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, int XW,
                      __global const float *restrict w, __global const float *restrict shift,
-                     __global const float *restrict res, int r_off, int r_bs,
-                     __global float *restrict y, int y_off, int y_bs, int C, int HO, int WO,
+                     __global const st_t *restrict res, int r_off, int r_bs,
+                     __global st_t *restrict y, int y_off, int y_bs, int C, int HO, int WO,
                      int RB) {
     const int rb = get_global_id(0), c = get_global_id(1), n = get_global_id(2);
     const int oh0 = rb * RB, oh1 = min(oh0 + RB, HO);
-    __global const float *xc = x + x_off + n * x_bs + c * XH * XW;
-    __global float *yc = y + y_off + n * y_bs + c * HO * WO;
+    __global const st_t *xc = x + x_off + n * x_bs + c * XH * XW;
+    __global st_t *yc = y + y_off + n * y_bs + c * HO * WO;
 #if HAS_RES
-    __global const float *rc = res + r_off + n * r_bs + c * HO * WO;
+    __global const st_t *rc = res + r_off + n * r_bs + c * HO * WO;
 #endif
     float wk[KH * KW];
     for (int i = 0; i < KH * KW; i++) wk[i] = w[c * KH * KW + i];
     const float b = shift[c];
     for (int oh = oh0; oh < oh1; oh++) {
-        __global const float *xr = xc + oh * SH * XW;
-        __global float *yr = yc + oh * WO;
+        __global const st_t *xr = xc + oh * SH * XW;
+        __global st_t *yr = yc + oh * WO;
         if (WO < VW) {
             for (int ow = 0; ow < WO; ow++) {
                 float a = 0.0f;
                 for (int kh = 0; kh < KH; kh++)
                     for (int kw = 0; kw < KW; kw++)
-                        a = fma(xr[kh * DH * XW + ow * SW + kw * DW], wk[kh * KW + kw], a);
+                        a = fma(LD(xr, kh * DH * XW + ow * SW + kw * DW), wk[kh * KW + kw], a);
                 a += b;
 #if HAS_RES
-                a += rc[oh * WO + ow];
+                a += LD(rc, oh * WO + ow);
 #endif
-                yr[ow] = clbb_act(a);
+                ST(yr, ow, clbb_act(a));
             }
             continue;
         }
@@ -108,7 +106,7 @@ conv2d_depthwise_cpu(__global const float *restrict x, int x_off, int x_bs, int 
 #pragma unroll
                 for (int kw = 0; kw < KW; kw++) {
                     const vt wv = (vt)wk[kh * KW + kw];
-                    __global const float *p = xr + kh * DH * XW + kw * DW;
+                    __global const st_t *p = xr + kh * DH * XW + kw * DW;
 #pragma unroll
                     for (int u = 0; u < U; u++)
                         acc[u] = fma(LOADX(p + base[u] * SW), wv, acc[u]);

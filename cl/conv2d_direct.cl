@@ -6,44 +6,45 @@
  * ACT. Weights are OIHW with the epilogue scale already folded in.
  *
  * Macros: KH KW SH SW DH DW PT PL (pad top/left), CIN_G COUT_G (channels per
- * group), HAS_RES, HAS_GATE (input channel scale gate[n, ci], an N x CIN x 1 x 1 tensor). */
+ * group), HAS_RES, HAS_GATE (input channel scale gate[n, ci], an N x CIN x 1 x 1 tensor),
+ * DTYPE (common.cl). */
 
-__kernel void conv2d_direct(__global const float *restrict x, int x_off, int x_bs,
+__kernel void conv2d_direct(__global const st_t *restrict x, int x_off, int x_bs,
                             __global const float *restrict w,
                             __global const float *restrict shift,
-                            __global const float *restrict res, int r_off, int r_bs,
-                            __global const float *restrict gate, int g_off, int g_bs,
-                            __global float *restrict y, int y_off, int y_bs,
+                            __global const st_t *restrict res, int r_off, int r_bs,
+                            __global const st_t *restrict gate, int g_off, int g_bs,
+                            __global st_t *restrict y, int y_off, int y_bs,
                             int CIN, int H, int W, int COUT, int HO, int WO, int N) {
     const int ow = get_global_id(0), oh = get_global_id(1), nc = get_global_id(2);
     if (ow >= WO || oh >= HO || nc >= N * COUT) return;
     const int n = nc / COUT, co = nc - n * COUT;
     const int g = co / COUT_G;
-    const __global float *xp = x + x_off + n * x_bs + g * CIN_G * H * W;
+    const __global st_t *xp = x + x_off + n * x_bs + g * CIN_G * H * W;
     const __global float *wp = w + co * (CIN_G * KH * KW);
     const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
-    float acc = 0.0f;
+    acc_t acc = 0.0f;
     for (int ci = 0; ci < CIN_G; ci++) {
-        float part = 0.0f;
+        acc_t part = 0.0f;
         for (int kh = 0; kh < KH; kh++) {
             const int ih = ih0 + kh * DH;
             if (ih < 0 || ih >= H) continue;
             for (int kw = 0; kw < KW; kw++) {
                 const int iw = iw0 + kw * DW;
                 if (iw < 0 || iw >= W) continue;
-                part = fma(xp[(ci * H + ih) * W + iw], wp[(ci * KH + kh) * KW + kw], part);
+                part = fma(LD(xp, (ci * H + ih) * W + iw), wp[(ci * KH + kh) * KW + kw], part);
             }
         }
 #if HAS_GATE
-        acc = fma(part, gate[g_off + n * g_bs + g * CIN_G + ci], acc);
+        acc = fma(part, LD(gate, g_off + n * g_bs + g * CIN_G + ci), acc);
 #else
         acc += part;
 #endif
     }
-    float v = acc + shift[co];
+    acc_t v = acc + shift[co];
     const int sp = (co * HO + oh) * WO + ow;
 #if HAS_RES
-    v += res[r_off + n * r_bs + sp];
+    v += LD(res, r_off + n * r_bs + sp);
 #endif
-    y[y_off + n * y_bs + sp] = clbb_act(v);
+    ST(y, y_off + n * y_bs + sp, clbb_act(v));
 }

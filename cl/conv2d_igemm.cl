@@ -46,7 +46,8 @@
  *   IG_UNROLL_K     1 (default): unroll the TK loop fully; 0 on CPUs, where
  *                   PoCL 3.1 miscompiles a fully unrolled block wider than
  *                   4x4 that runs for a single K slice (all-NaN output)
- *   mode 0: KH KW SH SW DH DW PT PL CIN_G COUT_G HAS_RES HAS_GATE ACT;
+ *   mode 0: KH KW SH SW DH DW PT PL CIN_G COUT_G HAS_RES HAS_GATE ACT DTYPE (x,
+ *           residual, gate, y; A, the split-K partials and mode 1 are float);
  *           IG_NOPAD (1: all pads are zero, so no window leaves the input);
  *           IG_KSPLIT (default 1) K splits, IG_KPER (default KP/TK) slices
  *           per split
@@ -205,7 +206,7 @@ typedef struct ig_cols {
 #endif
 } ig_cols;
 
-static inline void ig_load_b(__global const float *x, __global const float *gate,
+static inline void ig_load_b(__global const st_t *x, __global const st_t *gate,
                              const ig_cols *cs, int kt, int k0, int H, int W, int HW,
                              float *rb) {
     (void)H;
@@ -228,9 +229,9 @@ static inline void ig_load_b(__global const float *x, __global const float *gate
             const int ok = (uint)ih < (uint)H && (uint)iw < (uint)W;
 #endif
             if (ok & B_ROW_OK(row) & B_K_OK(k)) {
-                v = x[cs->xo[c] + delta];
+                v = LD(x, cs->xo[c] + delta);
 #if HAS_GATE
-                v *= gate[cs->go[c] + ci];
+                v *= LD(gate, cs->go[c] + ci);
 #endif
             }
             rb[r * B_COLS + c] = v;
@@ -250,11 +251,11 @@ static inline void ig_store_b(__local vn_t *bs, int col0, int k0, const float *r
 }
 
 __kernel __attribute__((reqd_work_group_size(NT, 1, 1))) void
-conv2d_igemm(__global const float *restrict x, int x_off, int x_bs,
+conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
              __global const float4 *restrict w, __global const float *restrict shift,
-             __global const float *restrict res, int r_off, int r_bs,
-             __global const float *restrict gate, int g_off, int g_bs,
-             __global float *restrict y, int y_off, int y_bs,
+             __global const st_t *restrict res, int r_off, int r_bs,
+             __global const st_t *restrict gate, int g_off, int g_bs,
+             __global st_t *restrict y, int y_off, int y_bs,
              __global float *restrict part, int H, int W, int HO, int WO, int NCOLS) {
     __local vm_t as[2][TK * TM / VM];
     __local vn_t bs[2][TK * TN / VN];
@@ -358,9 +359,9 @@ conv2d_igemm(__global const float *restrict x, int x_off, int x_bs,
             if (yo[j] < 0) continue;
             float v = acc[i][j] + b;
 #if HAS_RES
-            v += res[ro[j] + co * HWO];
+            v += LD(res, ro[j] + co * HWO);
 #endif
-            y[yo[j] + co * HWO] = clbb_act(v);
+            ST(y, yo[j] + co * HWO, clbb_act(v));
         }
     }
 #endif
@@ -371,8 +372,8 @@ conv2d_igemm(__global const float *restrict x, int x_off, int x_bs,
  * act(sum + shift[co] [+ residual]). */
 __kernel void conv2d_igemm_splitk_reduce(__global const float *restrict part,
                                          __global const float *restrict shift,
-                                         __global const float *restrict res, int r_off, int r_bs,
-                                         __global float *restrict y, int y_off, int y_bs,
+                                         __global const st_t *restrict res, int r_off, int r_bs,
+                                         __global st_t *restrict y, int y_off, int y_bs,
                                          int HWO, int NCOLS) {
     const int col = get_global_id(0), co = get_global_id(1);
     if (col >= NCOLS) return;
@@ -382,9 +383,9 @@ __kernel void conv2d_igemm_splitk_reduce(__global const float *restrict part,
     v += shift[co];
     const int n = col / HWO, p = col - n * HWO;
 #if HAS_RES
-    v += res[r_off + n * r_bs + co * HWO + p];
+    v += LD(res, r_off + n * r_bs + co * HWO + p);
 #endif
-    y[y_off + n * y_bs + co * HWO + p] = clbb_act(v);
+    ST(y, y_off + n * y_bs + co * HWO + p, clbb_act(v));
 }
 
 #else

@@ -45,7 +45,7 @@
  * the MV loads of a work-item are one aligned vector from each of MV
  * sequential streams.
  *
- * Macros (all required): KH KW SH SW DH DW HAS_RES ACT; VW (4, 8 or 16),
+ * Macros (all required): KH KW SH SW DH DW HAS_RES ACT DTYPE; VW (4, 8 or 16),
  * MV (1, 2 or 4), RB, NRW. Channel counts, groups and pads are arguments:
  * they do not shape the inner loop, and leaving them out of the options
  * lets one program serve many layers (ResNet-50 needs 11 instead of 21,
@@ -57,25 +57,17 @@
  * (WO-1)*SW + (KW-1)*DW + 1; 1 <= SB; A float-VW aligned; every offset fits
  * in an int. */
 
-#if VW == 16
-typedef float16 vw_t;
-#define VW_STORE(v, p) vstore16((v), 0, (p))
-#elif VW == 8
-typedef float8 vw_t;
-#define VW_STORE(v, p) vstore8((v), 0, (p))
-#else
-typedef float4 vw_t;
-#define VW_STORE(v, p) vstore4((v), 0, (p))
-#endif
+typedef CLBB_CAT(float, VW) vw_t;
+#define VW_STORE(v, p) CLBB_CAT(vstore, VW)((v), 0, (p))
 
 #define KHW (KH * KW)
 #define NR (RB * NRW)
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
-conv2d_igemm_cpu(__global const float *restrict x, int x_off, int x_bs, int XH, int XW,
+conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, int XW,
                  __global const vw_t *restrict w, __global const float *restrict shift,
-                 __global const float *restrict res, int r_off, int r_bs,
-                 __global float *restrict y, int y_off, int y_bs, int HO, int WO, int NPB,
+                 __global const st_t *restrict res, int r_off, int r_bs,
+                 __global st_t *restrict y, int y_off, int y_bs, int HO, int WO, int NPB,
                  int NMB, int SB, int CIN_G, int COUT_G, int MPV, int GROUPS) {
     const int KDIM = CIN_G * KHW;
     const int ncw = (WO + NRW - 1) / NRW;
@@ -91,7 +83,7 @@ conv2d_igemm_cpu(__global const float *restrict x, int x_off, int x_bs, int XH, 
     const int XHW = XH * XW;
 
     __global const vw_t *a = w + (grp * MPV + mb * MV) * KDIM;
-    __global const float *xb =
+    __global const st_t *xb =
         x + x_off + n * x_bs + grp * CIN_G * XHW + oh0 * SH * XW + ow0 * SW;
 
     vw_t acc[NR][MV];
@@ -112,26 +104,26 @@ conv2d_igemm_cpu(__global const float *restrict x, int x_off, int x_bs, int XH, 
         for (int kw = 0; kw < KW; kw++) toff[kh * KW + kw] = kh * DH * XW + kw * DW;
 #endif
     for (int ci = 0; ci < CIN_G; ci++) {
-        __global const float *xc = xb + ci * XHW;
+        __global const st_t *xc = xb + ci * XHW;
         __global const vw_t *ac = a + ci * KHW;
 #if KHW > 1
 #pragma unroll 1
         for (int t = 0; t < KHW; t++) {
-            __global const float *xt = xc + toff[t];
+            __global const st_t *xt = xc + toff[t];
 #else
         {
             const int t = 0;
-            __global const float *xt = xc;
+            __global const st_t *xt = xc;
 #endif
             vw_t av[MV];
 #pragma unroll
             for (int i = 0; i < MV; i++) av[i] = ac[i * KDIM + t];
 #pragma unroll
             for (int r = 0; r < RB; r++) {
-                __global const float *xr = xt + r * SH * XW;
+                __global const st_t *xr = xt + r * SH * XW;
 #pragma unroll
                 for (int j = 0; j < NRW; j++) {
-                    const vw_t bv = (vw_t)xr[j * SW];
+                    const vw_t bv = (vw_t)LD(xr, j * SW);
 #pragma unroll
                     for (int i = 0; i < MV; i++)
                         acc[r * NRW + j][i] = fma(av[i], bv, acc[r * NRW + j][i]);
@@ -150,9 +142,9 @@ conv2d_igemm_cpu(__global const float *restrict x, int x_off, int x_bs, int XH, 
             if (m >= COUT_G) break;
             const int co = grp * COUT_G + m;
             const float b = shift[co];
-            __global float *yc = y + y_off + n * y_bs + co * HWO;
+            __global st_t *yc = y + y_off + n * y_bs + co * HWO;
 #if HAS_RES
-            __global const float *rc = res + r_off + n * r_bs + co * HWO;
+            __global const st_t *rc = res + r_off + n * r_bs + co * HWO;
 #endif
 #pragma unroll
             for (int r = 0; r < RB; r++)
@@ -163,9 +155,9 @@ conv2d_igemm_cpu(__global const float *restrict x, int x_off, int x_bs, int XH, 
                     const int p = (oh0 + r) * WO + ow0 + j;
                     float v = t[l] + b;
 #if HAS_RES
-                    v += rc[p];
+                    v += LD(rc, p);
 #endif
-                    yc[p] = clbb_act(v);
+                    ST(yc, p, clbb_act(v));
                 }
         }
     }

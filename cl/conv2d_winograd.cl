@@ -10,13 +10,14 @@
  * Mw[16][COUT][PP] (the GEMM's product).
  *
  * Macros: PT PL, CIN_G (= CIN), COUT_G (= COUT), KP (CIN rounded up to the
- * GEMM's TK), HAS_RES, HAS_GATE, ACT. */
+ * GEMM's TK), HAS_RES, HAS_GATE, ACT, DTYPE (x, gate, residual and y; the
+ * workspace is float). */
 
 /* Work-item: one (tile p, input channel ci) over the padded (PP, KP) grid;
  * writes V[xi][ci][p] for the 16 points xi, consecutive items consecutive p.
  * d = the patch (zero outside the input, times gate[n, ci]); V = B^T d B. */
-__kernel void winograd_f2x2_3x3_input(__global const float *restrict x, int x_off, int x_bs,
-                                      __global const float *restrict gate, int g_off, int g_bs,
+__kernel void winograd_f2x2_3x3_input(__global const st_t *restrict x, int x_off, int x_bs,
+                                      __global const st_t *restrict gate, int g_off, int g_bs,
                                       __global float *restrict v, int H, int W, int TH, int TW,
                                       int P, int PP) {
     const int p = get_global_id(0), ci = get_global_id(1);
@@ -28,9 +29,9 @@ __kernel void winograd_f2x2_3x3_input(__global const float *restrict x, int x_of
         const int n = p / (TH * TW), r = p - n * TH * TW;
         const int th = r / TW, tw = r - th * TW;
         const int ih0 = 2 * th - PT, iw0 = 2 * tw - PL;
-        const __global float *xp = x + x_off + n * x_bs + ci * H * W;
+        const __global st_t *xp = x + x_off + n * x_bs + ci * H * W;
 #if HAS_GATE
-        const float gv = gate[g_off + n * g_bs + ci];
+        const float gv = LD(gate, g_off + n * g_bs + ci);
 #else
         const float gv = 1.0f;
 #endif
@@ -39,7 +40,7 @@ __kernel void winograd_f2x2_3x3_input(__global const float *restrict x, int x_of
             if ((uint)ih >= (uint)H) continue;
             for (int j = 0; j < 4; j++) {
                 const int iw = iw0 + j;
-                if ((uint)iw < (uint)W) d[i][j] = xp[ih * W + iw] * gv;
+                if ((uint)iw < (uint)W) d[i][j] = LD(xp, ih * W + iw) * gv;
             }
         }
     }
@@ -67,8 +68,8 @@ __kernel void winograd_f2x2_3x3_input(__global const float *restrict x, int x_of
  * column). */
 __kernel void winograd_f2x2_3x3_output(__global const float *restrict mw, int m_off,
                                        __global const float *restrict shift,
-                                       __global const float *restrict res, int r_off, int r_bs,
-                                       __global float *restrict y, int y_off, int y_bs, int HO,
+                                       __global const st_t *restrict res, int r_off, int r_bs,
+                                       __global st_t *restrict y, int y_off, int y_bs, int HO,
                                        int WO, int TH, int TW, int P, int PP) {
     const int p = get_global_id(0), co = get_global_id(1);
     if (p >= P || co >= COUT_G) return;
@@ -95,9 +96,9 @@ __kernel void winograd_f2x2_3x3_output(__global const float *restrict mw, int m_
             const int sp = (co * HO + oh) * WO + ow;
             float val = (j ? o1 : o0) + b;
 #if HAS_RES
-            val += res[r_off + n * r_bs + sp];
+            val += LD(res, r_off + n * r_bs + sp);
 #endif
-            y[y_off + n * y_bs + sp] = clbb_act(val);
+            ST(y, y_off + n * y_bs + sp, clbb_act(val));
         }
     }
 }

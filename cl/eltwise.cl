@@ -9,17 +9,19 @@
  * are one contiguous span, so the grid is flat over that span:
  * work-item: VEC consecutive elements i0 .. i0+VEC-1 of image n; global
  * size (ceil(C * HW / VEC) rounded up by the launcher, N). The channel of
- * the first element is divided out once, then carried along.
- * Macros: ACT, HAS_SCALE, HAS_SHIFT, HAS_RES, VEC. */
+ * the first element is divided out once, then carried along. Each element
+ * is read before it is written, so y may be x or res (in place).
+ * Macros: ACT, HAS_SCALE, HAS_SHIFT, HAS_RES, VEC, DTYPE (x, res, y; the
+ * CLBlast epilogue reads a float x: it is built with DTYPE 0). */
 #ifndef VEC
 #define VEC 4
 #endif
 
-__kernel void channel_affine_act(__global const float *x, int x_off, int x_bs,
+__kernel void channel_affine_act(__global const st_t *x, int x_off, int x_bs,
                                  __global const float *restrict scale,
                                  __global const float *restrict shift,
-                                 __global const float *res, int r_off, int r_bs,
-                                 __global float *y, int y_off, int y_bs, int C, int HW) {
+                                 __global const st_t *res, int r_off, int r_bs,
+                                 __global st_t *y, int y_off, int y_bs, int C, int HW) {
     const int i0 = get_global_id(0) * VEC, n = get_global_id(1);
     const int chw = C * HW;
     if (i0 >= chw) return;
@@ -27,7 +29,7 @@ __kernel void channel_affine_act(__global const float *x, int x_off, int x_bs,
     for (int j = 0; j < VEC; j++) {
         const int i = i0 + j;
         if (i >= chw) return;
-        float v = x[x_off + n * x_bs + i];
+        acc_t v = LD(x, x_off + n * x_bs + i);
 #if HAS_SCALE
         v *= scale[c];
 #endif
@@ -35,9 +37,9 @@ __kernel void channel_affine_act(__global const float *x, int x_off, int x_bs,
         v += shift[c];
 #endif
 #if HAS_RES
-        v += res[r_off + n * r_bs + i];
+        v += LD(res, r_off + n * r_bs + i);
 #endif
-        y[y_off + n * y_bs + i] = clbb_act(v);
+        ST(y, y_off + n * y_bs + i, clbb_act(v));
         if (++p == HW) {
             p = 0;
             c++;
@@ -50,9 +52,9 @@ __kernel void channel_affine_act(__global const float *x, int x_off, int x_bs,
  * size 1): elements [p0, p0 + CH) of channel c of image n, a plain loop
  * that LLVM vectorizes; global size (ceil(HW / CH), C, N). */
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
-channel_affine_act_cpu(__global const float *x, int x_off, int x_bs,
+channel_affine_act_cpu(__global const st_t *x, int x_off, int x_bs,
                        __global const float *restrict scale, __global const float *restrict shift,
-                       __global const float *res, int r_off, int r_bs, __global float *y,
+                       __global const st_t *res, int r_off, int r_bs, __global st_t *y,
                        int y_off, int y_bs, int C, int HW, int CH) {
     const int p0 = get_global_id(0) * CH, c = get_global_id(1), n = get_global_id(2);
     const int p1 = min(p0 + CH, HW);
@@ -62,11 +64,11 @@ channel_affine_act_cpu(__global const float *x, int x_off, int x_bs,
 #if HAS_SHIFT
     const float sh = shift[c];
 #endif
-    __global const float *xp = x + x_off + n * x_bs + c * HW;
-    __global const float *rp = res + r_off + n * r_bs + c * HW;
-    __global float *yp = y + y_off + n * y_bs + c * HW;
+    __global const st_t *xp = x + x_off + n * x_bs + c * HW;
+    __global const st_t *rp = res + r_off + n * r_bs + c * HW;
+    __global st_t *yp = y + y_off + n * y_bs + c * HW;
     for (int p = p0; p < p1; p++) {
-        float v = xp[p];
+        acc_t v = LD(xp, p);
 #if HAS_SCALE
         v *= sc;
 #endif
@@ -74,27 +76,28 @@ channel_affine_act_cpu(__global const float *x, int x_off, int x_bs,
         v += sh;
 #endif
 #if HAS_RES
-        v += rp[p];
+        v += LD(rp, p);
 #endif
-        yp[p] = clbb_act(v);
+        ST(yp, p, clbb_act(v));
     }
 }
 
-__kernel void add_act(__global const float *a, int a_off, int a_bs,
-                      __global const float *b, int b_off, int b_bs,
-                      __global float *y, int y_off, int y_bs, int C, int HW) {
+__kernel void add_act(__global const st_t *a, int a_off, int a_bs,
+                      __global const st_t *b, int b_off, int b_bs,
+                      __global st_t *y, int y_off, int y_bs, int C, int HW) {
     const int i0 = get_global_id(0) * VEC, n = get_global_id(1);
     const int chw = C * HW;
     for (int j = 0; j < VEC; j++) {
         const int i = i0 + j;
         if (i >= chw) return;
-        y[y_off + n * y_bs + i] = clbb_act(a[a_off + n * a_bs + i] + b[b_off + n * b_bs + i]);
+        ST(y, y_off + n * y_bs + i,
+           clbb_act(LD(a, a_off + n * a_bs + i) + LD(b, b_off + n * b_bs + i)));
     }
 }
 
-__kernel void mul_channel(__global const float *x, int x_off, int x_bs,
-                          __global const float *restrict gate, int g_off, int g_bs,
-                          __global float *y, int y_off, int y_bs, int C, int HW) {
+__kernel void mul_channel(__global const st_t *x, int x_off, int x_bs,
+                          __global const st_t *restrict gate, int g_off, int g_bs,
+                          __global st_t *y, int y_off, int y_bs, int C, int HW) {
     const int i0 = get_global_id(0) * VEC, n = get_global_id(1);
     const int chw = C * HW;
     if (i0 >= chw) return;
@@ -102,7 +105,7 @@ __kernel void mul_channel(__global const float *x, int x_off, int x_bs,
     for (int j = 0; j < VEC; j++) {
         const int i = i0 + j;
         if (i >= chw) return;
-        y[y_off + n * y_bs + i] = x[x_off + n * x_bs + i] * gate[g_off + n * g_bs + c];
+        ST(y, y_off + n * y_bs + i, LD(x, x_off + n * x_bs + i) * LD(gate, g_off + n * g_bs + c));
         if (++p == HW) {
             p = 0;
             c++;

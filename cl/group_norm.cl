@@ -9,17 +9,19 @@
  *   work-item per element of an image's contiguous C x HW span, global
  *   size (C * HW rounded up, N).
  *
- * Macros: GN_LWS, ACT, HAS_RES. */
+ * Statistics and affine parameters are float; x, res, y are st_t, and y may
+ * be x or res (each element is read before it is written).
+ * Macros: GN_LWS, ACT, HAS_RES, DTYPE. */
 
 __kernel __attribute__((reqd_work_group_size(GN_LWS, 1, 1)))
-void group_norm_stats(__global const float *restrict x, int x_off, int x_bs,
+void group_norm_stats(__global const st_t *restrict x, int x_off, int x_bs,
                       __global float *restrict stats, int G, int CG, int HW, float eps) {
     __local float part[GN_LWS];
     const int t = get_local_id(0), g = get_global_id(1), n = get_global_id(2);
     const int len = CG * HW;
-    const __global float *xp = x + x_off + n * x_bs + g * len;
+    const __global st_t *xp = x + x_off + n * x_bs + g * len;
     float s = 0.0f;
-    for (int i = t; i < len; i += GN_LWS) s += xp[i];
+    for (int i = t; i < len; i += GN_LWS) s += LD(xp, i);
     part[t] = s;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int k = GN_LWS / 2; k > 0; k >>= 1) {
@@ -30,7 +32,7 @@ void group_norm_stats(__global const float *restrict x, int x_off, int x_bs,
     barrier(CLK_LOCAL_MEM_FENCE);
     float q = 0.0f;
     for (int i = t; i < len; i += GN_LWS) {
-        const float d = xp[i] - mean;
+        const float d = LD(xp, i) - mean;
         q = fma(d, d, q);
     }
     part[t] = q;
@@ -45,20 +47,20 @@ void group_norm_stats(__global const float *restrict x, int x_off, int x_bs,
     }
 }
 
-__kernel void group_norm_apply(__global const float *x, int x_off, int x_bs,
+__kernel void group_norm_apply(__global const st_t *x, int x_off, int x_bs,
                                __global const float *restrict stats,
                                __global const float *restrict weight,
                                __global const float *restrict bias,
-                               __global const float *res, int r_off, int r_bs,
-                               __global float *y, int y_off, int y_bs,
+                               __global const st_t *res, int r_off, int r_bs,
+                               __global st_t *y, int y_off, int y_bs,
                                int G, int CG, int HW) {
     const int i = get_global_id(0), n = get_global_id(1);
     if (i >= G * CG * HW) return;
     const int c = i / HW, g = c / CG;
     const float mean = stats[2 * (n * G + g)], rstd = stats[2 * (n * G + g) + 1];
-    float v = (x[x_off + n * x_bs + i] - mean) * rstd * weight[c] + bias[c];
+    acc_t v = (LD(x, x_off + n * x_bs + i) - mean) * rstd * weight[c] + bias[c];
 #if HAS_RES
-    v += res[r_off + n * r_bs + i];
+    v += LD(res, r_off + n * r_bs + i);
 #endif
-    y[y_off + n * y_bs + i] = clbb_act(v);
+    ST(y, y_off + n * y_bs + i, clbb_act(v));
 }

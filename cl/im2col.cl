@@ -4,10 +4,11 @@
  * way (an SE gate fused into the copy).
  *
  * Work-item: one element; global size (HO * WO, CIN * KH * KW).
- * Macros: KH KW SH SW DH DW PT PL HAS_GATE. */
+ * col is float (CLBlast's SGEMM reads it) whatever the input's DTYPE.
+ * Macros: KH KW SH SW DH DW PT PL HAS_GATE, DTYPE. */
 
-__kernel void im2col(__global const float *restrict x, int x_off, int x_bs,
-                     __global const float *restrict gate, int g_off, int g_bs,
+__kernel void im2col(__global const st_t *restrict x, int x_off, int x_bs,
+                     __global const st_t *restrict gate, int g_off, int g_bs,
                      __global float *restrict col, int n, int CIN, int H, int W, int HO, int WO) {
     const int p = get_global_id(0), row = get_global_id(1);
     const int P = HO * WO;
@@ -17,9 +18,9 @@ __kernel void im2col(__global const float *restrict x, int x_off, int x_bs,
     const int ih = oh * SH - PT + kh * DH, iw = ow * SW - PL + kw * DW;
     float v = 0.0f;
     if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
-        v = x[x_off + n * x_bs + (ci * H + ih) * W + iw];
+        v = LD(x, x_off + n * x_bs + (ci * H + ih) * W + iw);
 #if HAS_GATE
-        v *= gate[g_off + n * g_bs + ci];
+        v *= LD(gate, g_off + n * g_bs + ci);
 #endif
     }
     col[row * P + p] = v;

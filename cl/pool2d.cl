@@ -7,34 +7,34 @@
  * global_avg_pool: one work-group of GAP_LWS items per (n, c) plane,
  *   global size (GAP_LWS, C, N); tree reduction in local memory.
  *
- * Macros: KH KW SH SW PH PW COUNT_PAD, GAP_LWS. */
+ * Macros: KH KW SH SW PH PW COUNT_PAD, GAP_LWS, DTYPE. */
 #ifndef GAP_LWS
 #define GAP_LWS 64
 #endif
 
 #ifdef KH
-__kernel void max_pool2d(__global const float *restrict x, int x_off, int x_bs,
-                         __global float *restrict y, int y_off, int y_bs,
+__kernel void max_pool2d(__global const st_t *restrict x, int x_off, int x_bs,
+                         __global st_t *restrict y, int y_off, int y_bs,
                          int C, int H, int W, int HO, int WO, int N) {
     const int ow = get_global_id(0), oh = get_global_id(1), nc = get_global_id(2);
     if (ow >= WO || oh >= HO || nc >= N * C) return;
     const int n = nc / C, c = nc - n * C;
-    const __global float *xp = x + x_off + n * x_bs + c * H * W;
+    const __global st_t *xp = x + x_off + n * x_bs + c * H * W;
     const int h0 = max(oh * SH - PH, 0), h1 = min(oh * SH - PH + KH, H);
     const int w0 = max(ow * SW - PW, 0), w1 = min(ow * SW - PW + KW, W);
     float m = -INFINITY;
     for (int ih = h0; ih < h1; ih++)
-        for (int iw = w0; iw < w1; iw++) m = fmax(m, xp[ih * W + iw]);
-    y[y_off + n * y_bs + (c * HO + oh) * WO + ow] = m;
+        for (int iw = w0; iw < w1; iw++) m = fmax(m, LD(xp, ih * W + iw));
+    ST(y, y_off + n * y_bs + (c * HO + oh) * WO + ow, m);
 }
 
-__kernel void avg_pool2d(__global const float *restrict x, int x_off, int x_bs,
-                         __global float *restrict y, int y_off, int y_bs,
+__kernel void avg_pool2d(__global const st_t *restrict x, int x_off, int x_bs,
+                         __global st_t *restrict y, int y_off, int y_bs,
                          int C, int H, int W, int HO, int WO, int N) {
     const int ow = get_global_id(0), oh = get_global_id(1), nc = get_global_id(2);
     if (ow >= WO || oh >= HO || nc >= N * C) return;
     const int n = nc / C, c = nc - n * C;
-    const __global float *xp = x + x_off + n * x_bs + c * H * W;
+    const __global st_t *xp = x + x_off + n * x_bs + c * H * W;
     int h0 = oh * SH - PH, w0 = ow * SW - PW;
     int h1 = min(h0 + KH, H + PH), w1 = min(w0 + KW, W + PW);
     const int padded = (h1 - h0) * (w1 - w0);
@@ -44,29 +44,29 @@ __kernel void avg_pool2d(__global const float *restrict x, int x_off, int x_bs,
     w1 = min(w1, W);
     float s = 0.0f;
     for (int ih = h0; ih < h1; ih++)
-        for (int iw = w0; iw < w1; iw++) s += xp[ih * W + iw];
+        for (int iw = w0; iw < w1; iw++) s += LD(xp, ih * W + iw);
 #if COUNT_PAD
     const int div = padded;
 #else
     const int div = (h1 - h0) * (w1 - w0);
 #endif
-    y[y_off + n * y_bs + (c * HO + oh) * WO + ow] = div > 0 ? s / (float)div : 0.0f;
+    ST(y, y_off + n * y_bs + (c * HO + oh) * WO + ow, div > 0 ? s / (float)div : 0.0f);
 }
 #endif
 
 __kernel __attribute__((reqd_work_group_size(GAP_LWS, 1, 1)))
-void global_avg_pool(__global const float *restrict x, int x_off, int x_bs,
-                     __global float *restrict y, int y_off, int y_bs, int C, int HW) {
+void global_avg_pool(__global const st_t *restrict x, int x_off, int x_bs,
+                     __global st_t *restrict y, int y_off, int y_bs, int C, int HW) {
     __local float part[GAP_LWS];
     const int t = get_local_id(0), c = get_global_id(1), n = get_global_id(2);
-    const __global float *xp = x + x_off + n * x_bs + c * HW;
+    const __global st_t *xp = x + x_off + n * x_bs + c * HW;
     float s = 0.0f;
-    for (int i = t; i < HW; i += GAP_LWS) s += xp[i];
+    for (int i = t; i < HW; i += GAP_LWS) s += LD(xp, i);
     part[t] = s;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int k = GAP_LWS / 2; k > 0; k >>= 1) {
         if (t < k) part[t] += part[t + k];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (t == 0) y[y_off + n * y_bs + c] = part[0] / (float)HW;
+    if (t == 0) ST(y, y_off + n * y_bs + c, part[0] / (float)HW);
 }

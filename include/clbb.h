@@ -13,6 +13,7 @@
 #include "clbb/reference.h"
 #include "clbb/io.h"
 #include "clbb/model.h"
+#include "clbb/check.h"
 
 #define CLBB_VERSION_MAJOR 0
 #define CLBB_VERSION_MINOR 1

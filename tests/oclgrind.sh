@@ -6,15 +6,16 @@ set -u
 command -v oclgrind >/dev/null 2>&1 || { echo "oclgrind not installed: skipped"; exit 77; }
 T=$(mktemp -d /tmp/clbb-oclgrind-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-# Oclgrind is a CPU device: a second pass forces the GPU kernel family
-# (local-memory tiles and barriers, where races would be) on it.
+# The case tables check both kernel families of the ops that have two
+# (the GPU family's local-memory tiles and barriers, where races would be,
+# on oclgrind's CPU device too), in fp32 and with half storage.
 # An empty cache each time: programs are built from source by oclgrind's compiler.
-for family in 1 0; do
+for precision in fp32 fp16; do
     rm -rf "$T/cache" "$T/log"
-    CLBB_CPU_KERNELS=$family CLBB_CACHE_DIR="$T/cache" oclgrind --check-api --data-races \
-        --log "$T/log" "$1" check --ops --small --device oclgrind > "$T/out" 2>&1
+    CLBB_CACHE_DIR="$T/cache" oclgrind --check-api --data-races --log "$T/log" \
+        "$1" check --ops --small --precision $precision --device oclgrind > "$T/out" 2>&1
     rc=$?
-    echo "== kernel family: $([ $family = 1 ] && echo CPU || echo GPU)"
+    echo "== $precision"
     grep -v "^  ok" "$T/out"
     if [ -s "$T/log" ]; then
         echo "oclgrind reported:"; head -50 "$T/log"; exit 1

@@ -96,11 +96,11 @@ Test(api, borrowed_cl_objects) {
     /* an op on the borrowed context works */
     clbb_tensor *t = NULL;
     clbb_shape s = {1, 2, 3, 4};
-    cr_assert_eq(clbb_tensor_create(b, s, &t), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(b, s, CLBB_DTYPE_F32, &t), CLBB_OK);
     float in[24], out[24];
     for (int i = 0; i < 24; i++) in[i] = (float)i - 5;
-    cr_assert_eq(clbb_tensor_write(b, t, in, 24), CLBB_OK);
-    cr_assert_eq(clbb_tensor_read(b, t, out, 24), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write_f32(b, t, in, 24), CLBB_OK);
+    cr_assert_eq(clbb_tensor_read_f32(b, t, out, 24), CLBB_OK);
     cr_assert_arr_eq(in, out, sizeof in);
     clbb_tensor_destroy(t);
     clbb_context_destroy(b);
@@ -121,28 +121,28 @@ Test(api, tensor_arguments_and_views) {
     clbb_context *ctx = test_context();
     clbb_tensor *t = NULL, *v = NULL;
     clbb_shape bad = {1, 0, 3, 3};
-    cr_assert_eq(clbb_tensor_create(ctx, bad, &t), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_tensor_create(ctx, bad, CLBB_DTYPE_F32, &t), CLBB_ERR_INVALID_ARGUMENT);
     cr_assert(strstr(clbb_last_error(ctx), "extent"), "%s", clbb_last_error(ctx));
     clbb_shape huge = {65536, 65536, 2, 2};
-    cr_assert_eq(clbb_tensor_create(ctx, huge, &t), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_tensor_create(ctx, huge, CLBB_DTYPE_F32, &t), CLBB_ERR_INVALID_ARGUMENT);
     clbb_shape s = {2, 5, 3, 3};
-    cr_assert_eq(clbb_tensor_create(ctx, s, &t), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, s, CLBB_DTYPE_F32, &t), CLBB_OK);
     cr_assert_eq(clbb_tensor_view_channels(ctx, t, 3, 3, &v), CLBB_ERR_INVALID_ARGUMENT);
     cr_assert(strstr(clbb_last_error(ctx), "channels"), "%s", clbb_last_error(ctx));
     cr_assert_eq(clbb_tensor_view_channels(ctx, t, -1, 1, &v), CLBB_ERR_INVALID_ARGUMENT);
     cr_assert_eq(clbb_tensor_view_channels(ctx, t, 1, 3, &v), CLBB_OK);
     float all[90], part[54], back[90];
     for (int i = 0; i < 90; i++) all[i] = (float)i;
-    cr_assert_eq(clbb_tensor_write(ctx, t, all, 90), CLBB_OK);
-    cr_assert_eq(clbb_tensor_write(ctx, t, all, 89), CLBB_ERR_SHAPE);
-    cr_assert_eq(clbb_tensor_read(ctx, v, part, 54), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write_f32(ctx, t, all, 90), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write_f32(ctx, t, all, 89), CLBB_ERR_SHAPE);
+    cr_assert_eq(clbb_tensor_read_f32(ctx, v, part, 54), CLBB_OK);
     for (int n = 0; n < 2; n++)
         for (int c = 0; c < 3; c++)
             for (int p = 0; p < 9; p++)
                 cr_assert_eq(part[(n * 3 + c) * 9 + p], all[(n * 5 + c + 1) * 9 + p]);
     for (int i = 0; i < 54; i++) part[i] = -1;
-    cr_assert_eq(clbb_tensor_write(ctx, v, part, 54), CLBB_OK);
-    cr_assert_eq(clbb_tensor_read(ctx, t, back, 90), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write_f32(ctx, v, part, 54), CLBB_OK);
+    cr_assert_eq(clbb_tensor_read_f32(ctx, t, back, 90), CLBB_OK);
     for (int n = 0; n < 2; n++)
         for (int c = 0; c < 5; c++)
             for (int p = 0; p < 9; p++) {
@@ -150,7 +150,7 @@ Test(api, tensor_arguments_and_views) {
                 cr_assert_eq(back[(n * 5 + c) * 9 + p], want);
             }
     clbb_tensor *w = NULL;
-    cr_assert_eq(clbb_tensor_wrap(ctx, clbb_tensor_buffer(t), 10, s, 0, &w), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_tensor_wrap(ctx, clbb_tensor_buffer(t), 10, s, CLBB_DTYPE_F32, 0, &w), CLBB_ERR_INVALID_ARGUMENT);
     cr_assert(strstr(clbb_last_error(ctx), "buffer holds"), "%s", clbb_last_error(ctx));
     clbb_tensor_destroy(v);
     clbb_tensor_destroy(t);
@@ -189,15 +189,15 @@ Test(api, conv_arguments_are_named) {
     cr_assert(strstr(clbb_last_error(ctx), "depthwise"), "%s", clbb_last_error(ctx));
     o.algo = (clbb_conv_algo)77;
     cr_assert_eq(clbb_conv2d_create(ctx, &d, w6, NULL, NULL, &o, &op), CLBB_ERR_INVALID_ARGUMENT);
-    cr_assert_eq(clbb_batch_norm_create(ctx, 0, NULL, NULL, NULL, NULL, 1e-5f, 0, 0, &op),
+    cr_assert_eq(clbb_batch_norm_create(ctx, 0, NULL, NULL, NULL, NULL, 1e-5f, 0, 0, NULL, &op),
                  CLBB_ERR_INVALID_ARGUMENT);
     cr_assert(strstr(clbb_last_error(ctx), "channels"));
-    cr_assert_eq(clbb_group_norm_create(ctx, 6, 4, NULL, NULL, 1e-5f, 0, 0, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_group_norm_create(ctx, 6, 4, NULL, NULL, 1e-5f, 0, 0, NULL, &op), CLBB_ERR_INVALID_ARGUMENT);
     cr_assert(strstr(clbb_last_error(ctx), "num_groups"));
     clbb_pool2d_desc pd = {3, 3, 2, 2, 2, 2, 0, 0};
-    cr_assert_eq(clbb_max_pool2d_create(ctx, &pd, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_max_pool2d_create(ctx, &pd, NULL, &op), CLBB_ERR_INVALID_ARGUMENT);
     cr_assert(strstr(clbb_last_error(ctx), "padding"), "%s", clbb_last_error(ctx));
-    cr_assert_eq(clbb_add_create(ctx, (clbb_activation)9, &op), CLBB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(clbb_add_create(ctx, (clbb_activation)9, NULL, &op), CLBB_ERR_INVALID_ARGUMENT);
     cr_assert(strstr(clbb_last_error(ctx), "activation"));
     clbb_context_destroy(ctx);
 }
@@ -205,16 +205,16 @@ Test(api, conv_arguments_are_named) {
 Test(api, op_lifecycle_order) {
     clbb_context *ctx = test_context();
     clbb_op *op = NULL;
-    cr_assert_eq(clbb_add_create(ctx, CLBB_ACTIVATION_RELU, &op), CLBB_OK);
+    cr_assert_eq(clbb_add_create(ctx, CLBB_ACTIVATION_RELU, NULL, &op), CLBB_OK);
     cr_assert_eq(clbb_op_run(op), CLBB_ERR_INVALID_STATE);
     cr_assert(strstr(clbb_last_error(ctx), "before reshape"), "%s", clbb_last_error(ctx));
     clbb_shape s = {1, 2, 4, 4}, o;
     clbb_tensor *a, *b, *y, *wrong;
-    clbb_tensor_create(ctx, s, &a);
-    clbb_tensor_create(ctx, s, &b);
-    clbb_tensor_create(ctx, s, &y);
+    clbb_tensor_create(ctx, s, CLBB_DTYPE_F32, &a);
+    clbb_tensor_create(ctx, s, CLBB_DTYPE_F32, &b);
+    clbb_tensor_create(ctx, s, CLBB_DTYPE_F32, &y);
     clbb_shape s2 = {1, 3, 4, 4};
-    clbb_tensor_create(ctx, s2, &wrong);
+    clbb_tensor_create(ctx, s2, CLBB_DTYPE_F32, &wrong);
     const clbb_tensor *ins[2] = {a, b};
     cr_assert_eq(clbb_op_setup(op, ins, 2, y), CLBB_ERR_INVALID_STATE);
     cr_assert_eq(clbb_op_get_info(op, &(clbb_op_info){0}), CLBB_ERR_INVALID_STATE);
@@ -246,12 +246,12 @@ static void *thread_body(void *arg) {
     int *ok = arg;
     clbb_context *ctx = NULL;
     if (clbb_context_create(NULL, &ctx) != CLBB_OK) return NULL;
-    clbb_check_case *cases;
-    size_t n = clbb_check_cases(CLBB_CHECK_CONV2D, 1, &cases);
+    check_case *cases;
+    size_t n = check_cases(check_op_named("conv2d"), 1, CLBB_DTYPE_F32, &cases);
     int good = 1;
     for (size_t i = 0; i < n && i < 12; i++) {
-        clbb_check_result r;
-        if (clbb_check_run(ctx, &cases[i], 42 + i, 0, &r) != CLBB_OK || (r.ran && !r.pass)) {
+        check_result r;
+        if (check_run(ctx, &cases[i], 42 + i, 0, &r) != CLBB_OK || (r.ran && !r.pass)) {
             fprintf(stderr, "thread case %s: %s\n", cases[i].name, r.message);
             good = 0;
         }

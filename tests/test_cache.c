@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "cl/program.h"
 
 static char dir[64];
 
@@ -48,7 +48,7 @@ static clbb_context_stats build_some(const char *cache) {
     }
     clbb_op *pool = NULL;
     clbb_pool2d_desc pd = {3, 3, 2, 2, 1, 1, 0, 0};
-    if (clbb_max_pool2d_create(ctx, &pd, &pool) == CLBB_OK) clbb_op_reshape(pool, in, &out);
+    if (clbb_max_pool2d_create(ctx, &pd, NULL, &pool) == CLBB_OK) clbb_op_reshape(pool, in, &out);
     clbb_op_destroy(pool);
     clbb_context_get_stats(ctx, &st);
     clbb_context_destroy(ctx);

@@ -31,7 +31,7 @@ static void sweep(clbb_fault_kind kind, const char *name) {
     n = 512;
     float *x = malloc(clbb_shape_numel(IN) * sizeof *x), *good = malloc(n * 4), *y = malloc(n * 4);
     uint64_t s = 3;
-    clbb_check_fill(x, clbb_shape_numel(IN), &s, -1, 1);
+    clbb__fill_uniform(x, clbb_shape_numel(IN), &s, -1, 1);
     /* The first forward also grows the context's shared scratch, which
      * later models reuse: count the calls of a second one. */
     cr_assert_eq(build_and_forward(ctx, x, good, n), CLBB_OK, "%s", clbb_last_error(ctx));
@@ -88,7 +88,7 @@ Test(faults, four_threads_four_contexts_agree, .timeout = 900) {
     size_t n = 512;
     float *x = malloc(clbb_shape_numel(IN) * sizeof *x);
     uint64_t s = 5;
-    clbb_check_fill(x, clbb_shape_numel(IN), &s, -1, 1);
+    clbb__fill_uniform(x, clbb_shape_numel(IN), &s, -1, 1);
     job jobs[4];
     pthread_t t[4];
     for (int i = 0; i < 4; i++) {
@@ -109,7 +109,7 @@ Test(faults, four_threads_four_contexts_agree, .timeout = 900) {
     float *refs[4] = {0};
     clbb_shape shapes[4];
     cr_assert_eq(clbb_model_forward_reference(m, IN, x, refs, shapes), CLBB_OK);
-    double e = clbb_check_rel_l2(jobs[0].y, refs[3], n, NULL);
+    double e = clbb__rel_l2(jobs[0].y, refs[3], n, NULL);
     cr_assert_lt(e, 1e-4, "threads vs reference: %g", e);
     for (int i = 0; i < 4; i++) free(refs[i]), free(jobs[i].y);
     clbb_model_destroy(m);

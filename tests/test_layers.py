@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
-# Proposed line for tests/meson.build:
-#   test('layers', python, args: [files('test_layers.py'), meson.project_source_root(), meson.project_build_root()], depends: [clbb_lib.get_static_lib(), check_lib, clbb_exe], timeout: 120)
-#
 # Layering check: the library's directories under src/ form layers that may
 # only call downward, so that each can be built, tested and reused without
 # the ones above it:
 #   core -> core;  io, ref, cl -> core (siblings, no calls between them);
 #   models -> core io ref cl;  check -> core io ref cl models;
-#   cli -> only public clbb_* symbols (never clbb__*, never other internals).
+#   cli -> only the public API: functions declared CLBB_API in include/.
 # It reads the built objects with nm: every undefined symbol that another of
 # our objects defines is an edge, and each edge must follow the table
 # (symbols of libc, OpenCL, CLBlast, cJSON... are defined by none of our
 # objects and are ignored). It also checks that io builds without OpenCL:
 # no io object needs a cl[A-Z]* symbol, and every src/io/*.c compiles when
-# <CL/cl.h> and <CL/opencl.h> are headers that #error.
+# <CL/cl.h> and <CL/opencl.h> are headers that #error. And the layers above
+# the launchers see the context and tensors through functions only: no
+# source of models, check or cli includes (even indirectly) a header with
+# their layouts (core/*_impl.h) or a launcher header (src/cl/*.h) other
+# than the registry's.
 # Usage: test_layers.py SOURCE_DIR BUILD_DIR.  Exit 0 ok, 1 violations,
 # 77 (skip) when there are no objects or no nm.
 import collections, os, re, shutil, subprocess, sys, tempfile
@@ -28,12 +29,49 @@ ALLOWED = {
 GENERATED = {'clbb_kernels.c': 'cl'}  # build-dir sources (tools/embed_kernels.py)
 
 
-def allowed(layer, sym, def_layer):
+LAYOUT_HEADERS = re.compile(r'src/core/\w+_impl\.h$|src/cl/(?!conv2d_registry\.h)\w+\.h$')
+ABOVE_LAUNCHERS = ('models', 'check', 'cli')
+
+
+def public_api(src_dir):
+    """Names of the functions the public headers declare CLBB_API."""
+    names = set()
+    inc = os.path.join(src_dir, 'include')
+    for root, _, files in os.walk(inc):
+        for f in files:
+            if f.endswith('.h'):
+                text = open(os.path.join(root, f)).read()
+                names.update(re.findall(r'CLBB_API[^;{]*?\b(clbb_\w+)\s*\(', text))
+    return names
+
+
+def allowed(layer, sym, def_layer, public):
     if layer == def_layer:
         return True
     if layer == 'cli':
-        return sym.startswith('clbb_') and not sym.startswith('clbb__')
+        return sym in public
     return def_layer in ALLOWED.get(layer, set())
+
+
+def layout_includes(src_dir, cc):
+    """Sources above the launchers that reach a layout or launcher header."""
+    errors = []
+    for layer in ABOVE_LAUNCHERS:
+        d = os.path.join(src_dir, 'src', layer)
+        for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if not f.endswith('.c'):
+                continue
+            cmd = cc + ['-std=c11', '-MM', '-D_POSIX_C_SOURCE=200809L',
+                        '-I' + os.path.join(src_dir, 'include'),
+                        '-I' + os.path.join(src_dir, 'src'), os.path.join(d, f)]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            deps = [os.path.relpath(os.path.normpath(p), src_dir)
+                    for p in r.stdout.replace('\\\n', ' ').split()[1:]]
+            bad = [p for p in deps if LAYOUT_HEADERS.search(p)]
+            if bad:
+                errors.append('%s %s includes %s (layouts are for core and cl only)'
+                              % (layer, f, ', '.join(bad)))
+    return errors
 
 
 def find_objects(src_dir, build_dir):
@@ -119,6 +157,7 @@ def main():
         print('no clbb objects under %s (build first): skipped' % build_dir)
         return 77
 
+    public = public_api(src_dir)
     syms = {o: symbols(nm, o) for o in objs}
     defined_in = {}
     for o in sorted(objs):
@@ -136,11 +175,13 @@ def main():
                 continue
             def_layer, def_name = defined_in[s]
             edges[layer, def_layer] += 1
-            if not allowed(layer, s, def_layer):
+            if not allowed(layer, s, def_layer, public):
                 violations.append('%s %s -> %s (defined in %s %s)'
                                   % (layer, name, s, def_layer, def_name))
 
-    violations += io_compile_errors(src_dir, os.environ.get('CC', 'cc').split())
+    cc = os.environ.get('CC', 'cc').split()
+    violations += io_compile_errors(src_dir, cc)
+    violations += layout_includes(src_dir, cc)
 
     print('objects per layer: ' + ', '.join(
         '%s %d' % kv for kv in sorted(collections.Counter(l for l, _ in objs.values()).items())))
@@ -152,7 +193,9 @@ def main():
         for v in violations:
             print('  ' + v)
         return 1
-    print('no upward calls between layers; io builds without OpenCL')
+    print('no upward calls between layers; io builds without OpenCL; the CLI calls %d public '
+          'functions only; no layout header above the launchers' % len(
+              {s for o, (l, _) in objs.items() if l == 'cli' for s in syms[o][1] if s in public}))
     return 0
 
 

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "check/check.h"
-#include "check/check_models.h"
 #include "models/model_internal.h"
 #include "test_util.h"
 
@@ -146,7 +145,7 @@ static void forward_read(clbb_model *m, clbb_shape in, const float *x, float **o
 static float *random_input(clbb_shape s, uint64_t seed) {
     size_t n = clbb_shape_numel(s);
     float *x = malloc(n * sizeof *x);
-    clbb_check_fill(x, n, &seed, -1, 1);
+    clbb__fill_uniform(x, n, &seed, -1, 1);
     return x;
 }
 
@@ -190,7 +189,7 @@ Test(models, weights_round_trip_and_determinism, .init = make_tmpdir, .fini = re
     size_t n1;
     forward_read(a, one, x, &y1, &n1);
     cr_assert_eq(n1 * 2, na);
-    double err = clbb_check_rel_l2(y1, ya, n1, NULL);
+    double err = clbb__rel_l2(y1, ya, n1, NULL);
     cr_assert_lt(err, 1e-6, "batch 1 vs batch 2 differ by %g", err);
     free(x); free(ya); free(yb); free(ya2); free(y1);
     clbb_model_destroy(a);
@@ -347,35 +346,127 @@ Test(models, resnet50_detection_input_memory, .timeout = 900) {
     clbb_context_destroy(ctx);
 }
 
-static void run_cases(const clbb_model_case *cases, size_t n, size_t from, size_t to) {
+static void run_cases(const check_model_case *cases, size_t n, size_t from, size_t to,
+                      clbb_precision precision, int quick_only) {
     clbb_context *ctx = test_context();
-    uint64_t seed = clbb_check_seed();
+    uint64_t seed = check_seed();
     for (size_t i = from; i < n && i < to; i++) {
-        clbb_model_result r;
-        clbb_status st = clbb_check_model_case(ctx, &cases[i], seed + i, &r);
-        cr_expect_eq(st, CLBB_OK, "%s: %s (CLBB_SEED=%llu)", cases[i].name, r.message,
-                     (unsigned long long)seed);
-        cr_expect(st != CLBB_OK || r.pass, "%s: %s (CLBB_SEED=%llu)", cases[i].name, r.message,
-                  (unsigned long long)seed);
-        cr_log_info("%s: worst rel_l2 %.3e over %d outputs", cases[i].name, r.worst_rel_l2, r.num_outputs);
+        if (quick_only && !cases[i].quick) continue;
+        check_model_result r;
+        clbb_status st = check_model_case_run(ctx, &cases[i], precision, seed + i, &r);
+        cr_expect_eq(st, CLBB_OK, "%s %s: %s (CLBB_SEED=%llu)", cases[i].name,
+                     clbb_precision_name(precision), r.message, (unsigned long long)seed);
+        cr_expect(st != CLBB_OK || r.pass, "%s %s: %s (CLBB_SEED=%llu)", cases[i].name,
+                  clbb_precision_name(precision), r.message, (unsigned long long)seed);
+        cr_log_info("%s %s: worst rel_l2 %.3e (%.3f of the element bound) over %d outputs",
+                    cases[i].name, clbb_precision_name(precision), r.worst_rel_l2, r.worst_ratio,
+                    r.num_outputs);
     }
     clbb_context_destroy(ctx);
 }
 
 Test(models, blocks_vs_reference, .timeout = 1200) {
-    const clbb_model_case *c;
-    size_t n = clbb_model_block_cases(&c);
-    run_cases(c, n, 0, n);
+    const check_model_case *c;
+    size_t n = check_block_cases(&c);
+    run_cases(c, n, 0, n, CLBB_PRECISION_FP32, 0);
 }
 
 Test(models, backbones_vs_reference_a, .timeout = 1500) {
-    const clbb_model_case *c;
-    size_t n = clbb_model_backbone_cases(&c);
-    run_cases(c, n, 0, n / 2);
+    const check_model_case *c;
+    size_t n = check_backbone_cases(&c);
+    run_cases(c, n, 0, n / 2, CLBB_PRECISION_FP32, 0);
 }
 
 Test(models, backbones_vs_reference_b, .timeout = 1500) {
-    const clbb_model_case *c;
-    size_t n = clbb_model_backbone_cases(&c);
-    run_cases(c, n, n / 2, n);
+    const check_model_case *c;
+    size_t n = check_backbone_cases(&c);
+    run_cases(c, n, n / 2, n, CLBB_PRECISION_FP32, 0);
+}
+
+/* fp16 storage end to end: the quick blocks and backbones */
+Test(models, blocks_vs_reference_f16, .timeout = 1200) {
+    const check_model_case *c;
+    size_t n = check_block_cases(&c);
+    run_cases(c, n, 0, n, CLBB_PRECISION_FP16, 1);
+}
+
+Test(models, backbones_vs_reference_f16, .timeout = 1500) {
+    const check_model_case *c;
+    size_t n = check_backbone_cases(&c);
+    run_cases(c, n, 0, n, CLBB_PRECISION_FP16, 1);
+}
+
+/* Graph views: nodes reading a transpose, a reshape and a permuted channel
+ * slice of a stage output, made dense by copy nodes, on the device and in
+ * the reference (what the attention plugins read). */
+Test(models, graph_views_reshape_and_transpose, .timeout = 600) {
+    clbb_context *ctx = test_context();
+    clbb_model *m = model_json(ctx, "{\"type\":\"ResNet\",\"depth\":18,\"num_stages\":1,"
+                                    "\"strides\":[1],\"dilations\":[1],\"out_indices\":[0],"
+                                    "\"base_channels\":8}");
+    cr_assert_eq(clbb__model_randomize(m, 4), CLBB_OK);
+    graph *g = &m->g;
+    const int out = g->outputs[0]; /* 1 x 8 x 8 x 12 for a 32 x 48 input */
+    struct {
+        const char *name;
+        int channels, c0, c;
+        tref_view view;
+        clbb_shape shape;
+        int perm[4];
+    } views[] = {
+        {"transpose", 12, 0, 0, TREF_PERMUTE, {0, 0, 0, 0}, {0, 3, 2, 1}},
+        {"flatten", 8, 0, 0, TREF_RESHAPE, {0, 8, 1, 96}, {0, 1, 2, 3}},
+        {"slice_to_nhwc", 8, 2, 4, TREF_PERMUTE, {0, 0, 0, 0}, {0, 2, 3, 1}},
+    };
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(views); i++) {
+        int v = graph_value_add(g, views[i].channels);
+        cr_assert_geq(v, 0);
+        graph_node n;
+        graph_node_init(&n, NODE_COPY, views[i].name);
+        n.in[NODE_IN] = tref_slice(out, views[i].c0, views[i].c);
+        n.in[NODE_IN].view = views[i].view;
+        n.in[NODE_IN].shape = views[i].shape;
+        memcpy(n.in[NODE_IN].perm, views[i].perm, sizeof n.in[NODE_IN].perm);
+        n.out = tref_all(v);
+        cr_assert_geq(graph_node_add(g, &n), 0);
+        g->outputs[g->num_outputs++] = v;
+    }
+    const clbb_shape in = {1, 3, 32, 48};
+    float x[3 * 32 * 48];
+    uint64_t st = 8;
+    clbb__fill_uniform(x, CLBB_ARRAY_SIZE(x), &st, -1, 1);
+    cr_assert_eq(clbb_model_forward(m, in, x), CLBB_OK, "%s", clbb_last_error(ctx));
+    float *refs[4] = {0};
+    clbb_shape shapes[4];
+    cr_assert_eq(clbb_model_forward_reference(m, in, x, refs, shapes), CLBB_OK);
+    const clbb_shape want[4] = {{1, 8, 8, 12}, {1, 12, 8, 8}, {1, 8, 1, 96}, {1, 8, 12, 4}};
+    float *dev[4];
+    for (int i = 0; i < 4; i++) {
+        clbb_shape s;
+        cr_assert_eq(clbb_model_output_shape(m, i, &s), CLBB_OK);
+        cr_assert(clbb__shape_eq(s, want[i]) && clbb__shape_eq(shapes[i], want[i]),
+                  "output %d is %dx%dx%dx%d", i, s.n, s.c, s.h, s.w);
+        size_t n = clbb_shape_numel(s);
+        dev[i] = malloc(n * sizeof(float));
+        cr_assert_eq(clbb_model_read_output(m, i, dev[i], n), CLBB_OK);
+        double e = clbb__rel_l2(dev[i], refs[i], n, NULL);
+        cr_expect_leq(e, 1e-4, "output %d vs reference: %.3g", i, e);
+    }
+    /* the views of the device's own output are exact copies of it */
+    float *t = malloc(8 * 8 * 12 * sizeof(float));
+    const int perm[4] = {0, 3, 2, 1};
+    clbb_ref_permute(want[0], dev[0], perm, t);
+    cr_expect_arr_eq(dev[1], t, 8 * 8 * 12 * sizeof(float));
+    cr_expect_arr_eq(dev[2], dev[0], 8 * 8 * 12 * sizeof(float));
+    for (int c = 0; c < 4; c++)
+        for (int h = 0; h < 8; h++)
+            for (int w = 0; w < 12; w++)
+                cr_assert_eq(dev[3][(h * 12 + w) * 4 + c], dev[0][((2 + c) * 8 + h) * 12 + w]);
+    free(t);
+    for (int i = 0; i < 4; i++) {
+        free(dev[i]);
+        free(refs[i]);
+    }
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
 }

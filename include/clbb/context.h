@@ -6,8 +6,12 @@
  * Threading: a context and everything created from it (tensors, ops, models)
  * belong to one thread at a time. Two threads working on two different
  * contexts need no locking: clbb has no global mutable state. The functions
- * that take no context (clbb_device_count, clbb_device_get_info,
- * clbb_status_string) are thread-safe.
+ * that take no context (clbb_list_devices, clbb_status_string,
+ * clbb_dtype_name, ...) are thread-safe.
+ *
+ * Errors: every fallible call returns a ::clbb_status. A call on a context
+ * (or on an object of one) that fails leaves its message in
+ * clbb_last_error(); one that succeeds clears it.
  */
 #ifndef CLBB_CONTEXT_H
 #define CLBB_CONTEXT_H
@@ -54,7 +58,7 @@ typedef struct clbb_context_options {
     size_t error_buffer_size;
 } clbb_context_options;
 
-/** Fills @p options with defaults (all zero/NULL). */
+/** Fills @p options with defaults (all zero/NULL). NULL: no-op. */
 CLBB_API void clbb_context_options_init(clbb_context_options *options);
 
 /**
@@ -81,17 +85,20 @@ CLBB_API clbb_status clbb_context_create_from_cl(cl_context cl_ctx, cl_command_q
                                         const clbb_context_options *options,
                                         clbb_context **out);
 
-/** Destroys a context and every cached program. NULL is a no-op. */
+/** Destroys a context and every cached program. Everything created from
+ *  it must be destroyed first. NULL is a no-op. */
 CLBB_API void clbb_context_destroy(clbb_context *ctx);
 
 /**
- * Detailed message of the last failed call on @p ctx ("" if none). The
- * string is owned by the context and valid until its next failing call.
- * NULL gives "".
+ * Detailed message of the last call on @p ctx if it failed, "" if it
+ * succeeded. The string is owned by the context and valid until its next
+ * call. NULL gives "".
  */
 CLBB_API const char *clbb_last_error(const clbb_context *ctx);
 
-/** Waits for every command enqueued on the context's queue. */
+/** Waits for every command enqueued on the context's queue.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_DEVICE
+ *          (clFinish failed, e.g. a kernel faulted). */
 CLBB_API clbb_status clbb_context_finish(clbb_context *ctx);
 
 /** The OpenCL objects behind a context (borrowed; do not release). */
@@ -118,7 +125,8 @@ typedef struct clbb_device_info {
 } clbb_device_info;
 
 /**
- * Lists every device of every platform, in "P:D" order.
+ * Lists every device of every platform, in "P:D" order. Strings longer than
+ * their field are truncated, never dropped.
  * @param infos array of @p capacity entries (may be NULL when capacity is 0).
  * @param count receives the number of devices found (may exceed capacity).
  * @return CLBB_OK (also when no platform exists: count 0),
@@ -126,17 +134,35 @@ typedef struct clbb_device_info {
  */
 CLBB_API clbb_status clbb_list_devices(clbb_device_info *infos, size_t capacity, size_t *count);
 
-/** Info of the context's device. */
+/** Info of the context's device.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL). */
 CLBB_API clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_device_info *info);
 
 /**
- * Loads a per-layer tuning file written by `clbb tune` / clbb_model_tune()
- * (replacing the context's table; NULL clears it). Models planned after
- * this use the tuned algorithm and kernel parameters for every conv layer
- * and input shape the file names. A context loads the default file of its
- * device (in the cache directory) by itself when one exists.
- * @return CLBB_ERR_IO, CLBB_ERR_FORMAT (malformed, or made for another
- *         device or driver: the table is then empty).
+ * Measures the device's ceilings for benchmark reports: the FMA rate
+ * (GFLOP/s, fastest of 5 runs of independent FMA chains) and the copy
+ * bandwidth (GB/s, read + write). Takes some tens of milliseconds.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_INVALID_STATE
+ *         (the context has no profiling); CLBB_ERR_BUILD; CLBB_ERR_DEVICE;
+ *         CLBB_ERR_DEVICE_MEMORY.
+ */
+CLBB_API clbb_status clbb_context_measure_peak(clbb_context *ctx, double *gflops, double *gbps);
+
+/**
+ * Loads a tuning file written by `clbb tune` / clbb_model_tune(),
+ * replacing the context's table (NULL clears it). The file holds rows, each
+ * for a vendor, device and driver ("" matches any) with per-layer entries
+ * keyed by conv geometry and shape class. A layer looks for its entry in
+ * the rows of this device and driver, then of this vendor, then the
+ * defaults row (vendor, device and driver ""), the way CLBlast searches
+ * its database; rows of another device, or of this device under another
+ * driver, are kept but never matched, so a driver update falls back to the
+ * defaults instead of losing the file. Models planned after the load use
+ * what it gives. A context loads the default file of its device (in the
+ * cache directory) by itself when one exists.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx); CLBB_ERR_IO (cannot
+ *         be read); CLBB_ERR_FORMAT (malformed: the table is then empty);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_context_load_tuning(clbb_context *ctx, const char *path);
 
@@ -147,9 +173,11 @@ typedef struct clbb_context_stats {
     uint64_t programs_from_memory;       /**< in-memory cache hits */
     uint64_t device_bytes_allocated;     /**< currently allocated by clbb */
     uint64_t device_bytes_peak;          /**< high-water mark of the above */
+    uint64_t scratch_bytes;              /**< the op scratch shared by every op (in the above) */
+    uint64_t tuning_entries;             /**< entries of the tuning table */
 } clbb_context_stats;
 
-/** Fills @p stats. */
+/** Fills @p stats. @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL). */
 CLBB_API clbb_status clbb_context_get_stats(const clbb_context *ctx, clbb_context_stats *stats);
 
 #ifdef __cplusplus

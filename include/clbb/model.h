@@ -123,15 +123,48 @@ CLBB_API clbb_status clbb_model_config_preset(const char *name, clbb_model_confi
 /** NULL-terminated list of preset names. */
 CLBB_API const char *const *clbb_model_preset_names(void);
 
+/**
+ * Precision of a model's forward. FP32: fp32 storage and arithmetic (the
+ * default). FP16: activations stored as IEEE binary16 (half the bytes
+ * between layers), weights, BN scale/shift and accumulation in fp32; every
+ * device runs it (vload_half / vstore_half need no cl_khr_fp16).
+ */
+typedef enum clbb_precision {
+    CLBB_PRECISION_FP32 = 0,
+    CLBB_PRECISION_FP16 = 1,
+} clbb_precision;
+
+#define CLBB_PRECISION_COUNT 2
+
+/** "fp32", "fp16"; NULL if unknown. Thread-safe. */
+CLBB_API const char *clbb_precision_name(clbb_precision precision);
+
+/** Parses "fp32" / "fp16".
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL or an unknown name). */
+CLBB_API clbb_status clbb_precision_parse(const char *name, clbb_precision *precision);
+
 /** Opaque model handle. */
 typedef struct clbb_model clbb_model;
 
-/** Creates a model (weights uninitialized until load or init). */
+/**
+ * Creates a model (weights uninitialized until load or init); precision FP32.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_CONFIG /
+ *         CLBB_ERR_UNSUPPORTED (the config does not validate, named);
+ *         CLBB_ERR_OUT_OF_MEMORY.
+ */
 CLBB_API clbb_status clbb_model_create(clbb_context *ctx, const clbb_model_config *config, clbb_model **out);
 
-/** Parses, validates and creates from JSON text. */
+/** Parses, validates and creates from JSON text. Statuses as
+ *  clbb_model_config_parse_json() and clbb_model_create(). */
 CLBB_API clbb_status clbb_model_create_from_json(clbb_context *ctx, const char *json, size_t length,
                                         clbb_model **out);
+
+/**
+ * Sets the precision of later forwards (drops the current plan; the next
+ * forward plans and builds again). Outputs are read as fp32 whatever it is.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, unknown precision).
+ */
+CLBB_API clbb_status clbb_model_set_precision(clbb_model *model, clbb_precision precision);
 
 /** Destroys a model and its device buffers. NULL: no-op. */
 CLBB_API void clbb_model_destroy(clbb_model *model);
@@ -188,17 +221,27 @@ CLBB_API clbb_status clbb_model_output_shape(const clbb_model *model, int index,
 
 /**
  * Runs the backbone on a dense NCHW host input of @p shape (blocking copy in,
- * asynchronous compute). Outputs stay on the device until read.
+ * converted to the precision's storage; asynchronous compute). Outputs stay
+ * on the device until read.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_INVALID_STATE
+ *         (no weights); CLBB_ERR_SHAPE (channels, too small);
+ *         CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_BUILD; CLBB_ERR_DEVICE.
  */
 CLBB_API clbb_status clbb_model_forward(clbb_model *model, clbb_shape shape, const float *input);
 
-/** Runs the backbone on a device tensor (no host synchronization). */
+/** Runs the backbone on a device tensor of any dtype and layout (copied,
+ *  converted, into the model's input; no host synchronization). Statuses
+ *  as clbb_model_forward(). */
 CLBB_API clbb_status clbb_model_forward_tensor(clbb_model *model, const clbb_tensor *input);
 
-/** Output tensor @p index of the last forward (owned by the model). */
+/** Output tensor @p index of the last forward (owned by the model; its
+ *  dtype is the precision's storage).
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_INVALID_STATE. */
 CLBB_API clbb_status clbb_model_output(const clbb_model *model, int index, const clbb_tensor **out);
 
-/** Copies output @p index into dense host memory (blocking). */
+/** Copies output @p index into dense host floats (blocking).
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_INVALID_STATE (not
+ *          planned); CLBB_ERR_SHAPE (count); CLBB_ERR_DEVICE. */
 CLBB_API clbb_status clbb_model_read_output(clbb_model *model, int index, float *data, size_t count);
 
 /** Memory of the planned model on the device. */
@@ -248,9 +291,34 @@ typedef struct clbb_layer_profile {
  * Runs one forward with profiling events (the context must have profiling
  * on) and fills per-op timings in execution order.
  * @param count receives the number of ops (may exceed capacity).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_INVALID_STATE (no
+ *         forward yet, no profiling); CLBB_ERR_DEVICE; CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_model_profile(clbb_model *model, clbb_layer_profile *layers, size_t capacity,
                                size_t *count, double *total_ms);
+
+/** Timings of clbb_model_benchmark(). */
+typedef struct clbb_model_timing {
+    double wall_median_ms;   /**< whole forwards, host clock, median */
+    double wall_min_ms;
+    double kernel_median_ms; /**< sum of the ops' profiling events, median */
+    double gflop;            /**< work of one forward */
+    size_t num_layers;       /**< ops of the plan (may exceed the capacity given) */
+} clbb_model_timing;
+
+/**
+ * Times forwards on @p input (already on the device): a first forward
+ * (planning), @p warmup more, then @p iters timed by the host clock (each
+ * finished before the next) and @p iters profiled; per-layer medians go into
+ * @p layers (capacity entries; may be NULL). The context must have
+ * profiling on.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, iters < 1, warmup < 0);
+ *         CLBB_ERR_INVALID_STATE (no profiling, no weights); the statuses of
+ *         clbb_model_forward().
+ */
+CLBB_API clbb_status clbb_model_benchmark(clbb_model *model, const clbb_tensor *input, int warmup,
+                                          int iters, clbb_model_timing *timing,
+                                          clbb_layer_profile *layers, size_t capacity);
 
 #ifdef __cplusplus
 }

@@ -9,8 +9,19 @@
  * with other tensors of the reshaped shapes. Every op is owned by the context
  * that created it and used by one thread at a time.
  *
+ * Every op has one element type (clbb_op_options.dtype) for all of its
+ * input and output tensors; parameters (weights, norm statistics) are given
+ * as fp32 host arrays and kept in fp32 on the device; arithmetic
+ * accumulates in fp32.
+ *
+ * Aliasing: an output may be the very same tensor as an input (same buffer,
+ * offset, shape and strides) only where the op's create function says
+ * "in place allowed"; any other overlap of an output with an input is
+ * refused by clbb_op_setup() with CLBB_ERR_INVALID_ARGUMENT.
+ *
  * Every op has a plain-C reference in clbb_ref_* (clbb/reference.h) that
- * accumulates in double; the conformance harness compares the two.
+ * accumulates in double; the conformance harness (clbb/check.h) compares
+ * the two.
  */
 #ifndef CLBB_OPS_H
 #define CLBB_OPS_H
@@ -37,6 +48,41 @@ typedef enum clbb_activation {
     CLBB_ACTIVATION_HARD_SIGMOID = 3,
 } clbb_activation;
 
+/** Number of activations (for tables). */
+#define CLBB_ACTIVATION_COUNT 4
+
+/**
+ * Kernel family: the same op has kernels shaped for GPUs (work-groups of
+ * many items, local-memory tiles) and, for some ops, kernels shaped for CPU
+ * devices (one work-item per work-group, explicit vectors). Both are
+ * correct on every device; each is fast on its own kind.
+ */
+typedef enum clbb_kernel_family {
+    /** The device's own: CPU kernels on CPU devices, GPU kernels elsewhere
+     *  (the environment variable CLBB_CPU_KERNELS=0/1 overrides). */
+    CLBB_KERNEL_FAMILY_AUTO = 0,
+    CLBB_KERNEL_FAMILY_GPU = 1,
+    CLBB_KERNEL_FAMILY_CPU = 2,
+} clbb_kernel_family;
+
+/** Name of a family ("auto", "gpu", "cpu"); NULL if unknown. Thread-safe. */
+CLBB_API const char *clbb_kernel_family_name(clbb_kernel_family family);
+
+/**
+ * Options every op takes (the last argument but one of its create
+ * function; NULL for the defaults). Fill with clbb_op_options_init().
+ */
+typedef struct clbb_op_options {
+    /** Element type of the op's tensors (default CLBB_DTYPE_F32). */
+    clbb_dtype dtype;
+    /** Kernel family (default AUTO). An op with one family runs it whatever
+     *  is asked here. */
+    clbb_kernel_family family;
+} clbb_op_options;
+
+/** Fills @p options with the defaults (F32, AUTO). NULL: no-op. */
+CLBB_API void clbb_op_options_init(clbb_op_options *options);
+
 /**
  * Fused epilogue of an op producing y from a raw result r:
  *   y[n,c,h,w] = act(scale[c] * r + shift[c] + residual[n,c,h,w])
@@ -60,32 +106,65 @@ typedef struct clbb_conv2d_desc {
     int32_t pad_top, pad_left, pad_bottom, pad_right;
 } clbb_conv2d_desc;
 
+/**
+ * Checks a convolution descriptor: every extent >= 1 and <= 2^20, padding
+ * >= 0, groups dividing both channel counts. Thread-safe.
+ * @param errbuf receives a message naming the field (may be NULL).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT.
+ */
+CLBB_API clbb_status clbb_conv2d_desc_validate(const clbb_conv2d_desc *desc, char *errbuf,
+                                               size_t errbuf_size);
+
+/**
+ * Output shape of a convolution, floor((H + pads - d*(k-1) - 1)/s) + 1.
+ * Thread-safe.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (bad descriptor field, named
+ *         in errbuf; NULL output); CLBB_ERR_SHAPE (channels differ, output
+ *         would be empty).
+ */
+CLBB_API clbb_status clbb_conv2d_output_shape(const clbb_conv2d_desc *desc, clbb_shape input,
+                                              clbb_shape *output, char *errbuf,
+                                              size_t errbuf_size);
+
 /** Convolution algorithms. AUTO picks per shape and device. */
 typedef enum clbb_conv_algo {
     CLBB_CONV_ALGO_AUTO = 0,
     /** Generic direct convolution: any geometry; one output per work-item. */
     CLBB_CONV_ALGO_DIRECT = 1,
-    /** Implicit GEMM with local-memory tiles and register blocking. */
+    /** Implicit GEMM: local-memory tiles (GPU family) or a register-blocked
+     *  micro-kernel (CPU family). */
     CLBB_CONV_ALGO_IMPLICIT_GEMM = 2,
-    /** Direct depthwise kernel (groups == in == out). */
+    /** Direct depthwise kernel (groups == in == out, kernel area <= 81). */
     CLBB_CONV_ALGO_DEPTHWISE = 3,
-    /** im2col (skipped for 1x1/s1/p0) + CLBlast SGEMM + epilogue kernel. */
+    /** im2col (skipped for 1x1/s1/p0) + CLBlast SGEMM + epilogue kernel;
+     *  F32 only. */
     CLBB_CONV_ALGO_GEMM_CLBLAST = 4,
-    /** Winograd F(2x2,3x3) for 3x3 stride-1 dilation-1 convolutions. */
+    /** Winograd F(2x2,3x3) for 3x3 stride-1 dilation-1 ungrouped convs. */
     CLBB_CONV_ALGO_WINOGRAD = 5,
 } clbb_conv_algo;
 
 #define CLBB_CONV_ALGO_COUNT 6
 
-/** Name of an algorithm ("direct", "igemm", ...); NULL if unknown. */
+/** Name of an algorithm ("auto", "direct", "igemm", ...); NULL if
+ *  unknown. Thread-safe. */
 CLBB_API const char *clbb_conv_algo_name(clbb_conv_algo algo);
 
 /** Options of clbb_conv2d_create(). Fill with clbb_conv2d_options_init(). */
 typedef struct clbb_conv2d_options {
+    /** Element type of x, residual, gate and y (default F32). */
+    clbb_dtype dtype;
+    /** Kernel family (default AUTO); see clbb_conv2d_supports(). */
+    clbb_kernel_family family;
+    /** Algorithm (default AUTO). */
     clbb_conv_algo algo;
     /**
-     * Kernel tuning parameters, "NAME=VALUE,..." (as written by `clbb tune`),
-     * or NULL for the device's defaults. Unknown names are an error.
+     * Kernel tuning parameters of the chosen algorithm and family,
+     * "NAME=VALUE,..." (as written by `clbb tune`), or NULL for the
+     * device's defaults. A name the algorithm's family does not take, a
+     * malformed entry or a value out of its range is an error at create.
+     * igemm GPU: TM TN TK WM WN (powers of two) KS; igemm CPU: VW MV RB NW
+     * SB; depthwise GPU: OW_T; depthwise CPU: VW; winograd: TM TN TK WM
+     * WN; direct and clblast take none.
      */
     const char *tuning;
     /**
@@ -96,7 +175,25 @@ typedef struct clbb_conv2d_options {
     int input_gate;
 } clbb_conv2d_options;
 
+/** Fills @p options with the defaults (F32, AUTO family and algorithm, no
+ *  tuning, no gate). NULL: no-op. */
 CLBB_API void clbb_conv2d_options_init(clbb_conv2d_options *options);
+
+/**
+ * Says whether clbb_conv2d_create() with these arguments would get a
+ * kernel: the algorithm (options->algo, AUTO: whichever the device gets)
+ * applies to the geometry, the dtype and the requested kernel family on
+ * this context's device. Answers from the same algorithm descriptors the
+ * launcher uses; does not build anything.
+ * @param options NULL for the defaults.
+ * @param chosen  may be NULL; receives the algorithm AUTO resolves to.
+ * @return CLBB_OK (supported); CLBB_ERR_UNSUPPORTED (with the reason in
+ *         clbb_last_error()); CLBB_ERR_INVALID_ARGUMENT (NULL ctx or desc,
+ *         a bad descriptor, an unknown algo, dtype or family).
+ */
+CLBB_API clbb_status clbb_conv2d_supports(clbb_context *ctx, const clbb_conv2d_desc *desc,
+                                          const clbb_conv2d_options *options,
+                                          clbb_conv_algo *chosen);
 
 /**
  * Creates a 2-D convolution with a fused epilogue.
@@ -105,43 +202,66 @@ CLBB_API void clbb_conv2d_options_init(clbb_conv2d_options *options);
  *        y = act(scale * (conv + bias) + shift [+ residual]).
  * @param epilogue NULL for none.
  * @param options NULL for defaults.
- * Setup inputs: x [, residual] [, gate].
- * @return CLBB_OK, CLBB_ERR_INVALID_ARGUMENT (naming the field),
- *         CLBB_ERR_UNSUPPORTED (algorithm not applicable to the geometry),
- *         CLBB_ERR_DEVICE_MEMORY, CLBB_ERR_OUT_OF_MEMORY.
+ * Setup inputs: x [, residual] [, gate]; dense images (channel views are
+ * fine). In place is not allowed: the output may overlap no input.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, a bad descriptor field
+ *         or option, named; non-finite weights, bias, scale or shift; a
+ *         malformed tuning text); CLBB_ERR_UNSUPPORTED (the algorithm does
+ *         not apply to the geometry, dtype or family);
+ *         CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
-                               const float *weights, const float *bias,
-                               const clbb_epilogue *epilogue,
-                               const clbb_conv2d_options *options, clbb_op **out);
+                                        const float *weights, const float *bias,
+                                        const clbb_epilogue *epilogue,
+                                        const clbb_conv2d_options *options, clbb_op **out);
 
 /**
  * Inference batch norm: y = act((x - mean) / sqrt(var + eps) * weight + bias
- * [+ residual]). Setup inputs: x [, residual]. Any array may be NULL
- * (mean 0, var 1, weight 1, bias 0). In-place (output == x) is allowed.
+ * [+ residual]). Any array may be NULL (mean 0, var 1, weight 1, bias 0).
+ * Setup inputs: x [, residual]; dense images. In place allowed (y == x or
+ * y == residual). Kernel families: GPU and CPU.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, channels
+ *         < 1, eps < 0 or not finite, var + eps <= 0 or a non-finite
+ *         statistic in some channel, a bad activation or option);
+ *         CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_batch_norm_create(clbb_context *ctx, int32_t channels,
-                                   const float *mean, const float *var,
-                                   const float *weight, const float *bias, float eps,
-                                   int residual, clbb_activation activation, clbb_op **out);
+                                            const float *mean, const float *var,
+                                            const float *weight, const float *bias, float eps,
+                                            int residual, clbb_activation activation,
+                                            const clbb_op_options *options, clbb_op **out);
 
 /**
  * Group norm with per-sample statistics over (C/G, H, W) and per-channel
  * affine: y = act(norm(x) * weight + bias [+ residual]). weight/bias may be
- * NULL (1/0). Setup inputs: x [, residual]. In-place is allowed.
+ * NULL (1/0). Setup inputs: x [, residual]; dense images. In place allowed
+ * (y == x or y == residual).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, groups not dividing
+ *         channels, eps <= 0, a non-finite affine value, a bad activation
+ *         or option); CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_group_norm_create(clbb_context *ctx, int32_t channels, int32_t groups,
-                                   const float *weight, const float *bias, float eps,
-                                   int residual, clbb_activation activation, clbb_op **out);
+                                            const float *weight, const float *bias, float eps,
+                                            int residual, clbb_activation activation,
+                                            const clbb_op_options *options, clbb_op **out);
 
-/** y = act(a + b). Setup inputs: a, b (same shape). In-place allowed. */
-CLBB_API clbb_status clbb_add_create(clbb_context *ctx, clbb_activation activation, clbb_op **out);
+/**
+ * y = act(a + b). Setup inputs: a, b (same shape; dense images). In place
+ * allowed (y == a or y == b).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, a bad activation or
+ *         option); CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_add_create(clbb_context *ctx, clbb_activation activation,
+                                     const clbb_op_options *options, clbb_op **out);
 
 /**
  * Channel-wise multiply (SE gate): y[n,c,h,w] = x[n,c,h,w] * gate[n,c].
- * Setup inputs: x, gate (N x C x 1 x 1). In-place allowed.
+ * Setup inputs: x, gate (N x C x 1 x 1); dense images. In place allowed
+ * (y == x).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_OUT_OF_MEMORY.
  */
-CLBB_API clbb_status clbb_mul_create(clbb_context *ctx, clbb_op **out);
+CLBB_API clbb_status clbb_mul_create(clbb_context *ctx, const clbb_op_options *options,
+                                     clbb_op **out);
 
 /** Pooling geometry (symmetric padding, as PyTorch). */
 typedef struct clbb_pool2d_desc {
@@ -153,32 +273,76 @@ typedef struct clbb_pool2d_desc {
     int count_include_pad;
 } clbb_pool2d_desc;
 
-/** Max pooling; padding is -inf (ignored). Setup inputs: x. */
-CLBB_API clbb_status clbb_max_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *desc, clbb_op **out);
+/**
+ * Output shape of a pooling, with PyTorch's ceil_mode rule (the last window
+ * must start inside the input or its left padding). Thread-safe.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, an extent out of
+ *         1..4096, padding beyond half the kernel); CLBB_ERR_SHAPE (input
+ *         smaller than the kernel).
+ */
+CLBB_API clbb_status clbb_pool2d_output_shape(const clbb_pool2d_desc *desc, clbb_shape input,
+                                              clbb_shape *output, char *errbuf,
+                                              size_t errbuf_size);
 
-/** Average pooling. Setup inputs: x. */
-CLBB_API clbb_status clbb_avg_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *desc, clbb_op **out);
+/**
+ * Max pooling; padding is -inf (ignored). Setup inputs: x; dense images.
+ * Not in place.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, a bad geometry field,
+ *         named; a bad option); CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_max_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *desc,
+                                            const clbb_op_options *options, clbb_op **out);
 
-/** Global average pool to N x C x 1 x 1. Setup inputs: x. */
-CLBB_API clbb_status clbb_global_avg_pool_create(clbb_context *ctx, clbb_op **out);
+/** Average pooling. Setup inputs: x; dense images. Not in place. Statuses
+ *  as clbb_max_pool2d_create(). */
+CLBB_API clbb_status clbb_avg_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *desc,
+                                            const clbb_op_options *options, clbb_op **out);
+
+/** Global average pool to N x C x 1 x 1. Setup inputs: x; dense images.
+ *  Not in place.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_OUT_OF_MEMORY. */
+CLBB_API clbb_status clbb_global_avg_pool_create(clbb_context *ctx,
+                                                 const clbb_op_options *options, clbb_op **out);
+
+/**
+ * Copy: y = x, for any layouts of x (a permuted or reshaped view) into a
+ * dense-image y of the same shape: the op behind clbb_tensor_copy(), which
+ * graphs use to make a transposed view contiguous. options->dtype is y's
+ * element type; x may have any dtype (converted on the way). Setup inputs:
+ * x. In place allowed only as the identity (y == x).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_copy_create(clbb_context *ctx, const clbb_op_options *options,
+                                      clbb_op **out);
 
 /**
  * Binds the op to an input shape: validates it, chooses and compiles the
  * kernel, computes the output shape.
- * @return CLBB_ERR_SHAPE naming the mismatch (e.g. channels), CLBB_ERR_BUILD.
+ * @param output may be NULL.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL op, an extent below 1,
+ *         a tuning the shape cannot take); CLBB_ERR_SHAPE naming the
+ *         mismatch (e.g. channels); CLBB_ERR_UNSUPPORTED (the shape
+ *         exceeds the kernel's indexing); CLBB_ERR_BUILD;
+ *         CLBB_ERR_DEVICE_MEMORY (workspace).
  */
 CLBB_API clbb_status clbb_op_reshape(clbb_op *op, clbb_shape input, clbb_shape *output);
 
 /**
  * Binds tensors. @p inputs lists the op's inputs in the order its create
- * function documents; shapes must match the last reshape.
- * @return CLBB_ERR_INVALID_STATE before reshape, CLBB_ERR_SHAPE,
- *         CLBB_ERR_INVALID_ARGUMENT (wrong count, NULL).
+ * function documents; shapes must match the last reshape and dtypes the
+ * op's dtype.
+ * @return CLBB_OK; CLBB_ERR_INVALID_STATE (before reshape);
+ *         CLBB_ERR_SHAPE (a shape differs); CLBB_ERR_INVALID_ARGUMENT (wrong
+ *         count, NULL, another context's tensor, a dtype other than the
+ *         op's, an output overlapping an input where the op cannot run in
+ *         place); CLBB_ERR_UNSUPPORTED (a layout the op does not read).
  */
-CLBB_API clbb_status clbb_op_setup(clbb_op *op, const clbb_tensor *const *inputs, size_t num_inputs,
-                          const clbb_tensor *output);
+CLBB_API clbb_status clbb_op_setup(clbb_op *op, const clbb_tensor *const *inputs,
+                                   size_t num_inputs, const clbb_tensor *output);
 
-/** Enqueues the op on the context's queue. CLBB_ERR_INVALID_STATE before setup. */
+/** Enqueues the op on the context's queue.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_INVALID_STATE
+ *          (before setup); CLBB_ERR_DEVICE (an enqueue failed). */
 CLBB_API clbb_status clbb_op_run(clbb_op *op);
 
 /** Destroys an op. NULL: no-op. */
@@ -193,7 +357,8 @@ typedef struct clbb_op_info {
     size_t workspace_bytes;/**< device scratch held by the op */
 } clbb_op_info;
 
-/** Fills @p info; valid after reshape. */
+/** Fills @p info; valid after reshape.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_INVALID_STATE. */
 CLBB_API clbb_status clbb_op_get_info(const clbb_op *op, clbb_op_info *info);
 
 #ifdef __cplusplus

@@ -1,9 +1,19 @@
 /**
  * @file clbb/reference.h
  * @brief Plain-C reference operators: the oracle that every OpenCL kernel is
- *        checked against. Dense NCHW host arrays, double accumulation,
+ *        checked against. Dense NCHW host float arrays, double accumulation,
  *        nothing fused: each epilogue step is applied in order as written.
- *        Thread-safe (no state).
+ *
+ * The references take no context and return nothing: they trust their
+ * arguments (shapes as computed by clbb_conv2d_output_shape() /
+ * clbb_pool2d_output_shape(), arrays of the sizes those shapes give). A
+ * function given a descriptor that does not validate writes nothing.
+ * Thread-safe (no state).
+ *
+ * Storage precision: the device rounds every stored activation to its
+ * tensor's dtype. clbb_ref_quantize() applies that rounding to host data,
+ * so a reference fed the same rounded inputs sees exactly what the device
+ * saw; its output is exact (double accumulation, one rounding to float).
  */
 #ifndef CLBB_REFERENCE_H
 #define CLBB_REFERENCE_H
@@ -18,56 +28,82 @@ extern "C" {
 #endif
 
 /**
- * Output shape of a convolution, floor((H + pads - d*(k-1) - 1)/s) + 1.
- * @return CLBB_ERR_INVALID_ARGUMENT (bad descriptor field, named in errbuf),
- *         CLBB_ERR_SHAPE (channels differ, output would be empty).
+ * Rounds x[0..n) in place to the nearest value of @p dtype (round to
+ * nearest even; F16 overflows to infinity), as a device store does. F32 is
+ * a no-op.
  */
-CLBB_API clbb_status clbb_conv2d_output_shape(const clbb_conv2d_desc *desc, clbb_shape input,
-                                     clbb_shape *output, char *errbuf, size_t errbuf_size);
+CLBB_API void clbb_ref_quantize(clbb_dtype dtype, float *x, size_t n);
 
 /**
- * Checks a convolution descriptor: every extent >= 1, padding >= 0,
- * groups dividing both channel counts.
- */
-CLBB_API clbb_status clbb_conv2d_desc_validate(const clbb_conv2d_desc *desc, char *errbuf,
-                                      size_t errbuf_size);
-
-/** Output shape of a pooling, with PyTorch's ceil_mode rule. */
-CLBB_API clbb_status clbb_pool2d_output_shape(const clbb_pool2d_desc *desc, clbb_shape input,
-                                     clbb_shape *output, char *errbuf, size_t errbuf_size);
-
-/**
- * y = act(scale * (conv(x * gate) + bias) + shift + residual); any of
- * bias, epilogue (and its arrays), residual, gate may be NULL.
+ * Convolution with every epilogue step in order:
+ *   y = act(scale * (conv(x * gate) + bias) + shift + residual)
+ * @param in       input shape; @p x holds N*C*H*W floats.
+ * @param weights  OIHW, out * in/groups * kh * kw floats.
+ * @param bias     NULL or out_channels floats.
+ * @param epilogue NULL for none; its scale/shift may be NULL (1 / 0); the
+ *                 residual is added only when epilogue->residual is set.
+ * @param residual output-shaped, or NULL.
+ * @param gate     N x in_channels, or NULL (1).
+ * @param y        output-shaped result.
  */
 CLBB_API void clbb_ref_conv2d(const clbb_conv2d_desc *desc, clbb_shape in, const float *x,
-                     const float *weights, const float *bias, const clbb_epilogue *epilogue,
-                     const float *residual, const float *gate, float *y);
+                              const float *weights, const float *bias,
+                              const clbb_epilogue *epilogue, const float *residual,
+                              const float *gate, float *y);
 
-/** Applies act(scale * v + shift + residual) in place over N x C x HW. */
+/**
+ * Applies act(scale * v + shift + residual) in place over N x C x HW.
+ * @param epilogue NULL for the identity; @p residual (NULL: none) is added
+ *        whenever it is given.
+ */
 CLBB_API void clbb_ref_epilogue(clbb_shape shape, const clbb_epilogue *epilogue,
-                       const float *residual, float *y);
+                                const float *residual, float *y);
 
 /** Activation of one value (double in, double out). */
 CLBB_API double clbb_ref_activation(clbb_activation act, double v);
 
-CLBB_API void clbb_ref_batch_norm(clbb_shape shape, const float *x, const float *mean, const float *var,
-                         const float *weight, const float *bias, float eps,
-                         const float *residual, clbb_activation act, float *y);
+/**
+ * Inference batch norm, y = act((x - mean) / sqrt(var + eps) * weight +
+ * bias + residual); NULL arrays mean 0 / 1 / 1 / 0 / no residual. y may be x.
+ */
+CLBB_API void clbb_ref_batch_norm(clbb_shape shape, const float *x, const float *mean,
+                                  const float *var, const float *weight, const float *bias,
+                                  float eps, const float *residual, clbb_activation act,
+                                  float *y);
 
-CLBB_API void clbb_ref_group_norm(clbb_shape shape, int groups, const float *x, const float *weight,
-                         const float *bias, float eps, const float *residual,
-                         clbb_activation act, float *y);
+/**
+ * Group norm over (C/groups, H, W) per sample (two-pass mean and variance
+ * in double), then weight/bias per channel (NULL: 1 / 0), residual (NULL:
+ * none) and act. y may be x.
+ */
+CLBB_API void clbb_ref_group_norm(clbb_shape shape, int groups, const float *x,
+                                  const float *weight, const float *bias, float eps,
+                                  const float *residual, clbb_activation act, float *y);
 
-CLBB_API void clbb_ref_add(clbb_shape shape, const float *a, const float *b, clbb_activation act, float *y);
+/** y = act(a + b) over a shape. y may be a or b. */
+CLBB_API void clbb_ref_add(clbb_shape shape, const float *a, const float *b, clbb_activation act,
+                           float *y);
 
+/** y[n,c,:,:] = x[n,c,:,:] * gate[n,c]. y may be x. */
 CLBB_API void clbb_ref_mul(clbb_shape shape, const float *x, const float *gate, float *y);
 
-CLBB_API void clbb_ref_max_pool2d(const clbb_pool2d_desc *desc, clbb_shape in, const float *x, float *y);
+/** Max pooling of @p in (padding ignored, as -inf). y of the output shape. */
+CLBB_API void clbb_ref_max_pool2d(const clbb_pool2d_desc *desc, clbb_shape in, const float *x,
+                                  float *y);
 
-CLBB_API void clbb_ref_avg_pool2d(const clbb_pool2d_desc *desc, clbb_shape in, const float *x, float *y);
+/** Average pooling with PyTorch's divisor rules. */
+CLBB_API void clbb_ref_avg_pool2d(const clbb_pool2d_desc *desc, clbb_shape in, const float *x,
+                                  float *y);
 
+/** Mean of every (n, c) plane, into N x C x 1 x 1. */
 CLBB_API void clbb_ref_global_avg_pool(clbb_shape in, const float *x, float *y);
+
+/**
+ * Permutation of a dense tensor: output dimension i is input dimension
+ * perm[i] (the dense copy of a clbb_tensor_view_permute() view). @p perm
+ * must be a permutation of 0..3; y holds numel(in) floats.
+ */
+CLBB_API void clbb_ref_permute(clbb_shape in, const float *x, const int perm[4], float *y);
 
 #ifdef __cplusplus
 }

@@ -1,14 +1,24 @@
 /**
  * @file clbb/tensor.h
- * @brief NCHW float32 tensors in device memory, and channel-offset views.
+ * @brief 4-D tensors in device memory: an element type (::clbb_dtype), an
+ *        NCHW shape, strides, and views (channel slices, reshapes,
+ *        permutations) that share their parent's buffer.
  *
  * Layout: element (n, c, h, w) of a tensor lives at
- *   offset + n * batch_stride + c * H * W + h * W + w
- * floats into its cl_mem. A tensor that owns its buffer has
- * batch_stride = C * H * W and offset 0. A channel view of a parent with C'
- * channels keeps the parent's batch_stride (C' * H * W) and starts c0
- * channels in, so that ops writing the view write a channel slice of the
- * parent in place (a free concat).
+ *   offset + n * stride[0] + c * stride[1] + h * stride[2] + w * stride[3]
+ * elements of its dtype into its cl_mem. A tensor that owns its buffer is
+ * dense: strides (C*H*W, H*W, W, 1) and offset 0. A channel view of a parent
+ * with C' channels keeps the parent's strides and starts c0 channels in, so
+ * that ops writing the view write a channel slice of the parent in place (a
+ * free concat). Reshapes and permutations (for attention: (N, C, H*W) and
+ * its transpose) change shape and strides only.
+ *
+ * Most ops read and write tensors whose images are dense (strides
+ * (any, H*W, W, 1)), which is what channel views keep; an op documents
+ * what it accepts and refuses other layouts with CLBB_ERR_UNSUPPORTED.
+ * clbb_tensor_copy() takes any layout and makes a dense copy.
+ *
+ * Threading: a tensor belongs to its context (see clbb/context.h).
  */
 #ifndef CLBB_TENSOR_H
 #define CLBB_TENSOR_H
@@ -28,6 +38,26 @@
 extern "C" {
 #endif
 
+/**
+ * Element type of a tensor's storage. Arithmetic always runs in float
+ * (fp32 accumulation); F16 is IEEE binary16 storage read and written with
+ * vload_half / vstore_half_rte, which every OpenCL 1.2 device has (no
+ * cl_khr_fp16 needed).
+ */
+typedef enum clbb_dtype {
+    CLBB_DTYPE_F32 = 0,
+    CLBB_DTYPE_F16 = 1,
+} clbb_dtype;
+
+/** Number of dtypes (for tables). */
+#define CLBB_DTYPE_COUNT 2
+
+/** Bytes per element (4, 2); 0 for an unknown dtype. Thread-safe. */
+CLBB_API size_t clbb_dtype_size(clbb_dtype dtype);
+
+/** "f32", "f16"; NULL for an unknown dtype. Thread-safe. */
+CLBB_API const char *clbb_dtype_name(clbb_dtype dtype);
+
 /** NCHW shape; every extent is >= 1 in a valid tensor. */
 typedef struct clbb_shape {
     int32_t n, c, h, w;
@@ -37,61 +67,127 @@ typedef struct clbb_shape {
 typedef struct clbb_tensor clbb_tensor;
 
 /**
- * Allocates a dense NCHW tensor on the context's device. Contents are
- * undefined.
- * @return CLBB_OK, CLBB_ERR_INVALID_ARGUMENT (NULL, extent < 1, more than
- *         2^31-1 elements), CLBB_ERR_DEVICE_MEMORY, CLBB_ERR_OUT_OF_MEMORY.
+ * Allocates a dense tensor on the context's device. Contents are undefined.
+ * @param ctx    the owning context.
+ * @param shape  extents, each >= 1, at most 2^31-1 elements in all.
+ * @param dtype  element type.
+ * @param out    receives the tensor (NULL on failure); free with
+ *               clbb_tensor_destroy().
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, an extent
+ *         below 1, too many elements, unknown dtype);
+ *         CLBB_ERR_DEVICE_MEMORY (the allocation failed or exceeds the
+ *         device's max allocation); CLBB_ERR_OUT_OF_MEMORY (host).
  */
-CLBB_API clbb_status clbb_tensor_create(clbb_context *ctx, clbb_shape shape, clbb_tensor **out);
+CLBB_API clbb_status clbb_tensor_create(clbb_context *ctx, clbb_shape shape, clbb_dtype dtype,
+                                        clbb_tensor **out);
 
 /**
- * Wraps part of a caller's buffer as a tensor (borrowed: never released).
- * @param offset first element, in floats.
- * @param batch_stride floats between images; 0 means C * H * W.
- * @return CLBB_ERR_INVALID_ARGUMENT if the layout does not fit the buffer
- *         or batch_stride < C * H * W.
+ * Wraps part of a caller's buffer as a dense-image tensor (borrowed: clbb
+ * never releases it; it must outlive the tensor).
+ * @param offset       first element, in elements of @p dtype.
+ * @param batch_stride elements between images; 0 means C * H * W.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL buffer, not a buffer of
+ *         the context's OpenCL context, the layout does not fit the buffer,
+ *         batch_stride < C * H * W, unknown dtype); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_tensor_wrap(clbb_context *ctx, cl_mem buffer, size_t offset,
-                             clbb_shape shape, size_t batch_stride, clbb_tensor **out);
+                                      clbb_shape shape, clbb_dtype dtype, size_t batch_stride,
+                                      clbb_tensor **out);
 
 /**
- * Creates a view of channels [c0, c0 + channels) of @p parent (which may
- * itself be a view). The view shares the parent's buffer; the parent must
- * outlive it.
- * @return CLBB_ERR_INVALID_ARGUMENT if the range is empty or out of bounds.
+ * View of channels [c0, c0 + channels) of @p parent (which may itself be a
+ * view). The view shares the parent's buffer; the parent must outlive it.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, the parent belongs to
+ *         another context, an empty or out-of-bounds range);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_tensor_view_channels(clbb_context *ctx, const clbb_tensor *parent,
-                                      int32_t c0, int32_t channels, clbb_tensor **out);
+                                               int32_t c0, int32_t channels, clbb_tensor **out);
+
+/**
+ * View of @p parent with another shape of the same batch size and the same
+ * C*H*W per image, e.g. (N, C, H, W) as (N, C, 1, H*W). The parent's
+ * images must be dense (a channel view of a wider tensor is, a permuted
+ * view is not).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, other context, a shape
+ *         with another N or element count); CLBB_ERR_UNSUPPORTED (the
+ *         parent's images are not dense); CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_tensor_view_reshape(clbb_context *ctx, const clbb_tensor *parent,
+                                              clbb_shape shape, clbb_tensor **out);
+
+/**
+ * View with permuted dimensions: dimension i of the view is dimension
+ * perm[i] of @p parent (0 n, 1 c, 2 h, 3 w), e.g. {0, 3, 2, 1} turns an
+ * (N, C, 1, HW) tensor into its (N, HW, 1, C) transpose.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, other context, perm
+ *         not a permutation of 0..3); CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_tensor_view_permute(clbb_context *ctx, const clbb_tensor *parent,
+                                              const int perm[4], clbb_tensor **out);
 
 /** Destroys a tensor or view (releases the buffer if owned). NULL: no-op. */
 CLBB_API void clbb_tensor_destroy(clbb_tensor *t);
 
-/** Shape of a tensor. */
+/** Shape of a tensor ({0,0,0,0} for NULL). */
 CLBB_API clbb_shape clbb_tensor_shape(const clbb_tensor *t);
 
-/** Underlying buffer, element offset and batch stride (for custom kernels). */
+/** Element type of a tensor (CLBB_DTYPE_F32 for NULL). */
+CLBB_API clbb_dtype clbb_tensor_dtype(const clbb_tensor *t);
+
+/** Underlying buffer, first element and per-dimension strides, in
+ *  elements (for custom kernels). NULL t gives NULL / 0. */
 CLBB_API cl_mem clbb_tensor_buffer(const clbb_tensor *t);
 CLBB_API size_t clbb_tensor_offset(const clbb_tensor *t);
 CLBB_API size_t clbb_tensor_batch_stride(const clbb_tensor *t);
+CLBB_API void clbb_tensor_strides(const clbb_tensor *t, int64_t strides[4]);
 
 /** Number of elements N*C*H*W of a shape (0 if any extent < 1). */
 CLBB_API size_t clbb_shape_numel(clbb_shape shape);
 
 /**
- * Copies @p count floats of dense NCHW host data into the tensor (blocking).
- * @p count must equal the tensor's N*C*H*W.
+ * Copies @p count floats of dense NCHW host data into the tensor,
+ * converting to its dtype (round to nearest even for F16; values beyond
+ * the F16 range become infinities). Blocking. Any layout.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, the tensor belongs to
+ *         another context); CLBB_ERR_SHAPE (count differs from N*C*H*W);
+ *         CLBB_ERR_DEVICE; CLBB_ERR_OUT_OF_MEMORY.
  */
-CLBB_API clbb_status clbb_tensor_write(clbb_context *ctx, clbb_tensor *t, const float *data, size_t count);
+CLBB_API clbb_status clbb_tensor_write_f32(clbb_context *ctx, clbb_tensor *t, const float *data,
+                                           size_t count);
 
-/** Copies the tensor into dense NCHW host memory (blocking). */
-CLBB_API clbb_status clbb_tensor_read(clbb_context *ctx, const clbb_tensor *t, float *data, size_t count);
+/** Copies the tensor into dense NCHW host floats (converting from its
+ *  dtype). Blocking. Any layout. Statuses as clbb_tensor_write_f32(). */
+CLBB_API clbb_status clbb_tensor_read_f32(clbb_context *ctx, const clbb_tensor *t, float *data,
+                                          size_t count);
+
+/** Copies @p count elements of dense NCHW host data already in the
+ *  tensor's dtype (uint16_t bit patterns for F16). Statuses as
+ *  clbb_tensor_write_f32(). */
+CLBB_API clbb_status clbb_tensor_write_raw(clbb_context *ctx, clbb_tensor *t, const void *data,
+                                           size_t count);
+
+/** Reads the tensor into dense NCHW host data of its dtype. */
+CLBB_API clbb_status clbb_tensor_read_raw(clbb_context *ctx, const clbb_tensor *t, void *data,
+                                          size_t count);
 
 /**
- * Enqueues a copy of @p src into @p dst (same shape; either may be a view).
- * Asynchronous: ordered on the context's queue like any op.
- * @return CLBB_ERR_SHAPE if the shapes differ.
+ * Enqueues a copy of @p src into @p dst: same shape, any layouts, any
+ * dtypes (converted on the way). Asynchronous: ordered on the context's
+ * queue like any op. The two must not overlap unless identical.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, another context's
+ *         tensor, partly overlapping tensors); CLBB_ERR_SHAPE (the shapes
+ *         differ); CLBB_ERR_BUILD; CLBB_ERR_DEVICE.
  */
-CLBB_API clbb_status clbb_tensor_copy(clbb_context *ctx, const clbb_tensor *src, const clbb_tensor *dst);
+CLBB_API clbb_status clbb_tensor_copy(clbb_context *ctx, const clbb_tensor *src,
+                                      const clbb_tensor *dst);
+
+/**
+ * Host helper: fills x[0..n) with uniform floats in [lo, hi) from a
+ * splitmix64 stream started at @p seed: the inputs `clbb run --shape
+ * --seed` uses, reproducible anywhere. Thread-safe.
+ */
+CLBB_API void clbb_fill_uniform(float *x, size_t n, uint64_t seed, float lo, float hi);
 
 #ifdef __cplusplus
 }

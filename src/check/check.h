@@ -1,87 +1,159 @@
-/* Conformance harness: one case table per op, run on a device against the
- * plain-C reference. The same tables drive the Criterion tests, `clbb check`
- * and the op benchmarks (dav1d's checkasm, for OpenCL). */
+/* Conformance harness: one descriptor per op (its cases, data, op
+ * creation, reference, output shape and tolerances per dtype, like ggml's
+ * test_case), run on a device against the plain-C reference by one generic
+ * runner with guard bands, poisoned outputs and fresh seeded data. The
+ * same tables drive the Criterion tests, `clbb check` and the op
+ * benchmarks (dav1d's checkasm, for OpenCL). */
 #ifndef CLBB_CHECK_H
 #define CLBB_CHECK_H
 
 #include <stdint.h>
 
-#include "clbb.h"
+#include "core/internal.h"
 
-typedef enum clbb_check_op {
-    CLBB_CHECK_CONV2D = 0,
-    CLBB_CHECK_BATCH_NORM,
-    CLBB_CHECK_GROUP_NORM,
-    CLBB_CHECK_ADD,
-    CLBB_CHECK_MUL,
-    CLBB_CHECK_MAX_POOL2D,
-    CLBB_CHECK_AVG_POOL2D,
-    CLBB_CHECK_GLOBAL_AVG_POOL,
-    CLBB_CHECK_OP_COUNT,
-} clbb_check_op;
+#define CHECK_MAX_INPUTS 4
+#define CHECK_MAX_PARAMS 8
+#define CHECK_PARAMS_MAX 128
 
-typedef struct clbb_check_case {
-    char name[80];
-    clbb_check_op op;
-    clbb_shape in;
-    int quick;  /* member of the --quick subset */
-    int views;  /* input and output are channel views of larger tensors */
+typedef struct check_op check_op;
+
+/* One case: what every op has, plus the op's own parameters in `params`
+ * (a struct of the op's file, read through CHECK_PARAMS). */
+typedef struct check_case {
+    char name[96];
+    const check_op *op;
+    clbb_shape in;              /* shape of the first input */
+    clbb_dtype dtype;           /* of every tensor of the op */
+    int algo;                   /* the op's algorithm (conv: a clbb_conv_algo; 0: AUTO) */
+    clbb_kernel_family family;  /* AUTO, or the family checked */
+    char tuning[96];            /* conv: tuning text ("" none) */
+    char expect[48];            /* text the op's algorithm name must contain ("" any) */
+    int quick;                  /* member of the --quick subset */
+    int views;                  /* the first input and the output are channel views */
     clbb_activation act;
     int residual;
-    /* conv2d */
-    clbb_conv2d_desc conv;
-    clbb_conv_algo algo;
-    int bias, scale, gate;
-    /* pools */
-    clbb_pool2d_desc pool;
-    /* group_norm */
-    int groups;
-} clbb_check_case;
+    _Alignas(16) unsigned char params[CHECK_PARAMS_MAX];
+} check_case;
 
-typedef struct clbb_check_result {
-    int ran;            /* 0: skipped (algorithm not applicable) */
+#define CHECK_PARAMS(c, type) ((type *)(void *)(c)->params)
+
+/* What the runner binds and the reference reads, made by the op. */
+typedef struct check_data {
+    int num_inputs;
+    clbb_shape shape[CHECK_MAX_INPUTS]; /* dense host shape of each input */
+    float *in[CHECK_MAX_INPUTS];        /* quantized to the case dtype by the runner */
+    /* input k is bound as clbb_tensor_view_permute(its dense tensor, perm) */
+    int permuted[CHECK_MAX_INPUTS];
+    int perm[4];
+    float *param[CHECK_MAX_PARAMS];     /* weights, statistics (fp32) */
+    clbb_shape out;
+    float *ref;
+} check_data;
+
+/* Pass when rel_l2 <= rel_l2 and every |y - ref| <= atol + rtol * |ref|. The
+ * case data are scaled so that outputs are O(1), which is what atol is
+ * measured against. */
+typedef struct check_tolerance {
+    double rel_l2, atol, rtol;
+} check_tolerance;
+
+typedef struct case_list {
+    check_case *v;
+    size_t n, cap;
+} case_list;
+
+struct check_op {
+    const char *name;
+    /* appends the op's cases (quick: the subset) for a dtype */
+    void (*cases)(case_list *l, int quick, clbb_dtype dtype);
+    clbb_status (*out_shape)(const check_case *c, clbb_shape *out, char *msg, size_t msg_size);
+    /* inputs (shapes and host arrays) and parameters from the random stream */
+    clbb_status (*make_data)(const check_case *c, uint64_t *rng, check_data *d);
+    clbb_status (*create)(clbb_context *ctx, const check_case *c, const check_data *d,
+                          clbb_op **op);
+    /* d->ref from d->in and d->param */
+    void (*reference)(const check_case *c, check_data *d);
+    check_tolerance tol[CLBB_DTYPE_COUNT];
+    /* multiply-adds or elements of a case, to pick the small ones for
+     * simulators; NULL: the first input's elements */
+    double (*work)(const check_case *c);
+};
+
+/* A new case at the end of the list (zeroed, op set; NULL when out of
+ * memory). */
+check_case *check_push(case_list *l, const check_op *op, clbb_dtype dtype);
+/* A new uniform array of n floats in [lo, hi) (NULL when out of memory). */
+float *check_rand(size_t n, uint64_t *rng, float lo, float hi);
+/* Op options of a case. */
+void check_op_options(const check_case *c, clbb_op_options *o);
+
+/* The ops, in order (ops.c). */
+size_t check_num_ops(void);
+const check_op *check_op_at(size_t i);
+const check_op *check_op_named(const char *name);
+
+/* The case table of an op for a dtype; *cases is malloc'ed. */
+size_t check_cases(const check_op *op, int quick, clbb_dtype dtype, check_case **cases);
+/* Work of a case (see check_op.work). */
+double check_case_work(const check_case *c);
+
+typedef struct check_result {
+    int ran;            /* 0: skipped (not supported by the device or the op) */
     int pass;
     double rel_l2;      /* ||y - ref|| / ||ref|| */
     double max_abs;
-    double tolerance;
-    size_t nonfinite;   /* NaN/Inf in the output (poison left = unwritten) */
-    size_t unwritten;
-    size_t guard_damage;/* guard / neighbour floats changed */
-    double median_ms;   /* bench only */
+    double worst_ratio; /* max |y - ref| / (atol + rtol |ref|): > 1 fails */
+    size_t over_bound;  /* elements beyond the per-element bound */
+    check_tolerance tol;
+    size_t nonfinite;   /* NaN/Inf in the output */
+    size_t unwritten;   /* output elements still holding the poison */
+    size_t guard_damage;/* guard / neighbour / input elements changed */
+    double median_ms;   /* bench only: the op, profiling events */
+    double ref_ms;      /* the reference, host clock */
     double flops, bytes;
     char algorithm[96];
     char message[512];
-} clbb_check_result;
+} check_result;
 
-/* Name of an op family ("conv2d", ...). */
-const char *clbb_check_op_name(clbb_check_op op);
+/* Runs one case: seeded random inputs (rounded to the dtype), guard bands,
+ * poisoned outputs, then NaN/Inf, unwritten and guard checks and the error
+ * bounds against the reference. With bench_iters > 0 also times the op
+ * (median of profiling events; the context needs profiling). Returns a
+ * status for harness failures (device errors); a wrong result is
+ * result->pass == 0. */
+clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int bench_iters,
+                      check_result *result);
 
-/* Fills the case table of an op family (quick: only the quick subset).
- * Returns the number of cases; *cases is malloc'ed (caller frees). */
-size_t clbb_check_cases(clbb_check_op op, int quick, clbb_check_case **cases);
+/* Seed from CLBB_SEED, else from the clock. */
+uint64_t check_seed(void);
 
-/* Work of a case (multiply-adds for conv, elements otherwise), to pick
- * cases small enough for slow devices such as oclgrind's simulator. */
-double clbb_check_case_work(const clbb_check_case *c);
+/* Block and whole-backbone conformance (check_models.c). */
+typedef struct check_model_case {
+    char name[64];
+    const char *json; /* config */
+    clbb_shape input;
+    int quick;
+} check_model_case;
 
-/* Relative L2 tolerance of an op family (and algorithm for conv). */
-double clbb_check_tolerance(const clbb_check_case *c);
+size_t check_block_cases(const check_model_case **cases);
+size_t check_backbone_cases(const check_model_case **cases);
 
-/* Runs one case: seeded random inputs, guard bands, poisoned outputs, then
- * NaN/Inf, unwritten and guard checks and relative L2 error vs reference.
- * With bench_iters > 0 also times the op (median of profiling events;
- * the context needs profiling). Returns a status for harness failures
- * (device errors); a wrong result is result->pass == 0. */
-clbb_status clbb_check_run(clbb_context *ctx, const clbb_check_case *c, uint64_t seed,
-                           int bench_iters, clbb_check_result *result);
+typedef struct check_model_result {
+    int pass;
+    double worst_rel_l2, worst_ratio;
+    check_tolerance tol;
+    int num_outputs;
+    char message[512];
+} check_model_result;
 
-/* Seed from CLBB_SEED, else from the clock; printed by callers. */
-uint64_t clbb_check_seed(void);
+/* Builds the model from its config at a precision, random parameters from
+ * seed, runs device and reference on seeded random input, compares every
+ * output. */
+clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
+                                 clbb_precision precision, uint64_t seed,
+                                 check_model_result *r);
 
-/* Deterministic uniform floats in [lo, hi). */
-void clbb_check_fill(float *x, size_t n, uint64_t *state, float lo, float hi);
-
-/* Relative L2 error and max abs diff. */
-double clbb_check_rel_l2(const float *y, const float *ref, size_t n, double *max_abs);
+/* The model tolerance per precision (see check_models.c). */
+check_tolerance check_model_tolerance(clbb_precision precision);
 
 #endif

@@ -1,5 +1,5 @@
-/* clbb_conv2d_create and the conv op's lifecycle; the algorithms live in
- * conv2d_<algo>.c and are picked here per geometry and device. */
+/* clbb_conv2d_create, clbb_conv2d_supports and the conv op's lifecycle; the
+ * algorithms live in conv2d_<algo>.c behind their descriptors. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,27 +8,18 @@
 
 #include "conv2d_internal.h"
 
-static const conv_algo_impl *const ALGOS[] = {
-    [CLBB_CONV_ALGO_DIRECT] = &clbb__conv_direct,
-    [CLBB_CONV_ALGO_IMPLICIT_GEMM] = &clbb__conv_igemm,
-    [CLBB_CONV_ALGO_DEPTHWISE] = &clbb__conv_depthwise,
-    [CLBB_CONV_ALGO_GEMM_CLBLAST] = &clbb__conv_gemm_clblast,
-    [CLBB_CONV_ALGO_WINOGRAD] = &clbb__conv_winograd,
-};
-
-const char *clbb_conv_algo_name(clbb_conv_algo algo) {
-    if (algo == CLBB_CONV_ALGO_AUTO) return "auto";
-    if ((int)algo < 0 || (int)algo >= CLBB_CONV_ALGO_COUNT || !ALGOS[algo]) return NULL;
-    return ALGOS[algo]->name;
-}
-
 void clbb_conv2d_options_init(clbb_conv2d_options *o) {
-    if (o) memset(o, 0, sizeof *o);
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->dtype = CLBB_DTYPE_F32;
+    o->family = CLBB_KERNEL_FAMILY_AUTO;
+    o->algo = CLBB_CONV_ALGO_AUTO;
 }
 
-void clbb__conv_options(const conv_state *s, char *buf, size_t size) {
+void clbb__conv_options(const clbb_op *op, char *buf, size_t size) {
+    const conv_state *s = op->impl;
     const clbb_conv2d_desc *d = &s->d;
-    buf[0] = '\0';
+    clbb__opt_dtype(buf, size, op->dtype);
     clbb__opt_int(buf, size, "KH", d->kernel_h);
     clbb__opt_int(buf, size, "KW", d->kernel_w);
     clbb__opt_int(buf, size, "SH", d->stride_h);
@@ -44,17 +35,14 @@ void clbb__conv_options(const conv_state *s, char *buf, size_t size) {
     clbb__opt_int(buf, size, "ACT", s->act);
 }
 
-int clbb__tuning_int(const char *tuning, const char *name, int def) {
-    if (!tuning || !tuning[0]) return def;
-    size_t ln = strlen(name);
-    const char *p = tuning;
-    while (*p) {
-        if (strncmp(p, name, ln) == 0 && p[ln] == '=') return atoi(p + ln + 1);
-        p = strchr(p, ',');
-        if (!p) break;
-        p++;
-    }
-    return def;
+void clbb__conv_cpu_options(const clbb_op *op, char *buf, size_t size) {
+    const conv_state *s = op->impl;
+    const clbb_conv2d_desc *d = &s->d;
+    const int v[] = {d->kernel_h, d->kernel_w, d->stride_h, d->stride_w, d->dilation_h,
+                     d->dilation_w, s->has_res, s->act};
+    static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW", "HAS_RES", "ACT"};
+    clbb__opt_dtype(buf, size, op->dtype);
+    for (size_t m = 0; m < CLBB_ARRAY_SIZE(v); m++) clbb__opt_int(buf, size, names[m], v[m]);
 }
 
 int clbb__conv_needs_pad(const conv_state *s) {
@@ -62,78 +50,65 @@ int clbb__conv_needs_pad(const conv_state *s) {
     return d->pad_top || d->pad_left || d->pad_bottom || d->pad_right || s->has_gate;
 }
 
-void clbb__conv_cpu_options(const conv_state *s, char *buf, size_t size) {
-    const clbb_conv2d_desc *d = &s->d;
-    const int v[] = {d->kernel_h, d->kernel_w, d->stride_h, d->stride_w, d->dilation_h,
-                     d->dilation_w, s->has_res, s->act};
-    static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW", "HAS_RES", "ACT"};
-    buf[0] = '\0';
-    for (size_t m = 0; m < sizeof v / sizeof v[0]; m++) clbb__opt_int(buf, size, names[m], v[m]);
-}
-
-clbb_status clbb__conv_pad_prepare(clbb_op *op, int xh, int xw) {
+clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw) {
     conv_state *s = op->impl;
+    char opts[64];
+    clbb__opt_dtype(opts, sizeof opts, op->dtype);
     cl_program prog;
-    CLBB_CHECK(clbb__program_get(op->ctx, "pad2d", "", &prog));
-    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "pad2d_gate", &s->k[0]));
-    s->ws_bytes = (size_t)op->in_shape.n * s->d.in_channels * xh * xw * sizeof(float);
+    CLBB_CHECK(clbb__program_get(op->ctx, "pad2d", opts, &prog));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "pad2d_gate", &p->k));
+    s->ws_bytes = (size_t)op->in_shape.n * s->d.in_channels * xh * xw * clbb_dtype_size(op->dtype);
     CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d padded input"));
-    s->gws[0][0] = (size_t)xh;
-    s->gws[0][1] = (size_t)s->d.in_channels;
-    s->gws[0][2] = (size_t)op->in_shape.n;
+    p->xh = xh;
+    p->xw = xw;
+    p->gws[0] = (size_t)xh;
+    p->gws[1] = (size_t)s->d.in_channels;
+    p->gws[2] = (size_t)op->in_shape.n;
     return CLBB_OK;
 }
 
-clbb_status clbb__conv_pad_run(clbb_op *op, int xh, int xw, cl_mem *xm, cl_int *xoff,
+clbb_status clbb__conv_pad_run(clbb_op *op, const conv_pad *p, cl_mem *xm, cl_int *xoff,
                                cl_int *xbs) {
     conv_state *s = op->impl;
     clbb_context *ctx = op->ctx;
-    const conv_operands t = clbb__conv_operands(op);
-    *xm = t.x->mem;
-    *xoff = (cl_int)t.x->offset;
-    *xbs = (cl_int)t.x->batch_stride;
-    if (!s->k[0]) return CLBB_OK;
+    const clbb_tensor *x = conv_x(op), *g = conv_or_x(op, conv_gate(op));
+    *xm = x->mem;
+    *xoff = (cl_int)x->offset;
+    *xbs = (cl_int)x->stride[0];
+    if (!p->k) return CLBB_OK;
     cl_mem ws = clbb__scratch(ctx);
     cl_int h = op->in_shape.h, w = op->in_shape.w, pt = s->d.pad_top, pl = s->d.pad_left,
-           has_gate = s->has_gate;
-    CLBB_CHECK(clbb__kernel_args(ctx, s->k[0], "pad2d_gate", CLBB_TENSOR_ARGS(t.x),
-                                 CLBB_TENSOR_ARGS(t.g), sizeof(cl_mem), &ws, sizeof(cl_int), &h,
-                                 sizeof(cl_int), &w, sizeof(cl_int), &xh, sizeof(cl_int), &xw,
-                                 sizeof(cl_int), &pt, sizeof(cl_int), &pl, sizeof(cl_int),
-                                 &has_gate, CLBB_ARGS_END));
-    CLBB_CHECK(clbb__enqueue(ctx, s->k[0], 3, s->gws[0], NULL, "pad2d_gate"));
+           has_gate = s->has_gate, xh = p->xh, xw = p->xw;
+    CLBB_CHECK(clbb__kernel_args(ctx, p->k, "pad2d_gate", CLBB_TENSOR_ARGS(x), CLBB_TENSOR_ARGS(g),
+                                 sizeof(cl_mem), &ws, sizeof(cl_int), &h, sizeof(cl_int), &w,
+                                 sizeof(cl_int), &xh, sizeof(cl_int), &xw, sizeof(cl_int), &pt,
+                                 sizeof(cl_int), &pl, sizeof(cl_int), &has_gate, CLBB_ARGS_END));
+    CLBB_CHECK(clbb__enqueue(ctx, p->k, 3, p->gws, NULL, "pad2d_gate"));
     *xm = ws;
     *xoff = 0;
     *xbs = s->d.in_channels * xh * xw;
     return CLBB_OK;
 }
 
-void clbb__conv_release_kernels(clbb_op *op) {
-    conv_state *s = op->impl;
-    for (int i = 0; i < 3; i++) {
-        if (s->k[i]) clReleaseKernel(s->k[i]);
-        s->k[i] = NULL;
-    }
-    s->ws_bytes = 0;
-}
+void clbb__conv_pad_release(conv_pad *p) { clbb__kernel_release(&p->k); }
 
 static clbb_status conv_reshape(clbb_op *op, clbb_shape in) {
     conv_state *s = op->impl;
     char msg[256];
     clbb_status st = clbb_conv2d_output_shape(&s->d, in, &op->out_shape, msg, sizeof msg);
     if (st != CLBB_OK) return clbb__fail(op->ctx, st, "%s", msg);
-    clbb__conv_release_kernels(op);
+    s->algo->release_kernels(op);
+    s->ws_bytes = 0;
     const clbb_conv2d_desc *d = &s->d;
     clbb_shape o = op->out_shape;
-    double macs = (double)o.n * o.c * o.h * o.w * (d->in_channels / d->groups) * d->kernel_h *
-                  d->kernel_w;
-    op->info.flops = 2.0 * macs;
-    op->info.bytes = 4.0 * ((double)clbb_shape_numel(in) + (double)clbb_shape_numel(o) +
-                            (double)d->out_channels * (d->in_channels / d->groups) * d->kernel_h *
-                                d->kernel_w +
-                            (s->has_res ? (double)clbb_shape_numel(o) : 0.0));
-    snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s", ALGOS[s->algo]->name);
-    CLBB_CHECK(ALGOS[s->algo]->reshape(op));
+    const double per_out = (double)(d->in_channels / d->groups) * d->kernel_h * d->kernel_w;
+    const double esz = (double)clbb_dtype_size(op->dtype);
+    op->info.flops = 2.0 * (double)clbb_shape_numel(o) * per_out;
+    op->info.bytes = esz * ((double)clbb_shape_numel(in) + (double)clbb_shape_numel(o) *
+                                                               (1.0 + s->has_res)) +
+                     4.0 * d->out_channels * per_out;
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s", s->algo->name);
+    CLBB_CHECK(s->algo->reshape(op));
     op->info.workspace_bytes = s->ws_bytes;
     return CLBB_OK;
 }
@@ -151,36 +126,19 @@ static clbb_status conv_setup(clbb_op *op) {
 
 static clbb_status conv_run(clbb_op *op) {
     conv_state *s = op->impl;
-    return ALGOS[s->algo]->run(op);
+    return s->algo->run(op);
 }
 
 static void conv_destroy(clbb_op *op) {
     conv_state *s = op->impl;
     if (!s) return;
-    clbb__conv_release_kernels(op);
-    clbb__buffer_release(op->ctx, s->w);
+    if (s->as) s->algo->destroy(op);
+    free(s->as);
     clbb__buffer_release(op->ctx, s->shift);
 }
 
-static const clbb_op_vtable CONV_VT = {"conv2d", conv_reshape, conv_setup, conv_run, conv_destroy};
-
-/* Default choice per geometry (a tuning file can override it per layer).
- * Winograd only pays off once the 16 transformed GEMMs have enough
- * channels to amortize the input/output transforms: with fewer than 32
- * in or out channels implicit GEMM was faster on PoCL and on the H200. */
-static clbb_conv_algo pick_algo(const clbb_context *ctx, const clbb_conv2d_desc *d) {
-    if (clbb__conv_depthwise.applicable(ctx, d)) return CLBB_CONV_ALGO_DEPTHWISE;
-    /* On CPUs igemm's register-blocked micro-kernel runs ResNet-50's 3x3
-     * layers 2.5-3.5x faster than Winograd F(2x2) does through the GPU-shaped
-     * tile GEMM (PoCL, AVX-512: 1.3-1.7 ms vs 3.2-5.3 ms per layer), more
-     * than the 2.25x fewer multiplies give back. */
-    const int cpu = ctx->cpu_kernels;
-    if (!cpu && clbb__conv_winograd.applicable(ctx, d) && d->in_channels >= 32 &&
-        d->out_channels >= 32)
-        return CLBB_CONV_ALGO_WINOGRAD;
-    if (clbb__conv_igemm.applicable(ctx, d)) return CLBB_CONV_ALGO_IMPLICIT_GEMM;
-    return CLBB_CONV_ALGO_DIRECT;
-}
+static const clbb_op_vtable CONV_VT = {"conv2d", CLBB_FAMILIES_BOTH, conv_reshape, conv_setup,
+                                       conv_run, conv_destroy};
 
 static clbb_status check_finite(clbb_context *ctx, const float *a, size_t n, const char *what) {
     if (!a) return CLBB_OK;
@@ -200,6 +158,67 @@ static clbb_status check_finite(clbb_context *ctx, const float *a, size_t n, con
     return CLBB_OK;
 }
 
+/* What create and supports share: the options checked, the algorithm and
+ * family resolved. */
+typedef struct conv_choice {
+    clbb_conv2d_options o;
+    const conv_algo_desc *algo;
+    clbb_kernel_family family;
+} conv_choice;
+
+static clbb_status choose(clbb_context *ctx, const clbb_conv2d_desc *desc,
+                          const clbb_conv2d_options *options, conv_choice *c) {
+    char msg[256];
+    clbb_status st = clbb_conv2d_desc_validate(desc, msg, sizeof msg);
+    if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
+    clbb_conv2d_options_init(&c->o);
+    if (options) c->o = *options;
+    const clbb_conv2d_options *o = &c->o;
+    CLBB_CHECK(clbb__dtype_check(ctx, o->dtype, "conv2d"));
+    if (!clbb_kernel_family_name(o->family))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: options.family = %d",
+                          (int)o->family);
+    if (o->algo != CLBB_CONV_ALGO_AUTO && !clbb__conv_algo(o->algo))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: options.algo = %d",
+                          (int)o->algo);
+    if (o->tuning && strlen(o->tuning) >= sizeof ((conv_state *)0)->tuning)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: options.tuning is too long");
+    const clbb_kernel_family want =
+        o->family == CLBB_KERNEL_FAMILY_AUTO ? clbb__default_family(ctx) : o->family;
+    if (o->algo == CLBB_CONV_ALGO_AUTO) {
+        c->algo = clbb__conv_pick(ctx, desc, o->dtype, want);
+        if (!c->algo)
+            return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
+                              "conv2d: no algorithm computes a %dx%d conv with groups %d in %s",
+                              desc->kernel_h, desc->kernel_w, desc->groups,
+                              clbb_dtype_name(o->dtype));
+    } else {
+        c->algo = clbb__conv_algo(o->algo);
+        const char *why = c->algo->unsupported(ctx, desc, o->dtype);
+        if (why)
+            return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
+                              "conv2d: algorithm '%s' does not apply to a %dx%d conv with stride "
+                              "%d, dilation %d, groups %d in %s: %s",
+                              c->algo->name, desc->kernel_h, desc->kernel_w, desc->stride_h,
+                              desc->dilation_h, desc->groups, clbb_dtype_name(o->dtype), why);
+        if (o->family != CLBB_KERNEL_FAMILY_AUTO && !c->algo->family[o->family].present)
+            return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
+                              "conv2d: algorithm '%s' has no %s kernel family", c->algo->name,
+                              clbb_kernel_family_name(o->family));
+    }
+    c->family = clbb__resolve_family(ctx, want, clbb__conv_algo_families(c->algo));
+    return CLBB_OK;
+}
+
+clbb_status clbb_conv2d_supports(clbb_context *ctx, const clbb_conv2d_desc *desc,
+                                 const clbb_conv2d_options *options, clbb_conv_algo *chosen) {
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    conv_choice c;
+    CLBB_CHECK(choose(ctx, desc, options, &c));
+    if (chosen) *chosen = c.algo->id;
+    return clbb__done(ctx, CLBB_OK);
+}
+
 clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
                                const float *weights, const float *bias,
                                const clbb_epilogue *epilogue, const clbb_conv2d_options *options,
@@ -207,22 +226,11 @@ clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
     if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: out is NULL");
     *out = NULL;
     if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
-    char msg[256];
-    clbb_status st = clbb_conv2d_desc_validate(desc, msg, sizeof msg);
-    if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
+    conv_choice c;
+    CLBB_CHECK(choose(ctx, desc, options, &c));
     if (!weights) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: weights is NULL");
-    clbb_conv2d_options opt;
-    clbb_conv2d_options_init(&opt);
-    if (options) opt = *options;
     clbb_activation act = epilogue ? epilogue->activation : CLBB_ACTIVATION_NONE;
-    if ((int)act < 0 || act > CLBB_ACTIVATION_HARD_SIGMOID)
-        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: epilogue.activation = %d",
-                          (int)act);
-    if ((int)opt.algo < 0 || (int)opt.algo >= CLBB_CONV_ALGO_COUNT)
-        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: options.algo = %d",
-                          (int)opt.algo);
-    if (opt.tuning && strlen(opt.tuning) >= 256)
-        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: options.tuning is too long");
+    CLBB_CHECK(clbb__activation_check(ctx, act, "conv2d: epilogue"));
     const int O = desc->out_channels;
     const size_t per_out = (size_t)(desc->in_channels / desc->groups) * desc->kernel_h *
                            desc->kernel_w;
@@ -232,31 +240,31 @@ clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
         CLBB_CHECK(check_finite(ctx, epilogue->scale, O, "epilogue.scale"));
         CLBB_CHECK(check_finite(ctx, epilogue->shift, O, "epilogue.shift"));
     }
-    clbb_conv_algo algo = opt.algo;
-    if (algo == CLBB_CONV_ALGO_AUTO) {
-        algo = pick_algo(ctx, desc);
-    } else if (!ALGOS[algo]->applicable(ctx, desc)) {
-        return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
-                          "conv2d: algorithm '%s' does not apply to a %dx%d conv with stride %d, "
-                          "dilation %d, groups %d",
-                          ALGOS[algo]->name, desc->kernel_h, desc->kernel_w, desc->stride_h,
-                          desc->dilation_h, desc->groups);
-    }
+    const conv_family *fam = &c.algo->family[c.family];
+    int tuned[CONV_MAX_KEYS];
+    char what[64], msg[512];
+    snprintf(what, sizeof what, "conv2d %s (%s)", c.algo->name, clbb_kernel_family_name(c.family));
+    clbb_status st = clbb__params_parse(c.o.tuning, fam->keys, fam->num_keys, tuned, what, msg,
+                                        sizeof msg);
+    if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
+    const int has_res = epilogue && epilogue->residual, has_gate = c.o.input_gate != 0;
     clbb_op *op;
-    CLBB_CHECK(clbb__op_new(ctx, &CONV_VT, sizeof(conv_state),
-                            1 + (epilogue && epilogue->residual) + (opt.input_gate != 0), &op));
+    CLBB_CHECK(clbb__op_new(ctx, &CONV_VT, sizeof(conv_state), 1 + has_res + has_gate, c.o.dtype,
+                            c.family, &op));
     conv_state *s = op->impl;
     s->d = *desc;
-    s->has_res = epilogue && epilogue->residual;
-    s->has_gate = opt.input_gate != 0;
+    s->has_res = has_res;
+    s->has_gate = has_gate;
     s->act = act;
-    s->algo = algo;
-    if (opt.tuning) clbb__strlcpy(s->tuning, opt.tuning, sizeof s->tuning);
+    s->algo = c.algo;
+    memcpy(s->tuned, tuned, sizeof tuned);
+    if (c.o.tuning) clbb__strlcpy(s->tuning, c.o.tuning, sizeof s->tuning);
+    s->as = calloc(1, c.algo->state_size ? c.algo->state_size : 1);
     /* Fold the epilogue scale into the weights and the bias into the shift,
      * so every kernel's epilogue is act(acc + shift[c] [+ res]). */
     float *wf = malloc(per_out * O * sizeof *wf);
     float *sh = malloc((size_t)O * sizeof *sh);
-    if (!wf || !sh) {
+    if (!s->as || !wf || !sh) {
         free(wf);
         free(sh);
         clbb_op_destroy(op);
@@ -274,7 +282,7 @@ clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
         for (size_t k = 0; k < per_out; k++) dst[k] = scf * src[k];
     }
     st = clbb__buffer_from_host(ctx, sh, (size_t)O * sizeof *sh, "conv2d shift", &s->shift);
-    if (st == CLBB_OK) st = ALGOS[algo]->pack(op, wf);
+    if (st == CLBB_OK) st = c.algo->pack(op, wf);
     free(wf);
     free(sh);
     if (st != CLBB_OK) {
@@ -282,5 +290,5 @@ clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
         return st;
     }
     *out = op;
-    return CLBB_OK;
+    return clbb__done(ctx, CLBB_OK);
 }

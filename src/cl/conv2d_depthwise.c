@@ -1,70 +1,87 @@
-/* Launcher of cl/conv2d_depthwise.cl (groups == in == out channels). */
+/* Depthwise convolution (groups == in == out channels): the GPU kernel
+ * (cl/conv2d_depthwise.cl, OW_T outputs per work-item) and the CPU kernel
+ * (cl/conv2d_depthwise_cpu.cl, vectors along the row of a padded copy). */
 #include <stdio.h>
 #include <string.h>
 
 #include "conv2d_internal.h"
 
-static int dw_applicable(const clbb_context *ctx, const clbb_conv2d_desc *d) {
+typedef struct dw_state {
+    cl_mem w; /* [C][KH][KW], scale folded */
+    conv_pad pad;
+    cl_kernel k;
+    size_t gws[3], lws[3];
+    int rb; /* CPU: rows per work-item */
+} dw_state;
+
+/* tuning keys, by family */
+enum { DW_OW_T };
+static const clbb_param_key GPU_KEYS[] = {{"OW_T", 1, 16, 0}};
+enum { DW_VW };
+static const clbb_param_key CPU_KEYS[] = {{"VW", 8, 16, 1}};
+static const char *const GPU_CANDIDATES[] = {"", "OW_T=1", "OW_T=2", "OW_T=8", NULL};
+static const char *const CPU_CANDIDATES[] = {"", "VW=16", NULL};
+
+static const char *dw_unsupported(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                                  clbb_dtype dtype) {
     (void)ctx;
-    return d->groups == d->in_channels && d->groups == d->out_channels &&
-           d->kernel_h * d->kernel_w <= 81;
+    (void)dtype;
+    if (d->groups != d->in_channels || d->groups != d->out_channels)
+        return "depthwise needs groups == in_channels == out_channels";
+    if (d->kernel_h * d->kernel_w > 81) return "depthwise holds at most 81 taps in registers";
+    return NULL;
+}
+
+/* one output channel per input channel: nothing else beats it */
+static int dw_score(const clbb_context *ctx, const clbb_conv2d_desc *d, clbb_kernel_family f) {
+    (void)ctx;
+    (void)d;
+    (void)f;
+    return 40;
 }
 
 static clbb_status dw_pack(clbb_op *op, const float *w) {
     conv_state *s = op->impl;
+    dw_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     size_t n = (size_t)d->out_channels * d->kernel_h * d->kernel_w;
-    return clbb__buffer_from_host(op->ctx, w, n * sizeof(float), "conv2d weights", &s->w);
-}
-
-/* CPU devices: cl/conv2d_depthwise_cpu.cl on a padded copy of the input.
- * params: [P_CPU] whether this path runs, [P_XH] x [P_XW] the padded
- * plane, [P_RB] rows per work-item. */
-enum { P_CPU, P_XH, P_XW, P_RB };
-
-static int dw_cpu_wanted(const clbb_op *op) {
-    const conv_state *s = op->impl;
-    const int cpu = op->ctx->cpu_kernels;
-    return clbb__tuning_int(s->tuning, "CPU", cpu) != 0;
+    return clbb__buffer_from_host(op->ctx, w, n * sizeof(float), "conv2d weights", &a->w);
 }
 
 static clbb_status dw_cpu_reshape(clbb_op *op) {
     conv_state *s = op->impl;
+    dw_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     clbb_shape i = op->in_shape, o = op->out_shape;
-    const int vw = clbb__tuning_int(s->tuning, "VW", 8);
-    if (vw != 8 && vw != 16)
-        return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: tuning VW = %d (8 or 16)",
-                          vw);
+    const int vw = conv_tuned(s, DW_VW, 8);
     int xh = i.h, xw = i.w;
     const int pad = clbb__conv_needs_pad(s) || d->stride_w > 1;
     if (pad) {
         xh = (o.h - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1;
         /* + SW-1: the stride-2 load reads a 2*VW vector whose last lane is unused */
         xw = (o.w - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1 + d->stride_w - 1;
-        CLBB_CHECK(clbb__conv_pad_prepare(op, xh, xw));
+        CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw));
     }
+    a->pad.xh = xh;
+    a->pad.xw = xw;
     if ((double)i.n * d->in_channels * xh * xw > 2147483647.0 ||
         (double)clbb_shape_numel(o) > 2147483647.0)
         return clbb__fail(op->ctx, CLBB_ERR_UNSUPPORTED,
                           "conv2d: this shape exceeds the CPU depthwise kernel's int indexing");
     char opts[256];
-    clbb__conv_cpu_options(s, opts, sizeof opts);
+    clbb__conv_cpu_options(op, opts, sizeof opts);
     clbb__opt_int(opts, sizeof opts, "VW", vw);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_depthwise_cpu", opts, &prog));
-    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_depthwise_cpu", &s->k[1]));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_depthwise_cpu", &a->k));
     /* about 4096 outputs per work-item: PoCL pays per work-group */
     int rb = (4096 + o.w - 1) / o.w;
     if (rb > o.h) rb = o.h;
-    s->params[P_CPU] = 1;
-    s->params[P_XH] = xh;
-    s->params[P_XW] = xw;
-    s->params[P_RB] = rb;
-    s->gws[1][0] = (size_t)((o.h + rb - 1) / rb);
-    s->gws[1][1] = (size_t)o.c;
-    s->gws[1][2] = (size_t)o.n;
-    s->lws[1][0] = s->lws[1][1] = s->lws[1][2] = 1;
+    a->rb = rb;
+    a->gws[0] = (size_t)((o.h + rb - 1) / rb);
+    a->gws[1] = (size_t)o.c;
+    a->gws[2] = (size_t)o.n;
+    a->lws[0] = a->lws[1] = a->lws[2] = 1;
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "depthwise_cpu_k%dx%ds%d_v%d",
              d->kernel_h, d->kernel_w, d->stride_h, vw);
     return CLBB_OK;
@@ -72,62 +89,86 @@ static clbb_status dw_cpu_reshape(clbb_op *op) {
 
 static clbb_status dw_cpu_run(clbb_op *op) {
     conv_state *s = op->impl;
+    dw_state *a = s->as;
     clbb_context *ctx = op->ctx;
-    const conv_operands t = clbb__conv_operands(op);
+    const clbb_tensor *r = conv_or_x(op, conv_res(op)), *y = &op->out;
     clbb_shape o = op->out_shape;
-    cl_int xh = s->params[P_XH], xw = s->params[P_XW];
+    cl_int xh = a->pad.xh, xw = a->pad.xw;
     cl_mem xm;
     cl_int xoff, xbs;
-    CLBB_CHECK(clbb__conv_pad_run(op, xh, xw, &xm, &xoff, &xbs));
-    CLBB_CHECK(clbb__kernel_args(ctx, s->k[1], "conv2d_depthwise_cpu", sizeof(cl_mem), &xm,
+    CLBB_CHECK(clbb__conv_pad_run(op, &a->pad, &xm, &xoff, &xbs));
+    CLBB_CHECK(clbb__kernel_args(ctx, a->k, "conv2d_depthwise_cpu", sizeof(cl_mem), &xm,
                                  sizeof(cl_int), &xoff, sizeof(cl_int), &xbs, sizeof(cl_int), &xh,
-                                 sizeof(cl_int), &xw, sizeof(cl_mem), &s->w, sizeof(cl_mem),
-                                 &s->shift, CLBB_TENSOR_ARGS(t.r), CLBB_TENSOR_ARGS(t.y),
+                                 sizeof(cl_int), &xw, sizeof(cl_mem), &a->w, sizeof(cl_mem),
+                                 &s->shift, CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(y),
                                  sizeof(cl_int), &o.c, sizeof(cl_int), &o.h, sizeof(cl_int), &o.w,
-                                 sizeof(cl_int), &s->params[P_RB], CLBB_ARGS_END));
-    return clbb__enqueue(ctx, s->k[1], 3, s->gws[1], s->lws[1], "conv2d_depthwise_cpu");
+                                 sizeof(cl_int), &a->rb, CLBB_ARGS_END));
+    return clbb__enqueue(ctx, a->k, 3, a->gws, a->lws, "conv2d_depthwise_cpu");
 }
 
 static clbb_status dw_reshape(clbb_op *op) {
+    if (op->family == CLBB_KERNEL_FAMILY_CPU) return dw_cpu_reshape(op);
     conv_state *s = op->impl;
-    s->params[P_CPU] = 0;
-    if (dw_cpu_wanted(op)) return dw_cpu_reshape(op);
+    dw_state *a = s->as;
     clbb_shape o = op->out_shape;
-    int owt = clbb__tuning_int(s->tuning, "OW_T", o.w >= 4 ? 4 : o.w);
-    if (owt < 1 || owt > 16)
-        return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: tuning OW_T = %d (1..16)",
-                          owt);
+    const int owt = conv_tuned(s, DW_OW_T, o.w >= 4 ? 4 : o.w);
     char opts[512];
-    clbb__conv_options(s, opts, sizeof opts);
+    clbb__conv_options(op, opts, sizeof opts);
     clbb__opt_int(opts, sizeof opts, "OW_T", owt);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_depthwise", opts, &prog));
-    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_depthwise", &s->k[0]));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_depthwise", &a->k));
     size_t wb = ((size_t)o.w + owt - 1) / owt;
-    s->lws[0][0] = wb >= 16 ? 16 : wb >= 8 ? 8 : 4;
-    s->lws[0][1] = 64 / s->lws[0][0];
-    s->lws[0][2] = 1;
-    s->gws[0][0] = clbb__round_up(wb, s->lws[0][0]);
-    s->gws[0][1] = clbb__round_up((size_t)o.h, s->lws[0][1]);
-    s->gws[0][2] = (size_t)o.n * o.c;
+    a->lws[0] = wb >= 16 ? 16 : wb >= 8 ? 8 : 4;
+    a->lws[1] = 64 / a->lws[0];
+    a->lws[2] = 1;
+    a->gws[0] = clbb__round_up(wb, a->lws[0]);
+    a->gws[1] = clbb__round_up((size_t)o.h, a->lws[1]);
+    a->gws[2] = (size_t)o.n * o.c;
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "depthwise_k%dx%ds%d_ow%d",
              s->d.kernel_h, s->d.kernel_w, s->d.stride_h, owt);
     return CLBB_OK;
 }
 
 static clbb_status dw_run(clbb_op *op) {
+    if (op->family == CLBB_KERNEL_FAMILY_CPU) return dw_cpu_run(op);
     conv_state *s = op->impl;
-    if (s->params[P_CPU]) return dw_cpu_run(op);
-    const conv_operands t = clbb__conv_operands(op);
-    const clbb_tensor *x = t.x, *r = t.r, *g = t.g, *y = t.y;
+    dw_state *a = s->as;
+    const clbb_tensor *x = conv_x(op), *r = conv_or_x(op, conv_res(op)),
+                      *g = conv_or_x(op, conv_gate(op)), *y = &op->out;
     clbb_shape i = op->in_shape, o = op->out_shape;
-    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[0], "conv2d_depthwise", CLBB_TENSOR_ARGS(x),
-                                 sizeof(cl_mem), &s->w, sizeof(cl_mem), &s->shift,
+    CLBB_CHECK(clbb__kernel_args(op->ctx, a->k, "conv2d_depthwise", CLBB_TENSOR_ARGS(x),
+                                 sizeof(cl_mem), &a->w, sizeof(cl_mem), &s->shift,
                                  CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(g), CLBB_TENSOR_ARGS(y),
                                  sizeof(cl_int), &i.c, sizeof(cl_int), &i.h, sizeof(cl_int), &i.w,
-                                 sizeof(cl_int), &o.h, sizeof(cl_int), &o.w, sizeof(cl_int), &o.n, CLBB_ARGS_END));
-    return clbb__enqueue(op->ctx, s->k[0], 3, s->gws[0], s->lws[0], "conv2d_depthwise");
+                                 sizeof(cl_int), &o.h, sizeof(cl_int), &o.w, sizeof(cl_int), &o.n,
+                                 CLBB_ARGS_END));
+    return clbb__enqueue(op->ctx, a->k, 3, a->gws, a->lws, "conv2d_depthwise");
 }
 
-const conv_algo_impl clbb__conv_depthwise = {CLBB_CONV_ALGO_DEPTHWISE, "depthwise", dw_applicable,
-                                             dw_pack, dw_reshape, dw_run};
+static void dw_release_kernels(clbb_op *op) {
+    dw_state *a = ((conv_state *)op->impl)->as;
+    clbb__kernel_release(&a->k);
+    clbb__conv_pad_release(&a->pad);
+}
+
+static void dw_destroy(clbb_op *op) {
+    dw_state *a = ((conv_state *)op->impl)->as;
+    dw_release_kernels(op);
+    clbb__buffer_release(op->ctx, a->w);
+}
+
+const conv_algo_desc clbb__conv_depthwise = {
+    .id = CLBB_CONV_ALGO_DEPTHWISE,
+    .name = "depthwise",
+    .unsupported = dw_unsupported,
+    .auto_score = dw_score,
+    .family = {[CLBB_KERNEL_FAMILY_GPU] = {1, GPU_KEYS, CLBB_ARRAY_SIZE(GPU_KEYS), GPU_CANDIDATES},
+               [CLBB_KERNEL_FAMILY_CPU] = {1, CPU_KEYS, CLBB_ARRAY_SIZE(CPU_KEYS), CPU_CANDIDATES}},
+    .state_size = sizeof(dw_state),
+    .pack = dw_pack,
+    .reshape = dw_reshape,
+    .run = dw_run,
+    .release_kernels = dw_release_kernels,
+    .destroy = dw_destroy,
+};

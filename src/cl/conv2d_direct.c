@@ -1,51 +1,95 @@
-/* Launcher of cl/conv2d_direct.cl: any geometry, one output per work-item. */
+/* Direct convolution (cl/conv2d_direct.cl): any geometry, one output per
+ * work-item; the always-applicable fallback and the check oracle's twin. */
 #include <string.h>
 
 #include "conv2d_internal.h"
 
-static int direct_applicable(const clbb_context *ctx, const clbb_conv2d_desc *d) {
+typedef struct direct_state {
+    cl_mem w; /* OIHW, scale folded */
+    cl_kernel k;
+    size_t gws[3], lws[3];
+} direct_state;
+
+static const char *direct_unsupported(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                                      clbb_dtype dtype) {
     (void)ctx;
     (void)d;
-    return 1;
+    (void)dtype;
+    return NULL;
+}
+
+/* the fallback: whatever else applies goes first */
+static int direct_score(const clbb_context *ctx, const clbb_conv2d_desc *d, clbb_kernel_family f) {
+    (void)ctx;
+    (void)d;
+    (void)f;
+    return 10;
 }
 
 static clbb_status direct_pack(clbb_op *op, const float *w) {
     conv_state *s = op->impl;
+    direct_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     size_t n = (size_t)d->out_channels * (d->in_channels / d->groups) * d->kernel_h * d->kernel_w;
-    return clbb__buffer_from_host(op->ctx, w, n * sizeof(float), "conv2d weights", &s->w);
+    return clbb__buffer_from_host(op->ctx, w, n * sizeof(float), "conv2d weights", &a->w);
 }
 
 static clbb_status direct_reshape(clbb_op *op) {
     conv_state *s = op->impl;
+    direct_state *a = s->as;
     char opts[512];
-    clbb__conv_options(s, opts, sizeof opts);
+    clbb__conv_options(op, opts, sizeof opts);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_direct", opts, &prog));
-    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_direct", &s->k[0]));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_direct", &a->k));
     clbb_shape o = op->out_shape;
-    s->lws[0][0] = 16;
-    s->lws[0][1] = 4;
-    s->lws[0][2] = 1;
-    s->gws[0][0] = clbb__round_up((size_t)o.w, 16);
-    s->gws[0][1] = clbb__round_up((size_t)o.h, 4);
-    s->gws[0][2] = (size_t)o.n * o.c;
+    a->lws[0] = 16;
+    a->lws[1] = 4;
+    a->lws[2] = 1;
+    a->gws[0] = clbb__round_up((size_t)o.w, 16);
+    a->gws[1] = clbb__round_up((size_t)o.h, 4);
+    a->gws[2] = (size_t)o.n * o.c;
     return CLBB_OK;
 }
 
 static clbb_status direct_run(clbb_op *op) {
     conv_state *s = op->impl;
-    const conv_operands t = clbb__conv_operands(op);
-    const clbb_tensor *x = t.x, *r = t.r, *g = t.g, *y = t.y;
+    direct_state *a = s->as;
+    const clbb_tensor *x = conv_x(op), *r = conv_or_x(op, conv_res(op)),
+                      *g = conv_or_x(op, conv_gate(op)), *y = &op->out;
     clbb_shape i = op->in_shape, o = op->out_shape;
-    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[0], "conv2d_direct", CLBB_TENSOR_ARGS(x),
-                                 sizeof(cl_mem), &s->w, sizeof(cl_mem), &s->shift,
-                                 CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(g),
-                                 CLBB_TENSOR_ARGS(y), sizeof(cl_int), &i.c, sizeof(cl_int), &i.h,
-                                 sizeof(cl_int), &i.w, sizeof(cl_int), &o.c, sizeof(cl_int), &o.h,
-                                 sizeof(cl_int), &o.w, sizeof(cl_int), &o.n, CLBB_ARGS_END));
-    return clbb__enqueue(op->ctx, s->k[0], 3, s->gws[0], s->lws[0], "conv2d_direct");
+    CLBB_CHECK(clbb__kernel_args(op->ctx, a->k, "conv2d_direct", CLBB_TENSOR_ARGS(x),
+                                 sizeof(cl_mem), &a->w, sizeof(cl_mem), &s->shift,
+                                 CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(g), CLBB_TENSOR_ARGS(y),
+                                 sizeof(cl_int), &i.c, sizeof(cl_int), &i.h, sizeof(cl_int), &i.w,
+                                 sizeof(cl_int), &o.c, sizeof(cl_int), &o.h, sizeof(cl_int), &o.w,
+                                 sizeof(cl_int), &o.n, CLBB_ARGS_END));
+    return clbb__enqueue(op->ctx, a->k, 3, a->gws, a->lws, "conv2d_direct");
 }
 
-const conv_algo_impl clbb__conv_direct = {CLBB_CONV_ALGO_DIRECT, "direct", direct_applicable,
-                                          direct_pack, direct_reshape, direct_run};
+static void direct_release_kernels(clbb_op *op) {
+    direct_state *a = ((conv_state *)op->impl)->as;
+    clbb__kernel_release(&a->k);
+}
+
+static void direct_destroy(clbb_op *op) {
+    direct_state *a = ((conv_state *)op->impl)->as;
+    direct_release_kernels(op);
+    clbb__buffer_release(op->ctx, a->w);
+}
+
+static const char *const NO_CANDIDATES[] = {"", NULL};
+
+const conv_algo_desc clbb__conv_direct = {
+    .id = CLBB_CONV_ALGO_DIRECT,
+    .name = "direct",
+    .unsupported = direct_unsupported,
+    .auto_score = direct_score,
+    .family = {[CLBB_KERNEL_FAMILY_GPU] = {1, NULL, 0, NO_CANDIDATES}},
+    .state_size = sizeof(direct_state),
+    .pack = direct_pack,
+    .reshape = direct_reshape,
+    .run = direct_run,
+    .release_kernels = direct_release_kernels,
+    .destroy = direct_destroy,
+};

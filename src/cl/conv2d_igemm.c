@@ -1,13 +1,15 @@
-/* Implicit-GEMM convolution (cl/conv2d_igemm.cl), and the tile choice of its
- * GEMM core, which conv2d_winograd.c shares for its 16 batched GEMMs.
+/* Implicit-GEMM convolution, two kernel families:
+ *   GPU (cl/conv2d_igemm.cl): local-memory tiles of a GEMM core that
+ *     conv2d_winograd.c shares for its 16 batched GEMMs;
+ *   CPU (cl/conv2d_igemm_cpu.cl): a register-blocked micro-kernel.
  *
  * Per group g: Y_g[Cout_g x N*Ho*Wo] = W_g[Cout_g x Cin_g*KH*KW] * im2col(x)_g,
- * with im2col gathered inside the kernel. The weights are packed at create
- * time K-major and zero-padded to the tile (A[g][KP][MP]), which fixes TM and
- * TK then; TN, the register block, a smaller TM that divides the packed one
- * and the K split (KS) are picked at reshape, when the number of columns is
- * known. Tuning text "TM=..,TN=..,TK=..,WM=..,WN=..,KS=.." overrides any of
- * them (powers of two but KS); unknown names are refused at create.
+ * with im2col gathered inside the kernel. GPU: the weights are packed at
+ * create time K-major and zero-padded to the tile (A[g][KP][MP]), which
+ * fixes TM and TK then; TN, the register block, a smaller TM that divides
+ * the packed one and the K split (KS) are picked at reshape, when the
+ * number of columns is known. Tuning text "TM=..,TN=..,TK=..,WM=..,WN=..,
+ * KS=.." overrides any of them (powers of two but KS).
  *
  * applicable: every geometry except depthwise (groups == in == out), where
  * each group is a 1-row GEMM: a tile would be at least 3/4 zero rows and the
@@ -20,14 +22,38 @@
 
 #include "conv2d_igemm_internal.h"
 
-static const char *const TILE_NAMES[IG_NTILE] = {"TM", "TN", "TK", "WM", "WN", "KS"};
+typedef struct igemm_state {
+    cl_mem w;
+    ig_pack pk;   /* GPU: how A was packed */
+    int vw, mpv;  /* CPU: A[g][MPV][K][VW] */
+    cl_kernel conv, reduce;
+    conv_pad pad; /* CPU */
+    size_t gws[2][3], lws[2][3];
+    int t[IG_NTILE];   /* GPU: the tile of the last reshape */
+    int npb, nmb, sb;  /* CPU: position blocks, M blocks, super-block */
+    int xh, xw;        /* CPU: the input plane the kernel reads */
+} igemm_state;
 
-/* Tuning names of the CPU micro-kernel (cl/conv2d_igemm_cpu.cl); parsed by
- * cpu_parse_tuning, skipped by clbb__igemm_parse_tuning. */
-enum { CPU_ON, CPU_VW, CPU_MV, CPU_RB, CPU_NW, CPU_SB, CPU_NKEYS };
-static const char *const CPU_NAMES[CPU_NKEYS] = {"CPU", "VW", "MV", "RB", "NW", "SB"};
+const clbb_param_key clbb__ig_tile_keys[IG_NTILE] = {
+    {"TM", 4, 256, 1}, {"TN", 4, 512, 1}, {"TK", 1, 64, 1},
+    {"WM", 1, 16, 1},  {"WN", 1, 16, 1},  {"KS", 1, 64, 0},
+};
 
-static int is_pow2(long v) { return v > 0 && (v & (v - 1)) == 0; }
+/* Tuning keys of the CPU micro-kernel. */
+enum { CPU_VW, CPU_MV, CPU_RB, CPU_NW, CPU_SB, CPU_NKEYS };
+static const clbb_param_key CPU_KEYS[CPU_NKEYS] = {
+    {"VW", 4, 16, 1}, {"MV", 1, 4, 1}, {"RB", 1, 16, 0}, {"NW", 1, 31, 0}, {"SB", 1, 1 << 20, 0},
+};
+
+/* What the tuner tries. Partial strings leave the rest (TN, split-K) to
+ * the shape policy. */
+static const char *const GPU_CANDIDATES[] = {
+    "",         "TM=128,WM=8", "TM=64,WM=4", "TM=64,WM=8", "TM=32,WM=4", "TK=8", "KS=1", "KS=2",
+    "KS=4",     "TM=128,TN=128,TK=16,WM=8,WN=8", "TM=128,TN=64,TK=16,WM=8,WN=4",
+    "TM=64,TN=128,TK=16,WM=4,WN=8", "TM=64,TN=64,TK=8,WM=8,WN=8", NULL};
+static const char *const CPU_CANDIDATES[] = {
+    "", "MV=1", "MV=2", "MV=4", "VW=8", "MV=2,RB=1,NW=14", "MV=2,RB=2,NW=7", "MV=1,RB=2,NW=14",
+    NULL};
 
 static long pow2_ceil(long v) {
     long p = 1;
@@ -35,7 +61,7 @@ static long pow2_ceil(long v) {
     return p;
 }
 
-/* Per-vendor starting tile {TM, TN, TK, WM, WN, KS}. Why these:
+/* Per-vendor starting tile. Why these:
  * NVIDIA: 256 threads of 8x4 outputs; 128 rows amortise each gathered B
  *   element over many output channels (the gather, not the FMA, is the
  *   expensive part of a B load); 24 KiB of double-buffered local memory and
@@ -48,86 +74,43 @@ static long pow2_ceil(long v) {
  * ARM Mali / Adreno: same 64x64 but TK 8: their "local" memory is cached
  *   global memory or small, and 16 accumulators fit the register file at
  *   full occupancy.
- * CPU (PoCL): 64 work-items of 8x8 on 64x64 tiles: a work-group is a loop
- *   over work-items there, so few fat items (whose 8x8 block PoCL keeps in
- *   vector registers) beat many thin ones; 16 KiB of tiles stay in L1.
- *   Measured on a 2-core AVX-512 PoCL: 2-4x faster than 32x32 / 4x4. */
+ * CPU (PoCL, the GPU family there): 64 work-items of 8x8 on 64x64 tiles: a
+ *   work-group is a loop over work-items there, so few fat items (whose 8x8
+ *   block PoCL keeps in vector registers) beat many thin ones; 16 KiB of
+ *   tiles stay in L1. Measured on a 2-core AVX-512 PoCL: 2-4x faster than
+ *   32x32 / 4x4. */
+const conv_default clbb__ig_tile_defaults[] = {
+    {CLBB_VENDOR_NVIDIA, "TM=128,TN=64,TK=16,WM=8,WN=4,KS=1"},
+    {CLBB_VENDOR_ARM, "TM=64,TN=64,TK=8,WM=4,WN=4,KS=1"},
+    {CLBB_VENDOR_QUALCOMM, "TM=64,TN=64,TK=8,WM=4,WN=4,KS=1"},
+    {CLBB_VENDOR_CPU, "TM=64,TN=64,TK=16,WM=8,WN=8,KS=1"},
+    {CLBB_VENDOR_OTHER, "TM=64,TN=64,TK=16,WM=4,WN=4,KS=1"},
+};
+
+/* The defaults row of this device as tile ints. The rows are constants
+ * checked by the test of this table, so a parse failure cannot happen. */
 static void vendor_defaults(const clbb_context *ctx, int t[IG_NTILE]) {
-    static const int nvidia[] = {128, 64, 16, 8, 4, 1}, gpu[] = {64, 64, 16, 4, 4, 1},
-                     mobile[] = {64, 64, 8, 4, 4, 1}, cpu[] = {64, 64, 16, 8, 8, 1};
-    const int *d = gpu;
-    switch (ctx->vendor) {
-    case CLBB_VENDOR_NVIDIA: d = nvidia; break;
-    case CLBB_VENDOR_ARM:
-    case CLBB_VENDOR_QUALCOMM: d = mobile; break;
-    case CLBB_VENDOR_CPU: d = cpu; break;
-    default: d = ctx->info.is_cpu ? cpu : gpu; break;
-    }
-    memcpy(t, d, IG_NTILE * sizeof *t);
+    const char *text = clbb__conv_default_params(ctx, clbb__ig_tile_defaults);
+    if (clbb__params_parse(text, clbb__ig_tile_keys, IG_NTILE, t, "igemm defaults", NULL, 0) !=
+        CLBB_OK)
+        abort();
 }
 
-static clbb_status cpu_parse_tuning(clbb_context *ctx, const char *tuning, int cpu[CPU_NKEYS]);
-
-clbb_status clbb__igemm_parse_tuning(clbb_context *ctx, const char *tuning, int tuned[IG_NTILE]) {
-    memset(tuned, 0, IG_NTILE * sizeof *tuned);
-    if (!tuning) return CLBB_OK;
-    int cpu[CPU_NKEYS];
-    CLBB_CHECK(cpu_parse_tuning(ctx, tuning, cpu));
-    const char *p = tuning;
-    while (*p) {
-        const char *eq = strchr(p, '='), *end = strchr(p, ',');
-        if (end && !end[1])
-            return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
-                              "conv2d: tuning '%s' ends with a comma", tuning);
-        if (!end) end = p + strlen(p);
-        if (!eq || eq > end)
-            return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
-                              "conv2d: tuning '%s': expected NAME=VALUE at '%.*s'", tuning,
-                              (int)(end - p), p);
-        int which = -1, cpu_key = 0;
-        for (int i = 0; i < CPU_NKEYS; i++)
-            if ((size_t)(eq - p) == strlen(CPU_NAMES[i]) &&
-                strncmp(p, CPU_NAMES[i], (size_t)(eq - p)) == 0)
-                cpu_key = 1;
-        if (cpu_key) { /* validated above by cpu_parse_tuning */
-            p = *end ? end + 1 : end;
-            continue;
-        }
-        for (int i = 0; i < IG_NTILE; i++)
-            if ((size_t)(eq - p) == strlen(TILE_NAMES[i]) &&
-                strncmp(p, TILE_NAMES[i], (size_t)(eq - p)) == 0)
-                which = i;
-        if (which < 0)
-            return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
-                              "conv2d: tuning '%s': unknown name '%.*s' (igemm/winograd take "
-                              "TM, TN, TK, WM, WN, KS, and for the CPU kernel CPU, VW, MV, "
-                              "RB, NW)",
-                              tuning, (int)(eq - p), p);
-        char *num_end;
-        long v = strtol(eq + 1, &num_end, 10);
-        static const long lo[] = {4, 4, 1, 1, 1, 1}, hi[] = {256, 512, 64, 16, 16, 64};
-        if (num_end != end || num_end == eq + 1 || (which != IG_KS && !is_pow2(v)) ||
-            v < lo[which] || v > hi[which])
-            return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
-                              "conv2d: tuning %s = '%.*s': want %s in %ld..%ld",
-                              TILE_NAMES[which], (int)(end - eq - 1), eq + 1,
-                              which == IG_KS ? "an integer" : "a power of two", lo[which],
-                              hi[which]);
-        tuned[which] = (int)v;
-        p = *end ? end + 1 : end;
-    }
-    return CLBB_OK;
+void clbb__igemm_tuned(const conv_state *s, int n, int tuned[IG_NTILE]) {
+    for (int i = 0; i < IG_NTILE; i++) tuned[i] = i < n && s->tuned[i] > 0 ? s->tuned[i] : 0;
 }
 
 void clbb__igemm_pack_tile(const clbb_context *ctx, const int tuned[IG_NTILE], int M, int K,
-                           int *tm, int *tk) {
+                           ig_pack *pk) {
     int d[IG_NTILE];
     vendor_defaults(ctx, d);
     /* rows past M cost FMAs and a launch slot: no larger than M needs */
     long m = pow2_ceil(M < 4 ? 4 : M);
-    *tm = tuned[IG_TM] ? tuned[IG_TM] : (int)(m < d[IG_TM] ? m : d[IG_TM]);
+    pk->tm = tuned[IG_TM] ? tuned[IG_TM] : (int)(m < d[IG_TM] ? m : d[IG_TM]);
     long k = pow2_ceil(K);
-    *tk = tuned[IG_TK] ? tuned[IG_TK] : (int)(k < d[IG_TK] ? k : d[IG_TK]);
+    pk->tk = tuned[IG_TK] ? tuned[IG_TK] : (int)(k < d[IG_TK] ? k : d[IG_TK]);
+    pk->mp = (M + pk->tm - 1) / pk->tm * pk->tm;
+    pk->kp = (K + pk->tk - 1) / pk->tk * pk->tk;
 }
 
 static long num_groups(long M, int tm, long ncols, int tn, long batches) {
@@ -145,14 +128,14 @@ static int pick_split(long wgs, long target, int nkt) {
     return (int)((nkt + per - 1) / per);
 }
 
-clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M, int tm_pack,
-                            int tk_pack, int kp, long ncols, long batches, int split_k,
-                            int cheap_b, int t[IG_NTILE]) {
+clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
+                            const ig_pack *pk, long ncols, long batches, int split_k, int cheap_b,
+                            int t[IG_NTILE]) {
     int d[IG_NTILE];
     vendor_defaults(ctx, d);
     const clbb_device_info *info = &ctx->info;
-    const int nkt = kp / tk_pack;
-    int tm = tm_pack, tk = tk_pack, ks = tuned[IG_KS] ? tuned[IG_KS] : 1;
+    const int nkt = pk->kp / pk->tk;
+    int tm = pk->tm, tk = pk->tk, ks = tuned[IG_KS] ? tuned[IG_KS] : 1;
     /* a narrow tile gets narrow register blocks, so that it still has
      * several rows of work-items to spread the B gather over */
     int wm = tuned[IG_WM] ? tuned[IG_WM] : (tm / 4 < d[IG_WM] ? (tm / 4 > 0 ? tm / 4 : 1) : d[IG_WM]);
@@ -250,22 +233,25 @@ clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
     return CLBB_OK;
 }
 
-void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], int kp, int mp,
+void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const ig_pack *pk,
                          char *buf, size_t size) {
-    for (int i = 0; i < IG_KS; i++) clbb__opt_int(buf, size, TILE_NAMES[i], t[i]);
-    clbb__opt_int(buf, size, "KP", kp);
-    clbb__opt_int(buf, size, "MP", mp);
+    for (int i = 0; i < IG_KS; i++) clbb__opt_int(buf, size, clbb__ig_tile_keys[i].name, t[i]);
+    clbb__opt_int(buf, size, "KP", pk->kp);
+    clbb__opt_int(buf, size, "MP", pk->mp);
     /* see IG_UNROLL_K in the kernel */
-    clbb__opt_int(buf, size, "IG_UNROLL_K", !(ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu));
+    clbb__opt_int(buf, size, "IG_UNROLL_K",
+                  !(clbb__context_vendor(ctx) == CLBB_VENDOR_CPU || ctx->info.is_cpu));
+}
+
+clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
+                                      cl_mem *w) {
+    clbb_status st = clbb__buffer_from_host(op->ctx, packed, n * sizeof *packed, what, w);
+    free(packed);
+    return st;
 }
 
 /* ------------------------------------------------------------------------ */
-/* The CPU micro-kernel (cl/conv2d_igemm_cpu.cl). conv_state.params: P_CPU
- * says which kernel the weights were packed for; with it, P_VW and P_MPV
- * (pack) and, after reshape, the C_* values in params[0..8] (the GPU
- * kernel's tile and packed-tile slots, unused by this path). */
-enum { P_CPU = P_KP + 1, P_VW, P_MPV };
-enum { C_MV, C_RB, C_NW, C_XH, C_XW, C_PAD, C_NPB, C_NMB, C_SB };
+/* The CPU micro-kernel (cl/conv2d_igemm_cpu.cl). */
 
 /* Vector registers of the target (AVX-512: 32). A work-item holds MV*NR
  * accumulators, MV vectors of A and one broadcast B value (LLVM folds the
@@ -289,86 +275,48 @@ static int cpu_native_width(const clbb_context *ctx) {
  * cpu_reshape): half of a 2 MiB L2, the rest for A panels and output */
 #define CPU_B_BUDGET (1024.0 * 1024)
 
-/* cpu[] = the CPU tuning values, -1 where absent. */
-static clbb_status cpu_parse_tuning(clbb_context *ctx, const char *tuning, int cpu[CPU_NKEYS]) {
-    static const int lo[CPU_NKEYS] = {0, 4, 1, 1, 1, 1}, hi[CPU_NKEYS] = {1, 16, 4, 16, 31, 1 << 20};
-    for (int i = 0; i < CPU_NKEYS; i++) {
-        cpu[i] = -1;
-        if (!tuning) continue;
-        size_t ln = strlen(CPU_NAMES[i]);
-        for (const char *p = tuning; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
-            if (strncmp(p, CPU_NAMES[i], ln) != 0 || p[ln] != '=') continue;
-            char *num_end;
-            long v = strtol(p + ln + 1, &num_end, 10);
-            int ok = num_end != p + ln + 1 && (*num_end == ',' || !*num_end) && v >= lo[i] &&
-                     v <= hi[i];
-            if (ok && (i == CPU_VW || i == CPU_MV)) ok = is_pow2(v);
-            if (!ok)
-                return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
-                                  "conv2d: tuning %s = '%.*s': want %s in %d..%d", CPU_NAMES[i],
-                                  (int)strcspn(p + ln + 1, ","), p + ln + 1,
-                                  i == CPU_VW || i == CPU_MV ? "a power of two" : "an integer",
-                                  lo[i], hi[i]);
-            cpu[i] = (int)v;
-        }
-    }
-    if (cpu[CPU_MV] > 0 && cpu[CPU_RB] > 0 && cpu[CPU_NW] > 0 &&
-        CPU_REGS_USED(cpu[CPU_MV], cpu[CPU_RB] * cpu[CPU_NW]) > CPU_REGS)
-        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
-                          "conv2d: tuning MV=%d RB=%d NW=%d needs %d vector registers; at most "
-                          "%d",
-                          cpu[CPU_MV], cpu[CPU_RB], cpu[CPU_NW],
-                          CPU_REGS_USED(cpu[CPU_MV], cpu[CPU_RB] * cpu[CPU_NW]), CPU_REGS);
-    return CLBB_OK;
-}
-
-/* Whether the weights go into the CPU micro-kernel's layout: on CPU devices
- * unless the tuning text asks for a GPU tile (or CPU=0); CPU=1 anywhere. */
-static int cpu_wanted(const clbb_context *ctx, const int tuned[IG_NTILE],
-                      const int cpu[CPU_NKEYS]) {
-    if (cpu[CPU_ON] >= 0) return cpu[CPU_ON];
-    for (int i = 0; i < IG_NTILE; i++)
-        if (tuned[i]) return 0;
-    return ctx->cpu_kernels;
-}
-
-static clbb_status cpu_pack(clbb_op *op, const float *w, const int cpu[CPU_NKEYS]) {
+static clbb_status cpu_pack(clbb_op *op, const float *w) {
     conv_state *s = op->impl;
+    igemm_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     const int G = d->groups, M = d->out_channels / G;
     const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
+    const int mv = s->tuned[CPU_MV], rb = s->tuned[CPU_RB], nw = s->tuned[CPU_NW];
+    if (mv > 0 && rb > 0 && nw > 0 && CPU_REGS_USED(mv, rb * nw) > CPU_REGS)
+        return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "conv2d: tuning MV=%d RB=%d NW=%d needs %d vector registers; at most "
+                          "%d",
+                          mv, rb, nw, CPU_REGS_USED(mv, rb * nw), CPU_REGS);
     /* the narrowest vector of 4, 8 or 16 channels that holds M, else 16:
      * one FMA instruction whatever its width, so for wide M padding lanes
      * cost less than more instructions would, but narrow groups (ResNeXt's
      * M = 4 or 8) ran 1.6-1.8x faster in float4/float8 than in half-empty
      * float16 (less A traffic, no 512-bit clock penalty) */
     const int native = cpu_native_width(op->ctx);
-    int vw = cpu[CPU_VW] > 0 ? cpu[CPU_VW] : M <= 4 ? 4 : M <= 8 ? 8 : 16;
-    if (cpu[CPU_VW] <= 0 && vw > native) vw = native;
+    int vw = s->tuned[CPU_VW] > 0 ? s->tuned[CPU_VW] : M <= 4 ? 4 : M <= 8 ? 8 : 16;
+    if (s->tuned[CPU_VW] <= 0 && vw > native) vw = native;
     const int nv = (M + vw - 1) / vw;
     /* a multiple of 4 vectors, so that MV in {1, 2, 4} tiles it */
     const int mpv = (nv + 3) / 4 * 4;
     size_t n = (size_t)G * mpv * K * vw;
     void *mapped;
-    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * sizeof(float), "conv2d igemm cpu weights", &s->w,
+    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * sizeof(float), "conv2d igemm cpu weights", &a->w,
                                     &mapped));
     /* OIHW [g*M + m][k] -> [g][m / VW][k][m % VW], written in order, zero
      * past M */
-    float *a = mapped;
+    float *p = mapped;
     for (int g = 0; g < G; g++)
         for (int v = 0; v < mpv; v++) {
             const int m0 = v * vw, live = M - m0 < 0 ? 0 : M - m0 < vw ? M - m0 : vw;
             const float *src = live ? w + ((size_t)g * M + m0) * K : w;
-            for (int k = 0; k < K; k++, a += vw) {
-                for (int l = 0; l < live; l++) a[l] = src[(size_t)l * K + k];
-                for (int l = live; l < vw; l++) a[l] = 0.0f;
+            for (int k = 0; k < K; k++, p += vw) {
+                for (int l = 0; l < live; l++) p[l] = src[(size_t)l * K + k];
+                for (int l = live; l < vw; l++) p[l] = 0.0f;
             }
         }
-    clbb_status st = clbb__buffer_unmap(op->ctx, s->w, mapped);
-    s->params[P_CPU] = 1;
-    s->params[P_VW] = vw;
-    s->params[P_MPV] = mpv;
-    return st;
+    a->vw = vw;
+    a->mpv = mpv;
+    return clbb__buffer_unmap(op->ctx, a->w, mapped);
 }
 
 /* Relative cost of a work-item tile over the whole output, in cycles of an
@@ -392,28 +340,28 @@ static double cpu_cost(long K, int nv, int mv, int rb, int nw, int ho, int wo, i
 
 static clbb_status cpu_reshape(clbb_op *op) {
     conv_state *s = op->impl;
+    igemm_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     clbb_shape i = op->in_shape, o = op->out_shape;
     const int G = d->groups, M = d->out_channels / G, cin_g = d->in_channels / G;
     const long K = (long)cin_g * d->kernel_h * d->kernel_w;
-    const int vw = s->params[P_VW], mpv = s->params[P_MPV], nv = (M + vw - 1) / vw;
-    int cpu[CPU_NKEYS];
-    CLBB_CHECK(cpu_parse_tuning(op->ctx, s->tuning, cpu));
+    const int vw = a->vw, mpv = a->mpv, nv = (M + vw - 1) / vw;
+    const int tmv = s->tuned[CPU_MV], trb = s->tuned[CPU_RB], tnw = s->tuned[CPU_NW];
     /* register budget in vectors of VW floats (a tile given whole in the
-     * tuning text was checked against CPU_REGS by the parser) */
+     * tuning text was checked against CPU_REGS at create) */
     const int native = cpu_native_width(op->ctx);
     int regs = native >= 16 ? CPU_REGS : 16;
     if (vw > native) regs = regs * native / vw;
     if (regs < 8) regs = 8;
-    if (cpu[CPU_MV] > 0 && cpu[CPU_RB] > 0 && cpu[CPU_NW] > 0) regs = CPU_REGS;
+    if (tmv > 0 && trb > 0 && tnw > 0) regs = CPU_REGS;
     int best[3] = {0, 0, 0};
     double best_cost = 0;
     for (int mv = 4; mv >= 1; mv /= 2) {
-        if (mpv % mv || (cpu[CPU_MV] > 0 && mv != cpu[CPU_MV])) continue;
+        if (mpv % mv || (tmv > 0 && mv != tmv)) continue;
         for (int rb = 1; rb <= o.h && rb <= 16; rb++) {
-            if (cpu[CPU_RB] > 0 && rb != cpu[CPU_RB]) continue;
+            if (trb > 0 && rb != trb) continue;
             for (int nw = 1; nw <= o.w && nw <= 31; nw++) {
-                if (cpu[CPU_NW] > 0 && nw != cpu[CPU_NW]) continue;
+                if (tnw > 0 && nw != tnw) continue;
                 if (CPU_REGS_USED(mv, rb * nw) > regs) break;
                 double c = cpu_cost(K, nv, mv, rb, nw, o.h, o.w, vw);
                 if (!best[0] || c < best_cost) {
@@ -442,35 +390,33 @@ static clbb_status cpu_reshape(clbb_op *op) {
         return clbb__fail(op->ctx, CLBB_ERR_UNSUPPORTED,
                           "conv2d: this shape exceeds the CPU igemm kernel's int indexing");
     char opts[256];
-    clbb__conv_cpu_options(s, opts, sizeof opts);
+    clbb__conv_cpu_options(op, opts, sizeof opts);
     clbb__opt_int(opts, sizeof opts, "VW", vw);
     clbb__opt_int(opts, sizeof opts, "MV", mv);
     clbb__opt_int(opts, sizeof opts, "RB", rb);
     clbb__opt_int(opts, sizeof opts, "NRW", nw);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm_cpu", opts, &prog));
-    if (pad) CLBB_CHECK(clbb__conv_pad_prepare(op, xh, xw));
-    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_cpu", &s->k[1]));
+    if (pad) CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_cpu", &a->conv));
     /* super-blocks of position blocks whose input footprint stays in a
      * core's L2 while every M block's A panel passes over them once */
-    const double bfoot = 4.0 * cin_g * ((rb - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1) *
+    const double bfoot = (double)clbb_dtype_size(op->dtype) * cin_g *
+                         ((rb - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1) *
                          ((nw - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1);
     double sbd = CPU_B_BUDGET / bfoot;
-    const int sbk = cpu[CPU_SB] > 0 ? cpu[CPU_SB] : (sbd < 1 ? 1 : sbd > nblk ? (int)nblk : (int)sbd);
+    const int sbk = s->tuned[CPU_SB] > 0 ? s->tuned[CPU_SB]
+                                         : (sbd < 1 ? 1 : sbd > nblk ? (int)nblk : (int)sbd);
     const int nmb = (nv + mv - 1) / mv;
-    s->gws[1][0] = (size_t)nblk * nmb;
-    s->gws[1][1] = 1;
-    s->gws[1][2] = (size_t)i.n * G;
-    s->lws[1][0] = s->lws[1][1] = s->lws[1][2] = 1;
-    s->params[C_MV] = mv;
-    s->params[C_RB] = rb;
-    s->params[C_NW] = nw;
-    s->params[C_XH] = xh;
-    s->params[C_XW] = xw;
-    s->params[C_PAD] = pad;
-    s->params[C_NPB] = (int)nblk;
-    s->params[C_NMB] = nmb;
-    s->params[C_SB] = sbk;
+    a->gws[0][0] = (size_t)nblk * nmb;
+    a->gws[0][1] = 1;
+    a->gws[0][2] = (size_t)i.n * G;
+    a->lws[0][0] = a->lws[0][1] = a->lws[0][2] = 1;
+    a->xh = xh;
+    a->xw = xw;
+    a->npb = (int)nblk;
+    a->nmb = nmb;
+    a->sb = sbk;
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "igemm_cpu_v%dx%d_p%dx%d", vw, mv,
              rb, nw);
     return CLBB_OK;
@@ -478,87 +424,89 @@ static clbb_status cpu_reshape(clbb_op *op) {
 
 static clbb_status cpu_run(clbb_op *op) {
     conv_state *s = op->impl;
+    igemm_state *a = s->as;
     clbb_context *ctx = op->ctx;
-    const conv_operands t = clbb__conv_operands(op);
-    const clbb_tensor *r = t.r, *y = t.y;
+    const clbb_tensor *r = conv_or_x(op, conv_res(op)), *y = &op->out;
     clbb_shape o = op->out_shape;
-    cl_int xh = s->params[C_XH], xw = s->params[C_XW];
+    cl_int xh = a->xh, xw = a->xw;
     cl_int groups = s->d.groups, cin_g = s->d.in_channels / groups,
            cout_g = s->d.out_channels / groups;
     cl_mem xm;
     cl_int xoff, xbs;
-    CLBB_CHECK(clbb__conv_pad_run(op, xh, xw, &xm, &xoff, &xbs));
-    CLBB_CHECK(clbb__kernel_args(ctx, s->k[1], "conv2d_igemm_cpu", sizeof(cl_mem), &xm,
+    CLBB_CHECK(clbb__conv_pad_run(op, &a->pad, &xm, &xoff, &xbs));
+    CLBB_CHECK(clbb__kernel_args(ctx, a->conv, "conv2d_igemm_cpu", sizeof(cl_mem), &xm,
                                  sizeof(cl_int), &xoff, sizeof(cl_int), &xbs, sizeof(cl_int), &xh,
-                                 sizeof(cl_int), &xw, sizeof(cl_mem), &s->w, sizeof(cl_mem),
+                                 sizeof(cl_int), &xw, sizeof(cl_mem), &a->w, sizeof(cl_mem),
                                  &s->shift, CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(y),
                                  sizeof(cl_int), &o.h, sizeof(cl_int), &o.w, sizeof(cl_int),
-                                 &s->params[C_NPB], sizeof(cl_int), &s->params[C_NMB],
-                                 sizeof(cl_int), &s->params[C_SB], sizeof(cl_int), &cin_g,
-                                 sizeof(cl_int), &cout_g, sizeof(cl_int), &s->params[P_MPV],
-                                 sizeof(cl_int), &groups, CLBB_ARGS_END));
-    return clbb__enqueue(ctx, s->k[1], 3, s->gws[1], s->lws[1], "conv2d_igemm_cpu");
+                                 &a->npb, sizeof(cl_int), &a->nmb, sizeof(cl_int), &a->sb,
+                                 sizeof(cl_int), &cin_g, sizeof(cl_int), &cout_g, sizeof(cl_int),
+                                 &a->mpv, sizeof(cl_int), &groups, CLBB_ARGS_END));
+    return clbb__enqueue(ctx, a->conv, 3, a->gws[0], a->lws[0], "conv2d_igemm_cpu");
 }
 
 /* ------------------------------------------------------------------------ */
+/* The GPU kernel (cl/conv2d_igemm.cl). */
 
-static int igemm_applicable(const clbb_context *ctx, const clbb_conv2d_desc *d) {
+static const char *igemm_unsupported(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                                     clbb_dtype dtype) {
     (void)ctx;
-    return !(d->groups == d->in_channels && d->groups == d->out_channels && d->groups > 1);
+    (void)dtype;
+    if (d->groups == d->in_channels && d->groups == d->out_channels && d->groups > 1)
+        return "a depthwise conv is a 1-row GEMM per channel: use depthwise";
+    return NULL;
 }
 
-static clbb_status igemm_pack(clbb_op *op, const float *w) {
+/* the general workhorse: below depthwise and winograd where they apply */
+static int igemm_score(const clbb_context *ctx, const clbb_conv2d_desc *d, clbb_kernel_family f) {
+    (void)ctx;
+    (void)d;
+    (void)f;
+    return 20;
+}
+
+static clbb_status gpu_pack(clbb_op *op, const float *w) {
     conv_state *s = op->impl;
+    igemm_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
-    int tuned[IG_NTILE], cpu[CPU_NKEYS];
-    CLBB_CHECK(clbb__igemm_parse_tuning(op->ctx, s->tuning, tuned));
-    CLBB_CHECK(cpu_parse_tuning(op->ctx, s->tuning, cpu));
-    if (cpu_wanted(op->ctx, tuned, cpu)) return cpu_pack(op, w, cpu);
-    s->params[P_CPU] = 0;
+    int tuned[IG_NTILE];
+    clbb__igemm_tuned(s, IG_NTILE, tuned);
     const int G = d->groups, M = d->out_channels / G;
     const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
-    int tm, tk;
-    clbb__igemm_pack_tile(op->ctx, tuned, M, K, &tm, &tk);
-    const int mp = (M + tm - 1) / tm * tm, kp = (K + tk - 1) / tk * tk;
+    clbb__igemm_pack_tile(op->ctx, tuned, M, K, &a->pk);
+    const int mp = a->pk.mp, kp = a->pk.kp;
     size_t n = (size_t)G * kp * mp;
-    float *a = calloc(n, sizeof *a);
-    if (!a) return clbb__fail(op->ctx, CLBB_ERR_OUT_OF_MEMORY, "conv2d: out of host memory");
+    float *p = calloc(n, sizeof *p);
+    if (!p) return clbb__fail(op->ctx, CLBB_ERR_OUT_OF_MEMORY, "conv2d: out of host memory");
     /* OIHW [g*M + m][k] -> [g][k][m]: a K-slice of the tile is then one
      * contiguous run of MP floats per k */
     for (int g = 0; g < G; g++)
         for (int m = 0; m < M; m++)
             for (int k = 0; k < K; k++)
-                a[((size_t)g * kp + k) * mp + m] = w[((size_t)g * M + m) * K + k];
-    return clbb__igemm_upload_packed(op, a, n, "conv2d igemm weights", tm, tk, mp, kp);
+                p[((size_t)g * kp + k) * mp + m] = w[((size_t)g * M + m) * K + k];
+    return clbb__igemm_upload_packed(op, p, n, "conv2d igemm weights", &a->w);
 }
 
-clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
-                                      int tm, int tk, int mp, int kp) {
-    conv_state *s = op->impl;
-    clbb_status st = clbb__buffer_from_host(op->ctx, packed, n * sizeof *packed, what, &s->w);
-    free(packed);
-    s->params[P_TM_PACK] = tm;
-    s->params[P_TK_PACK] = tk;
-    s->params[P_MP] = mp;
-    s->params[P_KP] = kp;
-    return st;
+static clbb_status igemm_pack(clbb_op *op, const float *w) {
+    return op->family == CLBB_KERNEL_FAMILY_CPU ? cpu_pack(op, w) : gpu_pack(op, w);
 }
 
 static clbb_status igemm_reshape(clbb_op *op) {
+    if (op->family == CLBB_KERNEL_FAMILY_CPU) return cpu_reshape(op);
     conv_state *s = op->impl;
-    if (s->params[P_CPU]) return cpu_reshape(op);
+    igemm_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     clbb_shape o = op->out_shape;
-    const int M = d->out_channels / d->groups, kp = s->params[P_KP];
+    const int M = d->out_channels / d->groups, kp = a->pk.kp;
     const long ncols = (long)o.n * o.h * o.w;
     int tuned[IG_NTILE], t[IG_NTILE];
-    CLBB_CHECK(clbb__igemm_parse_tuning(op->ctx, s->tuning, tuned));
-    CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, s->params[P_TM_PACK], s->params[P_TK_PACK], kp,
-                               ncols, d->groups, 1, d->kernel_h * d->kernel_w == 1, t));
+    clbb__igemm_tuned(s, IG_NTILE, tuned);
+    CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1,
+                               d->kernel_h * d->kernel_w == 1, t));
     const int ks = t[IG_KS], nkt = kp / t[IG_TK];
     char opts[768];
-    clbb__conv_options(s, opts, sizeof opts);
-    clbb__igemm_options(op->ctx, t, kp, s->params[P_MP], opts, sizeof opts);
+    clbb__conv_options(op, opts, sizeof opts);
+    clbb__igemm_options(op->ctx, t, &a->pk, opts, sizeof opts);
     const int nopad = !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
     clbb__opt_int(opts, sizeof opts, "IG_NOPAD", nopad);
     clbb__opt_int(opts, sizeof opts, "IG_MODE", 0);
@@ -566,24 +514,24 @@ static clbb_status igemm_reshape(clbb_op *op) {
     clbb__opt_int(opts, sizeof opts, "IG_KPER", (nkt + ks - 1) / ks);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm", opts, &prog));
-    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm", &s->k[0]));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm", &a->conv));
     if (ks > 1) {
-        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_splitk_reduce", &s->k[1]));
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_splitk_reduce", &a->reduce));
         s->ws_bytes = (size_t)ks * d->out_channels * (size_t)ncols * sizeof(float);
         CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d igemm split-K partials"));
-        s->lws[1][0] = 64;
-        s->lws[1][1] = s->lws[1][2] = 1;
-        s->gws[1][0] = clbb__round_up((size_t)ncols, 64);
-        s->gws[1][1] = (size_t)d->out_channels;
-        s->gws[1][2] = 1;
+        a->lws[1][0] = 64;
+        a->lws[1][1] = a->lws[1][2] = 1;
+        a->gws[1][0] = clbb__round_up((size_t)ncols, 64);
+        a->gws[1][1] = (size_t)d->out_channels;
+        a->gws[1][2] = 1;
     }
-    memcpy(s->params, t, sizeof t);
+    memcpy(a->t, t, sizeof t);
     const size_t nt = (size_t)(t[IG_TM] / t[IG_WM]) * (t[IG_TN] / t[IG_WN]);
-    s->lws[0][0] = nt;
-    s->lws[0][1] = s->lws[0][2] = 1;
-    s->gws[0][0] = (size_t)((ncols + t[IG_TN] - 1) / t[IG_TN]) * nt;
-    s->gws[0][1] = (size_t)((M + t[IG_TM] - 1) / t[IG_TM]);
-    s->gws[0][2] = (size_t)d->groups * ks;
+    a->lws[0][0] = nt;
+    a->lws[0][1] = a->lws[0][2] = 1;
+    a->gws[0][0] = (size_t)((ncols + t[IG_TN] - 1) / t[IG_TN]) * nt;
+    a->gws[0][1] = (size_t)((M + t[IG_TM] - 1) / t[IG_TM]);
+    a->gws[0][2] = (size_t)d->groups * ks;
     int len = snprintf(op->info.algorithm, sizeof op->info.algorithm, "igemm_t%dx%dx%d_w%dx%d",
                        t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM], t[IG_WN]);
     if (ks > 1 && len > 0 && (size_t)len < sizeof op->info.algorithm)
@@ -592,28 +540,55 @@ static clbb_status igemm_reshape(clbb_op *op) {
 }
 
 static clbb_status igemm_run(clbb_op *op) {
+    if (op->family == CLBB_KERNEL_FAMILY_CPU) return cpu_run(op);
     conv_state *s = op->impl;
-    if (s->params[P_CPU]) return cpu_run(op);
-    const conv_operands t = clbb__conv_operands(op);
-    const clbb_tensor *x = t.x, *r = t.r, *g = t.g, *y = t.y;
+    igemm_state *a = s->as;
+    const clbb_tensor *x = conv_x(op), *r = conv_or_x(op, conv_res(op)),
+                      *g = conv_or_x(op, conv_gate(op)), *y = &op->out;
     clbb_shape i = op->in_shape, o = op->out_shape;
     cl_int ncols = o.n * o.h * o.w, hwo = o.h * o.w;
     /* split-K partials live in the context's scratch */
-    cl_mem ws = s->k[1] ? clbb__scratch(op->ctx) : NULL, part = ws ? ws : y->mem;
-    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[0], "conv2d_igemm", CLBB_TENSOR_ARGS(x),
-                                 sizeof(cl_mem), &s->w, sizeof(cl_mem), &s->shift,
+    cl_mem ws = a->reduce ? clbb__scratch(op->ctx) : NULL, part = ws ? ws : y->mem;
+    CLBB_CHECK(clbb__kernel_args(op->ctx, a->conv, "conv2d_igemm", CLBB_TENSOR_ARGS(x),
+                                 sizeof(cl_mem), &a->w, sizeof(cl_mem), &s->shift,
                                  CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(g), CLBB_TENSOR_ARGS(y),
                                  sizeof(cl_mem), &part, sizeof(cl_int), &i.h, sizeof(cl_int),
                                  &i.w, sizeof(cl_int), &o.h, sizeof(cl_int), &o.w, sizeof(cl_int),
                                  &ncols, CLBB_ARGS_END));
-    CLBB_CHECK(clbb__enqueue(op->ctx, s->k[0], 3, s->gws[0], s->lws[0], "conv2d_igemm"));
-    if (!s->k[1]) return CLBB_OK;
-    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[1], "conv2d_igemm_splitk_reduce", sizeof(cl_mem),
+    CLBB_CHECK(clbb__enqueue(op->ctx, a->conv, 3, a->gws[0], a->lws[0], "conv2d_igemm"));
+    if (!a->reduce) return CLBB_OK;
+    CLBB_CHECK(clbb__kernel_args(op->ctx, a->reduce, "conv2d_igemm_splitk_reduce", sizeof(cl_mem),
                                  &ws, sizeof(cl_mem), &s->shift, CLBB_TENSOR_ARGS(r),
                                  CLBB_TENSOR_ARGS(y), sizeof(cl_int), &hwo, sizeof(cl_int), &ncols,
                                  CLBB_ARGS_END));
-    return clbb__enqueue(op->ctx, s->k[1], 2, s->gws[1], s->lws[1], "conv2d_igemm_splitk_reduce");
+    return clbb__enqueue(op->ctx, a->reduce, 2, a->gws[1], a->lws[1], "conv2d_igemm_splitk_reduce");
 }
 
-const conv_algo_impl clbb__conv_igemm = {CLBB_CONV_ALGO_IMPLICIT_GEMM, "igemm", igemm_applicable,
-                                         igemm_pack, igemm_reshape, igemm_run};
+static void igemm_release_kernels(clbb_op *op) {
+    igemm_state *a = ((conv_state *)op->impl)->as;
+    clbb__kernel_release(&a->conv);
+    clbb__kernel_release(&a->reduce);
+    clbb__conv_pad_release(&a->pad);
+}
+
+static void igemm_destroy(clbb_op *op) {
+    igemm_state *a = ((conv_state *)op->impl)->as;
+    igemm_release_kernels(op);
+    clbb__buffer_release(op->ctx, a->w);
+}
+
+const conv_algo_desc clbb__conv_igemm = {
+    .id = CLBB_CONV_ALGO_IMPLICIT_GEMM,
+    .name = "igemm",
+    .unsupported = igemm_unsupported,
+    .auto_score = igemm_score,
+    .family = {[CLBB_KERNEL_FAMILY_GPU] = {1, clbb__ig_tile_keys, IG_NTILE, GPU_CANDIDATES},
+               [CLBB_KERNEL_FAMILY_CPU] = {1, CPU_KEYS, CPU_NKEYS, CPU_CANDIDATES}},
+    .defaults = clbb__ig_tile_defaults,
+    .state_size = sizeof(igemm_state),
+    .pack = igemm_pack,
+    .reshape = igemm_reshape,
+    .run = igemm_run,
+    .release_kernels = igemm_release_kernels,
+    .destroy = igemm_destroy,
+};

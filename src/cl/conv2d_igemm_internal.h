@@ -1,29 +1,38 @@
 /* The tiled GEMM shared by implicit-GEMM convolution (conv2d_igemm.c) and
  * Winograd's 16 batched GEMMs (conv2d_winograd.c): tile parameters, the
- * packed-weight bookkeeping in conv_state.params, and their helpers. */
+ * packing of A, and their helpers. */
 #ifndef CLBB_CL_CONV2D_IGEMM_INTERNAL_H
 #define CLBB_CL_CONV2D_IGEMM_INTERNAL_H
 
 #include "conv2d_internal.h"
 
-/* Tile ints, in this order, in conv_state.params[0..5] after reshape; the
- * packed TM, TK, MP, KP follow in params[6..9]; each algorithm's own
- * params start at P_KP + 1. */
+/* Tile ints in this order: the tuning keys of the GPU family (winograd
+ * takes the first five: its GEMMs have no split-K). */
 enum { IG_TM, IG_TN, IG_TK, IG_WM, IG_WN, IG_KS, IG_NTILE };
-enum { P_TM_PACK = IG_NTILE, P_TK_PACK, P_MP, P_KP };
+extern const clbb_param_key clbb__ig_tile_keys[IG_NTILE];
+/* Per-vendor starting tiles (see conv2d_igemm.c for why these). */
+extern const conv_default clbb__ig_tile_defaults[];
 
-clbb_status clbb__igemm_parse_tuning(clbb_context *ctx, const char *tuning, int tuned[IG_NTILE]);
+/* How A was packed at create: K-major, zero-padded to TM x TK tiles,
+ * A[batch][KP][MP]. */
+typedef struct ig_pack {
+    int tm, tk, mp, kp;
+} ig_pack;
+
+/* The tuning values of the op as tile ints (0 where not given). */
+void clbb__igemm_tuned(const conv_state *s, int n, int tuned[IG_NTILE]);
+/* TM and TK of the packing for M rows and K columns. */
 void clbb__igemm_pack_tile(const clbb_context *ctx, const int tuned[IG_NTILE], int M, int K,
-                           int *tm, int *tk);
-clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M, int tm_pack,
-                            int tk_pack, int kp, long ncols, long batches, int split_k,
-                            int cheap_b, int t[IG_NTILE]);
-void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], int kp, int mp,
+                           ig_pack *pk);
+/* The tile for a GEMM of ncols columns and `batches` batches (groups),
+ * from the tuning, the packing and the device. */
+clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
+                            const ig_pack *pk, long ncols, long batches, int split_k, int cheap_b,
+                            int t[IG_NTILE]);
+void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const ig_pack *pk,
                          char *buf, size_t size);
-
-/* Uploads n packed floats into s->w, frees them, records the packing
- * (tm, tk, mp, kp) in params. */
+/* Uploads n packed floats into *w and frees them. */
 clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
-                                      int tm, int tk, int mp, int kp);
+                                      cl_mem *w);
 
 #endif

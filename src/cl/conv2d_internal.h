@@ -1,79 +1,135 @@
-/* Convolution op internals: one algorithm table entry per kernel family
- * (conv2d_<algo>.c), all sharing this op state. */
+/* The conv op: its common state, and the one descriptor per algorithm that
+ * the launcher (conv2d.c), clbb_conv2d_supports(), the tuner
+ * (models/tune.c) and the check harness all read. An algorithm is its
+ * descriptor (conv2d_<algo>.c, listed once in conv2d_algos.c) plus its
+ * kernels (cl/conv2d_<algo>*.cl); it owns a typed state of state_size
+ * bytes. */
 #ifndef CLBB_CL_CONV2D_INTERNAL_H
 #define CLBB_CL_CONV2D_INTERNAL_H
 
 #include "op_internal.h"
 
+#define CONV_MAX_KEYS 8
+
+struct conv_algo_desc;
+
+/* State common to every algorithm. */
 typedef struct conv_state {
     clbb_conv2d_desc d;
     int has_res, has_gate;
     clbb_activation act;
-    clbb_conv_algo algo;
+    const struct conv_algo_desc *algo;
     char tuning[256];
-    cl_mem w;     /* packed weights, layout chosen by the algorithm */
-    cl_mem shift; /* [out_channels]: scale*bias + shift */
-    cl_kernel k[3];
+    /* the tuning text parsed against the family's keys (-1: absent) */
+    int tuned[CONV_MAX_KEYS];
+    cl_mem shift;    /* [out_channels]: scale*bias + shift */
     size_t ws_bytes; /* of the context's shared scratch (im2col, transforms, pads) */
-    size_t gws[3][3], lws[3][3];
-    int use_lws[3];
-    int params[16]; /* algorithm-specific ints computed at reshape */
+    void *as;        /* the algorithm's state */
 } conv_state;
 
-/* The tensors a conv run binds: input, residual and gate (the input
- * stands in for absent ones, so kernel argument lists stay fixed), output. */
-typedef struct conv_operands {
-    const clbb_tensor *x, *r, *g, *y;
-} conv_operands;
-
-static inline conv_operands clbb__conv_operands(const clbb_op *op) {
+/* The bound tensors by role. Kernels take x in place of an absent residual
+ * or gate, so that argument lists stay fixed. */
+static inline const clbb_tensor *conv_x(const clbb_op *op) { return &op->in[0]; }
+static inline const clbb_tensor *conv_res(const clbb_op *op) {
     const conv_state *s = op->impl;
-    const clbb_tensor *x = &op->in[0];
-    conv_operands t = {x, s->has_res ? &op->in[1] : x, s->has_gate ? &op->in[1 + s->has_res] : x,
-                       &op->out};
-    return t;
+    return s->has_res ? &op->in[1] : NULL;
+}
+static inline const clbb_tensor *conv_gate(const clbb_op *op) {
+    const conv_state *s = op->impl;
+    return s->has_gate ? &op->in[1 + s->has_res] : NULL;
+}
+static inline const clbb_tensor *conv_or_x(const clbb_op *op, const clbb_tensor *t) {
+    return t ? t : conv_x(op);
+}
+
+/* One kernel family of an algorithm: the tuning keys it takes and the
+ * tuning texts the tuner tries ("" = the defaults). */
+typedef struct conv_family {
+    int present;
+    const clbb_param_key *keys;
+    size_t num_keys;
+    const char *const *candidates; /* NULL-terminated */
+} conv_family;
+
+/* Default parameters per device class (vendor), searched vendor first,
+ * then the row of CLBB_VENDOR_OTHER, which ends every table. */
+typedef struct conv_default {
+    clbb_vendor vendor;
+    const char *params;
+} conv_default;
+
+typedef struct conv_algo_desc {
+    clbb_conv_algo id;
+    const char *name;
+    /* NULL when the algorithm computes this geometry in this dtype on this
+     * context, else the reason it does not (a static string); ctx NULL asks
+     * for the device-independent part only */
+    const char *(*unsupported)(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                               clbb_dtype dtype);
+    /* weight for AUTO among the supported algorithms (0: never chosen by
+     * AUTO); see conv2d_algos.c */
+    int (*auto_score)(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                      clbb_kernel_family family);
+    conv_family family[3]; /* indexed by clbb_kernel_family; [AUTO] unused */
+    const conv_default *defaults; /* GPU family defaults, or NULL */
+    size_t state_size;
+    /* uploads folded OIHW weights in the algorithm's layout */
+    clbb_status (*pack)(clbb_op *op, const float *w);
+    /* builds kernels and sizes work for op->in_shape / op->out_shape */
+    clbb_status (*reshape)(clbb_op *op);
+    clbb_status (*run)(clbb_op *op);
+    /* releases the kernels of the last reshape (keeps packed weights) */
+    void (*release_kernels)(clbb_op *op);
+    /* releases everything (packed weights too) */
+    void (*destroy)(clbb_op *op);
+} conv_algo_desc;
+
+/* The registry (conv2d_algos.c): the descriptor of an algorithm, NULL for
+ * AUTO or an unknown value. */
+const conv_algo_desc *clbb__conv_algo(clbb_conv_algo algo);
+/* The bit mask of kernel families an algorithm has. */
+unsigned clbb__conv_algo_families(const conv_algo_desc *a);
+/* The algorithm AUTO picks for a geometry, dtype and family: the highest
+ * auto_score among the supported. */
+const conv_algo_desc *clbb__conv_pick(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                                      clbb_dtype dtype, clbb_kernel_family family);
+/* The default parameter text of a descriptor's defaults table for this
+ * context's device class. */
+const char *clbb__conv_default_params(const clbb_context *ctx, const conv_default *table);
+
+/* The algorithms. */
+extern const conv_algo_desc clbb__conv_direct;
+extern const conv_algo_desc clbb__conv_gemm_clblast;
+extern const conv_algo_desc clbb__conv_depthwise;
+extern const conv_algo_desc clbb__conv_igemm;
+extern const conv_algo_desc clbb__conv_winograd;
+
+/* Build options common to every conv program (dtype, geometry, epilogue). */
+void clbb__conv_options(const clbb_op *op, char *buf, size_t size);
+/* Build options of the CPU kernels: dtype and the geometry and epilogue
+ * macros that shape their loops (KH KW SH SW DH DW HAS_RES ACT); channel
+ * counts and pads are kernel arguments, so layers share programs. */
+void clbb__conv_cpu_options(const clbb_op *op, char *buf, size_t size);
+
+/* The tuning value of key i of the op's family, or def when absent. */
+static inline int conv_tuned(const conv_state *s, int i, int def) {
+    return s->tuned[i] >= 0 ? s->tuned[i] : def;
 }
 
 /* Zero-padded, gated input copy for the CPU kernels (cl/pad2d.cl): the
  * copy is xh x xw per channel (xw may exceed what the taps reach, for
  * vector over-reads) and lives in the context's scratch. Prepare at
- * reshape into kernel slot k[0]; run writes the copy and returns where the
- * input now is (x itself when the conv has no pads and no gate). */
+ * reshape; run writes the copy and returns where the input now is (x
+ * itself when the conv has no pads and no gate, i.e. k is NULL). */
+typedef struct conv_pad {
+    cl_kernel k;
+    size_t gws[3];
+    int xh, xw;
+} conv_pad;
 int clbb__conv_needs_pad(const conv_state *s);
-/* Build options of the CPU kernels: the geometry and epilogue macros that
- * shape their loops (KH KW SH SW DH DW HAS_RES ACT); channel counts and
- * pads are kernel arguments, so layers share programs. */
-void clbb__conv_cpu_options(const conv_state *s, char *buf, size_t size);
-clbb_status clbb__conv_pad_prepare(clbb_op *op, int xh, int xw);
-clbb_status clbb__conv_pad_run(clbb_op *op, int xh, int xw, cl_mem *xm, cl_int *xoff,
+clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw);
+clbb_status clbb__conv_pad_run(clbb_op *op, const conv_pad *p, cl_mem *xm, cl_int *xoff,
                                cl_int *xbs);
-
-typedef struct conv_algo_impl {
-    clbb_conv_algo id;
-    const char *name;
-    /* 1 if the algorithm can compute this geometry on this context */
-    int (*applicable)(const clbb_context *ctx, const clbb_conv2d_desc *d);
-    /* uploads folded OIHW weights in the algorithm's layout into s->w */
-    clbb_status (*pack)(clbb_op *op, const float *w);
-    /* builds kernels and sizes work for op->in_shape / op->out_shape */
-    clbb_status (*reshape)(clbb_op *op);
-    clbb_status (*run)(clbb_op *op);
-} conv_algo_impl;
-
-extern const conv_algo_impl clbb__conv_direct;
-extern const conv_algo_impl clbb__conv_gemm_clblast;
-extern const conv_algo_impl clbb__conv_depthwise;
-extern const conv_algo_impl clbb__conv_igemm;
-extern const conv_algo_impl clbb__conv_winograd;
-
-/* Build options common to every conv program (geometry, epilogue). */
-void clbb__conv_options(const conv_state *s, char *buf, size_t size);
-
-/* Releases kernels and workspace held from a previous reshape. */
-void clbb__conv_release_kernels(clbb_op *op);
-
-/* Parses "NAME=VALUE,..." tuning text into an int; returns default if absent,
- * -1 with the op's error set if the text is malformed. */
-int clbb__tuning_int(const char *tuning, const char *name, int def);
+void clbb__conv_pad_release(conv_pad *p);
 
 #endif

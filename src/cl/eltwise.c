@@ -20,9 +20,11 @@ static void elt_sizes(clbb_shape s, size_t gws[3], size_t lws[3]) {
     gws[2] = 1;
 }
 
-static clbb_status elt_program(clbb_context *ctx, clbb_activation act, int has_scale,
-                               int has_shift, int has_res, const char *name, cl_kernel *out) {
-    char opts[256] = "";
+static clbb_status elt_program(clbb_context *ctx, clbb_dtype dtype, clbb_activation act,
+                               int has_scale, int has_shift, int has_res, const char *name,
+                               cl_kernel *out) {
+    char opts[256];
+    clbb__opt_dtype(opts, sizeof opts, dtype);
     clbb__opt_int(opts, sizeof opts, "ACT", act);
     clbb__opt_int(opts, sizeof opts, "HAS_SCALE", has_scale);
     clbb__opt_int(opts, sizeof opts, "HAS_SHIFT", has_shift);
@@ -33,24 +35,23 @@ static clbb_status elt_program(clbb_context *ctx, clbb_activation act, int has_s
     return clbb__kernel_create(ctx, prog, name, out);
 }
 
-/* CPU devices take channel_affine_act_cpu (see cl/eltwise.cl) */
-static int cpu_device(const clbb_context *ctx) {
-    return ctx->cpu_kernels;
-}
+/* the CPU family: channel_affine_act_cpu (see cl/eltwise.cl) */
 #define AFFINE_CPU_CHUNK 4096
 
-clbb_status clbb__affine_kernel(clbb_context *ctx, clbb_activation act, int has_scale,
-                                int has_shift, int has_res, cl_kernel *out) {
-    return elt_program(ctx, act, has_scale, has_shift, has_res,
-                       cpu_device(ctx) ? "channel_affine_act_cpu" : "channel_affine_act", out);
+clbb_status clbb__affine_kernel(clbb_context *ctx, clbb_dtype dtype, clbb_kernel_family family,
+                                clbb_activation act, int has_scale, int has_shift, int has_res,
+                                cl_kernel *out) {
+    const int cpu = family == CLBB_KERNEL_FAMILY_CPU;
+    return elt_program(ctx, dtype, act, has_scale, has_shift, has_res,
+                       cpu ? "channel_affine_act_cpu" : "channel_affine_act", out);
 }
 
-clbb_status clbb__affine_enqueue(clbb_context *ctx, cl_kernel k, const clbb_tensor *x,
-                                 cl_mem scale, cl_mem shift, const clbb_tensor *res,
-                                 const clbb_tensor *y, clbb_shape s) {
+clbb_status clbb__affine_enqueue(clbb_context *ctx, cl_kernel k, clbb_kernel_family family,
+                                 const clbb_tensor *x, cl_mem scale, cl_mem shift,
+                                 const clbb_tensor *res, const clbb_tensor *y, clbb_shape s) {
     if (!res) res = x;
     cl_int C = s.c, HW = s.h * s.w;
-    const int cpu = cpu_device(ctx);
+    const int cpu = family == CLBB_KERNEL_FAMILY_CPU;
     const char *name = cpu ? "channel_affine_act_cpu" : "channel_affine_act";
     cl_int ch = AFFINE_CPU_CHUNK;
     /* the CPU kernel's chunk argument; a size of 0 ends the list for the other */
@@ -88,9 +89,13 @@ static clbb_status bn_reshape(clbb_op *op, clbb_shape in) {
     op->out_shape = in;
     double n = (double)clbb_shape_numel(in);
     op->info.flops = 2.0 * n;
-    op->info.bytes = 4.0 * n * (2 + s->has_res);
-    snprintf(op->info.algorithm, sizeof op->info.algorithm, "channel_affine_act");
-    if (!s->k) CLBB_CHECK(clbb__affine_kernel(op->ctx, s->act, 1, 1, s->has_res, &s->k));
+    op->info.bytes = (double)clbb_dtype_size(op->dtype) * n * (2 + s->has_res);
+    const int cpu = op->family == CLBB_KERNEL_FAMILY_CPU;
+    snprintf(op->info.algorithm, sizeof op->info.algorithm,
+             cpu ? "channel_affine_act_cpu" : "channel_affine_act");
+    if (!s->k)
+        CLBB_CHECK(clbb__affine_kernel(op->ctx, op->dtype, op->family, s->act, 1, 1, s->has_res,
+                                       &s->k));
     return CLBB_OK;
 }
 
@@ -102,7 +107,7 @@ static clbb_status bn_setup(clbb_op *op) {
 
 static clbb_status bn_run(clbb_op *op) {
     bn_state *s = op->impl;
-    return clbb__affine_enqueue(op->ctx, s->k, &op->in[0], s->scale, s->shift,
+    return clbb__affine_enqueue(op->ctx, s->k, op->family, &op->in[0], s->scale, s->shift,
                                 s->has_res ? &op->in[1] : NULL, &op->out, op->out_shape);
 }
 
@@ -113,46 +118,42 @@ static void bn_destroy(clbb_op *op) {
     clbb__buffer_release(op->ctx, s->shift);
 }
 
-static const clbb_op_vtable BN_VT = {"batch_norm", bn_reshape, bn_setup, bn_run, bn_destroy};
+static const clbb_op_vtable BN_VT = {"batch_norm", CLBB_FAMILIES_BOTH, bn_reshape, bn_setup,
+                                     bn_run, bn_destroy};
 
-static clbb_status check_act(clbb_context *ctx, const char *op, clbb_activation act) {
-    if ((int)act < 0 || act > CLBB_ACTIVATION_HARD_SIGMOID)
-        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "%s: activation = %d", op, (int)act);
-    return CLBB_OK;
+/* In place: y may be x or the residual (each element is read before it is
+ * written). */
+static void allow_alias(clbb_op *op) {
+    for (int i = 0; i < op->num_inputs; i++) op->in_flags[i] |= CLBB_IN_ALIAS;
 }
 
 clbb_status clbb_batch_norm_create(clbb_context *ctx, int32_t channels, const float *mean,
                                    const float *var, const float *weight, const float *bias,
-                                   float eps, int residual, clbb_activation act, clbb_op **out) {
+                                   float eps, int residual, clbb_activation act,
+                                   const clbb_op_options *options, clbb_op **out) {
     if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "batch_norm: out is NULL");
     *out = NULL;
     if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    clbb_dtype dtype;
+    clbb_kernel_family family;
+    CLBB_CHECK(clbb__op_options(ctx, options, BN_VT.families, "batch_norm", &dtype, &family));
     if (channels < 1)
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "batch_norm: channels = %d", channels);
     if (!(eps >= 0) || !isfinite(eps))
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "batch_norm: eps = %g", (double)eps);
-    CLBB_CHECK(check_act(ctx, "batch_norm", act));
+    CLBB_CHECK(clbb__activation_check(ctx, act, "batch_norm"));
     float *sc = malloc((size_t)channels * sizeof *sc), *sh = malloc((size_t)channels * sizeof *sh);
     if (!sc || !sh) {
         free(sc);
         free(sh);
         return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "batch_norm: out of host memory");
     }
-    clbb_status st = CLBB_OK;
-    for (int32_t c = 0; c < channels && st == CLBB_OK; c++) {
-        double v = var ? var[c] : 1.0, m = mean ? mean[c] : 0.0;
-        double w = weight ? weight[c] : 1.0, b = bias ? bias[c] : 0.0;
-        if (!(v + eps > 0) || !isfinite(v) || !isfinite(m) || !isfinite(w) || !isfinite(b))
-            st = clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
-                            "batch_norm: channel %d has var + eps = %g, mean %g, weight %g, bias %g",
-                            c, v + eps, m, w, b);
-        double a = w / sqrt(v + eps);
-        sc[c] = (float)a;
-        sh[c] = (float)(b - m * a);
-    }
+    clbb_status st = clbb__bn_fold(ctx, channels, mean, var, weight, bias, eps, sc, sh);
     clbb_op *op = NULL;
-    if (st == CLBB_OK) st = clbb__op_new(ctx, &BN_VT, sizeof(bn_state), 1 + (residual != 0), &op);
+    if (st == CLBB_OK)
+        st = clbb__op_new(ctx, &BN_VT, sizeof(bn_state), 1 + (residual != 0), dtype, family, &op);
     if (st == CLBB_OK) {
+        allow_alias(op);
         bn_state *s = op->impl;
         s->channels = channels;
         s->has_res = residual != 0;
@@ -168,7 +169,7 @@ clbb_status clbb_batch_norm_create(clbb_context *ctx, int32_t channels, const fl
         return st;
     }
     *out = op;
-    return CLBB_OK;
+    return clbb__done(ctx, CLBB_OK);
 }
 
 /* ---- add and mul ---- */
@@ -184,11 +185,11 @@ static clbb_status bin_reshape(clbb_op *op, clbb_shape in) {
     op->out_shape = in;
     double n = (double)clbb_shape_numel(in);
     op->info.flops = n;
-    op->info.bytes = 4.0 * n * (s->is_mul ? 2 : 3);
+    op->info.bytes = (double)clbb_dtype_size(op->dtype) * n * (s->is_mul ? 2 : 3);
     snprintf(op->info.algorithm, sizeof op->info.algorithm, s->is_mul ? "mul_channel" : "add_act");
     if (!s->k)
-        CLBB_CHECK(elt_program(op->ctx, s->act, 0, 0, 0, s->is_mul ? "mul_channel" : "add_act",
-                               &s->k));
+        CLBB_CHECK(elt_program(op->ctx, op->dtype, s->act, 0, 0, 0,
+                               s->is_mul ? "mul_channel" : "add_act", &s->k));
     return CLBB_OK;
 }
 
@@ -217,24 +218,35 @@ static void bin_destroy(clbb_op *op) {
     if (s->k) clReleaseKernel(s->k);
 }
 
-static const clbb_op_vtable ADD_VT = {"add", bin_reshape, bin_setup, bin_run, bin_destroy};
-static const clbb_op_vtable MUL_VT = {"mul", bin_reshape, bin_setup, bin_run, bin_destroy};
+static const clbb_op_vtable ADD_VT = {"add", CLBB_FAMILIES_GPU, bin_reshape, bin_setup, bin_run,
+                                      bin_destroy};
+static const clbb_op_vtable MUL_VT = {"mul", CLBB_FAMILIES_GPU, bin_reshape, bin_setup, bin_run,
+                                      bin_destroy};
 
-clbb_status clbb_add_create(clbb_context *ctx, clbb_activation act, clbb_op **out) {
-    if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "add: out is NULL");
+static clbb_status bin_create(clbb_context *ctx, const clbb_op_vtable *vt, clbb_activation act,
+                              const clbb_op_options *options, clbb_op **out) {
+    if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "%s: out is NULL", vt->type);
     *out = NULL;
     if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
-    CLBB_CHECK(check_act(ctx, "add", act));
-    CLBB_CHECK(clbb__op_new(ctx, &ADD_VT, sizeof(bin_state), 2, out));
-    ((bin_state *)(*out)->impl)->act = act;
-    return CLBB_OK;
+    clbb_dtype dtype;
+    clbb_kernel_family family;
+    CLBB_CHECK(clbb__op_options(ctx, options, vt->families, vt->type, &dtype, &family));
+    CLBB_CHECK(clbb__activation_check(ctx, act, vt->type));
+    CLBB_CHECK(clbb__op_new(ctx, vt, sizeof(bin_state), 2, dtype, family, out));
+    bin_state *s = (*out)->impl;
+    s->act = act;
+    s->is_mul = vt == &MUL_VT;
+    /* add: y may be a or b; mul: y may be x (the gate has another shape) */
+    (*out)->in_flags[0] |= CLBB_IN_ALIAS;
+    if (!s->is_mul) (*out)->in_flags[1] |= CLBB_IN_ALIAS;
+    return clbb__done(ctx, CLBB_OK);
 }
 
-clbb_status clbb_mul_create(clbb_context *ctx, clbb_op **out) {
-    if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "mul: out is NULL");
-    *out = NULL;
-    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
-    CLBB_CHECK(clbb__op_new(ctx, &MUL_VT, sizeof(bin_state), 2, out));
-    ((bin_state *)(*out)->impl)->is_mul = 1;
-    return CLBB_OK;
+clbb_status clbb_add_create(clbb_context *ctx, clbb_activation act,
+                            const clbb_op_options *options, clbb_op **out) {
+    return bin_create(ctx, &ADD_VT, act, options, out);
+}
+
+clbb_status clbb_mul_create(clbb_context *ctx, const clbb_op_options *options, clbb_op **out) {
+    return bin_create(ctx, &MUL_VT, CLBB_ACTIVATION_NONE, options, out);
 }

@@ -24,7 +24,7 @@ static clbb_status gn_reshape(clbb_op *op, clbb_shape in) {
     op->out_shape = in;
     double n = (double)clbb_shape_numel(in);
     op->info.flops = 7.0 * n;
-    op->info.bytes = 4.0 * n * (2 + s->has_res);
+    op->info.bytes = (double)clbb_dtype_size(op->dtype) * n * (2 + s->has_res);
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "group_norm_2pass");
     clbb__buffer_release(op->ctx, s->stats);
     s->stats = NULL;
@@ -32,7 +32,8 @@ static clbb_status gn_reshape(clbb_op *op, clbb_shape in) {
                                    CL_MEM_READ_WRITE, NULL, "group_norm stats", &s->stats));
     op->info.workspace_bytes = (size_t)in.n * s->groups * 2 * sizeof(float);
     if (!s->k_stats) {
-        char opts[256] = "";
+        char opts[256];
+        clbb__opt_dtype(opts, sizeof opts, op->dtype);
         clbb__opt_int(opts, sizeof opts, "GN_LWS", GN_LWS);
         clbb__opt_int(opts, sizeof opts, "ACT", s->act);
         clbb__opt_int(opts, sizeof opts, "HAS_RES", s->has_res);
@@ -79,22 +80,26 @@ static void gn_destroy(clbb_op *op) {
     clbb__buffer_release(op->ctx, s->stats);
 }
 
-static const clbb_op_vtable GN_VT = {"group_norm", gn_reshape, gn_setup, gn_run, gn_destroy};
+static const clbb_op_vtable GN_VT = {"group_norm", CLBB_FAMILIES_GPU, gn_reshape, gn_setup,
+                                     gn_run, gn_destroy};
 
 clbb_status clbb_group_norm_create(clbb_context *ctx, int32_t channels, int32_t groups,
                                    const float *weight, const float *bias, float eps,
-                                   int residual, clbb_activation act, clbb_op **out) {
+                                   int residual, clbb_activation act,
+                                   const clbb_op_options *options, clbb_op **out) {
     if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "group_norm: out is NULL");
     *out = NULL;
     if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    clbb_dtype dtype;
+    clbb_kernel_family family;
+    CLBB_CHECK(clbb__op_options(ctx, options, GN_VT.families, "group_norm", &dtype, &family));
     if (channels < 1 || groups < 1 || channels % groups)
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
                           "group_norm: num_groups = %d must divide channels = %d", groups, channels);
     if (!(eps > 0) || !isfinite(eps))
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "group_norm: eps = %g (must be > 0)",
                           (double)eps);
-    if ((int)act < 0 || act > CLBB_ACTIVATION_HARD_SIGMOID)
-        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "group_norm: activation = %d", (int)act);
+    CLBB_CHECK(clbb__activation_check(ctx, act, "group_norm"));
     float *w = malloc((size_t)channels * 4), *b = malloc((size_t)channels * 4);
     clbb_op *op = NULL;
     clbb_status st = (w && b) ? CLBB_OK
@@ -105,8 +110,12 @@ clbb_status clbb_group_norm_create(clbb_context *ctx, int32_t channels, int32_t 
         if (!isfinite(w[c]) || !isfinite(b[c]))
             st = clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "group_norm: channel %d affine is not finite", c);
     }
-    if (st == CLBB_OK) st = clbb__op_new(ctx, &GN_VT, sizeof(gn_state), 1 + (residual != 0), &op);
+    if (st == CLBB_OK)
+        st = clbb__op_new(ctx, &GN_VT, sizeof(gn_state), 1 + (residual != 0), dtype, family, &op);
     if (st == CLBB_OK) {
+        /* in place: the statistics pass reads x before the apply pass
+         * writes, which reads each element before writing it */
+        for (int i = 0; i < op->num_inputs; i++) op->in_flags[i] |= CLBB_IN_ALIAS;
         gn_state *s = op->impl;
         s->channels = channels;
         s->groups = groups;
@@ -124,5 +133,5 @@ clbb_status clbb_group_norm_create(clbb_context *ctx, int32_t channels, int32_t 
         return st;
     }
     *out = op;
-    return CLBB_OK;
+    return clbb__done(ctx, CLBB_OK);
 }

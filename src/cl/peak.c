@@ -15,7 +15,8 @@ static double fastest(const double *t) {
     return m;
 }
 
-clbb_status clbb__device_peak(clbb_context *ctx, double *gflops, double *gbps) {
+clbb_status clbb_context_measure_peak(clbb_context *ctx, double *gflops, double *gbps) {
+    if (!ctx || !gflops || !gbps) return CLBB_ERR_INVALID_ARGUMENT;
     *gflops = *gbps = 0;
     if (!ctx->profiling)
         return clbb__fail(ctx, CLBB_ERR_INVALID_STATE, "device peak needs a profiling context");
@@ -76,5 +77,5 @@ clbb_status clbb__device_peak(clbb_context *ctx, double *gflops, double *gbps) {
     clbb__buffer_release(ctx, out);
     clbb__buffer_release(ctx, a);
     clbb__buffer_release(ctx, b);
-    return st;
+    return clbb__done(ctx, st);
 }

@@ -15,40 +15,10 @@ typedef struct pool_state {
 
 static const char *const POOL_KERNELS[] = {"max_pool2d", "avg_pool2d", "global_avg_pool"};
 
-static int32_t pool_extent(int32_t in, int32_t k, int32_t s, int32_t p, int ceil_mode) {
-    int64_t span = (int64_t)in + 2 * p - k;
-    if (span < 0) return 0;
-    int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-    /* PyTorch: the last window must start inside the input or left padding */
-    if (ceil_mode && (out - 1) * s >= (int64_t)in + p) out--;
-    return (int32_t)out;
-}
-
-clbb_status clbb_pool2d_output_shape(const clbb_pool2d_desc *d, clbb_shape in, clbb_shape *out,
-                                     char *eb, size_t es) {
-    if (!d || !out) return clbb__fail_buf(eb, es, CLBB_ERR_INVALID_ARGUMENT, "pool2d: NULL argument");
-    struct { const char *n; int32_t v, min; } f[] = {
-        {"kernel_h", d->kernel_h, 1}, {"kernel_w", d->kernel_w, 1}, {"stride_h", d->stride_h, 1},
-        {"stride_w", d->stride_w, 1}, {"pad_h", d->pad_h, 0},       {"pad_w", d->pad_w, 0}};
-    for (size_t i = 0; i < CLBB_ARRAY_SIZE(f); i++)
-        if (f[i].v < f[i].min || f[i].v > 4096)
-            return clbb__fail_buf(eb, es, CLBB_ERR_INVALID_ARGUMENT, "pool2d: %s = %d", f[i].n, f[i].v);
-    if (2 * d->pad_h > d->kernel_h || 2 * d->pad_w > d->kernel_w)
-        return clbb__fail_buf(eb, es, CLBB_ERR_INVALID_ARGUMENT,
-                              "pool2d: padding %dx%d exceeds half the kernel %dx%d", d->pad_h,
-                              d->pad_w, d->kernel_h, d->kernel_w);
-    *out = in;
-    out->h = pool_extent(in.h, d->kernel_h, d->stride_h, d->pad_h, d->ceil_mode);
-    out->w = pool_extent(in.w, d->kernel_w, d->stride_w, d->pad_w, d->ceil_mode);
-    if (out->h < 1 || out->w < 1)
-        return clbb__fail_buf(eb, es, CLBB_ERR_SHAPE, "pool2d: input %dx%d is smaller than the kernel %dx%d",
-                              in.h, in.w, d->kernel_h, d->kernel_w);
-    return CLBB_OK;
-}
-
 static clbb_status pool_reshape(clbb_op *op, clbb_shape in) {
     pool_state *s = op->impl;
-    char opts[256] = "";
+    char opts[256];
+    clbb__opt_dtype(opts, sizeof opts, op->dtype);
     if (s->kind == 2) {
         op->out_shape = (clbb_shape){in.n, in.c, 1, 1};
         clbb__opt_int(opts, sizeof opts, "GAP_LWS", GAP_LWS);
@@ -78,7 +48,8 @@ static clbb_status pool_reshape(clbb_op *op, clbb_shape in) {
         s->gws[2] = (size_t)o.n * o.c;
         op->info.flops = (double)clbb_shape_numel(o) * s->d.kernel_h * s->d.kernel_w;
     }
-    op->info.bytes = 4.0 * ((double)clbb_shape_numel(in) + (double)clbb_shape_numel(op->out_shape));
+    op->info.bytes = (double)clbb_dtype_size(op->dtype) *
+                     ((double)clbb_shape_numel(in) + (double)clbb_shape_numel(op->out_shape));
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s", POOL_KERNELS[s->kind]);
     if (s->k) clReleaseKernel(s->k);
     s->k = NULL;
@@ -110,15 +81,22 @@ static void pool_destroy(clbb_op *op) {
     if (s->k) clReleaseKernel(s->k);
 }
 
-static const clbb_op_vtable MAX_VT = {"max_pool2d", pool_reshape, NULL, pool_run, pool_destroy};
-static const clbb_op_vtable AVG_VT = {"avg_pool2d", pool_reshape, NULL, pool_run, pool_destroy};
-static const clbb_op_vtable GAP_VT = {"global_avg_pool", pool_reshape, NULL, pool_run, pool_destroy};
+static const clbb_op_vtable MAX_VT = {"max_pool2d", CLBB_FAMILIES_GPU, pool_reshape, NULL,
+                                      pool_run, pool_destroy};
+static const clbb_op_vtable AVG_VT = {"avg_pool2d", CLBB_FAMILIES_GPU, pool_reshape, NULL,
+                                      pool_run, pool_destroy};
+static const clbb_op_vtable GAP_VT = {"global_avg_pool", CLBB_FAMILIES_GPU, pool_reshape, NULL,
+                                      pool_run, pool_destroy};
 
 static clbb_status pool_create(clbb_context *ctx, const clbb_pool2d_desc *d, int kind,
-                               const clbb_op_vtable *vt, clbb_op **out) {
+                               const clbb_op_vtable *vt, const clbb_op_options *options,
+                               clbb_op **out) {
     if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "%s: out is NULL", vt->type);
     *out = NULL;
     if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    clbb_dtype dtype;
+    clbb_kernel_family family;
+    CLBB_CHECK(clbb__op_options(ctx, options, vt->families, vt->type, &dtype, &family));
     if (kind != 2) {
         if (!d) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "%s: desc is NULL", vt->type);
         char msg[256];
@@ -126,21 +104,24 @@ static clbb_status pool_create(clbb_context *ctx, const clbb_pool2d_desc *d, int
         clbb_status st = clbb_pool2d_output_shape(d, probe, &o, msg, sizeof msg);
         if (st != CLBB_OK) return clbb__fail(ctx, st, "%s: %s", vt->type, msg);
     }
-    CLBB_CHECK(clbb__op_new(ctx, vt, sizeof(pool_state), 1, out));
+    CLBB_CHECK(clbb__op_new(ctx, vt, sizeof(pool_state), 1, dtype, family, out));
     pool_state *s = (*out)->impl;
     if (d) s->d = *d;
     s->kind = kind;
-    return CLBB_OK;
+    return clbb__done(ctx, CLBB_OK);
 }
 
-clbb_status clbb_max_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *d, clbb_op **out) {
-    return pool_create(ctx, d, 0, &MAX_VT, out);
+clbb_status clbb_max_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *d,
+                                   const clbb_op_options *options, clbb_op **out) {
+    return pool_create(ctx, d, 0, &MAX_VT, options, out);
 }
 
-clbb_status clbb_avg_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *d, clbb_op **out) {
-    return pool_create(ctx, d, 1, &AVG_VT, out);
+clbb_status clbb_avg_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *d,
+                                   const clbb_op_options *options, clbb_op **out) {
+    return pool_create(ctx, d, 1, &AVG_VT, options, out);
 }
 
-clbb_status clbb_global_avg_pool_create(clbb_context *ctx, clbb_op **out) {
-    return pool_create(ctx, NULL, 2, &GAP_VT, out);
+clbb_status clbb_global_avg_pool_create(clbb_context *ctx, const clbb_op_options *options,
+                                        clbb_op **out) {
+    return pool_create(ctx, NULL, 2, &GAP_VT, options, out);
 }

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/internal.h"
+#include "program.h"
 
 /* File layout: magic, u64 size, SHA-256 of the binary, binary. The
  * checksum is verified before the driver sees the bytes: PoCL aborts the
@@ -230,5 +230,36 @@ clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char 
     if (path[0]) write_binary(ctx, path, prog);
     CLBB_CHECK(remember(ctx, key, prog));
     *out = prog;
+    return CLBB_OK;
+}
+
+clbb_status clbb__kernel_create(clbb_context *ctx, cl_program program, const char *name,
+                                cl_kernel *out) {
+    cl_int err;
+    *out = clCreateKernel(program, name, &err);
+    if (!*out) {
+        clbb_status st = clbb__cl_fail(ctx, err, "clCreateKernel");
+        clbb__fail_append(ctx, " for kernel %s", name);
+        return st;
+    }
+    return CLBB_OK;
+}
+
+clbb_status clbb__kernel_args(clbb_context *ctx, cl_kernel k, const char *what, ...) {
+    va_list ap;
+    va_start(ap, what);
+    for (int i = 0;; i++) {
+        size_t size = va_arg(ap, size_t);
+        const void *ptr = va_arg(ap, const void *);
+        if (size == 0) break;
+        cl_int err = clSetKernelArg(k, (cl_uint)i, size, ptr);
+        if (err != CL_SUCCESS) {
+            va_end(ap);
+            clbb_status st = clbb__cl_fail(ctx, err, "clSetKernelArg");
+            clbb__fail_append(ctx, " (argument %d of %s)", i, what);
+            return st;
+        }
+    }
+    va_end(ap);
     return CLBB_OK;
 }

@@ -1,83 +1,37 @@
-/* clbb bench: forward timings of a backbone on a device — wall-clock
- * medians of whole forwards, per-layer medians from profiling events,
- * GFLOP/s and % of the device's measured peak; optionally the same network
- * with im2col + CLBlast SGEMM convolutions (the baseline a user would
- * write) in the same run. */
+/* clbb bench: forward timings of a backbone on a device (clbb_model_
+ * benchmark): wall-clock medians of whole forwards, per-layer medians from
+ * profiling events, GFLOP/s and % of the device's measured peak;
+ * optionally the same network with im2col + CLBlast SGEMM convolutions
+ * (the baseline a user would write) in the same run. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/internal.h"
 #include "model_args.h"
 
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 typedef struct timing {
-    double wall_median, wall_min, kernel_median, gflop;
-    size_t num_layers;
+    clbb_model_timing t;
     clbb_layer_profile *layers; /* medians per layer */
 } timing;
 
-static clbb_status time_model(clbb_context *ctx, clbb_model *m, const clbb_tensor *in, int warmup,
-                              int iters, timing *t) {
+/* The model is planned: one profiled forward gives the number of ops. */
+static clbb_status time_model(clbb_model *m, const clbb_tensor *in, int warmup, int iters,
+                              timing *t) {
     memset(t, 0, sizeof *t);
-    CLBB_CHECK(clbb_model_forward_tensor(m, in));
-    CLBB_CHECK(clbb_context_finish(ctx));
-    for (int i = 0; i < warmup; i++) CLBB_CHECK(clbb_model_forward_tensor(m, in));
-    CLBB_CHECK(clbb_context_finish(ctx));
-    double *wall = malloc((size_t)iters * sizeof *wall), *ksum = malloc((size_t)iters * sizeof *ksum);
     size_t n = 0;
-    clbb_status st = wall && ksum ? clbb_model_profile(m, NULL, 0, &n, NULL) : CLBB_ERR_OUT_OF_MEMORY;
-    clbb_layer_profile *runs = NULL;
-    double *per = NULL;
-    if (st == CLBB_OK) {
-        runs = calloc(n * (size_t)iters, sizeof *runs);
-        per = malloc((size_t)iters * sizeof *per);
-        t->layers = calloc(n, sizeof *t->layers);
-        if (!runs || !per || !t->layers) st = CLBB_ERR_OUT_OF_MEMORY;
-    }
-    for (int i = 0; i < iters && st == CLBB_OK; i++) {
-        double t0 = cli_now_ms();
-        st = clbb_model_forward_tensor(m, in);
-        if (st == CLBB_OK) st = clbb_context_finish(ctx);
-        wall[i] = cli_now_ms() - t0;
-    }
-    for (int i = 0; i < iters && st == CLBB_OK; i++) {
-        size_t got;
-        st = clbb_model_profile(m, runs + (size_t)i * n, n, &got, &ksum[i]);
-    }
-    if (st == CLBB_OK) {
-        t->num_layers = n;
-        for (size_t l = 0; l < n; l++) {
-            for (int i = 0; i < iters; i++) per[i] = runs[(size_t)i * n + l].ms;
-            t->layers[l] = runs[l];
-            t->layers[l].ms = median(per, iters);
-            t->gflop += runs[l].flops * 1e-9;
-        }
-        t->wall_median = median(wall, iters);
-        t->wall_min = wall[0];
-        t->kernel_median = median(ksum, iters);
-    }
-    free(wall);
-    free(ksum);
-    free(runs);
-    free(per);
-    return st;
+    clbb_status st = clbb_model_forward_tensor(m, in);
+    if (st == CLBB_OK) st = clbb_model_profile(m, NULL, 0, &n, NULL);
+    if (st != CLBB_OK) return st;
+    t->layers = calloc(n + 1, sizeof *t->layers);
+    if (!t->layers) return CLBB_ERR_OUT_OF_MEMORY;
+    return clbb_model_benchmark(m, in, warmup, iters, &t->t, t->layers, n);
 }
 
 static void print_layers(const timing *t, double peak_gflops, double peak_gbps) {
     printf("%-44s %-16s %-20s %-30s %9s %9s %7s %8s\n", "layer", "kind", "output", "algorithm", "ms",
            "GFLOP/s", "%peak", "GB/s");
-    for (size_t l = 0; l < t->num_layers; l++) {
+    for (size_t l = 0; l < t->t.num_layers; l++) {
         const clbb_layer_profile *p = &t->layers[l];
         char shape[48];
         snprintf(shape, sizeof shape, "%dx%dx%dx%d", p->out_shape.n, p->out_shape.c, p->out_shape.h,
@@ -91,12 +45,12 @@ static void print_layers(const timing *t, double peak_gflops, double peak_gbps) 
 
 static cJSON *timing_json(const timing *t) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "median_ms", t->wall_median);
-    cJSON_AddNumberToObject(o, "min_ms", t->wall_min);
-    cJSON_AddNumberToObject(o, "kernel_ms", t->kernel_median);
-    cJSON_AddNumberToObject(o, "gflop", t->gflop);
+    cJSON_AddNumberToObject(o, "median_ms", t->t.wall_median_ms);
+    cJSON_AddNumberToObject(o, "min_ms", t->t.wall_min_ms);
+    cJSON_AddNumberToObject(o, "kernel_ms", t->t.kernel_median_ms);
+    cJSON_AddNumberToObject(o, "gflop", t->t.gflop);
     cJSON *layers = cJSON_AddArrayToObject(o, "layers");
-    for (size_t l = 0; l < t->num_layers; l++) {
+    for (size_t l = 0; l < t->t.num_layers; l++) {
         const clbb_layer_profile *p = &t->layers[l];
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "name", p->name);
@@ -146,17 +100,17 @@ int clbb_cmd_bench(int argc, char **argv) {
     timing t = {0}, tb = {0};
     if ((rc = cli_context(a.device, 1, &ctx))) goto done;
     if ((rc = cli_model_create(&a, &cfg, ctx, &m))) goto done;
-    clbb_status st = clbb_tensor_create(ctx, shape, &in);
-    if (st == CLBB_OK) st = clbb_tensor_write(ctx, in, x, clbb_shape_numel(shape));
+    clbb_status st = clbb_tensor_create(ctx, shape, CLBB_DTYPE_F32, &in);
+    if (st == CLBB_OK) st = clbb_tensor_write_f32(ctx, in, x, clbb_shape_numel(shape));
     double peak_gf = 0, peak_gb = 0;
-    if (st == CLBB_OK) st = clbb__device_peak(ctx, &peak_gf, &peak_gb);
+    if (st == CLBB_OK) st = clbb_context_measure_peak(ctx, &peak_gf, &peak_gb);
     double t_build = cli_now_ms();
     if (st == CLBB_OK) st = clbb_model_plan(m, shape);
     t_build = cli_now_ms() - t_build;
-    if (st == CLBB_OK) st = time_model(ctx, m, in, (int)warmup, (int)iters, &t);
+    if (st == CLBB_OK) st = time_model(m, in, (int)warmup, (int)iters, &t);
     if (st == CLBB_OK && baseline) {
         st = clbb_model_set_conv_algo(m, CLBB_CONV_ALGO_GEMM_CLBLAST);
-        if (st == CLBB_OK) st = time_model(ctx, m, in, (int)warmup, (int)iters, &tb);
+        if (st == CLBB_OK) st = time_model(m, in, (int)warmup, (int)iters, &tb);
     }
     if (st != CLBB_OK) {
         rc = cli_error(CLI_RUNTIME, "bench failed: %s", clbb_last_error(ctx));
@@ -168,14 +122,16 @@ int clbb_cmd_bench(int argc, char **argv) {
     if (!quiet) print_layers(&t, peak_gf, peak_gb);
     printf("device: %s (%s, driver %s); measured peak %.0f GFLOP/s FMA, %.0f GB/s copy\n",
            info.device_name, info.platform_name, info.driver_version, peak_gf, peak_gb);
-    printf("%s %dx%dx%dx%d: %.1f GFLOP, %zu ops; plan+build %.1f ms\n", arch, shape.n, shape.c,
-           shape.h, shape.w, t.gflop, t.num_layers, t_build);
+    printf("%s %dx%dx%dx%d %s: %.1f GFLOP, %zu ops; plan+build %.1f ms\n", arch, shape.n,
+           shape.c, shape.h, shape.w, clbb_precision_name(a.precision), t.t.gflop,
+           t.t.num_layers, t_build);
     printf("clbb:     median %.3f ms (min %.3f), kernels %.3f ms, %.0f GFLOP/s (%.1f%% of peak)\n",
-           t.wall_median, t.wall_min, t.kernel_median, t.gflop / (t.wall_median * 1e-3),
-           100 * t.gflop / (t.wall_median * 1e-3) / peak_gf);
+           t.t.wall_median_ms, t.t.wall_min_ms, t.t.kernel_median_ms,
+           t.t.gflop / (t.t.wall_median_ms * 1e-3),
+           100 * t.t.gflop / (t.t.wall_median_ms * 1e-3) / peak_gf);
     if (baseline)
         printf("baseline (im2col + CLBlast SGEMM): median %.3f ms, kernels %.3f ms; clbb is %.2fx faster\n",
-               tb.wall_median, tb.kernel_median, tb.wall_median / t.wall_median);
+               tb.t.wall_median_ms, tb.t.kernel_median_ms, tb.t.wall_median_ms / t.t.wall_median_ms);
     if (json) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "device", info.device_name);
@@ -183,10 +139,11 @@ int clbb_cmd_bench(int argc, char **argv) {
         cJSON_AddStringToObject(o, "arch", arch);
         int sh[4] = {shape.n, shape.c, shape.h, shape.w};
         cJSON_AddItemToObject(o, "shape", cJSON_CreateIntArray(sh, 4));
-        cJSON_AddNumberToObject(o, "median_ms", t.wall_median);
-        cJSON_AddNumberToObject(o, "min_ms", t.wall_min);
-        cJSON_AddNumberToObject(o, "kernel_ms", t.kernel_median);
-        cJSON_AddNumberToObject(o, "gflop", t.gflop);
+        cJSON_AddStringToObject(o, "precision", clbb_precision_name(a.precision));
+        cJSON_AddNumberToObject(o, "median_ms", t.t.wall_median_ms);
+        cJSON_AddNumberToObject(o, "min_ms", t.t.wall_min_ms);
+        cJSON_AddNumberToObject(o, "kernel_ms", t.t.kernel_median_ms);
+        cJSON_AddNumberToObject(o, "gflop", t.t.gflop);
         cJSON_AddNumberToObject(o, "peak_gflops", peak_gf);
         cJSON_AddNumberToObject(o, "peak_gbps", peak_gb);
         cJSON_AddNumberToObject(o, "plan_ms", t_build);

@@ -77,7 +77,8 @@ int clbb_cmd_run(int argc, char **argv) {
     clbb_context_device_info(ctx, &info);
     clbb_model_memory mem;
     clbb_model_memory_usage(m, &mem);
-    printf("device: %s\ninput: %dx%dx%dx%d\n", info.device_name, shape.n, shape.c, shape.h, shape.w);
+    printf("device: %s\nprecision: %s\ninput: %dx%dx%dx%d\n", info.device_name,
+           clbb_precision_name(a.precision), shape.n, shape.c, shape.h, shape.w);
     for (int i = 0; i < nout; i++)
         printf("out%d: %dx%dx%dx%d%s%s%s\n", i, shapes[i].n, shapes[i].c, shapes[i].h, shapes[i].w,
                output ? " -> " : "", output ? output : "", output ? "" : "");

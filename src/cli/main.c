@@ -83,10 +83,13 @@ static void usage(FILE *f) {
             "  devices                                  list OpenCL platforms and devices\n"
             "  run   (--arch NAME | --config FILE.json) [--weights FILE.safetensors] [--seed N]\n"
             "        (--input FILE.npy | --shape N,C,H,W) [--output DIR] [--device SEL]\n"
-            "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--seed N]\n"
+            "        [--precision fp32|fp16]\n"
+            "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--small] [-v]\n"
+            "        [--seed N] [--precision fp32|fp16]\n"
             "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
-            "        [--json FILE] [--device SEL] [--baseline] [--layers]\n"
+            "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|fp16]\n"
             "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
+            "        [--iters K] [--precision fp32|fp16]\n"
             "exit status: 0 success, 2 usage or input error, 1 device or runtime failure\n");
 }
 

@@ -49,10 +49,14 @@ int cli_model_arg(cli_model_args *a, int argc, char **argv, int *i) {
     int has_value = *i + 1 < argc;
     if (!strcmp(o, "--arch") || !strcmp(o, "--config") || !strcmp(o, "--weights") ||
         !strcmp(o, "--seed") || !strcmp(o, "--input") || !strcmp(o, "--shape") ||
-        !strcmp(o, "--device")) {
+        !strcmp(o, "--device") || !strcmp(o, "--precision")) {
         if (!has_value) return cli_error(CLI_USAGE, "%s needs a value", o);
         const char *v = argv[++*i];
         if (!strcmp(o, "--arch")) a->arch = v;
+        else if (!strcmp(o, "--precision")) {
+            if (clbb_precision_parse(v, &a->precision) != CLBB_OK)
+                return cli_error(CLI_USAGE, "--precision: '%s' is not fp32 or fp16", v);
+        }
         else if (!strcmp(o, "--config")) a->config = v;
         else if (!strcmp(o, "--weights")) a->weights = v;
         else if (!strcmp(o, "--input")) a->input = v;
@@ -114,14 +118,7 @@ int cli_model_input(const cli_model_args *a, const clbb_model_config *cfg, clbb_
         float *x = malloc(n * sizeof *x);
         if (!x) return cli_error(CLI_RUNTIME, "out of memory for a %dx%dx%dx%d input", a->shape.n,
                                  a->shape.c, a->shape.h, a->shape.w);
-        uint64_t s = a->seed ^ 0x1234567ull;
-        for (size_t k = 0; k < n; k++) { /* uniform [-1, 1) from the seed */
-            uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-            z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-            z ^= z >> 31;
-            x[k] = (float)((double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0);
-        }
+        clbb_fill_uniform(x, n, a->seed ^ 0x1234567ull, -1, 1);
         *shape = a->shape;
         *data = x;
         return CLI_OK;
@@ -152,7 +149,12 @@ int cli_model_input(const cli_model_args *a, const clbb_model_config *cfg, clbb_
 int cli_model_create(const cli_model_args *a, const clbb_model_config *cfg, clbb_context *ctx,
                      clbb_model **model) {
     clbb_status st = clbb_model_create(ctx, cfg, model);
-    if (st != CLBB_OK) return cli_error(cli_code(st), "%s", clbb_last_error(ctx));
+    if (st == CLBB_OK) st = clbb_model_set_precision(*model, a->precision);
+    if (st != CLBB_OK) {
+        clbb_model_destroy(*model);
+        *model = NULL;
+        return cli_error(cli_code(st), "%s", clbb_last_error(ctx));
+    }
     const char *weights = a->weights;
     if (!weights && cfg->pretrained[0]) {
         if (strstr(cfg->pretrained, "://")) {

@@ -11,6 +11,7 @@ typedef struct cli_model_args {
     uint64_t seed;
     clbb_shape shape;
     int has_shape;
+    clbb_precision precision;
 } cli_model_args;
 
 /* Consumes argv[*i] (and its value) if it is a model option: returns 0,

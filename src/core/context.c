@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "context_impl.h"
 
 #define MAX_PLATFORMS 16
 #define MAX_DEVICES 64
@@ -14,20 +14,35 @@ void clbb_context_options_init(clbb_context_options *o) {
     if (o) memset(o, 0, sizeof *o);
 }
 
+/* A device string into a fixed field, truncated when longer: drivers
+ * return CL_INVALID_VALUE for a short buffer (PoCL's 65-byte
+ * CL_DEVICE_VERSION left a 64-byte field empty), so ask for the size. */
 static void str_info_device(cl_device_id d, cl_device_info what, char *dst, size_t size) {
     dst[0] = '\0';
-    if (clGetDeviceInfo(d, what, size, dst, NULL) != CL_SUCCESS) dst[0] = '\0';
-    dst[size - 1] = '\0';
+    size_t need = 0;
+    if (clGetDeviceInfo(d, what, 0, NULL, &need) != CL_SUCCESS || need == 0) return;
+    char *tmp = malloc(need + 1);
+    if (!tmp) return;
+    if (clGetDeviceInfo(d, what, need, tmp, NULL) == CL_SUCCESS) {
+        tmp[need] = '\0';
+        clbb__strlcpy(dst, tmp, size);
+    }
+    free(tmp);
 }
 
 static void fill_info(cl_platform_id p, cl_device_id d, int pi, int di, clbb_device_info *info) {
     memset(info, 0, sizeof *info);
     info->platform_index = pi;
     info->device_index = di;
-    if (clGetPlatformInfo(p, CL_PLATFORM_NAME, sizeof info->platform_name, info->platform_name,
-                          NULL) != CL_SUCCESS)
-        info->platform_name[0] = '\0';
-    info->platform_name[sizeof info->platform_name - 1] = '\0';
+    size_t need = 0;
+    char *pname = NULL;
+    if (clGetPlatformInfo(p, CL_PLATFORM_NAME, 0, NULL, &need) == CL_SUCCESS && need &&
+        (pname = malloc(need + 1)) &&
+        clGetPlatformInfo(p, CL_PLATFORM_NAME, need, pname, NULL) == CL_SUCCESS) {
+        pname[need] = '\0';
+        clbb__strlcpy(info->platform_name, pname, sizeof info->platform_name);
+    }
+    free(pname);
     str_info_device(d, CL_DEVICE_NAME, info->device_name, sizeof info->device_name);
     str_info_device(d, CL_DEVICE_VENDOR, info->vendor, sizeof info->vendor);
     str_info_device(d, CL_DRIVER_VERSION, info->driver_version, sizeof info->driver_version);
@@ -197,10 +212,34 @@ static clbb_vendor vendor_of(const clbb_device_info *info) {
     return CLBB_VENDOR_OTHER;
 }
 
-static int kernel_family(const clbb_context *ctx) {
+static clbb_kernel_family kernel_family(const clbb_context *ctx) {
     const char *e = getenv("CLBB_CPU_KERNELS");
-    if (e && (!strcmp(e, "0") || !strcmp(e, "1"))) return e[0] == '1';
-    return ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu;
+    int cpu = ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu;
+    if (e && (!strcmp(e, "0") || !strcmp(e, "1"))) cpu = e[0] == '1';
+    return cpu ? CLBB_KERNEL_FAMILY_CPU : CLBB_KERNEL_FAMILY_GPU;
+}
+
+clbb_kernel_family clbb__default_family(const clbb_context *ctx) { return ctx->family; }
+
+clbb_vendor clbb__context_vendor(const clbb_context *ctx) { return ctx->vendor; }
+
+int clbb__context_profiling(const clbb_context *ctx) { return ctx->profiling; }
+
+const char *clbb__vendor_name(clbb_vendor v) {
+    static const char *const names[CLBB_VENDOR_COUNT] = {
+        [CLBB_VENDOR_OTHER] = "",      [CLBB_VENDOR_NVIDIA] = "nvidia", [CLBB_VENDOR_AMD] = "amd",
+        [CLBB_VENDOR_INTEL] = "intel", [CLBB_VENDOR_ARM] = "arm",
+        [CLBB_VENDOR_QUALCOMM] = "qualcomm", [CLBB_VENDOR_CPU] = "cpu"};
+    return (int)v >= 0 && v < CLBB_VENDOR_COUNT ? names[v] : "";
+}
+
+const char *clbb_kernel_family_name(clbb_kernel_family f) {
+    switch (f) {
+    case CLBB_KERNEL_FAMILY_AUTO: return "auto";
+    case CLBB_KERNEL_FAMILY_GPU: return "gpu";
+    case CLBB_KERNEL_FAMILY_CPU: return "cpu";
+    }
+    return NULL;
 }
 
 static void set_cache_dir(clbb_context *ctx, const char *opt) {
@@ -217,14 +256,15 @@ static void set_cache_dir(clbb_context *ctx, const char *opt) {
     }
 }
 
-/* A missing or stale default tuning file only means default kernels. */
+/* A missing or malformed default tuning file only means default kernels. */
 static void load_default_tuning(clbb_context *ctx) {
     char path[1200];
     clbb__tuning_default_path(ctx, path, sizeof path);
     FILE *f = path[0] ? fopen(path, "r") : NULL;
     if (!f) return;
     fclose(f);
-    if (clbb_context_load_tuning(ctx, path) != CLBB_OK) ctx->error[0] = '\0';
+    clbb_context_load_tuning(ctx, path);
+    ctx->error[0] = '\0';
 }
 
 static clbb_status fail_create(const clbb_context_options *o, clbb_status st, const char *msg) {
@@ -313,7 +353,7 @@ clbb_status clbb_context_create(const clbb_context_options *o, clbb_context **ou
     ctx->owns_cl = 1;
     fill_info(s.platform, s.device, s.want_p, s.want_d, &ctx->info);
     ctx->vendor = vendor_of(&ctx->info);
-    ctx->cpu_kernels = kernel_family(ctx);
+    ctx->family = kernel_family(ctx);
     load_default_tuning(ctx);
     *out = ctx;
     return CLBB_OK;
@@ -350,7 +390,7 @@ clbb_status clbb_context_create_from_cl(cl_context cl_ctx, cl_command_queue queu
     ctx->profiling = (qp & CL_QUEUE_PROFILING_ENABLE) != 0;
     fill_info(plat, dev, -1, -1, &ctx->info);
     ctx->vendor = vendor_of(&ctx->info);
-    ctx->cpu_kernels = kernel_family(ctx);
+    ctx->family = kernel_family(ctx);
     load_default_tuning(ctx);
     *out = ctx;
     return CLBB_OK;
@@ -376,7 +416,7 @@ clbb_status clbb_context_finish(clbb_context *ctx) {
     if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
     cl_int err = clFinish(ctx->queue);
     if (err != CL_SUCCESS) return clbb__cl_fail(ctx, err, "clFinish");
-    return CLBB_OK;
+    return clbb__done(ctx, CLBB_OK);
 }
 
 cl_context clbb_context_cl_context(const clbb_context *ctx) { return ctx ? ctx->cl_ctx : NULL; }
@@ -392,5 +432,7 @@ clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_device_info *
 clbb_status clbb_context_get_stats(const clbb_context *ctx, clbb_context_stats *stats) {
     if (!ctx || !stats) return CLBB_ERR_INVALID_ARGUMENT;
     *stats = ctx->stats;
+    stats->scratch_bytes = ctx->scratch_bytes;
+    stats->tuning_entries = ctx->num_tuning;
     return CLBB_OK;
 }

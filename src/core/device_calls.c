@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "context_impl.h"
 
 void clbb__fault_set(clbb_context *ctx, clbb_fault_kind kind, uint64_t n) {
     if (!ctx || kind >= CLBB_FAULT_KINDS) return;
@@ -37,8 +37,7 @@ clbb_status clbb__buffer_create(clbb_context *ctx, size_t bytes, cl_mem_flags fl
     cl_mem m = clCreateBuffer(ctx->cl_ctx, flags, bytes, host_ptr, &err);
     if (!m) {
         clbb_status st = clbb__cl_fail(ctx, err, "clCreateBuffer");
-        size_t n = strlen(ctx->error);
-        snprintf(ctx->error + n, sizeof ctx->error - n, " for %s (%zu bytes)", what, bytes);
+        clbb__fail_append(ctx, " for %s (%zu bytes)", what, bytes);
         return st == CLBB_ERR_DEVICE ? CLBB_ERR_DEVICE_MEMORY : st;
     }
     ctx->stats.device_bytes_allocated += bytes;
@@ -111,8 +110,7 @@ clbb_status clbb__enqueue(clbb_context *ctx, cl_kernel kernel, cl_uint dims, con
                                         capture ? &ev : NULL);
     if (err != CL_SUCCESS) {
         clbb_status st = clbb__cl_fail(ctx, err, "clEnqueueNDRangeKernel");
-        size_t n = strlen(ctx->error);
-        snprintf(ctx->error + n, sizeof ctx->error - n, " in %s", what);
+        clbb__fail_append(ctx, " in %s", what);
         return st;
     }
     return capture ? record_event(ctx, ev) : CLBB_OK;
@@ -131,39 +129,6 @@ clbb_status clbb__enqueue_end(clbb_context *ctx, cl_event ev) {
     if (!ev) return CLBB_OK;
     if (ctx->prof) return record_event(ctx, ev);
     clReleaseEvent(ev);
-    return CLBB_OK;
-}
-
-clbb_status clbb__kernel_create(clbb_context *ctx, cl_program program, const char *name,
-                                cl_kernel *out) {
-    cl_int err;
-    *out = clCreateKernel(program, name, &err);
-    if (!*out) {
-        clbb_status st = clbb__cl_fail(ctx, err, "clCreateKernel");
-        size_t n = strlen(ctx->error);
-        snprintf(ctx->error + n, sizeof ctx->error - n, " for kernel %s", name);
-        return st;
-    }
-    return CLBB_OK;
-}
-
-clbb_status clbb__kernel_args(clbb_context *ctx, cl_kernel k, const char *what, ...) {
-    va_list ap;
-    va_start(ap, what);
-    for (int i = 0;; i++) {
-        size_t size = va_arg(ap, size_t);
-        const void *ptr = va_arg(ap, const void *);
-        if (size == 0) break;
-        cl_int err = clSetKernelArg(k, (cl_uint)i, size, ptr);
-        if (err != CL_SUCCESS) {
-            va_end(ap);
-            clbb_status st = clbb__cl_fail(ctx, err, "clSetKernelArg");
-            size_t n = strlen(ctx->error);
-            snprintf(ctx->error + n, sizeof ctx->error - n, " (argument %d of %s)", i, what);
-            return st;
-        }
-    }
-    va_end(ap);
     return CLBB_OK;
 }
 

@@ -1,8 +1,8 @@
-/* Status names, last-error formatting and OpenCL error names. */
+/* Status names, the last-error message of a context, OpenCL error names. */
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "context_impl.h"
 
 const char *clbb_status_string(clbb_status status) {
     static const char *const names[CLBB_STATUS_COUNT] = {
@@ -42,11 +42,17 @@ clbb_status clbb__fail(clbb_context *ctx, clbb_status st, const char *fmt, ...) 
     return st;
 }
 
-clbb_status clbb__fail_buf(char *buf, size_t size, clbb_status st, const char *fmt, ...) {
+void clbb__fail_append(clbb_context *ctx, const char *fmt, ...) {
+    if (!ctx) return;
+    size_t n = strlen(ctx->error);
     va_list ap;
     va_start(ap, fmt);
-    vformat(buf, size, fmt, ap);
+    vformat(ctx->error + n, sizeof ctx->error - n, fmt, ap);
     va_end(ap);
+}
+
+clbb_status clbb__done(clbb_context *ctx, clbb_status st) {
+    if (ctx && st == CLBB_OK) ctx->error[0] = '\0';
     return st;
 }
 
@@ -89,26 +95,4 @@ clbb_status clbb__cl_fail(clbb_context *ctx, cl_int err, const char *what) {
     else if (err == CL_OUT_OF_HOST_MEMORY)
         st = CLBB_ERR_OUT_OF_MEMORY;
     return clbb__fail(ctx, st, "%s: %s (%d)", what, clbb__cl_error_name(err), (int)err);
-}
-
-void clbb__strlcpy(char *dst, const char *src, size_t size) {
-    if (!dst || size == 0) return;
-    size_t n = src ? strlen(src) : 0;
-    if (n >= size) n = size - 1;
-    if (n) memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c; }
-
-int clbb__stristr(const char *h, const char *n) {
-    if (!h || !n) return 0;
-    size_t ln = strlen(n);
-    if (ln == 0) return 1;
-    for (; *h; h++) {
-        size_t i = 0;
-        while (i < ln && h[i] && lower((unsigned char)h[i]) == lower((unsigned char)n[i])) i++;
-        if (i == ln) return 1;
-    }
-    return 0;
 }

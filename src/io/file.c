@@ -12,32 +12,6 @@
 #include "io_internal.h"
 
 /* IEEE binary16 to binary32, exact for every input (subnormals, inf, NaN payloads). */
-float clbb__half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    int exp = (h >> 10) & 0x1f;
-    uint32_t mant = h & 0x3ffu, bits;
-    if (exp == 0x1f) {
-        bits = sign | 0x7f800000u | (mant << 13);
-    } else if (exp == 0) {
-        if (mant == 0) {
-            bits = sign;
-        } else {
-            exp = 1;
-            while (!(mant & 0x400u)) {
-                mant <<= 1;
-                exp--;
-            }
-            mant &= 0x3ffu;
-            bits = sign | ((uint32_t)(exp + 112) << 23) | (mant << 13);
-        }
-    } else {
-        bits = sign | ((uint32_t)(exp + 112) << 23) | (mant << 13);
-    }
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
 static clbb_status read_oom(char *errbuf, size_t errbuf_size, const char *path) {
     return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_OUT_OF_MEMORY,
                           "cannot allocate memory to read '%s'", path);

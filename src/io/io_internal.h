@@ -5,7 +5,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/internal.h"
+#include "clbb/io.h"
+#include "core/base.h"
 
 /* A file written under a temporary name in the target's directory, renamed
  * over the target on commit, so that readers never see a partial file. */
@@ -24,8 +25,6 @@ clbb_status clbb__io_atomic_commit(clbb__io_atomic_file *af, const char *path, c
 void clbb__io_atomic_abort(clbb__io_atomic_file *af);
 /* Writes floats as little-endian bytes whatever the host order; 0 on success. */
 int clbb__io_write_f32_le(FILE *f, const float *data, size_t count);
-/* IEEE binary16 to binary32, exact for every input. */
-float clbb__half_to_float(uint16_t h);
 
 /* "[d0,d1,...]" for messages. */
 void clbb__format_shape(char *buf, size_t size, int ndim, const int64_t *dims);

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/internal.h"
 
 #include "io_internal.h"
 

@@ -14,7 +14,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/internal.h"
 
 #include "io_internal.h"
 

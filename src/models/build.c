@@ -109,25 +109,22 @@ static graph_node conv_node(const char *name, clbb_conv2d_desc d, int weight, in
                             const graph_norm *norm, tref in, tref out, clbb_activation act,
                             tref residual, tref gate) {
     graph_node n;
-    memset(&n, 0, sizeof n);
-    n.kind = NODE_CONV;
-    clbb__strlcpy(n.name, name, sizeof n.name);
+    graph_node_init(&n, NODE_CONV, name);
     n.conv = d;
     n.weight = weight;
     n.bias = bias;
     if (norm) n.norm = *norm;
-    else n.norm.kind = NORM_NONE;
-    n.in = in;
+    n.in[NODE_IN] = in;
+    n.in[NODE_RES] = residual;
+    n.in[NODE_GATE] = gate;
     n.out = out;
     n.act = act;
-    n.residual = residual;
-    n.gate = gate;
     return n;
 }
 
 static tref slice(tref r, int c0, int c) {
     if (r.value < 0) return r;
-    return (tref){r.value, r.c0 + c0, c};
+    return tref_slice(r.value, r.c0 + c0, c);
 }
 
 /* The Ghost module's cheap conv writes only the first (cout - init) of its
@@ -144,14 +141,14 @@ static void emit_cheap(builder *b, const conv_spec *c, int m, clbb_activation ac
     snprintf(name, sizeof name, "%s.cheap_operation", c->name);
     if (full) {
         graph_node n = conv_node(name, desc(full, full * per, k, 1, p, 1, full), c->cheap_w, -1,
-                                 &c->cheap_n, (tref){m, 0, full}, (tref){m, c->init, full * per},
+                                 &c->cheap_n, tref_slice(m, 0, full), tref_slice(m, c->init, full * per),
                                  act, slice(residual, c->init, full * per), tref_none());
         add_node(b, &n);
     }
     if (rest) {
         snprintf(name, sizeof name, "%s.cheap_operation[tail]", c->name);
         graph_node n = conv_node(name, desc(1, rest, k, 1, p, 1, 1), c->cheap_w, -1, &c->cheap_n,
-                                 (tref){m, full, 1}, (tref){m, c->init + full * per, rest}, act,
+                                 tref_slice(m, full, 1), tref_slice(m, c->init + full * per, rest), act,
                                  slice(residual, c->init + full * per, rest), tref_none());
         n.oc_off = full * per;
         add_node(b, &n);
@@ -169,19 +166,17 @@ int emit_ghost_module(builder *b, const conv_spec *c, tref in, tref residual, tr
     snprintf(name, sizeof name, "%s.primary_conv", c->name);
     /* the cheap conv reads the primary output, so the primary half takes
      * its residual in a separate in-place add after the cheap conv */
-    graph_node n = conv_node(name, pd, c->primary_w, -1, &c->primary_n, in, (tref){m, 0, c->init},
+    graph_node n = conv_node(name, pd, c->primary_w, -1, &c->primary_n, in, tref_slice(m, 0, c->init),
                              act, tref_none(), gate);
     add_node(b, &n);
     emit_cheap(b, c, m, act, residual);
     if (residual.value >= 0) {
         graph_node a;
-        memset(&a, 0, sizeof a);
-        a.kind = NODE_NORM;
-        snprintf(a.name, sizeof a.name, "%s.add[0:%d]", c->name, c->init);
-        a.norm.kind = NORM_NONE;
-        a.in = a.out = (tref){m, 0, c->init};
-        a.residual = slice(residual, 0, c->init);
-        a.gate = tref_none();
+        char aname[160];
+        snprintf(aname, sizeof aname, "%s.add[0:%d]", c->name, c->init);
+        graph_node_init(&a, NODE_NORM, aname);
+        a.in[NODE_IN] = a.out = tref_slice(m, 0, c->init);
+        a.in[NODE_RES] = slice(residual, 0, c->init);
         a.act = CLBB_ACTIVATION_NONE;
         add_node(b, &a);
     }
@@ -208,14 +203,13 @@ int emit_conv(builder *b, const conv_spec *c, const graph_norm *norm, tref in,
     int v = new_value(b, c->d.out_channels);
     if (v < 0) return -1;
     graph_node n;
-    memset(&n, 0, sizeof n);
-    n.kind = NODE_NORM;
-    snprintf(n.name, sizeof n.name, "%s[norm]", c->name);
+    char nname[160];
+    snprintf(nname, sizeof nname, "%s[norm]", c->name);
+    graph_node_init(&n, NODE_NORM, nname);
     n.norm = *norm;
-    n.in = tref_all(m);
+    n.in[NODE_IN] = tref_all(m);
+    n.in[NODE_RES] = residual;
     n.out = tref_all(v);
-    n.residual = residual;
-    n.gate = tref_none();
     n.act = act;
     add_node(b, &n);
     return v;
@@ -226,14 +220,10 @@ int emit_pool(builder *b, const char *name, node_kind kind, tref in, int channel
     int v = new_value(b, channels);
     if (v < 0) return -1;
     graph_node n;
-    memset(&n, 0, sizeof n);
-    n.kind = kind;
-    clbb__strlcpy(n.name, name, sizeof n.name);
-    n.in = in;
+    graph_node_init(&n, kind, name);
+    n.in[NODE_IN] = in;
     n.out = tref_all(v);
-    n.residual = n.gate = tref_none();
     n.pool = pool;
-    n.weight = n.bias = -1;
     add_node(b, &n);
     return v;
 }

@@ -1,4 +1,4 @@
-/* Graph construction helpers and shape inference. */
+/* Graph construction helpers, references and views, shape inference. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,9 +59,56 @@ int graph_node_add(graph *g, const graph_node *node) {
     return g->num_nodes++;
 }
 
+void graph_node_init(graph_node *n, node_kind kind, const char *name) {
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    clbb__strlcpy(n->name, name, sizeof n->name);
+    for (int i = 0; i < NODE_MAX_INPUTS; i++) n->in[i] = tref_none();
+    n->out = tref_none();
+    n->weight = n->bias = -1;
+    n->norm.kind = NORM_NONE;
+    n->norm.weight = n->norm.bias = n->norm.mean = n->norm.var = -1;
+}
+
 int graph_tref_channels(const graph *g, tref r) {
     if (r.value < 0) return 0;
     return r.c ? r.c : g->values[r.value].channels - r.c0;
+}
+
+clbb_shape graph_tref_shape(const graph *g, tref r) {
+    clbb_shape s = g->values[r.value].shape;
+    s.c = graph_tref_channels(g, r);
+    if (r.view == TREF_RESHAPE) {
+        int32_t n = s.n;
+        s = r.shape;
+        s.n = n;
+    } else if (r.view == TREF_PERMUTE) {
+        const int32_t d[4] = {s.n, s.c, s.h, s.w};
+        s = (clbb_shape){d[r.perm[0]], d[r.perm[1]], d[r.perm[2]], d[r.perm[3]]};
+    }
+    return s;
+}
+
+/* A view that the planner can make from the slice. */
+static clbb_status check_view(const graph *g, const graph_node *n, tref r, char *eb, size_t es) {
+    clbb_shape s = g->values[r.value].shape;
+    s.c = graph_tref_channels(g, r);
+    if (r.view == TREF_RESHAPE) {
+        clbb_shape t = r.shape;
+        t.n = s.n;
+        if (clbb_shape_numel(t) != clbb_shape_numel(s))
+            return clbb__fail_buf(eb, es, CLBB_ERR_SHAPE,
+                                  "%s: cannot view %dx%dx%d as %dx%dx%d", n->name, s.c, s.h, s.w,
+                                  t.c, t.h, t.w);
+    } else if (r.view == TREF_PERMUTE) {
+        int seen = 0;
+        for (int i = 0; i < 4; i++)
+            if (r.perm[i] >= 0 && r.perm[i] < 4) seen |= 1 << r.perm[i];
+        if (seen != 15)
+            return clbb__fail_buf(eb, es, CLBB_ERR_SHAPE, "%s: a view permutation is not one",
+                                  n->name);
+    }
+    return CLBB_OK;
 }
 
 static int add_vec(graph *g, const char *prefix, const char *name, param_role role, int c) {
@@ -95,12 +142,6 @@ int graph_add_gn(graph *g, const char *prefix, int channels, int groups, float e
     return (out->weight < 0 || out->bias < 0) ? -1 : 0;
 }
 
-static clbb_shape ref_shape(const graph *g, tref r) {
-    clbb_shape s = g->values[r.value].shape;
-    s.c = graph_tref_channels(g, r);
-    return s;
-}
-
 clbb_status graph_infer(graph *g, clbb_shape input, char *eb, size_t es) {
     for (int v = 0; v < g->num_values; v++) g->values[v].shape = (clbb_shape){0, 0, 0, 0};
     if (input.c != g->values[g->input].channels)
@@ -109,19 +150,18 @@ clbb_status graph_infer(graph *g, clbb_shape input, char *eb, size_t es) {
     g->values[g->input].shape = input;
     for (int i = 0; i < g->num_nodes; i++) {
         graph_node *n = &g->nodes[i];
-        if (g->values[n->in.value].shape.n == 0)
-            return clbb__fail_buf(eb, es, CLBB_ERR_SHAPE, "%s: input read before it is written",
-                                  n->name);
-        clbb_shape in = ref_shape(g, n->in), out = in;
-        char msg[256];
-        clbb_status st = CLBB_OK;
-        switch (n->kind) {
-        case NODE_CONV: st = clbb_conv2d_output_shape(&n->conv, in, &out, msg, sizeof msg); break;
-        case NODE_MAX_POOL:
-        case NODE_AVG_POOL: st = clbb_pool2d_output_shape(&n->pool, in, &out, msg, sizeof msg); break;
-        case NODE_GAP: out.h = out.w = 1; break;
-        case NODE_NORM: break;
+        for (int k = 0; k < NODE_MAX_INPUTS; k++) {
+            if (n->in[k].value < 0) continue;
+            if (g->values[n->in[k].value].shape.n == 0)
+                return clbb__fail_buf(eb, es, CLBB_ERR_SHAPE,
+                                      "%s: input %d read before it is written", n->name, k);
+            CLBB_CHECK(check_view(g, n, n->in[k], eb, es));
         }
+        if (n->out.view != TREF_SLICE)
+            return clbb__fail_buf(eb, es, CLBB_ERR_SHAPE, "%s: writes through a view", n->name);
+        clbb_shape in = graph_tref_shape(g, n->in[NODE_IN]), out = in;
+        char msg[256] = "";
+        clbb_status st = graph_node_kind(n->kind)->infer(g, n, in, &out, msg, sizeof msg);
         if (st != CLBB_OK)
             return clbb__fail_buf(eb, es, st, "%s: input %dx%dx%dx%d: %s", n->name, in.n, in.c,
                                   in.h, in.w, msg);
@@ -138,9 +178,9 @@ clbb_status graph_infer(graph *g, clbb_shape input, char *eb, size_t es) {
                                   "%s: output %dx%d disagrees with the other writer's %dx%d",
                                   n->name, vs.h, vs.w, ov->shape.h, ov->shape.w);
         }
-        if (n->residual.value >= 0) {
-            clbb_shape rs = ref_shape(g, n->residual);
-            if (rs.n != out.n || rs.c != out.c || rs.h != out.h || rs.w != out.w)
+        if (n->in[NODE_RES].value >= 0) {
+            clbb_shape rs = graph_tref_shape(g, n->in[NODE_RES]);
+            if (!clbb__shape_eq(rs, out))
                 return clbb__fail_buf(eb, es, CLBB_ERR_SHAPE,
                                       "%s: residual %dx%dx%dx%d does not match output %dx%dx%dx%d",
                                       n->name, rs.n, rs.c, rs.h, rs.w, out.n, out.c, out.h, out.w);

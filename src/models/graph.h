@@ -5,9 +5,13 @@
  * norm, residual and activation), but it keeps the unfused parameters, so
  * the reference executor (graph_ref.c) runs every step separately from the
  * raw BN statistics, and the planner (plan.c) folds and fuses for the
- * device. Nodes read and write channel slices of values, which is how a
- * Ghost module's concat costs nothing: its two convs write the two halves
- * of one value. */
+ * device. Each node kind is one descriptor (node_<kind>.c): its shape
+ * inference, its host reference and its device plan.
+ *
+ * Nodes read views of values: a channel slice (how a Ghost module's concat
+ * costs nothing: its two convs write the two halves of one value), then
+ * optionally a reshape or a permutation of that slice ((N, C, H*W) and its
+ * transpose, for attention). Nodes write channel slices only. */
 #ifndef CLBB_MODELS_GRAPH_H
 #define CLBB_MODELS_GRAPH_H
 
@@ -44,24 +48,39 @@ typedef struct graph_norm {
     int groups;                  /* GN */
 } graph_norm;
 
-/* A channel slice [c0, c0 + c) of a value; c == 0 means all channels. */
+typedef enum tref_view {
+    TREF_SLICE = 0, /* the channel slice as it is */
+    TREF_RESHAPE,   /* the slice as `shape` (same N and C*H*W; shape.n unused) */
+    TREF_PERMUTE,   /* the slice with dimensions permuted by `perm` */
+} tref_view;
+
+/* What a node reads: channels [c0, c0 + c) of a value (c == 0: all), then
+ * the view. */
 typedef struct tref {
     int value; /* -1: none */
     int c0, c;
+    tref_view view;
+    clbb_shape shape;
+    int perm[4];
 } tref;
 
 typedef enum node_kind {
     NODE_CONV = 0, /* conv [+ bias] [+ norm] [+ residual] [+ act], optional input gate */
-    NODE_NORM,     /* standalone norm [+ residual] [+ act] */
+    NODE_NORM,     /* standalone norm (or plain add) [+ residual] [+ act] */
     NODE_MAX_POOL,
     NODE_AVG_POOL,
     NODE_GAP,
+    NODE_COPY,     /* a dense copy of a view (a transpose made contiguous) */
+    NODE_KIND_COUNT,
 } node_kind;
+
+/* Input slots of a node; a kind documents which it reads. */
+enum { NODE_IN = 0, NODE_RES = 1, NODE_GATE = 2, NODE_MAX_INPUTS = 4 };
 
 typedef struct graph_node {
     node_kind kind;
     char name[160]; /* module path, e.g. "layer1.0.conv2" */
-    tref in, out, residual, gate;
+    tref in[NODE_MAX_INPUTS], out;
     clbb_conv2d_desc conv;
     int weight, bias; /* params (-1 none) */
     int oc_off;       /* first output channel of weight/bias/norm params used */
@@ -89,6 +108,26 @@ typedef struct graph {
     int num_outputs;
 } graph;
 
+/* One node kind: shape inference, host reference (unfused, double
+ * accumulation), device plan. `in` holds the node's inputs as dense host
+ * arrays of their view shapes (NULL where a slot is unused). */
+struct clbb_model;
+typedef struct node_kind_desc {
+    const char *name;
+    clbb_status (*infer)(const graph *g, const graph_node *n, clbb_shape in, clbb_shape *out,
+                         char *msg, size_t msg_size);
+    void (*reference)(const graph *g, const graph_node *n, const clbb_shape *shapes,
+                      const float *const *in, float *y);
+    /* creates the node's ops, binds them (plan.c) */
+    clbb_status (*plan)(struct clbb_model *m, int node);
+} node_kind_desc;
+
+/* The descriptor of a kind (node_kinds.c). */
+const node_kind_desc *graph_node_kind(node_kind kind);
+
+extern const node_kind_desc clbb__node_conv, clbb__node_norm, clbb__node_max_pool,
+    clbb__node_avg_pool, clbb__node_gap, clbb__node_copy;
+
 void graph_free(graph *g);
 
 /* Adds a parameter (data allocated and zeroed unless ROLE_NORM_COUNT).
@@ -101,15 +140,28 @@ int graph_value_add(graph *g, int channels);
 /* Appends a node (copied). Returns its index or -1. */
 int graph_node_add(graph *g, const graph_node *node);
 
-/* A full-value reference. */
-static inline tref tref_all(int value) { return (tref){value, 0, 0}; }
-static inline tref tref_none(void) { return (tref){-1, 0, 0}; }
+/* An empty node of a kind: every input slot none, no params. */
+void graph_node_init(graph_node *n, node_kind kind, const char *name);
 
-/* Channels of a reference. */
+/* References. */
+static inline tref tref_all(int value) { return (tref){value, 0, 0, TREF_SLICE, {0, 0, 0, 0}, {0, 1, 2, 3}}; }
+static inline tref tref_none(void) { return tref_all(-1); }
+static inline tref tref_slice(int value, int c0, int c) {
+    tref r = tref_all(value);
+    r.c0 = c0;
+    r.c = c;
+    return r;
+}
+
+/* Channels of the slice a reference reads (before its view). */
 int graph_tref_channels(const graph *g, tref r);
+/* The shape a reference reads: the slice of the value's inferred shape,
+ * then the view. */
+clbb_shape graph_tref_shape(const graph *g, tref r);
 
 /* Infers every value's shape from the input shape; checks that slices
- * agree. Errors (input too small, channel mismatch) go to errbuf. */
+ * and views agree. Errors (input too small, channel mismatch) go to
+ * errbuf. */
 clbb_status graph_infer(graph *g, clbb_shape input, char *errbuf, size_t errbuf_size);
 
 /* Adds BN parameters under prefix ("layer1.0.bn1") in PyTorch order and
@@ -117,6 +169,11 @@ clbb_status graph_infer(graph *g, clbb_shape input, char *errbuf, size_t errbuf_
 int graph_add_bn(graph *g, const char *prefix, int channels, float eps, graph_norm *out);
 int graph_add_gn(graph *g, const char *prefix, int channels, int groups, float eps,
                  graph_norm *out);
+
+/* Per-channel parameter of a node, from its first output channel on. */
+static inline const float *graph_pchan(const graph *g, int p, int off) {
+    return p >= 0 ? g->params[p].data + off : NULL;
+}
 
 /* Reference forward: dense host input of g->values[input] shape; outputs
  * malloc'ed. */

@@ -1,7 +1,7 @@
-/* Reference forward of a graph on the host: every node unfused (conv, then
- * the norm from its raw statistics, then residual, then activation), with
- * the double-accumulating reference ops. This is the oracle that device
- * forwards are checked against. */
+/* Reference forward of a graph on the host: every node through its kind's
+ * reference (unfused: conv, then the norm from its raw statistics, then
+ * residual, then activation), with the double-accumulating reference ops.
+ * This is the oracle that device forwards are checked against. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,17 +10,21 @@
 
 static size_t plane(clbb_shape s) { return (size_t)s.h * s.w; }
 
-/* Copies a channel slice of value data into a dense array. */
+/* The view a reference reads, as a dense array of its shape. */
 static float *gather(const graph *g, float *const *vals, tref r) {
     clbb_shape vs = g->values[r.value].shape;
     int c = graph_tref_channels(g, r);
-    size_t hw = plane(vs);
-    float *d = malloc((size_t)vs.n * c * hw * sizeof(float));
+    size_t hw = plane(vs), n_el = (size_t)vs.n * c * hw;
+    float *d = malloc(n_el * sizeof(float));
     if (!d) return NULL;
     for (int n = 0; n < vs.n; n++)
         memcpy(d + (size_t)n * c * hw, vals[r.value] + ((size_t)n * vs.c + r.c0) * hw,
                (size_t)c * hw * sizeof(float));
-    return d;
+    if (r.view != TREF_PERMUTE) return d; /* a reshape of dense data is the same data */
+    float *p = malloc(n_el * sizeof(float));
+    if (p) clbb_ref_permute((clbb_shape){vs.n, c, vs.h, vs.w}, d, r.perm, p);
+    free(d);
+    return p;
 }
 
 static void scatter(const graph *g, float *const *vals, tref r, const float *d) {
@@ -32,27 +36,27 @@ static void scatter(const graph *g, float *const *vals, tref r, const float *d) 
                (size_t)c * hw * sizeof(float));
 }
 
-static const float *pdata(const graph *g, int p) { return p >= 0 ? g->params[p].data : NULL; }
-
-/* Per-channel parameter of a node, from its first output channel on. */
-static const float *pchan(const graph *g, int p, int off) {
-    return p >= 0 ? g->params[p].data + off : NULL;
-}
-
-static void apply_norm(const graph *g, const graph_node *n, clbb_shape s, float *y,
-                       const float *res, clbb_activation act) {
-    const graph_norm *nm = &n->norm;
-    int o = n->oc_off;
-    if (nm->kind == NORM_BN)
-        clbb_ref_batch_norm(s, y, pchan(g, nm->mean, o), pchan(g, nm->var, o),
-                            pchan(g, nm->weight, o), pchan(g, nm->bias, o), nm->eps, res, act, y);
-    else if (nm->kind == NORM_GN)
-        clbb_ref_group_norm(s, nm->groups, y, pchan(g, nm->weight, o), pchan(g, nm->bias, o),
-                            nm->eps, res, act, y);
-    else {
-        clbb_epilogue e = {NULL, NULL, res != NULL, act};
-        clbb_ref_epilogue(s, &e, res, y);
+/* One node: gather its inputs, run its kind's reference, scatter. */
+static clbb_status run_node(const graph *g, float **vals, const graph_node *n) {
+    float *in[NODE_MAX_INPUTS] = {0};
+    clbb_shape shapes[NODE_MAX_INPUTS] = {{0, 0, 0, 0}};
+    clbb_status st = CLBB_OK;
+    for (int k = 0; k < NODE_MAX_INPUTS && st == CLBB_OK; k++) {
+        if (n->in[k].value < 0) continue;
+        shapes[k] = graph_tref_shape(g, n->in[k]);
+        if (!(in[k] = gather(g, vals, n->in[k]))) st = CLBB_ERR_OUT_OF_MEMORY;
     }
+    clbb_shape os = g->values[n->out.value].shape;
+    os.c = graph_tref_channels(g, n->out);
+    float *y = st == CLBB_OK ? malloc(clbb_shape_numel(os) * sizeof(float)) : NULL;
+    if (!y) st = CLBB_ERR_OUT_OF_MEMORY;
+    if (st == CLBB_OK) {
+        graph_node_kind(n->kind)->reference(g, n, shapes, (const float *const *)in, y);
+        scatter(g, vals, n->out, y);
+    }
+    free(y);
+    for (int k = 0; k < NODE_MAX_INPUTS; k++) free(in[k]);
+    return st;
 }
 
 clbb_status graph_forward_reference(const graph *g, const float *input, float **outputs,
@@ -66,12 +70,9 @@ clbb_status graph_forward_reference(const graph *g, const float *input, float **
         return clbb__fail_buf(eb, es, CLBB_ERR_OUT_OF_MEMORY, "reference: out of host memory");
     }
     for (int v = 0; v < g->num_values; v++) last[v] = -1;
-    for (int i = 0; i < g->num_nodes; i++) {
-        const graph_node *n = &g->nodes[i];
-        tref rs[3] = {n->in, n->residual, n->gate};
-        for (int k = 0; k < 3; k++)
-            if (rs[k].value >= 0) last[rs[k].value] = i;
-    }
+    for (int i = 0; i < g->num_nodes; i++)
+        for (int k = 0; k < NODE_MAX_INPUTS; k++)
+            if (g->nodes[i].in[k].value >= 0) last[g->nodes[i].in[k].value] = i;
     for (int o = 0; o < g->num_outputs; o++) last[g->outputs[o]] = g->num_nodes;
     size_t in_n = clbb_shape_numel(g->values[g->input].shape);
     vals[g->input] = malloc(in_n * sizeof(float));
@@ -87,44 +88,10 @@ clbb_status graph_forward_reference(const graph *g, const float *input, float **
             st = CLBB_ERR_OUT_OF_MEMORY;
             break;
         }
-        clbb_shape in = g->values[n->in.value].shape;
-        in.c = graph_tref_channels(g, n->in);
-        clbb_shape os = g->values[ov].shape;
-        os.c = graph_tref_channels(g, n->out);
-        float *x = gather(g, vals, n->in);
-        float *y = malloc(clbb_shape_numel(os) * sizeof(float));
-        float *res = n->residual.value >= 0 ? gather(g, vals, n->residual) : NULL;
-        float *gate = n->gate.value >= 0 ? gather(g, vals, n->gate) : NULL;
-        if (!x || !y || (n->residual.value >= 0 && !res) || (n->gate.value >= 0 && !gate)) {
-            st = CLBB_ERR_OUT_OF_MEMORY;
-        } else {
-            switch (n->kind) {
-            case NODE_CONV: {
-                size_t per = (size_t)(n->conv.in_channels / n->conv.groups) * n->conv.kernel_h *
-                             n->conv.kernel_w;
-                clbb_ref_conv2d(&n->conv, in, x, pdata(g, n->weight) + (size_t)n->oc_off * per,
-                                pchan(g, n->bias, n->oc_off), NULL, NULL, gate, y);
-                apply_norm(g, n, os, y, res, n->act);
-                break;
-            }
-            case NODE_NORM:
-                memcpy(y, x, clbb_shape_numel(os) * sizeof(float));
-                apply_norm(g, n, os, y, res, n->act);
-                break;
-            case NODE_MAX_POOL: clbb_ref_max_pool2d(&n->pool, in, x, y); break;
-            case NODE_AVG_POOL: clbb_ref_avg_pool2d(&n->pool, in, x, y); break;
-            case NODE_GAP: clbb_ref_global_avg_pool(in, x, y); break;
-            }
-            scatter(g, vals, n->out, y);
-        }
-        free(x);
-        free(y);
-        free(res);
-        free(gate);
+        st = run_node(g, vals, n);
         /* values read for the last time can go */
-        tref rs[3] = {n->in, n->residual, n->gate};
-        for (int k = 0; k < 3; k++) {
-            int v = rs[k].value;
+        for (int k = 0; k < NODE_MAX_INPUTS; k++) {
+            int v = n->in[k].value;
             if (v >= 0 && last[v] == i && v != ov) {
                 free(vals[v]);
                 vals[v] = NULL;

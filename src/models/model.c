@@ -1,4 +1,5 @@
-/* clbb_model API: creation from a config, outputs, reference forward. */
+/* clbb_model API: creation from a config, precision, forwards, outputs,
+ * reference forward. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,8 @@ clbb_status clbb_model_create(clbb_context *ctx, const clbb_model_config *cfg, c
     if (!m) return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "model: out of host memory");
     m->ctx = ctx;
     m->cfg = *cfg;
+    m->precision = CLBB_PRECISION_FP32;
+    m->dtype = CLBB_DTYPE_F32;
     st = cfg->type == CLBB_MODEL_GHOSTNET ? build_ghostnet(cfg, &m->g, msg, sizeof msg)
                                           : build_resnet(cfg, &m->g, msg, sizeof msg);
     if (st != CLBB_OK) {
@@ -25,7 +28,7 @@ clbb_status clbb_model_create(clbb_context *ctx, const clbb_model_config *cfg, c
         return clbb__fail(ctx, st, "%s", msg);
     }
     *out = m;
-    return CLBB_OK;
+    return clbb__done(ctx, CLBB_OK);
 }
 
 clbb_status clbb_model_create_from_json(clbb_context *ctx, const char *json, size_t length,
@@ -80,7 +83,36 @@ static clbb_status need_weights(clbb_model *m) {
 clbb_status clbb_model_plan(clbb_model *m, clbb_shape input) {
     if (!m) return CLBB_ERR_INVALID_ARGUMENT;
     CLBB_CHECK(need_weights(m));
-    return clbb__plan_build(m, input);
+    return clbb__done(m->ctx, clbb__plan_build(m, input));
+}
+
+const char *clbb_precision_name(clbb_precision p) {
+    switch (p) {
+    case CLBB_PRECISION_FP32: return "fp32";
+    case CLBB_PRECISION_FP16: return "fp16";
+    }
+    return NULL;
+}
+
+clbb_status clbb_precision_parse(const char *name, clbb_precision *p) {
+    if (!name || !p) return CLBB_ERR_INVALID_ARGUMENT;
+    for (int i = 0; i < CLBB_PRECISION_COUNT; i++)
+        if (!strcmp(name, clbb_precision_name((clbb_precision)i))) {
+            *p = (clbb_precision)i;
+            return CLBB_OK;
+        }
+    return CLBB_ERR_INVALID_ARGUMENT;
+}
+
+clbb_status clbb_model_set_precision(clbb_model *m, clbb_precision p) {
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!clbb_precision_name(p))
+        return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "set_precision: precision = %d",
+                          (int)p);
+    m->precision = p;
+    m->dtype = p == CLBB_PRECISION_FP16 ? CLBB_DTYPE_F16 : CLBB_DTYPE_F32;
+    clbb__plan_free(m);
+    return clbb__done(m->ctx, CLBB_OK);
 }
 
 clbb_status clbb_model_output_shape(const clbb_model *m, int index, clbb_shape *shape) {
@@ -100,8 +132,8 @@ clbb_status clbb_model_forward(clbb_model *m, clbb_shape shape, const float *inp
     CLBB_CHECK(need_weights(m));
     CLBB_CHECK(clbb__plan_build(m, shape));
     clbb_tensor *in = m->p.values[m->g.input];
-    CLBB_CHECK(clbb_tensor_write(m->ctx, in, input, clbb_shape_numel(shape)));
-    return clbb__plan_run(m);
+    CLBB_CHECK(clbb_tensor_write_f32(m->ctx, in, input, clbb_shape_numel(shape)));
+    return clbb__done(m->ctx, clbb__plan_run(m));
 }
 
 clbb_status clbb_model_forward_tensor(clbb_model *m, const clbb_tensor *input) {
@@ -111,7 +143,7 @@ clbb_status clbb_model_forward_tensor(clbb_model *m, const clbb_tensor *input) {
     clbb_shape s = clbb_tensor_shape(input);
     CLBB_CHECK(clbb__plan_build(m, s));
     CLBB_CHECK(clbb_tensor_copy(m->ctx, input, m->p.values[m->g.input]));
-    return clbb__plan_run(m);
+    return clbb__done(m->ctx, clbb__plan_run(m));
 }
 
 clbb_status clbb_model_output(const clbb_model *m, int index, const clbb_tensor **out) {
@@ -126,7 +158,7 @@ clbb_status clbb_model_read_output(clbb_model *m, int index, float *data, size_t
     if (!m) return CLBB_ERR_INVALID_ARGUMENT;
     const clbb_tensor *t;
     CLBB_CHECK(clbb_model_output(m, index, &t));
-    return clbb_tensor_read(m->ctx, t, data, count);
+    return clbb_tensor_read_f32(m->ctx, t, data, count);
 }
 
 clbb_status clbb_model_memory_usage(const clbb_model *m, clbb_model_memory *mem) {
@@ -154,7 +186,7 @@ clbb_status clbb_model_forward_reference(clbb_model *m, clbb_shape shape, const 
         for (int i = 0; i < m->g.num_outputs; i++) shapes[i] = m->g.values[m->g.outputs[i]].shape;
     if (m->p.valid) graph_infer(&m->g, planned, NULL, 0);
     if (st != CLBB_OK) return clbb__fail(m->ctx, st, "%s", msg);
-    return CLBB_OK;
+    return clbb__done(m->ctx, CLBB_OK);
 }
 
 clbb_status clbb_model_set_conv_algo(clbb_model *m, clbb_conv_algo algo) {
@@ -163,5 +195,5 @@ clbb_status clbb_model_set_conv_algo(clbb_model *m, clbb_conv_algo algo) {
         return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "set_conv_algo: algo = %d", (int)algo);
     m->conv_algo = algo;
     clbb__plan_free(m);
-    return CLBB_OK;
+    return clbb__done(m->ctx, CLBB_OK);
 }

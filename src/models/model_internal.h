@@ -1,16 +1,20 @@
 /* The model object behind clbb_model, shared by model.c (API), plan.c
- * (device planning and execution) and weights.c (files and init). */
+ * (device planning and execution), the node kinds (node_*.c), tune.c and
+ * weights.c. Models are built on the public op API; they see the context
+ * through functions only. */
 #ifndef CLBB_MODELS_MODEL_INTERNAL_H
 #define CLBB_MODELS_MODEL_INTERNAL_H
 
-#include "core/tensor_internal.h"
+#include "core/internal.h"
 #include "graph.h"
+
+#define PLAN_MAX_VIEWS 16
 
 typedef struct plan_op {
     clbb_op *op;
     int node;
     char kind[32];
-    clbb_tensor *views[5]; /* bound input/output views, destroyed with the plan */
+    clbb_tensor *views[PLAN_MAX_VIEWS]; /* bound views, destroyed with the plan */
     int num_views;
 } plan_op;
 
@@ -18,7 +22,7 @@ typedef struct plan {
     int valid;
     clbb_shape input;
     plan_op *ops;
-    int num_ops;
+    int num_ops, cap_ops;
     cl_mem *slots;
     size_t *slot_bytes;
     int num_slots;
@@ -33,6 +37,8 @@ struct clbb_model {
     graph g;
     int weights_ready;
     clbb_conv_algo conv_algo; /* forced algorithm, AUTO for per-layer choice */
+    clbb_precision precision;
+    clbb_dtype dtype;         /* storage of activations, from the precision */
     plan p;
 };
 
@@ -42,13 +48,28 @@ void clbb__plan_free(clbb_model *m);
 /* Enqueues every op of the plan. */
 clbb_status clbb__plan_run(clbb_model *m);
 
-/* Tuning-table key of a conv node at the graph's current shapes. */
-void clbb__conv_key(const graph *g, const graph_node *n, char *buf, size_t size);
+/* For node kinds: a new op slot of the plan for node i. */
+clbb_status clbb__plan_push(clbb_model *m, int node, const char *kind, plan_op **out);
+/* Binds an op to its inputs (views of the trefs, the absent ones skipped)
+ * and output: reshape to the first input's shape, then setup. */
+clbb_status clbb__plan_bind(clbb_model *m, plan_op *po, const tref *ins, int num_ins, tref out);
+/* The op options of the model (its storage dtype; AUTO family). */
+void clbb__plan_options(const clbb_model *m, clbb_op_options *o);
+
+/* Tuning-table key of conv node i at the graph's current shapes: its
+ * geometry, fusions and dtype, and the shape class of its input
+ * (columns and width rounded up to powers of two). */
+void clbb__conv_key(const clbb_model *m, int node, char *buf, size_t size);
 
 /* Creates the conv op of node i (BN folded, epilogue fused) with an
- * algorithm and tuning string. */
-clbb_status clbb__node_conv_create(clbb_model *m, int i, clbb_conv_algo algo, const char *tuning,
-                                   clbb_op **op);
+ * algorithm, kernel family and tuning text. */
+clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
+                                   clbb_kernel_family family, const char *tuning, clbb_op **op);
+
+/* The norm (BN, GN or none) of a node over y in place, then residual and
+ * act, with the reference ops: what conv and norm nodes share. */
+void clbb__node_ref_norm(const graph *g, const graph_node *n, clbb_shape s, float *y,
+                         const float *res);
 
 /* Fills every parameter with random values for conformance tests: random
  * BN statistics and affine so that every path carries signal (MMDetection's

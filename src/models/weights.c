@@ -120,7 +120,7 @@ clbb_status clbb_model_load_weights(clbb_model *m, const char *path, clbb_weight
     free(staged);
     clbb_safetensors_close(st);
     if (s != CLBB_OK) return clbb__fail(m->ctx, s, "%s", msg);
-    return CLBB_OK;
+    return clbb__done(m->ctx, CLBB_OK);
 }
 
 clbb_status clbb_model_save_weights(const clbb_model *m, const char *path) {
@@ -146,7 +146,7 @@ clbb_status clbb_model_save_weights(const clbb_model *m, const char *path) {
     clbb_status st = clbb_safetensors_write(path, e, n, msg, sizeof msg);
     free(e);
     if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
-    return CLBB_OK;
+    return clbb__done(ctx, CLBB_OK);
 }
 
 typedef struct rng {
@@ -155,14 +155,10 @@ typedef struct rng {
     double spare;
 } rng;
 
-static uint64_t next_u64(rng *r) {
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+/* in (0, 1): the polar method below takes log(s) of it */
+static double uniform(rng *r) {
+    return ((double)(clbb__splitmix64(&r->s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
-
-static double uniform(rng *r) { return ((double)(next_u64(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
 
 /* Marsaglia's polar method: two normals per accepted pair, no trig (the
  * init of a ResNet-50 draws 23.5M of them). */
@@ -213,7 +209,7 @@ clbb_status clbb_model_init_weights(clbb_model *m, uint64_t seed) {
         }
     }
     clbb__model_weights_changed(m);
-    return CLBB_OK;
+    return clbb__done(m->ctx, CLBB_OK);
 }
 
 clbb_status clbb__model_randomize(clbb_model *m, uint64_t seed) {

@@ -1,62 +1,9 @@
 /* Reference convolution: the oracle for every conv kernel. Double
  * accumulation; epilogue steps applied one after another as documented. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 
-#include "../core/internal.h"
-
-clbb_status clbb_conv2d_desc_validate(const clbb_conv2d_desc *d, char *eb, size_t es) {
-    if (!d) return clbb__fail_buf(eb, es, CLBB_ERR_INVALID_ARGUMENT, "conv2d: desc is NULL");
-    struct { const char *name; int32_t v; int32_t min; } f[] = {
-        {"in_channels", d->in_channels, 1}, {"out_channels", d->out_channels, 1},
-        {"groups", d->groups, 1},           {"kernel_h", d->kernel_h, 1},
-        {"kernel_w", d->kernel_w, 1},       {"stride_h", d->stride_h, 1},
-        {"stride_w", d->stride_w, 1},       {"dilation_h", d->dilation_h, 1},
-        {"dilation_w", d->dilation_w, 1},   {"pad_top", d->pad_top, 0},
-        {"pad_left", d->pad_left, 0},       {"pad_bottom", d->pad_bottom, 0},
-        {"pad_right", d->pad_right, 0},
-    };
-    for (size_t i = 0; i < CLBB_ARRAY_SIZE(f); i++) {
-        if (f[i].v < f[i].min)
-            return clbb__fail_buf(eb, es, CLBB_ERR_INVALID_ARGUMENT, "conv2d: %s = %d (must be >= %d)",
-                                  f[i].name, f[i].v, f[i].min);
-        if (f[i].v > (1 << 20))
-            return clbb__fail_buf(eb, es, CLBB_ERR_INVALID_ARGUMENT, "conv2d: %s = %d is too large",
-                                  f[i].name, f[i].v);
-    }
-    if (d->in_channels % d->groups || d->out_channels % d->groups)
-        return clbb__fail_buf(eb, es, CLBB_ERR_INVALID_ARGUMENT,
-                              "conv2d: groups = %d does not divide in_channels = %d and "
-                              "out_channels = %d",
-                              d->groups, d->in_channels, d->out_channels);
-    return CLBB_OK;
-}
-
-static int32_t out_extent(int32_t in, int32_t k, int32_t s, int32_t d, int32_t p0, int32_t p1) {
-    int64_t span = (int64_t)in + p0 + p1 - (int64_t)d * (k - 1) - 1;
-    if (span < 0) return 0;
-    return (int32_t)(span / s + 1);
-}
-
-clbb_status clbb_conv2d_output_shape(const clbb_conv2d_desc *d, clbb_shape in, clbb_shape *out,
-                                     char *eb, size_t es) {
-    CLBB_CHECK(clbb_conv2d_desc_validate(d, eb, es));
-    if (!out) return clbb__fail_buf(eb, es, CLBB_ERR_INVALID_ARGUMENT, "conv2d: output is NULL");
-    if (in.c != d->in_channels)
-        return clbb__fail_buf(eb, es, CLBB_ERR_SHAPE, "conv2d: input has %d channels, expected %d",
-                              in.c, d->in_channels);
-    out->n = in.n;
-    out->c = d->out_channels;
-    out->h = out_extent(in.h, d->kernel_h, d->stride_h, d->dilation_h, d->pad_top, d->pad_bottom);
-    out->w = out_extent(in.w, d->kernel_w, d->stride_w, d->dilation_w, d->pad_left, d->pad_right);
-    if (out->h < 1 || out->w < 1)
-        return clbb__fail_buf(eb, es, CLBB_ERR_SHAPE,
-                              "conv2d: input %dx%d is smaller than the dilated kernel %dx%d",
-                              in.h, in.w, d->dilation_h * (d->kernel_h - 1) + 1,
-                              d->dilation_w * (d->kernel_w - 1) + 1);
-    return CLBB_OK;
-}
+#include "core/internal.h"
 
 double clbb_ref_activation(clbb_activation act, double v) {
     switch (act) {

@@ -1,7 +1,8 @@
-/* Reference norms, element-wise ops and pooling (double accumulation). */
+/* Reference norms, element-wise ops, pooling, permutation and storage
+ * rounding (double accumulation). */
 #include <math.h>
 
-#include "../core/internal.h"
+#include "core/internal.h"
 
 void clbb_ref_batch_norm(clbb_shape s, const float *x, const float *mean, const float *var,
                          const float *weight, const float *bias, float eps, const float *residual,
@@ -104,4 +105,23 @@ void clbb_ref_global_avg_pool(clbb_shape in, const float *x, float *y) {
         for (size_t i = 0; i < hw; i++) s += x[nc * hw + i];
         y[nc] = (float)(s / (double)hw);
     }
+}
+
+void clbb_ref_quantize(clbb_dtype dtype, float *x, size_t n) {
+    if (dtype != CLBB_DTYPE_F16) return;
+    for (size_t i = 0; i < n; i++) x[i] = clbb__half_to_float(clbb__float_to_half(x[i]));
+}
+
+void clbb_ref_permute(clbb_shape in, const float *x, const int perm[4], float *y) {
+    const int32_t dims[4] = {in.n, in.c, in.h, in.w};
+    const size_t st[4] = {(size_t)in.c * in.h * in.w, (size_t)in.h * in.w, (size_t)in.w, 1};
+    int32_t o[4];
+    for (int i = 0; i < 4; i++) o[i] = dims[perm[i]];
+    size_t k = 0;
+    for (int32_t a = 0; a < o[0]; a++)
+        for (int32_t b = 0; b < o[1]; b++)
+            for (int32_t c = 0; c < o[2]; c++)
+                for (int32_t d = 0; d < o[3]; d++)
+                    y[k++] = x[a * st[perm[0]] + b * st[perm[1]] + c * st[perm[2]] +
+                               d * st[perm[3]]];
 }

@@ -1,0 +1,101 @@
+/* Conformance cases of add (with every activation) and mul (the SE gate),
+ * over the element-wise shapes, dense and as channel views. */
+#include <stdio.h>
+
+#include "check.h"
+#include "op_elt_shapes.h"
+
+extern const check_op clbb__check_add, clbb__check_mul;
+
+static void bin_cases(case_list *l, int quick, clbb_dtype dtype, const check_op *op) {
+    static const clbb_activation acts[] = {CLBB_ACTIVATION_NONE, CLBB_ACTIVATION_RELU,
+                                           CLBB_ACTIVATION_RELU6, CLBB_ACTIVATION_HARD_SIGMOID};
+    int k = 0;
+    for (size_t i = 0; i < ELT_NUM_GEOMS; i++) {
+        const elt_geom *g = &ELT_GEOMS[i];
+        if (quick && !g->quick) continue;
+        for (int v = 0; v < 2; v++) {
+            check_case *c = check_push(l, op, dtype);
+            if (!c) return;
+            c->quick = g->quick;
+            c->in = (clbb_shape){g->n, g->c, g->h, g->w};
+            c->views = v;
+            c->act = op == &clbb__check_add ? acts[k % 4] : CLBB_ACTIVATION_NONE;
+            k++;
+            snprintf(c->name, sizeof c->name, "%s%s", g->name, v ? "/view" : "");
+        }
+    }
+}
+
+static void add_cases(case_list *l, int quick, clbb_dtype dtype) {
+    bin_cases(l, quick, dtype, &clbb__check_add);
+}
+static void mul_cases(case_list *l, int quick, clbb_dtype dtype) {
+    bin_cases(l, quick, dtype, &clbb__check_mul);
+}
+
+static clbb_status same_shape(const check_case *c, clbb_shape *o, char *msg, size_t ms) {
+    (void)msg;
+    (void)ms;
+    *o = c->in;
+    return CLBB_OK;
+}
+
+static clbb_status bin_data(const check_case *c, uint64_t *rng, check_data *d) {
+    const int mul = c->op == &clbb__check_mul;
+    d->num_inputs = 2;
+    d->shape[0] = d->shape[1] = c->in;
+    if (mul) d->shape[1].h = d->shape[1].w = 1;
+    if (!(d->in[0] = check_rand(clbb_shape_numel(d->shape[0]), rng, -1, 1)) ||
+        !(d->in[1] = check_rand(clbb_shape_numel(d->shape[1]), rng, mul ? 0 : -1, 1)))
+        return CLBB_ERR_OUT_OF_MEMORY;
+    return CLBB_OK;
+}
+
+static clbb_status add_create(clbb_context *ctx, const check_case *c, const check_data *d,
+                              clbb_op **op) {
+    (void)d;
+    clbb_op_options o;
+    check_op_options(c, &o);
+    return clbb_add_create(ctx, c->act, &o, op);
+}
+
+static void add_reference(const check_case *c, check_data *d) {
+    clbb_ref_add(c->in, d->in[0], d->in[1], c->act, d->ref);
+}
+
+static clbb_status mul_create(clbb_context *ctx, const check_case *c, const check_data *d,
+                              clbb_op **op) {
+    (void)d;
+    clbb_op_options o;
+    check_op_options(c, &o);
+    return clbb_mul_create(ctx, &o, op);
+}
+
+static void mul_reference(const check_case *c, check_data *d) {
+    clbb_ref_mul(c->in, d->in[0], d->in[1], d->ref);
+}
+
+/* One fp32 operation per element: the float result differs from the
+ * double one by its rounding alone (2^-24 relative); F16: the output's
+ * rounding. mul of two floats rounds exactly as the reference's double
+ * product rounded to float: bit-exact. */
+const check_op clbb__check_add = {
+    .name = "add",
+    .cases = add_cases,
+    .out_shape = same_shape,
+    .make_data = bin_data,
+    .create = add_create,
+    .reference = add_reference,
+    .tol = {[CLBB_DTYPE_F32] = {1e-6, 1e-7, 1e-7}, [CLBB_DTYPE_F16] = {1e-3, 1e-6, 1e-3}},
+};
+
+const check_op clbb__check_mul = {
+    .name = "mul",
+    .cases = mul_cases,
+    .out_shape = same_shape,
+    .make_data = bin_data,
+    .create = mul_create,
+    .reference = mul_reference,
+    .tol = {[CLBB_DTYPE_F32] = {0, 0, 0}, [CLBB_DTYPE_F16] = {1e-3, 1e-6, 1e-3}},
+};

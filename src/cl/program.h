@@ -1,0 +1,21 @@
+/* Programs from the embedded kernel sources, and their kernels. */
+#ifndef CLBB_CL_PROGRAM_H
+#define CLBB_CL_PROGRAM_H
+
+#include "core/context_impl.h"
+
+/* Returns the built program for an embedded source family and options
+ * (memory cache, then disk cache, then a build). The context owns it. */
+clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char *options,
+                              cl_program *out);
+
+/* Creates a kernel of a program. */
+clbb_status clbb__kernel_create(clbb_context *ctx, cl_program program, const char *name,
+                                cl_kernel *out);
+
+/* Sets kernel arguments 0, 1, ... from (size_t size, const void *ptr) pairs
+ * ending with CLBB_ARGS_END. */
+clbb_status clbb__kernel_args(clbb_context *ctx, cl_kernel k, const char *what, ...);
+#define CLBB_ARGS_END ((size_t)0), ((const void *)0)
+
+#endif

@@ -1,0 +1,157 @@
+/* Conv nodes: conv [+ bias] [+ BN or GN] [+ residual] [+ act], with an
+ * optional SE gate on the input channels. Inputs: NODE_IN, NODE_RES,
+ * NODE_GATE. On the device BN folds into the conv's epilogue; GN runs as a
+ * second op in place on the conv output (its statistics need the whole
+ * output), taking the residual and activation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+
+static clbb_status conv_infer(const graph *g, const graph_node *n, clbb_shape in, clbb_shape *out,
+                              char *msg, size_t size) {
+    (void)g;
+    return clbb_conv2d_output_shape(&n->conv, in, out, msg, size);
+}
+
+static size_t weights_per_out(const graph_node *n) {
+    return (size_t)(n->conv.in_channels / n->conv.groups) * n->conv.kernel_h * n->conv.kernel_w;
+}
+
+static void conv_reference(const graph *g, const graph_node *n, const clbb_shape *shapes,
+                           const float *const *in, float *y) {
+    const float *w = g->params[n->weight].data + (size_t)n->oc_off * weights_per_out(n);
+    clbb_ref_conv2d(&n->conv, shapes[NODE_IN], in[NODE_IN], w, graph_pchan(g, n->bias, n->oc_off),
+                    NULL, NULL, in[NODE_GATE], y);
+    clbb_shape os;
+    clbb_conv2d_output_shape(&n->conv, shapes[NODE_IN], &os, NULL, 0);
+    clbb__node_ref_norm(g, n, os, y, in[NODE_RES]);
+}
+
+static int pow2_ceil(long v) {
+    int e = 0;
+    while ((1L << e) < v) e++;
+    return e;
+}
+
+void clbb__conv_key(const clbb_model *m, int node, char *buf, size_t size) {
+    const graph *g = &m->g;
+    const graph_node *n = &g->nodes[node];
+    const clbb_conv2d_desc *d = &n->conv;
+    clbb_shape in = graph_tref_shape(g, n->in[NODE_IN]), o;
+    clbb_conv2d_output_shape(d, in, &o, NULL, 0);
+    const int gn = n->norm.kind == NORM_GN;
+    snprintf(buf, size,
+             "conv %s %d>%d g%d k%dx%d s%dx%d d%dx%d p%d,%d,%d,%d r%d g%d a%d | cols 2^%d w 2^%d",
+             clbb_dtype_name(m->dtype), d->in_channels, d->out_channels, d->groups, d->kernel_h,
+             d->kernel_w, d->stride_h, d->stride_w, d->dilation_h, d->dilation_w, d->pad_top,
+             d->pad_left, d->pad_bottom, d->pad_right, n->in[NODE_RES].value >= 0 && !gn,
+             n->in[NODE_GATE].value >= 0, gn ? 0 : (int)n->act,
+             pow2_ceil((long)o.n * o.h * o.w), pow2_ceil(o.w));
+}
+
+clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
+                                   clbb_kernel_family family, const char *tuning, clbb_op **op) {
+    const graph *g = &m->g;
+    const graph_node *n = &g->nodes[node];
+    const graph_norm *nm = &n->norm;
+    const int c = n->conv.out_channels, off = n->oc_off, gn = nm->kind == NORM_GN;
+    float *scale = NULL, *shift = NULL;
+    clbb_status st = CLBB_OK;
+    if (nm->kind == NORM_BN) {
+        scale = malloc((size_t)c * sizeof *scale);
+        shift = malloc((size_t)c * sizeof *shift);
+        st = scale && shift ? clbb__bn_fold(m->ctx, c, graph_pchan(g, nm->mean, off),
+                                            graph_pchan(g, nm->var, off),
+                                            graph_pchan(g, nm->weight, off),
+                                            graph_pchan(g, nm->bias, off), nm->eps, scale, shift)
+                            : clbb__fail(m->ctx, CLBB_ERR_OUT_OF_MEMORY, "plan: out of host memory");
+    }
+    clbb_epilogue e = {scale, shift, n->in[NODE_RES].value >= 0 && !gn,
+                       gn ? CLBB_ACTIVATION_NONE : n->act};
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    o.dtype = m->dtype;
+    o.family = family;
+    o.input_gate = n->in[NODE_GATE].value >= 0;
+    o.algo = algo;
+    o.tuning = tuning && tuning[0] ? tuning : NULL;
+    const float *w = g->params[n->weight].data + (size_t)off * weights_per_out(n);
+    if (st == CLBB_OK)
+        st = clbb_conv2d_create(m->ctx, &n->conv, w, graph_pchan(g, n->bias, off), &e, &o, op);
+    free(scale);
+    free(shift);
+    return st;
+}
+
+/* The tuned or forced choice for a layer, else AUTO. */
+static void layer_choice(const clbb_model *m, int node, clbb_conv_algo *algo,
+                         clbb_kernel_family *family, clbb_tuning_choice *c) {
+    *algo = m->conv_algo;
+    *family = CLBB_KERNEL_FAMILY_AUTO;
+    memset(c, 0, sizeof *c);
+    if (*algo != CLBB_CONV_ALGO_AUTO) return;
+    char key[192];
+    clbb__conv_key(m, node, key, sizeof key);
+    if (!clbb__tuning_find(m->ctx, key, c)) return;
+    for (int a = 1; a < CLBB_CONV_ALGO_COUNT; a++)
+        if (!strcmp(clbb_conv_algo_name((clbb_conv_algo)a), c->algo)) *algo = (clbb_conv_algo)a;
+    for (int f = CLBB_KERNEL_FAMILY_GPU; f <= CLBB_KERNEL_FAMILY_CPU; f++)
+        if (!strcmp(clbb_kernel_family_name((clbb_kernel_family)f), c->family))
+            *family = (clbb_kernel_family)f;
+}
+
+static clbb_status conv_plan_with(clbb_model *m, int i, clbb_conv_algo algo,
+                                  clbb_kernel_family family, const char *tuning) {
+    const graph_node *n = &m->g.nodes[i];
+    const int gn = n->norm.kind == NORM_GN;
+    plan_op *po;
+    CLBB_CHECK(clbb__plan_push(m, i, "conv2d", &po));
+    CLBB_CHECK(clbb__node_conv_create(m, i, algo, family, tuning, &po->op));
+    const tref ins[3] = {n->in[NODE_IN], gn ? tref_none() : n->in[NODE_RES], n->in[NODE_GATE]};
+    return clbb__plan_bind(m, po, ins, 3, n->out);
+}
+
+/* Drops the ops a failed attempt left at the end of the plan. */
+static void plan_truncate(clbb_model *m, int num_ops) {
+    plan *p = &m->p;
+    while (p->num_ops > num_ops) {
+        plan_op *po = &p->ops[--p->num_ops];
+        clbb_op_destroy(po->op);
+        for (int k = 0; k < po->num_views; k++) clbb_tensor_destroy(po->views[k]);
+    }
+}
+
+static clbb_status conv_plan(clbb_model *m, int i) {
+    const graph *g = &m->g;
+    const graph_node *n = &g->nodes[i];
+    clbb_conv_algo algo;
+    clbb_kernel_family family;
+    clbb_tuning_choice c;
+    layer_choice(m, i, &algo, &family, &c);
+    const int start = m->p.num_ops;
+    clbb_status st = conv_plan_with(m, i, algo, family, c.params);
+    /* a forced algorithm that does not apply here, or a tuning row that does
+     * not fit this shape (another driver's kernel names, a tile wider than
+     * the output): the layer falls back to the automatic choice */
+    if ((st == CLBB_ERR_UNSUPPORTED || st == CLBB_ERR_INVALID_ARGUMENT) &&
+        (algo != CLBB_CONV_ALGO_AUTO || family != CLBB_KERNEL_FAMILY_AUTO || c.params[0])) {
+        plan_truncate(m, start);
+        st = conv_plan_with(m, i, CLBB_CONV_ALGO_AUTO, CLBB_KERNEL_FAMILY_AUTO, NULL);
+    }
+    if (st != CLBB_OK || n->norm.kind != NORM_GN) return st;
+    const graph_norm *nm = &n->norm;
+    const int off = n->oc_off;
+    clbb_op_options o;
+    clbb__plan_options(m, &o);
+    plan_op *pg;
+    CLBB_CHECK(clbb__plan_push(m, i, "group_norm", &pg));
+    CLBB_CHECK(clbb_group_norm_create(m->ctx, n->conv.out_channels, nm->groups,
+                                      graph_pchan(g, nm->weight, off), graph_pchan(g, nm->bias, off),
+                                      nm->eps, n->in[NODE_RES].value >= 0, n->act, &o, &pg->op));
+    const tref ins[2] = {n->out, n->in[NODE_RES]}; /* in place on the conv output */
+    return clbb__plan_bind(m, pg, ins, 2, n->out);
+}
+
+const node_kind_desc clbb__node_conv = {"conv", conv_infer, conv_reference, conv_plan};

@@ -1,0 +1,220 @@
+/* The tuning table: rows searched this device and driver -> this device
+ * (any driver) -> this vendor -> defaults, a driver change falling back
+ * instead of refusing the file, unusable entries falling back to the
+ * automatic choice, malformed files refused; and clbb_model_tune writing
+ * a table that a later context plans with. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check/check.h"
+#include "models/model_internal.h"
+#include "test_util.h"
+
+static const char *TINY = "{\"type\":\"ResNet\",\"depth\":18,\"num_stages\":1,\"strides\":[1],"
+                          "\"dilations\":[1],\"out_indices\":[0],\"base_channels\":32}";
+static const clbb_shape IN = {1, 3, 32, 32};
+static const char *LAYER = "layer1.0.conv1"; /* 3x3, 32 -> 32: every algorithm applies */
+
+static char dir[64];
+
+static void setup_dir(void) {
+    snprintf(dir, sizeof dir, "/tmp/clbb-tuning-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void remove_dir(void) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static clbb_context *profiling_context(void) {
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.profiling = 1;
+    o.cache_dir = NULL;
+    clbb_context *ctx = NULL;
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    return ctx;
+}
+
+static clbb_model *tiny(clbb_context *ctx) {
+    clbb_model *m = NULL;
+    cr_assert_eq(clbb_model_create_from_json(ctx, TINY, strlen(TINY), &m), CLBB_OK);
+    cr_assert_eq(clbb_model_init_weights(m, 1), CLBB_OK);
+    return m;
+}
+
+/* The key of LAYER, as the planner computes it. */
+static void layer_key(clbb_model *m, char *key, size_t size) {
+    cr_assert_eq(clbb_model_plan(m, IN), CLBB_OK);
+    const graph *g = clbb__model_graph(m);
+    for (int i = 0; i < g->num_nodes; i++)
+        if (!strcmp(g->nodes[i].name, LAYER)) {
+            clbb__conv_key(m, i, key, size);
+            return;
+        }
+    cr_assert_fail("no layer %s", LAYER);
+}
+
+/* The algorithm LAYER runs with after planning. */
+static void layer_algorithm(clbb_model *m, char *out, size_t size) {
+    static float x[3 * 32 * 32];
+    cr_assert_eq(clbb_model_forward(m, IN, x), CLBB_OK, "%s", clbb_last_error(m->ctx));
+    clbb_layer_profile prof[64];
+    size_t n = 0;
+    cr_assert_eq(clbb_model_profile(m, prof, 64, &n, NULL), CLBB_OK);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(prof[i].name, LAYER)) {
+            clbb__strlcpy(out, prof[i].algorithm, size);
+            return;
+        }
+    cr_assert_fail("no profile of %s", LAYER);
+}
+
+typedef struct row {
+    const char *vendor, *device, *driver, *algo, *family, *tuning;
+} row;
+
+static void write_file(const char *path, const char *key, const row *rows, size_t n) {
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "{\"format\": \"clbb-tuning\", \"version\": 2, \"rows\": [");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f,
+                "%s{\"vendor\": \"%s\", \"device\": \"%s\", \"driver\": \"%s\", \"entries\": "
+                "[{\"key\": \"%s\", \"algo\": \"%s\", \"family\": \"%s\", \"tuning\": \"%s\", "
+                "\"ms\": 1}]}",
+                i ? ", " : "", rows[i].vendor, rows[i].device, rows[i].driver, key, rows[i].algo,
+                rows[i].family, rows[i].tuning);
+    fprintf(f, "]}\n");
+    fclose(f);
+}
+
+static void expect_choice(clbb_context *ctx, const char *path, const char *prefix) {
+    cr_assert_eq(clbb_context_load_tuning(ctx, path), CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_model *m = tiny(ctx);
+    char algo[96];
+    layer_algorithm(m, algo, sizeof algo);
+    cr_expect(strstr(algo, prefix), "%s runs %s, expected %s", LAYER, algo, prefix);
+    clbb_model_destroy(m);
+}
+
+Test(tuning, rows_fall_back_device_vendor_default, .init = setup_dir, .fini = remove_dir,
+     .timeout = 600) {
+    clbb_context *ctx = profiling_context();
+    clbb_device_info info;
+    clbb_context_device_info(ctx, &info);
+    const char *vendor = clbb__vendor_name(clbb__context_vendor(ctx));
+    char key[192], path[128];
+    clbb_model *m = tiny(ctx);
+    layer_key(m, key, sizeof key);
+    clbb_model_destroy(m);
+    snprintf(path, sizeof path, "%s/t.json", dir);
+    /* AUTO's own choice, to tell the rows apart from it */
+    row rows[5] = {
+        {"", "", "", "clblast", "gpu", ""},                         /* defaults */
+        {"", "Another Device", "", "winograd", "gpu", ""},          /* another device */
+        {vendor, info.device_name, "another driver", "winograd", "gpu", ""}, /* stale */
+    };
+    write_file(path, key, rows, 3);
+    expect_choice(ctx, path, "clblast"); /* the stale and foreign rows are ignored */
+    rows[3] = (row){vendor, "", "", "winograd", "gpu", ""};
+    write_file(path, key, rows, 4);
+    expect_choice(ctx, path, "winograd"); /* the vendor row beats the defaults */
+    rows[4] = (row){vendor, info.device_name, info.driver_version, "direct", "gpu", ""};
+    write_file(path, key, rows, 5);
+    expect_choice(ctx, path, "direct"); /* this device and driver beats all */
+    /* an entry this build cannot use (an unknown algorithm, a tuning text
+     * of another kernel) means the automatic choice, not a failure */
+    rows[4] = (row){vendor, info.device_name, info.driver_version, "igemm", "gpu", "FOO=1"};
+    write_file(path, key, rows + 4, 1);
+    clbb_model *auto_m = tiny(ctx);
+    char auto_algo[96], algo[96];
+    cr_assert_eq(clbb_context_load_tuning(ctx, NULL), CLBB_OK);
+    layer_algorithm(auto_m, auto_algo, sizeof auto_algo);
+    clbb_model_destroy(auto_m);
+    cr_assert_eq(clbb_context_load_tuning(ctx, path), CLBB_OK);
+    m = tiny(ctx);
+    layer_algorithm(m, algo, sizeof algo);
+    cr_expect_str_eq(algo, auto_algo);
+    cr_expect_str_eq(clbb_last_error(ctx), "");
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
+Test(tuning, malformed_files_are_refused, .init = setup_dir, .fini = remove_dir) {
+    clbb_context *ctx = test_context();
+    char path[128];
+    snprintf(path, sizeof path, "%s/bad.json", dir);
+    static const struct {
+        const char *text, *needle;
+    } bad[] = {
+        {"{", "expected"},
+        {"{\"device\": \"x\", \"driver\": \"y\", \"entries\": []}", "run clbb tune again"},
+        {"{\"format\": \"clbb-tuning\", \"version\": 3, \"rows\": []}", "version 3"},
+        {"{\"format\": \"clbb-tuning\", \"version\": 2, \"rows\": [1]}", "rows[0]"},
+        {"{\"format\": \"clbb-tuning\", \"version\": 2, \"rows\": [{\"entries\": [{\"key\": 1}]}]}",
+         "rows[0].entries[0]"},
+    };
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(bad); i++) {
+        FILE *f = fopen(path, "w");
+        fputs(bad[i].text, f);
+        fclose(f);
+        cr_expect_eq(clbb_context_load_tuning(ctx, path), CLBB_ERR_FORMAT, "%s", bad[i].text);
+        cr_expect(strstr(clbb_last_error(ctx), bad[i].needle), "'%s': %s", bad[i].text,
+                  clbb_last_error(ctx));
+        clbb_context_stats st;
+        clbb_context_get_stats(ctx, &st);
+        cr_expect_eq(st.tuning_entries, 0, "a refused file leaves the table empty");
+    }
+    cr_expect_eq(clbb_context_load_tuning(ctx, "/nonexistent/t.json"), CLBB_ERR_IO);
+    clbb_context_destroy(ctx);
+}
+
+/* The tuner writes a table; a new context loading it plans every layer
+ * with an entry, and the result still matches the reference. */
+Test(tuning, tune_writes_a_table_later_contexts_use, .init = setup_dir, .fini = remove_dir,
+     .timeout = 900) {
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.profiling = 1;
+    o.cache_dir = "";
+    clbb_context *ctx;
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    clbb_model *m = tiny(ctx);
+    char path[128];
+    snprintf(path, sizeof path, "%s/tuned.json", dir);
+    cr_assert_eq(clbb_model_tune(m, IN, 1, path, NULL), CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_context_stats st;
+    clbb_context_get_stats(ctx, &st);
+    const uint64_t entries = st.tuning_entries;
+    cr_expect_geq(entries, 3, "every distinct conv layer gets an entry");
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    cr_assert_eq(clbb_context_load_tuning(ctx, path), CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_context_get_stats(ctx, &st);
+    cr_expect_eq(st.tuning_entries, entries);
+    m = tiny(ctx);
+    cr_assert_eq(clbb_model_plan(m, IN), CLBB_OK);
+    const graph *g = clbb__model_graph(m);
+    for (int i = 0; i < g->num_nodes; i++) {
+        if (g->nodes[i].kind != NODE_CONV) continue;
+        char key[192];
+        clbb__conv_key(m, i, key, sizeof key);
+        clbb_tuning_choice c;
+        cr_expect(clbb__tuning_find(ctx, key, &c), "layer %s has no entry", g->nodes[i].name);
+    }
+    check_model_case mc = {"tiny", TINY, IN, 1};
+    check_model_result r;
+    clbb_model_destroy(m);
+    cr_assert_eq(check_model_case_run(ctx, &mc, CLBB_PRECISION_FP32, 3, &r), CLBB_OK, "%s",
+                 r.message);
+    cr_expect(r.pass, "%s", r.message);
+    clbb_context_destroy(ctx);
+}
