@@ -1,7 +1,10 @@
 #!/bin/bash
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
-# usage: benchmarks/gpu_session.sh STEP... (steps: build check models torch bench memory cudnn tune benchtuned opbench)
+# usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
+#        memory cudnn tune benchtuned opbench basebuild compare)
+# basebuild/compare: the tree of an earlier commit in .base/ (git archive, git-ignored, carried),
+# built beside and timed against this one, workload by workload, alternating, in one session.
 set -u
 OUT=${OUT:-/tmp/clbb-out}
 mkdir -p "$OUT"
@@ -17,9 +20,33 @@ for s in "$@"; do
     check)
       step check
       timeout 400 ./$B/clbb check --ops --device nvidia 2>&1 | tee "$OUT/check_ops.txt" | grep -v "^  ok" | tail -14 ;;
+    check16)
+      step check16
+      timeout 400 ./$B/clbb check --ops --precision fp16 --device nvidia 2>&1 | tee "$OUT/check_ops_f16.txt" | grep -v "^  ok" | tail -14 ;;
     models)
       step models
       timeout 400 ./$B/clbb check --blocks --models --device nvidia 2>&1 | tee "$OUT/check_models.txt" | tail -40 ;;
+    models16)
+      step models16
+      timeout 400 ./$B/clbb check --blocks --models --precision fp16 --device nvidia 2>&1 | tee "$OUT/check_models_f16.txt" | tail -40 ;;
+    basebuild)
+      step basebuild
+      (cd .base && meson setup build-gpu -Dtests=false -Dbuildtype=release >/dev/null && ninja -C build-gpu) > "$OUT/basebuild.log" 2>&1 || { tail -30 "$OUT/basebuild.log"; exit 1; } ;;
+    compare)
+      step compare
+      for w in "resnet50 32,3,224,224" "resnet50 1,3,800,1344" "resnet50 1,3,224,224" "resnext50_32x4d 32,3,224,224" "ghostnet 32,3,224,224" "ghost_resnet50 32,3,224,224"; do
+        set -- $w
+        for tree in base new base new; do
+          bin=./$B/clbb; [ $tree = base ] && bin=./.base/build-gpu/clbb
+          f="$OUT/cmp_${1}_${2//,/x}_$tree"
+          timeout 120 $bin bench --arch $1 --shape $2 --device nvidia --iters 30 --quiet >> "$f.txt" 2>&1
+          echo "$tree $1 $2: $(grep '^clbb:' "$f.txt" | tail -1)"
+        done
+      done | tee "$OUT/compare.txt"
+      for w in "resnet50 32,3,224,224" "ghostnet 32,3,224,224"; do
+        set -- $w
+        timeout 120 ./$B/clbb bench --arch $1 --shape $2 --device nvidia --iters 30 --quiet --precision fp16 2>&1 | grep -E '^clbb:|GFLOP,' | sed "s/^/fp16 $1 $2: /"
+      done | tee "$OUT/compare_fp16.txt" ;;
     torch)
       step torch
       timeout 400 python3 benchmarks/torch_compare.py ./$B/clbb /tmp/tc --device nvidia 2>&1 | tee "$OUT/torch_compare.txt" | tail -40 ;;
