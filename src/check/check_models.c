@@ -67,14 +67,16 @@ size_t check_backbone_cases(const check_model_case **cases) {
     return CLBB_ARRAY_SIZE(BACKBONES);
 }
 
-/* F32: fp32 through up to ~160 layers with random BN statistics; measured
- * worst rel_l2 1.8e-6 (ResNet-50 GN) on PoCL and an H200. The per-element
- * bound is relative to the output's RMS, since a backbone's outputs have
- * no fixed scale. F16: every activation stored in half (2^-11 relative per
- * layer, compounding through the blocks). */
+/* The per-element bound is relative to the output's RMS, since a
+ * backbone's outputs have no fixed scale. F32: fp32 through up to ~160
+ * layers with random BN statistics; measured worst rel_l2 2.6e-6 (ResNet-50
+ * GN), worst element 7e-6 of the RMS, on PoCL and an H200. F16: every
+ * activation stored in half (2^-11 relative per layer, compounding through
+ * the blocks): worst rel_l2 2.8e-3 (ResNet-50 GN), 1e-3 elsewhere; worst
+ * element 1.2e-2 of the RMS. */
 check_tolerance check_model_tolerance(clbb_precision p) {
-    if (p == CLBB_PRECISION_FP16) return (check_tolerance){2e-2, 0.25, 2e-2};
-    return (check_tolerance){1e-4, 1e-3, 1e-4};
+    if (p == CLBB_PRECISION_FP16) return (check_tolerance){1e-2, 5e-2, 1e-2};
+    return (check_tolerance){1e-4, 2e-4, 2e-5};
 }
 
 clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,

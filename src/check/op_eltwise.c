@@ -76,8 +76,9 @@ static void mul_reference(const check_case *c, check_data *d) {
     clbb_ref_mul(c->in, d->in[0], d->in[1], d->ref);
 }
 
-/* One fp32 operation per element: the float result differs from the
- * double one by its rounding alone (2^-24 relative); F16: the output's
+/* add: the float sum rounds once (2^-24 relative), hard-sigmoid adds the
+ * roundings of +3 and /6 (2^-24 of 6, absolute, after the /6): atol and
+ * rtol 2e-7 (seen: 0.72 of 1e-7 + 1e-7 on an H200). F16: the output's
  * rounding. mul of two floats rounds exactly as the reference's double
  * product rounded to float: bit-exact. */
 const check_op clbb__check_add = {
@@ -87,7 +88,7 @@ const check_op clbb__check_add = {
     .make_data = bin_data,
     .create = add_create,
     .reference = add_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-6, 1e-7, 1e-7}, [CLBB_DTYPE_F16] = {1e-3, 1e-6, 1e-3}},
+    .tol = {[CLBB_DTYPE_F32] = {1e-6, 2e-7, 2e-7}, [CLBB_DTYPE_F16] = {1e-3, 1e-6, 1e-3}},
 };
 
 const check_op clbb__check_mul = {
