@@ -12,18 +12,8 @@
 
 #include "cl/program.h"
 
-static char dir[64];
+#include "test_util.h"
 
-static void setup_dir(void) {
-    snprintf(dir, sizeof dir, "/tmp/clbb-cache-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
-}
 
 /* Builds a few programs through ops; returns the context's stats. */
 static clbb_context_stats build_some(const char *cache) {
@@ -78,26 +68,26 @@ static clbb_context_stats in_child(const char *cache) {
     return st;
 }
 
-Test(cache, second_process_compiles_nothing, .init = setup_dir, .fini = remove_dir, .timeout = 600) {
-    clbb_context_stats first = in_child(dir);
+Test(cache, second_process_compiles_nothing, .init = test_dir_make, .fini = test_dir_remove, .timeout = 600) {
+    clbb_context_stats first = in_child(test_dir);
     cr_assert_gt(first.programs_built_from_source, 0);
     cr_assert_eq(first.programs_loaded_from_disk, 0);
-    clbb_context_stats second = in_child(dir);
+    clbb_context_stats second = in_child(test_dir);
     cr_assert_eq(second.programs_built_from_source, 0, "the second process compiled %llu programs",
                  (unsigned long long)second.programs_built_from_source);
     cr_assert_eq(second.programs_loaded_from_disk, first.programs_built_from_source);
 }
 
-Test(cache, corrupt_entries_fall_back_to_a_build, .init = setup_dir, .fini = remove_dir, .timeout = 600) {
-    clbb_context_stats first = in_child(dir);
-    DIR *d = opendir(dir);
+Test(cache, corrupt_entries_fall_back_to_a_build, .init = test_dir_make, .fini = test_dir_remove, .timeout = 600) {
+    clbb_context_stats first = in_child(test_dir);
+    DIR *d = opendir(test_dir);
     cr_assert_not_null(d);
     struct dirent *e;
     int n = 0;
     while ((e = readdir(d))) {
         if (!strstr(e->d_name, ".clbin")) continue;
         char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(path, sizeof path, "%s/%s", test_dir, e->d_name);
         FILE *f = fopen(path, n % 2 ? "r+b" : "wb"); /* truncate half, garble half */
         cr_assert_not_null(f);
         if (n % 2) {
@@ -109,7 +99,7 @@ Test(cache, corrupt_entries_fall_back_to_a_build, .init = setup_dir, .fini = rem
     }
     closedir(d);
     cr_assert_gt(n, 0);
-    clbb_context_stats again = in_child(dir);
+    clbb_context_stats again = in_child(test_dir);
     cr_assert_eq(again.programs_built_from_source + again.programs_loaded_from_disk,
                  first.programs_built_from_source);
     cr_assert_gt(again.programs_built_from_source, 0);

@@ -722,6 +722,9 @@ static const bad_row bad_rows[] = {
     {"{" R50 ", \"plugins\": \"ContextBlock\"}", CFG, "'plugins'"},
     {"{" R50 ", \"plugins\": [1]}", CFG, "'plugins[0]'"},
     {"{" R50 ", \"plugins\": [" PLUGIN("ContextBlock", "after_conv3") "]}", UNS, "'plugins'"},
+    /* a width that overflowed long long before it was bounded (UBSan) */
+    {"{\"type\": \"ResNeXt\", \"depth\": 50, \"groups\": 2147483647, \"base_width\": 2147483647}",
+     UNS, "channels"},
     /* GhostNet */
     {"{\"type\": \"GhostNet\", \"width\": 0}", CFG, "'width'"},
     {"{\"type\": \"GhostNet\", \"width\": -1.0}", CFG, "'width'"},

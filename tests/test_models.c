@@ -149,26 +149,13 @@ static float *random_input(clbb_shape s, uint64_t seed) {
     return x;
 }
 
-static char tmpdir[64];
-
-static void make_tmpdir(void) {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/clbb-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-Test(models, weights_round_trip_and_determinism, .init = make_tmpdir, .fini = remove_tmpdir) {
+Test(models, weights_round_trip_and_determinism, .init = test_dir_make, .fini = test_dir_remove) {
     clbb_context *ctx = test_context();
     const char *json = "{\"type\":\"ResNet\",\"depth\":50,\"base_channels\":16,\"out_indices\":[3]}";
     clbb_model *a = model_json(ctx, json), *b = model_json(ctx, json);
     cr_assert_eq(clbb__model_randomize(a, 3), CLBB_OK);
     char path[128];
-    snprintf(path, sizeof path, "%s/w.safetensors", tmpdir);
+    snprintf(path, sizeof path, "%s/w.safetensors", test_dir);
     cr_assert_eq(clbb_model_save_weights(a, path), CLBB_OK, "%s", clbb_last_error(ctx));
     clbb_weights_report rep;
     cr_assert_eq(clbb_model_load_weights(b, path, &rep), CLBB_OK, "%s", clbb_last_error(ctx));
@@ -243,13 +230,13 @@ static void write_edited(clbb_model *m, const char *path, const char *skip, cons
     free(nanbuf);
 }
 
-Test(models, weights_file_errors_name_the_key, .init = make_tmpdir, .fini = remove_tmpdir) {
+Test(models, weights_file_errors_name_the_key, .init = test_dir_make, .fini = test_dir_remove) {
     clbb_context *ctx = test_context();
     const char *json = "{\"type\":\"ResNet\",\"depth\":18,\"base_channels\":8}";
     clbb_model *src = model_json(ctx, json), *dst = model_json(ctx, json);
     cr_assert_eq(clbb__model_randomize(src, 5), CLBB_OK);
     char path[128];
-    snprintf(path, sizeof path, "%s/w.safetensors", tmpdir);
+    snprintf(path, sizeof path, "%s/w.safetensors", test_dir);
     clbb_weights_report rep;
 
     write_edited(src, path, NULL, "backbone.", NULL, 2, NULL);
@@ -270,7 +257,7 @@ Test(models, weights_file_errors_name_the_key, .init = make_tmpdir, .fini = remo
     cr_assert_eq(clbb_model_load_weights(dst, path, &rep), CLBB_ERR_FORMAT);
     cr_assert(strstr(clbb_last_error(ctx), "not finite"), "%s", clbb_last_error(ctx));
 
-    snprintf(path, sizeof path, "%s/missing.safetensors", tmpdir);
+    snprintf(path, sizeof path, "%s/missing.safetensors", test_dir);
     cr_assert_eq(clbb_model_load_weights(dst, path, &rep), CLBB_ERR_IO);
     cr_assert(strstr(clbb_last_error(ctx), "missing.safetensors"), "%s", clbb_last_error(ctx));
     clbb_model_destroy(src);

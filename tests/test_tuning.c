@@ -18,18 +18,6 @@ static const char *TINY = "{\"type\":\"ResNet\",\"depth\":18,\"num_stages\":1,\"
 static const clbb_shape IN = {1, 3, 32, 32};
 static const char *LAYER = "layer1.0.conv1"; /* 3x3, 32 -> 32: every algorithm applies */
 
-static char dir[64];
-
-static void setup_dir(void) {
-    snprintf(dir, sizeof dir, "/tmp/clbb-tuning-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
-}
 
 static clbb_context *profiling_context(void) {
     clbb_context_options o;
@@ -103,7 +91,7 @@ static void expect_choice(clbb_context *ctx, const char *path, const char *prefi
     clbb_model_destroy(m);
 }
 
-Test(tuning, rows_fall_back_device_vendor_default, .init = setup_dir, .fini = remove_dir,
+Test(tuning, rows_fall_back_device_vendor_default, .init = test_dir_make, .fini = test_dir_remove,
      .timeout = 600) {
     clbb_context *ctx = profiling_context();
     clbb_device_info info;
@@ -113,7 +101,7 @@ Test(tuning, rows_fall_back_device_vendor_default, .init = setup_dir, .fini = re
     clbb_model *m = tiny(ctx);
     layer_key(m, key, sizeof key);
     clbb_model_destroy(m);
-    snprintf(path, sizeof path, "%s/t.json", dir);
+    snprintf(path, sizeof path, "%s/t.json", test_dir);
     /* AUTO's own choice, to tell the rows apart from it */
     row rows[5] = {
         {"", "", "", "clblast", "gpu", ""},                         /* defaults */
@@ -146,10 +134,10 @@ Test(tuning, rows_fall_back_device_vendor_default, .init = setup_dir, .fini = re
     clbb_context_destroy(ctx);
 }
 
-Test(tuning, malformed_files_are_refused, .init = setup_dir, .fini = remove_dir) {
+Test(tuning, malformed_files_are_refused, .init = test_dir_make, .fini = test_dir_remove) {
     clbb_context *ctx = test_context();
     char path[128];
-    snprintf(path, sizeof path, "%s/bad.json", dir);
+    snprintf(path, sizeof path, "%s/bad.json", test_dir);
     static const struct {
         const char *text, *needle;
     } bad[] = {
@@ -177,7 +165,7 @@ Test(tuning, malformed_files_are_refused, .init = setup_dir, .fini = remove_dir)
 
 /* The tuner writes a table; a new context loading it plans every layer
  * with an entry, and the result still matches the reference. */
-Test(tuning, tune_writes_a_table_later_contexts_use, .init = setup_dir, .fini = remove_dir,
+Test(tuning, tune_writes_a_table_later_contexts_use, .init = test_dir_make, .fini = test_dir_remove,
      .timeout = 900) {
     clbb_context_options o;
     clbb_context_options_init(&o);
@@ -187,7 +175,7 @@ Test(tuning, tune_writes_a_table_later_contexts_use, .init = setup_dir, .fini = 
     cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
     clbb_model *m = tiny(ctx);
     char path[128];
-    snprintf(path, sizeof path, "%s/tuned.json", dir);
+    snprintf(path, sizeof path, "%s/tuned.json", test_dir);
     cr_assert_eq(clbb_model_tune(m, IN, 1, path, NULL), CLBB_OK, "%s", clbb_last_error(ctx));
     clbb_context_stats st;
     clbb_context_get_stats(ctx, &st);

@@ -84,6 +84,8 @@ struct check_op {
 check_case *check_push(case_list *l, const check_op *op, clbb_dtype dtype);
 /* A new uniform array of n floats in [lo, hi) (NULL when out of memory). */
 float *check_rand(size_t n, uint64_t *rng, float lo, float hi);
+/* out_shape of ops whose output has the first input's shape. */
+clbb_status check_out_same_shape(const check_case *c, clbb_shape *out, char *msg, size_t msg_size);
 /* Op options of a case. */
 void check_op_options(const check_case *c, clbb_op_options *o);
 

@@ -34,13 +34,6 @@ static void mul_cases(case_list *l, int quick, clbb_dtype dtype) {
     bin_cases(l, quick, dtype, &clbb__check_mul);
 }
 
-static clbb_status same_shape(const check_case *c, clbb_shape *o, char *msg, size_t ms) {
-    (void)msg;
-    (void)ms;
-    *o = c->in;
-    return CLBB_OK;
-}
-
 static clbb_status bin_data(const check_case *c, uint64_t *rng, check_data *d) {
     const int mul = c->op == &clbb__check_mul;
     d->num_inputs = 2;
@@ -84,7 +77,7 @@ static void mul_reference(const check_case *c, check_data *d) {
 const check_op clbb__check_add = {
     .name = "add",
     .cases = add_cases,
-    .out_shape = same_shape,
+    .out_shape = check_out_same_shape,
     .make_data = bin_data,
     .create = add_create,
     .reference = add_reference,
@@ -94,7 +87,7 @@ const check_op clbb__check_add = {
 const check_op clbb__check_mul = {
     .name = "mul",
     .cases = mul_cases,
-    .out_shape = same_shape,
+    .out_shape = check_out_same_shape,
     .make_data = bin_data,
     .create = mul_create,
     .reference = mul_reference,

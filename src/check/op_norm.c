@@ -58,13 +58,6 @@ static void gn_cases(case_list *l, int quick, clbb_dtype dtype) {
     norm_cases(l, quick, dtype, &clbb__check_group_norm);
 }
 
-static clbb_status same_shape(const check_case *c, clbb_shape *o, char *msg, size_t ms) {
-    (void)msg;
-    (void)ms;
-    *o = c->in;
-    return CLBB_OK;
-}
-
 enum { P_WEIGHT, P_BIAS, P_MEAN, P_VAR };
 
 static clbb_status norm_data(const check_case *c, uint64_t *rng, check_data *d) {
@@ -119,7 +112,7 @@ static void gn_reference(const check_case *c, check_data *d) {
 const check_op clbb__check_batch_norm = {
     .name = "batch_norm",
     .cases = bn_cases,
-    .out_shape = same_shape,
+    .out_shape = check_out_same_shape,
     .make_data = norm_data,
     .create = bn_create,
     .reference = bn_reference,
@@ -129,7 +122,7 @@ const check_op clbb__check_batch_norm = {
 const check_op clbb__check_group_norm = {
     .name = "group_norm",
     .cases = gn_cases,
-    .out_shape = same_shape,
+    .out_shape = check_out_same_shape,
     .make_data = norm_data,
     .create = gn_create,
     .reference = gn_reference,

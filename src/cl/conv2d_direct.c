@@ -42,13 +42,7 @@ static clbb_status direct_reshape(clbb_op *op) {
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_direct", opts, &prog));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_direct", &a->k));
-    clbb_shape o = op->out_shape;
-    a->lws[0] = 16;
-    a->lws[1] = 4;
-    a->lws[2] = 1;
-    a->gws[0] = clbb__round_up((size_t)o.w, 16);
-    a->gws[1] = clbb__round_up((size_t)o.h, 4);
-    a->gws[2] = (size_t)o.n * o.c;
+    clbb__grid_per_output(op->out_shape, a->gws, a->lws);
     return CLBB_OK;
 }
 

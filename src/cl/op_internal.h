@@ -83,6 +83,17 @@ static inline void clbb__kernel_release(cl_kernel *k) {
 /* Rounds a global size up to a multiple of the local size. */
 static inline size_t clbb__round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
+/* The grid of kernels with one work-item per output element over
+ * (Wo, Ho, N*C), in work-groups of 16 x 4. */
+static inline void clbb__grid_per_output(clbb_shape o, size_t gws[3], size_t lws[3]) {
+    lws[0] = 16;
+    lws[1] = 4;
+    lws[2] = 1;
+    gws[0] = clbb__round_up((size_t)o.w, 16);
+    gws[1] = clbb__round_up((size_t)o.h, 4);
+    gws[2] = (size_t)o.n * o.c;
+}
+
 /* Appends "-D NAME=VALUE" to an options string. */
 void clbb__opt_int(char *buf, size_t size, const char *name, long value);
 /* Starts an options string with the storage type of the op's tensors

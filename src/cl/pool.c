@@ -40,12 +40,7 @@ static clbb_status pool_reshape(clbb_op *op, clbb_shape in) {
         clbb__opt_int(opts, sizeof opts, "PW", s->d.pad_w);
         clbb__opt_int(opts, sizeof opts, "COUNT_PAD", s->d.count_include_pad != 0);
         clbb_shape o = op->out_shape;
-        s->lws[0] = 16;
-        s->lws[1] = 4;
-        s->lws[2] = 1;
-        s->gws[0] = clbb__round_up((size_t)o.w, 16);
-        s->gws[1] = clbb__round_up((size_t)o.h, 4);
-        s->gws[2] = (size_t)o.n * o.c;
+        clbb__grid_per_output(o, s->gws, s->lws);
         op->info.flops = (double)clbb_shape_numel(o) * s->d.kernel_h * s->d.kernel_w;
     }
     op->info.bytes = (double)clbb_dtype_size(op->dtype) *

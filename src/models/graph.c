@@ -70,6 +70,16 @@ void graph_node_init(graph_node *n, node_kind kind, const char *name) {
     n->norm.weight = n->norm.bias = n->norm.mean = n->norm.var = -1;
 }
 
+clbb_status graph_infer_same(const graph *g, const graph_node *n, clbb_shape in, clbb_shape *out,
+                             char *msg, size_t size) {
+    (void)g;
+    (void)n;
+    (void)msg;
+    (void)size;
+    *out = in;
+    return CLBB_OK;
+}
+
 int graph_tref_channels(const graph *g, tref r) {
     if (r.value < 0) return 0;
     return r.c ? r.c : g->values[r.value].channels - r.c0;

@@ -122,6 +122,10 @@ typedef struct node_kind_desc {
     clbb_status (*plan)(struct clbb_model *m, int node);
 } node_kind_desc;
 
+/* infer of kinds whose output has their input's shape. */
+clbb_status graph_infer_same(const graph *g, const graph_node *n, clbb_shape in, clbb_shape *out,
+                             char *msg, size_t msg_size);
+
 /* The descriptor of a kind (node_kinds.c). */
 const node_kind_desc *graph_node_kind(node_kind kind);
 

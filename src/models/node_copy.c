@@ -4,16 +4,6 @@
 
 #include "model_internal.h"
 
-static clbb_status copy_infer(const graph *g, const graph_node *n, clbb_shape in,
-                              clbb_shape *out, char *msg, size_t size) {
-    (void)g;
-    (void)n;
-    (void)msg;
-    (void)size;
-    *out = in;
-    return CLBB_OK;
-}
-
 static void copy_reference(const graph *g, const graph_node *n, const clbb_shape *shapes,
                            const float *const *in, float *y) {
     (void)g;
@@ -31,4 +21,4 @@ static clbb_status copy_plan(clbb_model *m, int i) {
     return clbb__plan_bind(m, po, &n->in[NODE_IN], 1, n->out);
 }
 
-const node_kind_desc clbb__node_copy = {"copy", copy_infer, copy_reference, copy_plan};
+const node_kind_desc clbb__node_copy = {"copy", graph_infer_same, copy_reference, copy_plan};

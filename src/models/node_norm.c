@@ -22,16 +22,6 @@ void clbb__node_ref_norm(const graph *g, const graph_node *n, clbb_shape s, floa
     }
 }
 
-static clbb_status norm_infer(const graph *g, const graph_node *n, clbb_shape in, clbb_shape *out,
-                              char *msg, size_t size) {
-    (void)g;
-    (void)n;
-    (void)msg;
-    (void)size;
-    *out = in;
-    return CLBB_OK;
-}
-
 static void norm_reference(const graph *g, const graph_node *n, const clbb_shape *shapes,
                            const float *const *in, float *y) {
     memcpy(y, in[NODE_IN], clbb_shape_numel(shapes[NODE_IN]) * sizeof(float));
@@ -67,4 +57,4 @@ static clbb_status norm_plan(clbb_model *m, int i) {
     return clbb__plan_bind(m, po, ins, 2, n->out);
 }
 
-const node_kind_desc clbb__node_norm = {"norm", norm_infer, norm_reference, norm_plan};
+const node_kind_desc clbb__node_norm = {"norm", graph_infer_same, norm_reference, norm_plan};

@@ -1,5 +1,6 @@
 /* ResNet.arch_settings and ResNeXt's block width, shared by the builder and
  * the validation. */
+#include <limits.h>
 #include <math.h>
 
 #include "core/internal.h"
@@ -22,7 +23,11 @@ const resnet_arch *clbb__resnet_arch(clbb_model_type type, int depth) {
 long long clbb__resnext_width(long long planes, int base_width, int base_channels, int groups) {
     if (groups == 1) return planes;
     /* floor(planes * (base_width / base_channels)) * groups, in doubles as
-     * Python computes it. */
-    return (long long)floor((double)planes * ((double)base_width / (double)base_channels)) *
-           groups;
+     * Python computes it; beyond any channel count it saturates (the
+     * validation refuses it) instead of overflowing */
+    const double w =
+        floor((double)planes * ((double)base_width / (double)base_channels)) * (double)groups;
+    if (!(w < 9.0e18)) return LLONG_MAX;
+    if (w < -9.0e18) return LLONG_MIN;
+    return (long long)w;
 }
