@@ -303,7 +303,9 @@ static double conv_work(const check_case *c) {
 
 /* Tolerances. F32: fp32 accumulation over up to 4608 terms of O(1/sqrt(K))
  * products (Winograd adds its transforms' roundings); measured worst on
- * PoCL and an H200: rel_l2 8e-7, per element 2e-6 absolute. F16: inputs,
+ * PoCL and an H200: rel_l2 6.5e-7, per element 1e-5 absolute (the CPU
+ * micro-kernel on a 4608-term layer), so atol 4e-5 keeps a 4x margin while
+ * one element off by 1e-4 fails. F16: inputs,
  * residual, gate and output are stored in half; the reference reads the
  * same rounded inputs, so what remains is the output's rounding (2^-11
  * relative) and, on the CPU kernels, the rounding of the padded, gated
@@ -316,6 +318,6 @@ const check_op clbb__check_conv2d = {
     .make_data = conv_data,
     .create = conv_create,
     .reference = conv_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-5, 2e-5, 1e-5}, [CLBB_DTYPE_F16] = {2e-3, 2e-3, 2e-3}},
+    .tol = {[CLBB_DTYPE_F32] = {1e-5, 4e-5, 1e-5}, [CLBB_DTYPE_F16] = {2e-3, 2e-3, 2e-3}},
     .work = conv_work,
 };
