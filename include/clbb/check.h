@@ -53,11 +53,14 @@ CLBB_API void clbb_check_options_init(clbb_check_options *options);
  * Runs the conformance tables on @p ctx's device and writes a report: the
  * device and seed (CLBB_SEED=<seed> reproduces a run), a line per op
  * family (cases, ran, skipped as unsupported, worst errors, result), every
- * failing case with its numbers, then blocks and backbones.
+ * failing case with its numbers, then blocks and backbones. Blocks until
+ * every case has run.
+ * @param options NULL for the defaults.
  * @param failures receives the number of failed cases (0: the device
- *        passes).
- * @return CLBB_OK (whatever the failures); CLBB_ERR_INVALID_ARGUMENT (NULL,
- *         an unknown precision); CLBB_ERR_OUT_OF_MEMORY.
+ *        passes); a case whose run returns an error (out of host or device
+ *        memory, a build failure, ...) counts as failed and is reported.
+ * @return CLBB_OK (whatever the failures); CLBB_ERR_INVALID_ARGUMENT (ctx or
+ *         failures NULL, an unknown precision).
  */
 CLBB_API clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options,
                                 int *failures);

@@ -5,13 +5,18 @@
  *
  * Threading: a context and everything created from it (tensors, ops, models)
  * belong to one thread at a time. Two threads working on two different
- * contexts need no locking: clbb has no global mutable state. The functions
- * that take no context (clbb_list_devices, clbb_status_string,
- * clbb_dtype_name, ...) are thread-safe.
+ * contexts need no locking: clbb's only process-wide state is a one-time
+ * OpenCL driver initialization (run once, before the first device
+ * enumeration) and a lock around CLBlast's own global state. The functions
+ * that take no context (clbb_list_devices(), clbb_status_string(),
+ * clbb_dtype_name(), the clbb/io.h functions, ...) are thread-safe.
  *
  * Errors: every fallible call returns a ::clbb_status. A call on a context
  * (or on an object of one) that fails leaves its message in
- * clbb_last_error(); one that succeeds clears it.
+ * clbb_last_error() (some checks of a NULL handle or output pointer return
+ * without one, leaving the previous message); a call that does work and
+ * succeeds clears it (plain getters such as clbb_context_get_stats() leave
+ * it as it was).
  */
 #ifndef CLBB_CONTEXT_H
 #define CLBB_CONTEXT_H
@@ -38,9 +43,11 @@ typedef struct clbb_context clbb_context;
 typedef struct clbb_context_options {
     /**
      * Device selector: "P:D" (platform and device index), or a
-     * case-insensitive substring of the device or platform name ("nvidia",
-     * "pocl", "cpu"). NULL: the CLBB_DEVICE environment variable if set,
-     * else the first GPU, else the first device.
+     * case-insensitive substring of the device name, device or platform
+     * vendor, platform name or device type ("nvidia", "pocl", "cpu"); the
+     * first match in "P:D" order wins. NULL: the CLBB_DEVICE environment
+     * variable if set and not empty, else the first GPU, else the first
+     * device. "" is refused.
      */
     const char *device;
     /**
@@ -63,12 +70,18 @@ CLBB_API void clbb_context_options_init(clbb_context_options *options);
 
 /**
  * Creates a context on the selected device with its own OpenCL context and
- * an in-order queue.
- * @param options may be NULL for defaults.
- * @param out receives the context; set to NULL on failure.
- * @return CLBB_OK, CLBB_ERR_INVALID_ARGUMENT (out NULL, malformed selector),
- *         CLBB_ERR_NO_DEVICE (no platform or nothing matches),
- *         CLBB_ERR_DEVICE, CLBB_ERR_OUT_OF_MEMORY.
+ * an in-order queue (both released by clbb_context_destroy()). Loads the
+ * device's default tuning file when one exists (see
+ * clbb_context_load_tuning(); a bad file is ignored).
+ * @param options may be NULL for defaults. On failure the message goes to
+ *        options->error_buffer (there is no context to hold it).
+ * @param out receives the context; set to NULL on failure. Free with
+ *        clbb_context_destroy().
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (out NULL, options->device ""
+ *         or a malformed "P:D" selector); CLBB_ERR_NO_DEVICE (no platform,
+ *         or no device matches, an out-of-range "P:D" included);
+ *         CLBB_ERR_DEVICE (clCreateContext or clCreateCommandQueue failed);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_context_create(const clbb_context_options *options,
                                 clbb_context **out);
@@ -77,16 +90,21 @@ CLBB_API clbb_status clbb_context_create(const clbb_context_options *options,
  * Creates a context over the caller's OpenCL context and in-order queue.
  * Both are borrowed: clbb retains neither and never releases them; they
  * must outlive the clbb context. The device is the queue's device.
- * Profiling works only if the caller's queue has it enabled.
- * @return CLBB_OK, CLBB_ERR_INVALID_ARGUMENT, CLBB_ERR_DEVICE,
- *         CLBB_ERR_OUT_OF_MEMORY.
+ * Profiling works only if the caller's queue has it enabled
+ * (options->profiling is ignored). options->device is ignored; cache_dir
+ * and error_buffer apply as in clbb_context_create().
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (out, cl_ctx or queue NULL,
+ *         queue not a valid command queue, of another cl_context, or
+ *         out-of-order); CLBB_ERR_DEVICE (the queue's device has no
+ *         platform); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_context_create_from_cl(cl_context cl_ctx, cl_command_queue queue,
                                         const clbb_context_options *options,
                                         clbb_context **out);
 
-/** Destroys a context and every cached program. Everything created from
- *  it must be destroyed first. NULL is a no-op. */
+/** Waits for the queue (clFinish), then destroys a context, every cached
+ *  program and the shared op scratch. Everything created from it (tensors,
+ *  ops, models) must be destroyed first. NULL is a no-op. */
 CLBB_API void clbb_context_destroy(clbb_context *ctx);
 
 /**
@@ -98,10 +116,12 @@ CLBB_API const char *clbb_last_error(const clbb_context *ctx);
 
 /** Waits for every command enqueued on the context's queue.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_DEVICE
- *          (clFinish failed, e.g. a kernel faulted). */
+ *          (clFinish failed, e.g. a kernel faulted); CLBB_ERR_OUT_OF_MEMORY
+ *          (clFinish returned CL_OUT_OF_HOST_MEMORY). */
 CLBB_API clbb_status clbb_context_finish(clbb_context *ctx);
 
-/** The OpenCL objects behind a context (borrowed; do not release). */
+/** The OpenCL objects behind a context (borrowed; do not release). NULL
+ *  ctx gives NULL. */
 CLBB_API cl_context clbb_context_cl_context(const clbb_context *ctx);
 CLBB_API cl_command_queue clbb_context_cl_queue(const clbb_context *ctx);
 CLBB_API cl_device_id clbb_context_cl_device(const clbb_context *ctx);
@@ -126,25 +146,31 @@ typedef struct clbb_device_info {
 
 /**
  * Lists every device of every platform, in "P:D" order. Strings longer than
- * their field are truncated, never dropped.
+ * their field are truncated, never dropped. Thread-safe.
  * @param infos array of @p capacity entries (may be NULL when capacity is 0).
  * @param count receives the number of devices found (may exceed capacity).
- * @return CLBB_OK (also when no platform exists: count 0),
- *         CLBB_ERR_INVALID_ARGUMENT.
+ * @return CLBB_OK (also when no platform exists: count 0);
+ *         CLBB_ERR_INVALID_ARGUMENT (count NULL, or infos NULL with a
+ *         capacity).
  */
 CLBB_API clbb_status clbb_list_devices(clbb_device_info *infos, size_t capacity, size_t *count);
 
-/** Info of the context's device.
+/** Info of the context's device (platform_index and device_index are -1
+ *  for a context from clbb_context_create_from_cl()).
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL). */
 CLBB_API clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_device_info *info);
 
 /**
  * Measures the device's ceilings for benchmark reports: the FMA rate
  * (GFLOP/s, fastest of 5 runs of independent FMA chains) and the copy
- * bandwidth (GB/s, read + write). Takes some tens of milliseconds.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_INVALID_STATE
- *         (the context has no profiling); CLBB_ERR_BUILD; CLBB_ERR_DEVICE;
- *         CLBB_ERR_DEVICE_MEMORY.
+ * bandwidth (GB/s, read + write). Takes some tens of milliseconds and
+ * blocks. On failure *gflops and *gbps are 0.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (a NULL argument);
+ *         CLBB_ERR_INVALID_STATE (the context has no profiling);
+ *         CLBB_ERR_BUILD (the peak program); CLBB_ERR_DEVICE (kernel
+ *         creation, an enqueue, clFinish or a profiling query failed);
+ *         CLBB_ERR_DEVICE_MEMORY (the test buffers);
+ *         CLBB_ERR_OUT_OF_MEMORY (program cache, event records).
  */
 CLBB_API clbb_status clbb_context_measure_peak(clbb_context *ctx, double *gflops, double *gbps);
 
@@ -153,15 +179,18 @@ CLBB_API clbb_status clbb_context_measure_peak(clbb_context *ctx, double *gflops
  * replacing the context's table (NULL clears it). The file holds rows, each
  * for a vendor, device and driver ("" matches any) with per-layer entries
  * keyed by conv geometry and shape class. A layer looks for its entry in
- * the rows of this device and driver, then of this vendor, then the
- * defaults row (vendor, device and driver ""), the way CLBlast searches
- * its database; rows of another device, or of this device under another
- * driver, are kept but never matched, so a driver update falls back to the
- * defaults instead of losing the file. Models planned after the load use
- * what it gives. A context loads the default file of its device (in the
- * cache directory) by itself when one exists.
+ * the rows of this device and driver, then of this device under any driver
+ * (driver ""), then of this vendor, then the defaults row (vendor, device
+ * and driver ""), the way CLBlast searches its database; rows of another
+ * device, or of this device under another driver, are kept but never
+ * matched, so a driver update falls back to the defaults instead of losing
+ * the file. Models planned after the load use what it gives. A context
+ * loads the default file of its device (in the cache directory) by itself
+ * when one exists.
+ * The old table is dropped first: after any failure the table is empty.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx); CLBB_ERR_IO (cannot
- *         be read); CLBB_ERR_FORMAT (malformed: the table is then empty);
+ *         be read); CLBB_ERR_FORMAT (not JSON, not format "clbb-tuning",
+ *         another version, a malformed row or entry);
  *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_context_load_tuning(clbb_context *ctx, const char *path);

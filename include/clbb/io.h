@@ -4,8 +4,11 @@
  *
  * Both parsers are written for untrusted input: every length, offset and
  * shape is checked before use, and a failure leaves nothing allocated.
- * Functions take an optional error buffer that receives a message naming
- * the file, key or byte offset. All functions are thread-safe.
+ * Functions take an optional error buffer (NULL or size 0: no message) that
+ * receives a message naming the file, key or byte offset. Writers write a
+ * temporary file next to the target and rename it over the target, so a
+ * failure leaves no partial file. All functions are thread-safe (no context,
+ * no global state).
  */
 #ifndef CLBB_IO_H
 #define CLBB_IO_H
@@ -30,22 +33,38 @@ typedef struct clbb_npy_array {
 
 /**
  * Parses .npy bytes (format 1.0, 2.0 or 3.0; little-endian `<f4`, `<f8`,
- * `<f2`, C order). Every dimension must be >= 1.
- * @return CLBB_OK, CLBB_ERR_FORMAT, CLBB_ERR_OUT_OF_MEMORY, CLBB_ERR_INVALID_ARGUMENT.
+ * `<f2`, C order). Every dimension must be >= 1 (a 0-d array is one
+ * element). The data must fill the file exactly.
+ * @param out zeroed first; on success owns a malloc'ed copy (free with
+ *        clbb_npy_array_free()); the input bytes are not kept.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (out NULL, bytes NULL with a
+ *         length); CLBB_ERR_FORMAT (bad magic or version, truncated, a
+ *         malformed header, another dtype, Fortran order, a dimension < 1,
+ *         too many elements, missing or extra data bytes);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_npy_parse(const void *bytes, size_t length, clbb_npy_array *out,
                            char *errbuf, size_t errbuf_size);
 
-/** Reads a .npy file. CLBB_ERR_IO if it cannot be read. */
+/** Reads and parses a .npy file (see clbb_npy_parse(); the message is
+ *  prefixed with the path).
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (path or out NULL);
+ *          CLBB_ERR_IO (cannot be opened or read, not a regular file);
+ *          CLBB_ERR_FORMAT (as clbb_npy_parse()); CLBB_ERR_OUT_OF_MEMORY. */
 CLBB_API clbb_status clbb_npy_read(const char *path, clbb_npy_array *out, char *errbuf, size_t errbuf_size);
 
 /** Frees the data of an array read by clbb_npy_*; NULL-safe. */
 CLBB_API void clbb_npy_array_free(clbb_npy_array *array);
 
 /**
- * Writes a float32 C-order array as .npy format 1.0 (2.0 when the header
- * needs it). The file is written to a temporary name and renamed, so a
- * failure leaves no partial file.
+ * Writes a float32 C-order array (`<f4`) as .npy format 1.0 (2.0 when the
+ * header needs it), data 64-byte aligned. The file is written to a
+ * temporary name and renamed, so a failure leaves no partial file.
+ * @param ndim 0..CLBB_NPY_MAX_DIMS (0: one element; dims may then be NULL).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (path NULL or "", data NULL,
+ *         dims NULL with ndim > 0, ndim out of range, a dimension < 1, too
+ *         many elements); CLBB_ERR_IO (the temporary file cannot be created,
+ *         written, synced or renamed); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_npy_write(const char *path, int ndim, const int64_t *dims, const float *data,
                            char *errbuf, size_t errbuf_size);
@@ -62,15 +81,16 @@ typedef enum clbb_st_dtype {
 
 #define CLBB_ST_MAX_DIMS 8
 
-/** One tensor entry of a safetensors file. */
+/** One tensor entry of a safetensors file. Every pointer is owned by the
+ *  ::clbb_safetensors it came from and valid until clbb_safetensors_close(). */
 typedef struct clbb_st_tensor {
     const char *name;
     clbb_st_dtype dtype;
-    const char *dtype_name;
+    const char *dtype_name; /**< as written in the file ("F32", "U8", ...) */
     int ndim;
     int64_t shape[CLBB_ST_MAX_DIMS];
     uint64_t begin, end;  /**< data_offsets, relative to the data section */
-    const uint8_t *data;  /**< points into the file's bytes */
+    const uint8_t *data;  /**< points into the parsed object's copy of the bytes */
 } clbb_st_tensor;
 
 /** Opaque parsed safetensors file. */
@@ -81,30 +101,50 @@ typedef struct clbb_safetensors clbb_safetensors;
  * header, then the data section. Checks that the header fits the file, is
  * a JSON object of entries {dtype, shape, data_offsets}, that every entry's
  * byte range matches its shape and dtype, lies inside the data section and
- * overlaps no other entry. The bytes are copied.
+ * overlaps no other entry. The bytes are copied: the caller's buffer may be
+ * freed on return.
+ * @param out receives the parsed file (NULL on failure); free with
+ *        clbb_safetensors_close().
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (out NULL, bytes NULL with a
+ *         length); CLBB_ERR_FORMAT (truncated, a header of 10^8 bytes or more,
+ *         malformed JSON, a malformed entry or __metadata__, duplicate or
+ *         overlapping tensors, a range that does not match its shape and
+ *         dtype); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_safetensors_parse(const void *bytes, size_t length, clbb_safetensors **out,
                                    char *errbuf, size_t errbuf_size);
 
-/** Reads and parses a file. */
+/** Reads and parses a file (see clbb_safetensors_parse(); the message is
+ *  prefixed with the path). The file is read into memory once.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (path or out NULL);
+ *          CLBB_ERR_IO (cannot be opened or read, not a regular file);
+ *          CLBB_ERR_FORMAT (as clbb_safetensors_parse());
+ *          CLBB_ERR_OUT_OF_MEMORY. */
 CLBB_API clbb_status clbb_safetensors_open(const char *path, clbb_safetensors **out,
                                   char *errbuf, size_t errbuf_size);
 
+/** Frees a parsed file and everything its entries point to. NULL: no-op. */
 CLBB_API void clbb_safetensors_close(clbb_safetensors *st);
 
-/** Number of tensors (the __metadata__ entry is not one). */
+/** Number of tensors (the __metadata__ entry is not one); 0 for NULL. */
 CLBB_API size_t clbb_safetensors_count(const clbb_safetensors *st);
 
-/** Tensor @p index, in file order. NULL if out of range. */
+/** Tensor @p index, in file order. NULL if out of range or st is NULL. */
 CLBB_API const clbb_st_tensor *clbb_safetensors_get(const clbb_safetensors *st, size_t index);
 
-/** Tensor named @p name, or NULL. */
+/** Tensor named @p name (exact match, binary search), or NULL; NULL st or
+ *  name gives NULL. */
 CLBB_API const clbb_st_tensor *clbb_safetensors_find(const clbb_safetensors *st, const char *name);
 
 /**
- * Converts a floating tensor (F32, F16, BF16, F64) to float32.
- * @p count must equal the product of its shape.
- * @return CLBB_ERR_FORMAT for other dtypes or a count mismatch.
+ * Converts a floating tensor (F32, F16, BF16, F64) to float32 (F64 rounds
+ * to nearest). @p count must equal the product of its shape; @p dst holds
+ * count floats.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (t or its name NULL, dst NULL
+ *         with count > 0, data NULL for a non-empty range);
+ *         CLBB_ERR_FORMAT (I64 or another non-float dtype, a rank out of
+ *         range, a count that does not match the shape, a byte range that
+ *         does not match shape and dtype).
  */
 CLBB_API clbb_status clbb_st_tensor_to_f32(const clbb_st_tensor *t, float *dst, size_t count,
                                   char *errbuf, size_t errbuf_size);
@@ -117,7 +157,17 @@ typedef struct clbb_st_write_entry {
     const float *data;
 } clbb_st_write_entry;
 
-/** Writes F32 tensors as a safetensors file (temporary name, then rename). */
+/**
+ * Writes F32 tensors as a safetensors file (temporary name, then rename),
+ * in the order given, data 8-byte aligned; the same checks as the reader,
+ * so every file written reads back.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (path NULL or "", entries
+ *         NULL with count > 0, an entry with a NULL or "__metadata__" name,
+ *         a rank out of 0..CLBB_ST_MAX_DIMS, a negative or too large shape,
+ *         NULL data for a non-empty tensor, duplicate names);
+ *         CLBB_ERR_IO (the temporary file cannot be created, written,
+ *         synced or renamed); CLBB_ERR_OUT_OF_MEMORY.
+ */
 CLBB_API clbb_status clbb_safetensors_write(const char *path, const clbb_st_write_entry *entries,
                                    size_t count, char *errbuf, size_t errbuf_size);
 

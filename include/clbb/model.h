@@ -9,6 +9,12 @@
  * it: shapes, kernels, buffers) → read outputs. Outputs come in ascending
  * stage order, as MMDetection returns them.
  *
+ * The plan (ops, device buffers, output tensors) is dropped and rebuilt by
+ * the next forward after anything that changes it: a forward or
+ * clbb_model_plan() at another input shape, clbb_model_set_precision(),
+ * clbb_model_set_conv_algo(), loading or initializing weights,
+ * clbb_model_tune().
+ *
  * Threading: a model belongs to its context's thread. Models on different
  * contexts may run concurrently.
  */
@@ -54,8 +60,10 @@ typedef struct clbb_plugin_config {
 } clbb_plugin_config;
 
 /**
- * A backbone configuration: the C mirror of the JSON config (SPEC B.1).
- * clbb_model_config_init() fills MMDetection's defaults for a type.
+ * A backbone configuration: the C mirror of MMDetection's backbone
+ * constructor arguments, as clbb_model_config_parse_json() reads them from
+ * a `backbone=dict(...)` written as JSON. clbb_model_config_init() fills
+ * MMDetection's defaults for a type; clbb_model_config_validate() checks it.
  */
 typedef struct clbb_model_config {
     clbb_model_type type;
@@ -85,42 +93,71 @@ typedef struct clbb_model_config {
     int num_stage_with_dcn, stage_with_dcn[CLBB_MAX_STAGES];
     int num_plugins;
     clbb_plugin_config plugins[CLBB_MAX_PLUGINS];
-    /** Weights file named by pretrained / init_cfg Pretrained ("" none). */
+    /** Weights file named by pretrained / init_cfg Pretrained ("" none).
+     *  Recorded only: clbb_model_create() does not load it (the CLI passes
+     *  it to clbb_model_load_weights()). */
     char pretrained[1024];
     /* GhostNet */
     float width;
 } clbb_model_config;
 
-/** Fills MMDetection's constructor defaults for @p type (depth 50 / width 1). */
+/** Fills MMDetection's constructor defaults for @p type (depth 50 / width 1;
+ *  GhostNet out_indices 2, 4, 6, 9). NULL: no-op. */
 CLBB_API void clbb_model_config_init(clbb_model_config *config, clbb_model_type type);
 
 /**
- * Parses a JSON config (SPEC B.1) into @p config and validates it as
- * MMDetection's constructor does.
+ * Parses a JSON config into @p config and validates it as MMDetection's
+ * constructor does. The JSON is the `backbone=dict(...)` of an MMDetection
+ * config: an object with "type" (ResNet, ResNetV1d, ResNeXt or GhostNet)
+ * and that constructor's keyword arguments under their own names and
+ * types (depth, out_indices, norm_cfg, conv_cfg such as {"type": "Ghost"},
+ * init_cfg / pretrained, ...); an unknown key, a wrong type or a value
+ * MMDetection would reject is an error naming the argument.
+ * @param length bytes of @p json (no NUL needed; trailing whitespace and
+ *        NULs are allowed).
+ * @param config untouched when the JSON does not parse; when it parses but
+ *        does not validate it still receives the values, so a caller can
+ *        report what was asked for.
  * @param errbuf receives a message naming the argument on failure (may be NULL).
- * @return CLBB_OK, CLBB_ERR_CONFIG, CLBB_ERR_INVALID_ARGUMENT.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (json or config NULL);
+ *         CLBB_ERR_CONFIG (empty or malformed JSON, extra data, a missing
+ *         "type" or depth, an unknown or repeated key, a wrong type, a value
+ *         MMDetection rejects); CLBB_ERR_UNSUPPORTED (valid for MMDetection
+ *         but not implemented by clbb: another MMDetection backbone, a norm
+ *         other than BN/SyncBN/GN, a conv other than Conv/Ghost, dcn,
+ *         plugins, an init_cfg prefix other than "backbone.", more
+ *         out_indices or plugins than the struct holds, layers beyond clbb's
+ *         channel limit).
  */
 CLBB_API clbb_status clbb_model_config_parse_json(const char *json, size_t length,
                                          clbb_model_config *config,
                                          char *errbuf, size_t errbuf_size);
 
 /**
- * Validates a config struct (the same checks the JSON path performs).
- * @return CLBB_OK or CLBB_ERR_CONFIG / CLBB_ERR_UNSUPPORTED with a message.
+ * Validates a config struct (the checks the JSON path makes on values;
+ * type checks have no struct counterpart). Thread-safe.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (config NULL); CLBB_ERR_CONFIG
+ *         (a value MMDetection rejects, an unknown type); CLBB_ERR_UNSUPPORTED
+ *         (dcn, plugins, too many out_indices, layers beyond clbb's channel
+ *         limit), each with a message naming the argument in @p errbuf.
  */
 CLBB_API clbb_status clbb_model_config_validate(const clbb_model_config *config,
                                        char *errbuf, size_t errbuf_size);
 
 /**
- * Ready-made configs of `clbb run --arch`: resnet18..152, resnet18v1d..
- * resnet152v1d (alias resnet50v1d etc.), resnext50_32x4d, resnext101_32x4d,
- * resnext101_64x4d, resnext101_32x8d, ghostnet (width 1.0), ghostnet_050,
- * ghostnet_130, ghost_resnet50.
- * @return CLBB_ERR_INVALID_ARGUMENT for an unknown name.
+ * Ready-made configs of `clbb run --arch`: resnet18, resnet34, resnet50,
+ * resnet101, resnet152, resnet18v1d .. resnet152v1d (same depths),
+ * resnext50_32x4d, resnext101_32x4d, resnext101_64x4d, resnext101_32x8d,
+ * ghostnet (width 1.0), ghostnet_050, ghostnet_130, ghost_resnet50
+ * (ResNet-50 with Ghost convs); the other fields are
+ * clbb_model_config_init()'s defaults.
+ * Thread-safe.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, or an unknown name: see
+ *         clbb_model_preset_names()).
  */
 CLBB_API clbb_status clbb_model_config_preset(const char *name, clbb_model_config *config);
 
-/** NULL-terminated list of preset names. */
+/** NULL-terminated list of preset names (static). */
 CLBB_API const char *const *clbb_model_preset_names(void);
 
 /**
@@ -148,14 +185,21 @@ typedef struct clbb_model clbb_model;
 
 /**
  * Creates a model (weights uninitialized until load or init); precision FP32.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_CONFIG /
- *         CLBB_ERR_UNSUPPORTED (the config does not validate, named);
- *         CLBB_ERR_OUT_OF_MEMORY.
+ * The config is copied. Builds the layer graph on the host only: nothing is
+ * allocated on the device before the first plan.
+ * @param out receives the model (NULL on failure); free with
+ *        clbb_model_destroy() before the context.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, config or out NULL);
+ *         CLBB_ERR_CONFIG / CLBB_ERR_UNSUPPORTED (the config does not
+ *         validate, as clbb_model_config_validate()); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_model_create(clbb_context *ctx, const clbb_model_config *config, clbb_model **out);
 
-/** Parses, validates and creates from JSON text. Statuses as
- *  clbb_model_config_parse_json() and clbb_model_create(). */
+/** Parses, validates and creates from JSON text (see
+ *  clbb_model_config_parse_json()).
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, json or out NULL);
+ *          CLBB_ERR_CONFIG; CLBB_ERR_UNSUPPORTED (as
+ *          clbb_model_config_parse_json()); CLBB_ERR_OUT_OF_MEMORY. */
 CLBB_API clbb_status clbb_model_create_from_json(clbb_context *ctx, const char *json, size_t length,
                                         clbb_model **out);
 
@@ -170,9 +214,13 @@ CLBB_API clbb_status clbb_model_set_precision(clbb_model *model, clbb_precision 
 CLBB_API void clbb_model_destroy(clbb_model *model);
 
 /**
- * Initializes every parameter as MMDetection's init_weights() does (Kaiming
- * normal fan_out for convs, norm weight 1 / bias 0, running mean 0 / var 1,
- * zero_init_residual), from @p seed. GhostNet: PyTorch's default conv init.
+ * Initializes every parameter as MMDetection's init_weights() does, from
+ * @p seed (clbb's splitmix64 stream): conv weights Kaiming normal (fan_out,
+ * ReLU gain) and conv biases 0, norm weight 1 / bias 0, running
+ * mean 0 / var 1, and with zero_init_residual the weight of the last norm
+ * of each residual block 0. GhostNet gets the same conv init;
+ * zero_init_residual applies to the ResNet family only. Drops the plan.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL).
  */
 CLBB_API clbb_status clbb_model_init_weights(clbb_model *model, uint64_t seed);
 
@@ -184,64 +232,118 @@ typedef struct clbb_weights_report {
 } clbb_weights_report;
 
 /**
- * Loads a .safetensors file by PyTorch key name (SPEC B.2). On any error the
- * model's previous weights are kept.
- * @param report may be NULL.
- * @return CLBB_ERR_IO, CLBB_ERR_FORMAT (naming the key or byte offset).
+ * Loads a .safetensors file by PyTorch key name: the backbone's state_dict
+ * names, the ones clbb_model_save_weights() writes ("conv1.weight",
+ * "layer1.0.bn1.running_var", ...), also accepted all under "backbone."
+ * (used only when no unprefixed key matches) and, for the deep stem, with
+ * timm's "conv1.N." / "bn1." names. Every parameter of the model must be
+ * there with its exact shape, as F32, F16, BF16 or F64, all finite; other
+ * keys (num_batches_tracked, fc.*, neck.*, ...) are ignored. On any error
+ * the model's previous weights are kept; on success the plan is dropped.
+ * @param report may be NULL; written only on success.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or path NULL);
+ *         CLBB_ERR_IO (the file cannot be opened or read, not a regular
+ *         file); CLBB_ERR_FORMAT (a malformed file, a missing key, a shape
+ *         mismatch, a non-float dtype, a non-finite value, naming the key or
+ *         byte offset); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_model_load_weights(clbb_model *model, const char *path,
                                     clbb_weights_report *report);
 
-/** Writes the model's parameters (F32, PyTorch key names) to .safetensors. */
+/** Writes the model's parameters (F32, the PyTorch key names
+ *  clbb_model_load_weights() reads; no num_batches_tracked) to
+ *  .safetensors, through a temporary file and a rename.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or path NULL, path
+ *          ""); CLBB_ERR_INVALID_STATE (no weights loaded or initialized);
+ *          CLBB_ERR_IO (the file cannot be written); CLBB_ERR_OUT_OF_MEMORY. */
 CLBB_API clbb_status clbb_model_save_weights(const clbb_model *model, const char *path);
 
 /**
- * Forces one convolution algorithm on every conv layer it applies to (the
- * others keep the automatic choice); CLBB_CONV_ALGO_AUTO restores the
- * per-layer choice. Drops the current plan.
+ * Forces one convolution algorithm on every conv layer it applies to, over
+ * the tuning table (a layer it does not apply to, or where it refuses the
+ * shape, falls back to the automatic choice); CLBB_CONV_ALGO_AUTO restores
+ * the per-layer choice (tuning table, else the default). Drops the current
+ * plan.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL model, unknown algo).
  */
 CLBB_API clbb_status clbb_model_set_conv_algo(clbb_model *model, clbb_conv_algo algo);
 
-/** Number of parameters (conv weights and norm affine; no BN buffers). */
+/** Number of parameters (conv weights and biases, norm affine; no BN
+ *  running statistics); 0 for NULL. */
 CLBB_API int64_t clbb_model_num_params(const clbb_model *model);
 
-/** Number of outputs (len(out_indices)). */
+/** Number of outputs: the stages out_indices lists, each once however
+ *  often it is listed (MMDetection tests `i in out_indices`); 0 for NULL. */
 CLBB_API int clbb_model_num_outputs(const clbb_model *model);
 
 /**
  * Plans the model for an input shape without running it (a forward does
- * this implicitly). Computes output shapes and device memory.
- * @return CLBB_ERR_SHAPE (channels differ from in_channels, too small),
- *         CLBB_ERR_DEVICE_MEMORY (does not fit; the message gives the numbers).
+ * this implicitly; planning the planned shape again is a no-op): infers
+ * every shape, assigns activation buffers by liveness, then creates,
+ * reshapes and binds every op (BN folded into convs, packed weights,
+ * programs built). A conv whose tuned or forced choice is refused here
+ * (unsupported, or a tuning the shape cannot take) falls back to the
+ * automatic one. On failure no plan is left.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL model, an extent below
+ *         1, more than 2^31-1 input elements, weights that do not fold: a
+ *         norm's var + eps <= 0 or a folded scale that is not finite);
+ *         CLBB_ERR_INVALID_STATE (no weights); CLBB_ERR_SHAPE (channels
+ *         differ from in_channels, input too small for a layer);
+ *         CLBB_ERR_DEVICE_MEMORY (does not fit: an activation over 2^31-1
+ *         elements, a buffer over the max allocation, more than the global
+ *         memory, or an allocation failed; the message gives the numbers);
+ *         CLBB_ERR_UNSUPPORTED (a layer's shape beyond its kernel's
+ *         indexing); CLBB_ERR_BUILD; CLBB_ERR_DEVICE (kernel creation,
+ *         weight mapping); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_model_plan(clbb_model *model, clbb_shape input);
 
-/** Output shape @p index for the planned input shape. */
+/** Output shape @p index for the planned input shape.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, index out of
+ *          0..num_outputs-1); CLBB_ERR_INVALID_STATE (not planned). */
 CLBB_API clbb_status clbb_model_output_shape(const clbb_model *model, int index, clbb_shape *shape);
 
 /**
- * Runs the backbone on a dense NCHW host input of @p shape (blocking copy in,
- * converted to the precision's storage; asynchronous compute). Outputs stay
- * on the device until read.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_INVALID_STATE
- *         (no weights); CLBB_ERR_SHAPE (channels, too small);
- *         CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_BUILD; CLBB_ERR_DEVICE.
+ * Runs the backbone on a dense NCHW host input of @p shape (plans it if
+ * needed, as clbb_model_plan(); blocking copy in, converted to the
+ * precision's storage; asynchronous compute). Outputs stay on the device
+ * until read.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or input NULL; the
+ *         planning cases); CLBB_ERR_INVALID_STATE (no weights);
+ *         CLBB_ERR_SHAPE (channels, too small); CLBB_ERR_DEVICE_MEMORY;
+ *         CLBB_ERR_UNSUPPORTED; CLBB_ERR_BUILD (as clbb_model_plan());
+ *         CLBB_ERR_DEVICE (kernel creation, the upload or an enqueue
+ *         failed); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_model_forward(clbb_model *model, clbb_shape shape, const float *input);
 
 /** Runs the backbone on a device tensor of any dtype and layout (copied,
- *  converted, into the model's input; no host synchronization). Statuses
- *  as clbb_model_forward(). */
+ *  converted, into the model's input; no host synchronization). The input
+ *  must not be one of this model's own tensors (clbb_model_output()) when
+ *  its shape differs from the planned one: replanning frees it first.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or input NULL, an
+ *          input of another context or partly overlapping the model's input
+ *          tensor; the planning cases);
+ *          CLBB_ERR_INVALID_STATE (no weights); CLBB_ERR_SHAPE;
+ *          CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_UNSUPPORTED; CLBB_ERR_BUILD (as
+ *          clbb_model_plan(), and the copy kernel); CLBB_ERR_DEVICE
+ *          (kernel creation or an enqueue failed); CLBB_ERR_OUT_OF_MEMORY. */
 CLBB_API clbb_status clbb_model_forward_tensor(clbb_model *model, const clbb_tensor *input);
 
-/** Output tensor @p index of the last forward (owned by the model; its
- *  dtype is the precision's storage).
- *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_INVALID_STATE. */
+/** Output tensor @p index of the plan, which the last forward wrote (owned
+ *  by the model and valid until the plan is dropped, see the top of this
+ *  file; its dtype is the precision's storage; do not destroy it).
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, index out of range);
+ *          CLBB_ERR_INVALID_STATE (not planned). */
 CLBB_API clbb_status clbb_model_output(const clbb_model *model, int index, const clbb_tensor **out);
 
-/** Copies output @p index into dense host floats (blocking).
- *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_INVALID_STATE (not
- *          planned); CLBB_ERR_SHAPE (count); CLBB_ERR_DEVICE. */
+/** Copies output @p index into @p count dense host floats (blocking: waits
+ *  for the forward), as clbb_tensor_read_f32().
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or data NULL, index out
+ *          of range); CLBB_ERR_INVALID_STATE (not planned); CLBB_ERR_SHAPE
+ *          (count differs from the output's N*C*H*W); CLBB_ERR_DEVICE;
+ *          CLBB_ERR_DEVICE_MEMORY (the read failed); CLBB_ERR_OUT_OF_MEMORY
+ *          (the FP16 conversion buffer). */
 CLBB_API clbb_status clbb_model_read_output(clbb_model *model, int index, float *data, size_t count);
 
 /** Memory of the planned model on the device. */
@@ -252,26 +354,45 @@ typedef struct clbb_model_memory {
     uint64_t naive_activation_bytes; /**< without reuse, for comparison */
 } clbb_model_memory;
 
+/** Fills @p mem for the planned input shape.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL);
+ *          CLBB_ERR_INVALID_STATE (not planned). */
 CLBB_API clbb_status clbb_model_memory_usage(const clbb_model *model, clbb_model_memory *mem);
 
 /**
  * Runs the same backbone with the plain-C reference ops (double accumulation,
- * BN unfolded, nothing fused) on a dense host input. @p outputs receives
- * malloc'ed arrays (caller frees each) and @p shapes their shapes; both
- * arrays must hold clbb_model_num_outputs() entries.
+ * BN unfolded, nothing fused, always fp32 whatever the precision) on a
+ * dense host input, on the host only; the model's plan is kept. @p outputs
+ * receives malloc'ed arrays (caller frees each) and @p shapes their shapes;
+ * both arrays must hold clbb_model_num_outputs() entries. On failure
+ * nothing is left allocated.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (a NULL argument, an extent
+ *         below 1); CLBB_ERR_INVALID_STATE (no weights); CLBB_ERR_SHAPE
+ *         (channels differ from in_channels, input too small for a layer);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_model_forward_reference(clbb_model *model, clbb_shape shape, const float *input,
                                          float **outputs, clbb_shape *shapes);
 
 /**
- * Tunes every conv layer of the model at @p input: times each applicable
- * algorithm and kernel-parameter candidate (median of @p iters profiled
- * runs), rejects any whose output differs from the direct kernel by more
- * than 1e-5 relative L2, and stores the fastest per layer in the context's
- * tuning table, then writes the table to @p path (NULL: the device's
- * default file in the cache directory, which later contexts load by
- * themselves). The context must have profiling on. @p log (may be NULL)
- * receives one line per layer.
+ * Tunes every conv layer of the model at @p input (plans it first, so it
+ * needs weights): for each distinct tuning key, times each applicable
+ * algorithm and kernel-parameter candidate on random data (median of
+ * @p iters profiled runs after 2 warm-ups), rejects any whose output
+ * differs from the direct kernel by more than 1e-5 relative L2 (2e-3 in
+ * FP16), and stores the fastest in the context's tuning table, then writes
+ * the whole table to @p path (NULL: the device's default file in the cache
+ * directory, which later contexts load by themselves) and drops the plan.
+ * The context must have profiling on. A candidate that does not apply or
+ * refuses its tuning is skipped; any other failure ends the tune (entries
+ * stored so far stay in the table). @p log (may be NULL) receives one line
+ * per layer (and per skipped candidate with $CLBB_TUNE_VERBOSE set).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL model, iters < 1, path
+ *         NULL without a cache directory; the planning cases);
+ *         CLBB_ERR_INVALID_STATE (no profiling, no weights); CLBB_ERR_SHAPE;
+ *         CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_UNSUPPORTED; CLBB_ERR_BUILD (as
+ *         clbb_model_plan(), or a candidate's build); CLBB_ERR_DEVICE;
+ *         CLBB_ERR_IO (the file cannot be written); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_model_tune(clbb_model *model, clbb_shape input, int iters,
                                      const char *path, FILE *log);
@@ -288,11 +409,17 @@ typedef struct clbb_layer_profile {
 } clbb_layer_profile;
 
 /**
- * Runs one forward with profiling events (the context must have profiling
- * on) and fills per-op timings in execution order.
- * @param count receives the number of ops (may exceed capacity).
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_INVALID_STATE (no
- *         forward yet, no profiling); CLBB_ERR_DEVICE; CLBB_ERR_OUT_OF_MEMORY.
+ * Runs the planned ops once more on the input already on the device, with
+ * profiling events (the context must have profiling on), waits for them,
+ * and fills per-op timings in execution order.
+ * @param layers   @p capacity entries, or NULL.
+ * @param count    receives the number of ops (may exceed capacity).
+ * @param total_ms may be NULL; receives the sum of the ops' times.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or count NULL);
+ *         CLBB_ERR_INVALID_STATE (not planned, no profiling);
+ *         CLBB_ERR_DEVICE (an enqueue, clFinish or an event query failed);
+ *         CLBB_ERR_DEVICE_MEMORY (the driver reported an allocation failure
+ *         at enqueue); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_model_profile(clbb_model *model, clbb_layer_profile *layers, size_t capacity,
                                size_t *count, double *total_ms);
@@ -312,9 +439,12 @@ typedef struct clbb_model_timing {
  * finished before the next) and @p iters profiled; per-layer medians go into
  * @p layers (capacity entries; may be NULL). The context must have
  * profiling on.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, iters < 1, warmup < 0);
- *         CLBB_ERR_INVALID_STATE (no profiling, no weights); the statuses of
- *         clbb_model_forward().
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model, input or timing NULL,
+ *         iters < 1, warmup < 0; as clbb_model_forward_tensor());
+ *         CLBB_ERR_INVALID_STATE (no profiling, no weights); CLBB_ERR_SHAPE;
+ *         CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_UNSUPPORTED; CLBB_ERR_BUILD;
+ *         CLBB_ERR_DEVICE; CLBB_ERR_OUT_OF_MEMORY (as
+ *         clbb_model_forward_tensor() and clbb_model_profile()).
  */
 CLBB_API clbb_status clbb_model_benchmark(clbb_model *model, const clbb_tensor *input, int warmup,
                                           int iters, clbb_model_timing *timing,

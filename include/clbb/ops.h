@@ -6,8 +6,11 @@
  *
  * Calls out of order return CLBB_ERR_INVALID_STATE. reshape may be called
  * again with another shape (setup must follow); setup may be called again
- * with other tensors of the reshaped shapes. Every op is owned by the context
- * that created it and used by one thread at a time.
+ * with other tensors of the reshaped shapes. A failed reshape leaves the op
+ * needing a reshape, a failed setup leaves it needing a setup. Every op is
+ * owned by the context that created it and used by one thread at a time;
+ * the op borrows the bound tensors (they must outlive its runs) and copies
+ * every host parameter array at create.
  *
  * Every op has one element type (clbb_op_options.dtype) for all of its
  * input and output tensors; parameters (weights, norm statistics) are given
@@ -108,9 +111,10 @@ typedef struct clbb_conv2d_desc {
 
 /**
  * Checks a convolution descriptor: every extent >= 1 and <= 2^20, padding
- * >= 0, groups dividing both channel counts. Thread-safe.
+ * >= 0 and <= 2^20, groups dividing both channel counts. Thread-safe.
  * @param errbuf receives a message naming the field (may be NULL).
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL desc, a field out of
+ *         range, groups not dividing the channels).
  */
 CLBB_API clbb_status clbb_conv2d_desc_validate(const clbb_conv2d_desc *desc, char *errbuf,
                                                size_t errbuf_size);
@@ -118,9 +122,9 @@ CLBB_API clbb_status clbb_conv2d_desc_validate(const clbb_conv2d_desc *desc, cha
 /**
  * Output shape of a convolution, floor((H + pads - d*(k-1) - 1)/s) + 1.
  * Thread-safe.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (bad descriptor field, named
- *         in errbuf; NULL output); CLBB_ERR_SHAPE (channels differ, output
- *         would be empty).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL desc or output, a bad
+ *         descriptor field, named in errbuf); CLBB_ERR_SHAPE (input
+ *         channels differ from in_channels, output would be empty).
  */
 CLBB_API clbb_status clbb_conv2d_output_shape(const clbb_conv2d_desc *desc, clbb_shape input,
                                               clbb_shape *output, char *errbuf,
@@ -184,31 +188,39 @@ CLBB_API void clbb_conv2d_options_init(clbb_conv2d_options *options);
  * kernel: the algorithm (options->algo, AUTO: whichever the device gets)
  * applies to the geometry, the dtype and the requested kernel family on
  * this context's device. Answers from the same algorithm descriptors the
- * launcher uses; does not build anything.
+ * launcher uses; does not build anything, and does not parse
+ * options->tuning (create may still refuse it).
  * @param options NULL for the defaults.
  * @param chosen  may be NULL; receives the algorithm AUTO resolves to.
  * @return CLBB_OK (supported); CLBB_ERR_UNSUPPORTED (with the reason in
  *         clbb_last_error()); CLBB_ERR_INVALID_ARGUMENT (NULL ctx or desc,
- *         a bad descriptor, an unknown algo, dtype or family).
+ *         a bad descriptor, an unknown algo, dtype or family, a tuning
+ *         text of 256 characters or more).
  */
 CLBB_API clbb_status clbb_conv2d_supports(clbb_context *ctx, const clbb_conv2d_desc *desc,
                                           const clbb_conv2d_options *options,
                                           clbb_conv_algo *chosen);
 
 /**
- * Creates a 2-D convolution with a fused epilogue.
+ * Creates a 2-D convolution with a fused epilogue. Packs the weights on the
+ * device (the epilogue scale folded into them, in float); builds nothing
+ * (kernels are built at reshape).
  * @param weights OIHW host array of out*(in/groups)*kh*kw floats (copied).
  * @param bias NULL or out_channels floats, added before the epilogue scale:
  *        y = act(scale * (conv + bias) + shift [+ residual]).
- * @param epilogue NULL for none.
+ * @param epilogue NULL for none; its arrays are copied.
  * @param options NULL for defaults.
  * Setup inputs: x [, residual] [, gate]; dense images (channel views are
  * fine). In place is not allowed: the output may overlap no input.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, a bad descriptor field
- *         or option, named; non-finite weights, bias, scale or shift; a
- *         malformed tuning text); CLBB_ERR_UNSUPPORTED (the algorithm does
- *         not apply to the geometry, dtype or family);
- *         CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_OUT_OF_MEMORY.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc, weights or out
+ *         NULL, a bad descriptor field or option, named; a bad activation;
+ *         non-finite weights, bias, scale or shift; a tuning text that is
+ *         malformed, too long, or names a key, value or register tile the
+ *         family does not take); CLBB_ERR_UNSUPPORTED (the algorithm does
+ *         not apply to the geometry or dtype, or lacks the requested
+ *         family; AUTO: none applies); CLBB_ERR_DEVICE_MEMORY (weight
+ *         buffers); CLBB_ERR_DEVICE (mapping the CPU igemm weight buffer
+ *         failed); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
                                         const float *weights, const float *bias,
@@ -217,13 +229,15 @@ CLBB_API clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_des
 
 /**
  * Inference batch norm: y = act((x - mean) / sqrt(var + eps) * weight + bias
- * [+ residual]). Any array may be NULL (mean 0, var 1, weight 1, bias 0).
- * Setup inputs: x [, residual]; dense images. In place allowed (y == x or
- * y == residual). Kernel families: GPU and CPU.
+ * [+ residual]). Any array may be NULL (mean 0, var 1, weight 1, bias 0);
+ * they are folded (in double) into a per-channel scale and shift at create
+ * and not kept. Setup inputs: x [, residual]; dense images. In place
+ * allowed (y == x or y == residual). Kernel families: GPU and CPU.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, channels
  *         < 1, eps < 0 or not finite, var + eps <= 0 or a non-finite
  *         statistic in some channel, a bad activation or option);
- *         CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_OUT_OF_MEMORY.
+ *         CLBB_ERR_DEVICE_MEMORY (the scale/shift buffers);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_batch_norm_create(clbb_context *ctx, int32_t channels,
                                             const float *mean, const float *var,
@@ -234,11 +248,14 @@ CLBB_API clbb_status clbb_batch_norm_create(clbb_context *ctx, int32_t channels,
 /**
  * Group norm with per-sample statistics over (C/G, H, W) and per-channel
  * affine: y = act(norm(x) * weight + bias [+ residual]). weight/bias may be
- * NULL (1/0). Setup inputs: x [, residual]; dense images. In place allowed
- * (y == x or y == residual).
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, groups not dividing
- *         channels, eps <= 0, a non-finite affine value, a bad activation
- *         or option); CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_OUT_OF_MEMORY.
+ * NULL (1/0; copied). Setup inputs: x [, residual]; dense images. In place
+ * allowed (y == x or y == residual). Its reshape allocates a small
+ * statistics buffer (N x groups x 2 floats).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, channels or
+ *         groups < 1, groups not dividing channels, eps <= 0 or not finite,
+ *         a non-finite affine value, a bad activation or option);
+ *         CLBB_ERR_DEVICE_MEMORY (the weight/bias buffers);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_group_norm_create(clbb_context *ctx, int32_t channels, int32_t groups,
                                             const float *weight, const float *bias, float eps,
@@ -248,8 +265,8 @@ CLBB_API clbb_status clbb_group_norm_create(clbb_context *ctx, int32_t channels,
 /**
  * y = act(a + b). Setup inputs: a, b (same shape; dense images). In place
  * allowed (y == a or y == b).
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, a bad activation or
- *         option); CLBB_ERR_OUT_OF_MEMORY.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
+ *         activation or option); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_add_create(clbb_context *ctx, clbb_activation activation,
                                      const clbb_op_options *options, clbb_op **out);
@@ -258,7 +275,8 @@ CLBB_API clbb_status clbb_add_create(clbb_context *ctx, clbb_activation activati
  * Channel-wise multiply (SE gate): y[n,c,h,w] = x[n,c,h,w] * gate[n,c].
  * Setup inputs: x, gate (N x C x 1 x 1); dense images. In place allowed
  * (y == x).
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_OUT_OF_MEMORY.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
+ *         option); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_mul_create(clbb_context *ctx, const clbb_op_options *options,
                                      clbb_op **out);
@@ -275,10 +293,12 @@ typedef struct clbb_pool2d_desc {
 
 /**
  * Output shape of a pooling, with PyTorch's ceil_mode rule (the last window
- * must start inside the input or its left padding). Thread-safe.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, an extent out of
- *         1..4096, padding beyond half the kernel); CLBB_ERR_SHAPE (input
- *         smaller than the kernel).
+ * must start inside the input or its left padding). N and C pass through.
+ * Thread-safe.
+ * @param errbuf receives a message naming the field (may be NULL).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (desc or output NULL, a kernel
+ *         or stride out of 1..4096, a padding out of 0..4096 or beyond half
+ *         the kernel); CLBB_ERR_SHAPE (input smaller than the kernel).
  */
 CLBB_API clbb_status clbb_pool2d_output_shape(const clbb_pool2d_desc *desc, clbb_shape input,
                                               clbb_shape *output, char *errbuf,
@@ -286,21 +306,24 @@ CLBB_API clbb_status clbb_pool2d_output_shape(const clbb_pool2d_desc *desc, clbb
 
 /**
  * Max pooling; padding is -inf (ignored). Setup inputs: x; dense images.
- * Not in place.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, a bad geometry field,
- *         named; a bad option); CLBB_ERR_OUT_OF_MEMORY.
+ * Not in place. The descriptor is copied.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc or out NULL, a bad
+ *         geometry field, named; a bad option); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_max_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *desc,
                                             const clbb_op_options *options, clbb_op **out);
 
-/** Average pooling. Setup inputs: x; dense images. Not in place. Statuses
- *  as clbb_max_pool2d_create(). */
+/** Average pooling with PyTorch's divisor (count_include_pad). Setup
+ *  inputs: x; dense images. Not in place. The descriptor is copied.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc or out NULL, a bad
+ *          geometry field, named; a bad option); CLBB_ERR_OUT_OF_MEMORY. */
 CLBB_API clbb_status clbb_avg_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *desc,
                                             const clbb_op_options *options, clbb_op **out);
 
 /** Global average pool to N x C x 1 x 1. Setup inputs: x; dense images.
  *  Not in place.
- *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_OUT_OF_MEMORY. */
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
+ *          option); CLBB_ERR_OUT_OF_MEMORY. */
 CLBB_API clbb_status clbb_global_avg_pool_create(clbb_context *ctx,
                                                  const clbb_op_options *options, clbb_op **out);
 
@@ -308,41 +331,57 @@ CLBB_API clbb_status clbb_global_avg_pool_create(clbb_context *ctx,
  * Copy: y = x, for any layouts of x (a permuted or reshaped view) into a
  * dense-image y of the same shape: the op behind clbb_tensor_copy(), which
  * graphs use to make a transposed view contiguous. options->dtype is y's
- * element type; x may have any dtype (converted on the way). Setup inputs:
- * x. In place allowed only as the identity (y == x).
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_OUT_OF_MEMORY.
+ * element type; x may have any dtype (converted on the way), so the kernel
+ * is built at setup, when x's dtype is known. Setup inputs: x. In place
+ * allowed only as the identity (y == x: the run enqueues nothing).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
+ *         option); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_copy_create(clbb_context *ctx, const clbb_op_options *options,
                                       clbb_op **out);
 
 /**
  * Binds the op to an input shape: validates it, chooses and compiles the
- * kernel, computes the output shape.
+ * kernel (the copy op's waits for setup), sizes the workspace (the
+ * context's shared scratch grows if needed), computes the output shape.
  * @param output may be NULL.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL op, an extent below 1,
- *         a tuning the shape cannot take); CLBB_ERR_SHAPE naming the
- *         mismatch (e.g. channels); CLBB_ERR_UNSUPPORTED (the shape
- *         exceeds the kernel's indexing); CLBB_ERR_BUILD;
- *         CLBB_ERR_DEVICE_MEMORY (workspace).
+ *         more than 2^31-1 input elements, a tuning the shape or device
+ *         cannot take, e.g. a tile too wide for the work-group or local
+ *         memory limits); CLBB_ERR_SHAPE naming the mismatch (channels, an
+ *         input smaller than the kernel, more than 2^31-1 output
+ *         elements); CLBB_ERR_UNSUPPORTED (the shape exceeds the kernel's
+ *         indexing); CLBB_ERR_BUILD; CLBB_ERR_DEVICE (kernel creation
+ *         failed); CLBB_ERR_DEVICE_MEMORY (workspace, group_norm
+ *         statistics); CLBB_ERR_OUT_OF_MEMORY (program cache).
  */
 CLBB_API clbb_status clbb_op_reshape(clbb_op *op, clbb_shape input, clbb_shape *output);
 
 /**
- * Binds tensors. @p inputs lists the op's inputs in the order its create
- * function documents; shapes must match the last reshape and dtypes the
- * op's dtype.
- * @return CLBB_OK; CLBB_ERR_INVALID_STATE (before reshape);
- *         CLBB_ERR_SHAPE (a shape differs); CLBB_ERR_INVALID_ARGUMENT (wrong
- *         count, NULL, another context's tensor, a dtype other than the
- *         op's, an output overlapping an input where the op cannot run in
- *         place); CLBB_ERR_UNSUPPORTED (a layout the op does not read).
+ * Binds tensors (borrowed: they must outlive the op's runs, or the next
+ * setup). @p inputs lists the op's inputs in the order its create function
+ * documents; shapes must match the last reshape and dtypes the op's dtype
+ * (the copy op's input: any dtype).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL op, inputs or output,
+ *         wrong count, a NULL input, another context's tensor, a dtype
+ *         other than the op's, an output overlapping an input where the op
+ *         cannot run in place); CLBB_ERR_INVALID_STATE (before reshape);
+ *         CLBB_ERR_SHAPE (a shape differs); CLBB_ERR_UNSUPPORTED (a layout
+ *         the op does not read or write); the copy op, which builds its
+ *         kernel here: CLBB_ERR_BUILD; CLBB_ERR_DEVICE;
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_op_setup(clbb_op *op, const clbb_tensor *const *inputs,
                                    size_t num_inputs, const clbb_tensor *output);
 
-/** Enqueues the op on the context's queue.
+/** Enqueues the op on the context's queue (one or more kernels; never
+ *  waits for them).
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_INVALID_STATE
- *          (before setup); CLBB_ERR_DEVICE (an enqueue failed). */
+ *          (before setup, or after a failed reshape or setup);
+ *          CLBB_ERR_DEVICE (setting an argument or an enqueue failed,
+ *          CLBlast's SGEMM failed); CLBB_ERR_DEVICE_MEMORY (the driver
+ *          reported an allocation failure at enqueue);
+ *          CLBB_ERR_OUT_OF_MEMORY (recording a profiling event). */
 CLBB_API clbb_status clbb_op_run(clbb_op *op);
 
 /** Destroys an op. NULL: no-op. */
@@ -357,8 +396,9 @@ typedef struct clbb_op_info {
     size_t workspace_bytes;/**< device scratch held by the op */
 } clbb_op_info;
 
-/** Fills @p info; valid after reshape.
- *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_INVALID_STATE. */
+/** Fills @p info; valid after reshape (info->type is a static string).
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_INVALID_STATE
+ *          (before reshape). */
 CLBB_API clbb_status clbb_op_get_info(const clbb_op *op, clbb_op_info *info);
 
 #ifdef __cplusplus

@@ -7,8 +7,9 @@
  * The references take no context and return nothing: they trust their
  * arguments (shapes as computed by clbb_conv2d_output_shape() /
  * clbb_pool2d_output_shape(), arrays of the sizes those shapes give). A
- * function given a descriptor that does not validate writes nothing.
- * Thread-safe (no state).
+ * conv or pooling reference given a descriptor and input shape that those
+ * functions refuse writes nothing; NULL arrays other than the optional
+ * ones documented below are not checked. Thread-safe (no state).
  *
  * Storage precision: the device rounds every stored activation to its
  * tensor's dtype. clbb_ref_quantize() applies that rounding to host data,

@@ -16,7 +16,11 @@
  * Most ops read and write tensors whose images are dense (strides
  * (any, H*W, W, 1)), which is what channel views keep; an op documents
  * what it accepts and refuses other layouts with CLBB_ERR_UNSUPPORTED.
- * clbb_tensor_copy() takes any layout and makes a dense copy.
+ * clbb_tensor_copy() reads any layout into a tensor with dense images.
+ *
+ * Ownership: a tensor from clbb_tensor_create() owns its buffer; wrapped
+ * buffers and views borrow theirs (never retained), so a view must not be
+ * used once its parent is destroyed.
  *
  * Threading: a tensor belongs to its context (see clbb/context.h).
  */
@@ -86,9 +90,13 @@ CLBB_API clbb_status clbb_tensor_create(clbb_context *ctx, clbb_shape shape, clb
  * never releases it; it must outlive the tensor).
  * @param offset       first element, in elements of @p dtype.
  * @param batch_stride elements between images; 0 means C * H * W.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL buffer, not a buffer of
- *         the context's OpenCL context, the layout does not fit the buffer,
- *         batch_stride < C * H * W, unknown dtype); CLBB_ERR_OUT_OF_MEMORY.
+ * @param out          receives the tensor (NULL on failure); free with
+ *                     clbb_tensor_destroy().
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, out or buffer NULL, an
+ *         extent below 1, more than 2^31-1 elements, unknown dtype,
+ *         batch_stride < C * H * W, buffer not a cl_mem or not of the
+ *         context's OpenCL context, the layout does not fit the buffer or
+ *         reaches past element 2^31-1); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_tensor_wrap(clbb_context *ctx, cl_mem buffer, size_t offset,
                                       clbb_shape shape, clbb_dtype dtype, size_t batch_stride,
@@ -96,7 +104,8 @@ CLBB_API clbb_status clbb_tensor_wrap(clbb_context *ctx, cl_mem buffer, size_t o
 
 /**
  * View of channels [c0, c0 + channels) of @p parent (which may itself be a
- * view). The view shares the parent's buffer; the parent must outlive it.
+ * view). The view shares the parent's buffer and keeps its strides; the
+ * parent (and its buffer) must outlive it. Free with clbb_tensor_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, the parent belongs to
  *         another context, an empty or out-of-bounds range);
  *         CLBB_ERR_OUT_OF_MEMORY.
@@ -108,10 +117,11 @@ CLBB_API clbb_status clbb_tensor_view_channels(clbb_context *ctx, const clbb_ten
  * View of @p parent with another shape of the same batch size and the same
  * C*H*W per image, e.g. (N, C, H, W) as (N, C, 1, H*W). The parent's
  * images must be dense (a channel view of a wider tensor is, a permuted
- * view is not).
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, other context, a shape
- *         with another N or element count); CLBB_ERR_UNSUPPORTED (the
- *         parent's images are not dense); CLBB_ERR_OUT_OF_MEMORY.
+ * view is not). Borrows the buffer as clbb_tensor_view_channels() does.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, other context, an
+ *         extent below 1, a shape with another N or element count);
+ *         CLBB_ERR_UNSUPPORTED (the parent's images are not dense);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_tensor_view_reshape(clbb_context *ctx, const clbb_tensor *parent,
                                               clbb_shape shape, clbb_tensor **out);
@@ -119,14 +129,17 @@ CLBB_API clbb_status clbb_tensor_view_reshape(clbb_context *ctx, const clbb_tens
 /**
  * View with permuted dimensions: dimension i of the view is dimension
  * perm[i] of @p parent (0 n, 1 c, 2 h, 3 w), e.g. {0, 3, 2, 1} turns an
- * (N, C, 1, HW) tensor into its (N, HW, 1, C) transpose.
+ * (N, C, 1, HW) tensor into its (N, HW, 1, C) transpose. Borrows the
+ * buffer as clbb_tensor_view_channels() does; most ops refuse the result
+ * (copy it dense with clbb_tensor_copy()).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, other context, perm
  *         not a permutation of 0..3); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_tensor_view_permute(clbb_context *ctx, const clbb_tensor *parent,
                                               const int perm[4], clbb_tensor **out);
 
-/** Destroys a tensor or view (releases the buffer if owned). NULL: no-op. */
+/** Destroys a tensor or view (releases the buffer if owned; a view's
+ *  parent is not affected). NULL: no-op. */
 CLBB_API void clbb_tensor_destroy(clbb_tensor *t);
 
 /** Shape of a tensor ({0,0,0,0} for NULL). */
@@ -135,8 +148,9 @@ CLBB_API clbb_shape clbb_tensor_shape(const clbb_tensor *t);
 /** Element type of a tensor (CLBB_DTYPE_F32 for NULL). */
 CLBB_API clbb_dtype clbb_tensor_dtype(const clbb_tensor *t);
 
-/** Underlying buffer, first element and per-dimension strides, in
- *  elements (for custom kernels). NULL t gives NULL / 0. */
+/** Underlying buffer (borrowed), first element, batch stride and
+ *  per-dimension strides (n, c, h, w), in elements (for custom kernels).
+ *  NULL t gives NULL / 0; clbb_tensor_strides() ignores NULL strides. */
 CLBB_API cl_mem clbb_tensor_buffer(const clbb_tensor *t);
 CLBB_API size_t clbb_tensor_offset(const clbb_tensor *t);
 CLBB_API size_t clbb_tensor_batch_stride(const clbb_tensor *t);
@@ -148,36 +162,58 @@ CLBB_API size_t clbb_shape_numel(clbb_shape shape);
 /**
  * Copies @p count floats of dense NCHW host data into the tensor,
  * converting to its dtype (round to nearest even for F16; values beyond
- * the F16 range become infinities). Blocking. Any layout.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, the tensor belongs to
- *         another context); CLBB_ERR_SHAPE (count differs from N*C*H*W);
- *         CLBB_ERR_DEVICE; CLBB_ERR_OUT_OF_MEMORY.
+ * the F16 range become infinities). Blocking: the data may be reused on
+ * return. Any layout (a tensor whose images are not dense is read back,
+ * patched and written whole over the span it covers).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, t or data NULL, the
+ *         tensor belongs to another context); CLBB_ERR_SHAPE (count
+ *         differs from N*C*H*W); CLBB_ERR_DEVICE (the transfer failed);
+ *         CLBB_ERR_DEVICE_MEMORY (the driver reported an allocation failure
+ *         for the transfer); CLBB_ERR_OUT_OF_MEMORY (the F16 or strided
+ *         staging copy).
  */
 CLBB_API clbb_status clbb_tensor_write_f32(clbb_context *ctx, clbb_tensor *t, const float *data,
                                            size_t count);
 
 /** Copies the tensor into dense NCHW host floats (converting from its
- *  dtype). Blocking. Any layout. Statuses as clbb_tensor_write_f32(). */
+ *  dtype). Blocking, so it waits for the ops enqueued before it. Any
+ *  layout.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, another context's
+ *          tensor); CLBB_ERR_SHAPE (count differs from N*C*H*W);
+ *          CLBB_ERR_DEVICE; CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_OUT_OF_MEMORY
+ *          (as clbb_tensor_write_f32()). */
 CLBB_API clbb_status clbb_tensor_read_f32(clbb_context *ctx, const clbb_tensor *t, float *data,
                                           size_t count);
 
 /** Copies @p count elements of dense NCHW host data already in the
- *  tensor's dtype (uint16_t bit patterns for F16). Statuses as
- *  clbb_tensor_write_f32(). */
+ *  tensor's dtype (uint16_t bit patterns for F16). Blocking. Any layout.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_SHAPE;
+ *          CLBB_ERR_DEVICE; CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_OUT_OF_MEMORY
+ *          (a strided tensor's staging copy), as clbb_tensor_write_f32(). */
 CLBB_API clbb_status clbb_tensor_write_raw(clbb_context *ctx, clbb_tensor *t, const void *data,
                                            size_t count);
 
-/** Reads the tensor into dense NCHW host data of its dtype. */
+/** Reads the tensor into dense NCHW host data of its dtype (@p count
+ *  elements). Blocking. Any layout.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT; CLBB_ERR_SHAPE;
+ *          CLBB_ERR_DEVICE; CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_OUT_OF_MEMORY
+ *          (a strided tensor's staging copy), as clbb_tensor_write_f32(). */
 CLBB_API clbb_status clbb_tensor_read_raw(clbb_context *ctx, const clbb_tensor *t, void *data,
                                           size_t count);
 
 /**
- * Enqueues a copy of @p src into @p dst: same shape, any layouts, any
- * dtypes (converted on the way). Asynchronous: ordered on the context's
- * queue like any op. The two must not overlap unless identical.
+ * Enqueues a copy of @p src into @p dst: same shape, any layout of src,
+ * dst with dense images (a channel view is fine), any dtypes (converted
+ * on the way). Asynchronous: ordered on the context's queue like any op.
+ * The two must not overlap unless identical (then nothing is enqueued).
+ * Same-dtype dense-image copies use clEnqueueCopyBuffer; the others build
+ * and run the copy op (clbb_copy_create()).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, another context's
  *         tensor, partly overlapping tensors); CLBB_ERR_SHAPE (the shapes
- *         differ); CLBB_ERR_BUILD; CLBB_ERR_DEVICE.
+ *         differ); CLBB_ERR_UNSUPPORTED (dst's images are not dense);
+ *         CLBB_ERR_BUILD (the copy kernel); CLBB_ERR_DEVICE (kernel
+ *         creation or an enqueue failed); CLBB_ERR_DEVICE_MEMORY (as
+ *         reported by the driver); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_tensor_copy(clbb_context *ctx, const clbb_tensor *src,
                                       const clbb_tensor *dst);
@@ -185,7 +221,7 @@ CLBB_API clbb_status clbb_tensor_copy(clbb_context *ctx, const clbb_tensor *src,
 /**
  * Host helper: fills x[0..n) with uniform floats in [lo, hi) from a
  * splitmix64 stream started at @p seed: the inputs `clbb run --shape
- * --seed` uses, reproducible anywhere. Thread-safe.
+ * --seed` uses, reproducible anywhere. NULL x: no-op. Thread-safe.
  */
 CLBB_API void clbb_fill_uniform(float *x, size_t n, uint64_t seed, float lo, float hi);
 
