@@ -257,6 +257,19 @@ Test(models, weights_file_errors_name_the_key, .init = test_dir_make, .fini = te
     cr_assert_eq(clbb_model_load_weights(dst, path, &rep), CLBB_ERR_FORMAT);
     cr_assert(strstr(clbb_last_error(ctx), "not finite"), "%s", clbb_last_error(ctx));
 
+    /* a negative variance is refused at load, naming the tensor */
+    graph_param *var = NULL;
+    for (int i = 0; i < src->g.num_params; i++)
+        if (!strcmp(src->g.params[i].key, "layer1.0.bn2.running_var")) var = &src->g.params[i];
+    cr_assert_not_null(var);
+    var->data[3] = -0.5f;
+    write_edited(src, path, NULL, NULL, NULL, 0, NULL);
+    cr_assert_eq(clbb_model_load_weights(dst, path, &rep), CLBB_ERR_FORMAT);
+    cr_assert(strstr(clbb_last_error(ctx), "layer1.0.bn2.running_var") &&
+                  strstr(clbb_last_error(ctx), "negative"),
+              "%s", clbb_last_error(ctx));
+    var->data[3] = 1.0f;
+
     snprintf(path, sizeof path, "%s/missing.safetensors", test_dir);
     cr_assert_eq(clbb_model_load_weights(dst, path, &rep), CLBB_ERR_IO);
     cr_assert(strstr(clbb_last_error(ctx), "missing.safetensors"), "%s", clbb_last_error(ctx));

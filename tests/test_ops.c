@@ -226,5 +226,10 @@ Test(ops, conv2d_supports_matches_create) {
     o.family = CLBB_KERNEL_FAMILY_CPU;
     cr_expect_eq(clbb_conv2d_supports(ctx, &descs[2], &o, NULL), CLBB_ERR_UNSUPPORTED);
     cr_expect(strstr(clbb_last_error(ctx), "no cpu kernel family"), "%s", clbb_last_error(ctx));
+    /* a tuning text the family does not take: supports says what create says */
+    o.family = CLBB_KERNEL_FAMILY_GPU;
+    o.tuning = "VW=8";
+    cr_expect_eq(clbb_conv2d_supports(ctx, &descs[2], &o, NULL), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "unknown name 'VW'"), "%s", clbb_last_error(ctx));
     clbb_context_destroy(ctx);
 }

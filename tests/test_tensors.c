@@ -326,6 +326,30 @@ Test(tensors, last_error_cleared_by_success) {
     clbb_context_destroy(ctx);
 }
 
+/* A model's own output as the input of a forward at another shape would be
+ * read after the replanning freed it: refused. At the planned shape it is
+ * fine (copied in before anything writes it). */
+Test(tensors, own_output_as_input_at_another_shape_is_refused) {
+    clbb_context *ctx = test_context();
+    const char *json = "{\"type\":\"ResNet\",\"depth\":18,\"in_channels\":64,\"num_stages\":1,"
+                       "\"strides\":[1],\"dilations\":[1],\"out_indices\":[0],\"stem_channels\":64,"
+                       "\"base_channels\":64}";
+    clbb_model *m = NULL;
+    cr_assert_eq(clbb_model_create_from_json(ctx, json, strlen(json), &m), CLBB_OK, "%s",
+                 clbb_last_error(ctx));
+    cr_assert_eq(clbb_model_init_weights(m, 1), CLBB_OK);
+    static float x[64 * 32 * 32];
+    cr_assert_eq(clbb_model_forward(m, (clbb_shape){1, 64, 32, 32}, x), CLBB_OK);
+    const clbb_tensor *out;
+    cr_assert_eq(clbb_model_output(m, 0, &out), CLBB_OK);
+    clbb_shape os = clbb_tensor_shape(out); /* 1 x 64 x 8 x 8: another shape */
+    cr_assert_eq(os.c, 64);
+    cr_expect_eq(clbb_model_forward_tensor(m, out), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "own tensors"), "%s", clbb_last_error(ctx));
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
 /* Strings longer than their field are truncated, never blanked (PoCL's
  * 65-byte CL_DEVICE_VERSION once left opencl_version empty). */
 Test(tensors, device_strings_are_never_blank) {

@@ -318,12 +318,13 @@ CLBB_API clbb_status clbb_model_output_shape(const clbb_model *model, int index,
 CLBB_API clbb_status clbb_model_forward(clbb_model *model, clbb_shape shape, const float *input);
 
 /** Runs the backbone on a device tensor of any dtype and layout (copied,
- *  converted, into the model's input; no host synchronization). The input
- *  must not be one of this model's own tensors (clbb_model_output()) when
- *  its shape differs from the planned one: replanning frees it first.
+ *  converted, into the model's input; no host synchronization). One of
+ *  this model's own tensors (clbb_model_output()) is refused as the input
+ *  when its shape differs from the planned one: replanning would free it.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or input NULL, an
  *          input of another context or partly overlapping the model's input
- *          tensor; the planning cases);
+ *          tensor, one of the model's own tensors at another shape; the
+ *          planning cases);
  *          CLBB_ERR_INVALID_STATE (no weights); CLBB_ERR_SHAPE;
  *          CLBB_ERR_DEVICE_MEMORY; CLBB_ERR_UNSUPPORTED; CLBB_ERR_BUILD (as
  *          clbb_model_plan(), and the copy kernel); CLBB_ERR_DEVICE

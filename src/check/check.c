@@ -23,6 +23,10 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
     check_case *cases = NULL;
     size_t n = check_cases(op, o->quick, dtype_of(o->precision), &cases);
     size_t ran = 0, skipped = 0, bad = 0;
+    if (!n) {
+        fprintf(out, "  FAIL %s: no case table (out of host memory)\n", op->name);
+        bad++;
+    }
     double worst = 0, worst_ratio = 0;
     char worst_name[96] = "-";
     check_tolerance tol = op->tol[dtype_of(o->precision)];
@@ -86,7 +90,8 @@ static int check_model_table(clbb_context *ctx, const char *title, const check_m
 }
 
 clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int *failures) {
-    if (!ctx || !failures) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!failures) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "check: failures is NULL");
     clbb_check_options o;
     clbb_check_options_init(&o);
     if (options) o = *options;

@@ -60,6 +60,7 @@ typedef struct check_tolerance {
 typedef struct case_list {
     check_case *v;
     size_t n, cap;
+    int oom; /* a push failed: the table is incomplete */
 } case_list;
 
 struct check_op {
@@ -94,7 +95,9 @@ size_t check_num_ops(void);
 const check_op *check_op_at(size_t i);
 const check_op *check_op_named(const char *name);
 
-/* The case table of an op for a dtype; *cases is malloc'ed. */
+/* The case table of an op for a dtype; *cases is malloc'ed. 0 (and NULL)
+ * when the table could not be built whole (out of host memory): every op
+ * has cases, so callers count 0 as a failure. */
 size_t check_cases(const check_op *op, int quick, clbb_dtype dtype, check_case **cases);
 /* Work of a case (see check_op.work). */
 double check_case_work(const check_case *c);

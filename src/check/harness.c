@@ -35,7 +35,10 @@ check_case *check_push(case_list *l, const check_op *op, clbb_dtype dtype) {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 64;
         check_case *p = realloc(l->v, cap * sizeof *p);
-        if (!p) return NULL;
+        if (!p) {
+            l->oom = 1;
+            return NULL;
+        }
         l->v = p;
         l->cap = cap;
     }
@@ -62,6 +65,11 @@ void check_op_options(const check_case *c, clbb_op_options *o) {
 size_t check_cases(const check_op *op, int quick, clbb_dtype dtype, check_case **cases) {
     case_list l = {0};
     op->cases(&l, quick, dtype);
+    if (l.oom) {
+        free(l.v);
+        *cases = NULL;
+        return 0;
+    }
     *cases = l.v;
     return l.n;
 }

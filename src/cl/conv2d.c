@@ -164,11 +164,12 @@ typedef struct conv_choice {
     clbb_conv2d_options o;
     const conv_algo_desc *algo;
     clbb_kernel_family family;
+    int tuned[CONV_MAX_KEYS]; /* the tuning text against the family's keys */
 } conv_choice;
 
 static clbb_status choose(clbb_context *ctx, const clbb_conv2d_desc *desc,
                           const clbb_conv2d_options *options, conv_choice *c) {
-    char msg[256];
+    char msg[512];
     clbb_status st = clbb_conv2d_desc_validate(desc, msg, sizeof msg);
     if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
     clbb_conv2d_options_init(&c->o);
@@ -207,6 +208,11 @@ static clbb_status choose(clbb_context *ctx, const clbb_conv2d_desc *desc,
                               clbb_kernel_family_name(o->family));
     }
     c->family = clbb__resolve_family(ctx, want, clbb__conv_algo_families(c->algo));
+    const conv_family *fam = &c->algo->family[c->family];
+    char what[64];
+    snprintf(what, sizeof what, "conv2d %s (%s)", c->algo->name, clbb_kernel_family_name(c->family));
+    st = clbb__params_parse(o->tuning, fam->keys, fam->num_keys, c->tuned, what, msg, sizeof msg);
+    if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
     return CLBB_OK;
 }
 
@@ -240,13 +246,7 @@ clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
         CLBB_CHECK(check_finite(ctx, epilogue->scale, O, "epilogue.scale"));
         CLBB_CHECK(check_finite(ctx, epilogue->shift, O, "epilogue.shift"));
     }
-    const conv_family *fam = &c.algo->family[c.family];
-    int tuned[CONV_MAX_KEYS];
-    char what[64], msg[512];
-    snprintf(what, sizeof what, "conv2d %s (%s)", c.algo->name, clbb_kernel_family_name(c.family));
-    clbb_status st = clbb__params_parse(c.o.tuning, fam->keys, fam->num_keys, tuned, what, msg,
-                                        sizeof msg);
-    if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
+    clbb_status st;
     const int has_res = epilogue && epilogue->residual, has_gate = c.o.input_gate != 0;
     clbb_op *op;
     CLBB_CHECK(clbb__op_new(ctx, &CONV_VT, sizeof(conv_state), 1 + has_res + has_gate, c.o.dtype,
@@ -257,7 +257,7 @@ clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
     s->has_gate = has_gate;
     s->act = act;
     s->algo = c.algo;
-    memcpy(s->tuned, tuned, sizeof tuned);
+    memcpy(s->tuned, c.tuned, sizeof c.tuned);
     if (c.o.tuning) clbb__strlcpy(s->tuning, c.o.tuning, sizeof s->tuning);
     s->as = calloc(1, c.algo->state_size ? c.algo->state_size : 1);
     /* Fold the epilogue scale into the weights and the bias into the shift,

@@ -175,12 +175,13 @@ void clbb_op_destroy(clbb_op *op) {
 }
 
 clbb_status clbb_op_get_info(const clbb_op *op, clbb_op_info *info) {
-    if (!op || !info) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!op) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!info) return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT, "%s: info is NULL", op->vt->type);
     if (op->state < CLBB_OP_RESHAPED)
         return clbb__fail(op->ctx, CLBB_ERR_INVALID_STATE, "%s: info before reshape",
                           op->vt->type);
     *info = op->info;
-    return CLBB_OK;
+    return clbb__done(op->ctx, CLBB_OK);
 }
 
 void clbb__opt_int(char *buf, size_t size, const char *name, long value) {

@@ -16,7 +16,10 @@ static double fastest(const double *t) {
 }
 
 clbb_status clbb_context_measure_peak(clbb_context *ctx, double *gflops, double *gbps) {
-    if (!ctx || !gflops || !gbps) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!gflops || !gbps)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "measure_peak: %s is NULL",
+                          !gflops ? "gflops" : "gbps");
     *gflops = *gbps = 0;
     if (!ctx->profiling)
         return clbb__fail(ctx, CLBB_ERR_INVALID_STATE, "device peak needs a profiling context");

@@ -424,15 +424,17 @@ cl_command_queue clbb_context_cl_queue(const clbb_context *ctx) { return ctx ? c
 cl_device_id clbb_context_cl_device(const clbb_context *ctx) { return ctx ? ctx->device : NULL; }
 
 clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_device_info *info) {
-    if (!ctx || !info) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!info) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "device_info: info is NULL");
     *info = ctx->info;
-    return CLBB_OK;
+    return clbb__done(ctx, CLBB_OK);
 }
 
 clbb_status clbb_context_get_stats(const clbb_context *ctx, clbb_context_stats *stats) {
-    if (!ctx || !stats) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!stats) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "get_stats: stats is NULL");
     *stats = ctx->stats;
     stats->scratch_bytes = ctx->scratch_bytes;
     stats->tuning_entries = ctx->num_tuning;
-    return CLBB_OK;
+    return clbb__done(ctx, CLBB_OK);
 }

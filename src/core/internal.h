@@ -17,8 +17,10 @@
 
 #define CLBB_ERROR_MAX 4096
 
-/* Formats the context's last error and returns st. ctx may be NULL. */
-clbb_status clbb__fail(clbb_context *ctx, clbb_status st, const char *fmt, ...)
+/* Formats the context's last error and returns st. ctx may be NULL. The
+ * message is the one part of a context that every call may write, also
+ * the calls that take it const (C++ would call it mutable). */
+clbb_status clbb__fail(const clbb_context *ctx, clbb_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Appends to the context's last error (" (layer x)"). */
@@ -28,7 +30,7 @@ void clbb__fail_append(clbb_context *ctx, const char *fmt, ...)
 /* The exit of a public call: a success clears the last error (so that an
  * earlier failure, or one recovered from inside the call, is not reported
  * afterwards); returns st. */
-clbb_status clbb__done(clbb_context *ctx, clbb_status st);
+clbb_status clbb__done(const clbb_context *ctx, clbb_status st);
 
 /* Name of an OpenCL error code ("CL_OUT_OF_RESOURCES"). */
 const char *clbb__cl_error_name(cl_int err);

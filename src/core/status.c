@@ -32,11 +32,12 @@ static void vformat(char *buf, size_t size, const char *fmt, va_list ap) {
     if (n < 0) buf[0] = '\0';
 }
 
-clbb_status clbb__fail(clbb_context *ctx, clbb_status st, const char *fmt, ...) {
+clbb_status clbb__fail(const clbb_context *ctx, clbb_status st, const char *fmt, ...) {
     if (ctx) {
+        clbb_context *c = (clbb_context *)ctx; /* the message is mutable: see internal.h */
         va_list ap;
         va_start(ap, fmt);
-        vformat(ctx->error, sizeof ctx->error, fmt, ap);
+        vformat(c->error, sizeof c->error, fmt, ap);
         va_end(ap);
     }
     return st;
@@ -51,8 +52,8 @@ void clbb__fail_append(clbb_context *ctx, const char *fmt, ...) {
     va_end(ap);
 }
 
-clbb_status clbb__done(clbb_context *ctx, clbb_status st) {
-    if (ctx && st == CLBB_OK) ctx->error[0] = '\0';
+clbb_status clbb__done(const clbb_context *ctx, clbb_status st) {
+    if (ctx && st == CLBB_OK) ((clbb_context *)ctx)->error[0] = '\0';
     return st;
 }
 

@@ -15,8 +15,11 @@ static double now_ms(void) {
 clbb_status clbb_model_benchmark(clbb_model *m, const clbb_tensor *in, int warmup, int iters,
                                  clbb_model_timing *t, clbb_layer_profile *layers,
                                  size_t capacity) {
-    if (!m || !in || !t) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
     clbb_context *ctx = m->ctx;
+    if (!in || !t)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "benchmark: %s is NULL",
+                          !in ? "input" : "timing");
     if (iters < 1 || warmup < 0)
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "benchmark: iters = %d, warmup = %d",
                           iters, warmup);

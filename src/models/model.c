@@ -116,14 +116,15 @@ clbb_status clbb_model_set_precision(clbb_model *m, clbb_precision p) {
 }
 
 clbb_status clbb_model_output_shape(const clbb_model *m, int index, clbb_shape *shape) {
-    if (!m || !shape) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!shape) return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "output_shape: shape is NULL");
     if (!m->p.valid)
         return clbb__fail(m->ctx, CLBB_ERR_INVALID_STATE, "model is not planned for an input shape");
     if (index < 0 || index >= m->g.num_outputs)
         return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "output index %d outside 0..%d", index,
                           m->g.num_outputs - 1);
     *shape = m->g.values[m->g.outputs[index]].shape;
-    return CLBB_OK;
+    return clbb__done(m->ctx, CLBB_OK);
 }
 
 clbb_status clbb_model_forward(clbb_model *m, clbb_shape shape, const float *input) {
@@ -141,17 +142,27 @@ clbb_status clbb_model_forward_tensor(clbb_model *m, const clbb_tensor *input) {
     if (!input) return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "forward: input is NULL");
     CLBB_CHECK(need_weights(m));
     clbb_shape s = clbb_tensor_shape(input);
+    /* replanning frees the plan's buffers: an input living in one of them
+     * (an output of the last forward) would be read after the free */
+    const plan *p = &m->p;
+    if (p->valid && !clbb__shape_eq(p->input, s))
+        for (int k = 0; k < p->num_slots; k++)
+            if (clbb_tensor_buffer(input) == p->slots[k])
+                return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT,
+                                  "forward: the input is one of this model's own tensors, of a "
+                                  "shape other than the planned one (copy it out first)");
     CLBB_CHECK(clbb__plan_build(m, s));
     CLBB_CHECK(clbb_tensor_copy(m->ctx, input, m->p.values[m->g.input]));
     return clbb__done(m->ctx, clbb__plan_run(m));
 }
 
 clbb_status clbb_model_output(const clbb_model *m, int index, const clbb_tensor **out) {
-    if (!m || !out) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!out) return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "output: out is NULL");
     clbb_shape s;
     CLBB_CHECK(clbb_model_output_shape(m, index, &s));
     *out = m->p.values[m->g.outputs[index]];
-    return CLBB_OK;
+    return clbb__done(m->ctx, CLBB_OK);
 }
 
 clbb_status clbb_model_read_output(clbb_model *m, int index, float *data, size_t count) {
@@ -162,11 +173,12 @@ clbb_status clbb_model_read_output(clbb_model *m, int index, float *data, size_t
 }
 
 clbb_status clbb_model_memory_usage(const clbb_model *m, clbb_model_memory *mem) {
-    if (!m || !mem) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!mem) return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "memory_usage: mem is NULL");
     if (!m->p.valid)
         return clbb__fail(m->ctx, CLBB_ERR_INVALID_STATE, "model is not planned for an input shape");
     *mem = m->p.mem;
-    return CLBB_OK;
+    return clbb__done(m->ctx, CLBB_OK);
 }
 
 clbb_status clbb_model_forward_reference(clbb_model *m, clbb_shape shape, const float *input,

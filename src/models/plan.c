@@ -264,7 +264,8 @@ clbb_status clbb__plan_run(clbb_model *m) {
 
 clbb_status clbb_model_profile(clbb_model *m, clbb_layer_profile *layers, size_t capacity,
                                size_t *count, double *total_ms) {
-    if (!m || !count) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!count) return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "profile: count is NULL");
     plan *p = &m->p;
     if (!p->valid)
         return clbb__fail(m->ctx, CLBB_ERR_INVALID_STATE, "profile: run a forward first");

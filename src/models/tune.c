@@ -148,7 +148,10 @@ static clbb_status tune_layer(clbb_model *m, int i, int iters, FILE *log) {
         char name[96] = "";
         const candidate *cd = &cands[c];
         clbb_status cs = try_one(m, i, cd, &s, iters, s.out, &ms, name, sizeof name);
-        if (cs == CLBB_ERR_UNSUPPORTED || cs == CLBB_ERR_INVALID_ARGUMENT) {
+        /* a candidate that does not apply, does not build or does not run
+         * (a tile beyond the device's resources) is skipped; running out of
+         * host memory ends the tuning */
+        if (cs != CLBB_OK && cs != CLBB_ERR_OUT_OF_MEMORY) {
             if (verbose)
                 fprintf(log, "  skip %s %s %s: %s\n", clbb_conv_algo_name(cd->algo),
                         clbb_kernel_family_name(cd->family), cd->tuning, clbb_last_error(ctx));

@@ -92,13 +92,17 @@ clbb_status clbb_model_load_weights(clbb_model *m, const char *path, clbb_weight
             snprintf(msg, sizeof msg, "%s: %s", path, emsg);
             break;
         }
-        for (size_t k = 0; k < p->numel; k++)
+        for (size_t k = 0; k < p->numel && s == CLBB_OK; k++)
             if (!isfinite(staged[i][k])) {
                 s = CLBB_ERR_FORMAT;
                 snprintf(msg, sizeof msg, "%s: tensor '%s' element %zu is not finite", path,
                          t->name, k);
-                break;
+            } else if (p->role == ROLE_NORM_VAR && staged[i][k] < 0) {
+                s = CLBB_ERR_FORMAT;
+                snprintf(msg, sizeof msg, "%s: tensor '%s' element %zu is %g: a variance cannot be "
+                         "negative", path, t->name, k, (double)staged[i][k]);
             }
+        if (s != CLBB_OK) break;
         loaded++;
     }
     if (s == CLBB_OK) {
