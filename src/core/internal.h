@@ -124,6 +124,9 @@ int clbb__tuning_find(const clbb_context *ctx, const char *key, clbb_tuning_choi
 /* Records a choice in this device and driver's row. */
 clbb_status clbb__tuning_put(clbb_context *ctx, const char *key, const clbb_tuning_choice *c);
 clbb_status clbb__tuning_save(clbb_context *ctx, const char *path);
+/* Replaces the table with a file's text (path names it in messages). */
+clbb_status clbb__tuning_load_text(clbb_context *ctx, const char *text, size_t len,
+                                   const char *path);
 /* The default file of the device in the cache directory ("" without one). */
 void clbb__tuning_default_path(const clbb_context *ctx, char *buf, size_t size);
 

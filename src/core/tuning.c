@@ -186,15 +186,10 @@ static clbb_status load_row(clbb_context *ctx, const cJSON *jr, const char *path
     return CLBB_OK;
 }
 
-clbb_status clbb_context_load_tuning(clbb_context *ctx, const char *path) {
-    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+clbb_status clbb__tuning_load_text(clbb_context *ctx, const char *text, size_t len,
+                                   const char *path) {
     clbb__tuning_clear(ctx);
-    if (!path) return clbb__done(ctx, CLBB_OK);
-    size_t len = 0;
-    char *text = read_text(path, &len);
-    if (!text) return clbb__fail(ctx, CLBB_ERR_IO, "tuning file '%s' cannot be read", path);
     cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
     clbb_status st = CLBB_OK;
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
@@ -217,6 +212,18 @@ clbb_status clbb_context_load_tuning(clbb_context *ctx, const char *path) {
     }
     cJSON_Delete(root);
     if (st != CLBB_OK) clbb__tuning_clear(ctx);
+    return st;
+}
+
+clbb_status clbb_context_load_tuning(clbb_context *ctx, const char *path) {
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    clbb__tuning_clear(ctx);
+    if (!path) return clbb__done(ctx, CLBB_OK);
+    size_t len = 0;
+    char *text = read_text(path, &len);
+    if (!text) return clbb__fail(ctx, CLBB_ERR_IO, "tuning file '%s' cannot be read", path);
+    clbb_status st = clbb__tuning_load_text(ctx, text, len, path);
+    free(text);
     return clbb__done(ctx, st);
 }
 
