@@ -350,6 +350,38 @@ Test(tensors, own_output_as_input_at_another_shape_is_refused) {
     clbb_context_destroy(ctx);
 }
 
+/* A half-precision model takes a float device tensor (converted by a copy
+ * op the plan keeps) or host floats, with the same result. */
+Test(tensors, f16_model_takes_float_tensors) {
+    clbb_context *ctx = test_context();
+    clbb_model_config cfg;
+    clbb_model_config_preset("resnet18", &cfg);
+    cfg.base_channels = 8;
+    clbb_model *m;
+    cr_assert_eq(clbb_model_create(ctx, &cfg, &m), CLBB_OK);
+    cr_assert_eq(clbb_model_init_weights(m, 2), CLBB_OK);
+    cr_assert_eq(clbb_model_set_precision(m, CLBB_PRECISION_FP16), CLBB_OK);
+    const clbb_shape s = {1, 3, 32, 32};
+    static float x[3 * 32 * 32], a[64], b[64];
+    clbb_fill_uniform(x, CLBB_ARRAY_SIZE(x), 9, -1, 1);
+    cr_assert_eq(clbb_model_forward(m, s, x), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_model_read_output(m, 3, a, 64), CLBB_OK);
+    clbb_tensor *t;
+    cr_assert_eq(clbb_tensor_create(ctx, s, CLBB_DTYPE_F32, &t), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write_f32(ctx, t, x, CLBB_ARRAY_SIZE(x)), CLBB_OK);
+    for (int i = 0; i < 2; i++) { /* the second forward reuses the plan's copy op */
+        cr_assert_eq(clbb_model_forward_tensor(m, t), CLBB_OK, "%s", clbb_last_error(ctx));
+        cr_assert_eq(clbb_model_read_output(m, 3, b, 64), CLBB_OK);
+        cr_expect_arr_eq(a, b, sizeof a);
+    }
+    const clbb_tensor *out;
+    cr_assert_eq(clbb_model_output(m, 3, &out), CLBB_OK);
+    cr_expect_eq(clbb_tensor_dtype(out), CLBB_DTYPE_F16);
+    clbb_tensor_destroy(t);
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
 /* Strings longer than their field are truncated, never blanked (PoCL's
  * 65-byte CL_DEVICE_VERSION once left opencl_version empty). */
 Test(tensors, device_strings_are_never_blank) {

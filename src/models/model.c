@@ -152,7 +152,19 @@ clbb_status clbb_model_forward_tensor(clbb_model *m, const clbb_tensor *input) {
                                   "forward: the input is one of this model's own tensors, of a "
                                   "shape other than the planned one (copy it out first)");
     CLBB_CHECK(clbb__plan_build(m, s));
-    CLBB_CHECK(clbb_tensor_copy(m->ctx, input, m->p.values[m->g.input]));
+    clbb_tensor *in = m->p.values[m->g.input];
+    if (clbb_tensor_dtype(input) == m->dtype) {
+        CLBB_CHECK(clbb_tensor_copy(m->ctx, input, in)); /* a buffer copy if it can */
+    } else {
+        if (!m->p.input_copy) {
+            clbb_op_options o;
+            clbb__plan_options(m, &o);
+            CLBB_CHECK(clbb_copy_create(m->ctx, &o, &m->p.input_copy));
+            CLBB_CHECK(clbb_op_reshape(m->p.input_copy, s, NULL));
+        }
+        CLBB_CHECK(clbb_op_setup(m->p.input_copy, &input, 1, in));
+        CLBB_CHECK(clbb_op_run(m->p.input_copy));
+    }
     return clbb__done(m->ctx, clbb__plan_run(m));
 }
 

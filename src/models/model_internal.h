@@ -28,6 +28,10 @@ typedef struct plan {
     int num_slots;
     int *value_slot;
     clbb_tensor **values; /* one whole-value tensor per graph value */
+    /* copies a device input of another dtype or layout into the input
+     * value (made once per plan: an op per forward would create a kernel
+     * each time) */
+    clbb_op *input_copy;
     clbb_model_memory mem;
 } plan;
 

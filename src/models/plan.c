@@ -18,6 +18,7 @@ void clbb__plan_free(clbb_model *m) {
         for (int k = 0; k < p->ops[i].num_views; k++) clbb_tensor_destroy(p->ops[i].views[k]);
     }
     free(p->ops);
+    clbb_op_destroy(p->input_copy);
     if (p->values)
         for (int v = 0; v < m->g.num_values; v++) clbb_tensor_destroy(p->values[v]);
     free(p->values);
