@@ -177,6 +177,18 @@ Test(tensors, another_contexts_tensor_is_named) {
     clbb_context_destroy(b);
 }
 
+/* ResNet-18 at base width 8 with random weights: every node kind of a
+ * backbone, small enough to run in milliseconds on PoCL. */
+static clbb_model *tiny_resnet18(clbb_context *ctx, uint64_t seed) {
+    clbb_model_config cfg;
+    clbb_model_config_preset("resnet18", &cfg);
+    cfg.base_channels = 8;
+    clbb_model *m = NULL;
+    cr_assert_eq(clbb_model_create(ctx, &cfg, &m), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_model_init_weights(m, seed), CLBB_OK);
+    return m;
+}
+
 static clbb_op *conv3x3(clbb_context *ctx, int c) {
     clbb_conv2d_desc d = {c, c, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
     float *w = malloc((size_t)c * c * 9 * sizeof *w);
@@ -306,12 +318,7 @@ Test(tensors, last_error_cleared_by_success) {
     cr_expect_str_eq(clbb_last_error(ctx), "");
     /* a model whose forced algorithm does not apply to some layers falls
      * back on them: the forward succeeds and leaves no message */
-    clbb_model_config cfg;
-    clbb_model_config_preset("resnet18", &cfg);
-    cfg.base_channels = 8;
-    clbb_model *m;
-    cr_assert_eq(clbb_model_create(ctx, &cfg, &m), CLBB_OK);
-    cr_assert_eq(clbb_model_init_weights(m, 1), CLBB_OK);
+    clbb_model *m = tiny_resnet18(ctx, 1);
     cr_assert_eq(clbb_model_set_conv_algo(m, CLBB_CONV_ALGO_WINOGRAD), CLBB_OK);
     static float x[3 * 32 * 32];
     clbb_shape s = {1, 3, 32, 32};
@@ -354,12 +361,7 @@ Test(tensors, own_output_as_input_at_another_shape_is_refused) {
  * op the plan keeps) or host floats, with the same result. */
 Test(tensors, f16_model_takes_float_tensors) {
     clbb_context *ctx = test_context();
-    clbb_model_config cfg;
-    clbb_model_config_preset("resnet18", &cfg);
-    cfg.base_channels = 8;
-    clbb_model *m;
-    cr_assert_eq(clbb_model_create(ctx, &cfg, &m), CLBB_OK);
-    cr_assert_eq(clbb_model_init_weights(m, 2), CLBB_OK);
+    clbb_model *m = tiny_resnet18(ctx, 2);
     cr_assert_eq(clbb_model_set_precision(m, CLBB_PRECISION_FP16), CLBB_OK);
     const clbb_shape s = {1, 3, 32, 32};
     static float x[3 * 32 * 32], a[64], b[64];
