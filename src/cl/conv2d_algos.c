@@ -69,7 +69,9 @@ const char *const *clbb__conv_candidates(clbb_conv_algo algo, clbb_kernel_family
     if (!a || (int)family < CLBB_KERNEL_FAMILY_GPU || family > CLBB_KERNEL_FAMILY_CPU ||
         !a->family[family].present)
         return NULL;
-    return a->family[family].candidates;
+    /* a family without tunables is tried once, with its defaults */
+    static const char *const DEFAULTS_ONLY[] = {"", NULL};
+    return a->family[family].candidates ? a->family[family].candidates : DEFAULTS_ONLY;
 }
 
 const char *clbb__conv_unsupported(clbb_conv_algo algo, const clbb_conv2d_desc *d,

@@ -72,14 +72,12 @@ static void direct_destroy(clbb_op *op) {
     clbb__buffer_release(op->ctx, a->w);
 }
 
-static const char *const NO_CANDIDATES[] = {"", NULL};
-
 const conv_algo_desc clbb__conv_direct = {
     .id = CLBB_CONV_ALGO_DIRECT,
     .name = "direct",
     .unsupported = direct_unsupported,
     .auto_score = direct_score,
-    .family = {[CLBB_KERNEL_FAMILY_GPU] = {1, NULL, 0, NO_CANDIDATES}},
+    .family = {[CLBB_KERNEL_FAMILY_GPU] = {1, NULL, 0, NULL}},
     .state_size = sizeof(direct_state),
     .pack = direct_pack,
     .reshape = direct_reshape,

@@ -139,14 +139,12 @@ static void gemm_destroy(clbb_op *op) {
     clbb__buffer_release(op->ctx, a->w);
 }
 
-static const char *const NO_CANDIDATES[] = {"", NULL};
-
 const conv_algo_desc clbb__conv_gemm_clblast = {
     .id = CLBB_CONV_ALGO_GEMM_CLBLAST,
     .name = "clblast",
     .unsupported = gemm_unsupported,
     .auto_score = gemm_score,
-    .family = {[CLBB_KERNEL_FAMILY_GPU] = {1, NULL, 0, NO_CANDIDATES}},
+    .family = {[CLBB_KERNEL_FAMILY_GPU] = {1, NULL, 0, NULL}},
     .state_size = sizeof(clblast_state),
     .pack = gemm_pack,
     .reshape = gemm_reshape,

@@ -48,7 +48,7 @@ typedef struct conv_family {
     int present;
     const clbb_param_key *keys;
     size_t num_keys;
-    const char *const *candidates; /* NULL-terminated */
+    const char *const *candidates; /* NULL-terminated; NULL = the defaults only */
 } conv_family;
 
 /* Default parameters per device class (vendor), searched vendor first,
