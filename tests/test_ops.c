@@ -103,6 +103,23 @@ Test(ops, one_wrong_element_fails) {
     cr_expect_lt(r.rel_l2, r.tol.rel_l2, "the planted error is below the L2 bound: %s", r.message);
 }
 
+/* The relative L2 error of a reference far below its op's output scale is
+ * measured against the floor: the oclgrind case (5 ReLU outputs, one of
+ * 2.5e-5, fp32 error 1e-8) passes; a real error at that scale, or any at
+ * full scale, still fails. */
+Test(ops, rel_l2_floor) {
+    float ref[5] = {0, 2.5e-5f, 0, 0, 0}, y[5] = {0, 2.5e-5f + 1e-8f, 0, 0, 0};
+    double mx;
+    cr_expect_gt(check_rel_l2(y, ref, 5, 0, &mx), 1e-4, "unfloored: the spurious failure");
+    cr_expect_lt(check_rel_l2(y, ref, 5, 0.1, &mx), 1e-7);
+    y[1] = 1e-3f;
+    cr_expect_gt(check_rel_l2(y, ref, 5, 0.1, &mx), 1e-3);
+    float big[2] = {1, -2}, yb[2] = {1.001f, -2};
+    cr_expect_gt(check_rel_l2(yb, big, 2, 0.1, &mx), 4e-4, "above the floor: plain relative L2");
+    yb[0] = NAN;
+    cr_expect(!(check_rel_l2(yb, big, 2, 0.1, &mx) <= 1) && isinf(mx), "NaN fails");
+}
+
 /* Each tuning text is refused at create by the algorithm and family given,
  * naming the problem. */
 typedef struct refused {

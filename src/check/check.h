@@ -52,7 +52,8 @@ typedef struct check_data {
 
 /* Pass when rel_l2 <= rel_l2 and every |y - ref| <= atol + rtol * |ref|. The
  * case data are scaled so that outputs are O(1), which is what atol is
- * measured against. */
+ * measured against. rel_l2 is ||y - ref|| / max(||ref||, rms_floor sqrt(n))
+ * with the op's rms_floor (see check_op). */
 typedef struct check_tolerance {
     double rel_l2, atol, rtol;
 } check_tolerance;
@@ -75,6 +76,15 @@ struct check_op {
     /* d->ref from d->in and d->param */
     void (*reference)(const check_case *c, check_data *d);
     check_tolerance tol[CLBB_DTYPE_COUNT];
+    /* Floor of the reference's RMS in the relative L2 error (0: none). The
+     * rounding error of a sum scales with its terms, not with its result:
+     * where an activation clips all but a few outputs of a tiny case, or
+     * the terms cancel, ||ref|| is far below the terms' scale and the
+     * relative error of correct fp32 arithmetic is no longer small (a
+     * 5-output ReLU conv with ||ref|| 2.5e-5 and error 1e-8 once failed
+     * under oclgrind). Ops whose data are generated at a known output
+     * scale floor it there; the per-element bound is not floored. */
+    double rms_floor;
     /* multiply-adds or elements of a case, to pick the small ones for
      * simulators; NULL: the first input's elements */
     double (*work)(const check_case *c);
@@ -87,6 +97,9 @@ check_case *check_push(case_list *l, const check_op *op, clbb_dtype dtype);
 float *check_rand(size_t n, uint64_t *rng, float lo, float hi);
 /* out_shape of ops whose output has the first input's shape. */
 clbb_status check_out_same_shape(const check_case *c, clbb_shape *out, char *msg, size_t msg_size);
+/* ||y - ref|| / max(||ref||, rms_floor sqrt(n)) (see check_op.rms_floor);
+ * *max_abs: max |y - ref| (infinite where one is NaN). */
+double check_rel_l2(const float *y, const float *ref, size_t n, double rms_floor, double *max_abs);
 /* Op options of a case. */
 void check_op_options(const check_case *c, clbb_op_options *o);
 
