@@ -50,13 +50,30 @@ typedef enum clbb_norm_type {
 #define CLBB_MAX_OUT_INDICES 10
 #define CLBB_MAX_PLUGINS 8
 
-/** One entry of MMDetection's `plugins` list (validated; not executable). */
+/** One entry of MMDetection's `plugins` list: where it goes and its layer's
+ *  arguments (mmcv's names and defaults; only the type's own are read). */
 typedef struct clbb_plugin_config {
-    char type[32];     /**< ContextBlock, GeneralizedAttention, NonLocal2d, ... */
+    char type[32];     /**< ContextBlock, GeneralizedAttention, NonLocal2d */
     char postfix[32];  /**< "" if absent */
     int position;      /**< 1, 2 or 3: after_conv1/2/3 */
     int num_stages;    /**< 0: stages is None (all stages) */
     int stages[CLBB_MAX_STAGES];
+    /* ContextBlock(in_channels, ratio, pooling_type='att',
+     * fusion_types=('channel_add',)) */
+    double ratio;
+    int pooling_att;   /**< 1 'att', 0 'avg' */
+    int fusion_add, fusion_mul;
+    /* NonLocal2d(in_channels, reduction=2, use_scale=True, conv_cfg=None,
+     * norm_cfg=None, mode='embedded_gaussian', sub_sample=False) */
+    int reduction, use_scale, sub_sample;
+    char mode[24];     /**< gaussian, embedded_gaussian, dot_product, concatenation */
+    int nl_norm_bn;    /**< norm_cfg BN on conv_out (conv_out.bn.*) */
+    /* GeneralizedAttention(in_channels, spatial_range=-1, num_heads=9,
+     * position_embedding_dim=-1, position_magnitude=1, kv_stride=2,
+     * q_stride=1, attention_type='1111') */
+    int spatial_range, num_heads, position_embedding_dim, position_magnitude;
+    int kv_stride, q_stride;
+    char attention_type[8]; /**< four '0'/'1' characters */
 } clbb_plugin_config;
 
 /**
@@ -88,8 +105,10 @@ typedef struct clbb_model_config {
     int ghost_conv;              /**< conv_cfg type Ghost */
     int ghost_ratio, ghost_dw_size, ghost_relu;
     int groups, base_width;      /**< ResNeXt */
-    int has_dcn;                 /**< dcn given (validated, unsupported) */
-    char dcn_type[16];
+    int has_dcn;                 /**< dcn given */
+    char dcn_type[16];           /**< DCN (DeformConv2dPack) or DCNv2 (Modulated...) */
+    int dcn_deform_groups;       /**< default 1 */
+    int dcn_fallback_on_stride;  /**< default 0 (SPEC A 1.6) */
     int num_stage_with_dcn, stage_with_dcn[CLBB_MAX_STAGES];
     int num_plugins;
     clbb_plugin_config plugins[CLBB_MAX_PLUGINS];

@@ -49,10 +49,12 @@ typedef enum clbb_activation {
     CLBB_ACTIVATION_RELU6 = 2,
     /** relu6(x + 3) / 6, GhostNet's SE gate. */
     CLBB_ACTIVATION_HARD_SIGMOID = 3,
+    /** 1 / (1 + exp(-x)): DCNv2's mask, ContextBlock's channel_mul. */
+    CLBB_ACTIVATION_SIGMOID = 4,
 } clbb_activation;
 
 /** Number of activations (for tables). */
-#define CLBB_ACTIVATION_COUNT 4
+#define CLBB_ACTIVATION_COUNT 5
 
 /**
  * Kernel family: the same op has kernels shaped for GPUs (work-groups of
@@ -339,6 +341,106 @@ CLBB_API clbb_status clbb_global_avg_pool_create(clbb_context *ctx,
  */
 CLBB_API clbb_status clbb_copy_create(clbb_context *ctx, const clbb_op_options *options,
                                       clbb_op **out);
+
+/**
+ * Deformable convolution, mmcv's DeformConv2d (v1) and ModulatedDeformConv2d
+ * (v2, @c modulated): every kernel tap (i, j) of output pixel (ho, wo)
+ * samples the input bilinearly at
+ *   (ho*stride_h - pad_top + i*dilation_h + dy, wo*stride_w - pad_left + j*dilation_w + dx)
+ * where, for deform group g (input channel c is in group c / (C/deform_groups)),
+ * dy is offset channel g*2*kh*kw + 2*(i*kw + j) and dx the next; a sample is
+ * taken only when h > -1 && w > -1 && h < H && w < W, each bilinear corner
+ * outside the image counting as zero; v2 multiplies it by mask channel
+ * g*kh*kw + i*kw + j. Then as clbb_conv2d_create (groups, bias, epilogue).
+ */
+typedef struct clbb_deform_conv2d_desc {
+    clbb_conv2d_desc conv;
+    int32_t deform_groups; /**< >= 1, dividing conv.in_channels */
+    int modulated;         /**< non-zero: DCNv2, a mask input */
+} clbb_deform_conv2d_desc;
+
+/**
+ * Output shape of a deformable convolution (as clbb_conv2d_output_shape).
+ * Thread-safe.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, a bad field, named);
+ *         CLBB_ERR_SHAPE (channels, empty output).
+ */
+CLBB_API clbb_status clbb_deform_conv2d_output_shape(const clbb_deform_conv2d_desc *desc,
+                                                     clbb_shape input, clbb_shape *output,
+                                                     char *errbuf, size_t errbuf_size);
+
+/**
+ * Creates a deformable convolution with a fused epilogue (as conv2d:
+ * y = act(scale * (conv + bias) + shift [+ residual])). options: dtype,
+ * family and tuning as for conv2d; algo must be AUTO; input_gate must be 0.
+ * Setup inputs: x, offset (N x 2*dg*kh*kw x Ho x Wo) [, mask (N x dg*kh*kw x
+ * Ho x Wo), modulated only] [, residual]; channel views are fine (the
+ * offsets and mask of DCNv2 are slices of one conv_offset output). Not in
+ * place.
+ */
+CLBB_API clbb_status clbb_deform_conv2d_create(clbb_context *ctx,
+                                               const clbb_deform_conv2d_desc *desc,
+                                               const float *weights, const float *bias,
+                                               const clbb_epilogue *epilogue,
+                                               const clbb_conv2d_options *options,
+                                               clbb_op **out);
+
+/**
+ * Softmax over the last axis: y[n,c,h,:] = softmax(scale * x[n,c,h,:]),
+ * max-subtracted, accumulated in fp32. Views (a reshape of a slice) give the
+ * other axes: ContextBlock's softmax over H*W is a softmax of the
+ * N x 1 x 1 x HW reshape. Setup inputs: x (any strided view); y dense. In
+ * place allowed (y == x).
+ */
+CLBB_API clbb_status clbb_softmax_create(clbb_context *ctx, float scale,
+                                         const clbb_op_options *options, clbb_op **out);
+
+/**
+ * Layer norm over (C, H, W) of each sample with a per-channel affine, as
+ * mmcv's ContextBlock uses LayerNorm([planes, 1, 1]) (biased variance, eps
+ * inside the square root): y = act(norm(x) * weight[c] + bias[c]).
+ * weight/bias may be NULL (1/0; copied). Setup inputs: x; dense images. In
+ * place allowed.
+ */
+CLBB_API clbb_status clbb_layer_norm_create(clbb_context *ctx, int32_t channels,
+                                            const float *weight, const float *bias, float eps,
+                                            clbb_activation activation,
+                                            const clbb_op_options *options, clbb_op **out);
+
+/**
+ * Per-(sample, channel) affine: y = act(x * mul[n,c] + add[n,c] [+ residual])
+ * (ContextBlock's fusion: channel_mul then channel_add, fused with the
+ * block's residual and ReLU). Setup inputs: x [, mul (N x C x 1 x 1) if
+ * has_mul] [, add (N x C x 1 x 1) if has_add] [, residual (x's shape)];
+ * dense images. In place allowed (y == x or y == residual).
+ */
+CLBB_API clbb_status clbb_channel_affine_create(clbb_context *ctx, int has_mul, int has_add,
+                                                int residual, clbb_activation activation,
+                                                const clbb_op_options *options,
+                                                clbb_op **out);
+
+/**
+ * ContextBlock's attention pooling (pooling_type 'att') in one op:
+ *   logit[n,p] = bias + sum_c weight[c] * x[n,c,p];  a = softmax_p(logit);
+ *   y[n,c,0,0] = sum_p x[n,c,p] * a[n,p]   (p over H*W).
+ * weight: channels floats (conv_mask.weight), copied. Setup inputs: x;
+ * dense images; output N x C x 1 x 1. Not in place.
+ */
+CLBB_API clbb_status clbb_context_pool_create(clbb_context *ctx, int32_t channels,
+                                              const float *weight, float bias,
+                                              const clbb_op_options *options, clbb_op **out);
+
+/**
+ * Batched matrix product of two activations:
+ *   y[n,c] = act(alpha * A[n,c] . B[n,c])  with A[n,c] M x K, B[n,c] K x P,
+ * as 4-D tensors A: N x C x M x K, B: N x C x K x P, y: N x C x M x P. A and
+ * B may be any strided views (a permuted view is a transpose, a reshape of
+ * a slice a matrix of features x positions); y is dense. Accumulates in
+ * fp32. Not in place.
+ */
+CLBB_API clbb_status clbb_matmul_create(clbb_context *ctx, float alpha,
+                                        clbb_activation activation,
+                                        const clbb_op_options *options, clbb_op **out);
 
 /**
  * Binds the op to an input shape: validates it, chooses and compiles the

@@ -99,6 +99,30 @@ CLBB_API void clbb_ref_avg_pool2d(const clbb_pool2d_desc *desc, clbb_shape in, c
 /** Mean of every (n, c) plane, into N x C x 1 x 1. */
 CLBB_API void clbb_ref_global_avg_pool(clbb_shape in, const float *x, float *y);
 
+/** Deformable convolution (clbb_deform_conv2d_desc); offset N x 2*dg*kh*kw x
+ *  Ho x Wo, mask N x dg*kh*kw x Ho x Wo or NULL (v1), residual as the output
+ *  or NULL; epilogue as clbb_ref_conv2d. */
+CLBB_API void clbb_ref_deform_conv2d(const clbb_deform_conv2d_desc *desc, clbb_shape in,
+                                     const float *x, const float *offset, const float *mask,
+                                     const float *weights, const float *bias,
+                                     const clbb_epilogue *epilogue, const float *residual,
+                                     float *y);
+/** Softmax over the last axis of a dense @p shape, of scale * x. */
+CLBB_API void clbb_ref_softmax(clbb_shape shape, float scale, const float *x, float *y);
+/** Layer norm over (C, H, W) per sample; weight/bias per channel or NULL. */
+CLBB_API void clbb_ref_layer_norm(clbb_shape shape, const float *x, const float *weight,
+                                  const float *bias, float eps, clbb_activation act, float *y);
+/** y = act(x * mul[n,c] + add[n,c] + residual); mul, add, residual may be NULL. */
+CLBB_API void clbb_ref_channel_affine(clbb_shape shape, const float *x, const float *mul,
+                                      const float *add, const float *residual,
+                                      clbb_activation act, float *y);
+/** ContextBlock attention pooling of x (shape) into y (N x C). */
+CLBB_API void clbb_ref_context_pool(clbb_shape shape, const float *x, const float *weight,
+                                    float bias, float *y);
+/** y (N x C x M x P) = act(alpha * A (N x C x M x K) . B (N x C x K x P)), dense. */
+CLBB_API void clbb_ref_matmul(int n, int c, int m, int k, int p, float alpha, const float *a,
+                              const float *b, clbb_activation act, float *y);
+
 /**
  * Permutation of a dense tensor: output dimension i is input dimension
  * perm[i] (the dense copy of a clbb_tensor_view_permute() view). @p perm
