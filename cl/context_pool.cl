@@ -4,9 +4,10 @@
  * in three kernels that read x twice (the logits, the weighted sums) and
  * a float workspace of N*HW logits (turned into the weights a in place).
  *
- * context_pool_logits: work-item per position p of image n, global size
- *   (HW rounded up, N); it walks the channels (consecutive items read
- *   consecutive positions of each plane).
+ * context_pool_logits (GPU family): work-item per position p of image n,
+ *   global size (HW rounded up, N); it walks the channels (consecutive
+ *   items read consecutive positions of each plane).
+ * context_pool_logits_cpu: see there.
  * context_pool_softmax: one work-group of CP_LWS items per image, global
  *   (CP_LWS, N): max, sum of exp (local tree reductions), then
  *   a[p] = exp(logit[p] - max) / sum in place.
@@ -26,6 +27,34 @@ __kernel void context_pool_logits(__global const st_t *x, int x_off, int x_bs,
     float l = bias;
     for (int c = 0; c < C; c++) l = fma(w[c], LD(xp, c * HW), l);
     logit[n * HW + p] = l;
+}
+
+/* The CPU family's logits: one work-item (local size 1) per 64 positions
+ * p0.. of image n, global (ceil(HW / 64), N); eight float8 accumulators
+ * stay in registers while it walks the channels, reading 256 contiguous
+ * bytes of each plane; the last, partial block is scalar. */
+__kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
+context_pool_logits_cpu(__global const st_t *x, int x_off, int x_bs,
+                        __global const float *restrict w, float bias,
+                        __global float *restrict logit, int C, int HW) {
+    const int p0 = get_global_id(0) * 64, n = get_global_id(1);
+    const __global st_t *xp = x + x_off + n * x_bs + p0;
+    __global float *lp = logit + n * HW + p0;
+    if (p0 + 64 <= HW) {
+        float8 acc[8];
+        for (int v = 0; v < 8; v++) acc[v] = bias;
+        for (int c = 0; c < C; c++) {
+            const float8 wc = w[c];
+            for (int v = 0; v < 8; v++) acc[v] = fma(wc, LDN(8, v, xp + c * HW), acc[v]);
+        }
+        for (int v = 0; v < 8; v++) vstore8(acc[v], v, lp);
+        return;
+    }
+    for (int p = 0; p < HW - p0; p++) {
+        float l = bias;
+        for (int c = 0; c < C; c++) l = fma(w[c], LD(xp, c * HW + p), l);
+        lp[p] = l;
+    }
 }
 
 __kernel __attribute__((reqd_work_group_size(CP_LWS, 1, 1))) void

@@ -17,20 +17,25 @@
  *   and output columns, one broadcast As word).
  *   Global size (ceil(P/TP)*TDP*TDM, ceil(M/TM), N*C), local (TDP*TDM).
  *
- * matmul_cpu (CPU family): one work-item (local size 1) per MR x 16 block:
- *   per k, one 16-wide load of B's row, MR broadcasts of A, MR vector FMAs
- *   into MR float16 accumulators that stay in registers (PoCL compiles a
- *   one-item group as plain code, the vectors become AVX registers). B must
- *   be P-contiguous: the launcher packs another layout first
- *   (matmul_pack_b, into float, B_PACKED). Rows past M are clamped to M-1
- *   (computed, not stored); the last column block is gathered with bounds.
- *   Global size (NMB*NPB, 1, N*C) over NMB = ceil(M/MR) row blocks and
- *   NPB = ceil(P/16) column blocks, cut into super-blocks of SB row blocks
- *   times all column blocks, row blocks fastest: consecutive items (one
- *   PoCL thread's run) share B's column block, and a super-block's A
- *   panel (SB*MR x K, sized by the launcher for the L2) is reused across
- *   all column blocks.
- * Macros: TM TP TK TDM TDP (GPU), A_MC, B_KC, MR, SB, B_PACKED (CPU), ACT,
+ * matmul_cpu (CPU family), GotoBLAS style: A and B are first packed
+ *   (matmul_pack_a / _b, any layout and dtype in) into float panels,
+ *   MR rows x K and K x PW = NV*VW columns, k-major and zero-padded, so
+ *   that the micro-kernel reads two contiguous streams whatever the views
+ *   were and has no edge cases. One work-item (local size 1) per MR x PW
+ *   block: per k, NV VW-wide loads of B's panel, MR broadcasts of A's,
+ *   MR*NV vector FMAs into MR*NV floatVW accumulators that stay in
+ *   registers (PoCL compiles a one-item group as plain code, the vectors
+ *   become AVX registers: VW 8 is one AVX2 register, as conv2d_igemm_cpu's).
+ *   A work-item computes CB consecutive column blocks of its row block
+ *   (CB sized by the launcher for ~128 KiB of B panels: a one-item group
+ *   costs PoCL about a microsecond, so short-K products need many blocks
+ *   per item). Global size (NMB*NPC, 1, N*C) over NMB = ceil(M/MR) row
+ *   blocks and NPC = ceil(NPB/CB) column chunks (NPB = ceil(P/PW)), cut
+ *   into super-blocks of SB row blocks times all chunks, row blocks
+ *   fastest: consecutive items (one PoCL thread's run) share B's chunk,
+ *   and a super-block's A panels (SB*MR x K, sized for the L2) are reused
+ *   across all chunks.
+ * Macros: TM TP TK TDM TDP A_MC B_KC (GPU), MR NV VW SB CB (CPU), ACT,
  *   DTYPE. Launcher: every element index fits an int. */
 
 #ifdef TM
@@ -93,66 +98,77 @@ matmul_tiled(__global const st_t *a, int a_off, int a_sn, int a_sc, int a_sm, in
 #endif
 
 #ifdef MR
-#if B_PACKED
-typedef float b_t;
-#define LDB(p, i) ((p)[i])
-#define LDB16(p) vload16(0, (p))
-#else
-typedef st_t b_t;
-#define LDB(p, i) LD(p, i)
-#define LDB16(p) LDN(16, 0, (p))
-#endif
+#define PW (NV * VW)
+#define VT CLBB_CAT(float, VW)
+#define VLOAD CLBB_CAT(vload, VW)
+#define VSTORE CLBB_CAT(vstore, VW)
 
-/* bp[z][k][p] = B[z](k, p) as float, dense: global (P, K, N*C) */
+/* Panels of the CPU micro-kernel, float, zero-padded:
+ *   ap[z][mb][k][MR] = A[z](mb*MR + i, k)  (0 past M), global (K, NMB, N*C);
+ *   bp[z][pb][k][PW] = B[z](k, pb*PW + j)  (0 past P), global (K, NPB, N*C);
+ * B's panels follow A's in one buffer, from element bp_off. */
+__kernel void matmul_pack_a(__global const st_t *a, int a_off, int a_sn, int a_sc, int a_sm,
+                            int a_sk, __global float *restrict ap, int C, int M, int K) {
+    const int k = get_global_id(0), mb = get_global_id(1), z = get_global_id(2);
+    const int n = z / C, c = z - n * C, NMB = get_global_size(1);
+    const __global st_t *az = a + a_off + n * a_sn + c * a_sc + k * a_sk;
+    __global float *o = ap + ((z * NMB + mb) * K + k) * MR;
+    for (int i = 0; i < MR; i++) {
+        const int m = mb * MR + i;
+        o[i] = m < M ? LD(az, m * a_sm) : 0.0f;
+    }
+}
+
 __kernel void matmul_pack_b(__global const st_t *b, int b_off, int b_sn, int b_sc, int b_sk,
-                            int b_sp, __global float *restrict bp, int C, int K, int P) {
-    const int p = get_global_id(0), k = get_global_id(1), z = get_global_id(2);
-    const int n = z / C, c = z - n * C;
-    bp[(z * K + k) * P + p] = LD(b, b_off + n * b_sn + c * b_sc + k * b_sk + p * b_sp);
+                            int b_sp, __global float *restrict bp, int bp_off, int C, int K,
+                            int P) {
+    const int k = get_global_id(0), pb = get_global_id(1), z = get_global_id(2);
+    const int n = z / C, c = z - n * C, NPB = get_global_size(1);
+    const __global st_t *bz = b + b_off + n * b_sn + c * b_sc + k * b_sk;
+    __global float *o = bp + bp_off + ((z * NPB + pb) * K + k) * PW;
+    const int p0 = pb * PW;
+    if (b_sp == 1 && p0 + PW <= P) {
+        for (int v = 0; v < NV; v++) VSTORE(LDN(VW, 0, bz + p0 + v * VW), v, o);
+        return;
+    }
+    for (int j = 0; j < PW; j++) o[j] = p0 + j < P ? LD(bz, (p0 + j) * b_sp) : 0.0f;
 }
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
-matmul_cpu(__global const st_t *a, int a_off, int a_sn, int a_sc, int a_sm, int a_sk,
-           __global const b_t *b, int b_off, int b_sn, int b_sc, int b_sk, __global st_t *y,
-           int y_off, int y_bs, int C, int M, int K, int P, float alpha) {
-    const int NMB = (M + MR - 1) / MR, NPB = (P + 15) / 16;
+matmul_cpu(__global const float *ap, int bp_off, __global st_t *y, int y_off, int y_bs, int C,
+           int M, int K, int P, float alpha) {
+    const int NMB = (M + MR - 1) / MR, NPB = (P + PW - 1) / PW, NPC = (NPB + CB - 1) / CB;
     const int g = get_global_id(0), z = get_global_id(2);
-    const int sb = g / (SB * NPB), rem = g - sb * SB * NPB;
+    const int sb = g / (SB * NPC), rem = g - sb * SB * NPC;
     const int sbn = min(SB, NMB - sb * SB);
-    const int mb = sb * SB + rem % sbn, pb = rem / sbn;
-    const int m0 = mb * MR, p0 = pb * 16;
+    const int mb = sb * SB + rem % sbn, pc = rem / sbn;
+    const int m0 = mb * MR, nm = min(MR, M - m0);
     const int n = z / C, c = z - n * C;
-    const __global st_t *az = a + a_off + n * a_sn + c * a_sc;
-    const __global b_t *bz = b + b_off + n * b_sn + c * b_sc + p0;
-    int ar[MR];
-    for (int i = 0; i < MR; i++) ar[i] = min(m0 + i, M - 1) * a_sm;
-    float16 acc[MR];
-    for (int i = 0; i < MR; i++) acc[i] = 0.0f;
-    if (p0 + 16 <= P) {
+    const __global float *a = ap + (z * NMB + mb) * K * MR;
+    __global st_t *yz = y + y_off + n * y_bs + (c * M + m0) * P;
+    for (int pb = pc * CB; pb < min(NPB, pc * CB + CB); pb++) {
+        const int p0 = pb * PW, np = min(PW, P - p0);
+        const __global float *b = ap + bp_off + (z * NPB + pb) * K * PW;
+        VT acc[MR][NV];
+        for (int i = 0; i < MR; i++)
+            for (int v = 0; v < NV; v++) acc[i][v] = 0.0f;
         for (int k = 0; k < K; k++) {
-            const float16 bv = LDB16(bz + k * b_sk);
-            const int ak = k * a_sk;
-            for (int i = 0; i < MR; i++) acc[i] = fma((float16)LD(az, ar[i] + ak), bv, acc[i]);
+            VT bv[NV];
+            for (int v = 0; v < NV; v++) bv[v] = VLOAD(k * NV + v, b);
+            for (int i = 0; i < MR; i++) {
+                const VT av = (VT)a[k * MR + i];
+                for (int v = 0; v < NV; v++) acc[i][v] = fma(av, bv[v], acc[i][v]);
+            }
         }
-    } else {
-        const int np = P - p0;
-        for (int k = 0; k < K; k++) {
-            float bt[16];
-            for (int j = 0; j < 16; j++) bt[j] = j < np ? LDB(bz, k * b_sk + j) : 0.0f;
-            const float16 bv = vload16(0, bt);
-            const int ak = k * a_sk;
-            for (int i = 0; i < MR; i++) acc[i] = fma((float16)LD(az, ar[i] + ak), bv, acc[i]);
+        for (int i = 0; i < nm; i++) {
+            float t[PW];
+            for (int v = 0; v < NV; v++) VSTORE(alpha * acc[i][v], v, t);
+            for (int j = 0; j < PW; j++) t[j] = clbb_act(t[j]);
+            if (np == PW)
+                for (int v = 0; v < NV; v++) STN(VW, VLOAD(v, t), v, yz + i * P + p0);
+            else
+                for (int j = 0; j < np; j++) ST(yz, i * P + p0 + j, t[j]);
         }
-    }
-    __global st_t *yz = y + y_off + n * y_bs + (c * M + m0) * P + p0;
-    const int nm = min(MR, M - m0), np = min(16, P - p0);
-    for (int i = 0; i < nm; i++) {
-        float t[16];
-        vstore16(alpha * acc[i], 0, t);
-        for (int j = 0; j < 16; j++) t[j] = clbb_act(t[j]);
-        if (np == 16) STN(16, vload16(0, t), 0, yz + i * P);
-        else
-            for (int j = 0; j < np; j++) ST(yz, i * P + j, t[j]);
     }
 }
 #endif

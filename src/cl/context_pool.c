@@ -19,6 +19,10 @@ static const char *cp_sum_name(const clbb_op *op) {
     return op->family == CLBB_KERNEL_FAMILY_CPU ? "context_pool_sum_cpu" : "context_pool_sum";
 }
 
+static const char *cp_logits_name(const clbb_op *op) {
+    return op->family == CLBB_KERNEL_FAMILY_CPU ? "context_pool_logits_cpu" : "context_pool_logits";
+}
+
 static clbb_status cp_reshape(clbb_op *op, clbb_shape in) {
     cp_state *s = op->impl;
     if (in.c != s->channels)
@@ -42,7 +46,7 @@ static clbb_status cp_reshape(clbb_op *op, clbb_shape in) {
         clbb__opt_int(opts, sizeof opts, "CP_LWS", CP_LWS);
         cl_program prog;
         CLBB_CHECK(clbb__program_get(op->ctx, "context_pool", opts, &prog));
-        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "context_pool_logits", &s->k_logits));
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, cp_logits_name(op), &s->k_logits));
         CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "context_pool_softmax", &s->k_softmax));
         CLBB_CHECK(clbb__kernel_create(op->ctx, prog, cp_sum_name(op), &s->k_sum));
     }
@@ -54,12 +58,14 @@ static clbb_status cp_run(clbb_op *op) {
     const clbb_shape i = op->in_shape;
     const clbb_tensor *x = &op->in[0];
     cl_int C = i.c, HW = i.h * i.w;
-    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_logits, "context_pool_logits", CLBB_TENSOR_ARGS(x),
+    const int cpu = op->family == CLBB_KERNEL_FAMILY_CPU;
+    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_logits, cp_logits_name(op), CLBB_TENSOR_ARGS(x),
                                  sizeof(cl_mem), &s->weight, sizeof(cl_float), &s->bias,
                                  sizeof(cl_mem), &s->logits, sizeof(cl_int), &C, sizeof(cl_int),
                                  &HW, CLBB_ARGS_END));
-    size_t lws[3] = {64, 1, 1}, gws[3] = {clbb__round_up((size_t)HW, 64), (size_t)i.n, 1};
-    CLBB_CHECK(clbb__enqueue(op->ctx, s->k_logits, 2, gws, lws, "context_pool_logits"));
+    size_t lws[3] = {cpu ? 1 : 64, 1, 1};
+    size_t gws[3] = {cpu ? ((size_t)HW + 63) / 64 : clbb__round_up((size_t)HW, 64), (size_t)i.n, 1};
+    CLBB_CHECK(clbb__enqueue(op->ctx, s->k_logits, 2, gws, lws, cp_logits_name(op)));
     CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_softmax, "context_pool_softmax", sizeof(cl_mem),
                                  &s->logits, sizeof(cl_int), &HW, CLBB_ARGS_END));
     gws[0] = lws[0] = CP_LWS;
