@@ -41,7 +41,8 @@ static void push_geom(case_list *l, clbb_dtype dtype, const elt_geom *g, int k) 
         else c->views = k % 2;
         snprintf(c->name, sizeof c->name, "%s/%s%s%s%s%s/%s", g->name, v[0] ? "m" : "",
                  v[1] ? "a" : "", v[2] ? "r" : "", c->views ? "/view" : "",
-                 c->inplace ? "/inplace" : "", clbb_kernel_family_name((clbb_kernel_family)f));
+                 c->inplace == 1 ? "/inplace" : c->inplace ? "/inplace_res" : "",
+                 clbb_kernel_family_name((clbb_kernel_family)f));
     }
 }
 
