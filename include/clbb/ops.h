@@ -466,6 +466,30 @@ CLBB_API clbb_status clbb_matmul_create(clbb_context *ctx, int32_t cols, float a
                                         const clbb_op_options *options, clbb_op **out);
 
 /**
+ * Fused attention, flash style (online softmax: the Lq x Lk scores never
+ * reach memory), for NonLocal2d's embedded_gaussian and
+ * GeneralizedAttention's appearance term:
+ *   y[n,c] = (softmax_rows(scale * Q[n,c] . K[n,c]) . V[n,c])^T
+ * with Q: N x C x Lq x D, K: N x C x D x Lk (Lk = @p keys), V: N x C x Lk x
+ * Dv (Dv = @p value_channels), any strided views; y: N x C x Dv x Lq dense,
+ * channels first, so that NonLocal2d's Q = theta^T, K = phi, V = g^T give
+ * the NCHW map (N x 1 x inter x HW) directly. The same result as matmul ->
+ * softmax -> matmul. Accumulates in fp32. Not in place. Kernel family: CPU
+ * only (a GPU context runs the CPU kernel; use the three ops there). On
+ * PoCL it is about as fast as the three ops (both are bound by the same
+ * FMAs) and saves their Lq x Lk scores (70 MB at NonLocal2d's c4). Its
+ * reshape reserves the packed operands in the context's scratch
+ * (CLBB_ERR_UNSUPPORTED past 2^31-1 floats); setup returns
+ * CLBB_ERR_UNSUPPORTED for a view reaching beyond element 2^31-1.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, keys or
+ *         value_channels < 1, value_channels > 1024, scale not finite, a
+ *         bad option); CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_attention_create(clbb_context *ctx, int32_t keys,
+                                           int32_t value_channels, float scale,
+                                           const clbb_op_options *options, clbb_op **out);
+
+/**
  * Binds the op to an input shape: validates it, chooses and compiles the
  * kernel (the copy op's waits for setup), sizes the workspace (the
  * context's shared scratch grows if needed), computes the output shape.
