@@ -3,8 +3,9 @@
  * the same case), next to the C reference's time (checkasm's speed-up) and,
  * for every conv geometry, the im2col + CLBlast baseline in the same run.
  *
- * usage: bench_ops [--op NAME] [--quick] [--iters N] [--device SEL]
- *                  [--precision fp32|fp16] */
+ * usage: bench_ops [--op NAME] [--case TEXT] [--quick] [--iters N] [--device SEL]
+ *                  [--precision fp32|fp16]
+ * (--case: only the cases whose name contains TEXT) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +20,19 @@ static int first_of_geometry(const check_case *c) {
 }
 
 int main(int argc, char **argv) {
-    const char *only = NULL, *device = NULL;
+    const char *only = NULL, *device = NULL, *only_case = NULL;
     int quick = 0, iters = 20;
     clbb_precision precision = CLBB_PRECISION_FP32;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--op") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--case") && i + 1 < argc) only_case = argv[++i];
         else if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--device") && i + 1 < argc) device = argv[++i];
         else if (!strcmp(argv[i], "--precision") && i + 1 < argc &&
                  clbb_precision_parse(argv[i + 1], &precision) == CLBB_OK) i++;
         else {
-            fprintf(stderr, "usage: bench_ops [--op NAME] [--quick] [--iters N] [--device SEL] "
+            fprintf(stderr, "usage: bench_ops [--op NAME] [--case TEXT] [--quick] [--iters N] [--device SEL] "
                             "[--precision fp32|fp16]\n");
             return 2;
         }
@@ -68,6 +70,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < n; i++) {
             check_case *c = &cases[i];
             if (conv && !first_of_geometry(c)) continue;
+            if (only_case && !strstr(c->name, only_case)) continue;
             char name[96];
             clbb__strlcpy(name, c->name, sizeof name);
             if (conv) { /* what a model gets */

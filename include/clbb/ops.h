@@ -389,8 +389,12 @@ CLBB_API clbb_status clbb_deform_conv2d_create(clbb_context *ctx,
  * Softmax over the last axis: y[n,c,h,:] = softmax(scale * x[n,c,h,:]),
  * max-subtracted, accumulated in fp32. Views (a reshape of a slice) give the
  * other axes: ContextBlock's softmax over H*W is a softmax of the
- * N x 1 x 1 x HW reshape. Setup inputs: x (any strided view); y dense. In
- * place allowed (y == x).
+ * N x 1 x 1 x HW reshape. Setup inputs: x (any strided view); y dense
+ * images. In place allowed (y == x, a dense x). Kernel families: GPU and
+ * CPU. Setup returns CLBB_ERR_UNSUPPORTED for a view reaching beyond
+ * element 2^31-1.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, scale not
+ *         finite, a bad option); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_softmax_create(clbb_context *ctx, float scale,
                                          const clbb_op_options *options, clbb_op **out);
@@ -400,7 +404,11 @@ CLBB_API clbb_status clbb_softmax_create(clbb_context *ctx, float scale,
  * mmcv's ContextBlock uses LayerNorm([planes, 1, 1]) (biased variance, eps
  * inside the square root): y = act(norm(x) * weight[c] + bias[c]).
  * weight/bias may be NULL (1/0; copied). Setup inputs: x; dense images. In
- * place allowed.
+ * place allowed. Kernel family: GPU (one work-group per sample).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, channels
+ *         < 1, eps <= 0 or not finite, a non-finite affine value, a bad
+ *         activation or option); CLBB_ERR_DEVICE_MEMORY (the weight/bias
+ *         buffers); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_layer_norm_create(clbb_context *ctx, int32_t channels,
                                             const float *weight, const float *bias, float eps,
@@ -412,7 +420,10 @@ CLBB_API clbb_status clbb_layer_norm_create(clbb_context *ctx, int32_t channels,
  * (ContextBlock's fusion: channel_mul then channel_add, fused with the
  * block's residual and ReLU). Setup inputs: x [, mul (N x C x 1 x 1) if
  * has_mul] [, add (N x C x 1 x 1) if has_add] [, residual (x's shape)];
- * dense images. In place allowed (y == x or y == residual).
+ * dense images. In place allowed (y == x or y == residual). Kernel
+ * families: GPU and CPU.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, a bad
+ *         activation or option); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_channel_affine_create(clbb_context *ctx, int has_mul, int has_add,
                                                 int residual, clbb_activation activation,
@@ -424,7 +435,11 @@ CLBB_API clbb_status clbb_channel_affine_create(clbb_context *ctx, int has_mul, 
  *   logit[n,p] = bias + sum_c weight[c] * x[n,c,p];  a = softmax_p(logit);
  *   y[n,c,0,0] = sum_p x[n,c,p] * a[n,p]   (p over H*W).
  * weight: channels floats (conv_mask.weight), copied. Setup inputs: x;
- * dense images; output N x C x 1 x 1. Not in place.
+ * dense images; output N x C x 1 x 1. Not in place. Kernel families: GPU
+ * and CPU. Its reshape allocates N x H*W floats of logits.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx, out or weight,
+ *         channels < 1, a non-finite weight or bias, a bad option);
+ *         CLBB_ERR_DEVICE_MEMORY (the weight buffer); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_context_pool_create(clbb_context *ctx, int32_t channels,
                                               const float *weight, float bias,
@@ -436,11 +451,43 @@ CLBB_API clbb_status clbb_context_pool_create(clbb_context *ctx, int32_t channel
  * as 4-D tensors A: N x C x M x K, B: N x C x K x P, y: N x C x M x P. A and
  * B may be any strided views (a permuted view is a transpose, a reshape of
  * a slice a matrix of features x positions); y is dense. Accumulates in
- * fp32. Not in place.
+ * fp32. Not in place. @p cols is P, B's columns (clbb_op_reshape sees only
+ * A's shape, N x C x M x K, and returns N x C x M x P). Setup inputs: A, B.
+ * Kernel families: GPU (local-memory tiles, loads along each view's
+ * contiguous axis) and CPU (packed panels in the context's scratch, which
+ * reshape reserves: (M + 7) * K + (P + 7) * K floats per matrix, and
+ * CLBB_ERR_UNSUPPORTED past 2^31-1 of them). Setup returns
+ * CLBB_ERR_UNSUPPORTED for a view reaching beyond element 2^31-1.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, cols < 1,
+ *         alpha not finite, a bad activation or option).
  */
-CLBB_API clbb_status clbb_matmul_create(clbb_context *ctx, float alpha,
+CLBB_API clbb_status clbb_matmul_create(clbb_context *ctx, int32_t cols, float alpha,
                                         clbb_activation activation,
                                         const clbb_op_options *options, clbb_op **out);
+
+/**
+ * Fused attention, flash style (online softmax: the Lq x Lk scores never
+ * reach memory), for NonLocal2d's embedded_gaussian and
+ * GeneralizedAttention's appearance term:
+ *   y[n,c] = (softmax_rows(scale * Q[n,c] . K[n,c]) . V[n,c])^T
+ * with Q: N x C x Lq x D, K: N x C x D x Lk (Lk = @p keys), V: N x C x Lk x
+ * Dv (Dv = @p value_channels), any strided views; y: N x C x Dv x Lq dense,
+ * channels first, so that NonLocal2d's Q = theta^T, K = phi, V = g^T give
+ * the NCHW map (N x 1 x inter x HW) directly. The same result as matmul ->
+ * softmax -> matmul. Accumulates in fp32. Not in place. Kernel family: CPU
+ * only (a GPU context runs the CPU kernel; use the three ops there). On
+ * PoCL it is about as fast as the three ops (both are bound by the same
+ * FMAs) and saves their Lq x Lk scores (70 MB at NonLocal2d's c4). Its
+ * reshape reserves the packed operands in the context's scratch
+ * (CLBB_ERR_UNSUPPORTED past 2^31-1 floats); setup returns
+ * CLBB_ERR_UNSUPPORTED for a view reaching beyond element 2^31-1.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, keys or
+ *         value_channels < 1, value_channels > 1024, scale not finite, a
+ *         bad option); CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_attention_create(clbb_context *ctx, int32_t keys,
+                                           int32_t value_channels, float scale,
+                                           const clbb_op_options *options, clbb_op **out);
 
 /**
  * Binds the op to an input shape: validates it, chooses and compiles the

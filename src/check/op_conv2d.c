@@ -181,12 +181,13 @@ static check_case *push_conv(case_list *l, clbb_dtype dtype, const conv_geom *g,
 /* The epilogue variants, rotated so that every combination is covered. */
 static void epilogue_variant(check_case *c, int k) {
     conv_params *p = CHECK_PARAMS(c, conv_params);
-    switch (k % 6) {
+    switch (k % 7) {
     case 0: p->scale = 1; c->act = CLBB_ACTIVATION_RELU; break;
     case 1: p->bias = 1; break;
     case 2: p->scale = 1; c->residual = 1; c->act = CLBB_ACTIVATION_RELU; break;
     case 3: p->bias = p->scale = 1; c->act = CLBB_ACTIVATION_RELU6; c->views = 1; break;
     case 4: p->gate = 1; p->bias = 1; c->act = CLBB_ACTIVATION_HARD_SIGMOID; break;
+    case 5: p->bias = p->scale = 1; c->act = CLBB_ACTIVATION_SIGMOID; break;
     default: p->scale = c->residual = c->views = p->gate = 1; break;
     }
 }

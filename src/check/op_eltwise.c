@@ -9,7 +9,8 @@ extern const check_op clbb__check_add, clbb__check_mul;
 
 static void bin_cases(case_list *l, int quick, clbb_dtype dtype, const check_op *op) {
     static const clbb_activation acts[] = {CLBB_ACTIVATION_NONE, CLBB_ACTIVATION_RELU,
-                                           CLBB_ACTIVATION_RELU6, CLBB_ACTIVATION_HARD_SIGMOID};
+                                           CLBB_ACTIVATION_RELU6, CLBB_ACTIVATION_HARD_SIGMOID,
+                                           CLBB_ACTIVATION_SIGMOID};
     int k = 0;
     for (size_t i = 0; i < ELT_NUM_GEOMS; i++) {
         const elt_geom *g = &ELT_GEOMS[i];
@@ -20,7 +21,7 @@ static void bin_cases(case_list *l, int quick, clbb_dtype dtype, const check_op 
             c->quick = g->quick;
             c->in = (clbb_shape){g->n, g->c, g->h, g->w};
             c->views = v;
-            c->act = op == &clbb__check_add ? acts[k % 4] : CLBB_ACTIVATION_NONE;
+            c->act = op == &clbb__check_add ? acts[k % CLBB_ARRAY_SIZE(acts)] : CLBB_ACTIVATION_NONE;
             k++;
             snprintf(c->name, sizeof c->name, "%s%s", g->name, v ? "/view" : "");
         }

@@ -13,7 +13,8 @@ typedef struct norm_params {
 extern const check_op clbb__check_batch_norm, clbb__check_group_norm;
 
 static const clbb_activation ACTS[] = {CLBB_ACTIVATION_NONE, CLBB_ACTIVATION_RELU,
-                                       CLBB_ACTIVATION_RELU6, CLBB_ACTIVATION_HARD_SIGMOID};
+                                       CLBB_ACTIVATION_RELU6, CLBB_ACTIVATION_HARD_SIGMOID,
+                                       CLBB_ACTIVATION_SIGMOID};
 
 static void norm_cases(case_list *l, int quick, clbb_dtype dtype, const check_op *op) {
     const int bn = op == &clbb__check_batch_norm;
@@ -32,7 +33,7 @@ static void norm_cases(case_list *l, int quick, clbb_dtype dtype, const check_op
                 c->in = (clbb_shape){g->n, g->c, g->h, g->w};
                 c->views = v;
                 c->family = (clbb_kernel_family)f;
-                c->act = ACTS[variant % 4];
+                c->act = ACTS[variant % CLBB_ARRAY_SIZE(ACTS)];
                 c->residual = variant % 2;
                 if (!bn) {
                     static const int gs[] = {1, 2, 4, 8, 16, 32};
