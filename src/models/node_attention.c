@@ -52,7 +52,7 @@ static clbb_status matmul_plan(clbb_model *m, int i) {
     const clbb_shape b = graph_tref_shape(&m->g, n->in[NODE_MM_B]);
     const float alpha = n->alpha_per_col ? n->alpha / (float)b.w : n->alpha;
     CLBB_CHECK(clbb__plan_push(m, i, "matmul", &po));
-    CLBB_CHECK(clbb_matmul_create(m->ctx, alpha, n->act, &o, &po->op));
+    CLBB_CHECK(clbb_matmul_create(m->ctx, b.w, alpha, n->act, &o, &po->op));
     const tref ins[2] = {n->in[NODE_IN], n->in[NODE_MM_B]};
     return clbb__plan_bind(m, po, ins, 2, n->out);
 }
