@@ -814,3 +814,44 @@ Test(models, plugin_graphs_match_mmcv_forward) {
         graph_free(&g);
     }
 }
+
+/* MMDetection's GCNet backbone dicts, word for word in tests/data, are the
+ * presets (the same plugin, the same keys), ResNet-50's keys plus 13
+ * ContextBlocks. */
+static char *read_text(const char *file) {
+    char path[1024];
+    const char *dir = getenv("CLBB_TEST_DATA");
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/data", file);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+Test(models, mmdet_gcnet_configs_are_the_presets) {
+    clbb_context *ctx = test_context();
+    const char *files[] = {"mmdet_gcnet_r50_gcb_r16_c3c5.json", "mmdet_gcnet_r50_gcb_r4_c3c5.json"};
+    const char *presets[] = {"resnet50_gcb_r16_c3c5", "resnet50_gcb_r4_c3c5"};
+    const int planes_l2[] = {32, 128}; /* int(512 * ratio) */
+    for (int i = 0; i < 2; i++) {
+        clbb_model *a = model_json(ctx, read_text(files[i])), *b = NULL;
+        clbb_model_config cfg;
+        cr_assert_eq(clbb_model_config_preset(presets[i], &cfg), CLBB_OK);
+        cr_assert_eq(clbb_model_create(ctx, &cfg, &b), CLBB_OK, "%s", clbb_last_error(ctx));
+        const graph *ga = clbb__model_graph(a), *gb = clbb__model_graph(b);
+        cr_assert_eq(ga->num_params, gb->num_params, "%s", files[i]);
+        cr_assert_eq(ga->num_params, 318 + 13 * 8, "%s: %d keys", files[i], ga->num_params);
+        for (int p = 0; p < ga->num_params; p++) {
+            cr_assert_str_eq(ga->params[p].key, gb->params[p].key);
+            cr_assert_eq(memcmp(ga->params[p].shape, gb->params[p].shape, sizeof ga->params[p].shape), 0);
+            if (!strcmp(ga->params[p].key, "layer2.0.context_block.channel_add_conv.0.weight"))
+                cr_expect_eq(ga->params[p].shape[0], planes_l2[i]);
+        }
+        clbb_model_destroy(a);
+        clbb_model_destroy(b);
+    }
+    clbb_context_destroy(ctx);
+}
