@@ -855,3 +855,32 @@ Test(models, mmdet_gcnet_configs_are_the_presets) {
     }
     clbb_context_destroy(ctx);
 }
+
+/* Plugin parameters go through .safetensors like the others (LayerNorm's
+ * [planes, 1, 1], the BN of conv_out), and a file missing one is refused
+ * naming it. */
+Test(models, plugin_weights_round_trip, .init = test_dir_make, .fini = test_dir_remove) {
+    clbb_context *ctx = test_context();
+    const char *json = "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.25,\"fusion_types\":[\"channel_add\",\"channel_mul\"]", "after_conv3")
+                       "," PL_NL(",\"norm_cfg\":{\"type\":\"BN\"},\"mode\":\"concatenation\"", "after_conv2") "]}";
+    clbb_model *a = model_json(ctx, json), *b = model_json(ctx, json);
+    cr_assert_eq(clbb__model_randomize(a, 21), CLBB_OK);
+    char path[128];
+    snprintf(path, sizeof path, "%s/w.safetensors", test_dir);
+    cr_assert_eq(clbb_model_save_weights(a, path), CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_weights_report rep;
+    cr_assert_eq(clbb_model_load_weights(b, path, &rep), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect_eq(rep.ignored, 0);
+    const graph *ga = clbb__model_graph(a), *gb = clbb__model_graph(b);
+    for (int i = 0; i < ga->num_params; i++)
+        if (ga->params[i].data)
+            cr_assert_arr_eq(ga->params[i].data, gb->params[i].data, ga->params[i].numel * sizeof(float),
+                             "%s", ga->params[i].key);
+    write_edited(a, path, "layer1.0.context_block.channel_mul_conv.1.bias", NULL, NULL, 0, NULL);
+    cr_assert_eq(clbb_model_load_weights(b, path, &rep), CLBB_ERR_FORMAT);
+    cr_expect(strstr(clbb_last_error(ctx), "layer1.0.context_block.channel_mul_conv.1.bias"), "%s",
+              clbb_last_error(ctx));
+    clbb_model_destroy(a);
+    clbb_model_destroy(b);
+    clbb_context_destroy(ctx);
+}
