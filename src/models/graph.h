@@ -27,6 +27,9 @@ typedef enum param_role {
     ROLE_NORM_MEAN,
     ROLE_NORM_VAR,
     ROLE_NORM_COUNT, /* num_batches_tracked: listed, never stored */
+    ROLE_LINEAR_WEIGHT, /* nn.Linear weight [out, in] (mmcv kaiming_uniform a=1, fan_in) */
+    ROLE_UNIFORM,       /* uniform in (-init_bound, init_bound) at init (GA's appr/geom_bias) */
+    ROLE_GAMMA,         /* a zero-initialised scale (GA's gamma) */
 } param_role;
 
 typedef struct graph_param {
@@ -37,6 +40,7 @@ typedef struct graph_param {
     size_t numel;
     float *data; /* NULL for ROLE_NORM_COUNT */
     int zero_init; /* last norm of a block (zero_init_residual) */
+    double init_bound; /* ROLE_UNIFORM */
 } graph_param;
 
 typedef enum norm_kind { NORM_NONE = 0, NORM_BN, NORM_GN } norm_kind;
@@ -71,11 +75,17 @@ typedef enum node_kind {
     NODE_AVG_POOL,
     NODE_GAP,
     NODE_COPY,     /* a dense copy of a view (a transpose made contiguous) */
+    NODE_GEN_ATTENTION, /* GeneralizedAttention's core: x (shape), v, [k], [q] */
     NODE_KIND_COUNT,
 } node_kind;
 
 /* Input slots of a node; a kind documents which it reads. */
-enum { NODE_IN = 0, NODE_RES = 1, NODE_GATE = 2, NODE_MAX_INPUTS = 4 };
+enum { NODE_IN = 0, NODE_RES = 1, NODE_GATE = 2, NODE_MAX_INPUTS = 5 };
+/* NODE_GEN_ATTENTION's value, key and query projections (NODE_IN: the
+ * module input, read for its shape) */
+enum { NODE_GA_V = 2, NODE_GA_K = 3, NODE_GA_Q = 4 };
+/* NODE_GEN_ATTENTION's parameters in graph_node.attn_params */
+enum { GA_APPR_BIAS = 0, GA_GEOM_BIAS, GA_FC_X, GA_FC_Y, GA_NUM_PARAMS };
 
 typedef struct graph_node {
     node_kind kind;
@@ -87,6 +97,9 @@ typedef struct graph_node {
     graph_norm norm;
     clbb_activation act;
     clbb_pool2d_desc pool;
+    int gamma; /* conv: a scalar param scaling conv + bias before the residual (-1 none) */
+    clbb_gen_attention_desc attn;    /* NODE_GEN_ATTENTION */
+    int attn_params[GA_NUM_PARAMS];  /* -1 where the type has none */
 } graph_node;
 
 typedef struct graph_value {
@@ -130,7 +143,7 @@ clbb_status graph_infer_same(const graph *g, const graph_node *n, clbb_shape in,
 const node_kind_desc *graph_node_kind(node_kind kind);
 
 extern const node_kind_desc clbb__node_conv, clbb__node_norm, clbb__node_max_pool,
-    clbb__node_avg_pool, clbb__node_gap, clbb__node_copy;
+    clbb__node_avg_pool, clbb__node_gap, clbb__node_copy, clbb__node_gen_attention;
 
 void graph_free(graph *g);
 
