@@ -436,9 +436,12 @@ CLBB_API clbb_status clbb_context_pool_create(clbb_context *ctx, int32_t channel
  * as 4-D tensors A: N x C x M x K, B: N x C x K x P, y: N x C x M x P. A and
  * B may be any strided views (a permuted view is a transpose, a reshape of
  * a slice a matrix of features x positions); y is dense. Accumulates in
- * fp32. Not in place.
+ * fp32. Not in place. @p cols is P, B's columns (clbb_op_reshape sees only
+ * A's shape, N x C x M x K, and returns N x C x M x P). Setup inputs: A, B.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, cols < 1,
+ *         alpha not finite, a bad activation or option).
  */
-CLBB_API clbb_status clbb_matmul_create(clbb_context *ctx, float alpha,
+CLBB_API clbb_status clbb_matmul_create(clbb_context *ctx, int32_t cols, float alpha,
                                         clbb_activation activation,
                                         const clbb_op_options *options, clbb_op **out);
 

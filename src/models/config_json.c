@@ -360,6 +360,230 @@ static clbb_status parse_dcn(parser *p, const cJSON *it) {
     return CLBB_OK;
 }
 
+/* What a plugin argument parser returns for a key its type does not take. */
+#define ARG_UNKNOWN ((clbb_status)-1)
+
+/* mmcv's defaults of a plugin type's constructor (ContextBlock's ratio has
+ * none: NaN until given, and validation reports it missing where mmcv's
+ * constructor would). */
+static void plugin_defaults(clbb_plugin_config *pl) {
+    pl->ratio = NAN;
+    pl->pooling_att = 1;
+    pl->fusion_add = 1;
+    pl->fusion_mul = 0;
+    pl->reduction = 2;
+    pl->use_scale = 1;
+    pl->sub_sample = 0;
+    clbb__strlcpy(pl->mode, "embedded_gaussian", sizeof pl->mode);
+    pl->nl_norm_bn = 0;
+    pl->spatial_range = -1;
+    pl->num_heads = 9;
+    pl->position_embedding_dim = -1;
+    pl->position_magnitude = 1;
+    pl->kv_stride = 2;
+    pl->q_stride = 1;
+    clbb__strlcpy(pl->attention_type, "1111", sizeof pl->attention_type);
+}
+
+/* ContextBlock(in_channels, ratio, pooling_type='att', fusion_types=('channel_add',)) */
+static clbb_status parse_context_block_arg(parser *p, clbb_plugin_config *pl, const char *field,
+                                           const cJSON *e) {
+    const char *k = e->string, *s = NULL;
+    if (strcmp(k, "ratio") == 0) return get_number(p, field, e, &pl->ratio);
+    if (strcmp(k, "pooling_type") == 0) {
+        CLBB_CHECK(get_string(p, field, e, &s));
+        if (strcmp(s, "att") != 0 && strcmp(s, "avg") != 0)
+            return bad_value(p, field, e, "must be 'att' or 'avg' (assert pooling_type in ['avg', 'att'])");
+        pl->pooling_att = strcmp(s, "att") == 0;
+        return CLBB_OK;
+    }
+    if (strcmp(k, "fusion_types") == 0) {
+        if (!cJSON_IsArray(e))
+            return bad_value(p, field, e,
+                             "must be a list of 'channel_add' / 'channel_mul' (assert "
+                             "isinstance(fusion_types, (list, tuple)))");
+        pl->fusion_add = pl->fusion_mul = 0;
+        int i = 0;
+        for (const cJSON *f = e->child; f; f = f->next, i++) {
+            char elem[112];
+            snprintf(elem, sizeof elem, "%s[%d]", field, i);
+            CLBB_CHECK(get_string(p, elem, f, &s));
+            if (strcmp(s, "channel_add") == 0)
+                pl->fusion_add = 1;
+            else if (strcmp(s, "channel_mul") == 0)
+                pl->fusion_mul = 1;
+            else
+                return bad_value(p, elem, f, "must be 'channel_add' or 'channel_mul'");
+        }
+        if (i == 0) return bad_value(p, field, e, "is empty: at least one fusion should be used");
+        return CLBB_OK;
+    }
+    return ARG_UNKNOWN;
+}
+
+/* The conv_cfg / norm_cfg of NonLocal2d's ConvModules. */
+static clbb_status parse_non_local_cfg(parser *p, clbb_plugin_config *pl, const char *field,
+                                       const cJSON *e, int norm) {
+    char sub[128];
+    if (cJSON_IsNull(e)) {
+        if (norm) pl->nl_norm_bn = 0;
+        return CLBB_OK;
+    }
+    if (!cJSON_IsObject(e))
+        return bad_value(p, field, e, norm ? "must be null or a dict such as {\"type\": \"BN\"}"
+                                           : "must be null or {\"type\": \"Conv2d\"}");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "type");
+    if (!t) return bad_value(p, field, e, "the cfg dict must contain the key \"type\"");
+    const char *type = NULL;
+    snprintf(sub, sizeof sub, "%s.type", field);
+    CLBB_CHECK(get_string(p, sub, t, &type));
+    if (!norm) {
+        if (strcmp(type, "Conv2d") != 0 && strcmp(type, "Conv") != 0)
+            return bad_value_st(p, CLBB_ERR_UNSUPPORTED, sub, t,
+                                "only a plain conv (Conv2d, Conv) is implemented by clbb for "
+                                "NonLocal2d");
+    } else if (strcmp(type, "BN") != 0 && strcmp(type, "BN2d") != 0 &&
+               strcmp(type, "SyncBN") != 0) {
+        return bad_value_st(p, CLBB_ERR_UNSUPPORTED, sub, t,
+                            "only BN / SyncBN is implemented by clbb on NonLocal2d's conv_out");
+    }
+    for (const cJSON *f = e->child; f; f = f->next) {
+        snprintf(sub, sizeof sub, "argument '%s'", field);
+        CLBB_CHECK(check_unique_key(p, e, f, sub));
+        const char *k = f->string;
+        snprintf(sub, sizeof sub, "%s.%s", field, k);
+        int b = 0;
+        double d = 0;
+        if (strcmp(k, "type") == 0) continue;
+        if (norm && strcmp(k, "requires_grad") == 0) {
+            CLBB_CHECK(get_bool(p, sub, f, &b)); /* training only */
+        } else if (norm && strcmp(k, "momentum") == 0) {
+            if (!cJSON_IsNull(f)) CLBB_CHECK(get_number(p, sub, f, &d)); /* training only */
+        } else if (norm && strcmp(k, "eps") == 0) {
+            CLBB_CHECK(get_number(p, sub, f, &d));
+            /* the struct carries no eps for this norm: BatchNorm's default only */
+            if ((float)d != DEFAULT_NORM_EPS)
+                return bad_value_st(p, CLBB_ERR_UNSUPPORTED, sub, f,
+                                    "clbb implements NonLocal2d's conv_out norm with eps 1e-5 "
+                                    "only");
+        } else {
+            char name[112];
+            snprintf(name, sizeof name, "%s", field);
+            return unknown_subkey(p, name, f, norm ? "type, eps, requires_grad, momentum" : "type");
+        }
+    }
+    if (norm) pl->nl_norm_bn = 1;
+    return CLBB_OK;
+}
+
+/* NonLocal2d(in_channels, sub_sample=False, conv_cfg=dict(type='Conv2d'),
+ * reduction=2, use_scale=True, norm_cfg=None, mode='embedded_gaussian',
+ * **init_weights kwargs: std=0.01, zeros_init=True) */
+static clbb_status parse_non_local_arg(parser *p, clbb_plugin_config *pl, const char *field,
+                                       const cJSON *e) {
+    const char *k = e->string, *s = NULL;
+    int b = 0;
+    double d = 0;
+    if (strcmp(k, "reduction") == 0) return get_int(p, field, e, &pl->reduction);
+    if (strcmp(k, "use_scale") == 0) return get_bool(p, field, e, &pl->use_scale);
+    if (strcmp(k, "sub_sample") == 0) return get_bool(p, field, e, &pl->sub_sample);
+    if (strcmp(k, "conv_cfg") == 0) return parse_non_local_cfg(p, pl, field, e, 0);
+    if (strcmp(k, "norm_cfg") == 0) return parse_non_local_cfg(p, pl, field, e, 1);
+    if (strcmp(k, "mode") == 0) {
+        CLBB_CHECK(get_string(p, field, e, &s));
+        static const char *const modes[] = {"gaussian", "embedded_gaussian", "dot_product",
+                                            "concatenation"};
+        if (!in_list(s, modes, CLBB_ARRAY_SIZE(modes)))
+            return bad_value(p, field, e,
+                             "Mode should be in 'gaussian', 'concatenation', "
+                             "'embedded_gaussian' or 'dot_product'");
+        clbb__strlcpy(pl->mode, s, sizeof pl->mode);
+        return CLBB_OK;
+    }
+    /* init_weights() arguments: no effect on inference */
+    if (strcmp(k, "std") == 0) return get_number(p, field, e, &d);
+    if (strcmp(k, "zeros_init") == 0) return get_bool(p, field, e, &b);
+    return ARG_UNKNOWN;
+}
+
+/* GeneralizedAttention(in_channels, spatial_range=-1, num_heads=9,
+ * position_embedding_dim=-1, position_magnitude=1, kv_stride=2, q_stride=1,
+ * attention_type='1111') */
+static clbb_status parse_gen_attention_arg(parser *p, clbb_plugin_config *pl, const char *field,
+                                           const cJSON *e) {
+    const char *k = e->string, *s = NULL;
+    if (strcmp(k, "spatial_range") == 0) return get_int(p, field, e, &pl->spatial_range);
+    if (strcmp(k, "num_heads") == 0) return get_int(p, field, e, &pl->num_heads);
+    if (strcmp(k, "position_embedding_dim") == 0)
+        return get_int(p, field, e, &pl->position_embedding_dim);
+    if (strcmp(k, "position_magnitude") == 0) return get_int(p, field, e, &pl->position_magnitude);
+    if (strcmp(k, "kv_stride") == 0) return get_int(p, field, e, &pl->kv_stride);
+    if (strcmp(k, "q_stride") == 0) return get_int(p, field, e, &pl->q_stride);
+    if (strcmp(k, "attention_type") == 0) {
+        CLBB_CHECK(get_string(p, field, e, &s));
+        /* mmcv reads [bool(int(c)) for c in attention_type] and indexes 0..3 */
+        int ok = strlen(s) == 4;
+        for (int i = 0; ok && i < 4; i++) ok = s[i] >= '0' && s[i] <= '9';
+        if (!ok) return bad_value(p, field, e, "must be four digits such as '1111'");
+        for (int i = 0; i < 4; i++) pl->attention_type[i] = s[i] == '0' ? '0' : '1';
+        pl->attention_type[4] = '\0';
+        return CLBB_OK;
+    }
+    return ARG_UNKNOWN;
+}
+
+/* The layer arguments of a plugin's cfg (all but type and postfix). An
+ * unknown type's arguments are not read: validation reports the type. */
+static clbb_status parse_plugin_args(parser *p, const cJSON *cfg, const char *name,
+                                     clbb_plugin_config *pl) {
+    static const struct {
+        const char *type, *accepted;
+        clbb_status (*arg)(parser *, clbb_plugin_config *, const char *, const cJSON *);
+    } types[] = {
+        {"ContextBlock", "type, postfix, ratio, pooling_type, fusion_types",
+         parse_context_block_arg},
+        {"NonLocal2d",
+         "type, postfix, reduction, use_scale, conv_cfg, norm_cfg, mode, sub_sample, std, "
+         "zeros_init",
+         parse_non_local_arg},
+        {"GeneralizedAttention",
+         "type, postfix, spatial_range, num_heads, position_embedding_dim, position_magnitude, "
+         "kv_stride, q_stride, attention_type",
+         parse_gen_attention_arg},
+    };
+    plugin_defaults(pl);
+    int t = -1;
+    for (int i = 0; i < (int)CLBB_ARRAY_SIZE(types); i++)
+        if (strcmp(pl->type, types[i].type) == 0) t = i;
+    if (t < 0) return CLBB_OK;
+    char where[96], field[128];
+    snprintf(where, sizeof where, "%s.cfg", name);
+    for (const cJSON *e = cfg->child; e; e = e->next) {
+        snprintf(field, sizeof field, "argument '%s'", where);
+        CLBB_CHECK(check_unique_key(p, cfg, e, field));
+        const char *k = e->string;
+        if (strcmp(k, "type") == 0 || strcmp(k, "postfix") == 0) continue;
+        snprintf(field, sizeof field, "%s.%s", where, k);
+        if (strcmp(k, "in_channels") == 0) {
+            char why[192];
+            snprintf(why, sizeof why,
+                     "is given by the block (planes, or planes * 4 after conv3): %s() got "
+                     "multiple values for argument 'in_channels'",
+                     types[t].type);
+            return bad_value(p, field, e, why);
+        }
+        clbb_status st = types[t].arg(p, pl, field, e);
+        if (st == ARG_UNKNOWN) {
+            char why[256];
+            snprintf(why, sizeof why, "%s.__init__() got an unexpected keyword argument (accepted: %s)",
+                     types[t].type, types[t].accepted);
+            return bad_value(p, field, e, why);
+        }
+        CLBB_CHECK(st);
+    }
+    return CLBB_OK;
+}
+
 static clbb_status parse_plugin(parser *p, const cJSON *it, int k) {
     clbb_plugin_config *pl = &p->cfg->plugins[k];
     char name[64], field[96];
@@ -402,7 +626,6 @@ static clbb_status parse_plugin(parser *p, const cJSON *it, int k) {
                          "unknown plugin type (known: ContextBlock, GeneralizedAttention, "
                          "NonLocal2d)");
     clbb__strlcpy(pl->type, type, sizeof pl->type);
-    /* Other cfg keys (ratio, num_heads, ...) belong to the plugin layer. */
     const cJSON *postfix = cJSON_GetObjectItemCaseSensitive(cfg, "postfix");
     pl->postfix[0] = '\0';
     if (postfix) {
@@ -422,6 +645,8 @@ static clbb_status parse_plugin(parser *p, const cJSON *it, int k) {
             snprintf(pl->postfix, sizeof pl->postfix, "%d", v);
         }
     }
+
+    CLBB_CHECK(parse_plugin_args(p, cfg, name, pl));
 
     snprintf(field, sizeof field, "%s.position", name);
     const char *position = NULL;

@@ -81,8 +81,67 @@ typedef struct preset {
 
 #define PRESET_ROW(n, t, d, g, bw, w, gh) {n, t, d, g, bw, w, gh},
 static const preset presets[] = {CLBB_PRESETS(PRESET_ROW)};
+/* ResNet-50 with plugins: name, plugin type, ratio (ContextBlock), stages
+ * (bit i: stage i), position. GCNet's configs/gcnet/mask-rcnn_r50-gcb-r16-c3-c5
+ * and -r4-c3-c5 (ContextBlock after conv3 in stages 2..4); MMDetection has
+ * no NonLocal2d backbone config: one NonLocal2d (mmcv's defaults) after
+ * conv3 of every layer3 block (c4). */
+#define CLBB_PLUGIN_PRESETS(X)                                             \
+    X("resnet50_gcb_r16_c3c5", "ContextBlock", 1.0 / 16, 0xe, 3)          \
+    X("resnet50_gcb_r4_c3c5", "ContextBlock", 1.0 / 4, 0xe, 3)            \
+    X("resnet50_nonlocal_c4", "NonLocal2d", 0.0, 0x4, 3)
+
+typedef struct plugin_preset {
+    const char *name, *type;
+    double ratio;
+    unsigned stages;
+    int position;
+} plugin_preset;
+
+#define PLUGIN_PRESET_ROW(n, t, r, s, p) {n, t, r, s, p},
+static const plugin_preset plugin_presets[] = {CLBB_PLUGIN_PRESETS(PLUGIN_PRESET_ROW)};
+
 #define PRESET_NAME(n, t, d, g, bw, w, gh) n,
-static const char *const preset_names[] = {CLBB_PRESETS(PRESET_NAME) NULL};
+#define PLUGIN_PRESET_NAME(n, t, r, s, p) n,
+static const char *const preset_names[] = {CLBB_PRESETS(PRESET_NAME)
+                                               CLBB_PLUGIN_PRESETS(PLUGIN_PRESET_NAME) NULL};
+
+/* mmcv's constructor defaults of every plugin type, as the JSON parser
+ * fills them before reading a cfg. */
+static void plugin_init(clbb_plugin_config *pl, const char *type) {
+    memset(pl, 0, sizeof *pl);
+    clbb__strlcpy(pl->type, type, sizeof pl->type);
+    pl->ratio = 0.0;
+    pl->pooling_att = 1;
+    pl->fusion_add = 1;
+    pl->reduction = 2;
+    pl->use_scale = 1;
+    clbb__strlcpy(pl->mode, "embedded_gaussian", sizeof pl->mode);
+    pl->spatial_range = -1;
+    pl->num_heads = 9;
+    pl->position_embedding_dim = -1;
+    pl->position_magnitude = 1;
+    pl->kv_stride = 2;
+    pl->q_stride = 1;
+    clbb__strlcpy(pl->attention_type, "1111", sizeof pl->attention_type);
+}
+
+static int apply_plugin_preset(const char *name, clbb_model_config *c) {
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(plugin_presets); i++) {
+        const plugin_preset *p = &plugin_presets[i];
+        if (strcmp(p->name, name) != 0) continue;
+        clbb_model_config_init(c, CLBB_MODEL_RESNET);
+        c->num_plugins = 1;
+        clbb_plugin_config *pl = &c->plugins[0];
+        plugin_init(pl, p->type);
+        pl->ratio = p->ratio;
+        pl->position = p->position;
+        pl->num_stages = 4;
+        for (int s = 0; s < 4; s++) pl->stages[s] = (int)(p->stages >> s) & 1;
+        return 1;
+    }
+    return 0;
+}
 
 const char *const *clbb_model_preset_names(void) { return preset_names; }
 
@@ -90,6 +149,7 @@ clbb_status clbb_model_config_preset(const char *name, clbb_model_config *config
     /* The signature has no error buffer: callers list the valid names
      * through clbb_model_preset_names(). */
     if (!name || !config) return CLBB_ERR_INVALID_ARGUMENT;
+    if (apply_plugin_preset(name, config)) return CLBB_OK;
     for (size_t i = 0; i < CLBB_ARRAY_SIZE(presets); i++) {
         const preset *p = &presets[i];
         if (strcmp(p->name, name) != 0) continue;

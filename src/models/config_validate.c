@@ -7,6 +7,7 @@
 
 #include "config_internal.h"
 #include "core/internal.h"
+#include "plugins.h"
 #include "resnet_arch.h"
 
 #define LIST_TEXT_MAX 64       /* an int list quoted in a message */
@@ -20,18 +21,6 @@ static void format_ints(const int *v, int n, char *buf, size_t size) {
     for (int i = 0; i < n && len < size; i++)
         len += (size_t)snprintf(buf + len, size - len, "%s%d", i ? ", " : "", v[i]);
     if (len < size) snprintf(buf + len, size - len, "]");
-}
-
-/* mmcv's `_abbr_` of the plugin layers MMDetection configs use. */
-static const char *plugin_abbr(const char *type) {
-    static const char *const table[][2] = {
-        {"ContextBlock", "context_block"},
-        {"GeneralizedAttention", "gen_attention_block"},
-        {"NonLocal2d", "nonlocal_block"},
-    };
-    for (size_t i = 0; i < CLBB_ARRAY_SIZE(table); i++)
-        if (strcmp(table[i][0], type) == 0) return table[i][1];
-    return NULL;
 }
 
 static int plugin_active(const clbb_plugin_config *pl, int stage) {
@@ -49,11 +38,20 @@ static clbb_status check_gn(const clbb_model_config *c, long long channels, cons
                           c->norm_num_groups, where, channels);
 }
 
+/* A refusal of clbb's (UNSUPPORTED) found while MMDetection's checks still
+ * run: the first one is reported once every MMDetection check passed. */
+typedef struct deferred {
+    clbb_status st;
+    char msg[512];
+} deferred;
+
 /* Bottleneck.make_block_plugins for one stage: positions in order, plugins
- * in list order; `hasattr(self, name)` spans the whole block, so a name
- * clashes across positions too. */
-static clbb_status check_block_plugins(const clbb_model_config *c, int stage, char *err,
-                                       size_t n) {
+ * in list order, each layer built (its constructor's checks, through the
+ * type's validate, with in_channels planes -- width for ResNeXt -- after
+ * conv1/conv2 and planes * 4 after conv3), then `hasattr(self, name)`,
+ * which spans the whole block, so a name clashes across positions too. */
+static clbb_status check_block_plugins(const clbb_model_config *c, int stage, long long mid,
+                                       long long out, deferred *d, char *err, size_t n) {
     char names[CLBB_MAX_PLUGINS][80];
     int num_names = 0;
     for (int pos = 1; pos <= 3; pos++) {
@@ -62,16 +60,25 @@ static clbb_status check_block_plugins(const clbb_model_config *c, int stage, ch
             if (pl->position != pos || !plugin_active(pl, stage)) continue;
             char type[sizeof pl->type];
             clbb__strlcpy(type, pl->type, sizeof type);
-            const char *abbr = plugin_abbr(type);
-            if (!abbr)
+            const plugin_desc *desc = clbb__plugin_find(type);
+            if (!desc)
                 return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
                                       "argument 'plugins[%d].cfg.type' = '%s': unknown plugin "
                                       "type (known: ContextBlock, GeneralizedAttention, "
                                       "NonLocal2d)",
                                       k, type);
+            const long long in = pos == 3 ? out : mid;
+            char msg[sizeof d->msg];
+            clbb_status st = desc->validate(pl, k, in > INT_MAX ? INT_MAX : (int)in, msg, sizeof msg);
+            if (st == CLBB_ERR_UNSUPPORTED && d->st == CLBB_OK) {
+                d->st = st;
+                clbb__strlcpy(d->msg, msg, sizeof d->msg);
+            } else if (st != CLBB_OK && st != CLBB_ERR_UNSUPPORTED) {
+                return clbb__fail_buf(err, n, st, "%s", msg);
+            }
             char postfix[sizeof pl->postfix];
             clbb__strlcpy(postfix, pl->postfix, sizeof postfix);
-            snprintf(names[num_names], sizeof names[num_names], "%s%s", abbr, postfix);
+            snprintf(names[num_names], sizeof names[num_names], "%s%s", desc->abbr, postfix);
             for (int j = 0; j < num_names; j++)
                 if (strcmp(names[j], names[num_names]) == 0)
                     return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
@@ -291,6 +298,7 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
     const int expansion = basic ? 1 : 4;
     long long inplanes = stem, max_channels = stem > c->in_channels ? stem : c->in_channels;
     int any_dcn = 0;
+    deferred plugin_refusal = {CLBB_OK, ""};
     for (int i = 0; i < ns; i++) {
         char where[96];
         /* `self.stage_with_dcn[i]` is indexed even when dcn is None. */
@@ -359,10 +367,11 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
                                       "argument 'conv_cfg': conv_cfg must be None for DCN (dcn "
                                       "is on in stage %d)",
                                       i);
-            CLBB_CHECK(check_block_plugins(c, i, err, n));
+            const long long width =
+                resnext ? clbb__resnext_width(planes, c->base_width, c->base_channels, c->groups)
+                        : planes;
+            CLBB_CHECK(check_block_plugins(c, i, width, out, &plugin_refusal, err, n));
             if (resnext) {
-                const long long width =
-                    clbb__resnext_width(planes, c->base_width, c->base_channels, c->groups);
                 if (width < 1)
                     return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
                                           "argument 'base_width' = %d: layer%d width = "
@@ -391,14 +400,8 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
                               "but not implemented by clbb",
                               (int)sizeof c->dcn_type, c->dcn_type, list);
     }
-    if (c->num_plugins > 0) {
-        const clbb_plugin_config *pl = &c->plugins[0];
-        return clbb__fail_buf(err, n, CLBB_ERR_UNSUPPORTED,
-                              "argument 'plugins' (%d, the first %.*s %s): plugins are validated "
-                              "but not implemented by clbb",
-                              c->num_plugins, (int)sizeof pl->type, pl->type,
-                              position_name(pl->position));
-    }
+    if (plugin_refusal.st != CLBB_OK)
+        return clbb__fail_buf(err, n, plugin_refusal.st, "%s", plugin_refusal.msg);
     return CLBB_OK;
 }
 

@@ -86,13 +86,38 @@ int graph_tref_channels(const graph *g, tref r) {
     return r.c ? r.c : g->values[r.value].channels - r.c0;
 }
 
+/* A TREF_RESHAPE size, its code resolved against the slice s (0 when a
+ * REST does not divide, which check_view then refuses). */
+static int32_t reshape_size(const graph *g, tref r, clbb_shape s, int32_t v, int32_t o1,
+                            int32_t o2) {
+    const int like = r.shape.n;
+    const int like_ok = like >= 0 && like < g->num_values;
+    switch (v) {
+    case TREF_C: return s.c;
+    case TREF_HW: return s.h * s.w;
+    case TREF_LIKE_H: return like_ok ? g->values[like].shape.h : 0;
+    case TREF_LIKE_W: return like_ok ? g->values[like].shape.w : 0;
+    case TREF_REST: {
+        const long long rest = (long long)s.c * s.h * s.w, d = (long long)o1 * o2;
+        return d > 0 && rest % d == 0 ? (int32_t)(rest / d) : 0;
+    }
+    }
+    return v;
+}
+
 clbb_shape graph_tref_shape(const graph *g, tref r) {
     clbb_shape s = g->values[r.value].shape;
     s.c = graph_tref_channels(g, r);
     if (r.view == TREF_RESHAPE) {
-        int32_t n = s.n;
-        s = r.shape;
-        s.n = n;
+        /* the fixed and relative sizes first, then what they leave */
+        int32_t c = r.shape.c, h = r.shape.h, w = r.shape.w;
+        if (c != TREF_REST) c = reshape_size(g, r, s, c, 0, 0);
+        if (h != TREF_REST) h = reshape_size(g, r, s, h, 0, 0);
+        if (w != TREF_REST) w = reshape_size(g, r, s, w, 0, 0);
+        if (c == TREF_REST) c = reshape_size(g, r, s, c, h, w);
+        if (h == TREF_REST) h = reshape_size(g, r, s, h, c, w);
+        if (w == TREF_REST) w = reshape_size(g, r, s, w, c, h);
+        s = (clbb_shape){s.n, c, h, w};
     } else if (r.view == TREF_PERMUTE) {
         const int32_t d[4] = {s.n, s.c, s.h, s.w};
         s = (clbb_shape){d[r.perm[0]], d[r.perm[1]], d[r.perm[2]], d[r.perm[3]]};
@@ -105,9 +130,8 @@ static clbb_status check_view(const graph *g, const graph_node *n, tref r, char 
     clbb_shape s = g->values[r.value].shape;
     s.c = graph_tref_channels(g, r);
     if (r.view == TREF_RESHAPE) {
-        clbb_shape t = r.shape;
-        t.n = s.n;
-        if (clbb_shape_numel(t) != clbb_shape_numel(s))
+        clbb_shape t = graph_tref_shape(g, r);
+        if (t.c < 1 || t.h < 1 || t.w < 1 || clbb_shape_numel(t) != clbb_shape_numel(s))
             return clbb__fail_buf(eb, es, CLBB_ERR_SHAPE,
                                   "%s: cannot view %dx%dx%d as %dx%dx%d", n->name, s.c, s.h, s.w,
                                   t.c, t.h, t.w);

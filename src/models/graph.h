@@ -54,9 +54,15 @@ typedef struct graph_norm {
 
 typedef enum tref_view {
     TREF_SLICE = 0, /* the channel slice as it is */
-    TREF_RESHAPE,   /* the slice as `shape` (same N and C*H*W; shape.n unused) */
+    TREF_RESHAPE,   /* the slice as `shape` (same N and C*H*W; sizes may be TREF_* codes) */
     TREF_PERMUTE,   /* the slice with dimensions permuted by `perm` */
 } tref_view;
+
+/* Sizes of a TREF_RESHAPE relative to the slice read (n, c, h, w), so that
+ * a graph holds at every input shape: its c, its h*w, what the other two
+ * sizes leave of c*h*w, and the h / w of value `shape.n` (a reshape's n is
+ * always the slice's). */
+enum { TREF_C = -1, TREF_HW = -2, TREF_REST = -3, TREF_LIKE_H = -4, TREF_LIKE_W = -5 };
 
 /* What a node reads: channels [c0, c0 + c) of a value (c == 0: all), then
  * the view. */
@@ -75,12 +81,20 @@ typedef enum node_kind {
     NODE_AVG_POOL,
     NODE_GAP,
     NODE_COPY,     /* a dense copy of a view (a transpose made contiguous) */
+    NODE_CONTEXT_POOL,   /* ContextBlock's attention pooling (node_context.c) */
+    NODE_LAYER_NORM,     /* layer norm over (C, H, W) [+ act] (node_context.c) */
+    NODE_CHANNEL_AFFINE, /* x * mul[n,c] + add[n,c] [+ residual] [+ act] (node_context.c) */
+    NODE_SOFTMAX,        /* softmax of alpha * x over the last axis (node_attention.c) */
+    NODE_MATMUL,         /* act(alpha * A . B) per (n, c) (node_attention.c) */
+    NODE_PAIR_PROJ,      /* NonLocal2d concatenation's half projection (node_attention.c) */
     NODE_GEN_ATTENTION, /* GeneralizedAttention's core: x (shape), v, [k], [q] */
     NODE_KIND_COUNT,
 } node_kind;
 
 /* Input slots of a node; a kind documents which it reads. */
 enum { NODE_IN = 0, NODE_RES = 1, NODE_GATE = 2, NODE_MAX_INPUTS = 5 };
+/* channel_affine's per-(n, c) operands; matmul's right-hand matrix */
+enum { NODE_AFF_MUL = 2, NODE_AFF_ADD = 3, NODE_MM_B = 2 };
 /* NODE_GEN_ATTENTION's value, key and query projections (NODE_IN: the
  * module input, read for its shape) */
 enum { NODE_GA_V = 2, NODE_GA_K = 3, NODE_GA_Q = 4 };
@@ -97,6 +111,8 @@ typedef struct graph_node {
     graph_norm norm;
     clbb_activation act;
     clbb_pool2d_desc pool;
+    float alpha; /* softmax scale, matmul alpha */
+    int alpha_per_col; /* matmul: alpha / P, P the columns of B (a mean over keys) */
     int gamma; /* conv: a scalar param scaling conv + bias before the residual (-1 none) */
     clbb_gen_attention_desc attn;    /* NODE_GEN_ATTENTION */
     int attn_params[GA_NUM_PARAMS];  /* -1 where the type has none */
@@ -144,6 +160,8 @@ const node_kind_desc *graph_node_kind(node_kind kind);
 
 extern const node_kind_desc clbb__node_conv, clbb__node_norm, clbb__node_max_pool,
     clbb__node_avg_pool, clbb__node_gap, clbb__node_copy, clbb__node_gen_attention;
+extern const node_kind_desc clbb__node_context_pool, clbb__node_layer_norm,
+    clbb__node_channel_affine, clbb__node_softmax, clbb__node_matmul, clbb__node_pair_proj;
 
 void graph_free(graph *g);
 
@@ -167,6 +185,27 @@ static inline tref tref_slice(int value, int c0, int c) {
     tref r = tref_all(value);
     r.c0 = c0;
     r.c = c;
+    return r;
+}
+
+/* The slice (or a value) reshaped: c, h, w sizes or TREF_* codes. */
+static inline tref tref_reshape(tref r, int c, int h, int w) {
+    r.view = TREF_RESHAPE;
+    r.shape = (clbb_shape){0, c, h, w};
+    return r;
+}
+/* The slice reshaped to the h x w of value `like` (channels what is left). */
+static inline tref tref_reshape_like(tref r, int like) {
+    r.view = TREF_RESHAPE;
+    r.shape = (clbb_shape){like, TREF_REST, TREF_LIKE_H, TREF_LIKE_W};
+    return r;
+}
+static inline tref tref_permute(tref r, int p0, int p1, int p2, int p3) {
+    r.view = TREF_PERMUTE;
+    r.perm[0] = p0;
+    r.perm[1] = p1;
+    r.perm[2] = p2;
+    r.perm[3] = p3;
     return r;
 }
 

@@ -28,6 +28,19 @@ typedef struct plugin_desc {
     plugin_validate_fn validate;
 } plugin_desc;
 
+/* Helpers of the plugin builders: a new value, a node appended, a
+ * parameter registered ("<name>.<leaf>"), each setting b->oom on failure. */
+static inline int plugin_value(builder *b, int channels) {
+    int v = graph_value_add(b->g, channels);
+    if (v < 0) b->oom = 1;
+    return v;
+}
+static inline void plugin_node(builder *b, const graph_node *n) {
+    if (graph_node_add(b->g, n) < 0) b->oom = 1;
+}
+int plugin_param(builder *b, const char *name, const char *leaf, param_role role, int ndim,
+                 int64_t d0, int64_t d1, int64_t d2, int64_t d3);
+
 /* The descriptor of a type, NULL if unknown (plugins.c). */
 const plugin_desc *clbb__plugin_find(const char *type);
 

@@ -5,6 +5,7 @@
 
 #include "build.h"
 #include "core/internal.h"
+#include "plugins.h"
 #include "resnet_arch.h"
 
 static const char *norm_abbr(const clbb_model_config *cfg) {
@@ -43,7 +44,54 @@ static int stem(builder *b, tref x, int *channels) {
 typedef struct block_args {
     char prefix[48]; /* "layer1.0" */
     int inplanes, planes, stride, dilation, downsample;
+    int stage;
 } block_args;
+
+static int plugin_at(const clbb_plugin_config *pl, int stage, int pos) {
+    return pl->position == pos && (pl->num_stages == 0 || pl->stages[stage]);
+}
+
+/* The plugins of one position (1..3) that this stage has, chained in list
+ * order, each registering its parameters after the block's own (PyTorch's
+ * order: the block's layers, downsample, then the plugins by position). */
+static int emit_plugins(builder *b, const block_args *ba, int pos, int channels, int x) {
+    const clbb_model_config *cfg = b->cfg;
+    for (int k = 0; k < cfg->num_plugins && x >= 0; k++) {
+        const clbb_plugin_config *pl = &cfg->plugins[k];
+        if (!plugin_at(pl, ba->stage, pos)) continue;
+        const plugin_desc *d = clbb__plugin_find(pl->type);
+        if (!d) return -1; /* validation refused it */
+        char name[160];
+        snprintf(name, sizeof name, "%s.%s%s", ba->prefix, d->abbr, pl->postfix);
+        x = d->build(b, name, pl, channels, x);
+    }
+    return x;
+}
+
+/* relu(out + identity) after the after_conv3 plugins: fused into the last
+ * node when it is a channel_affine or conv that adds nothing yet, else an
+ * in-place add. */
+static int plugins_tail(builder *b, int v, tref identity) {
+    graph *g = b->g;
+    graph_node *last = g->num_nodes ? &g->nodes[g->num_nodes - 1] : NULL;
+    if (last && last->out.value == v && last->out.c0 == 0 && last->out.c == 0 &&
+        last->in[NODE_RES].value < 0 && last->act == CLBB_ACTIVATION_NONE &&
+        (last->kind == NODE_CHANNEL_AFFINE ||
+         (last->kind == NODE_CONV && last->norm.kind != NORM_GN))) {
+        last->in[NODE_RES] = identity;
+        last->act = CLBB_ACTIVATION_RELU;
+        return v;
+    }
+    graph_node a;
+    char name[192];
+    snprintf(name, sizeof name, "%s[+identity]", last ? last->name : "plugins");
+    graph_node_init(&a, NODE_NORM, name);
+    a.in[NODE_IN] = a.out = tref_all(v);
+    a.in[NODE_RES] = identity;
+    a.act = CLBB_ACTIVATION_RELU;
+    if (graph_node_add(g, &a) < 0) b->oom = 1;
+    return b->oom ? -1 : v;
+}
 
 static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) {
     const clbb_model_config *cfg = b->cfg;
@@ -107,9 +155,17 @@ static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) 
     if (v < 0) return -1;
     if (!a->bottleneck)
         return emit_conv(b, &c2, &n2, tref_all(v), CLBB_ACTIVATION_RELU, identity, tref_none());
+    const int width = c2.d.out_channels;
+    if ((v = emit_plugins(b, ba, 1, width, v)) < 0) return -1;
     v = emit_conv(b, &c2, &n2, tref_all(v), CLBB_ACTIVATION_RELU, tref_none(), tref_none());
-    if (v < 0) return -1;
-    return emit_conv(b, &c3, &n3, tref_all(v), CLBB_ACTIVATION_RELU, identity, tref_none());
+    if (v < 0 || (v = emit_plugins(b, ba, 2, width, v)) < 0) return -1;
+    int after3 = 0;
+    for (int k = 0; k < cfg->num_plugins; k++) after3 |= plugin_at(&cfg->plugins[k], ba->stage, 3);
+    if (!after3) return emit_conv(b, &c3, &n3, tref_all(v), CLBB_ACTIVATION_RELU, identity, tref_none());
+    /* the plugins read bn3's output: the residual and ReLU come after them */
+    v = emit_conv(b, &c3, &n3, tref_all(v), CLBB_ACTIVATION_NONE, tref_none(), tref_none());
+    if (v < 0 || (v = emit_plugins(b, ba, 3, outc, v)) < 0) return -1;
+    return plugins_tail(b, v, identity);
 }
 
 clbb_status build_resnet(const clbb_model_config *cfg, graph *g, char *eb, size_t es) {
@@ -132,6 +188,7 @@ clbb_status build_resnet(const clbb_model_config *cfg, graph *g, char *eb, size_
             ba.stride = j == 0 ? cfg->strides[s] : 1;
             ba.dilation = cfg->dilations[s];
             ba.downsample = j == 0 && (cfg->strides[s] != 1 || inplanes != planes * exp);
+            ba.stage = s;
             x = block(&b, a, &ba, x);
             inplanes = planes * exp;
         }
