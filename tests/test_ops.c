@@ -56,6 +56,7 @@ OP_TESTS(avg_pool2d, 300)
 OP_TESTS(global_avg_pool, 300)
 OP_TESTS(copy, 300)
 OP_TESTS(gen_attention, 900)
+OP_TESTS(upsample_add, 300)
 
 /* The pass test catches one wrong element. The issue's case: 2e-3 added
  * to one output of ghost_dw_k5s2/direct. And an error sized to half the

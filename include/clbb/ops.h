@@ -445,6 +445,21 @@ CLBB_API clbb_status clbb_matmul_create(clbb_context *ctx, int32_t cols, float a
                                         clbb_activation activation,
                                         const clbb_op_options *options, clbb_op **out);
 
+/**
+ * Residual plus bilinear resize: y = x + resize(z) with x, y N x C x H x W
+ * and z N x C x Hz x Wz of any size, resized as PyTorch's F.interpolate(z,
+ * size=(H, W), mode='bilinear', align_corners=False) does (source
+ * coordinate (o + 0.5) * Hz/H - 0.5 clamped at 0, the far neighbour
+ * clamped at the edge). GeneralizedAttention's q_stride > 1 tail. Setup
+ * inputs: x, z; dense images (channel views allowed); clbb_op_reshape()
+ * takes x's shape. In place allowed (y == x).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
+ *         option); CLBB_ERR_OUT_OF_MEMORY. Setup: CLBB_ERR_SHAPE when z's
+ *         batch or channels differ from x's.
+ */
+CLBB_API clbb_status clbb_upsample_add_create(clbb_context *ctx, const clbb_op_options *options,
+                                              clbb_op **out);
+
 /** Terms of mmcv's GeneralizedAttention energy: bit i is character i of its
  *  attention_type string ('1000' is CLBB_GEN_ATTENTION_APPR_APPR). */
 enum {

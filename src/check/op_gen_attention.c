@@ -176,3 +176,70 @@ const check_op clbb__check_gen_attention = {
     .rms_floor = 0.1,
     .work = ga_work,
 };
+
+/* upsample_add: GeneralizedAttention's q_stride > 1 tail (z at the query
+ * grid, x the module input), other ratios, the 1x1 broadcast, a z larger
+ * than x. */
+typedef struct up_params {
+    int zh, zw;
+} up_params;
+
+extern const check_op clbb__check_upsample_add;
+
+static void up_cases(case_list *l, int quick, clbb_dtype dtype) {
+    static const struct {
+        const char *name;
+        int n, c, h, w, zh, zw, quick;
+    } G[] = {
+        {"q2_20x20", 2, 5, 20, 20, 10, 10, 1}, {"q2_odd", 1, 3, 15, 11, 8, 6, 1},
+        {"q3_odd", 1, 4, 9, 13, 3, 5, 0},      {"from_1x1", 2, 3, 7, 5, 1, 1, 0},
+        {"down", 1, 2, 5, 6, 9, 11, 0},        {"c4_q2", 1, 256, 50, 84, 25, 42, 0},
+    };
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(G); i++) {
+        if (quick && !G[i].quick) continue;
+        check_case *c = check_push(l, &clbb__check_upsample_add, dtype);
+        if (!c) return;
+        c->quick = G[i].quick;
+        c->in = (clbb_shape){G[i].n, G[i].c, G[i].h, G[i].w};
+        c->views = (int)(i % 2);
+        CHECK_PARAMS(c, up_params)->zh = G[i].zh;
+        CHECK_PARAMS(c, up_params)->zw = G[i].zw;
+        snprintf(c->name, sizeof c->name, "%s", G[i].name);
+    }
+}
+
+static clbb_status up_data(const check_case *c, uint64_t *rng, check_data *d) {
+    const up_params *p = CHECK_PARAMS(c, up_params);
+    d->num_inputs = 2;
+    d->shape[0] = c->in;
+    d->shape[1] = (clbb_shape){c->in.n, c->in.c, p->zh, p->zw};
+    for (int i = 0; i < 2; i++)
+        if (!(d->in[i] = check_rand(clbb_shape_numel(d->shape[i]), rng, -1, 1)))
+            return CLBB_ERR_OUT_OF_MEMORY;
+    return CLBB_OK;
+}
+
+static clbb_status up_create(clbb_context *ctx, const check_case *c, const check_data *d,
+                             clbb_op **op) {
+    (void)d;
+    clbb_op_options o;
+    check_op_options(c, &o);
+    return clbb_upsample_add_create(ctx, &o, op);
+}
+
+static void up_reference(const check_case *c, check_data *d) {
+    clbb_ref_upsample_add(c->in, d->in[0], d->shape[1], d->in[1], d->ref);
+}
+
+/* F32: the source coordinate in fp32 (PyTorch's own CPU kernel computes it
+ * in fp32 too) and four products: a few ulps of O(1). F16: the output's
+ * rounding. */
+const check_op clbb__check_upsample_add = {
+    .name = "upsample_add",
+    .cases = up_cases,
+    .out_shape = check_out_same_shape,
+    .make_data = up_data,
+    .create = up_create,
+    .reference = up_reference,
+    .tol = {[CLBB_DTYPE_F32] = {1e-6, 2e-6, 2e-6}, [CLBB_DTYPE_F16] = {1e-3, 1e-3, 1e-3}},
+};

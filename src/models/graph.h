@@ -88,6 +88,7 @@ typedef enum node_kind {
     NODE_MATMUL,         /* act(alpha * A . B) per (n, c) (node_attention.c) */
     NODE_PAIR_PROJ,      /* NonLocal2d concatenation's half projection (node_attention.c) */
     NODE_GEN_ATTENTION, /* GeneralizedAttention's core: x (shape), v, [k], [q] */
+    NODE_UPSAMPLE_ADD,  /* x + bilinear resize of z to x's size (node_gen_attention.c) */
     NODE_KIND_COUNT,
 } node_kind;
 
@@ -98,6 +99,8 @@ enum { NODE_AFF_MUL = 2, NODE_AFF_ADD = 3, NODE_MM_B = 2 };
 /* NODE_GEN_ATTENTION's value, key and query projections (NODE_IN: the
  * module input, read for its shape) */
 enum { NODE_GA_V = 2, NODE_GA_K = 3, NODE_GA_Q = 4 };
+/* NODE_UPSAMPLE_ADD's low-resolution input (NODE_IN: x) */
+enum { NODE_UP_Z = 2 };
 /* NODE_GEN_ATTENTION's parameters in graph_node.attn_params */
 enum { GA_APPR_BIAS = 0, GA_GEOM_BIAS, GA_FC_X, GA_FC_Y, GA_NUM_PARAMS };
 
@@ -159,7 +162,8 @@ clbb_status graph_infer_same(const graph *g, const graph_node *n, clbb_shape in,
 const node_kind_desc *graph_node_kind(node_kind kind);
 
 extern const node_kind_desc clbb__node_conv, clbb__node_norm, clbb__node_max_pool,
-    clbb__node_avg_pool, clbb__node_gap, clbb__node_copy, clbb__node_gen_attention;
+    clbb__node_avg_pool, clbb__node_gap, clbb__node_copy, clbb__node_gen_attention,
+    clbb__node_upsample_add;
 extern const node_kind_desc clbb__node_context_pool, clbb__node_layer_norm,
     clbb__node_channel_affine, clbb__node_softmax, clbb__node_matmul, clbb__node_pair_proj;
 

@@ -54,3 +54,34 @@ static clbb_status ga_plan(clbb_model *m, int i) {
 
 const node_kind_desc clbb__node_gen_attention = {"gen_attention", ga_infer, ga_reference,
                                                  ga_plan};
+
+static clbb_status up_infer(const graph *g, const graph_node *n, clbb_shape in, clbb_shape *out,
+                            char *msg, size_t size) {
+    const clbb_shape z = graph_tref_shape(g, n->in[NODE_UP_Z]);
+    if (z.c != in.c) {
+        snprintf(msg, size, "the upsampled input has %d channels, x %d", z.c, in.c);
+        return CLBB_ERR_SHAPE;
+    }
+    *out = in;
+    return CLBB_OK;
+}
+
+static void up_reference(const graph *g, const graph_node *n, const clbb_shape *shapes,
+                         const float *const *in, float *y) {
+    (void)g;
+    (void)n;
+    clbb_ref_upsample_add(shapes[NODE_IN], in[NODE_IN], shapes[NODE_UP_Z], in[NODE_UP_Z], y);
+}
+
+static clbb_status up_plan(clbb_model *m, int i) {
+    const graph_node *n = &m->g.nodes[i];
+    clbb_op_options o;
+    clbb__plan_options(m, &o);
+    plan_op *po;
+    CLBB_CHECK(clbb__plan_push(m, i, "upsample_add", &po));
+    CLBB_CHECK(clbb_upsample_add_create(m->ctx, &o, &po->op));
+    const tref ins[2] = {n->in[NODE_IN], n->in[NODE_UP_Z]};
+    return clbb__plan_bind(m, po, ins, 2, n->out);
+}
+
+const node_kind_desc clbb__node_upsample_add = {"upsample_add", up_infer, up_reference, up_plan};

@@ -127,3 +127,34 @@ done:
     free(px);
     free(py);
 }
+
+/* PyTorch's area_pixel_compute_source_index for linear modes without
+ * align_corners, then the neighbours and weights of upsample_bilinear2d. */
+static void source(int o, int in, int out, int *i0, int *i1, double *l1) {
+    double s = ((double)o + 0.5) * ((double)in / out) - 0.5;
+    if (s < 0) s = 0;
+    *i0 = (int)s;
+    *i1 = *i0 + (*i0 < in - 1);
+    *l1 = s - *i0;
+}
+
+void clbb_ref_upsample_add(clbb_shape xs, const float *x, clbb_shape zs, const float *z,
+                           float *y) {
+    for (int n = 0; n < xs.n; n++)
+        for (int c = 0; c < xs.c; c++) {
+            const float *zp = z + ((size_t)n * zs.c + c) * zs.h * zs.w;
+            const size_t base = ((size_t)n * xs.c + c) * xs.h * xs.w;
+            for (int h = 0; h < xs.h; h++) {
+                int h0, h1, w0, w1;
+                double lh, lw;
+                source(h, zs.h, xs.h, &h0, &h1, &lh);
+                for (int w = 0; w < xs.w; w++) {
+                    source(w, zs.w, xs.w, &w0, &w1, &lw);
+                    const double v =
+                        (1 - lh) * ((1 - lw) * zp[h0 * zs.w + w0] + lw * zp[h0 * zs.w + w1]) +
+                        lh * ((1 - lw) * zp[h1 * zs.w + w0] + lw * zp[h1 * zs.w + w1]);
+                    y[base + (size_t)h * xs.w + w] = (float)(x[base + (size_t)h * xs.w + w] + v);
+                }
+            }
+        }
+}
