@@ -21,8 +21,10 @@
  *   through local memory, P to local memory, each item 4 queries x VT
  *   value channels of the output. Needs D, DV <= 64 (local memory).
  * gen_attention_cpu (CPU family): one work-item per query of one (n, m),
- *   global (Lq, N*M); keys 8 at a time as float8 (the key and value rows
- *   are contiguous along positions).
+ *   global (Lq, N*M); key rows ky one at a time (rows outside the local
+ *   window skipped), 8 keys of a row at a time as float8 (the key and
+ *   value rows are contiguous along positions; ey is one scalar per row,
+ *   ex 8 contiguous floats).
  * Both: SHORTCUT ('0010') masks every row as query 0 (mmcv computes one row
  * and broadcasts it).
  *
@@ -72,21 +74,6 @@ __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
     geo[((size_t)nm * Lq + i) * (Wk + Hk) + j] = s;
 }
 #endif
-
-/* The score of row (qy, qx) against key j once the appr term is in s:
- * adds the position terms, masks; -inf beyond the keys. */
-inline float ga_finish(float s, int j, int Lk, int Wk, __global const float *g, int ylo, int yhi,
-                       int xlo, int xhi) {
-    if (j >= Lk) return -INFINITY;
-    const int ky = j / Wk, kx = j - ky * Wk;
-#if HAS_POS
-    s += g[kx] + g[Wk + ky];
-#endif
-#if MASK
-    if (ky < ylo || ky >= yhi || kx < xlo || kx >= xhi) s = -INFINITY;
-#endif
-    return s;
-}
 
 #define BQ 64
 #define BK 32
@@ -178,11 +165,24 @@ void gen_attention_flash(__global const st_t *v, int v_off, int v_bs,
             s[3][2] = fma(qv.w, kv.z, s[3][2]); s[3][3] = fma(qv.w, kv.w, s[3][3]);
         }
 #endif
+        int ky[4], kx[4];
+        for (int b = 0; b < 4; b++) {
+            const int j = k0 + tx * 4 + b;
+            ky[b] = j / Wk;
+            kx[b] = j - ky[b] * Wk;
+        }
         for (int a = 0; a < 4; a++) {
             float pm = -INFINITY;
             for (int b = 0; b < 4; b++) {
-                s[a][b] = ga_finish(s[a][b], k0 + tx * 4 + b, Lk, Wk, g[a], ylo[a], yhi[a],
-                                    xlo[a], xhi[a]);
+                float v = s[a][b];
+#if HAS_POS
+                v += g[a][kx[b]] + g[a][Wk + ky[b]];
+#endif
+#if MASK
+                if (ky[b] < ylo[a] || ky[b] >= yhi[a] || kx[b] < xlo[a] || kx[b] >= xhi[a])
+                    v = -INFINITY;
+#endif
+                s[a][b] = k0 + tx * 4 + b < Lk ? v : -INFINITY;
                 pm = fmax(pm, s[a][b]);
             }
             redm[ty * 4 + a][tx] = pm;
@@ -211,8 +211,14 @@ void gen_attention_flash(__global const st_t *v, int v_off, int v_bs,
         }
         for (int kk = 0; kk < BK; kk++) {
             const float4 pv = vload4(0, &Ps[kk][ty * 4]);
+            float vr[VT];
+#if VT % 4 == 0
+            for (int c = 0; c < VT; c += 4) vstore4(vload4(0, &Vs[kk][tx * VT + c]), 0, vr + c);
+#else
+            for (int c = 0; c < VT; c++) vr[c] = Vs[kk][tx * VT + c];
+#endif
             for (int c = 0; c < VT; c++) {
-                const float vv = Vs[kk][tx * VT + c];
+                const float vv = vr[c];
                 o[0][c] = fma(pv.x, vv, o[0][c]);
                 o[1][c] = fma(pv.y, vv, o[1][c]);
                 o[2][c] = fma(pv.z, vv, o[2][c]);
@@ -261,10 +267,13 @@ __kernel void gen_attention_cpu(__global const st_t *v, int v_off, int v_bs,
 #else
     const int mi = i;
 #endif
-    int ylo = 0, yhi = 0, xlo = 0, xhi = 0;
+    int ylo = 0, yhi = Hk, xlo = 0, xhi = Wk;
 #if MASK
     ga_window(mi / Wq, &ylo, &yhi);
     ga_window(mi % Wq, &xlo, &xhi);
+    ylo = max(ylo, 0);
+    yhi = min(yhi, Hk);
+    xhi = min(xhi, Wk);
 #else
     (void)mi;
 #endif
@@ -273,47 +282,61 @@ __kernel void gen_attention_cpu(__global const st_t *v, int v_off, int v_bs,
     float o[DV];
     for (int c = 0; c < DV; c++) o[c] = 0.0f;
     float mrow = -INFINITY, l = 0.0f;
-    for (int k0 = 0; k0 < Lk; k0 += 8) {
-        const int full = k0 + 8 <= Lk;
-        float sa[8];
-        float8 s8 = (float8)(0.0f);
-#if HAS_K
-        if (full) {
-            for (int d = 0; d < D; d++) s8 = fma((float8)(qa[d]), LDN(8, 0, kp + (size_t)d * Lk + k0), s8);
-        } else {
-            float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-            for (int d = 0; d < D; d++)
-                for (int b = 0; b < 8 && k0 + b < Lk; b++)
-                    tmp[b] = fma(qa[d], LD(kp, (size_t)d * Lk + k0 + b), tmp[b]);
-            s8 = vload8(0, tmp);
-        }
+    const int8 lane = (int8)(0, 1, 2, 3, 4, 5, 6, 7);
+    /* key rows outside the window contribute exp(-inf) = 0: skipped */
+    for (int ky = ylo; ky < yhi; ky++) {
+#if HAS_POS
+        const float ey = g[Wk + ky];
 #endif
-        vstore8(s8, 0, sa);
-        float mx = mrow;
-        for (int b = 0; b < 8; b++) {
-            sa[b] = ga_finish(sa[b], k0 + b, Lk, Wk, g, ylo, yhi, xlo, xhi);
-            mx = fmax(mx, sa[b]);
-        }
-        const float alpha = mx == -INFINITY ? 1.0f : exp(mrow - mx);
-        mrow = mx;
-        float ps = 0.0f;
-        for (int b = 0; b < 8; b++) {
-            sa[b] = sa[b] == -INFINITY ? 0.0f : exp(sa[b] - mx);
-            ps += sa[b];
-        }
-        l = l * alpha + ps;
-        const float8 p8 = vload8(0, sa);
-        if (full) {
-            for (int c = 0; c < DV; c++) {
-                const float8 vv = LDN(8, 0, vp + (size_t)c * Lk + k0);
-                o[c] = fma(o[c], alpha, dot(p8.lo, vv.lo) + dot(p8.hi, vv.hi));
+        for (int kx0 = xlo & ~7; kx0 < xhi; kx0 += 8) {
+            const int j0 = ky * Wk + kx0, full = kx0 + 8 <= Wk;
+            float8 s8 = (float8)(0.0f);
+#if HAS_K
+            if (full) {
+                for (int d = 0; d < D; d++)
+                    s8 = fma((float8)(qa[d]), LDN(8, 0, kp + (size_t)d * Lk + j0), s8);
+            } else {
+                float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                for (int d = 0; d < D; d++)
+                    for (int b = 0; b < 8 && kx0 + b < Wk; b++)
+                        tmp[b] = fma(qa[d], LD(kp, (size_t)d * Lk + j0 + b), tmp[b]);
+                s8 = vload8(0, tmp);
             }
-        } else {
-            for (int c = 0; c < DV; c++) {
-                float acc = 0.0f;
-                for (int b = 0; b < 8 && k0 + b < Lk; b++)
-                    acc = fma(sa[b], LD(vp, (size_t)c * Lk + k0 + b), acc);
-                o[c] = fma(o[c], alpha, acc);
+#endif
+#if HAS_POS
+            if (full) {
+                s8 += vload8(0, g + kx0) + ey;
+            } else {
+                float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                for (int b = 0; b < 8 && kx0 + b < Wk; b++) tmp[b] = g[kx0 + b];
+                s8 += vload8(0, tmp) + ey;
+            }
+#endif
+            const int8 kx = (int8)(kx0) + lane;
+            s8 = select(s8, (float8)(-INFINITY), (kx < (int8)(xlo)) | (kx >= (int8)(xhi)));
+            const float4 m4 = fmax(s8.lo, s8.hi);
+            const float cm = fmax(fmax(m4.x, m4.y), fmax(m4.z, m4.w));
+            const float mx = fmax(mrow, cm);
+            if (mx == -INFINITY) continue; /* nothing seen yet: every weight is 0 */
+            const float alpha = exp(mrow - mx);
+            mrow = mx;
+            const float8 p8 = exp(s8 - (float8)(mx));
+            const float4 p4 = p8.lo + p8.hi;
+            l = fma(l, alpha, (p4.x + p4.y) + (p4.z + p4.w));
+            if (full) {
+                for (int c = 0; c < DV; c++) {
+                    const float8 vv = LDN(8, 0, vp + (size_t)c * Lk + j0);
+                    o[c] = fma(o[c], alpha, dot(p8.lo, vv.lo) + dot(p8.hi, vv.hi));
+                }
+            } else {
+                float pa[8];
+                vstore8(p8, 0, pa);
+                for (int c = 0; c < DV; c++) {
+                    float acc = 0.0f;
+                    for (int b = 0; b < 8 && kx0 + b < Wk; b++)
+                        acc = fma(pa[b], LD(vp, (size_t)c * Lk + j0 + b), acc);
+                    o[c] = fma(o[c], alpha, acc);
+                }
             }
         }
     }

@@ -473,6 +473,21 @@ Test(models, gen_attention_keys_and_counts) {
     clbb_context_destroy(ctx);
 }
 
+/* '0100' reads the query at the transposed position (mmcv's broadcasting),
+ * which exists on square maps only: a non-square one is refused at plan
+ * with the layer's name, a square one plans. */
+Test(models, gen_attention_transposed_types_need_square_maps) {
+    clbb_context *ctx = test_context();
+    clbb_model *m = model_json(ctx, "{" GA_STAGE GA_PLUGIN("\"num_heads\":4,\"attention_type\":\"0100\"", "after_conv2") "}");
+    cr_assert_eq(clbb_model_init_weights(m, 1), CLBB_OK);
+    cr_expect_eq(clbb_model_plan(m, (clbb_shape){1, 3, 64, 80}), CLBB_ERR_SHAPE);
+    const char *e = clbb_last_error(ctx);
+    cr_expect(strstr(e, "layer1.0.gen_attention_block") && strstr(e, "square"), "%s", e);
+    cr_expect_eq(clbb_model_plan(m, (clbb_shape){1, 3, 64, 64}), CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
 /* A checkpoint of a GeneralizedAttention with spatial_range >= 0 holds the
  * U8 local_constraint_map parameter: accepted and ignored (clbb derives
  * the window). The file is written by hand (the writer has F32 only). */

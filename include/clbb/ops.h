@@ -502,8 +502,8 @@ typedef struct clbb_gen_attention_desc {
  * which needs Hq == Wq. With spatial_range >= 0 keys outside mmcv's
  * local_constraint_map window of (qy, qx) get -inf. Then
  *   y[n, m*DV + c, qy, qx] = sum_k softmax_k(energy) v[n, m*DV + c, ky, kx].
- * '0010' (mmcv computes one row and broadcasts it) gives every query the
- * same row. The position features are computed on the host in double at
+ * '0010' alone gives every query the row of query (0, 0), masked as that
+ * query is (mmcv computes one row at h = w = 1 and broadcasts it). The position features are computed on the host in double at
  * reshape (they depend only on the weights and the grids).
  *
  * @param appr_bias      M*D floats when bit 2 is set, else ignored (copied).
