@@ -8,8 +8,8 @@
  * (geo: ex[kx] then ey[ky], made by gen_attention_geom), so a score is
  * qa.k + ex[kx] + ey[ky].
  *
- * gen_attention_geom: one work-item per table entry, global (Wk+Hk, Lq,
- *   N*M): ex[kx] = gx[m,qx,kx] + [bit 1] q(i).px[m,qx,kx,:], ey[ky] =
+ * gen_attention_geom: one work-item per table entry, global (Lq*(Wk+Hk)
+ *   rounded up, N*M), the entries of one (n, m) contiguous: ex[kx] = gx[m,qx,kx] + [bit 1] q(i).px[m,qx,kx,:], ey[ky] =
  *   gy[m,qy,ky] + [bit 1] q(i').py[m,qy,ky,:], i' the transposed query for
  *   TRANSPOSED types (i' = qx*Wq + qy, the launcher checks Hq == Wq); gx,
  *   gy are geom_bias . px, py (zero without bit 3), px, py the host's
@@ -47,9 +47,9 @@ __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
                                  __global const float *restrict gx,
                                  __global const float *restrict gy,
                                  __global float *restrict geo, int Hq, int Wq, int Hk, int Wk) {
-    const int j = get_global_id(0), i = get_global_id(1), nm = get_global_id(2);
-    const int n = nm / M, m = nm % M, Lq = Hq * Wq;
-    if (j >= Wk + Hk) return;
+    const int T = Wk + Hk, Lq = Hq * Wq, e = get_global_id(0), nm = get_global_id(1);
+    if (e >= Lq * T) return;
+    const int i = e / T, j = e - i * T, n = nm / M, m = nm % M;
     const int qy = i / Wq, qx = i % Wq;
     float s;
     int qi = i;
@@ -71,7 +71,7 @@ __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
     (void)f;
     (void)qi;
 #endif
-    geo[((size_t)nm * Lq + i) * (Wk + Hk) + j] = s;
+    geo[(size_t)nm * Lq * T + e] = s;
 }
 #endif
 

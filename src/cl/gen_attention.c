@@ -154,9 +154,9 @@ static clbb_status ga_run(clbb_op *op) {
                                      sizeof(cl_mem), &s->gx, sizeof(cl_mem), &s->gy,
                                      sizeof(cl_mem), &s->geo, sizeof(cl_int), &Hq, sizeof(cl_int),
                                      &Wq, sizeof(cl_int), &Hk, sizeof(cl_int), &Wk, CLBB_ARGS_END));
-        size_t gws[3] = {clbb__round_up((size_t)(Wk + Hk), 8), (size_t)Lq, (size_t)N * M};
-        size_t lws[3] = {8, 1, 1};
-        CLBB_CHECK(clbb__enqueue(op->ctx, s->k_geom, 3, gws, lws, "gen_attention_geom"));
+        size_t gws[2] = {clbb__round_up((size_t)Lq * (Wk + Hk), 64), (size_t)N * M};
+        size_t lws[2] = {64, 1};
+        CLBB_CHECK(clbb__enqueue(op->ctx, s->k_geom, 2, gws, lws, "gen_attention_geom"));
     }
     const char *name = s->gpu ? "gen_attention_flash" : "gen_attention_cpu";
     CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_attn, name, CLBB_TENSOR_ARGS(v),
@@ -168,7 +168,9 @@ static clbb_status ga_run(clbb_op *op) {
         size_t gws[2] = {(size_t)(Lq + 63) / 64 * 128, (size_t)N * M}, lws[2] = {128, 1};
         return clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name);
     }
-    size_t gws[2] = {clbb__round_up((size_t)Lq, 8), (size_t)N * M}, lws[2] = {8, 1};
+    /* on a GPU (head dims beyond the tiles' limit) a warp's worth of queries */
+    const size_t l0 = op->family == CLBB_KERNEL_FAMILY_GPU ? 64 : 8;
+    size_t gws[2] = {clbb__round_up((size_t)Lq, l0), (size_t)N * M}, lws[2] = {l0, 1};
     return clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name);
 }
 
