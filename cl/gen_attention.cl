@@ -92,8 +92,10 @@ void gen_attention_flash(__global const st_t *v, int v_off, int v_bs,
     __local float Qs[D][BQ];
     __local float Ks[D][BK];
 #endif
-    __local float Vs[BK][DVP];
-    __local float Ps[BK][BQ];
+    /* rows padded by one float: the stores (V along keys, P by column)
+     * and the loads of the value phase fall in distinct banks */
+    __local float Vs[DVP][BK + 1];
+    __local float Ps[BK][BQ + 1];
     __local float redm[BQ][9], reds[BQ][9];
     const int t = get_local_id(0), ty = t >> 3, tx = t & 7;
     const int nm = get_global_id(1), n = nm / M, m = nm % M;
@@ -145,7 +147,7 @@ void gen_attention_flash(__global const st_t *v, int v_off, int v_bs,
 #endif
         for (int e = t; e < DVP * BK; e += 128) {
             const int c = e / BK, j = e % BK;
-            Vs[j][c] = (k0 + j < Lk && c < DV) ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f;
+            Vs[c][j] = (k0 + j < Lk && c < DV) ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         float s[4][4];
@@ -212,11 +214,7 @@ void gen_attention_flash(__global const st_t *v, int v_off, int v_bs,
         for (int kk = 0; kk < BK; kk++) {
             const float4 pv = vload4(0, &Ps[kk][ty * 4]);
             float vr[VT];
-#if VT % 4 == 0
-            for (int c = 0; c < VT; c += 4) vstore4(vload4(0, &Vs[kk][tx * VT + c]), 0, vr + c);
-#else
-            for (int c = 0; c < VT; c++) vr[c] = Vs[kk][tx * VT + c];
-#endif
+            for (int c = 0; c < VT; c++) vr[c] = Vs[tx * VT + c][kk];
             for (int c = 0; c < VT; c++) {
                 const float vv = vr[c];
                 o[0][c] = fma(pv.x, vv, o[0][c]);

@@ -511,8 +511,9 @@ typedef struct clbb_gen_attention_desc {
  * @param appr_geom_fc_x M*D x feat_dim/2 (Linear weight, row-major) when bit
  *                       1 or 3 is set, else ignored (copied); fc_y likewise.
  * @param options        dtype and family (GPU: work-group tiles in local
- *                       memory for D, DV <= 64; CPU: one work-item per query,
- *                       explicit vectors). NULL: defaults.
+ *                       memory for D, DV <= 64 where the device's local memory
+ *                       holds them, else the CPU kernel; CPU: one work-item per
+ *                       query, explicit vectors). NULL: defaults.
  * Setup inputs, in order: x (the module input, N x C x H x W: read for its
  * shape only), v (N x M*DV x Hk x Wk), then k (N x M*D x Hk x Wk) when bit 0
  * or 2 is set, then q (N x M*D x Hq x Wq) when bit 0 or 1 is set; dense

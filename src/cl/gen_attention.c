@@ -95,7 +95,16 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     }
     CLBB_CHECK(clbb__buffer_create(op->ctx, geo * sizeof(float), CL_MEM_READ_WRITE, NULL,
                                    "gen_attention position tables", &s->geo));
-    s->gpu = op->family == CLBB_KERNEL_FAMILY_GPU && D <= 64 && DV <= 64;
+    /* the work-group kernel's local tiles (cl/gen_attention.cl: Qs, Ks, Vs,
+     * Ps, two reductions), and its 128 work-items */
+    const int vt = (DV + 7) / 8;
+    const size_t lmem = sizeof(float) * ((clbb__ga_has_key(t) ? (size_t)D * (64 + 32) : 0) +
+                                         33u * 8 * vt + 32u * 65 + 2u * 64 * 9);
+    clbb_device_info dev;
+    const int fits = clbb_context_device_info(op->ctx, &dev) == CLBB_OK &&
+                     (!dev.local_mem_bytes || lmem <= dev.local_mem_bytes) &&
+                     (!dev.max_work_group_size || dev.max_work_group_size >= 128);
+    s->gpu = op->family == CLBB_KERNEL_FAMILY_GPU && D <= 64 && DV <= 64 && fits;
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s",
              s->gpu ? "gen_attention_flash_q64k32" : "gen_attention_cpu_k8");
     char opts[512];
