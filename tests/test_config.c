@@ -313,9 +313,8 @@ Test(config, mmdet_dcn_is_unsupported) {
 }
 
 /* configs/gcnet/mask-rcnn_r50-gcb-r4-c3-c5_fpn_1x_coco.py */
-Test(config, mmdet_gcnet_plugins_are_unsupported) {
+Test(config, mmdet_gcnet_plugins) {
     clbb_model_config c;
-    char err[ERR_SIZE] = "";
     const char *json =
         "{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3],"
         " \"frozen_stages\": 1, \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": true},"
@@ -323,14 +322,125 @@ Test(config, mmdet_gcnet_plugins_are_unsupported) {
         " \"plugins\": [{\"cfg\": {\"type\": \"ContextBlock\", \"ratio\": 0.25},"
         " \"stages\": [false, true, true, true], \"position\": \"after_conv3\"}],"
         " \"init_cfg\": {\"type\": \"Pretrained\", \"checkpoint\": \"torchvision://resnet50\"}}";
-    cr_assert_eq(parse(json, &c, err), CLBB_ERR_UNSUPPORTED, "%s", err);
-    cr_expect(strstr(err, "plugins") != NULL, "%s", err);
+    parse_ok(json, &c);
     cr_expect_eq(c.num_plugins, 1);
     cr_expect_str_eq(c.plugins[0].type, "ContextBlock");
     cr_expect_eq(c.plugins[0].position, 3);
     cr_expect_eq(c.plugins[0].num_stages, 4);
     cr_expect_eq(c.plugins[0].stages[0], 0);
     cr_expect_eq(c.plugins[0].stages[3], 1);
+    cr_expect_eq(c.plugins[0].ratio, 0.25);
+    /* mmcv's defaults: pooling_type='att', fusion_types=('channel_add',) */
+    cr_expect_eq(c.plugins[0].pooling_att, 1);
+    cr_expect_eq(c.plugins[0].fusion_add, 1);
+    cr_expect_eq(c.plugins[0].fusion_mul, 0);
+    cr_expect_str_eq(c.plugins[0].postfix, "");
+    /* the struct path reaches the same verdict, and so does the preset */
+    char err[ERR_SIZE] = "";
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s", err);
+    clbb_model_config p;
+    cr_assert_eq(clbb_model_config_preset("resnet50_gcb_r4_c3c5", &p), CLBB_OK);
+    cr_expect_eq(p.num_plugins, 1);
+    cr_expect_eq(p.plugins[0].ratio, 0.25);
+    cr_expect_eq(memcmp(p.plugins[0].stages, c.plugins[0].stages, sizeof p.plugins[0].stages), 0);
+    cr_expect_eq(clbb_model_config_validate(&p, err, sizeof err), CLBB_OK, "%s", err);
+    cr_assert_eq(clbb_model_config_preset("resnet50_gcb_r16_c3c5", &p), CLBB_OK);
+    cr_expect_eq(p.plugins[0].ratio, 1.0 / 16);
+    cr_assert_eq(clbb_model_config_preset("resnet50_nonlocal_c4", &p), CLBB_OK);
+    cr_expect_str_eq(p.plugins[0].type, "NonLocal2d");
+    cr_expect_eq(p.plugins[0].stages[2], 1);
+    cr_expect_eq(p.plugins[0].stages[3], 0);
+    cr_expect_eq(clbb_model_config_validate(&p, err, sizeof err), CLBB_OK, "%s", err);
+}
+
+/* Every argument of the three plugin types: mmcv's defaults when absent,
+ * the given value when present. */
+Test(config, plugin_arguments_and_defaults) {
+    clbb_model_config c;
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"plugins\": ["
+             "{\"cfg\": {\"type\": \"NonLocal2d\"}, \"position\": \"after_conv3\"},"
+             "{\"cfg\": {\"type\": \"NonLocal2d\", \"reduction\": 4, \"use_scale\": false,"
+             " \"conv_cfg\": {\"type\": \"Conv2d\"}, \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": true,"
+             " \"eps\": 1e-5, \"momentum\": 0.1}, \"mode\": \"concatenation\", \"sub_sample\": true,"
+             " \"std\": 0.02, \"zeros_init\": false, \"postfix\": \"_b\"}, \"position\": \"after_conv3\"},"
+             "{\"cfg\": {\"type\": \"ContextBlock\", \"ratio\": 0.0625, \"pooling_type\": \"avg\","
+             " \"fusion_types\": [\"channel_mul\"]}, \"position\": \"after_conv1\"},"
+             "{\"cfg\": {\"type\": \"NonLocal2d\", \"conv_cfg\": null, \"norm_cfg\": null,"
+             " \"mode\": \"gaussian\", \"reduction\": -3, \"postfix\": 3}, \"position\": \"after_conv2\"}]}",
+             &c);
+    cr_assert_eq(c.num_plugins, 4);
+    const clbb_plugin_config *d = &c.plugins[0], *e = &c.plugins[1], *cb = &c.plugins[2], *g = &c.plugins[3];
+    cr_expect_eq(d->reduction, 2);
+    cr_expect_eq(d->use_scale, 1);
+    cr_expect_eq(d->sub_sample, 0);
+    cr_expect_eq(d->nl_norm_bn, 0);
+    cr_expect_str_eq(d->mode, "embedded_gaussian");
+    cr_expect_eq(e->reduction, 4);
+    cr_expect_eq(e->use_scale, 0);
+    cr_expect_eq(e->sub_sample, 1);
+    cr_expect_eq(e->nl_norm_bn, 1);
+    cr_expect_str_eq(e->mode, "concatenation");
+    cr_expect_str_eq(e->postfix, "_b");
+    cr_expect_eq(cb->ratio, 0.0625);
+    cr_expect_eq(cb->pooling_att, 0);
+    cr_expect_eq(cb->fusion_add, 0);
+    cr_expect_eq(cb->fusion_mul, 1);
+    cr_expect_str_eq(g->mode, "gaussian");
+    cr_expect_eq(g->reduction, -3, "floor division: max(C // -3, 1) = 1 channel, valid in mmcv");
+    cr_expect_str_eq(g->postfix, "3");
+
+    char err[ERR_SIZE] = "";
+    cr_expect_eq(parse("{\"type\": \"ResNet\", \"depth\": 50, \"plugins\": [{\"cfg\": {\"type\":"
+                       " \"GeneralizedAttention\"}, \"position\": \"after_conv2\"}]}",
+                       &c, err),
+                 CLBB_OK, "%s", err);
+    const clbb_plugin_config *a = &c.plugins[0];
+    cr_expect_eq(a->spatial_range, -1);
+    cr_expect_eq(a->num_heads, 9);
+    cr_expect_eq(a->position_embedding_dim, -1);
+    cr_expect_eq(a->position_magnitude, 1);
+    cr_expect_eq(a->kv_stride, 2);
+    cr_expect_eq(a->q_stride, 1);
+    cr_expect_str_eq(a->attention_type, "1111");
+    cr_expect_eq(parse("{\"type\": \"ResNet\", \"depth\": 50, \"plugins\": [{\"cfg\": {\"type\":"
+                       " \"GeneralizedAttention\", \"spatial_range\": 5, \"num_heads\": 8,"
+                       " \"position_embedding_dim\": 32, \"position_magnitude\": 2, \"kv_stride\": 4,"
+                       " \"q_stride\": 2, \"attention_type\": \"0120\"}, \"position\": \"after_conv2\"}]}",
+                       &c, err),
+                 CLBB_OK, "%s", err);
+    cr_expect_eq(a->spatial_range, 5);
+    cr_expect_eq(a->num_heads, 8);
+    cr_expect_eq(a->position_embedding_dim, 32);
+    cr_expect_eq(a->position_magnitude, 2);
+    cr_expect_eq(a->kv_stride, 4);
+    cr_expect_eq(a->q_stride, 2);
+    cr_expect_str_eq(a->attention_type, "0110", "mmcv reads bool(int(c))");
+
+    /* a plugin that no active stage builds is not validated (make_stage_plugins
+     * filters by stage first) */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"plugins\": [{\"cfg\": {\"type\":"
+             " \"ContextBlock\", \"ratio\": 0.001}, \"stages\": [false, false, false, false],"
+             " \"position\": \"after_conv3\"}]}",
+             &c);
+    /* in_channels per position: int(16 * 0.07) = 1 after conv1 of layer1,
+     * but the ResNeXt width 32 (groups 4, base_width 8) gives 2; after conv3
+     * planes * 4 = 64 */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"base_channels\": 16, \"plugins\": [{\"cfg\":"
+             " {\"type\": \"ContextBlock\", \"ratio\": 0.07}, \"position\": \"after_conv1\"}]}",
+             &c);
+    cr_expect_eq(parse("{\"type\": \"ResNet\", \"depth\": 50, \"base_channels\": 16, \"plugins\":"
+                       " [{\"cfg\": {\"type\": \"ContextBlock\", \"ratio\": 0.05}, \"position\":"
+                       " \"after_conv2\"}]}",
+                       &c, err),
+                 CLBB_ERR_UNSUPPORTED, "%s", err);
+    cr_expect(strstr(err, "int(16 * 0.05)") != NULL, "%s", err);
+    parse_ok("{\"type\": \"ResNeXt\", \"depth\": 50, \"base_channels\": 16, \"groups\": 4,"
+             " \"base_width\": 8, \"plugins\": [{\"cfg\": {\"type\": \"ContextBlock\", \"ratio\": 0.05},"
+             " \"position\": \"after_conv2\"}]}",
+             &c);
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"base_channels\": 16, \"plugins\": [{\"cfg\":"
+             " {\"type\": \"ContextBlock\", \"ratio\": 0.05}, \"position\": \"after_conv3\"}]}",
+             &c);
 }
 
 /* configs/empirical_attention/faster-rcnn_r50-attn1111_fpn_1x_coco.py */
@@ -344,6 +454,7 @@ Test(config, mmdet_empirical_attention) {
     parse_ok(json, &c);
     cr_expect_eq(c.plugins[0].position, 2);
     cr_expect_eq(c.plugins[0].num_heads, 8);
+    cr_expect_eq(c.plugins[0].kv_stride, 2);
     cr_expect_eq(c.plugins[0].spatial_range, -1);
     cr_expect_str_eq(c.plugins[0].attention_type, "1111");
     /* the preset is the same config */
@@ -512,7 +623,42 @@ Test(config, validate_struct_path) {
     cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
     cr_expect(strstr(err, "position") != NULL, "%s", err);
     c.plugins[0].position = 1;
-    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_UNSUPPORTED, "%s", err);
+    /* a zeroed struct holds no mode: the type's arguments are checked too */
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG, "%s", err);
+    cr_expect(strstr(err, "'plugins[0].cfg.mode'") != NULL, "%s", err);
+    snprintf(c.plugins[0].mode, sizeof c.plugins[0].mode, "dot_product");
+    c.plugins[0].reduction = 2;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s", err);
+    c.plugins[0].use_scale = 2;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG, "%s", err);
+    cr_expect(strstr(err, "'plugins[0].cfg.use_scale'") != NULL, "%s", err);
+    c.plugins[0].use_scale = 1;
+    c.plugins[0].reduction = 0;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG, "%s", err);
+    cr_expect(strstr(err, "'plugins[0].cfg.reduction'") != NULL, "%s", err);
+
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET);
+    c.num_plugins = 1;
+    snprintf(c.plugins[0].type, sizeof c.plugins[0].type, "ContextBlock");
+    c.plugins[0].position = 3;
+    c.plugins[0].ratio = NAN;
+    c.plugins[0].pooling_att = 1;
+    c.plugins[0].fusion_add = 1;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG, "%s", err);
+    cr_expect(strstr(err, "'plugins[0].cfg.ratio' is required") != NULL, "%s", err);
+    c.plugins[0].ratio = 0.25;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s", err);
+    c.plugins[0].fusion_add = 0;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG, "%s", err);
+    cr_expect(strstr(err, "'plugins[0].cfg.fusion_types'") != NULL, "%s", err);
+    c.plugins[0].fusion_mul = 1;
+    c.plugins[0].pooling_att = 3;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG, "%s", err);
+    cr_expect(strstr(err, "'plugins[0].cfg.pooling_type'") != NULL, "%s", err);
+    c.plugins[0].pooling_att = 0;
+    c.plugins[0].ratio = INFINITY;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG, "%s", err);
+    cr_expect(strstr(err, "'plugins[0].cfg.ratio'") != NULL, "%s", err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -529,6 +675,10 @@ typedef struct bad_row {
 #define UNS CLBB_ERR_UNSUPPORTED
 #define PLUGIN(type, pos) "{\"cfg\": {\"type\": \"" type "\"}, \"position\": \"" pos "\"}"
 #define GA(args) "{\"cfg\": {\"type\": \"GeneralizedAttention\", " args "}, \"position\": \"after_conv2\"}"
+#define CB(ratio, pos) "{\"cfg\": {\"type\": \"ContextBlock\", \"ratio\": " #ratio "}, \"position\": \"" pos "\"}"
+#define CBX(args) "{\"cfg\": {\"type\": \"ContextBlock\", " args "}, \"position\": \"after_conv3\"}"
+#define NLX(args) "{\"cfg\": {\"type\": \"NonLocal2d\", " args "}, \"position\": \"after_conv3\"}"
+#define GAX(args) "{\"cfg\": {\"type\": \"GeneralizedAttention\", " args "}, \"position\": \"after_conv2\"}"
 
 static const bad_row bad_rows[] = {
     /* JSON text and shape */
@@ -699,8 +849,7 @@ static const bad_row bad_rows[] = {
     /* plugins */
     {"{" R50 ", \"plugins\": [" PLUGIN("ContextBlock", "after_conv4") "]}", CFG,
      "'plugins[0].position'"},
-    {"{" R50 ", \"plugins\": [" PLUGIN("ContextBlock", "after_conv3") ", "
-     PLUGIN("ContextBlock", "after_conv3") "]}",
+    {"{" R50 ", \"plugins\": [" CB(0.25, "after_conv3") ", " CB(0.25, "after_conv3") "]}",
      CFG, "duplicate plugin context_block"},
     {"{" R50 ", \"plugins\": [" PLUGIN("NonLocal2d", "after_conv1") ", "
      PLUGIN("NonLocal2d", "after_conv3") "]}",
@@ -748,7 +897,77 @@ static const bad_row bad_rows[] = {
      CFG, "'plugins[0].when'"},
     {"{" R50 ", \"plugins\": \"ContextBlock\"}", CFG, "'plugins'"},
     {"{" R50 ", \"plugins\": [1]}", CFG, "'plugins[0]'"},
-    {"{" R50 ", \"plugins\": [" PLUGIN("ContextBlock", "after_conv3") "]}", UNS, "'plugins'"},
+    /* ContextBlock's arguments: ratio is required, in_channels the block's */
+    {"{" R50 ", \"plugins\": [" PLUGIN("ContextBlock", "after_conv3") "]}", CFG,
+     "'plugins[0].cfg.ratio' is required"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": \"1/16\"") "]}", CFG, "'plugins[0].cfg.ratio'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": null") "]}", CFG, "'plugins[0].cfg.ratio'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": -0.5") "]}", CFG, "'plugins[0].cfg.ratio'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.001") "]}", UNS, "'plugins[0].cfg.ratio'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.25, \"in_channels\": 256") "]}", CFG,
+     "'plugins[0].cfg.in_channels'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.25, \"pooling_type\": \"max\"") "]}", CFG,
+     "'plugins[0].cfg.pooling_type'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.25, \"pooling_type\": 1") "]}", CFG,
+     "'plugins[0].cfg.pooling_type'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.25, \"fusion_types\": []") "]}", CFG,
+     "at least one fusion"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.25, \"fusion_types\": \"channel_add\"") "]}",
+     CFG, "'plugins[0].cfg.fusion_types'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.25, \"fusion_types\": [\"channel_add\", \"channels_add\"]") "]}",
+     CFG, "'plugins[0].cfg.fusion_types[1]'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.25, \"fusion_types\": [1]") "]}", CFG,
+     "'plugins[0].cfg.fusion_types[0]'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.25, \"reduction\": 2") "]}", CFG,
+     "'plugins[0].cfg.reduction'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.25, \"ratio\": 0.5") "]}", CFG,
+     "'ratio' is given twice"},
+    /* NonLocal2d's */
+    {"{" R50 ", \"plugins\": [" NLX("\"mode\": \"softmax\"") "]}", CFG,
+     "'plugins[0].cfg.mode'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"mode\": 2") "]}", CFG, "'plugins[0].cfg.mode'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"reduction\": 0") "]}", CFG, "'plugins[0].cfg.reduction'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"reduction\": 1.5") "]}", CFG, "'plugins[0].cfg.reduction'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"use_scale\": 1") "]}", CFG, "'plugins[0].cfg.use_scale'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"sub_sample\": \"yes\"") "]}", CFG,
+     "'plugins[0].cfg.sub_sample'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"in_channels\": 64") "]}", CFG, "'plugins[0].cfg.in_channels'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"ratio\": 0.25") "]}", CFG, "'plugins[0].cfg.ratio'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"std\": \"0.01\"") "]}", CFG, "'plugins[0].cfg.std'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"zeros_init\": 0") "]}", CFG, "'plugins[0].cfg.zeros_init'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"conv_cfg\": {\"type\": \"DCN\"}") "]}", UNS,
+     "'plugins[0].cfg.conv_cfg.type'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"conv_cfg\": {\"type\": \"Conv2d\", \"bias\": true}") "]}",
+     CFG, "'plugins[0].cfg.conv_cfg.bias'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"conv_cfg\": \"Conv2d\"") "]}", CFG,
+     "'plugins[0].cfg.conv_cfg'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"conv_cfg\": {}") "]}", CFG, "'plugins[0].cfg.conv_cfg'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"norm_cfg\": {\"type\": \"GN\", \"num_groups\": 4}") "]}",
+     UNS, "'plugins[0].cfg.norm_cfg.type'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"norm_cfg\": {\"type\": \"BN\", \"eps\": 0.001}") "]}",
+     UNS, "'plugins[0].cfg.norm_cfg.eps'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"norm_cfg\": {\"type\": \"BN\", \"affine\": false}") "]}",
+     CFG, "'plugins[0].cfg.norm_cfg.affine'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"norm_cfg\": {\"type\": \"BatchNorm\"}") "]}", CFG,
+     "'plugins[0].cfg.norm_cfg.type'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"conv_cfg\": {\"type\": \"Conv4d\"}") "]}", CFG,
+     "'plugins[0].cfg.conv_cfg.type'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"norm_cfg\": {\"type\": 5}") "]}", CFG,
+     "'plugins[0].cfg.norm_cfg.type'"},
+    {"{" R50 ", \"plugins\": [" NLX("\"norm_cfg\": true") "]}", CFG, "'plugins[0].cfg.norm_cfg'"},
+    /* GeneralizedAttention's parser errors */
+    {"{" R50 ", \"plugins\": [" GAX("\"num_heads\": \"8\"") "]}", CFG, "'plugins[0].cfg.num_heads'"},
+    {"{" R50 ", \"plugins\": [" GAX("\"kv_stride\": 1.5") "]}", CFG, "'plugins[0].cfg.kv_stride'"},
+    {"{" R50 ", \"plugins\": [" GAX("\"attention_type\": \"111\"") "]}", CFG,
+     "'plugins[0].cfg.attention_type'"},
+    {"{" R50 ", \"plugins\": [" GAX("\"attention_type\": \"1a11\"") "]}", CFG,
+     "'plugins[0].cfg.attention_type'"},
+    {"{" R50 ", \"plugins\": [" GAX("\"heads\": 8") "]}", CFG, "'plugins[0].cfg.heads'"},
+    /* a refusal of clbb's waits for MMDetection's own checks */
+    {"{" R50 ", \"plugins\": [" GAX("\"num_heads\": 8") ", " CB(0.25, "after_conv5") "]}", CFG,
+     "'plugins[1].position'"},
+    {"{" R50 ", \"plugins\": [" CBX("\"ratio\": 0.001") ", " CB(0.25, "after_conv3") "]}", CFG,
+     "duplicate plugin context_block"},
     /* a width that overflowed long long before it was bounded (UBSan) */
     {"{\"type\": \"ResNeXt\", \"depth\": 50, \"groups\": 2147483647, \"base_width\": 2147483647}",
      UNS, "channels"},

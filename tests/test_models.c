@@ -11,6 +11,7 @@
 
 #include "check/check.h"
 #include "models/model_internal.h"
+#include "models/plugins.h"
 #include "test_util.h"
 
 
@@ -632,5 +633,418 @@ Test(models, graph_views_reshape_and_transpose, .timeout = 600) {
         free(refs[i]);
     }
     clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Plugins (mmcv ContextBlock, NonLocal2d) on the device against the graph
+ * reference: two stages of a narrow ResNet-50 (planes 16: 16/16/64
+ * channels; 8x10 then 4x5 maps for a 32x40 input, so sub_sample's pool
+ * drops a column), every mode and option, every position, chains. */
+#define PL_NET "\"type\":\"ResNet\",\"depth\":50,\"num_stages\":2,\"strides\":[1,2],\"dilations\":[1,1],\"out_indices\":[0,1],\"base_channels\":16"
+#define PL_CB(extra, pos) "{\"cfg\":{\"type\":\"ContextBlock\"" extra "},\"position\":\"" pos "\"}"
+#define PL_NL(extra, pos) "{\"cfg\":{\"type\":\"NonLocal2d\"" extra "},\"position\":\"" pos "\"}"
+static const check_model_case PLUGIN_CASES[] = {
+    {"cb_att_add_conv3", "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.25", "after_conv3") "]}", {1, 3, 32, 40}, 1},
+    {"cb_avg_mul_add_conv3", "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.25,\"pooling_type\":\"avg\",\"fusion_types\":[\"channel_mul\",\"channel_add\"]", "after_conv3") "]}", {2, 3, 32, 40}, 0},
+    {"cb_mul_conv1", "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.5,\"fusion_types\":[\"channel_mul\"]", "after_conv1") "]}", {1, 3, 32, 40}, 0},
+    {"cb_r16_conv2_stage2", "{" PL_NET ",\"plugins\":[{\"cfg\":{\"type\":\"ContextBlock\",\"ratio\":0.0625},\"stages\":[false,true],\"position\":\"after_conv2\"}]}", {1, 3, 32, 40}, 0},
+    {"nl_embedded_conv3", "{" PL_NET ",\"plugins\":[" PL_NL("", "after_conv3") "]}", {1, 3, 32, 40}, 1},
+    {"nl_embedded_noscale_sub_b2", "{" PL_NET ",\"plugins\":[" PL_NL(",\"use_scale\":false,\"sub_sample\":true", "after_conv3") "]}", {2, 3, 32, 40}, 0},
+    {"nl_gaussian_conv2", "{" PL_NET ",\"plugins\":[" PL_NL(",\"mode\":\"gaussian\"", "after_conv2") "]}", {1, 3, 32, 40}, 0},
+    {"nl_gaussian_sub_conv3", "{" PL_NET ",\"plugins\":[" PL_NL(",\"mode\":\"gaussian\",\"sub_sample\":true", "after_conv3") "]}", {1, 3, 32, 40}, 0},
+    {"nl_dot_bn_r4_conv3", "{" PL_NET ",\"plugins\":[" PL_NL(",\"mode\":\"dot_product\",\"reduction\":4,\"norm_cfg\":{\"type\":\"BN\"}", "after_conv3") "]}", {1, 3, 32, 40}, 1},
+    {"nl_concat_conv1", "{" PL_NET ",\"plugins\":[" PL_NL(",\"mode\":\"concatenation\"", "after_conv1") "]}", {1, 3, 32, 40}, 1},
+    {"nl_concat_sub_conv3", "{" PL_NET ",\"plugins\":[" PL_NL(",\"mode\":\"concatenation\",\"sub_sample\":true,\"reduction\":1", "after_conv3") "]}", {1, 3, 32, 40}, 0},
+    {"chain_cb_nl_conv3", "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.25", "after_conv3") "," PL_NL("", "after_conv3") "]}", {1, 3, 32, 40}, 0},
+    {"chain_nl_cb_conv3_cb_conv1", "{" PL_NET ",\"plugins\":[" PL_NL(",\"sub_sample\":true", "after_conv3") "," PL_CB(",\"ratio\":0.25", "after_conv3") "," PL_CB(",\"ratio\":0.25,\"postfix\":2", "after_conv1") "]}", {1, 3, 32, 40}, 1},
+    {"resnext_cb_conv2_nl_conv1", "{\"type\":\"ResNeXt\",\"depth\":50,\"num_stages\":1,\"strides\":[1],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":16,\"groups\":4,\"base_width\":8,\"plugins\":[" PL_CB(",\"ratio\":0.125", "after_conv2") "," PL_NL("", "after_conv1") "]}", {1, 3, 32, 40}, 1},
+    {"gn_cb_conv3", "{" PL_NET ",\"norm_cfg\":{\"type\":\"GN\",\"num_groups\":4},\"plugins\":[" PL_CB(",\"ratio\":0.25", "after_conv3") "]}", {1, 3, 32, 40}, 0},
+    {"ghost_nl_conv3", "{" PL_NET ",\"conv_cfg\":{\"type\":\"Ghost\"},\"plugins\":[" PL_NL("", "after_conv3") "]}", {1, 3, 32, 40}, 0},
+};
+
+Test(models, plugins_vs_reference, .timeout = 1200) {
+    run_cases(PLUGIN_CASES, CLBB_ARRAY_SIZE(PLUGIN_CASES), 0, CLBB_ARRAY_SIZE(PLUGIN_CASES),
+              CLBB_PRECISION_FP32, 0);
+}
+
+Test(models, plugins_vs_reference_f16, .timeout = 1200) {
+    run_cases(PLUGIN_CASES, CLBB_ARRAY_SIZE(PLUGIN_CASES), 0, CLBB_ARRAY_SIZE(PLUGIN_CASES),
+              CLBB_PRECISION_FP16, 1);
+}
+
+/* The plugin keys of layer1.0 (in_channels 16 after conv1/2, 64 after
+ * conv3) in PyTorch's registration order: the block's own layers and
+ * downsample, then the plugins by position, each as mmcv registers its
+ * modules (NonLocal2d: g, conv_out, theta, phi, concat_project, with
+ * sub_sample's Sequential(conv, pool) in place; ContextBlock: conv_mask,
+ * channel_add_conv, channel_mul_conv). */
+Test(models, plugin_keys_match_pytorch) {
+    clbb_context *ctx = test_context();
+    clbb_model *m = model_json(ctx,
+        "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[1],\"dilations\":[1],"
+        "\"out_indices\":[0],\"base_channels\":16,\"plugins\":["
+        "{\"cfg\":{\"type\":\"ContextBlock\",\"ratio\":0.25,\"fusion_types\":[\"channel_mul\",\"channel_add\"]},\"position\":\"after_conv3\"},"
+        "{\"cfg\":{\"type\":\"NonLocal2d\",\"mode\":\"concatenation\",\"sub_sample\":true,\"norm_cfg\":{\"type\":\"BN\"}},\"position\":\"after_conv1\"},"
+        "{\"cfg\":{\"type\":\"ContextBlock\",\"ratio\":0.25,\"pooling_type\":\"avg\",\"postfix\":2},\"position\":\"after_conv2\"}]}");
+    static const char *const want[] = {
+        "layer1.0.nonlocal_block.g.0.conv.weight (8, 16, 1, 1)",
+        "layer1.0.nonlocal_block.g.0.conv.bias (8,)",
+        "layer1.0.nonlocal_block.conv_out.conv.weight (16, 8, 1, 1)",
+        "layer1.0.nonlocal_block.conv_out.bn.weight (16,)",
+        "layer1.0.nonlocal_block.conv_out.bn.bias (16,)",
+        "layer1.0.nonlocal_block.conv_out.bn.running_mean (16,)",
+        "layer1.0.nonlocal_block.conv_out.bn.running_var (16,)",
+        "layer1.0.nonlocal_block.conv_out.bn.num_batches_tracked ()",
+        "layer1.0.nonlocal_block.theta.conv.weight (8, 16, 1, 1)",
+        "layer1.0.nonlocal_block.theta.conv.bias (8,)",
+        "layer1.0.nonlocal_block.phi.0.conv.weight (8, 16, 1, 1)",
+        "layer1.0.nonlocal_block.phi.0.conv.bias (8,)",
+        "layer1.0.nonlocal_block.concat_project.conv.weight (1, 16, 1, 1)",
+        "layer1.0.context_block2.channel_add_conv.0.weight (4, 16, 1, 1)",
+        "layer1.0.context_block2.channel_add_conv.0.bias (4,)",
+        "layer1.0.context_block2.channel_add_conv.1.weight (4, 1, 1)",
+        "layer1.0.context_block2.channel_add_conv.1.bias (4, 1, 1)",
+        "layer1.0.context_block2.channel_add_conv.3.weight (16, 4, 1, 1)",
+        "layer1.0.context_block2.channel_add_conv.3.bias (16,)",
+        "layer1.0.context_block.conv_mask.weight (1, 64, 1, 1)",
+        "layer1.0.context_block.conv_mask.bias (1,)",
+        "layer1.0.context_block.channel_add_conv.0.weight (16, 64, 1, 1)",
+        "layer1.0.context_block.channel_add_conv.0.bias (16,)",
+        "layer1.0.context_block.channel_add_conv.1.weight (16, 1, 1)",
+        "layer1.0.context_block.channel_add_conv.1.bias (16, 1, 1)",
+        "layer1.0.context_block.channel_add_conv.3.weight (64, 16, 1, 1)",
+        "layer1.0.context_block.channel_add_conv.3.bias (64,)",
+        "layer1.0.context_block.channel_mul_conv.0.weight (16, 64, 1, 1)",
+        "layer1.0.context_block.channel_mul_conv.0.bias (16,)",
+        "layer1.0.context_block.channel_mul_conv.1.weight (16, 1, 1)",
+        "layer1.0.context_block.channel_mul_conv.1.bias (16, 1, 1)",
+        "layer1.0.context_block.channel_mul_conv.3.weight (64, 16, 1, 1)",
+        "layer1.0.context_block.channel_mul_conv.3.bias (64,)",
+        "layer1.1.conv1.weight (16, 64, 1, 1)",
+    };
+    const graph *g = clbb__model_graph(m);
+    int i = 0;
+    while (i < g->num_params && strcmp(g->params[i].key, "layer1.0.downsample.1.num_batches_tracked")) i++;
+    cr_assert_lt(i, g->num_params);
+    for (size_t k = 0; k < CLBB_ARRAY_SIZE(want); k++) {
+        const graph_param *p = &g->params[++i];
+        char mine[256];
+        int n = snprintf(mine, sizeof mine, "%s (", p->key);
+        for (int d = 0; d < p->ndim; d++)
+            n += snprintf(mine + n, sizeof mine - (size_t)n, "%s%lld", d ? ", " : "", (long long)p->shape[d]);
+        snprintf(mine + n, sizeof mine - (size_t)n, "%s)", p->ndim == 1 ? "," : "");
+        cr_expect_str_eq(mine, want[k], "key %zu", k);
+    }
+    clbb_model_destroy(m);
+    /* the GCNet presets: ContextBlock in layers 2-4 only, NonLocal2d in layer3 */
+    const struct { const char *arch, *first, *absent; int count; } presets[] = {
+        {"resnet50_gcb_r16_c3c5", "layer2.0.context_block.conv_mask.weight", "layer1.0.context_block.conv_mask.weight", 13},
+        {"resnet50_gcb_r4_c3c5", "layer4.2.context_block.channel_add_conv.0.weight", "layer1.2.context_block.conv_mask.bias", 13},
+        {"resnet50_nonlocal_c4", "layer3.5.nonlocal_block.theta.conv.weight", "layer4.0.nonlocal_block.g.conv.weight", 6},
+    };
+    for (size_t k = 0; k < CLBB_ARRAY_SIZE(presets); k++) {
+        clbb_model_config cfg;
+        cr_assert_eq(clbb_model_config_preset(presets[k].arch, &cfg), CLBB_OK);
+        cr_assert_eq(clbb_model_create(ctx, &cfg, &m), CLBB_OK, "%s", clbb_last_error(ctx));
+        g = clbb__model_graph(m);
+        int found = 0, absent = 1, blocks = 0;
+        for (int p = 0; p < g->num_params; p++) {
+            found |= !strcmp(g->params[p].key, presets[k].first);
+            absent &= strcmp(g->params[p].key, presets[k].absent) != 0;
+            blocks += strstr(g->params[p].key, "block.conv_mask.weight") != NULL ||
+                      strstr(g->params[p].key, "block.g.conv.weight") != NULL;
+        }
+        cr_expect(found && absent, "%s", presets[k].arch);
+        cr_expect_eq(blocks, presets[k].count, "%s: %d plugin blocks", presets[k].arch, blocks);
+        clbb_model_destroy(m);
+    }
+    clbb_context_destroy(ctx);
+}
+
+/* The plugin graphs against mmcv's forward written out naively here (double
+ * accumulation straight from context_block.py / non_local.py): what the
+ * graph reference computes is what mmcv computes. */
+static const float *key_data(const graph *g, const char *name, const char *leaf) {
+    char key[192];
+    snprintf(key, sizeof key, "%s.%s", name, leaf);
+    for (int i = 0; i < g->num_params; i++)
+        if (!strcmp(g->params[i].key, key)) return g->params[i].data;
+    return NULL;
+}
+
+/* y[o][p] = b[o] + sum_c w[o][c] x[c][p] */
+static void conv1x1(int co, int ci, int hw, const float *w, const float *b, const double *x, double *y) {
+    for (int o = 0; o < co; o++)
+        for (int p = 0; p < hw; p++) {
+            double s = b ? b[o] : 0;
+            for (int c = 0; c < ci; c++) s += (double)w[o * ci + c] * x[c * hw + p];
+            y[o * hw + p] = s;
+        }
+}
+
+static void maxpool2(int c, int h, int w, const double *x, double *y) {
+    int ho = h / 2, wo = w / 2;
+    for (int k = 0; k < c; k++)
+        for (int i = 0; i < ho; i++)
+            for (int j = 0; j < wo; j++) {
+                const double *q = x + (size_t)k * h * w + (2 * i) * w + 2 * j;
+                double m = fmax(fmax(q[0], q[1]), fmax(q[w], q[w + 1]));
+                y[(k * ho + i) * wo + j] = m;
+            }
+}
+
+static void naive_non_local(const graph *g, const char *nm, const clbb_plugin_config *pl, int C,
+                            int H, int W, const double *x, double *out) {
+    const int inter = C / pl->reduction > 1 ? C / pl->reduction : 1, hw = H * W;
+    const int sub = pl->sub_sample, hk = sub ? (H / 2) * (W / 2) : hw;
+    const int gauss = !strcmp(pl->mode, "gaussian"), concat = !strcmp(pl->mode, "concatenation");
+    double *gx = calloc((size_t)inter * hw, sizeof(double)), *gp = calloc((size_t)inter * hw, sizeof(double));
+    double *th = calloc((size_t)C * hw, sizeof(double)), *ph = calloc((size_t)C * hw, sizeof(double));
+    double *pp = calloc((size_t)C * hw, sizeof(double)), *S = calloc((size_t)hw * hk, sizeof(double));
+    double *y = calloc((size_t)inter * hw, sizeof(double));
+    conv1x1(inter, C, hw, key_data(g, nm, sub ? "g.0.conv.weight" : "g.conv.weight"),
+            key_data(g, nm, sub ? "g.0.conv.bias" : "g.conv.bias"), x, gx);
+    if (sub) maxpool2(inter, H, W, gx, gp); else memcpy(gp, gx, (size_t)inter * hw * sizeof(double));
+    int K = gauss ? C : inter;
+    if (gauss) {
+        memcpy(th, x, (size_t)C * hw * sizeof(double));
+        if (sub) maxpool2(C, H, W, x, pp); else memcpy(pp, x, (size_t)C * hw * sizeof(double));
+    } else {
+        conv1x1(inter, C, hw, key_data(g, nm, "theta.conv.weight"), key_data(g, nm, "theta.conv.bias"), x, th);
+        conv1x1(inter, C, hw, key_data(g, nm, sub ? "phi.0.conv.weight" : "phi.conv.weight"),
+                key_data(g, nm, sub ? "phi.0.conv.bias" : "phi.conv.bias"), x, ph);
+        if (sub) maxpool2(inter, H, W, ph, pp); else memcpy(pp, ph, (size_t)inter * hw * sizeof(double));
+    }
+    const float *wc = concat ? key_data(g, nm, "concat_project.conv.weight") : NULL;
+    for (int i = 0; i < hw; i++) {
+        double mx = -INFINITY, sum = 0;
+        for (int j = 0; j < hk; j++) {
+            double s = 0;
+            if (concat) {
+                for (int c = 0; c < K; c++) s += wc[c] * th[c * hw + i] + wc[K + c] * pp[c * hk + j];
+                s = s > 0 ? s : 0;
+                s /= hk;
+            } else {
+                for (int c = 0; c < K; c++) s += th[c * hw + i] * pp[c * hk + j];
+                if (!strcmp(pl->mode, "embedded_gaussian") && pl->use_scale) s /= sqrt((double)inter);
+                if (!strcmp(pl->mode, "dot_product")) s /= hk;
+            }
+            S[(size_t)i * hk + j] = s;
+            if (s > mx) mx = s;
+        }
+        if (concat || !strcmp(pl->mode, "dot_product")) continue;
+        for (int j = 0; j < hk; j++) sum += S[(size_t)i * hk + j] = exp(S[(size_t)i * hk + j] - mx);
+        for (int j = 0; j < hk; j++) S[(size_t)i * hk + j] /= sum;
+    }
+    for (int c = 0; c < inter; c++)
+        for (int i = 0; i < hw; i++) {
+            double s = 0;
+            for (int j = 0; j < hk; j++) s += S[(size_t)i * hk + j] * gp[c * hk + j];
+            y[c * hw + i] = s;
+        }
+    conv1x1(C, inter, hw, key_data(g, nm, "conv_out.conv.weight"),
+            pl->nl_norm_bn ? NULL : key_data(g, nm, "conv_out.conv.bias"), y, out);
+    for (int c = 0; c < C; c++)
+        for (int p = 0; p < hw; p++) {
+            double v = out[c * hw + p];
+            if (pl->nl_norm_bn)
+                v = (v - key_data(g, nm, "conv_out.bn.running_mean")[c]) /
+                        sqrt(key_data(g, nm, "conv_out.bn.running_var")[c] + 1e-5) *
+                        key_data(g, nm, "conv_out.bn.weight")[c] + key_data(g, nm, "conv_out.bn.bias")[c];
+            out[c * hw + p] = x[c * hw + p] + v;
+        }
+    free(gx); free(gp); free(th); free(ph); free(pp); free(S); free(y);
+}
+
+/* channel_add_conv / channel_mul_conv on the context */
+static void naive_mlp(const graph *g, const char *nm, const char *br, int C, int planes,
+                      const double *ctxv, double *t) {
+    char leaf[96];
+    double *h = calloc((size_t)planes, sizeof(double));
+    snprintf(leaf, sizeof leaf, "%s.0.weight", br);
+    const float *w0 = key_data(g, nm, leaf);
+    snprintf(leaf, sizeof leaf, "%s.0.bias", br);
+    conv1x1(planes, C, 1, w0, key_data(g, nm, leaf), ctxv, h);
+    double mean = 0, var = 0;
+    for (int i = 0; i < planes; i++) mean += h[i] / planes;
+    for (int i = 0; i < planes; i++) var += (h[i] - mean) * (h[i] - mean) / planes;
+    snprintf(leaf, sizeof leaf, "%s.1.weight", br);
+    const float *lw = key_data(g, nm, leaf);
+    snprintf(leaf, sizeof leaf, "%s.1.bias", br);
+    const float *lb = key_data(g, nm, leaf);
+    for (int i = 0; i < planes; i++) {
+        double v = (h[i] - mean) / sqrt(var + 1e-5) * lw[i] + lb[i];
+        h[i] = v > 0 ? v : 0;
+    }
+    snprintf(leaf, sizeof leaf, "%s.3.weight", br);
+    const float *w3 = key_data(g, nm, leaf);
+    snprintf(leaf, sizeof leaf, "%s.3.bias", br);
+    conv1x1(C, planes, 1, w3, key_data(g, nm, leaf), h, t);
+    free(h);
+}
+
+static void naive_context_block(const graph *g, const char *nm, const clbb_plugin_config *pl,
+                                int C, int H, int W, const double *x, double *out) {
+    const int hw = H * W, planes = (int)(C * pl->ratio);
+    double *ctxv = calloc((size_t)C, sizeof(double)), *a = calloc((size_t)hw, sizeof(double));
+    double *add = calloc((size_t)C, sizeof(double)), *mul = calloc((size_t)C, sizeof(double));
+    if (pl->pooling_att) {
+        const float *w = key_data(g, nm, "conv_mask.weight"), *b = key_data(g, nm, "conv_mask.bias");
+        double mx = -INFINITY, sum = 0;
+        for (int p = 0; p < hw; p++) {
+            double l = b[0];
+            for (int c = 0; c < C; c++) l += w[c] * x[c * hw + p];
+            a[p] = l;
+            if (l > mx) mx = l;
+        }
+        for (int p = 0; p < hw; p++) sum += a[p] = exp(a[p] - mx);
+        for (int c = 0; c < C; c++)
+            for (int p = 0; p < hw; p++) ctxv[c] += x[c * hw + p] * a[p] / sum;
+    } else {
+        for (int c = 0; c < C; c++)
+            for (int p = 0; p < hw; p++) ctxv[c] += x[c * hw + p] / hw;
+    }
+    if (pl->fusion_mul) naive_mlp(g, nm, "channel_mul_conv", C, planes, ctxv, mul);
+    if (pl->fusion_add) naive_mlp(g, nm, "channel_add_conv", C, planes, ctxv, add);
+    for (int c = 0; c < C; c++)
+        for (int p = 0; p < hw; p++) {
+            double v = x[c * hw + p];
+            if (pl->fusion_mul) v *= 1 / (1 + exp(-mul[c]));
+            if (pl->fusion_add) v += add[c];
+            out[c * hw + p] = v;
+        }
+    free(ctxv); free(a); free(add); free(mul);
+}
+
+Test(models, plugin_graphs_match_mmcv_forward) {
+    const char *cfgs[] = {
+        "{\"type\":\"NonLocal2d\"}",
+        "{\"type\":\"NonLocal2d\",\"use_scale\":false,\"sub_sample\":true}",
+        "{\"type\":\"NonLocal2d\",\"mode\":\"gaussian\"}",
+        "{\"type\":\"NonLocal2d\",\"mode\":\"gaussian\",\"sub_sample\":true,\"reduction\":3}",
+        "{\"type\":\"NonLocal2d\",\"mode\":\"dot_product\",\"norm_cfg\":{\"type\":\"BN\"}}",
+        "{\"type\":\"NonLocal2d\",\"mode\":\"concatenation\",\"reduction\":4}",
+        "{\"type\":\"NonLocal2d\",\"mode\":\"concatenation\",\"sub_sample\":true}",
+        "{\"type\":\"ContextBlock\",\"ratio\":0.25}",
+        "{\"type\":\"ContextBlock\",\"ratio\":0.5,\"pooling_type\":\"avg\",\"fusion_types\":[\"channel_mul\"]}",
+        "{\"type\":\"ContextBlock\",\"ratio\":0.3,\"fusion_types\":[\"channel_add\",\"channel_mul\"]}",
+    };
+    const int C = 12, H = 5, W = 7, N = 2;
+    for (size_t k = 0; k < CLBB_ARRAY_SIZE(cfgs); k++) {
+        char json[1024], err[256] = "";
+        snprintf(json, sizeof json, "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":%s,\"position\":\"after_conv3\"}]}", cfgs[k]);
+        clbb_model_config cfg;
+        cr_assert_eq(clbb_model_config_parse_json(json, strlen(json), &cfg, err, sizeof err), CLBB_OK, "%s: %s", json, err);
+        const clbb_plugin_config *pl = &cfg.plugins[0];
+        graph g;
+        memset(&g, 0, sizeof g);
+        builder b = {&g, &cfg, 0};
+        g.input = graph_value_add(&g, C);
+        const plugin_desc *d = clbb__plugin_find(pl->type);
+        cr_assert_not_null(d);
+        int out = d->build(&b, "p", pl, C, g.input);
+        cr_assert(out >= 0 && !b.oom);
+        g.outputs[0] = out;
+        g.num_outputs = 1;
+        uint64_t seed = 100 + k;
+        for (int i = 0; i < g.num_params; i++) {
+            graph_param *p = &g.params[i];
+            if (!p->data) continue;
+            clbb__fill_uniform(p->data, p->numel, &seed, -0.6f, 0.6f);
+            if (p->role == ROLE_NORM_VAR)
+                for (size_t e = 0; e < p->numel; e++) p->data[e] = 0.5f + fabsf(p->data[e]);
+        }
+        const clbb_shape in = {N, C, H, W};
+        cr_assert_eq(graph_infer(&g, in, err, sizeof err), CLBB_OK, "%s", err);
+        const size_t n = clbb_shape_numel(in), per = n / N;
+        float *x = malloc(n * sizeof *x), *y = NULL;
+        clbb__fill_uniform(x, n, &seed, -1, 1);
+        cr_assert_eq(graph_forward_reference(&g, x, &y, err, sizeof err), CLBB_OK, "%s", err);
+        double *xd = malloc(per * sizeof *xd), *yd = malloc(per * sizeof *yd);
+        double num = 0, den = 0;
+        for (int s = 0; s < N; s++) {
+            for (size_t e = 0; e < per; e++) xd[e] = x[s * per + e];
+            if (!strcmp(pl->type, "NonLocal2d")) naive_non_local(&g, "p", pl, C, H, W, xd, yd);
+            else naive_context_block(&g, "p", pl, C, H, W, xd, yd);
+            for (size_t e = 0; e < per; e++) {
+                num += (yd[e] - y[s * per + e]) * (yd[e] - y[s * per + e]);
+                den += (yd[e] - xd[e]) * (yd[e] - xd[e]); /* the plugin's own contribution */
+            }
+        }
+        cr_expect(den > 1e-3 * per * N, "%s: the plugin adds almost nothing", cfgs[k]);
+        cr_expect_lt(sqrt(num / den), 1e-5, "%s: graph vs mmcv's forward %.3g", cfgs[k], sqrt(num / den));
+        free(x); free(y); free(xd); free(yd);
+        graph_free(&g);
+    }
+}
+
+/* MMDetection's GCNet backbone dicts, word for word in tests/data, are the
+ * presets (the same plugin, the same keys), ResNet-50's keys plus 13
+ * ContextBlocks. */
+static char *read_text(const char *file) {
+    char path[1024];
+    const char *dir = getenv("CLBB_TEST_DATA");
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/data", file);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+Test(models, mmdet_gcnet_configs_are_the_presets) {
+    clbb_context *ctx = test_context();
+    const char *files[] = {"mmdet_gcnet_r50_gcb_r16_c3c5.json", "mmdet_gcnet_r50_gcb_r4_c3c5.json"};
+    const char *presets[] = {"resnet50_gcb_r16_c3c5", "resnet50_gcb_r4_c3c5"};
+    const int planes_l2[] = {32, 128}; /* int(512 * ratio) */
+    for (int i = 0; i < 2; i++) {
+        clbb_model *a = model_json(ctx, read_text(files[i])), *b = NULL;
+        clbb_model_config cfg;
+        cr_assert_eq(clbb_model_config_preset(presets[i], &cfg), CLBB_OK);
+        cr_assert_eq(clbb_model_create(ctx, &cfg, &b), CLBB_OK, "%s", clbb_last_error(ctx));
+        const graph *ga = clbb__model_graph(a), *gb = clbb__model_graph(b);
+        cr_assert_eq(ga->num_params, gb->num_params, "%s", files[i]);
+        cr_assert_eq(ga->num_params, 318 + 13 * 8, "%s: %d keys", files[i], ga->num_params);
+        for (int p = 0; p < ga->num_params; p++) {
+            cr_assert_str_eq(ga->params[p].key, gb->params[p].key);
+            cr_assert_eq(memcmp(ga->params[p].shape, gb->params[p].shape, sizeof ga->params[p].shape), 0);
+            if (!strcmp(ga->params[p].key, "layer2.0.context_block.channel_add_conv.0.weight"))
+                cr_expect_eq(ga->params[p].shape[0], planes_l2[i]);
+        }
+        clbb_model_destroy(a);
+        clbb_model_destroy(b);
+    }
+    clbb_context_destroy(ctx);
+}
+
+/* Plugin parameters go through .safetensors like the others (LayerNorm's
+ * [planes, 1, 1], the BN of conv_out), and a file missing one is refused
+ * naming it. */
+Test(models, plugin_weights_round_trip, .init = test_dir_make, .fini = test_dir_remove) {
+    clbb_context *ctx = test_context();
+    const char *json = "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.25,\"fusion_types\":[\"channel_add\",\"channel_mul\"]", "after_conv3")
+                       "," PL_NL(",\"norm_cfg\":{\"type\":\"BN\"},\"mode\":\"concatenation\"", "after_conv2") "]}";
+    clbb_model *a = model_json(ctx, json), *b = model_json(ctx, json);
+    cr_assert_eq(clbb__model_randomize(a, 21), CLBB_OK);
+    char path[128];
+    snprintf(path, sizeof path, "%s/w.safetensors", test_dir);
+    cr_assert_eq(clbb_model_save_weights(a, path), CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_weights_report rep;
+    cr_assert_eq(clbb_model_load_weights(b, path, &rep), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect_eq(rep.ignored, 0);
+    const graph *ga = clbb__model_graph(a), *gb = clbb__model_graph(b);
+    for (int i = 0; i < ga->num_params; i++)
+        if (ga->params[i].data)
+            cr_assert_arr_eq(ga->params[i].data, gb->params[i].data, ga->params[i].numel * sizeof(float),
+                             "%s", ga->params[i].key);
+    write_edited(a, path, "layer1.0.context_block.channel_mul_conv.1.bias", NULL, NULL, 0, NULL);
+    cr_assert_eq(clbb_model_load_weights(b, path, &rep), CLBB_ERR_FORMAT);
+    cr_expect(strstr(clbb_last_error(ctx), "layer1.0.context_block.channel_mul_conv.1.bias"), "%s",
+              clbb_last_error(ctx));
+    clbb_model_destroy(a);
+    clbb_model_destroy(b);
     clbb_context_destroy(ctx);
 }

@@ -51,7 +51,11 @@ typedef enum clbb_norm_type {
 #define CLBB_MAX_PLUGINS 8
 
 /** One entry of MMDetection's `plugins` list: where it goes and its layer's
- *  arguments (mmcv's names and defaults; only the type's own are read). */
+ *  arguments (mmcv's names and defaults; only the type's own are read). The
+ *  JSON parser fills mmcv's defaults before reading a cfg; a struct built by
+ *  hand must set every field of its type (validation checks them as mmcv's
+ *  constructor does, with in_channels planes -- the ResNeXt width -- after
+ *  conv1/conv2 and planes * 4 after conv3). */
 typedef struct clbb_plugin_config {
     char type[32];     /**< ContextBlock, GeneralizedAttention, NonLocal2d */
     char postfix[32];  /**< "" if absent */

@@ -30,6 +30,7 @@ typedef struct check_case {
     char expect[48];            /* text the op's algorithm name must contain ("" any) */
     int quick;                  /* member of the --quick subset */
     int views;                  /* the first input and the output are channel views */
+    int inplace;                /* 1 + k: the output is input k itself (in place); 0: its own */
     clbb_activation act;
     int residual;
     _Alignas(16) unsigned char params[CHECK_PARAMS_MAX];

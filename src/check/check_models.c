@@ -55,6 +55,11 @@ static const check_model_case BACKBONES[] = {
     {"ghostnet_w10", "{\"type\":\"GhostNet\",\"width\":1.0}", {1, 3, 64, 64}, 1},
     {"ghostnet_w13_b2", "{\"type\":\"GhostNet\",\"width\":1.3,\"out_indices\":[1,3,5,7,9]}", {2, 3, 48, 40}, 0},
     {"ghost_resnet50", "{\"type\":\"ResNet\",\"depth\":50,\"conv_cfg\":{\"type\":\"Ghost\",\"ratio\":2,\"dw_size\":3,\"relu\":true}}", {1, 3, 64, 64}, 1},
+    /* the plugin presets (resnet50_gcb_r16_c3c5, resnet50_gcb_r4_c3c5,
+     * resnet50_nonlocal_c4) as their JSON */
+    {"resnet50_gcb_r16_c3c5", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"ContextBlock\",\"ratio\":0.0625},\"stages\":[false,true,true,true],\"position\":\"after_conv3\"}]}", {1, 3, 64, 64}, 1},
+    {"resnet50_gcb_r4_c3c5", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"ContextBlock\",\"ratio\":0.25},\"stages\":[false,true,true,true],\"position\":\"after_conv3\"}]}", {2, 3, 48, 80}, 0},
+    {"resnet50_nonlocal_c4", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"NonLocal2d\"},\"stages\":[false,false,true,false],\"position\":\"after_conv3\"}]}", {1, 3, 96, 64}, 1},
 };
 
 size_t check_block_cases(const check_model_case **cases) {

@@ -437,15 +437,25 @@ static clbb_status parse_non_local_cfg(parser *p, clbb_plugin_config *pl, const 
     const char *type = NULL;
     snprintf(sub, sizeof sub, "%s.type", field);
     CLBB_CHECK(get_string(p, sub, t, &type));
-    if (!norm) {
-        if (strcmp(type, "Conv2d") != 0 && strcmp(type, "Conv") != 0)
+    /* mmcv's other registered layers: valid there, not built by clbb */
+    static const char *const other_convs[] = {"DCN", "DCNv2", "ConvWS", "ConvAWS", "SAC",
+                                              "Conv1d", "Conv3d", "deconv", "deconv3d"};
+    static const char *const other_norms[] = {"GN", "BN1d", "BN3d", "IN", "IN1d", "IN2d",
+                                              "IN3d", "LN", "LN2d", "MMSyncBN", "naiveSyncBN"};
+    if (!norm && strcmp(type, "Conv2d") != 0 && strcmp(type, "Conv") != 0) {
+        if (in_list(type, other_convs, CLBB_ARRAY_SIZE(other_convs)))
             return bad_value_st(p, CLBB_ERR_UNSUPPORTED, sub, t,
                                 "only a plain conv (Conv2d, Conv) is implemented by clbb for "
                                 "NonLocal2d");
-    } else if (strcmp(type, "BN") != 0 && strcmp(type, "BN2d") != 0 &&
-               strcmp(type, "SyncBN") != 0) {
-        return bad_value_st(p, CLBB_ERR_UNSUPPORTED, sub, t,
-                            "only BN / SyncBN is implemented by clbb on NonLocal2d's conv_out");
+        return bad_value(p, sub, t, "unknown conv type (Conv2d or Conv)");
+    }
+    if (norm && strcmp(type, "BN") != 0 && strcmp(type, "BN2d") != 0 &&
+        strcmp(type, "SyncBN") != 0) {
+        if (in_list(type, other_norms, CLBB_ARRAY_SIZE(other_norms)))
+            return bad_value_st(p, CLBB_ERR_UNSUPPORTED, sub, t,
+                                "only BN / SyncBN is implemented by clbb on NonLocal2d's "
+                                "conv_out");
+        return bad_value(p, sub, t, "unknown norm type (BN, SyncBN; mmcv also knows GN, IN, LN)");
     }
     for (const cJSON *f = e->child; f; f = f->next) {
         snprintf(sub, sizeof sub, "argument '%s'", field);

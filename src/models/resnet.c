@@ -160,7 +160,7 @@ static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) 
     v = emit_conv(b, &c2, &n2, tref_all(v), CLBB_ACTIVATION_RELU, tref_none(), tref_none());
     if (v < 0 || (v = emit_plugins(b, ba, 2, width, v)) < 0) return -1;
     int after3 = 0;
-    for (int k = 0; k < cfg->num_plugins; k++) after3 |= plugin_at(&cfg->plugins[k], ba->stage, 3);
+    for (int i = 0; i < cfg->num_plugins; i++) after3 |= plugin_at(&cfg->plugins[i], ba->stage, 3);
     if (!after3) return emit_conv(b, &c3, &n3, tref_all(v), CLBB_ACTIVATION_RELU, identity, tref_none());
     /* the plugins read bn3's output: the residual and ReLU come after them */
     v = emit_conv(b, &c3, &n3, tref_all(v), CLBB_ACTIVATION_NONE, tref_none(), tref_none());
