@@ -113,7 +113,7 @@ Test(config, every_preset_validates) {
         cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s: %s",
                      names[count], err);
     }
-    cr_expect_eq(count, 21);
+    cr_expect_eq(count, 23); /* 18 backbones, 5 ResNet-50s with plugins */
 }
 
 Test(config, preset_values) {
@@ -393,7 +393,7 @@ Test(config, plugin_arguments_and_defaults) {
     cr_expect_eq(parse("{\"type\": \"ResNet\", \"depth\": 50, \"plugins\": [{\"cfg\": {\"type\":"
                        " \"GeneralizedAttention\"}, \"position\": \"after_conv2\"}]}",
                        &c, err),
-                 CLBB_ERR_UNSUPPORTED, "%s", err);
+                 CLBB_OK, "%s", err);
     const clbb_plugin_config *a = &c.plugins[0];
     cr_expect_eq(a->spatial_range, -1);
     cr_expect_eq(a->num_heads, 9);
@@ -407,7 +407,7 @@ Test(config, plugin_arguments_and_defaults) {
                        " \"position_embedding_dim\": 32, \"position_magnitude\": 2, \"kv_stride\": 4,"
                        " \"q_stride\": 2, \"attention_type\": \"0120\"}, \"position\": \"after_conv2\"}]}",
                        &c, err),
-                 CLBB_ERR_UNSUPPORTED, "%s", err);
+                 CLBB_OK, "%s", err);
     cr_expect_eq(a->spatial_range, 5);
     cr_expect_eq(a->num_heads, 8);
     cr_expect_eq(a->position_embedding_dim, 32);
@@ -444,19 +444,29 @@ Test(config, plugin_arguments_and_defaults) {
 }
 
 /* configs/empirical_attention/faster-rcnn_r50-attn1111_fpn_1x_coco.py */
-Test(config, mmdet_empirical_attention_is_unsupported) {
+Test(config, mmdet_empirical_attention) {
     clbb_model_config c;
-    char err[ERR_SIZE] = "";
     const char *json =
         "{\"type\": \"ResNet\", \"depth\": 50, \"plugins\": [{\"cfg\": {\"type\":"
         " \"GeneralizedAttention\", \"spatial_range\": -1, \"num_heads\": 8,"
         " \"attention_type\": \"1111\", \"kv_stride\": 2}, \"stages\": [false, false, true, true],"
         " \"position\": \"after_conv2\"}]}";
-    cr_assert_eq(parse(json, &c, err), CLBB_ERR_UNSUPPORTED, "%s", err);
+    parse_ok(json, &c);
     cr_expect_eq(c.plugins[0].position, 2);
     cr_expect_eq(c.plugins[0].num_heads, 8);
     cr_expect_eq(c.plugins[0].kv_stride, 2);
-    cr_expect(strstr(err, "GeneralizedAttention") != NULL, "%s", err);
+    cr_expect_eq(c.plugins[0].spatial_range, -1);
+    cr_expect_str_eq(c.plugins[0].attention_type, "1111");
+    /* the preset is the same config */
+    clbb_model_config p;
+    cr_assert_eq(clbb_model_config_preset("resnet50_attn1111_c4c5", &p), CLBB_OK);
+    cr_expect_eq(p.plugins[0].num_heads, 8);
+    cr_expect_eq(p.plugins[0].kv_stride, 2);
+    cr_expect_eq(p.plugins[0].position, 2);
+    cr_expect_eq(p.plugins[0].stages[1] * 2 + p.plugins[0].stages[2], 1);
+    cr_expect_str_eq(p.plugins[0].attention_type, "1111");
+    cr_assert_eq(clbb_model_config_preset("resnet50_attn0010_c4c5", &p), CLBB_OK);
+    cr_expect_str_eq(p.plugins[0].attention_type, "0010");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -664,6 +674,7 @@ typedef struct bad_row {
 #define CFG CLBB_ERR_CONFIG
 #define UNS CLBB_ERR_UNSUPPORTED
 #define PLUGIN(type, pos) "{\"cfg\": {\"type\": \"" type "\"}, \"position\": \"" pos "\"}"
+#define GA(args) "{\"cfg\": {\"type\": \"GeneralizedAttention\", " args "}, \"position\": \"after_conv2\"}"
 #define CB(ratio, pos) "{\"cfg\": {\"type\": \"ContextBlock\", \"ratio\": " #ratio "}, \"position\": \"" pos "\"}"
 #define CBX(args) "{\"cfg\": {\"type\": \"ContextBlock\", " args "}, \"position\": \"after_conv3\"}"
 #define NLX(args) "{\"cfg\": {\"type\": \"NonLocal2d\", " args "}, \"position\": \"after_conv3\"}"
@@ -848,6 +859,20 @@ static const bad_row bad_rows[] = {
      " \"postfix\": \"1\"}, \"position\": \"after_conv2\"}]}",
      CFG, "duplicate plugin gen_attention_block1"},
     {"{" R50 ", \"plugins\": [" PLUGIN("SEBlock", "after_conv3") "]}", CFG, "unknown plugin type"},
+    /* GeneralizedAttention's arguments (after_conv2 of a ResNet-50: 64 .. 512 channels) */
+    {"{" R50 ", \"plugins\": [" GA("\"num_heads\": 0") "]}", CFG, "'plugins[0].cfg.num_heads'"},
+    {"{" R50 ", \"plugins\": [" GA("\"num_heads\": -8") "]}", CFG, "'plugins[0].cfg.num_heads'"},
+    {"{" R50 ", \"plugins\": [" GA("\"num_heads\": 65") "]}", CFG, "qk_embed_dim"},
+    {"{" R50 ", \"plugins\": [" GA("\"kv_stride\": 0") "]}", CFG, "'plugins[0].cfg.kv_stride'"},
+    {"{" R50 ", \"plugins\": [" GA("\"q_stride\": -1") "]}", CFG, "'plugins[0].cfg.q_stride'"},
+    {"{" R50 ", \"plugins\": [" GA("\"position_embedding_dim\": 6") "]}", CFG,
+     "'plugins[0].cfg.position_embedding_dim'"},
+    {"{" R50 ", \"plugins\": [" GA("\"position_embedding_dim\": 6, \"attention_type\": \"1010\"")
+     ", " PLUGIN("ContextBlock", "after_conv3") "]}", CFG, "'plugins[1].cfg.ratio'"},
+    {"{" R50 ", \"plugins\": [" GA("\"attention_type\": \"111\"") "]}", CFG,
+     "'plugins[0].cfg.attention_type'"},
+    {"{" R50 ", \"plugins\": [" GA("\"attention_type\": \"11a1\"") "]}", CFG,
+     "'plugins[0].cfg.attention_type'"},
     {"{" R50 ", \"plugins\": [{\"cfg\": {\"type\": \"ContextBlock\"}, \"stages\":"
      " [false, true, true], \"position\": \"after_conv3\"}]}",
      CFG, "'plugins[0].stages'"},
@@ -930,7 +955,7 @@ static const bad_row bad_rows[] = {
     {"{" R50 ", \"plugins\": [" NLX("\"norm_cfg\": {\"type\": 5}") "]}", CFG,
      "'plugins[0].cfg.norm_cfg.type'"},
     {"{" R50 ", \"plugins\": [" NLX("\"norm_cfg\": true") "]}", CFG, "'plugins[0].cfg.norm_cfg'"},
-    /* GeneralizedAttention's (parsed here; the layer is not built yet) */
+    /* GeneralizedAttention's parser errors */
     {"{" R50 ", \"plugins\": [" GAX("\"num_heads\": \"8\"") "]}", CFG, "'plugins[0].cfg.num_heads'"},
     {"{" R50 ", \"plugins\": [" GAX("\"kv_stride\": 1.5") "]}", CFG, "'plugins[0].cfg.kv_stride'"},
     {"{" R50 ", \"plugins\": [" GAX("\"attention_type\": \"111\"") "]}", CFG,
@@ -938,7 +963,6 @@ static const bad_row bad_rows[] = {
     {"{" R50 ", \"plugins\": [" GAX("\"attention_type\": \"1a11\"") "]}", CFG,
      "'plugins[0].cfg.attention_type'"},
     {"{" R50 ", \"plugins\": [" GAX("\"heads\": 8") "]}", CFG, "'plugins[0].cfg.heads'"},
-    {"{" R50 ", \"plugins\": [" GAX("\"spatial_range\": -1") "]}", UNS, "GeneralizedAttention"},
     /* a refusal of clbb's waits for MMDetection's own checks */
     {"{" R50 ", \"plugins\": [" GAX("\"num_heads\": 8") ", " CB(0.25, "after_conv5") "]}", CFG,
      "'plugins[1].position'"},

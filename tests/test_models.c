@@ -387,6 +387,168 @@ Test(models, backbones_vs_reference_b, .timeout = 1500) {
     run_cases(c, n, n / 2, n, CLBB_PRECISION_FP32, 0);
 }
 
+/* GeneralizedAttention blocks (one ResNet-50 stage, base 32: width 32)
+ * against the reference (the attn1111 / attn0010 backbones are in the
+ * backbone table, check_models.c). */
+#define GA_STAGE "\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[1],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":32,"
+#define GA_PLUGIN(args, pos) "\"plugins\":[{\"cfg\":{\"type\":\"GeneralizedAttention\"," args "},\"stages\":[true],\"position\":\"" pos "\"}]"
+static const check_model_case GA_CASES[] = {
+    {"ga_1111_h8_kv2", "{" GA_STAGE GA_PLUGIN("\"spatial_range\":-1,\"num_heads\":8,\"attention_type\":\"1111\",\"kv_stride\":2", "after_conv2") "}", {1, 3, 64, 80}, 1},
+    {"ga_0010_h8_kv2", "{" GA_STAGE GA_PLUGIN("\"num_heads\":8,\"attention_type\":\"0010\"", "after_conv2") "}", {2, 3, 52, 60}, 1},
+    {"ga_0100_square", "{" GA_STAGE GA_PLUGIN("\"num_heads\":4,\"attention_type\":\"0100\",\"kv_stride\":1", "after_conv2") "}", {1, 3, 60, 60}, 0},
+    {"ga_1101_sr2_q2_pe8", "{" GA_STAGE GA_PLUGIN("\"spatial_range\":2,\"num_heads\":4,\"attention_type\":\"1101\",\"q_stride\":2,\"position_embedding_dim\":8,\"position_magnitude\":2", "after_conv2") "}", {2, 3, 56, 72}, 1},
+    {"ga_1000_h9_conv1_conv3", "{" GA_STAGE "\"plugins\":[{\"cfg\":{\"type\":\"GeneralizedAttention\",\"attention_type\":\"1000\",\"kv_stride\":1},\"stages\":[true],\"position\":\"after_conv1\"},{\"cfg\":{\"type\":\"GeneralizedAttention\",\"num_heads\":8,\"attention_type\":\"0011\",\"postfix\":2},\"stages\":[true],\"position\":\"after_conv3\"}]}", {1, 3, 44, 36}, 0},
+};
+
+Test(models, gen_attention_vs_reference, .timeout = 1500) {
+    run_cases(GA_CASES, CLBB_ARRAY_SIZE(GA_CASES), 0, CLBB_ARRAY_SIZE(GA_CASES),
+              CLBB_PRECISION_FP32, 0);
+    run_cases(GA_CASES, CLBB_ARRAY_SIZE(GA_CASES), 0, CLBB_ARRAY_SIZE(GA_CASES),
+              CLBB_PRECISION_FP16, 1);
+}
+
+/* mmcv's state_dict order of a GeneralizedAttention module: its own
+ * parameters (appr_bias, geom_bias, gamma; local_constraint_map is not
+ * stored) before its children in __init__ order; only the parameters the
+ * attention_type needs. */
+Test(models, gen_attention_keys_and_counts) {
+    clbb_context *ctx = test_context();
+    static const struct {
+        const char *type;
+        const char *keys[12];
+    } want[] = {
+        {"1111", {"appr_bias (256,)", "geom_bias (256,)", "gamma (1,)", "query_conv.weight (256, 256, 1, 1)",
+                  "key_conv.weight (256, 256, 1, 1)", "value_conv.weight (256, 256, 1, 1)",
+                  "appr_geom_fc_x.weight (256, 128)", "appr_geom_fc_y.weight (256, 128)",
+                  "proj_conv.weight (256, 256, 1, 1)", "proj_conv.bias (256,)", NULL}},
+        {"0010", {"appr_bias (252,)", "gamma (1,)", "key_conv.weight (252, 256, 1, 1)",
+                  "value_conv.weight (252, 256, 1, 1)", "proj_conv.weight (256, 252, 1, 1)",
+                  "proj_conv.bias (256,)", NULL}},
+        {"0100", {"gamma (1,)", "query_conv.weight (252, 256, 1, 1)", "value_conv.weight (252, 256, 1, 1)",
+                  "appr_geom_fc_x.weight (252, 128)", "appr_geom_fc_y.weight (252, 128)",
+                  "proj_conv.weight (256, 252, 1, 1)", "proj_conv.bias (256,)", NULL}},
+    };
+    for (size_t t = 0; t < sizeof want / sizeof want[0]; t++) {
+        char json[512];
+        /* 8 heads for 1111 (d = 32); mmcv's default 9 otherwise (d = 28, 252 channels) */
+        snprintf(json, sizeof json,
+                 "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":3,\"strides\":[1,2,2],"
+                 "\"dilations\":[1,1,1],\"out_indices\":[2],\"plugins\":[{\"cfg\":{\"type\":"
+                 "\"GeneralizedAttention\",\"num_heads\":%d,\"attention_type\":\"%s\"},"
+                 "\"stages\":[false,false,true],\"position\":\"after_conv2\"}]}",
+                 t ? 9 : 8, want[t].type);
+        clbb_model *m = model_json(ctx, json);
+        const graph *g = clbb__model_graph(m);
+        int i = 0;
+        while (i < g->num_params && strncmp(g->params[i].key, "layer3.0.gen_attention_block.", 29)) i++;
+        for (int k = 0; want[t].keys[k]; k++, i++) {
+            cr_assert_lt(i, g->num_params);
+            const graph_param *p = &g->params[i];
+            char mine[256];
+            int n = snprintf(mine, sizeof mine, "%s (", p->key + 29);
+            for (int d = 0; d < p->ndim; d++)
+                n += snprintf(mine + n, sizeof mine - (size_t)n, "%s%lld", d ? ", " : "",
+                              (long long)p->shape[d]);
+            snprintf(mine + n, sizeof mine - (size_t)n, "%s)", p->ndim == 1 ? "," : "");
+            cr_expect_str_eq(mine, want[t].keys[k], "%s key %d", want[t].type, k);
+        }
+        cr_expect(i >= g->num_params || strncmp(g->params[i].key, "layer3.0.gen_attention_block.", 29),
+                  "%s: more keys than mmcv's", want[t].type);
+        clbb_model_destroy(m);
+    }
+    /* ResNet-50 plus, per block of C channels, 5C^2 + 3C + 1 ('1111': four
+     * 1x1 convs, two C x C/2 Linear layers, two biases, proj bias, gamma)
+     * or 3C^2 + 2C + 1 ('0010'), in 6 blocks of 256 and 3 of 512 */
+    struct { const char *arch; int64_t params; } counts[] = {
+        {"resnet50_attn1111_c4c5", 23508032 + 6 * (5LL * 256 * 256 + 3 * 256 + 1) + 3 * (5LL * 512 * 512 + 3 * 512 + 1)},
+        {"resnet50_attn0010_c4c5", 23508032 + 6 * (3LL * 256 * 256 + 2 * 256 + 1) + 3 * (3LL * 512 * 512 + 2 * 512 + 1)},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        clbb_model_config cfg;
+        cr_assert_eq(clbb_model_config_preset(counts[i].arch, &cfg), CLBB_OK);
+        clbb_model *m = NULL;
+        cr_assert_eq(clbb_model_create(ctx, &cfg, &m), CLBB_OK, "%s", clbb_last_error(ctx));
+        cr_expect_eq(clbb_model_num_params(m), counts[i].params, "%s: %lld params, expected %lld",
+                     counts[i].arch, (long long)clbb_model_num_params(m), (long long)counts[i].params);
+        clbb_model_destroy(m);
+    }
+    clbb_context_destroy(ctx);
+}
+
+/* '0100' reads the query at the transposed position (mmcv's broadcasting),
+ * which exists on square maps only: a non-square one is refused at plan
+ * with the layer's name, a square one plans. */
+Test(models, gen_attention_transposed_types_need_square_maps) {
+    clbb_context *ctx = test_context();
+    clbb_model *m = model_json(ctx, "{" GA_STAGE GA_PLUGIN("\"num_heads\":4,\"attention_type\":\"0100\"", "after_conv2") "}");
+    cr_assert_eq(clbb_model_init_weights(m, 1), CLBB_OK);
+    cr_expect_eq(clbb_model_plan(m, (clbb_shape){1, 3, 64, 80}), CLBB_ERR_SHAPE);
+    const char *e = clbb_last_error(ctx);
+    cr_expect(strstr(e, "layer1.0.gen_attention_block") && strstr(e, "square"), "%s", e);
+    cr_expect_eq(clbb_model_plan(m, (clbb_shape){1, 3, 64, 64}), CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
+/* A checkpoint of a GeneralizedAttention with spatial_range >= 0 holds the
+ * U8 local_constraint_map parameter: accepted and ignored (clbb derives
+ * the window). The file is written by hand (the writer has F32 only). */
+Test(models, gen_attention_local_constraint_map_ignored, .init = test_dir_make,
+     .fini = test_dir_remove) {
+    clbb_context *ctx = test_context();
+    const char *json = "{" GA_STAGE GA_PLUGIN("\"spatial_range\":3,\"num_heads\":8,\"attention_type\":\"1111\"", "after_conv2") "}";
+    clbb_model *src = model_json(ctx, json), *dst = model_json(ctx, json);
+    cr_assert_eq(clbb__model_randomize(src, 7), CLBB_OK);
+    const graph *g = clbb__model_graph(src);
+    size_t hcap = 1 << 20, hn = 0, off = 0;
+    char *h = malloc(hcap);
+    hn += (size_t)snprintf(h + hn, hcap - hn, "{");
+    for (int i = 0; i < g->num_params; i++) {
+        const graph_param *p = &g->params[i];
+        if (p->role == ROLE_NORM_COUNT) continue;
+        hn += (size_t)snprintf(h + hn, hcap - hn, "\"%s\":{\"dtype\":\"F32\",\"shape\":[", p->key);
+        for (int d = 0; d < p->ndim; d++)
+            hn += (size_t)snprintf(h + hn, hcap - hn, "%s%lld", d ? "," : "", (long long)p->shape[d]);
+        hn += (size_t)snprintf(h + hn, hcap - hn, "],\"data_offsets\":[%zu,%zu]},", off,
+                               off + p->numel * 4);
+        off += p->numel * 4;
+    }
+    const size_t map = 84 * 84 * 42 * 42; /* mmcv's shape at 256 channels */
+    hn += (size_t)snprintf(h + hn, hcap - hn,
+                           "\"layer1.0.gen_attention_block.local_constraint_map\":{\"dtype\":\"U8\","
+                           "\"shape\":[84,84,42,42],\"data_offsets\":[%zu,%zu]}}",
+                           off, off + map);
+    char path[128];
+    snprintf(path, sizeof path, "%s/ga.safetensors", test_dir);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    uint64_t len = hn;
+    unsigned char le[8];
+    for (int i = 0; i < 8; i++) le[i] = (unsigned char)(len >> (8 * i));
+    fwrite(le, 1, 8, f);
+    fwrite(h, 1, hn, f);
+    for (int i = 0; i < g->num_params; i++)
+        if (g->params[i].role != ROLE_NORM_COUNT)
+            fwrite(g->params[i].data, 4, g->params[i].numel, f);
+    unsigned char *ones = malloc(map);
+    memset(ones, 1, map);
+    fwrite(ones, 1, map, f);
+    fclose(f);
+    free(ones);
+    free(h);
+    clbb_weights_report rep;
+    cr_assert_eq(clbb_model_load_weights(dst, path, &rep), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect_eq(rep.ignored, 1);
+    const graph *gd = clbb__model_graph(dst);
+    for (int i = 0; i < g->num_params; i++)
+        if (g->params[i].role != ROLE_NORM_COUNT)
+            cr_expect_eq(memcmp(g->params[i].data, gd->params[i].data, g->params[i].numel * 4), 0,
+                         "%s", g->params[i].key);
+    clbb_model_destroy(src);
+    clbb_model_destroy(dst);
+    clbb_context_destroy(ctx);
+}
+
 /* fp16 storage end to end: the quick blocks and backbones */
 Test(models, blocks_vs_reference_f16, .timeout = 1200) {
     const check_model_case *c;

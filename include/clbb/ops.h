@@ -488,6 +488,91 @@ CLBB_API clbb_status clbb_matmul_create(clbb_context *ctx, int32_t cols, float a
 CLBB_API clbb_status clbb_attention_create(clbb_context *ctx, int32_t keys,
                                            int32_t value_channels, float scale,
                                            const clbb_op_options *options, clbb_op **out);
+ * Residual plus bilinear resize: y = x + resize(z) with x, y N x C x H x W
+ * and z N x C x Hz x Wz of any size, resized as PyTorch's F.interpolate(z,
+ * size=(H, W), mode='bilinear', align_corners=False) does (source
+ * coordinate (o + 0.5) * Hz/H - 0.5 clamped at 0, the far neighbour
+ * clamped at the edge). GeneralizedAttention's q_stride > 1 tail. Setup
+ * inputs: x, z; dense images (channel views allowed); clbb_op_reshape()
+ * takes x's shape. In place allowed (y == x).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
+ *         option); CLBB_ERR_OUT_OF_MEMORY. Setup: CLBB_ERR_SHAPE when z's
+ *         batch or channels differ from x's.
+ */
+CLBB_API clbb_status clbb_upsample_add_create(clbb_context *ctx, const clbb_op_options *options,
+                                              clbb_op **out);
+
+/** Terms of mmcv's GeneralizedAttention energy: bit i is character i of its
+ *  attention_type string ('1000' is CLBB_GEN_ATTENTION_APPR_APPR). */
+enum {
+    CLBB_GEN_ATTENTION_APPR_APPR = 1, /**< '1000': query . key */
+    CLBB_GEN_ATTENTION_APPR_POS = 2,  /**< '0100': query . relative position */
+    CLBB_GEN_ATTENTION_BIAS_APPR = 4, /**< '0010': appr_bias . key */
+    CLBB_GEN_ATTENTION_BIAS_POS = 8,  /**< '0001': geom_bias . relative position */
+};
+
+/** The attention core of mmcv's GeneralizedAttention (its 1x1 convs, the
+ *  kv/q subsampling, proj_conv and the gamma residual are separate ops). */
+typedef struct clbb_gen_attention_desc {
+    int32_t num_heads;       /**< M >= 1 */
+    int32_t qk_dim;          /**< D >= 1: query/key channels per head (mmcv: C / M) */
+    int32_t v_dim;           /**< DV >= 1: value channels per head (mmcv: C / M) */
+    uint32_t attention_type; /**< CLBB_GEN_ATTENTION_* bits, 0..15 (0: uniform weights) */
+    int32_t spatial_range;   /**< < 0: none; >= 0: mmcv's local_constraint_map */
+    int32_t q_stride;        /**< >= 1: the query grid subsamples x by it */
+    int32_t kv_stride;       /**< >= 1: the key/value grid subsamples x by it */
+    int32_t position_embedding_dim; /**< feat_dim: > 0 and a multiple of 4 when a
+                                          position term is used (mmcv: C when its
+                                          argument is <= 0) */
+    int32_t position_magnitude;     /**< multiplier of the coordinate differences */
+} clbb_gen_attention_desc;
+
+/**
+ * GeneralizedAttention's energy, masked softmax over the keys and weighted
+ * sum of the values, in one op that never stores the Lq x Lk matrix (online
+ * softmax over key tiles). For the module input x (N x C x H x W), the query
+ * grid is Hq = (H-1)/q_stride + 1 by Wq, the key grid Hk = (H-1)/kv_stride + 1
+ * by Wk; for head m, query (qy, qx) and key (ky, kx):
+ *   energy = [bit 0] q.k + [bit 2] appr_bias.k
+ *          + [bit 1] q.px(qx,kx) + [bit 1] q'.py(qy,ky)
+ *          + [bit 3] geom_bias.(px(qx,kx) + py(qy,ky))
+ * with q, k the head's D channels at those positions, px = appr_geom_fc_x
+ * applied to mmcv's sin/cos embedding of (qx*q_stride - kx*kv_stride) *
+ * position_magnitude (wave length 1000), divided by sqrt(2) (py likewise
+ * from rows, appr_geom_fc_y); q' is q except that for types with bit 1 set
+ * and bit 3 clear mmcv reads the query at the transposed position (qx, qy),
+ * which needs Hq == Wq. With spatial_range >= 0 keys outside mmcv's
+ * local_constraint_map window of (qy, qx) get -inf. Then
+ *   y[n, m*DV + c, qy, qx] = sum_k softmax_k(energy) v[n, m*DV + c, ky, kx].
+ * '0010' alone gives every query the row of query (0, 0), masked as that
+ * query is (mmcv computes one row at h = w = 1 and broadcasts it). The position features are computed on the host in double at
+ * reshape (they depend only on the weights and the grids).
+ *
+ * @param appr_bias      M*D floats when bit 2 is set, else ignored (copied).
+ * @param geom_bias      M*D floats when bit 3 is set, else ignored (copied).
+ * @param appr_geom_fc_x M*D x feat_dim/2 (Linear weight, row-major) when bit
+ *                       1 or 3 is set, else ignored (copied); fc_y likewise.
+ * @param options        dtype and family (GPU: work-group tiles in local
+ *                       memory for D, DV <= 64 where the device's local memory
+ *                       holds them, else the CPU kernel; CPU: one work-item per
+ *                       query, explicit vectors). NULL: defaults.
+ * Setup inputs, in order: x (the module input, N x C x H x W: read for its
+ * shape only), v (N x M*DV x Hk x Wk), then k (N x M*D x Hk x Wk) when bit 0
+ * or 2 is set, then q (N x M*D x Hq x Wq) when bit 0 or 1 is set; dense
+ * images (channel views allowed). Output N x M*DV x Hq x Wq. Not in place.
+ * clbb_op_reshape() takes x's shape and refuses (CLBB_ERR_SHAPE) a
+ * non-square query grid for the transposed types.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL out, desc or a needed
+ *         array, a field out of range, named; a non-finite parameter);
+ *         CLBB_ERR_UNSUPPORTED (F16 on a device without it);
+ *         CLBB_ERR_OUT_OF_MEMORY; CLBB_ERR_OPENCL.
+ */
+CLBB_API clbb_status clbb_gen_attention_create(clbb_context *ctx,
+                                               const clbb_gen_attention_desc *desc,
+                                               const float *appr_bias, const float *geom_bias,
+                                               const float *appr_geom_fc_x,
+                                               const float *appr_geom_fc_y,
+                                               const clbb_op_options *options, clbb_op **out);
 
 /**
  * Binds the op to an input shape: validates it, chooses and compiles the

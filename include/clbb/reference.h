@@ -123,6 +123,20 @@ CLBB_API void clbb_ref_context_pool(clbb_shape shape, const float *x, const floa
 CLBB_API void clbb_ref_matmul(int n, int c, int m, int k, int p, float alpha, const float *a,
                               const float *b, clbb_activation act, float *y);
 
+/** y = x + bilinear resize of z (zs) to x's shape xs (clbb_upsample_add_create). */
+CLBB_API void clbb_ref_upsample_add(clbb_shape xs, const float *x, clbb_shape zs, const float *z,
+                                    float *y);
+
+/** GeneralizedAttention's core (clbb_gen_attention_create), following mmcv's
+ *  forward step by step in double: x_shape is the module input's shape,
+ *  v/k/q as the op's inputs (k, q NULL where the type has none), y N x
+ *  M*DV x Hq x Wq. A desc the op refuses writes nothing. */
+CLBB_API void clbb_ref_gen_attention(const clbb_gen_attention_desc *desc, clbb_shape x_shape,
+                                     const float *v, const float *k, const float *q,
+                                     const float *appr_bias, const float *geom_bias,
+                                     const float *appr_geom_fc_x, const float *appr_geom_fc_y,
+                                     float *y);
+
 /**
  * Permutation of a dense tensor: output dimension i is input dimension
  * perm[i] (the dense copy of a clbb_tensor_view_permute() view). @p perm

@@ -156,4 +156,24 @@ int clbb__context_profiling(const clbb_context *ctx);
 /* Elapsed milliseconds of a profiled event. */
 clbb_status clbb__event_ms(clbb_context *ctx, cl_event ev, double *ms);
 
+/* GeneralizedAttention (gen_attention.c). A position term: bit 1 or 3. */
+static inline int clbb__ga_has_position(uint32_t type) { return (type & 10u) != 0; }
+/* mmcv reads the query at the transposed position in the y term: bit 1
+ * set, bit 3 clear (square query grids only). */
+static inline int clbb__ga_transposed(uint32_t type) { return (type & 2u) && !(type & 8u); }
+static inline int clbb__ga_has_key(uint32_t type) { return (type & 5u) != 0; }
+static inline int clbb__ga_has_query(uint32_t type) { return (type & 3u) != 0; }
+/* Non-zero (message in msg) when the op refuses the descriptor. */
+int clbb__ga_desc_error(const clbb_gen_attention_desc *d, char *msg, size_t size);
+/* Query and key grids of a module input x. */
+void clbb__ga_grids(const clbb_gen_attention_desc *d, clbb_shape x, int *hq, int *wq, int *hk,
+                    int *wk);
+/* Keys [lo, hi) of one axis that query index i sees (spatial_range >= 0). */
+void clbb__ga_window(int i, int spatial_range, int kv_stride, int *lo, int *hi);
+/* Position features of one axis in double, out[m][i][j][d] (heads x nq x nk
+ * x dim): fc (heads*dim x feat_dim/2) applied to mmcv's embedding of query
+ * index i against key index j, divided by sqrt(2). feat_dim <= 16384. */
+void clbb__ga_position_features(const float *fc, int heads, int dim, int feat_dim, int magnitude,
+                                int nq, int q_stride, int nk, int kv_stride, double *out);
+
 #endif /* CLBB_CORE_INTERNAL_H */

@@ -85,11 +85,14 @@ static const preset presets[] = {CLBB_PRESETS(PRESET_ROW)};
  * (bit i: stage i), position. GCNet's configs/gcnet/mask-rcnn_r50-gcb-r16-c3-c5
  * and -r4-c3-c5 (ContextBlock after conv3 in stages 2..4); MMDetection has
  * no NonLocal2d backbone config: one NonLocal2d (mmcv's defaults) after
- * conv3 of every layer3 block (c4). */
+ * conv3 of every layer3 block (c4). Empirical attention's attn1111 and
+ * attn0010 (GeneralizedAttention after conv2 in stages 3 and 4). */
 #define CLBB_PLUGIN_PRESETS(X)                                             \
     X("resnet50_gcb_r16_c3c5", "ContextBlock", 1.0 / 16, 0xe, 3)          \
     X("resnet50_gcb_r4_c3c5", "ContextBlock", 1.0 / 4, 0xe, 3)            \
-    X("resnet50_nonlocal_c4", "NonLocal2d", 0.0, 0x4, 3)
+    X("resnet50_nonlocal_c4", "NonLocal2d", 0.0, 0x4, 3)                 \
+    X("resnet50_attn1111_c4c5", "GeneralizedAttention", 0.0, 0xc, 2)      \
+    X("resnet50_attn0010_c4c5", "GeneralizedAttention", 0.0, 0xc, 2)
 
 typedef struct plugin_preset {
     const char *name, *type;
@@ -136,6 +139,15 @@ static int apply_plugin_preset(const char *name, clbb_model_config *c) {
         plugin_init(pl, p->type);
         pl->ratio = p->ratio;
         pl->position = p->position;
+        if (!strcmp(p->type, "GeneralizedAttention")) {
+            /* configs/empirical_attention/faster-rcnn_r50-attn1111 / -attn0010:
+             * spatial_range=-1, num_heads=8, kv_stride=2 */
+            pl->spatial_range = -1;
+            pl->num_heads = 8;
+            pl->kv_stride = 2;
+            clbb__strlcpy(pl->attention_type, strstr(p->name, "attn0010") ? "0010" : "1111",
+                          sizeof pl->attention_type);
+        }
         pl->num_stages = 4;
         for (int s = 0; s < 4; s++) pl->stages[s] = (int)(p->stages >> s) & 1;
         return 1;

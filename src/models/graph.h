@@ -27,6 +27,9 @@ typedef enum param_role {
     ROLE_NORM_MEAN,
     ROLE_NORM_VAR,
     ROLE_NORM_COUNT, /* num_batches_tracked: listed, never stored */
+    ROLE_LINEAR_WEIGHT, /* nn.Linear weight [out, in] (mmcv kaiming_uniform a=1, fan_in) */
+    ROLE_UNIFORM,       /* uniform in (-init_bound, init_bound) at init (GA's appr/geom_bias) */
+    ROLE_GAMMA,         /* a zero-initialised scale (GA's gamma) */
 } param_role;
 
 typedef struct graph_param {
@@ -37,6 +40,7 @@ typedef struct graph_param {
     size_t numel;
     float *data; /* NULL for ROLE_NORM_COUNT */
     int zero_init; /* last norm of a block (zero_init_residual) */
+    double init_bound; /* ROLE_UNIFORM */
 } graph_param;
 
 typedef enum norm_kind { NORM_NONE = 0, NORM_BN, NORM_GN } norm_kind;
@@ -83,13 +87,22 @@ typedef enum node_kind {
     NODE_SOFTMAX,        /* softmax of alpha * x over the last axis (node_attention.c) */
     NODE_MATMUL,         /* act(alpha * A . B) per (n, c) (node_attention.c) */
     NODE_PAIR_PROJ,      /* NonLocal2d concatenation's half projection (node_attention.c) */
+    NODE_GEN_ATTENTION, /* GeneralizedAttention's core: x (shape), v, [k], [q] */
+    NODE_UPSAMPLE_ADD,  /* x + bilinear resize of z to x's size (node_gen_attention.c) */
     NODE_KIND_COUNT,
 } node_kind;
 
 /* Input slots of a node; a kind documents which it reads. */
-enum { NODE_IN = 0, NODE_RES = 1, NODE_GATE = 2, NODE_MAX_INPUTS = 4 };
+enum { NODE_IN = 0, NODE_RES = 1, NODE_GATE = 2, NODE_MAX_INPUTS = 5 };
 /* channel_affine's per-(n, c) operands; matmul's right-hand matrix */
 enum { NODE_AFF_MUL = 2, NODE_AFF_ADD = 3, NODE_MM_B = 2 };
+/* NODE_GEN_ATTENTION's value, key and query projections (NODE_IN: the
+ * module input, read for its shape) */
+enum { NODE_GA_V = 2, NODE_GA_K = 3, NODE_GA_Q = 4 };
+/* NODE_UPSAMPLE_ADD's low-resolution input (NODE_IN: x) */
+enum { NODE_UP_Z = 2 };
+/* NODE_GEN_ATTENTION's parameters in graph_node.attn_params */
+enum { GA_APPR_BIAS = 0, GA_GEOM_BIAS, GA_FC_X, GA_FC_Y, GA_NUM_PARAMS };
 
 typedef struct graph_node {
     node_kind kind;
@@ -103,6 +116,9 @@ typedef struct graph_node {
     clbb_pool2d_desc pool;
     float alpha; /* softmax scale, matmul alpha */
     int alpha_per_col; /* matmul: alpha / P, P the columns of B (a mean over keys) */
+    int gamma; /* conv: a scalar param scaling conv + bias before the residual (-1 none) */
+    clbb_gen_attention_desc attn;    /* NODE_GEN_ATTENTION */
+    int attn_params[GA_NUM_PARAMS];  /* -1 where the type has none */
 } graph_node;
 
 typedef struct graph_value {
@@ -146,7 +162,8 @@ clbb_status graph_infer_same(const graph *g, const graph_node *n, clbb_shape in,
 const node_kind_desc *graph_node_kind(node_kind kind);
 
 extern const node_kind_desc clbb__node_conv, clbb__node_norm, clbb__node_max_pool,
-    clbb__node_avg_pool, clbb__node_gap, clbb__node_copy;
+    clbb__node_avg_pool, clbb__node_gap, clbb__node_copy, clbb__node_gen_attention,
+    clbb__node_upsample_add;
 extern const node_kind_desc clbb__node_context_pool, clbb__node_layer_norm,
     clbb__node_channel_affine, clbb__node_softmax, clbb__node_matmul, clbb__node_pair_proj;
 

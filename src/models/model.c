@@ -64,7 +64,7 @@ int64_t clbb_model_num_params(const clbb_model *m) {
     for (int i = 0; i < m->g.num_params; i++) {
         param_role r = m->g.params[i].role;
         if (r == ROLE_CONV_WEIGHT || r == ROLE_CONV_BIAS || r == ROLE_NORM_WEIGHT ||
-            r == ROLE_NORM_BIAS)
+            r == ROLE_NORM_BIAS || r == ROLE_LINEAR_WEIGHT || r == ROLE_UNIFORM || r == ROLE_GAMMA)
             n += (int64_t)m->g.params[i].numel;
     }
     return n;

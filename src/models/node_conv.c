@@ -26,6 +26,10 @@ static void conv_reference(const graph *g, const graph_node *n, const clbb_shape
                     NULL, NULL, in[NODE_GATE], y);
     clbb_shape os;
     clbb_conv2d_output_shape(&n->conv, shapes[NODE_IN], &os, NULL, 0);
+    if (n->gamma >= 0) { /* GeneralizedAttention: gamma * proj_conv(out) + x */
+        const float gm = g->params[n->gamma].data[0];
+        for (size_t i = 0, e = clbb_shape_numel(os); i < e; i++) y[i] *= gm;
+    }
     clbb__node_ref_norm(g, n, os, y, in[NODE_RES]);
 }
 
@@ -67,6 +71,10 @@ clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
                                             graph_pchan(g, nm->weight, off),
                                             graph_pchan(g, nm->bias, off), nm->eps, scale, shift)
                             : clbb__fail(m->ctx, CLBB_ERR_OUT_OF_MEMORY, "plan: out of host memory");
+    } else if (n->gamma >= 0) {
+        scale = malloc((size_t)c * sizeof *scale);
+        if (!scale) return clbb__fail(m->ctx, CLBB_ERR_OUT_OF_MEMORY, "plan: out of host memory");
+        for (int k = 0; k < c; k++) scale[k] = g->params[n->gamma].data[0];
     }
     clbb_epilogue e = {scale, shift, n->in[NODE_RES].value >= 0 && !gn,
                        gn ? CLBB_ACTIVATION_NONE : n->act};

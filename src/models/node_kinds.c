@@ -13,6 +13,8 @@ static const node_kind_desc *const KINDS[NODE_KIND_COUNT] = {
     [NODE_SOFTMAX] = &clbb__node_softmax,
     [NODE_MATMUL] = &clbb__node_matmul,
     [NODE_PAIR_PROJ] = &clbb__node_pair_proj,
+    [NODE_GEN_ATTENTION] = &clbb__node_gen_attention,
+    [NODE_UPSAMPLE_ADD] = &clbb__node_upsample_add,
 };
 
 const node_kind_desc *graph_node_kind(node_kind kind) {

@@ -207,7 +207,20 @@ clbb_status clbb_model_init_weights(clbb_model *m, uint64_t seed) {
         case ROLE_CONV_BIAS:
         case ROLE_NORM_BIAS:
         case ROLE_NORM_MEAN:
+        case ROLE_GAMMA: /* GeneralizedAttention's gamma: torch.zeros(1) */
             for (size_t k = 0; k < p->numel; k++) p->data[k] = 0.0f;
+            break;
+        case ROLE_LINEAR_WEIGHT: {
+            /* GeneralizedAttention.init_weights: kaiming uniform, a = 1,
+             * fan_in (the backbone's init_cfg matches Conv2d only) */
+            const double bound = sqrt(3.0 / (double)p->shape[1]);
+            for (size_t k = 0; k < p->numel; k++)
+                p->data[k] = (float)(bound * (2.0 * uniform(&r) - 1.0));
+            break;
+        }
+        case ROLE_UNIFORM:
+            for (size_t k = 0; k < p->numel; k++)
+                p->data[k] = (float)(p->init_bound * (2.0 * uniform(&r) - 1.0));
             break;
         case ROLE_NORM_COUNT: break;
         }
@@ -234,6 +247,9 @@ clbb_status clbb__model_randomize(clbb_model *m, uint64_t seed) {
         case ROLE_NORM_BIAS: lo = -0.2; hi = 0.2; break;
         case ROLE_NORM_MEAN: lo = -0.2; hi = 0.2; break;
         case ROLE_NORM_VAR: lo = 0.5; hi = 2.0; break;
+        case ROLE_LINEAR_WEIGHT: hi = sqrt(3.0 / (double)p->shape[1]); lo = -hi; break;
+        case ROLE_UNIFORM: lo = -0.5; hi = 0.5; break;
+        case ROLE_GAMMA: lo = 0.5; hi = 1.5; break; /* zero at init: the branch would vanish */
         case ROLE_NORM_COUNT: continue;
         }
         for (size_t k = 0; k < p->numel; k++) p->data[k] = (float)(lo + (hi - lo) * uniform(&r));

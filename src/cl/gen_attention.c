@@ -1,0 +1,257 @@
+/* gen_attention op: GeneralizedAttention's energy, masked softmax and value
+ * sum (cl/gen_attention.cl). The position features depend only on the
+ * weights and the grids: reshape computes them on the host in double
+ * (with geom_bias . features, the bias-position term) and uploads them;
+ * run makes each query's position table (geom kernel), then the fused
+ * attention kernel. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "op_internal.h"
+
+typedef struct ga_state {
+    clbb_gen_attention_desc d;
+    float *ab, *gb, *fcx, *fcy; /* host copies (NULL where unused) */
+    cl_mem ab_mem, px, py, gx, gy, geo;
+    cl_kernel k_geom, k_attn;
+    int hq, wq, hk, wk;
+    int gpu; /* the work-group kernel */
+} ga_state;
+
+static void release(clbb_op *op) {
+    ga_state *s = op->impl;
+    clbb__kernel_release(&s->k_geom);
+    clbb__kernel_release(&s->k_attn);
+    cl_mem *m[] = {&s->px, &s->py, &s->gx, &s->gy, &s->geo};
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(m); i++) {
+        clbb__buffer_release(op->ctx, *m[i]);
+        *m[i] = NULL;
+    }
+}
+
+/* Features of one axis (double on the host) and geom_bias . features. */
+static clbb_status upload_axis(clbb_op *op, const float *fc, int nq, int nk, cl_mem *feat,
+                               cl_mem *bias_term) {
+    ga_state *s = op->impl;
+    const clbb_gen_attention_desc *d = &s->d;
+    const size_t nf = (size_t)d->num_heads * nq * nk * d->qk_dim, nb = nf / d->qk_dim;
+    double *f = malloc(nf * sizeof *f);
+    float *ff = malloc(nf * sizeof *ff), *fb = malloc(nb * sizeof *fb);
+    clbb_status st = CLBB_OK;
+    if (!f || !ff || !fb) {
+        st = clbb__fail(op->ctx, CLBB_ERR_OUT_OF_MEMORY, "gen_attention: out of host memory");
+        goto done;
+    }
+    clbb__ga_position_features(fc, d->num_heads, d->qk_dim, d->position_embedding_dim,
+                               d->position_magnitude, nq, d->q_stride, nk, d->kv_stride, f);
+    for (size_t i = 0; i < nb; i++) {
+        const int m = (int)(i / ((size_t)nq * nk));
+        double b = 0;
+        for (int c = 0; c < d->qk_dim; c++) {
+            ff[i * d->qk_dim + c] = (float)f[i * d->qk_dim + c];
+            if (d->attention_type & CLBB_GEN_ATTENTION_BIAS_POS)
+                b += (double)s->gb[m * d->qk_dim + c] * f[i * d->qk_dim + c];
+        }
+        fb[i] = (float)b;
+    }
+    st = clbb__buffer_from_host(op->ctx, ff, nf * sizeof *ff, "gen_attention features", feat);
+    if (st == CLBB_OK)
+        st = clbb__buffer_from_host(op->ctx, fb, nb * sizeof *fb, "gen_attention bias term",
+                                    bias_term);
+done:
+    free(f);
+    free(ff);
+    free(fb);
+    return st;
+}
+
+static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
+    ga_state *s = op->impl;
+    const clbb_gen_attention_desc *d = &s->d;
+    const uint32_t t = d->attention_type;
+    release(op);
+    clbb__ga_grids(d, in, &s->hq, &s->wq, &s->hk, &s->wk);
+    if (clbb__ga_transposed(t) && s->hq != s->wq)
+        return clbb__fail(op->ctx, CLBB_ERR_SHAPE,
+                          "gen_attention: attention_type with the appr-position term and no "
+                          "bias-position term needs a square query map (mmcv reads the query at "
+                          "the transposed position); this one is %dx%d",
+                          s->hq, s->wq);
+    const int Lq = s->hq * s->wq, Lk = s->hk * s->wk, M = d->num_heads;
+    const int D = d->qk_dim, DV = d->v_dim;
+    op->out_shape = (clbb_shape){in.n, M * DV, s->hq, s->wq};
+    const double pairs = (double)in.n * M * Lq * Lk;
+    op->info.flops = pairs * 2.0 * ((clbb__ga_has_key(t) ? D : 0) + DV + 4);
+    op->info.bytes = (double)clbb_dtype_size(op->dtype) * in.n *
+                     ((double)M * DV * (Lk + Lq) + (clbb__ga_has_key(t) ? (double)M * D * Lk : 0) +
+                      (clbb__ga_has_query(t) ? (double)M * D * Lq : 0));
+    const size_t geo = clbb__ga_has_position(t) ? (size_t)in.n * M * Lq * (s->wk + s->hk) : 1;
+    op->info.workspace_bytes = geo * sizeof(float);
+    if (clbb__ga_has_position(t)) {
+        CLBB_CHECK(upload_axis(op, s->fcx, s->wq, s->wk, &s->px, &s->gx));
+        CLBB_CHECK(upload_axis(op, s->fcy, s->hq, s->hk, &s->py, &s->gy));
+    }
+    CLBB_CHECK(clbb__buffer_create(op->ctx, geo * sizeof(float), CL_MEM_READ_WRITE, NULL,
+                                   "gen_attention position tables", &s->geo));
+    /* the work-group kernel's local tiles (cl/gen_attention.cl: Qs, Ks, Vs,
+     * Ps, two reductions), and its 128 work-items */
+    const int vt = (DV + 7) / 8;
+    const size_t lmem = sizeof(float) * ((clbb__ga_has_key(t) ? (size_t)D * (64 + 32) : 0) +
+                                         33u * 8 * vt + 32u * 65 + 2u * 64 * 9);
+    clbb_device_info dev;
+    const int fits = clbb_context_device_info(op->ctx, &dev) == CLBB_OK &&
+                     (!dev.local_mem_bytes || lmem <= dev.local_mem_bytes) &&
+                     (!dev.max_work_group_size || dev.max_work_group_size >= 128);
+    s->gpu = op->family == CLBB_KERNEL_FAMILY_GPU && D <= 64 && DV <= 64 && fits;
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s",
+             s->gpu ? "gen_attention_flash_q64k32" : "gen_attention_cpu_k8");
+    char opts[512];
+    clbb__opt_dtype(opts, sizeof opts, op->dtype);
+    clbb__opt_int(opts, sizeof opts, "D", D);
+    clbb__opt_int(opts, sizeof opts, "DV", DV);
+    clbb__opt_int(opts, sizeof opts, "M", M);
+    clbb__opt_int(opts, sizeof opts, "HAS_Q0", (t & 1) != 0);
+    clbb__opt_int(opts, sizeof opts, "HAS_Q1", (t & 2) != 0);
+    clbb__opt_int(opts, sizeof opts, "HAS_AB", (t & 4) != 0);
+    clbb__opt_int(opts, sizeof opts, "HAS_K", clbb__ga_has_key(t));
+    clbb__opt_int(opts, sizeof opts, "HAS_POS", clbb__ga_has_position(t));
+    clbb__opt_int(opts, sizeof opts, "TRANSPOSED", clbb__ga_transposed(t));
+    clbb__opt_int(opts, sizeof opts, "SHORTCUT", t == CLBB_GEN_ATTENTION_BIAS_APPR);
+    clbb__opt_int(opts, sizeof opts, "MASK", d->spatial_range >= 0);
+    clbb__opt_int(opts, sizeof opts, "SR", d->spatial_range);
+    clbb__opt_int(opts, sizeof opts, "KVS", d->kv_stride);
+    cl_program prog;
+    CLBB_CHECK(clbb__program_get(op->ctx, "gen_attention", opts, &prog));
+    if (clbb__ga_has_position(t))
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "gen_attention_geom", &s->k_geom));
+    return clbb__kernel_create(op->ctx, prog, s->gpu ? "gen_attention_flash" : "gen_attention_cpu",
+                               &s->k_attn);
+}
+
+static clbb_status ga_setup(clbb_op *op) {
+    ga_state *s = op->impl;
+    const clbb_gen_attention_desc *d = &s->d;
+    const int n = op->in_shape.n, M = d->num_heads;
+    int k = 1;
+    CLBB_CHECK(clbb__op_expect_shape(op, k++, (clbb_shape){n, M * d->v_dim, s->hk, s->wk},
+                                     "value"));
+    if (clbb__ga_has_key(d->attention_type))
+        CLBB_CHECK(clbb__op_expect_shape(op, k++, (clbb_shape){n, M * d->qk_dim, s->hk, s->wk},
+                                         "key"));
+    if (clbb__ga_has_query(d->attention_type))
+        CLBB_CHECK(clbb__op_expect_shape(op, k++, (clbb_shape){n, M * d->qk_dim, s->hq, s->wq},
+                                         "query"));
+    return CLBB_OK;
+}
+
+static clbb_status ga_run(clbb_op *op) {
+    ga_state *s = op->impl;
+    const clbb_gen_attention_desc *d = &s->d;
+    const uint32_t t = d->attention_type;
+    const int N = op->in_shape.n, M = d->num_heads;
+    const clbb_tensor *v = &op->in[1];
+    int k = 2;
+    const clbb_tensor *kt = clbb__ga_has_key(t) ? &op->in[k++] : v;
+    const clbb_tensor *qt = clbb__ga_has_query(t) ? &op->in[k++] : v;
+    cl_int Hq = s->hq, Wq = s->wq, Hk = s->hk, Wk = s->wk, Lq = Hq * Wq;
+    cl_mem ab = s->ab_mem;
+    if (clbb__ga_has_position(t)) {
+        CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_geom, "gen_attention_geom", CLBB_TENSOR_ARGS(qt),
+                                     sizeof(cl_mem), &s->px, sizeof(cl_mem), &s->py,
+                                     sizeof(cl_mem), &s->gx, sizeof(cl_mem), &s->gy,
+                                     sizeof(cl_mem), &s->geo, sizeof(cl_int), &Hq, sizeof(cl_int),
+                                     &Wq, sizeof(cl_int), &Hk, sizeof(cl_int), &Wk, CLBB_ARGS_END));
+        size_t gws[2] = {clbb__round_up((size_t)Lq * (Wk + Hk), 64), (size_t)N * M};
+        size_t lws[2] = {64, 1};
+        CLBB_CHECK(clbb__enqueue(op->ctx, s->k_geom, 2, gws, lws, "gen_attention_geom"));
+    }
+    const char *name = s->gpu ? "gen_attention_flash" : "gen_attention_cpu";
+    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_attn, name, CLBB_TENSOR_ARGS(v),
+                                 CLBB_TENSOR_ARGS(kt), CLBB_TENSOR_ARGS(qt), sizeof(cl_mem), &ab,
+                                 sizeof(cl_mem), &s->geo, CLBB_TENSOR_ARGS(&op->out),
+                                 sizeof(cl_int), &Wq, sizeof(cl_int), &Lq, sizeof(cl_int), &Wk,
+                                 sizeof(cl_int), &Hk, CLBB_ARGS_END));
+    if (s->gpu) {
+        size_t gws[2] = {(size_t)(Lq + 63) / 64 * 128, (size_t)N * M}, lws[2] = {128, 1};
+        return clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name);
+    }
+    /* on a GPU (head dims beyond the tiles' limit) a warp's worth of queries */
+    const size_t l0 = op->family == CLBB_KERNEL_FAMILY_GPU ? 64 : 8;
+    size_t gws[2] = {clbb__round_up((size_t)Lq, l0), (size_t)N * M}, lws[2] = {l0, 1};
+    return clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name);
+}
+
+static void ga_destroy(clbb_op *op) {
+    ga_state *s = op->impl;
+    release(op);
+    clbb__buffer_release(op->ctx, s->ab_mem);
+    free(s->ab);
+    free(s->gb);
+    free(s->fcx);
+    free(s->fcy);
+}
+
+static const clbb_op_vtable GA_VT = {"gen_attention", CLBB_FAMILIES_BOTH, ga_reshape, ga_setup,
+                                     ga_run, ga_destroy};
+
+/* A finite copy of n floats, or an error naming the array. */
+static clbb_status copy_param(clbb_context *ctx, const float *src, size_t n, const char *what,
+                              float **dst) {
+    if (!src)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "gen_attention: %s is NULL", what);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(src[i]))
+            return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                              "gen_attention: %s[%zu] is not finite", what, i);
+    *dst = malloc(n * sizeof **dst);
+    if (!*dst) return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "gen_attention: out of host memory");
+    memcpy(*dst, src, n * sizeof **dst);
+    return CLBB_OK;
+}
+
+clbb_status clbb_gen_attention_create(clbb_context *ctx, const clbb_gen_attention_desc *desc,
+                                      const float *appr_bias, const float *geom_bias,
+                                      const float *fc_x, const float *fc_y,
+                                      const clbb_op_options *options, clbb_op **out) {
+    if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "gen_attention: out is NULL");
+    *out = NULL;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!desc) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "gen_attention: desc is NULL");
+    char msg[256];
+    if (clbb__ga_desc_error(desc, msg, sizeof msg))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "%s", msg);
+    clbb_dtype dtype;
+    clbb_kernel_family family;
+    CLBB_CHECK(clbb__op_options(ctx, options, GA_VT.families, "gen_attention", &dtype, &family));
+    const uint32_t t = desc->attention_type;
+    const int inputs = 2 + clbb__ga_has_key(t) + clbb__ga_has_query(t);
+    clbb_op *op = NULL;
+    CLBB_CHECK(clbb__op_new(ctx, &GA_VT, sizeof(ga_state), inputs, dtype, family, &op));
+    ga_state *s = op->impl;
+    s->d = *desc;
+    const size_t od = (size_t)desc->num_heads * desc->qk_dim;
+    const size_t fcn = od * (size_t)(desc->position_embedding_dim / 2);
+    clbb_status st = CLBB_OK;
+    if (t & CLBB_GEN_ATTENTION_BIAS_APPR) st = copy_param(ctx, appr_bias, od, "appr_bias", &s->ab);
+    if (st == CLBB_OK && (t & CLBB_GEN_ATTENTION_BIAS_POS))
+        st = copy_param(ctx, geom_bias, od, "geom_bias", &s->gb);
+    if (st == CLBB_OK && clbb__ga_has_position(t)) {
+        st = copy_param(ctx, fc_x, fcn, "appr_geom_fc_x", &s->fcx);
+        if (st == CLBB_OK) st = copy_param(ctx, fc_y, fcn, "appr_geom_fc_y", &s->fcy);
+    }
+    if (st == CLBB_OK) {
+        float zero = 0;
+        st = s->ab ? clbb__buffer_from_host(ctx, s->ab, od * sizeof(float), "gen_attention appr_bias",
+                                            &s->ab_mem)
+                   : clbb__buffer_from_host(ctx, &zero, sizeof zero, "gen_attention appr_bias",
+                                            &s->ab_mem);
+    }
+    if (st != CLBB_OK) {
+        clbb_op_destroy(op);
+        return st;
+    }
+    *out = op;
+    return clbb__done(ctx, CLBB_OK);
+}
