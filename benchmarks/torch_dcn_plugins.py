@@ -20,7 +20,7 @@ and input), plus DIR/manifest.json. --iters 0 skips the timing.
 
 usage: torch_dcn_plugins.py [--configs a,b|all|extra] [--input 1x3x800x1344] [--device cuda]
        [--precision fp32|tf32|fp16] [--iters N] [--warmup W] [--out results.json]
-       [--export DIR] [--export-input 1x3x96x128] [--seed S] [--list]
+       [--export DIR [--configs-only]] [--export-input 1x3x96x128] [--seed S] [--list]
 Needs torch, torchvision, numpy.
 """
 import argparse
@@ -279,11 +279,14 @@ def export(names, configs, args):
             shape = args.export_input
             if name in SQUARE:
                 shape = shape[:2] + (max(shape[2:]),) * 2
+            with open(os.path.join(args.export, name + '.json'), 'w') as f:
+                json.dump(jsonable(configs[name]), f, indent=1)
+            if args.configs_only:
+                manifest['configs'].append(entry)
+                continue
             model = build(configs[name], args.seed)
             sd = state_dict_numpy(model)
             save_safetensors(sd, os.path.join(args.export, name + '.safetensors'))
-            with open(os.path.join(args.export, name + '.json'), 'w') as f:
-                json.dump(jsonable(configs[name]), f, indent=1)
             x = (torch.rand(shape, generator=torch.Generator().manual_seed(7)) * 2 - 1).float()
             np.save(os.path.join(args.export, name + '_input.npy'), x.numpy())
             with torch.no_grad():
@@ -324,6 +327,8 @@ def main(argv=None):
     ap.add_argument('--out', help='timing results JSON')
     ap.add_argument('--export', metavar='DIR')
     ap.add_argument('--export-input', type=parse_shape, default=(1, 3, 96, 128))
+    ap.add_argument('--configs-only', action='store_true',
+                    help='with --export: write only DIR/<name>.json')
     ap.add_argument('--seed', type=int, default=1234)
     ap.add_argument('--list', action='store_true', help='print the config names and exit')
     args = ap.parse_args(argv)
