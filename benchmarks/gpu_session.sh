@@ -2,7 +2,12 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare)
+#        memory cudnn tune benchtuned opbench basebuild compare torchplugins pluginexport pluginbench)
+# torchplugins: PyTorch timings of the issue-10 configs (DCN, DCNv2, GCNet, empirical attention)
+# at 1x3x800x1344, fp32 (TF32 off), tf32 and fp16. pluginexport: every config exported
+# (weights, config, input, float64 PyTorch outputs), run by `clbb run` at fp32 and fp16 and
+# compared; one PASS/FAIL line per config and precision, failures do not stop the loop.
+# pluginbench: `clbb bench` of the same timed configs at 1x3x800x1344, fp32 and fp16.
 # basebuild/compare: the tree of an earlier commit in .base/ (git archive, git-ignored, carried),
 # built beside and timed against this one, workload by workload, alternating, in one session.
 set -u
@@ -73,6 +78,50 @@ for s in "$@"; do
         timeout 200 ./$B/clbb tune --arch $1 --shape $2 --device nvidia --iters 5 > "$OUT/tune_${1}_${2//,/x}.txt" 2>&1; tail -2 "$OUT/tune_${1}_${2//,/x}.txt"
       done
       cp "$CLBB_CACHE_DIR"/tuning-*.json "$OUT/" ;;
+    torchplugins)
+      step torchplugins
+      for p in fp32 tf32 fp16; do
+        timeout 500 python3 benchmarks/torch_dcn_plugins.py --device cuda --precision $p --iters 30 \
+          --out "$OUT/torch_plugins_$p.json" > "$OUT/torch_plugins_$p.txt" 2>&1 || echo "torch_dcn_plugins $p: exit $?"
+        tail -9 "$OUT/torch_plugins_$p.txt"
+      done ;;
+    pluginexport)
+      step pluginexport
+      D=/tmp/plugin_export; rm -rf $D
+      timeout 400 python3 benchmarks/torch_dcn_plugins.py --configs all --export $D --iters 0 > "$OUT/plugin_export.txt" 2>&1 \
+        || echo "export: exit $? ($(grep -c FAILED "$OUT/plugin_export.txt") configs failed, see plugin_export.txt)"
+      cp $D/manifest.json "$OUT/plugin_manifest.json" 2>/dev/null
+      for j in $D/*.json; do
+        n=$(basename $j .json); [ $n = manifest ] && continue
+        # tol: fp32 as torch_compare (1e-4; plain R50 on PoCL is at 6e-7); fp16 storage rounds
+        # every stored activation to 2^-11 (plain R50: 5.6e-4 on PoCL) and a softmax over
+        # energies of size ~10 multiplies that: 1e-2
+        for prec in fp32 fp16; do
+          tol=1e-4; [ $prec = fp16 ] && tol=1e-2
+          o=$D/${n}_clbb_$prec; rm -rf $o
+          if timeout 180 ./$B/clbb run --config $j --weights $D/$n.safetensors --input $D/${n}_input.npy \
+               --output $o --device nvidia --precision $prec > $D/${n}_run_$prec.txt 2>&1; then
+            python3 benchmarks/compare_npy.py $D $o --prefix ${n}_ --tol $tol --name "$n $prec"; r=$?
+            [ $r = 0 ] && echo "PASS $n $prec" || echo "FAIL $n $prec (compare exit $r, tol $tol)"
+          else
+            echo "FAIL $n $prec (clbb run exit $?: $(grep -m1 'error' $D/${n}_run_$prec.txt))"
+          fi
+        done
+      done > "$OUT/plugin_compare.txt" 2>&1
+      grep '^FAIL' "$OUT/plugin_compare.txt" | cut -c1-220 | head -60
+      echo "pluginexport: $(grep -c '^PASS' "$OUT/plugin_compare.txt") passed, $(grep -c '^FAIL' "$OUT/plugin_compare.txt") failed" ;;
+    pluginbench)
+      step pluginbench
+      D=/tmp/plugin_cfgs; rm -rf $D
+      python3 benchmarks/torch_dcn_plugins.py --export $D --configs-only --iters 0 > /dev/null 2>&1 || echo "config export failed"
+      for n in plain dcn dcnv2 gcb_r16 gcb_r4 attn1111 attn0010; do
+        for prec in fp32 fp16; do
+          f="$OUT/clbb_plugins_${n}_$prec"
+          timeout 200 ./$B/clbb bench --config $D/$n.json --shape 1,3,800,1344 --device nvidia --iters 20 \
+            --precision $prec --quiet --json "$f.json" > "$f.txt" 2>&1 || echo "FAIL $n $prec: $(grep -m1 error "$f.txt")"
+          echo "$n $prec: $(grep '^clbb:' "$f.txt" | tail -1)"
+        done
+      done | tee "$OUT/clbb_plugins.txt" ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;
