@@ -15,7 +15,8 @@
  *                      at vector offset o, as vloadn / vstoren take them.
  *          Parameters (weights, shifts, norm statistics) stay float.
  *   ACT    activation of the program's epilogues: 0 none, 1 ReLU, 2 ReLU6,
- *          3 hard-sigmoid relu6(x + 3) / 6 (defaults to 0).
+ *          3 hard-sigmoid relu6(x + 3) / 6, 4 sigmoid 1 / (1 + exp(-x))
+ *          (defaults to 0).
  *
  * Tensors are passed as (pointer, offset, batch_stride) in elements;
  * element (n, c, h, w) of a tensor with spatial size HxW is
@@ -53,6 +54,8 @@ inline float clbb_act(float v) {
     return fmin(fmax(v, 0.0f), 6.0f);
 #elif ACT == 3
     return fmin(fmax(v + 3.0f, 0.0f), 6.0f) / 6.0f;
+#elif ACT == 4
+    return 1.0f / (1.0f + exp(-v));
 #else
     return v;
 #endif

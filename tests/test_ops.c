@@ -55,6 +55,7 @@ OP_TESTS(max_pool2d, 300)
 OP_TESTS(avg_pool2d, 300)
 OP_TESTS(global_avg_pool, 300)
 OP_TESTS(copy, 300)
+OP_TESTS(deform_conv2d, 600)
 
 /* The pass test catches one wrong element. The issue's case: 2e-3 added
  * to one output of ghost_dw_k5s2/direct. And an error sized to half the

@@ -45,6 +45,9 @@ typedef struct check_data {
     /* input k is bound as clbb_tensor_view_permute(its dense tensor, perm) */
     int permuted[CHECK_MAX_INPUTS];
     int perm[4];
+    /* input k is bound as a channel view of a larger parent (as input 0 is
+     * with check_case.views) */
+    int viewed[CHECK_MAX_INPUTS];
     float *param[CHECK_MAX_PARAMS];     /* weights, statistics (fp32) */
     clbb_shape out;
     float *ref;

@@ -298,7 +298,7 @@ clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int
     if (st != CLBB_OK) goto fail;
     const clbb_tensor *ins[CHECK_MAX_INPUTS];
     for (int k = 0; k < d.num_inputs; k++) {
-        const int view = c->views && k == 0;
+        const int view = (c->views && k == 0) || d.viewed[k];
         if ((st = galloc(ctx, &gin[k], c->dtype, d.shape[k], view, 1, 2, d.in[k],
                          SENTINEL[c->dtype])) != CLBB_OK)
             goto fail;

@@ -275,32 +275,26 @@ static int cpu_native_width(const clbb_context *ctx) {
  * cpu_reshape): half of a 2 MiB L2, the rest for A panels and output */
 #define CPU_B_BUDGET (1024.0 * 1024)
 
-static clbb_status cpu_pack(clbb_op *op, const float *w) {
-    conv_state *s = op->impl;
-    igemm_state *a = s->as;
-    const clbb_conv2d_desc *d = &s->d;
-    const int G = d->groups, M = d->out_channels / G;
-    const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
-    const int mv = s->tuned[CPU_MV], rb = s->tuned[CPU_RB], nw = s->tuned[CPU_NW];
-    if (mv > 0 && rb > 0 && nw > 0 && CPU_REGS_USED(mv, rb * nw) > CPU_REGS)
-        return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT,
-                          "conv2d: tuning MV=%d RB=%d NW=%d needs %d vector registers; at most "
-                          "%d",
-                          mv, rb, nw, CPU_REGS_USED(mv, rb * nw), CPU_REGS);
+int clbb__igemm_cpu_vw(const clbb_context *ctx, int tuned_vw, int M) {
     /* the narrowest vector of 4, 8 or 16 channels that holds M, else 16:
      * one FMA instruction whatever its width, so for wide M padding lanes
      * cost less than more instructions would, but narrow groups (ResNeXt's
      * M = 4 or 8) ran 1.6-1.8x faster in float4/float8 than in half-empty
      * float16 (less A traffic, no 512-bit clock penalty) */
-    const int native = cpu_native_width(op->ctx);
-    int vw = s->tuned[CPU_VW] > 0 ? s->tuned[CPU_VW] : M <= 4 ? 4 : M <= 8 ? 8 : 16;
-    if (s->tuned[CPU_VW] <= 0 && vw > native) vw = native;
+    const int native = cpu_native_width(ctx);
+    int vw = tuned_vw > 0 ? tuned_vw : M <= 4 ? 4 : M <= 8 ? 8 : 16;
+    if (tuned_vw <= 0 && vw > native) vw = native;
+    return vw;
+}
+
+clbb_status clbb__igemm_cpu_pack(clbb_op *op, const float *w, int G, int M, int K, int vw,
+                                 int *mpv_out, cl_mem *out) {
     const int nv = (M + vw - 1) / vw;
     /* a multiple of 4 vectors, so that MV in {1, 2, 4} tiles it */
     const int mpv = (nv + 3) / 4 * 4;
     size_t n = (size_t)G * mpv * K * vw;
     void *mapped;
-    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * sizeof(float), "conv2d igemm cpu weights", &a->w,
+    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * sizeof(float), "conv2d igemm cpu weights", out,
                                     &mapped));
     /* OIHW [g*M + m][k] -> [g][m / VW][k][m % VW], written in order, zero
      * past M */
@@ -314,9 +308,24 @@ static clbb_status cpu_pack(clbb_op *op, const float *w) {
                 for (int l = live; l < vw; l++) p[l] = 0.0f;
             }
         }
-    a->vw = vw;
-    a->mpv = mpv;
-    return clbb__buffer_unmap(op->ctx, a->w, mapped);
+    *mpv_out = mpv;
+    return clbb__buffer_unmap(op->ctx, *out, mapped);
+}
+
+static clbb_status cpu_pack(clbb_op *op, const float *w) {
+    conv_state *s = op->impl;
+    igemm_state *a = s->as;
+    const clbb_conv2d_desc *d = &s->d;
+    const int G = d->groups, M = d->out_channels / G;
+    const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
+    const int mv = s->tuned[CPU_MV], rb = s->tuned[CPU_RB], nw = s->tuned[CPU_NW];
+    if (mv > 0 && rb > 0 && nw > 0 && CPU_REGS_USED(mv, rb * nw) > CPU_REGS)
+        return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "conv2d: tuning MV=%d RB=%d NW=%d needs %d vector registers; at most "
+                          "%d",
+                          mv, rb, nw, CPU_REGS_USED(mv, rb * nw), CPU_REGS);
+    a->vw = clbb__igemm_cpu_vw(op->ctx, s->tuned[CPU_VW], M);
+    return clbb__igemm_cpu_pack(op, w, G, M, K, a->vw, &a->mpv, &a->w);
 }
 
 /* Relative cost of a work-item tile over the whole output, in cycles of an
@@ -465,16 +474,10 @@ static int igemm_score(const clbb_context *ctx, const clbb_conv2d_desc *d, clbb_
     return 20;
 }
 
-static clbb_status gpu_pack(clbb_op *op, const float *w) {
-    conv_state *s = op->impl;
-    igemm_state *a = s->as;
-    const clbb_conv2d_desc *d = &s->d;
-    int tuned[IG_NTILE];
-    clbb__igemm_tuned(s, IG_NTILE, tuned);
-    const int G = d->groups, M = d->out_channels / G;
-    const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
-    clbb__igemm_pack_tile(op->ctx, tuned, M, K, &a->pk);
-    const int mp = a->pk.mp, kp = a->pk.kp;
+clbb_status clbb__igemm_gpu_pack(clbb_op *op, const float *w, int G, int M, int K,
+                                 const int tuned[IG_NTILE], ig_pack *pk, cl_mem *out) {
+    clbb__igemm_pack_tile(op->ctx, tuned, M, K, pk);
+    const int mp = pk->mp, kp = pk->kp;
     size_t n = (size_t)G * kp * mp;
     float *p = calloc(n, sizeof *p);
     if (!p) return clbb__fail(op->ctx, CLBB_ERR_OUT_OF_MEMORY, "conv2d: out of host memory");
@@ -484,7 +487,18 @@ static clbb_status gpu_pack(clbb_op *op, const float *w) {
         for (int m = 0; m < M; m++)
             for (int k = 0; k < K; k++)
                 p[((size_t)g * kp + k) * mp + m] = w[((size_t)g * M + m) * K + k];
-    return clbb__igemm_upload_packed(op, p, n, "conv2d igemm weights", &a->w);
+    return clbb__igemm_upload_packed(op, p, n, "conv2d igemm weights", out);
+}
+
+static clbb_status gpu_pack(clbb_op *op, const float *w) {
+    conv_state *s = op->impl;
+    igemm_state *a = s->as;
+    const clbb_conv2d_desc *d = &s->d;
+    int tuned[IG_NTILE];
+    clbb__igemm_tuned(s, IG_NTILE, tuned);
+    const int G = d->groups, M = d->out_channels / G;
+    const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
+    return clbb__igemm_gpu_pack(op, w, G, M, K, tuned, &a->pk, &a->w);
 }
 
 static clbb_status igemm_pack(clbb_op *op, const float *w) {

@@ -35,4 +35,15 @@ void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const i
 clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
                                       cl_mem *w);
 
+/* Packs OIHW weights (G groups of M rows and K columns) for the GPU
+ * kernel, A[g][KP][MP] (tile from the tuning and the device into *pk). */
+clbb_status clbb__igemm_gpu_pack(clbb_op *op, const float *w, int G, int M, int K,
+                                 const int tuned[IG_NTILE], ig_pack *pk, cl_mem *out);
+/* The CPU micro-kernel's vector width (tuned_vw > 0: given) for M rows. */
+int clbb__igemm_cpu_vw(const clbb_context *ctx, int tuned_vw, int M);
+/* Packs OIHW weights for the CPU micro-kernels, A[g][MPV][K][VW] (zero
+ * past M; MPV, a multiple of 4, into *mpv). */
+clbb_status clbb__igemm_cpu_pack(clbb_op *op, const float *w, int G, int M, int K, int vw,
+                                 int *mpv, cl_mem *out);
+
 #endif

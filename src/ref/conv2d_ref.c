@@ -14,6 +14,7 @@ double clbb_ref_activation(clbb_activation act, double v) {
         t = t < 0 ? 0 : t > 6 ? 6 : t;
         return t / 6;
     }
+    case CLBB_ACTIVATION_SIGMOID: return 1 / (1 + exp(-v));
     default: return v;
     }
 }

@@ -1,0 +1,317 @@
+/* clbb_deform_conv2d_create: mmcv's DeformConv2d (v1) and
+ * ModulatedDeformConv2d (v2) as an op of its own, on the implicit-GEMM
+ * machinery of conv2d_igemm.c:
+ *   GPU: conv2d_igemm.cl in IG_MODE 2, its tiled GEMM core with a B loader
+ *     that makes the bilinear sample (tile fit, packing, split-K shared);
+ *   CPU: cl/deform_conv2d_cpu.cl, each sample made once per work-item and
+ *     used by every output channel (weights packed as conv2d_igemm_cpu's).
+ * The epilogue (bias, folded scale/shift, residual, activation) is
+ * conv2d's (clbb__conv_fold). No column buffer exists in either family.
+ *
+ * Tuning text: GPU, the igemm tile keys TM TN TK WM WN KS (conv2d_igemm.c);
+ * CPU, MV (1 or 2 vectors of output channels per micro-kernel pass), NP
+ * (output positions per work-item, <= 16, and <= 14 with MV=2) and CK
+ * (input channels sampled per chunk, a power of two dividing the group's
+ * channels). Others are refused (CLBB_ERR_INVALID_ARGUMENT). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv2d_igemm_internal.h"
+
+typedef struct deform_state {
+    conv_state c; /* first: the conv helpers read op->impl as a conv_state */
+    int dg, modulated;
+    cl_mem w;
+    ig_pack pk;                  /* GPU packing */
+    int vw, mpv;                 /* CPU packing */
+    int mv, nvl, np, ck;         /* CPU tile of the last reshape */
+    cl_kernel k, reduce;
+    size_t gws[2][3], lws[2][3];
+} deform_state;
+
+enum { DCPU_MV, DCPU_NP, DCPU_CK, DCPU_NKEYS };
+static const clbb_param_key CPU_KEYS[DCPU_NKEYS] = {
+    {"MV", 1, 2, 0}, {"NP", 1, 16, 0}, {"CK", 1, 64, 1}};
+
+static const clbb_tensor *in_offset(const clbb_op *op) { return &op->in[1]; }
+static const clbb_tensor *in_mask(const clbb_op *op) {
+    const deform_state *s = op->impl;
+    return s->modulated ? &op->in[2] : &op->in[1];
+}
+static const clbb_tensor *in_res(const clbb_op *op) {
+    const deform_state *s = op->impl;
+    return s->c.has_res ? &op->in[2 + s->modulated] : &op->in[0];
+}
+
+static void release_kernels(deform_state *s) {
+    clbb__kernel_release(&s->k);
+    clbb__kernel_release(&s->reduce);
+}
+
+static clbb_status gpu_reshape(clbb_op *op) {
+    deform_state *s = op->impl;
+    const clbb_conv2d_desc *d = &s->c.d;
+    clbb_shape o = op->out_shape;
+    const int M = d->out_channels / d->groups, kp = s->pk.kp;
+    const long ncols = (long)o.n * o.h * o.w;
+    int tuned[IG_NTILE], t[IG_NTILE];
+    clbb__igemm_tuned(&s->c, IG_NTILE, tuned);
+    CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &s->pk, ncols, d->groups, 1, 0, t));
+    const int ks = t[IG_KS], nkt = kp / t[IG_TK];
+    char opts[768];
+    clbb__conv_options(op, opts, sizeof opts);
+    clbb__igemm_options(op->ctx, t, &s->pk, opts, sizeof opts);
+    clbb__opt_int(opts, sizeof opts, "IG_MODE", 2);
+    clbb__opt_int(opts, sizeof opts, "IG_MASK", s->modulated);
+    clbb__opt_int(opts, sizeof opts, "CPD", d->in_channels / s->dg);
+    clbb__opt_int(opts, sizeof opts, "IG_KSPLIT", ks);
+    clbb__opt_int(opts, sizeof opts, "IG_KPER", (nkt + ks - 1) / ks);
+    cl_program prog;
+    CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm", opts, &prog));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm", &s->k));
+    if (ks > 1) {
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_splitk_reduce", &s->reduce));
+        s->c.ws_bytes = (size_t)ks * d->out_channels * (size_t)ncols * sizeof(float);
+        CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->c.ws_bytes,
+                                         "deform_conv2d split-K partials"));
+        s->lws[1][0] = 64;
+        s->lws[1][1] = s->lws[1][2] = 1;
+        s->gws[1][0] = clbb__round_up((size_t)ncols, 64);
+        s->gws[1][1] = (size_t)d->out_channels;
+        s->gws[1][2] = 1;
+    }
+    const size_t nt = (size_t)(t[IG_TM] / t[IG_WM]) * (t[IG_TN] / t[IG_WN]);
+    s->lws[0][0] = nt;
+    s->lws[0][1] = s->lws[0][2] = 1;
+    s->gws[0][0] = (size_t)((ncols + t[IG_TN] - 1) / t[IG_TN]) * nt;
+    s->gws[0][1] = (size_t)((M + t[IG_TM] - 1) / t[IG_TM]);
+    s->gws[0][2] = (size_t)d->groups * ks;
+    int len = snprintf(op->info.algorithm, sizeof op->info.algorithm,
+                       "deform_igemm_t%dx%dx%d_w%dx%d", t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM],
+                       t[IG_WN]);
+    if (ks > 1 && len > 0 && (size_t)len < sizeof op->info.algorithm)
+        snprintf(op->info.algorithm + len, sizeof op->info.algorithm - len, "_ks%d", ks);
+    return CLBB_OK;
+}
+
+static clbb_status cpu_reshape(clbb_op *op) {
+    deform_state *s = op->impl;
+    const clbb_conv2d_desc *d = &s->c.d;
+    clbb_shape o = op->out_shape;
+    const int G = d->groups, M = d->out_channels / G, cin_g = d->in_channels / G;
+    const int hwo = o.h * o.w, nv = (M + s->vw - 1) / s->vw;
+    const int tmv = s->c.tuned[DCPU_MV], tnp = s->c.tuned[DCPU_NP], tck = s->c.tuned[DCPU_CK];
+    /* MV vectors x NP positions of accumulators, MV vectors of A and one
+     * broadcast in 32 vector registers (see conv2d_igemm_cpu.cl) */
+    const int mv = tmv > 0 ? tmv : nv >= 2 ? 2 : 1;
+    int np = tnp > 0 ? tnp : mv == 2 ? 14 : 16;
+    if (mv * (np + 1) + 1 > 32)
+        return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "deform_conv2d: tuning MV=%d NP=%d needs %d vector registers; at most "
+                          "32",
+                          mv, np, mv * (np + 1) + 1);
+    if (np > hwo) np = hwo;
+    int ck = tck > 0 ? tck : 8;
+    if (tck > 0 && cin_g % tck)
+        return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "deform_conv2d: tuning CK=%d does not divide the %d input channels of "
+                          "a group",
+                          tck, cin_g);
+    while (cin_g % ck) ck /= 2;
+    if ((double)op->in_shape.n * d->in_channels * op->in_shape.h * op->in_shape.w > INT_MAX ||
+        (double)clbb_shape_numel(o) > INT_MAX ||
+        (double)o.n * 3 * s->dg * d->kernel_h * d->kernel_w * hwo > INT_MAX)
+        return clbb__fail(op->ctx, CLBB_ERR_UNSUPPORTED,
+                          "deform_conv2d: this shape exceeds the CPU kernel's int indexing");
+    s->mv = mv;
+    s->np = np;
+    s->ck = ck;
+    s->nvl = (nv + mv - 1) / mv * mv;
+    char opts[512];
+    clbb__conv_options(op, opts, sizeof opts);
+    clbb__opt_int(opts, sizeof opts, "CPD", d->in_channels / s->dg);
+    clbb__opt_int(opts, sizeof opts, "IG_MASK", s->modulated);
+    clbb__opt_int(opts, sizeof opts, "VW", s->vw);
+    clbb__opt_int(opts, sizeof opts, "MV", mv);
+    clbb__opt_int(opts, sizeof opts, "MPV", s->mpv);
+    clbb__opt_int(opts, sizeof opts, "NVL", s->nvl);
+    clbb__opt_int(opts, sizeof opts, "NP", np);
+    clbb__opt_int(opts, sizeof opts, "CK", ck);
+    cl_program prog;
+    CLBB_CHECK(clbb__program_get(op->ctx, "deform_conv2d_cpu", opts, &prog));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "deform_conv2d_cpu", &s->k));
+    s->gws[0][0] = (size_t)((hwo + np - 1) / np);
+    s->gws[0][1] = 1;
+    s->gws[0][2] = (size_t)o.n * G;
+    s->lws[0][0] = s->lws[0][1] = s->lws[0][2] = 1;
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, "deform_cpu_v%dx%d_p%d_c%d", s->vw,
+             mv, np, ck);
+    return CLBB_OK;
+}
+
+static clbb_status deform_reshape(clbb_op *op, clbb_shape in) {
+    deform_state *s = op->impl;
+    const clbb_deform_conv2d_desc dd = {s->c.d, s->dg, s->modulated};
+    char msg[256];
+    clbb_status st = clbb_deform_conv2d_output_shape(&dd, in, &op->out_shape, msg, sizeof msg);
+    if (st != CLBB_OK) return clbb__fail(op->ctx, st, "%s", msg);
+    release_kernels(s);
+    s->c.ws_bytes = 0;
+    const clbb_conv2d_desc *d = &s->c.d;
+    clbb_shape o = op->out_shape;
+    const double kk = (double)d->kernel_h * d->kernel_w;
+    const double per_out = (double)(d->in_channels / d->groups) * kk;
+    const double esz = (double)clbb_dtype_size(op->dtype);
+    const double ohw = (double)o.n * o.h * o.w;
+    /* the GEMM, and per (input channel, tap, position) a bilinear sample
+     * (3 multiply-adds, and the mask multiply of v2) */
+    op->info.flops = 2.0 * (double)clbb_shape_numel(o) * per_out +
+                     ohw * d->in_channels * kk * (7.0 + s->modulated);
+    op->info.bytes = esz * ((double)clbb_shape_numel(in) +
+                            (double)clbb_shape_numel(o) * (1.0 + s->c.has_res) +
+                            ohw * s->dg * kk * (2.0 + s->modulated)) +
+                     4.0 * d->out_channels * per_out;
+    CLBB_CHECK(op->family == CLBB_KERNEL_FAMILY_CPU ? cpu_reshape(op) : gpu_reshape(op));
+    op->info.workspace_bytes = s->c.ws_bytes;
+    return CLBB_OK;
+}
+
+static clbb_status deform_setup(clbb_op *op) {
+    deform_state *s = op->impl;
+    const clbb_conv2d_desc *d = &s->c.d;
+    const int kk = d->kernel_h * d->kernel_w;
+    clbb_shape o = op->out_shape;
+    clbb_shape off = {o.n, 2 * s->dg * kk, o.h, o.w}, msk = {o.n, s->dg * kk, o.h, o.w};
+    CLBB_CHECK(clbb__op_expect_shape(op, 1, off, "offset"));
+    if (s->modulated) CLBB_CHECK(clbb__op_expect_shape(op, 2, msk, "mask"));
+    if (s->c.has_res)
+        CLBB_CHECK(clbb__op_expect_shape(op, 2 + s->modulated, op->out_shape, "residual"));
+    return CLBB_OK;
+}
+
+static clbb_status deform_run(clbb_op *op) {
+    deform_state *s = op->impl;
+    clbb_context *ctx = op->ctx;
+    const clbb_tensor *x = &op->in[0], *of = in_offset(op), *m = in_mask(op), *r = in_res(op),
+                      *y = &op->out;
+    clbb_shape i = op->in_shape, o = op->out_shape;
+    if (op->family == CLBB_KERNEL_FAMILY_CPU) {
+        cl_int groups = s->c.d.groups;
+        CLBB_CHECK(clbb__kernel_args(ctx, s->k, "deform_conv2d_cpu", CLBB_TENSOR_ARGS(x),
+                                     CLBB_TENSOR_ARGS(of), CLBB_TENSOR_ARGS(m), sizeof(cl_mem),
+                                     &s->w, sizeof(cl_mem), &s->c.shift, CLBB_TENSOR_ARGS(r),
+                                     CLBB_TENSOR_ARGS(y), sizeof(cl_int), &i.h, sizeof(cl_int),
+                                     &i.w, sizeof(cl_int), &o.h, sizeof(cl_int), &o.w,
+                                     sizeof(cl_int), &groups, CLBB_ARGS_END));
+        return clbb__enqueue(ctx, s->k, 3, s->gws[0], s->lws[0], "deform_conv2d_cpu");
+    }
+    cl_int ncols = o.n * o.h * o.w, hwo = o.h * o.w;
+    cl_mem ws = s->reduce ? clbb__scratch(ctx) : NULL, part = ws ? ws : y->mem;
+    CLBB_CHECK(clbb__kernel_args(ctx, s->k, "conv2d_igemm (deformable)", CLBB_TENSOR_ARGS(x),
+                                 sizeof(cl_mem), &s->w, sizeof(cl_mem), &s->c.shift,
+                                 CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(x), CLBB_TENSOR_ARGS(of),
+                                 CLBB_TENSOR_ARGS(m), CLBB_TENSOR_ARGS(y), sizeof(cl_mem), &part,
+                                 sizeof(cl_int), &i.h, sizeof(cl_int), &i.w, sizeof(cl_int),
+                                 &o.h, sizeof(cl_int), &o.w, sizeof(cl_int), &ncols,
+                                 CLBB_ARGS_END));
+    CLBB_CHECK(clbb__enqueue(ctx, s->k, 3, s->gws[0], s->lws[0], "deform_conv2d"));
+    if (!s->reduce) return CLBB_OK;
+    CLBB_CHECK(clbb__kernel_args(ctx, s->reduce, "conv2d_igemm_splitk_reduce", sizeof(cl_mem),
+                                 &ws, sizeof(cl_mem), &s->c.shift, CLBB_TENSOR_ARGS(r),
+                                 CLBB_TENSOR_ARGS(y), sizeof(cl_int), &hwo, sizeof(cl_int),
+                                 &ncols, CLBB_ARGS_END));
+    return clbb__enqueue(ctx, s->reduce, 2, s->gws[1], s->lws[1], "deform_conv2d split-K reduce");
+}
+
+static void deform_destroy(clbb_op *op) {
+    deform_state *s = op->impl;
+    if (!s) return;
+    release_kernels(s);
+    clbb__buffer_release(op->ctx, s->w);
+    clbb__buffer_release(op->ctx, s->c.shift);
+}
+
+static const clbb_op_vtable DEFORM_VT = {"deform_conv2d", CLBB_FAMILIES_BOTH, deform_reshape,
+                                         deform_setup, deform_run, deform_destroy};
+
+clbb_status clbb_deform_conv2d_create(clbb_context *ctx, const clbb_deform_conv2d_desc *desc,
+                                      const float *weights, const float *bias,
+                                      const clbb_epilogue *epilogue,
+                                      const clbb_conv2d_options *options, clbb_op **out) {
+    if (!out) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "deform_conv2d: out is NULL");
+    *out = NULL;
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!desc) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "deform_conv2d: desc is NULL");
+    char msg[512];
+    clbb_status st = clbb_conv2d_desc_validate(&desc->conv, msg, sizeof msg);
+    if (st != CLBB_OK) return clbb__fail(ctx, st, "deform_%s", msg);
+    const clbb_conv2d_desc *d = &desc->conv;
+    if (desc->deform_groups < 1 || d->in_channels % desc->deform_groups)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "deform_conv2d: deform_groups = %d (must be >= 1 and divide "
+                          "in_channels = %d)",
+                          desc->deform_groups, d->in_channels);
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    if (options) o = *options;
+    if (o.algo != CLBB_CONV_ALGO_AUTO)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "deform_conv2d: options.algo = %d (must be AUTO)", (int)o.algo);
+    if (o.input_gate)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "deform_conv2d: options.input_gate must be 0");
+    clbb_dtype dtype;
+    clbb_kernel_family family;
+    const clbb_op_options oo = {o.dtype, o.family};
+    CLBB_CHECK(clbb__op_options(ctx, &oo, CLBB_FAMILIES_BOTH, "deform_conv2d", &dtype, &family));
+    if (o.tuning && strlen(o.tuning) >= sizeof ((conv_state *)0)->tuning)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "deform_conv2d: options.tuning is too long");
+    int tuned[CONV_MAX_KEYS];
+    for (int k = 0; k < CONV_MAX_KEYS; k++) tuned[k] = -1;
+    const int cpu = family == CLBB_KERNEL_FAMILY_CPU;
+    st = clbb__params_parse(o.tuning, cpu ? CPU_KEYS : clbb__ig_tile_keys,
+                            cpu ? DCPU_NKEYS : IG_NTILE, tuned,
+                            cpu ? "deform_conv2d (cpu)" : "deform_conv2d (gpu)", msg, sizeof msg);
+    if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
+    if (!weights)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "deform_conv2d: weights is NULL");
+    clbb_activation act = epilogue ? epilogue->activation : CLBB_ACTIVATION_NONE;
+    CLBB_CHECK(clbb__activation_check(ctx, act, "deform_conv2d: epilogue"));
+    const int G = d->groups, O = d->out_channels, M = O / G;
+    const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
+    CLBB_CHECK(clbb__conv_check_params(ctx, "deform_conv2d", O, (size_t)K, weights, bias,
+                                       epilogue));
+    const int has_res = epilogue && epilogue->residual;
+    clbb_op *op;
+    CLBB_CHECK(clbb__op_new(ctx, &DEFORM_VT, sizeof(deform_state),
+                            2 + (desc->modulated != 0) + has_res, dtype, family, &op));
+    deform_state *s = op->impl;
+    s->c.d = *d;
+    s->c.has_res = has_res;
+    s->c.act = act;
+    memcpy(s->c.tuned, tuned, sizeof tuned);
+    if (o.tuning) clbb__strlcpy(s->c.tuning, o.tuning, sizeof s->c.tuning);
+    s->dg = desc->deform_groups;
+    s->modulated = desc->modulated != 0;
+    float *wf = NULL;
+    st = clbb__conv_fold(ctx, "deform_conv2d", O, (size_t)K, weights, bias, epilogue, &wf,
+                         &s->c.shift);
+    if (st == CLBB_OK && cpu) {
+        s->vw = clbb__igemm_cpu_vw(ctx, 0, M);
+        st = clbb__igemm_cpu_pack(op, wf, G, M, K, s->vw, &s->mpv, &s->w);
+    } else if (st == CLBB_OK) {
+        int t[IG_NTILE];
+        clbb__igemm_tuned(&s->c, IG_NTILE, t);
+        st = clbb__igemm_gpu_pack(op, wf, G, M, K, t, &s->pk, &s->w);
+    }
+    free(wf);
+    if (st != CLBB_OK) {
+        clbb_op_destroy(op);
+        return st;
+    }
+    *out = op;
+    return clbb__done(ctx, CLBB_OK);
+}
