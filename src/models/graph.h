@@ -71,11 +71,14 @@ typedef enum node_kind {
     NODE_AVG_POOL,
     NODE_GAP,
     NODE_COPY,     /* a dense copy of a view (a transpose made contiguous) */
+    NODE_DEFORM_CONV, /* deformable conv (DCN v1/v2) [+ norm] [+ residual] [+ act] */
     NODE_KIND_COUNT,
 } node_kind;
 
 /* Input slots of a node; a kind documents which it reads. */
 enum { NODE_IN = 0, NODE_RES = 1, NODE_GATE = 2, NODE_MAX_INPUTS = 4 };
+/* NODE_DEFORM_CONV's offsets and (DCNv2) mask */
+enum { NODE_DCN_OFFSET = 2, NODE_DCN_MASK = 3 };
 
 typedef struct graph_node {
     node_kind kind;
@@ -87,6 +90,7 @@ typedef struct graph_node {
     graph_norm norm;
     clbb_activation act;
     clbb_pool2d_desc pool;
+    int deform_groups, modulated; /* NODE_DEFORM_CONV */
 } graph_node;
 
 typedef struct graph_value {
@@ -131,6 +135,7 @@ const node_kind_desc *graph_node_kind(node_kind kind);
 
 extern const node_kind_desc clbb__node_conv, clbb__node_norm, clbb__node_max_pool,
     clbb__node_avg_pool, clbb__node_gap, clbb__node_copy;
+extern const node_kind_desc clbb__node_deform_conv;
 
 void graph_free(graph *g);
 

@@ -7,6 +7,7 @@ static const node_kind_desc *const KINDS[NODE_KIND_COUNT] = {
     [NODE_CONV] = &clbb__node_conv,         [NODE_NORM] = &clbb__node_norm,
     [NODE_MAX_POOL] = &clbb__node_max_pool, [NODE_AVG_POOL] = &clbb__node_avg_pool,
     [NODE_GAP] = &clbb__node_gap,           [NODE_COPY] = &clbb__node_copy,
+    [NODE_DEFORM_CONV] = &clbb__node_deform_conv,
 };
 
 const node_kind_desc *graph_node_kind(node_kind kind) {

@@ -1,5 +1,6 @@
 /* MMDetection ResNet / ResNetV1d / ResNeXt (mmdet 3.3.0, SPEC A §1), with
- * conv_cfg Ghost turning every conv into a Ghost module (SPEC B.1). */
+ * conv_cfg Ghost turning every conv into a Ghost module (SPEC B.1) and dcn
+ * turning Bottleneck conv2 into a deformable conv (SPEC A §1.11). */
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,7 @@ static int stem(builder *b, tref x, int *channels) {
 typedef struct block_args {
     char prefix[48]; /* "layer1.0" */
     int inplanes, planes, stride, dilation, downsample;
+    int deform; /* conv2 is a DCN (clbb__dcn_conv2) */
 } block_args;
 
 static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) {
@@ -57,7 +59,7 @@ static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) 
     snprintf(k[3], 96, "%s.%s2", p, nb);
     snprintf(k[4], 96, "%s.conv3", p);
     snprintf(k[5], 96, "%s.%s3", p, nb);
-    conv_spec c1, c2, c3, dc;
+    conv_spec c1, c2, c3, dc, co;
     graph_norm n1, n2, n3, dn;
     /* parameters in PyTorch registration order: conv1, bn1, conv2, bn2,
      * conv3, bn3, downsample */
@@ -76,7 +78,17 @@ static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) 
         int s1 = cfg->style_caffe ? ba->stride : 1, s2 = cfg->style_caffe ? 1 : ba->stride;
         c1 = build_conv_cfg(b, k[0], ba->inplanes, width, 1, s1, 0, 1, 1);
         n1 = build_norm(b, k[1], width);
-        c2 = build_conv_cfg(b, k[2], width, width, 3, s2, ba->dilation, ba->dilation, groups);
+        const int v2 = !strcmp(cfg->dcn_type, "DCNv2"), dg = cfg->dcn_deform_groups;
+        if (ba->deform) {
+            /* DeformConv2dPack registers its weight, then conv_offset */
+            char ko[112];
+            snprintf(ko, sizeof ko, "%s.conv_offset", k[2]);
+            c2 = build_conv(b, k[2], width, width, 3, s2, ba->dilation, ba->dilation, groups, 0);
+            co = build_conv(b, ko, width, dg * (v2 ? 3 : 2) * 9, 3, s2, ba->dilation,
+                            ba->dilation, 1, 1);
+        } else {
+            c2 = build_conv_cfg(b, k[2], width, width, 3, s2, ba->dilation, ba->dilation, groups);
+        }
         n2 = build_norm(b, k[3], width);
         c3 = build_conv_cfg(b, k[4], width, outc, 1, 1, 0, 1, 1);
         n3 = build_norm(b, k[5], outc);
@@ -107,7 +119,11 @@ static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) 
     if (v < 0) return -1;
     if (!a->bottleneck)
         return emit_conv(b, &c2, &n2, tref_all(v), CLBB_ACTIVATION_RELU, identity, tref_none());
-    v = emit_conv(b, &c2, &n2, tref_all(v), CLBB_ACTIVATION_RELU, tref_none(), tref_none());
+    if (ba->deform)
+        v = emit_deform_conv(b, &c2, &co, &n2, tref_all(v), CLBB_ACTIVATION_RELU,
+                             cfg->dcn_deform_groups, !strcmp(cfg->dcn_type, "DCNv2"));
+    else
+        v = emit_conv(b, &c2, &n2, tref_all(v), CLBB_ACTIVATION_RELU, tref_none(), tref_none());
     if (v < 0) return -1;
     return emit_conv(b, &c3, &n3, tref_all(v), CLBB_ACTIVATION_RELU, identity, tref_none());
 }
@@ -132,6 +148,7 @@ clbb_status build_resnet(const clbb_model_config *cfg, graph *g, char *eb, size_
             ba.stride = j == 0 ? cfg->strides[s] : 1;
             ba.dilation = cfg->dilations[s];
             ba.downsample = j == 0 && (cfg->strides[s] != 1 || inplanes != planes * exp);
+            ba.deform = a->bottleneck && clbb__dcn_conv2(cfg, s, j);
             x = block(&b, a, &ba, x);
             inplanes = planes * exp;
         }
