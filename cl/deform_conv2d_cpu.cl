@@ -19,19 +19,25 @@
  *      and weights (the mask and the validity folded into the weights,
  *      indices clamped into the plane), in private memory;
  *   2. per chunk of CK input channels: the samples B[CK*KHW][NP] (4 loads
- *      and 4 FMAs each) into a private tile (4 KiB: L1), then for each of
- *      the MPV/MV panels of MV vectors of VW channels, the GotoBLAS
- *      micro-kernel of conv2d_igemm_cpu over the chunk, its MV*NP
- *      accumulators loaded from and stored back to a private MPV x NP
- *      array (once per CK*KHW k: the traffic is a few %).
- * Global size (ceil(HO*WO/NP), 1, N*GROUPS). Epilogue act(acc + shift[co]
+ *      and 4 FMAs each) into a private tile (L1), then for each of the
+ *      NVL/MV panels of MV vectors of VW channels and each run of NR of
+ *      the NP positions, the GotoBLAS micro-kernel of conv2d_igemm_cpu
+ *      over the chunk (MV vector loads of A, NR broadcasts, MV*NR FMAs
+ *      per k), its MV*NR accumulators loaded from and stored back to a
+ *      private NVL x NP array (once per CK*KHW k: a few % of the
+ *      traffic).
+ * Global size (ceil(HO*WO/NP), NVL/VPS, N*GROUPS): dimension 1 splits the
+ * output vectors in runs of VPS when the positions alone give too few
+ * work-items (the deep layers' small maps), each split sampling again. Epilogue act(acc + shift[co]
  * [+ residual]) as conv2d_igemm_cpu.
  *
  * A is conv2d_igemm_cpu's packing (conv2d_igemm.c): A[g][MPV][K][VW].
  * Macros (all required): KH KW SH SW DH DW PT PL CIN_G COUT_G CPD (input
  * channels per deform group) HAS_RES IG_MASK ACT DTYPE; VW, MV, MPV (a
- * multiple of MV), NP, CK (dividing CIN_G). What the launcher guarantees:
- * local size (1, 1, 1); NP <= HO*WO; MV*(NP+1)+1 <= 32 vector registers;
+ * multiple of MV), NVL (the vectors holding COUT_G, rounded up to MV; <=
+ * MPV), VPS (dividing NVL, a multiple of MV), NR, NP (a multiple of NR), CK (dividing CIN_G). What the launcher
+ * guarantees: local size (1, 1, 1); NP <= HO*WO; MV*(NR+1)+1 <= the
+ * vector registers (16 below AVX-512, 32 with it);
  * every offset fits in an int. */
 
 typedef CLBB_CAT(float, VW) vw_t;
@@ -57,14 +63,16 @@ deform_conv2d_cpu(__global const st_t *restrict x, int x_off, int x_bs,
 #if IG_MASK
     __global const st_t *mg = msk + m_off + n * m_bs + p0;
 #endif
-    __global const vw_t *a = w + grp * MPV * KDIM;
+    /* this item's output vectors [vs, vs + VPS) of the NVL */
+    const int vs = get_global_id(1) * VPS;
+    __global const vw_t *a = w + (grp * MPV + vs) * KDIM;
 
     /* sampling of the current deform group: corner index and weight */
     int cidx[KHW][NP][4];
     float cwt[KHW][NP][4];
     float bt[KC][NP];
-    vw_t accs[MPV][NP];
-    for (int v = 0; v < MPV; v++)
+    vw_t accs[VPS][NP];
+    for (int v = 0; v < VPS; v++)
         for (int j = 0; j < NP; j++) accs[v][j] = (vw_t)0.0f;
     int cur = -1;
 
@@ -114,34 +122,41 @@ deform_conv2d_cpu(__global const st_t *restrict x, int x_off, int x_bs,
                                           cwt[t][j][2] * LD(xc, cidx[t][j][2]) +
                                           cwt[t][j][3] * LD(xc, cidx[t][j][3]);
         }
-        for (int v0 = 0; v0 < MPV; v0 += MV) {
-            vw_t acc[NP][MV];
-#pragma unroll
-            for (int j = 0; j < NP; j++)
-#pragma unroll
-                for (int i = 0; i < MV; i++) acc[j][i] = accs[v0 + i][j];
+        /* run-time loops (unroll 1) around an unrolled NR x MV block of
+         * accumulators that fits the vector registers */
+#pragma unroll 1
+        for (int v0 = 0; v0 < VPS; v0 += MV) {
             __global const vw_t *ak = a + v0 * KDIM + c0 * KHW;
-            for (int k = 0; k < KC; k++) {
-                vw_t av[MV];
+#pragma unroll 1
+            for (int j0 = 0; j0 < NP; j0 += NR) {
+                vw_t acc[NR][MV];
 #pragma unroll
-                for (int i = 0; i < MV; i++) av[i] = ak[i * KDIM + k];
+                for (int j = 0; j < NR; j++)
 #pragma unroll
-                for (int j = 0; j < NP; j++) {
-                    const vw_t bv = (vw_t)bt[k][j];
+                    for (int i = 0; i < MV; i++) acc[j][i] = accs[v0 + i][j0 + j];
+#pragma unroll 1
+                for (int k = 0; k < KC; k++) {
+                    vw_t av[MV];
 #pragma unroll
-                    for (int i = 0; i < MV; i++) acc[j][i] = fma(av[i], bv, acc[j][i]);
+                    for (int i = 0; i < MV; i++) av[i] = ak[i * KDIM + k];
+#pragma unroll
+                    for (int j = 0; j < NR; j++) {
+                        const vw_t bv = (vw_t)bt[k][j0 + j];
+#pragma unroll
+                        for (int i = 0; i < MV; i++) acc[j][i] = fma(av[i], bv, acc[j][i]);
+                    }
                 }
+#pragma unroll
+                for (int j = 0; j < NR; j++)
+#pragma unroll
+                    for (int i = 0; i < MV; i++) accs[v0 + i][j0 + j] = acc[j][i];
             }
-#pragma unroll
-            for (int j = 0; j < NP; j++)
-#pragma unroll
-                for (int i = 0; i < MV; i++) accs[v0 + i][j] = acc[j][i];
         }
     }
 
-    for (int v = 0; v < MPV; v++) {
+    for (int v = 0; v < VPS; v++) {
         for (int l = 0; l < VW; l++) {
-            const int m = v * VW + l;
+            const int m = (vs + v) * VW + l;
             if (m >= COUT_G) break;
             const int co = grp * COUT_G + m;
             const float b = shift[co];

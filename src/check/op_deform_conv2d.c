@@ -79,8 +79,8 @@ static const dcn_tuning TUNINGS[] = {
     {CLBB_KERNEL_FAMILY_GPU, "TM=32,TN=32,TK=8,WM=4,WN=4", "t32x32x8_w4x4"},
     {CLBB_KERNEL_FAMILY_GPU, "TM=16,TN=16,TK=4,WM=2,WN=1", "t16x16x4_w2x1"},
     {CLBB_KERNEL_FAMILY_GPU, "TM=32,TN=32,TK=8,WM=4,WN=4,KS=3", "_ks3"},
-    {CLBB_KERNEL_FAMILY_CPU, "MV=1,NP=5,CK=2", "deform_cpu_v"},
-    {CLBB_KERNEL_FAMILY_CPU, "MV=2,NP=3,CK=1", "x2_p3_c1"},
+    {CLBB_KERNEL_FAMILY_CPU, "MV=1,NR=5,NB=1,CK=2", "x1_p5x1_c2"},
+    {CLBB_KERNEL_FAMILY_CPU, "MV=2,NR=3,NB=3,CK=1", "x2_p3x3_c1"},
 };
 static const dcn_geom TUNED_GEOMS[] = {
     {"t_dg2_v2", 2, 16, 7, 9, 37, 3, 3, 1, 1, 1, 1, 2, 1, 0, 0, 0},

@@ -264,7 +264,7 @@ clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, cons
  * with SSE or NEON): default vectors are no wider, and below AVX-512 the
  * tile search assumes 16 vector registers (AVX2, SSE). Measured only on
  * AVX-512; the narrower defaults follow the same register arithmetic. */
-static int cpu_native_width(const clbb_context *ctx) {
+int clbb__cpu_native_width(const clbb_context *ctx) {
     cl_uint w = 16;
     if (clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) !=
         CL_SUCCESS)
@@ -281,7 +281,7 @@ int clbb__igemm_cpu_vw(const clbb_context *ctx, int tuned_vw, int M) {
      * cost less than more instructions would, but narrow groups (ResNeXt's
      * M = 4 or 8) ran 1.6-1.8x faster in float4/float8 than in half-empty
      * float16 (less A traffic, no 512-bit clock penalty) */
-    const int native = cpu_native_width(ctx);
+    const int native = clbb__cpu_native_width(ctx);
     int vw = tuned_vw > 0 ? tuned_vw : M <= 4 ? 4 : M <= 8 ? 8 : 16;
     if (tuned_vw <= 0 && vw > native) vw = native;
     return vw;
@@ -358,7 +358,7 @@ static clbb_status cpu_reshape(clbb_op *op) {
     const int tmv = s->tuned[CPU_MV], trb = s->tuned[CPU_RB], tnw = s->tuned[CPU_NW];
     /* register budget in vectors of VW floats (a tile given whole in the
      * tuning text was checked against CPU_REGS at create) */
-    const int native = cpu_native_width(op->ctx);
+    const int native = clbb__cpu_native_width(op->ctx);
     int regs = native >= 16 ? CPU_REGS : 16;
     if (vw > native) regs = regs * native / vw;
     if (regs < 8) regs = 8;

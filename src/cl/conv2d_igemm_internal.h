@@ -39,6 +39,8 @@ clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, cons
  * kernel, A[g][KP][MP] (tile from the tuning and the device into *pk). */
 clbb_status clbb__igemm_gpu_pack(clbb_op *op, const float *w, int G, int M, int K,
                                  const int tuned[IG_NTILE], ig_pack *pk, cl_mem *out);
+/* The device's native float vector width: 16, 8 or 4. */
+int clbb__cpu_native_width(const clbb_context *ctx);
 /* The CPU micro-kernel's vector width (tuned_vw > 0: given) for M rows. */
 int clbb__igemm_cpu_vw(const clbb_context *ctx, int tuned_vw, int M);
 /* Packs OIHW weights for the CPU micro-kernels, A[g][MPV][K][VW] (zero

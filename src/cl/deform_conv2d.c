@@ -9,10 +9,10 @@
  * conv2d's (clbb__conv_fold). No column buffer exists in either family.
  *
  * Tuning text: GPU, the igemm tile keys TM TN TK WM WN KS (conv2d_igemm.c);
- * CPU, MV (1 or 2 vectors of output channels per micro-kernel pass), NP
- * (output positions per work-item, <= 16, and <= 14 with MV=2) and CK
- * (input channels sampled per chunk, a power of two dividing the group's
- * channels). Others are refused (CLBB_ERR_INVALID_ARGUMENT). */
+ * CPU, MV (1 or 2 vectors of output channels per micro-kernel pass), NR
+ * (positions per register block, MV*(NR+1)+1 within the vector
+ * registers), NB (register blocks per work-item) and CK (input channels
+ * sampled per chunk, a power of two dividing the group's channels). Others are refused (CLBB_ERR_INVALID_ARGUMENT). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +26,14 @@ typedef struct deform_state {
     cl_mem w;
     ig_pack pk;                  /* GPU packing */
     int vw, mpv;                 /* CPU packing */
-    int mv, nvl, np, ck;         /* CPU tile of the last reshape */
+    int mv, nvl, nr, nb, ck;     /* CPU tile of the last reshape */
     cl_kernel k, reduce;
     size_t gws[2][3], lws[2][3];
 } deform_state;
 
-enum { DCPU_MV, DCPU_NP, DCPU_CK, DCPU_NKEYS };
+enum { DCPU_MV, DCPU_NR, DCPU_NB, DCPU_CK, DCPU_NKEYS };
 static const clbb_param_key CPU_KEYS[DCPU_NKEYS] = {
-    {"MV", 1, 2, 0}, {"NP", 1, 16, 0}, {"CK", 1, 64, 1}};
+    {"MV", 1, 2, 0}, {"NR", 1, 30, 0}, {"NB", 1, 16, 0}, {"CK", 1, 64, 1}};
 
 static const clbb_tensor *in_offset(const clbb_op *op) { return &op->in[1]; }
 static const clbb_tensor *in_mask(const clbb_op *op) {
@@ -102,17 +102,31 @@ static clbb_status cpu_reshape(clbb_op *op) {
     clbb_shape o = op->out_shape;
     const int G = d->groups, M = d->out_channels / G, cin_g = d->in_channels / G;
     const int hwo = o.h * o.w, nv = (M + s->vw - 1) / s->vw;
-    const int tmv = s->c.tuned[DCPU_MV], tnp = s->c.tuned[DCPU_NP], tck = s->c.tuned[DCPU_CK];
-    /* MV vectors x NP positions of accumulators, MV vectors of A and one
-     * broadcast in 32 vector registers (see conv2d_igemm_cpu.cl) */
+    const int tmv = s->c.tuned[DCPU_MV], tnr = s->c.tuned[DCPU_NR], tnb = s->c.tuned[DCPU_NB],
+              tck = s->c.tuned[DCPU_CK];
+    /* MV vectors x NR positions of accumulators, MV vectors of A and one
+     * broadcast in the vector registers (16 below AVX-512: AVX2 spilled
+     * at 2 x 14, 3x slower); NB runs of NR positions per work-item share
+     * its samples and each A panel's L1 residency */
+    const int regs = clbb__cpu_native_width(op->ctx) >= 16 ? 32 : 16;
     const int mv = tmv > 0 ? tmv : nv >= 2 ? 2 : 1;
-    int np = tnp > 0 ? tnp : mv == 2 ? 14 : 16;
-    if (mv * (np + 1) + 1 > 32)
+    int nr = tnr > 0 ? tnr : (regs - 1) / mv - 1;
+    if (mv * (nr + 1) + 1 > regs)
         return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT,
-                          "deform_conv2d: tuning MV=%d NP=%d needs %d vector registers; at most "
-                          "32",
-                          mv, np, mv * (np + 1) + 1);
-    if (np > hwo) np = hwo;
+                          "deform_conv2d: tuning MV=%d NR=%d needs %d vector registers; the "
+                          "device has %d",
+                          mv, nr, mv * (nr + 1) + 1, regs);
+    if (nr > hwo) nr = hwo;
+    int nb = tnb > 0 ? tnb : (28 + nr - 1) / nr;
+    if (nb * nr > hwo) nb = hwo / nr;
+    const int np = nr * nb;
+    /* split the output vectors until there are 4 work-items per compute
+     * unit (a 7x7 map has 2 blocks of 30 positions) */
+    const int nvl = (nv + mv - 1) / mv * mv;
+    const long items = (long)o.n * G * ((hwo + np - 1) / np);
+    const long want = 4L * (op->ctx->info.compute_units ? op->ctx->info.compute_units : 1);
+    int ms = 1;
+    while (items * ms < want && (nvl / mv) % (ms * 2) == 0) ms *= 2;
     int ck = tck > 0 ? tck : 8;
     if (tck > 0 && cin_g % tck)
         return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT,
@@ -126,9 +140,10 @@ static clbb_status cpu_reshape(clbb_op *op) {
         return clbb__fail(op->ctx, CLBB_ERR_UNSUPPORTED,
                           "deform_conv2d: this shape exceeds the CPU kernel's int indexing");
     s->mv = mv;
-    s->np = np;
+    s->nr = nr;
+    s->nb = nb;
     s->ck = ck;
-    s->nvl = (nv + mv - 1) / mv * mv;
+    s->nvl = nvl;
     char opts[512];
     clbb__conv_options(op, opts, sizeof opts);
     clbb__opt_int(opts, sizeof opts, "CPD", d->in_channels / s->dg);
@@ -137,17 +152,19 @@ static clbb_status cpu_reshape(clbb_op *op) {
     clbb__opt_int(opts, sizeof opts, "MV", mv);
     clbb__opt_int(opts, sizeof opts, "MPV", s->mpv);
     clbb__opt_int(opts, sizeof opts, "NVL", s->nvl);
+    clbb__opt_int(opts, sizeof opts, "VPS", s->nvl / ms);
+    clbb__opt_int(opts, sizeof opts, "NR", nr);
     clbb__opt_int(opts, sizeof opts, "NP", np);
     clbb__opt_int(opts, sizeof opts, "CK", ck);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "deform_conv2d_cpu", opts, &prog));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "deform_conv2d_cpu", &s->k));
     s->gws[0][0] = (size_t)((hwo + np - 1) / np);
-    s->gws[0][1] = 1;
+    s->gws[0][1] = (size_t)ms;
     s->gws[0][2] = (size_t)o.n * G;
     s->lws[0][0] = s->lws[0][1] = s->lws[0][2] = 1;
-    snprintf(op->info.algorithm, sizeof op->info.algorithm, "deform_cpu_v%dx%d_p%d_c%d", s->vw,
-             mv, np, ck);
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, "deform_cpu_v%dx%d_p%dx%d_c%d_s%d",
+             s->vw, mv, nr, nb, ck, ms);
     return CLBB_OK;
 }
 
