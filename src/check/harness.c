@@ -31,6 +31,17 @@ float *check_rand(size_t n, uint64_t *rng, float lo, float hi) {
     return p;
 }
 
+clbb_status check_conv_params(uint64_t *rng, size_t fan_in, int cout, int bias, int scale,
+                              float **param) {
+    const float a = (float)(1.7 / sqrt((double)fan_in));
+    if (!(param[0] = check_rand(fan_in * cout, rng, -a, a))) return CLBB_ERR_OUT_OF_MEMORY;
+    if (bias && !(param[1] = check_rand(cout, rng, -0.5f, 0.5f))) return CLBB_ERR_OUT_OF_MEMORY;
+    if (scale && (!(param[2] = check_rand(cout, rng, 0.5f, 1.5f)) ||
+                  !(param[3] = check_rand(cout, rng, -0.5f, 0.5f))))
+        return CLBB_ERR_OUT_OF_MEMORY;
+    return CLBB_OK;
+}
+
 check_case *check_push(case_list *l, const check_op *op, clbb_dtype dtype) {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 64;

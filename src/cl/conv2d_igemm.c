@@ -505,51 +505,66 @@ static clbb_status igemm_pack(clbb_op *op, const float *w) {
     return op->family == CLBB_KERNEL_FAMILY_CPU ? cpu_pack(op, w) : gpu_pack(op, w);
 }
 
+clbb_status clbb__igemm_conv_kernels(clbb_op *op, const ig_pack *pk, const int t[IG_NTILE],
+                                     const char *extra, const char *name, cl_kernel *conv,
+                                     cl_kernel *reduce, size_t gws[2][3], size_t lws[2][3]) {
+    conv_state *s = op->impl;
+    const clbb_conv2d_desc *d = &s->d;
+    clbb_shape o = op->out_shape;
+    const int M = d->out_channels / d->groups;
+    const long ncols = (long)o.n * o.h * o.w;
+    const int ks = t[IG_KS], nkt = pk->kp / t[IG_TK];
+    char opts[768];
+    clbb__conv_options(op, opts, sizeof opts);
+    clbb__igemm_options(op->ctx, t, pk, opts, sizeof opts);
+    clbb__strlcatf(opts, sizeof opts, "%s", extra);
+    clbb__opt_int(opts, sizeof opts, "IG_KSPLIT", ks);
+    clbb__opt_int(opts, sizeof opts, "IG_KPER", (nkt + ks - 1) / ks);
+    cl_program prog;
+    CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm", opts, &prog));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm", conv));
+    if (ks > 1) {
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_splitk_reduce", reduce));
+        s->ws_bytes = (size_t)ks * d->out_channels * (size_t)ncols * sizeof(float);
+        CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d igemm split-K partials"));
+        lws[1][0] = 64;
+        lws[1][1] = lws[1][2] = 1;
+        gws[1][0] = clbb__round_up((size_t)ncols, 64);
+        gws[1][1] = (size_t)d->out_channels;
+        gws[1][2] = 1;
+    }
+    const size_t nt = (size_t)(t[IG_TM] / t[IG_WM]) * (t[IG_TN] / t[IG_WN]);
+    lws[0][0] = nt;
+    lws[0][1] = lws[0][2] = 1;
+    gws[0][0] = (size_t)((ncols + t[IG_TN] - 1) / t[IG_TN]) * nt;
+    gws[0][1] = (size_t)((M + t[IG_TM] - 1) / t[IG_TM]);
+    gws[0][2] = (size_t)d->groups * ks;
+    int len = snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s_t%dx%dx%d_w%dx%d", name,
+                       t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM], t[IG_WN]);
+    if (ks > 1 && len > 0 && (size_t)len < sizeof op->info.algorithm)
+        snprintf(op->info.algorithm + len, sizeof op->info.algorithm - len, "_ks%d", ks);
+    return CLBB_OK;
+}
+
 static clbb_status igemm_reshape(clbb_op *op) {
     if (op->family == CLBB_KERNEL_FAMILY_CPU) return cpu_reshape(op);
     conv_state *s = op->impl;
     igemm_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     clbb_shape o = op->out_shape;
-    const int M = d->out_channels / d->groups, kp = a->pk.kp;
+    const int M = d->out_channels / d->groups;
     const long ncols = (long)o.n * o.h * o.w;
     int tuned[IG_NTILE], t[IG_NTILE];
     clbb__igemm_tuned(s, IG_NTILE, tuned);
     CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1,
                                d->kernel_h * d->kernel_w == 1, t));
-    const int ks = t[IG_KS], nkt = kp / t[IG_TK];
-    char opts[768];
-    clbb__conv_options(op, opts, sizeof opts);
-    clbb__igemm_options(op->ctx, t, &a->pk, opts, sizeof opts);
-    const int nopad = !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
-    clbb__opt_int(opts, sizeof opts, "IG_NOPAD", nopad);
-    clbb__opt_int(opts, sizeof opts, "IG_MODE", 0);
-    clbb__opt_int(opts, sizeof opts, "IG_KSPLIT", ks);
-    clbb__opt_int(opts, sizeof opts, "IG_KPER", (nkt + ks - 1) / ks);
-    cl_program prog;
-    CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm", opts, &prog));
-    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm", &a->conv));
-    if (ks > 1) {
-        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_splitk_reduce", &a->reduce));
-        s->ws_bytes = (size_t)ks * d->out_channels * (size_t)ncols * sizeof(float);
-        CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d igemm split-K partials"));
-        a->lws[1][0] = 64;
-        a->lws[1][1] = a->lws[1][2] = 1;
-        a->gws[1][0] = clbb__round_up((size_t)ncols, 64);
-        a->gws[1][1] = (size_t)d->out_channels;
-        a->gws[1][2] = 1;
-    }
     memcpy(a->t, t, sizeof t);
-    const size_t nt = (size_t)(t[IG_TM] / t[IG_WM]) * (t[IG_TN] / t[IG_WN]);
-    a->lws[0][0] = nt;
-    a->lws[0][1] = a->lws[0][2] = 1;
-    a->gws[0][0] = (size_t)((ncols + t[IG_TN] - 1) / t[IG_TN]) * nt;
-    a->gws[0][1] = (size_t)((M + t[IG_TM] - 1) / t[IG_TM]);
-    a->gws[0][2] = (size_t)d->groups * ks;
-    int len = snprintf(op->info.algorithm, sizeof op->info.algorithm, "igemm_t%dx%dx%d_w%dx%d",
-                       t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM], t[IG_WN]);
-    if (ks > 1 && len > 0 && (size_t)len < sizeof op->info.algorithm)
-        snprintf(op->info.algorithm + len, sizeof op->info.algorithm - len, "_ks%d", ks);
+    char extra[64] = "";
+    const int nopad = !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
+    clbb__opt_int(extra, sizeof extra, "IG_NOPAD", nopad);
+    clbb__opt_int(extra, sizeof extra, "IG_MODE", 0);
+    CLBB_CHECK(clbb__igemm_conv_kernels(op, &a->pk, t, extra, "igemm", &a->conv, &a->reduce,
+                                        a->gws, a->lws));
     return CLBB_OK;
 }
 

@@ -35,6 +35,14 @@ void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const i
 clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
                                       cl_mem *w);
 
+/* Builds conv2d_igemm (cl/conv2d_igemm.cl) for the op's conv_state and
+ * output shape with the fitted tile t and the mode's own build options
+ * (extra: "-D ..." text), its split-K reduce when t[IG_KS] > 1 (reserving
+ * the partials' scratch), sizes both grids and names the algorithm
+ * "<name>_t<TM>x<TN>x<TK>_w<WM>x<WN>[_ks<KS>]". */
+clbb_status clbb__igemm_conv_kernels(clbb_op *op, const ig_pack *pk, const int t[IG_NTILE],
+                                     const char *extra, const char *name, cl_kernel *conv,
+                                     cl_kernel *reduce, size_t gws[2][3], size_t lws[2][3]);
 /* Packs OIHW weights (G groups of M rows and K columns) for the GPU
  * kernel, A[g][KP][MP] (tile from the tuning and the device into *pk). */
 clbb_status clbb__igemm_gpu_pack(clbb_op *op, const float *w, int G, int M, int K,

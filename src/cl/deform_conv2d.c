@@ -54,45 +54,17 @@ static clbb_status gpu_reshape(clbb_op *op) {
     deform_state *s = op->impl;
     const clbb_conv2d_desc *d = &s->c.d;
     clbb_shape o = op->out_shape;
-    const int M = d->out_channels / d->groups, kp = s->pk.kp;
+    const int M = d->out_channels / d->groups;
     const long ncols = (long)o.n * o.h * o.w;
     int tuned[IG_NTILE], t[IG_NTILE];
     clbb__igemm_tuned(&s->c, IG_NTILE, tuned);
     CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &s->pk, ncols, d->groups, 1, 0, t));
-    const int ks = t[IG_KS], nkt = kp / t[IG_TK];
-    char opts[768];
-    clbb__conv_options(op, opts, sizeof opts);
-    clbb__igemm_options(op->ctx, t, &s->pk, opts, sizeof opts);
-    clbb__opt_int(opts, sizeof opts, "IG_MODE", 2);
-    clbb__opt_int(opts, sizeof opts, "IG_MASK", s->modulated);
-    clbb__opt_int(opts, sizeof opts, "CPD", d->in_channels / s->dg);
-    clbb__opt_int(opts, sizeof opts, "IG_KSPLIT", ks);
-    clbb__opt_int(opts, sizeof opts, "IG_KPER", (nkt + ks - 1) / ks);
-    cl_program prog;
-    CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm", opts, &prog));
-    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm", &s->k));
-    if (ks > 1) {
-        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_splitk_reduce", &s->reduce));
-        s->c.ws_bytes = (size_t)ks * d->out_channels * (size_t)ncols * sizeof(float);
-        CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->c.ws_bytes,
-                                         "deform_conv2d split-K partials"));
-        s->lws[1][0] = 64;
-        s->lws[1][1] = s->lws[1][2] = 1;
-        s->gws[1][0] = clbb__round_up((size_t)ncols, 64);
-        s->gws[1][1] = (size_t)d->out_channels;
-        s->gws[1][2] = 1;
-    }
-    const size_t nt = (size_t)(t[IG_TM] / t[IG_WM]) * (t[IG_TN] / t[IG_WN]);
-    s->lws[0][0] = nt;
-    s->lws[0][1] = s->lws[0][2] = 1;
-    s->gws[0][0] = (size_t)((ncols + t[IG_TN] - 1) / t[IG_TN]) * nt;
-    s->gws[0][1] = (size_t)((M + t[IG_TM] - 1) / t[IG_TM]);
-    s->gws[0][2] = (size_t)d->groups * ks;
-    int len = snprintf(op->info.algorithm, sizeof op->info.algorithm,
-                       "deform_igemm_t%dx%dx%d_w%dx%d", t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM],
-                       t[IG_WN]);
-    if (ks > 1 && len > 0 && (size_t)len < sizeof op->info.algorithm)
-        snprintf(op->info.algorithm + len, sizeof op->info.algorithm - len, "_ks%d", ks);
+    char extra[96] = "";
+    clbb__opt_int(extra, sizeof extra, "IG_MODE", 2);
+    clbb__opt_int(extra, sizeof extra, "IG_MASK", s->modulated);
+    clbb__opt_int(extra, sizeof extra, "CPD", d->in_channels / s->dg);
+    CLBB_CHECK(clbb__igemm_conv_kernels(op, &s->pk, t, extra, "deform_igemm", &s->k, &s->reduce,
+                                        s->gws, s->lws));
     return CLBB_OK;
 }
 
