@@ -11,6 +11,17 @@
  *   result goes through the epilogue act(acc + shift[co] [+ residual]) into
  *   y, or, with split K (IG_KSPLIT > 1), raw into part[split][co][col] for
  *   conv2d_igemm_splitk_reduce to sum and finish.
+ * conv2d_igemm (IG_MODE 2): the deformable convolution (src/cl/deform_conv2d.c,
+ *   mmcv's DeformConv2d / ModulatedDeformConv2d): the same GEMM, with B[k][col]
+ *   the bilinear sample of input channel ci at (oh*SH - PT + kh*DH + dy,
+ *   ow*SW - PL + kw*DW + dx), dy/dx read from the offset tensor (channels
+ *   dgi*2*KH*KW + 2*tap and the next, dgi = the deform group of the input
+ *   channel), zero unless h > -1 && w > -1 && h < H && w < W, each of the
+ *   four corners outside the image zero, times the mask (channel
+ *   dgi*KH*KW + tap) with IG_MASK. The sample is made in the B loader, so no
+ *   column buffer exists either. The gather is 2-3 cached loads (the offsets
+ *   and mask, shared by every channel of a deform group) and 4 corner loads
+ *   per B element instead of one.
  * gemm_kmajor_batched (IG_MODE 1): B is a dense [z][KP][ldb] matrix with
  *   ldb a multiple of TN and rows K..KP-1 zero; C is stored raw into
  *   [z][MROWS][ldb], rows >= MROWS dropped.
@@ -52,6 +63,8 @@
  *           IG_KSPLIT (default 1) K splits, IG_KPER (default KP/TK) slices
  *           per split
  *   mode 1: MROWS   rows of C that exist
+ *   mode 2: as mode 0 (no HAS_GATE, no IG_NOPAD), plus CPD (input channels
+ *           per deform group) and IG_MASK (0 v1, 1 v2)
  * What the launcher guarantees:
  *   local size (TDM*TDN, 1, 1) (= reqd_work_group_size), within the
  *   device's limit, with 2*TK*(TM+TN)*4 bytes of local memory available;
@@ -168,8 +181,14 @@ static inline void ig_compute(__local const vm_t *as, __local const vn_t *bs, in
 #define IG_ROW(i, ty) ((((i) / VM) * TDM + (ty)) * VM + (i) % VM)
 #define IG_COL(j, tx) ((((j) / VN) * TDN + (tx)) * VN + (j) % VN)
 
-#if IG_MODE == 0
+#if IG_MODE == 0 || IG_MODE == 2
 /* ---------------------------------------------------------------- conv -- */
+#if IG_MODE == 2
+#undef HAS_GATE
+#define HAS_GATE 0
+#undef IG_NOPAD
+#define IG_NOPAD 0
+#endif
 
 #define KHW (KH * KW)
 #define KDIM (CIN_G * KHW)
@@ -201,6 +220,9 @@ static inline void ig_compute(__local const vm_t *as, __local const vn_t *bs, in
 typedef struct ig_cols {
     int xo[B_COLS]; /* x offset of (n, g*CIN_G, ih0, iw0); may point outside */
     int ih[B_COLS], iw[B_COLS]; /* window origin; ih = IG_DEAD: no column */
+#if IG_MODE == 2
+    int oo[B_COLS], mo[B_COLS]; /* offset / mask element of (n, channel 0, oh, ow) */
+#endif
 #if HAS_GATE
     int go[B_COLS];
 #endif
@@ -239,6 +261,54 @@ static inline void ig_load_b(__global const st_t *x, __global const st_t *gate,
     }
 }
 
+#if IG_MODE == 2
+/* B of the deformable conv: the bilinear sample (see the top). H, W and HWO
+ * (the output plane) are run-time; grp is the conv group. */
+static inline void ig_load_b_deform(__global const st_t *x, __global const st_t *off,
+                                    __global const st_t *msk, const ig_cols *cs, int kt, int k0,
+                                    int H, int W, int HW, int HWO, int grp, float *rb) {
+#pragma unroll
+    for (int r = 0; r < B_KROWS; r++) {
+        const int row = k0 + r * B_KSTEP;
+        const int k = kt + row;
+        const int ci = k / KHW, tap = k - ci * KHW;
+        const int kh = tap / KW, kw = tap - kh * KW;
+        const int dgi = (grp * CIN_G + ci) / CPD;
+        const int oc = (dgi * 2 * KHW + 2 * tap) * HWO;
+#if IG_MASK
+        const int mc = (dgi * KHW + tap) * HWO;
+#endif
+#pragma unroll
+        for (int c = 0; c < B_COLS; c++) {
+            float v = 0.0f;
+            if ((cs->ih[c] != IG_DEAD) & B_ROW_OK(row) & B_K_OK(k)) {
+                const float h = (float)(cs->ih[c] + kh * DH) + LD(off, cs->oo[c] + oc);
+                const float w = (float)(cs->iw[c] + kw * DW) + LD(off, cs->oo[c] + oc + HWO);
+                if (h > -1.0f && w > -1.0f && h < (float)H && w < (float)W) {
+                    const float hf = floor(h), wf = floor(w);
+                    const int hl = (int)hf, wl = (int)wf;
+                    const float lh = h - hf, lw = w - wf, uh = 1.0f - lh, uw = 1.0f - lw;
+                    const int base = cs->xo[c] + ci * HW;
+                    const int t = hl >= 0, b = hl + 1 < H, l = wl >= 0, rt = wl + 1 < W;
+                    const float v1 = t & l ? LD(x, base + hl * W + wl) : 0.0f;
+                    const float v2 = t & rt ? LD(x, base + hl * W + wl + 1) : 0.0f;
+                    const float v3 = b & l ? LD(x, base + (hl + 1) * W + wl) : 0.0f;
+                    const float v4 = b & rt ? LD(x, base + (hl + 1) * W + wl + 1) : 0.0f;
+                    v = uh * uw * v1 + uh * lw * v2 + lh * uw * v3 + lh * lw * v4;
+#if IG_MASK
+                    v *= LD(msk, cs->mo[c] + mc);
+#endif
+                }
+            }
+            rb[r * B_COLS + c] = v;
+        }
+    }
+}
+#define IG_LOAD_B(kt) ig_load_b_deform(x, off, msk, &cs, (kt), k0, H, W, HW, HWO, grp, rb)
+#else
+#define IG_LOAD_B(kt) ig_load_b(x, gate, &cs, (kt), k0, H, W, HW, rb)
+#endif
+
 static inline void ig_store_b(__local vn_t *bs, int col0, int k0, const float *rb) {
     __local float *b = (__local float *)bs;
 #pragma unroll
@@ -255,6 +325,10 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
              __global const float4 *restrict w, __global const float *restrict shift,
              __global const st_t *restrict res, int r_off, int r_bs,
              __global const st_t *restrict gate, int g_off, int g_bs,
+#if IG_MODE == 2
+             __global const st_t *restrict off, int o_off, int o_bs,
+             __global const st_t *restrict msk, int m_off, int m_bs,
+#endif
              __global st_t *restrict y, int y_off, int y_bs,
              __global float *restrict part, int H, int W, int HO, int WO, int NCOLS) {
     __local vm_t as[2][TK * TM / VM];
@@ -278,6 +352,9 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
         cs.xo[c] = 0;
         cs.ih[c] = IG_DEAD;
         cs.iw[c] = 0;
+#if IG_MODE == 2
+        cs.oo[c] = cs.mo[c] = 0;
+#endif
 #if HAS_GATE
         cs.go[c] = 0;
 #endif
@@ -286,7 +363,13 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
             const int oh = p / WO, ow = p - oh * WO;
             cs.ih[c] = oh * SH - PT;
             cs.iw[c] = ow * SW - PL;
+#if IG_MODE == 2
+            cs.xo[c] = x_off + n * x_bs + grp * CIN_G * HW;
+            cs.oo[c] = o_off + n * o_bs + p;
+            cs.mo[c] = m_off + n * m_bs + p;
+#else
             cs.xo[c] = x_off + n * x_bs + grp * CIN_G * HW + cs.ih[c] * W + cs.iw[c];
+#endif
 #if HAS_GATE
             cs.go[c] = g_off + n * g_bs + grp * CIN_G;
 #endif
@@ -296,7 +379,7 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
     float4 ra[A_LOADS];
     float rb[B_KROWS * B_COLS];
     ig_load_a(a, t0 * TK, m0, tid, ra);
-    ig_load_b(x, gate, &cs, t0 * TK, k0, H, W, HW, rb);
+    IG_LOAD_B(t0 * TK);
     ig_store_a(as[0], tid, ra);
     ig_store_b(bs[0], col0, k0, rb);
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -310,7 +393,7 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
     for (int t = t0; t < t1 - 1; t++) {
         const int cur = (t - t0) & 1;
         ig_load_a(a, (t + 1) * TK, m0, tid, ra);
-        ig_load_b(x, gate, &cs, (t + 1) * TK, k0, H, W, HW, rb);
+        IG_LOAD_B((t + 1) * TK);
         ig_compute(as[cur], bs[cur], tx, ty, acc);
         ig_store_a(as[cur ^ 1], tid, ra);
         ig_store_b(bs[cur ^ 1], col0, k0, rb);

@@ -113,7 +113,7 @@ Test(config, every_preset_validates) {
         cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s: %s",
                      names[count], err);
     }
-    cr_expect_eq(count, 23); /* 18 backbones, 5 ResNet-50s with plugins */
+    cr_expect_eq(count, 26); /* 18 backbones, 3 with dcn, 5 ResNet-50s with plugins */
 }
 
 Test(config, preset_values) {
@@ -141,6 +141,9 @@ Test(config, preset_values) {
         {"ghostnet_050", CLBB_MODEL_GHOSTNET, 0, 0, 0, 0, 0.5f},
         {"ghostnet_130", CLBB_MODEL_GHOSTNET, 0, 0, 0, 0, 1.3f},
         {"ghost_resnet50", CLBB_MODEL_RESNET, 50, 1, 4, 1, 1.0f},
+        {"resnet50_dcn_c3c5", CLBB_MODEL_RESNET, 50, 1, 4, 0, 1.0f},
+        {"resnet50_dcnv2_c3c5", CLBB_MODEL_RESNET, 50, 1, 4, 0, 1.0f},
+        {"resnet101_dcn_c3c5", CLBB_MODEL_RESNET, 101, 1, 4, 0, 1.0f},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         clbb_model_config c;
@@ -282,34 +285,88 @@ Test(config, mmdet_nas_fcos_eps0) {
     cr_expect_eq(c.norm_eps, 0.0f);
 }
 
-/* configs/dcn/faster-rcnn_r50-dconv-c3-c5_fpn_1x_coco.py: valid for
- * MMDetection, so every check passes; clbb then says it cannot run it. */
-Test(config, mmdet_dcn_is_unsupported) {
+/* configs/dcn/faster-rcnn_r50-dconv-c3-c5_fpn_1x_coco.py (the same dict as
+ * examples/configs/faster-rcnn_r50-dconv-c3-c5.json) */
+Test(config, mmdet_dcn_c3c5) {
     clbb_model_config c;
-    char err[ERR_SIZE] = "";
-    const char *json =
-        "{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3],"
-        " \"frozen_stages\": 1, \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": true},"
-        " \"norm_eval\": true, \"style\": \"pytorch\", \"dcn\": {\"type\": \"DCN\","
-        " \"deform_groups\": 1, \"fallback_on_stride\": false},"
-        " \"stage_with_dcn\": [false, true, true, true],"
-        " \"init_cfg\": {\"type\": \"Pretrained\", \"checkpoint\": \"torchvision://resnet50\"}}";
-    cr_assert_eq(parse(json, &c, err), CLBB_ERR_UNSUPPORTED, "%s", err);
-    cr_expect(strstr(err, "dcn") != NULL, "%s", err);
-    cr_expect(strstr(err, "not implemented") != NULL, "%s", err);
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3],"
+             " \"frozen_stages\": 1, \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": true},"
+             " \"norm_eval\": true, \"style\": \"pytorch\", \"dcn\": {\"type\": \"DCN\","
+             " \"deform_groups\": 1, \"fallback_on_stride\": false},"
+             " \"stage_with_dcn\": [false, true, true, true],"
+             " \"init_cfg\": {\"type\": \"Pretrained\", \"checkpoint\": \"torchvision://resnet50\"}}",
+             &c);
     cr_expect_eq(c.has_dcn, 1);
     cr_expect_str_eq(c.dcn_type, "DCN");
+    cr_expect_eq(c.dcn_deform_groups, 1);
+    cr_expect_eq(c.dcn_fallback_on_stride, 0);
     cr_expect_eq(c.stage_with_dcn[0], 0);
     cr_expect_eq(c.stage_with_dcn[1], 1);
-    /* The struct path reaches the same verdict. */
-    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_UNSUPPORTED);
+    cr_expect_eq(c.stage_with_dcn[3], 1);
+    char err[ERR_SIZE];
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s", err);
+    /* the preset is the same backbone */
+    clbb_model_config p;
+    cr_assert_eq(clbb_model_config_preset("resnet50_dcn_c3c5", &p), CLBB_OK);
+    cr_expect_eq(p.has_dcn, 1);
+    cr_expect_str_eq(p.dcn_type, "DCN");
+    cr_expect_eq(p.dcn_deform_groups, 1);
+    for (int i = 0; i < 4; i++) cr_expect_eq(p.stage_with_dcn[i], c.stage_with_dcn[i]);
+}
 
-    /* DCNv2 (configs/dcnv2, mdconv) likewise. */
-    cr_expect_eq(parse("{\"type\": \"ResNet\", \"depth\": 101, \"dcn\": {\"type\": \"DCNv2\","
-                       " \"deform_groups\": 4, \"fallback_on_stride\": false},"
-                       " \"stage_with_dcn\": [false, true, true, true]}",
-                       &c, err),
-                 CLBB_ERR_UNSUPPORTED, "%s", err);
+/* configs/dcnv2/faster-rcnn_r50-mdconv-c3-c5_fpn_1x_coco.py, and the other
+ * arguments: deform_groups, fallback_on_stride, ResNeXt */
+Test(config, mmdet_dcnv2_arguments) {
+    clbb_model_config c;
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 101, \"dcn\": {\"type\": \"DCNv2\","
+             " \"deform_groups\": 4, \"fallback_on_stride\": true},"
+             " \"stage_with_dcn\": [false, true, true, true]}",
+             &c);
+    cr_expect_str_eq(c.dcn_type, "DCNv2");
+    cr_expect_eq(c.dcn_deform_groups, 4);
+    cr_expect_eq(c.dcn_fallback_on_stride, 1);
+    parse_ok("{\"type\": \"ResNeXt\", \"depth\": 50, \"groups\": 32, \"base_width\": 4,"
+             " \"dcn\": {\"type\": \"DCN\", \"deform_groups\": 2},"
+             " \"stage_with_dcn\": [true, true, true, true]}",
+             &c);
+    cr_expect_eq(c.dcn_deform_groups, 2);
+    /* null dcn: none, defaults back */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"dcn\": null}", &c);
+    cr_expect_eq(c.has_dcn, 0);
+    cr_expect_eq(c.dcn_deform_groups, 1);
+    /* fallback_on_stride with conv_cfg: the first DCN block (layer2.0)
+     * pops it and keeps a plain conv2, so a single-block DCN stage takes
+     * conv_cfg; with a second block the assert fires (SPEC A 1.6) */
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 1, \"strides\": [1],"
+             " \"dilations\": [1], \"out_indices\": [0], \"conv_cfg\": {\"type\": \"Conv\"},"
+             " \"dcn\": {\"type\": \"DCN\", \"fallback_on_stride\": true},"
+             " \"stage_with_dcn\": [false]}",
+             &c);
+}
+
+Test(config, dcn_struct_refusals) {
+    clbb_model_config c;
+    char err[ERR_SIZE];
+    cr_assert_eq(clbb_model_config_preset("resnet50_dcnv2_c3c5", &c), CLBB_OK);
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_OK, "%s", err);
+    snprintf(c.dcn_type, sizeof c.dcn_type, "DCNv3");
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_UNSUPPORTED);
+    cr_expect(strstr(err, "'dcn.type'") != NULL, "%s", err);
+    snprintf(c.dcn_type, sizeof c.dcn_type, "DCN");
+    c.dcn_deform_groups = 0;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "'dcn.deform_groups'") != NULL, "%s", err);
+    c.dcn_deform_groups = 3;
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "'dcn.deform_groups'") != NULL, "%s", err);
+    c.dcn_deform_groups = 1;
+    c.ghost_conv = 1; /* conv_cfg Ghost */
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "conv_cfg must be None for DCN") != NULL, "%s", err);
+    c.ghost_conv = 0;
+    c.depth = 18; /* BasicBlock */
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "'dcn'") != NULL, "%s", err);
 }
 
 /* configs/gcnet/mask-rcnn_r50-gcb-r4-c3-c5_fpn_1x_coco.py */
@@ -837,6 +894,18 @@ static const bad_row bad_rows[] = {
     {"{" R50 ", \"dcn\": {\"type\": \"DCN\", \"fallback_on_stride\": 0}}", CFG,
      "'dcn.fallback_on_stride'"},
     {"{" R50 ", \"dcn\": {\"type\": \"DCN\", \"groups\": 2}}", CFG, "'dcn.groups'"},
+    {"{" R50 ", \"dcn\": {\"type\": \"DCNv3\"}}", UNS, "'dcn.type'"},
+    {"{" R50 ", \"dcn\": {\"type\": \"Conv\"}}", UNS, "'dcn.type'"},
+    {"{" R50 ", \"dcn\": {\"type\": 1}}", CFG, "'dcn.type'"},
+    {"{" R50 ", \"dcn\": {\"type\": \"DCN\", \"deform_groups\": 3},"
+     " \"stage_with_dcn\": [false, true, true, true]}",
+     CFG, "'dcn.deform_groups'"},
+    {"{" R50 ", \"dcn\": {\"type\": \"DCN\", \"deform_groups\": 1.5}}", CFG,
+     "'dcn.deform_groups'"},
+    {"{\"type\": \"ResNeXt\", \"depth\": 50, \"groups\": 32, \"conv_cfg\": {\"type\": \"Conv\"},"
+     " \"dcn\": {\"type\": \"DCN\", \"fallback_on_stride\": true},"
+     " \"stage_with_dcn\": [false, true, true, true]}",
+     CFG, "conv_cfg must be None for DCN"},
     {"{" R50 ", \"conv_cfg\": {\"type\": \"Ghost\"}, \"dcn\": {\"type\": \"DCN\"},"
      " \"stage_with_dcn\": [false, true, true, true]}",
      CFG, "conv_cfg must be None for DCN"},

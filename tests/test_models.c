@@ -109,6 +109,14 @@ Test(models, state_dict_keys_match_pytorch) {
     expect_keys(ctx, "{\"type\":\"ResNetV1d\",\"depth\":50}", "keys_v1d50.txt");
     expect_keys(ctx, "{\"type\":\"ResNetV1d\",\"depth\":18}", "keys_v1d18.txt");
     expect_keys(ctx, "{\"type\":\"GhostNet\",\"width\":1.0}", "keys_ghost.txt");
+    /* mmcv DeformConv2dPack: conv2.weight, then conv2.conv_offset.{weight,bias}
+     * (ModulatedDeformConv2dPack: 27 offset channels, no conv2.bias) */
+    expect_keys(ctx, "{\"type\":\"ResNet\",\"depth\":50,\"dcn\":{\"type\":\"DCN\"},"
+                     "\"stage_with_dcn\":[false,true,true,true]}",
+                "keys_r50_dcn.txt");
+    expect_keys(ctx, "{\"type\":\"ResNet\",\"depth\":50,\"dcn\":{\"type\":\"DCNv2\"},"
+                     "\"stage_with_dcn\":[false,true,true,true]}",
+                "keys_r50_dcnv2.txt");
     clbb_context_destroy(ctx);
 }
 
@@ -121,6 +129,11 @@ Test(models, parameter_counts) {
         {"resnext101_64x4d", 81406272}, {"resnext101_32x8d", 86742336},
         /* GhostNet totals of SPEC A §3.6 minus conv_head and classifier */
         {"ghostnet", 2671428},       {"ghostnet_050", 690612},       {"ghostnet_130", 4479100},
+        /* + conv_offset (18 or 27 x C x 3 x 3 + bias) in layer2-4's 13 blocks:
+         * 4 x 20754 + 6 x 41490 + 3 x 82962 = 580842 (x 1.5 for DCNv2);
+         * ResNet-101: 23 blocks in layer3 */
+        {"resnet50_dcn_c3c5", 24088874}, {"resnet50_dcnv2_c3c5", 24379295},
+        {"resnet101_dcn_c3c5", 42500160 + 4 * 20754 + 23 * 41490 + 3 * 82962},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         clbb_model_config cfg;

@@ -63,6 +63,7 @@ OP_TESTS(matmul, 1500)
 OP_TESTS(attention, 600)
 OP_TESTS(gen_attention, 900)
 OP_TESTS(upsample_add, 300)
+OP_TESTS(deform_conv2d, 600)
 
 /* The pass test catches one wrong element. The issue's case: 2e-3 added
  * to one output of ghost_dw_k5s2/direct. And an error sized to half the
@@ -256,5 +257,67 @@ Test(ops, conv2d_supports_matches_create) {
     o.tuning = "VW=8";
     cr_expect_eq(clbb_conv2d_supports(ctx, &descs[2], &o, NULL), CLBB_ERR_INVALID_ARGUMENT);
     cr_expect(strstr(clbb_last_error(ctx), "unknown name 'VW'"), "%s", clbb_last_error(ctx));
+    clbb_context_destroy(ctx);
+}
+
+/* deform_conv2d's argument checks: each refusal names the argument. */
+Test(ops, deform_conv2d_refusals) {
+    clbb_context *ctx = test_context();
+    float w[16 * 8 * 9];
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) w[i] = 0.01f * (float)(i % 7);
+    clbb_deform_conv2d_desc d = {{8, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 3, 1};
+    clbb_op *op = NULL;
+    cr_expect_eq(clbb_deform_conv2d_create(ctx, &d, w, NULL, NULL, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "deform_groups") != NULL, "%s", clbb_last_error(ctx));
+    d.deform_groups = 2;
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    o.algo = CLBB_CONV_ALGO_DIRECT;
+    cr_expect_eq(clbb_deform_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "algo") != NULL, "%s", clbb_last_error(ctx));
+    clbb_conv2d_options_init(&o);
+    o.input_gate = 1;
+    cr_expect_eq(clbb_deform_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "input_gate") != NULL, "%s", clbb_last_error(ctx));
+    clbb_conv2d_options_init(&o);
+    o.family = CLBB_KERNEL_FAMILY_CPU;
+    o.tuning = "TM=32";
+    cr_expect_eq(clbb_deform_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "TM") != NULL, "%s", clbb_last_error(ctx));
+    cr_expect_eq(clbb_deform_conv2d_create(ctx, &d, NULL, NULL, NULL, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "weights") != NULL, "%s", clbb_last_error(ctx));
+    /* offset and mask shapes are checked at setup, by name */
+    cr_assert_eq(clbb_deform_conv2d_create(ctx, &d, w, NULL, NULL, NULL, &op), CLBB_OK, "%s",
+                 clbb_last_error(ctx));
+    clbb_shape xs = {1, 8, 5, 6}, good_off = {1, 36, 5, 6}, bad_off = {1, 18, 5, 6},
+               good_mask = {1, 18, 5, 6}, bad_mask = {1, 9, 5, 6}, ys = {1, 16, 5, 6};
+    clbb_tensor *x, *off, *boff, *m, *bm, *y;
+    cr_assert_eq(clbb_tensor_create(ctx, xs, CLBB_DTYPE_F32, &x), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, good_off, CLBB_DTYPE_F32, &off), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, bad_off, CLBB_DTYPE_F32, &boff), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, good_mask, CLBB_DTYPE_F32, &m), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, bad_mask, CLBB_DTYPE_F32, &bm), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, ys, CLBB_DTYPE_F32, &y), CLBB_OK);
+    cr_assert_eq(clbb_op_reshape(op, xs, NULL), CLBB_OK, "%s", clbb_last_error(ctx));
+    const clbb_tensor *bad1[3] = {x, boff, m}, *bad2[3] = {x, off, bm}, *ok[3] = {x, off, m};
+    cr_expect_eq(clbb_op_setup(op, bad1, 3, y), CLBB_ERR_SHAPE);
+    cr_expect(strstr(clbb_last_error(ctx), "offset") != NULL, "%s", clbb_last_error(ctx));
+    cr_expect_eq(clbb_op_setup(op, bad2, 3, y), CLBB_ERR_SHAPE);
+    cr_expect(strstr(clbb_last_error(ctx), "mask") != NULL, "%s", clbb_last_error(ctx));
+    cr_expect_eq(clbb_op_setup(op, ok, 2, y), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_op_setup(op, ok, 3, y), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect_eq(clbb_op_run(op), CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_op_destroy(op);
+    clbb_tensor_destroy(x);
+    clbb_tensor_destroy(off);
+    clbb_tensor_destroy(boff);
+    clbb_tensor_destroy(m);
+    clbb_tensor_destroy(bm);
+    clbb_tensor_destroy(y);
     clbb_context_destroy(ctx);
 }

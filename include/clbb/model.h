@@ -147,11 +147,11 @@ CLBB_API void clbb_model_config_init(clbb_model_config *config, clbb_model_type 
  *         "type" or depth, an unknown or repeated key, a wrong type, a value
  *         MMDetection rejects); CLBB_ERR_UNSUPPORTED (valid for MMDetection
  *         but not implemented by clbb: another MMDetection backbone, a norm
- *         other than BN/SyncBN/GN, a conv other than Conv/Ghost, dcn,
- *         a plugin clbb does not build (GeneralizedAttention until it
- *         lands, NonLocal2d with a conv_cfg other than Conv2d or a norm_cfg
- *         other than BN with eps 1e-5, a ContextBlock with
- *         int(in_channels * ratio) < 1), an init_cfg prefix other than "backbone.", more
+ *         other than BN/SyncBN/GN, a conv other than Conv/Ghost, a dcn type
+ *         other than DCN/DCNv2, a plugin clbb does not build (NonLocal2d
+ *         with a conv_cfg other than Conv2d or a norm_cfg other than BN with
+ *         eps 1e-5, a ContextBlock with int(in_channels * ratio) < 1), an
+ *         init_cfg prefix other than "backbone.", more
  *         out_indices or plugins than the struct holds, layers beyond clbb's
  *         channel limit).
  */
@@ -164,8 +164,9 @@ CLBB_API clbb_status clbb_model_config_parse_json(const char *json, size_t lengt
  * type checks have no struct counterpart). Thread-safe.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (config NULL); CLBB_ERR_CONFIG
  *         (a value MMDetection rejects, an unknown type); CLBB_ERR_UNSUPPORTED
- *         (dcn, a plugin clbb does not build, too many out_indices, layers beyond clbb's channel
- *         limit), each with a message naming the argument in @p errbuf.
+ *         (a dcn type other than DCN/DCNv2, a plugin clbb does not build, too
+ *         many out_indices, layers beyond clbb's channel limit), each with a
+ *         message naming the argument in @p errbuf.
  */
 CLBB_API clbb_status clbb_model_config_validate(const clbb_model_config *config,
                                        char *errbuf, size_t errbuf_size);
@@ -175,11 +176,14 @@ CLBB_API clbb_status clbb_model_config_validate(const clbb_model_config *config,
  * resnet101, resnet152, resnet18v1d .. resnet152v1d (same depths),
  * resnext50_32x4d, resnext101_32x4d, resnext101_64x4d, resnext101_32x8d,
  * ghostnet (width 1.0), ghostnet_050, ghostnet_130, ghost_resnet50
- * (ResNet-50 with Ghost convs), resnet50_gcb_r16_c3c5 and
- * resnet50_gcb_r4_c3c5 (GCNet: ContextBlock ratio 1/16 or 1/4 after conv3
- * in stages 2-4), resnet50_nonlocal_c4 (NonLocal2d, mmcv's defaults, after
- * conv3 in stage 3); the other fields are
- * clbb_model_config_init()'s defaults.
+ * (ResNet-50 with Ghost convs), resnet50_dcn_c3c5, resnet50_dcnv2_c3c5,
+ * resnet101_dcn_c3c5 (dcn DCN / DCNv2, deform_groups 1, stage_with_dcn
+ * (False, True, True, True): MMDetection's dconv/mdconv-c3-c5),
+ * resnet50_gcb_r16_c3c5 and resnet50_gcb_r4_c3c5 (GCNet: ContextBlock ratio
+ * 1/16 or 1/4 after conv3 in stages 2-4), resnet50_nonlocal_c4 (NonLocal2d,
+ * mmcv's defaults, after conv3 in stage 3), resnet50_attn1111_c4c5 and
+ * resnet50_attn0010_c4c5 (MMDetection's empirical attention); the other
+ * fields are clbb_model_config_init()'s defaults.
  * Thread-safe.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, or an unknown name: see
  *         clbb_model_preset_names()).

@@ -371,8 +371,11 @@ CLBB_API clbb_status clbb_deform_conv2d_output_shape(const clbb_deform_conv2d_de
 
 /**
  * Creates a deformable convolution with a fused epilogue (as conv2d:
- * y = act(scale * (conv + bias) + shift [+ residual])). options: dtype,
- * family and tuning as for conv2d; algo must be AUTO; input_gate must be 0.
+ * y = act(scale * (conv + bias) + shift [+ residual])). options: dtype and
+ * family as for conv2d; algo must be AUTO; input_gate must be 0; tuning:
+ * GPU family TM TN TK WM WN KS (igemm's tile keys), CPU family MV NR NB CK
+ * (vectors, positions per register block, blocks, channels per sample
+ * chunk); another key is CLBB_ERR_INVALID_ARGUMENT.
  * Setup inputs: x, offset (N x 2*dg*kh*kw x Ho x Wo) [, mask (N x dg*kh*kw x
  * Ho x Wo), modulated only] [, residual]; channel views are fine (the
  * offsets and mask of DCNv2 are slices of one conv_offset output). Not in

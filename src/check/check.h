@@ -46,6 +46,9 @@ typedef struct check_data {
     /* input k is bound as clbb_tensor_view_permute(its dense tensor, perm) */
     int permuted[CHECK_MAX_INPUTS];
     int perm[4];
+    /* input k is bound as a channel view of a larger parent (as input 0 is
+     * with check_case.views) */
+    int viewed[CHECK_MAX_INPUTS];
     float *param[CHECK_MAX_PARAMS];     /* weights, statistics (fp32) */
     clbb_shape out;
     float *ref;
@@ -96,6 +99,12 @@ struct check_op {
 check_case *check_push(case_list *l, const check_op *op, clbb_dtype dtype);
 /* A new uniform array of n floats in [lo, hi) (NULL when out of memory). */
 float *check_rand(size_t n, uint64_t *rng, float lo, float hi);
+/* The parameters of a conv-like op from the random stream: weights
+ * (fan_in x cout, variance ~1/fan_in, so outputs of unit scale), bias in
+ * [-0.5, 0.5) if bias, BN-like scale in [0.5, 1.5) and shift in [-0.5,
+ * 0.5) if scale; into param[0..3] (weights, bias, scale, shift). */
+clbb_status check_conv_params(uint64_t *rng, size_t fan_in, int cout, int bias, int scale,
+                              float **param);
 /* out_shape of ops whose output has the first input's shape. */
 clbb_status check_out_same_shape(const check_case *c, clbb_shape *out, char *msg, size_t msg_size);
 /* ||y - ref|| / max(||ref||, rms_floor sqrt(n)) (see check_op.rms_floor);

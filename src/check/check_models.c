@@ -34,6 +34,13 @@ static const check_model_case BLOCKS[] = {
     {"ghost_odd_oup_ratio3", "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[2],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":11,\"style\":\"caffe\",\"conv_cfg\":{\"type\":\"Ghost\",\"ratio\":3}}", {1, 3, 24, 24}, 0},
     {"ghost_odd_oup_ratio4", "{\"type\":\"ResNet\",\"depth\":18,\"num_stages\":1,\"strides\":[1],\"dilations\":[2],\"out_indices\":[0],\"base_channels\":13,\"conv_cfg\":{\"type\":\"Ghost\",\"ratio\":4,\"relu\":false}}", {2, 3, 20, 20}, 0},
     {"ghostnet_w05", "{\"type\":\"GhostNet\",\"width\":0.5,\"out_indices\":[0,1,2,3,4,5,6,7,8,9]}", {1, 3, 64, 64}, 1},
+    /* DCN conv2 (mmcv DeformConv2dPack / ModulatedDeformConv2dPack): offsets
+     * from a random conv_offset, so samples move by about a pixel */
+    {"dcn_bottleneck", "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[1],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":16,\"dcn\":{\"type\":\"DCN\",\"deform_groups\":1,\"fallback_on_stride\":false},\"stage_with_dcn\":[true]}", {1, 3, 32, 32}, 1},
+    {"dcnv2_bottleneck_s2_dg2", "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[2],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":16,\"dcn\":{\"type\":\"DCNv2\",\"deform_groups\":2},\"stage_with_dcn\":[true]}", {2, 3, 33, 31}, 1},
+    {"dcn_bottleneck_dilated_gn", "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[1],\"dilations\":[2],\"out_indices\":[0],\"base_channels\":16,\"norm_cfg\":{\"type\":\"GN\",\"num_groups\":4},\"dcn\":{\"type\":\"DCN\",\"deform_groups\":4},\"stage_with_dcn\":[true]}", {1, 3, 30, 30}, 0},
+    {"dcn_fallback_on_stride", "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[2],\"dilations\":[1],\"out_indices\":[0],\"base_channels\":16,\"dcn\":{\"type\":\"DCNv2\",\"fallback_on_stride\":true},\"stage_with_dcn\":[true]}", {1, 3, 32, 32}, 0},
+    {"dcnv2_resnext_32x4d", "{\"type\":\"ResNeXt\",\"depth\":50,\"num_stages\":1,\"strides\":[1],\"dilations\":[1],\"out_indices\":[0],\"groups\":32,\"base_width\":4,\"dcn\":{\"type\":\"DCNv2\"},\"stage_with_dcn\":[true]}", {1, 3, 24, 24}, 0},
 };
 
 static const check_model_case BACKBONES[] = {
@@ -64,6 +71,9 @@ static const check_model_case BACKBONES[] = {
      * resnet50_attn1111_c4c5, resnet50_attn0010_c4c5) */
     {"resnet50_attn1111_c4c5", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"GeneralizedAttention\",\"spatial_range\":-1,\"num_heads\":8,\"attention_type\":\"1111\",\"kv_stride\":2},\"stages\":[false,false,true,true],\"position\":\"after_conv2\"}]}", {1, 3, 96, 128}, 1},
     {"resnet50_attn0010_c4c5", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"GeneralizedAttention\",\"spatial_range\":-1,\"num_heads\":8,\"attention_type\":\"0010\",\"kv_stride\":2},\"stages\":[false,false,true,true],\"position\":\"after_conv2\"}]}", {1, 3, 64, 64}, 0},
+    {"resnet50_dcn_c3c5", "{\"type\":\"ResNet\",\"depth\":50,\"dcn\":{\"type\":\"DCN\",\"deform_groups\":1,\"fallback_on_stride\":false},\"stage_with_dcn\":[false,true,true,true]}", {1, 3, 64, 64}, 1},
+    {"resnet50_dcnv2_c3c5", "{\"type\":\"ResNet\",\"depth\":50,\"dcn\":{\"type\":\"DCNv2\",\"deform_groups\":1,\"fallback_on_stride\":false},\"stage_with_dcn\":[false,true,true,true]}", {1, 3, 64, 64}, 1},
+    {"resnext101_32x4d_dcn_c3c5", "{\"type\":\"ResNeXt\",\"depth\":101,\"groups\":32,\"base_width\":4,\"dcn\":{\"type\":\"DCN\",\"deform_groups\":1,\"fallback_on_stride\":false},\"stage_with_dcn\":[false,true,true,true]}", {1, 3, 32, 32}, 0},
 };
 
 size_t check_block_cases(const check_model_case **cases) {

@@ -31,6 +31,17 @@ float *check_rand(size_t n, uint64_t *rng, float lo, float hi) {
     return p;
 }
 
+clbb_status check_conv_params(uint64_t *rng, size_t fan_in, int cout, int bias, int scale,
+                              float **param) {
+    const float a = (float)(1.7 / sqrt((double)fan_in));
+    if (!(param[0] = check_rand(fan_in * cout, rng, -a, a))) return CLBB_ERR_OUT_OF_MEMORY;
+    if (bias && !(param[1] = check_rand(cout, rng, -0.5f, 0.5f))) return CLBB_ERR_OUT_OF_MEMORY;
+    if (scale && (!(param[2] = check_rand(cout, rng, 0.5f, 1.5f)) ||
+                  !(param[3] = check_rand(cout, rng, -0.5f, 0.5f))))
+        return CLBB_ERR_OUT_OF_MEMORY;
+    return CLBB_OK;
+}
+
 check_case *check_push(case_list *l, const check_op *op, clbb_dtype dtype) {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 64;
@@ -298,7 +309,7 @@ clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int
     if (st != CLBB_OK) goto fail;
     const clbb_tensor *ins[CHECK_MAX_INPUTS];
     for (int k = 0; k < d.num_inputs; k++) {
-        const int view = c->views && k == 0;
+        const int view = (c->views && k == 0) || d.viewed[k];
         if ((st = galloc(ctx, &gin[k], c->dtype, d.shape[k], view, 1, 2, d.in[k],
                          SENTINEL[c->dtype])) != CLBB_OK)
             goto fail;

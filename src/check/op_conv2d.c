@@ -262,14 +262,7 @@ static clbb_status conv_data(const check_case *c, uint64_t *rng, check_data *d) 
     }
     /* outputs of unit scale: weights of variance ~1/fan_in */
     const size_t fan_in = (size_t)(k->in_channels / k->groups) * k->kernel_h * k->kernel_w;
-    const float a = (float)(1.7 / sqrt((double)fan_in));
-    if (!(d->param[P_W] = check_rand(fan_in * k->out_channels, rng, -a, a))) return CLBB_ERR_OUT_OF_MEMORY;
-    if (p->bias && !(d->param[P_BIAS] = check_rand(k->out_channels, rng, -0.5f, 0.5f)))
-        return CLBB_ERR_OUT_OF_MEMORY;
-    if (p->scale && (!(d->param[P_SCALE] = check_rand(k->out_channels, rng, 0.5f, 1.5f)) ||
-                     !(d->param[P_SHIFT] = check_rand(k->out_channels, rng, -0.5f, 0.5f))))
-        return CLBB_ERR_OUT_OF_MEMORY;
-    return CLBB_OK;
+    return check_conv_params(rng, fan_in, k->out_channels, p->bias, p->scale, d->param);
 }
 
 static clbb_status conv_create(clbb_context *ctx, const check_case *c, const check_data *d,

@@ -140,7 +140,8 @@ static void conv_destroy(clbb_op *op) {
 static const clbb_op_vtable CONV_VT = {"conv2d", CLBB_FAMILIES_BOTH, conv_reshape, conv_setup,
                                        conv_run, conv_destroy};
 
-static clbb_status check_finite(clbb_context *ctx, const float *a, size_t n, const char *what) {
+static clbb_status check_finite(clbb_context *ctx, const char *type, const float *a, size_t n,
+                                const char *what) {
     if (!a) return CLBB_OK;
     /* a branch-free scan first (vectorizes; ResNet-50 has 23.5M weights),
      * the element is located only when there is one */
@@ -153,8 +154,55 @@ static clbb_status check_finite(clbb_context *ctx, const float *a, size_t n, con
     if (!bad) return CLBB_OK;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(a[i]))
-            return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: %s[%zu] is not finite",
+            return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "%s: %s[%zu] is not finite", type,
                               what, i);
+    return CLBB_OK;
+}
+
+clbb_status clbb__conv_check_params(clbb_context *ctx, const char *type, int O, size_t per_out,
+                                    const float *weights, const float *bias,
+                                    const clbb_epilogue *e) {
+    CLBB_CHECK(check_finite(ctx, type, weights, per_out * O, "weights"));
+    CLBB_CHECK(check_finite(ctx, type, bias, O, "bias"));
+    if (e) {
+        CLBB_CHECK(check_finite(ctx, type, e->scale, O, "epilogue.scale"));
+        CLBB_CHECK(check_finite(ctx, type, e->shift, O, "epilogue.shift"));
+    }
+    return CLBB_OK;
+}
+
+clbb_status clbb__conv_fold(clbb_context *ctx, const char *type, int O, size_t per_out,
+                            const float *weights, const float *bias, const clbb_epilogue *e,
+                            float **wf_out, cl_mem *shift) {
+    /* Fold the epilogue scale into the weights and the bias into the shift,
+     * so every kernel's epilogue is act(acc + shift[c] [+ res]). */
+    float *wf = malloc(per_out * O * sizeof *wf);
+    float *sh = malloc((size_t)O * sizeof *sh);
+    if (!wf || !sh) {
+        free(wf);
+        free(sh);
+        return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "%s: out of host memory", type);
+    }
+    for (int o = 0; o < O; o++) {
+        double sc = e && e->scale ? e->scale[o] : 1.0;
+        double b = bias ? bias[o] : 0.0;
+        double shf = e && e->shift ? e->shift[o] : 0.0;
+        sh[o] = (float)(sc * b + shf);
+        /* in float: one rounding, like the multiply it replaces in the kernel */
+        const float scf = (float)sc;
+        const float *src = weights + (size_t)o * per_out;
+        float *dst = wf + (size_t)o * per_out;
+        for (size_t k = 0; k < per_out; k++) dst[k] = scf * src[k];
+    }
+    char what[64];
+    snprintf(what, sizeof what, "%s shift", type);
+    clbb_status st = clbb__buffer_from_host(ctx, sh, (size_t)O * sizeof *sh, what, shift);
+    free(sh);
+    if (st != CLBB_OK) {
+        free(wf);
+        return st;
+    }
+    *wf_out = wf;
     return CLBB_OK;
 }
 
@@ -240,13 +288,7 @@ clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
     const int O = desc->out_channels;
     const size_t per_out = (size_t)(desc->in_channels / desc->groups) * desc->kernel_h *
                            desc->kernel_w;
-    CLBB_CHECK(check_finite(ctx, weights, per_out * O, "weights"));
-    CLBB_CHECK(check_finite(ctx, bias, O, "bias"));
-    if (epilogue) {
-        CLBB_CHECK(check_finite(ctx, epilogue->scale, O, "epilogue.scale"));
-        CLBB_CHECK(check_finite(ctx, epilogue->shift, O, "epilogue.shift"));
-    }
-    clbb_status st;
+    CLBB_CHECK(clbb__conv_check_params(ctx, "conv2d", O, per_out, weights, bias, epilogue));
     const int has_res = epilogue && epilogue->residual, has_gate = c.o.input_gate != 0;
     clbb_op *op;
     CLBB_CHECK(clbb__op_new(ctx, &CONV_VT, sizeof(conv_state), 1 + has_res + has_gate, c.o.dtype,
@@ -260,31 +302,13 @@ clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
     memcpy(s->tuned, c.tuned, sizeof c.tuned);
     if (c.o.tuning) clbb__strlcpy(s->tuning, c.o.tuning, sizeof s->tuning);
     s->as = calloc(1, c.algo->state_size ? c.algo->state_size : 1);
-    /* Fold the epilogue scale into the weights and the bias into the shift,
-     * so every kernel's epilogue is act(acc + shift[c] [+ res]). */
-    float *wf = malloc(per_out * O * sizeof *wf);
-    float *sh = malloc((size_t)O * sizeof *sh);
-    if (!s->as || !wf || !sh) {
-        free(wf);
-        free(sh);
-        clbb_op_destroy(op);
-        return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "conv2d: out of host memory");
-    }
-    for (int o = 0; o < O; o++) {
-        double sc = epilogue && epilogue->scale ? epilogue->scale[o] : 1.0;
-        double b = bias ? bias[o] : 0.0;
-        double shf = epilogue && epilogue->shift ? epilogue->shift[o] : 0.0;
-        sh[o] = (float)(sc * b + shf);
-        /* in float: one rounding, like the multiply it replaces in the kernel */
-        const float scf = (float)sc;
-        const float *src = weights + (size_t)o * per_out;
-        float *dst = wf + (size_t)o * per_out;
-        for (size_t k = 0; k < per_out; k++) dst[k] = scf * src[k];
-    }
-    st = clbb__buffer_from_host(ctx, sh, (size_t)O * sizeof *sh, "conv2d shift", &s->shift);
+    float *wf = NULL;
+    clbb_status st = s->as ? CLBB_OK
+                           : clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "conv2d: out of host memory");
+    if (st == CLBB_OK)
+        st = clbb__conv_fold(ctx, "conv2d", O, per_out, weights, bias, epilogue, &wf, &s->shift);
     if (st == CLBB_OK) st = c.algo->pack(op, wf);
     free(wf);
-    free(sh);
     if (st != CLBB_OK) {
         clbb_op_destroy(op);
         return st;

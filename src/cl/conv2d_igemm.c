@@ -264,7 +264,7 @@ clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, cons
  * with SSE or NEON): default vectors are no wider, and below AVX-512 the
  * tile search assumes 16 vector registers (AVX2, SSE). Measured only on
  * AVX-512; the narrower defaults follow the same register arithmetic. */
-static int cpu_native_width(const clbb_context *ctx) {
+int clbb__cpu_native_width(const clbb_context *ctx) {
     cl_uint w = 16;
     if (clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) !=
         CL_SUCCESS)
@@ -275,32 +275,26 @@ static int cpu_native_width(const clbb_context *ctx) {
  * cpu_reshape): half of a 2 MiB L2, the rest for A panels and output */
 #define CPU_B_BUDGET (1024.0 * 1024)
 
-static clbb_status cpu_pack(clbb_op *op, const float *w) {
-    conv_state *s = op->impl;
-    igemm_state *a = s->as;
-    const clbb_conv2d_desc *d = &s->d;
-    const int G = d->groups, M = d->out_channels / G;
-    const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
-    const int mv = s->tuned[CPU_MV], rb = s->tuned[CPU_RB], nw = s->tuned[CPU_NW];
-    if (mv > 0 && rb > 0 && nw > 0 && CPU_REGS_USED(mv, rb * nw) > CPU_REGS)
-        return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT,
-                          "conv2d: tuning MV=%d RB=%d NW=%d needs %d vector registers; at most "
-                          "%d",
-                          mv, rb, nw, CPU_REGS_USED(mv, rb * nw), CPU_REGS);
+int clbb__igemm_cpu_vw(const clbb_context *ctx, int tuned_vw, int M) {
     /* the narrowest vector of 4, 8 or 16 channels that holds M, else 16:
      * one FMA instruction whatever its width, so for wide M padding lanes
      * cost less than more instructions would, but narrow groups (ResNeXt's
      * M = 4 or 8) ran 1.6-1.8x faster in float4/float8 than in half-empty
      * float16 (less A traffic, no 512-bit clock penalty) */
-    const int native = cpu_native_width(op->ctx);
-    int vw = s->tuned[CPU_VW] > 0 ? s->tuned[CPU_VW] : M <= 4 ? 4 : M <= 8 ? 8 : 16;
-    if (s->tuned[CPU_VW] <= 0 && vw > native) vw = native;
+    const int native = clbb__cpu_native_width(ctx);
+    int vw = tuned_vw > 0 ? tuned_vw : M <= 4 ? 4 : M <= 8 ? 8 : 16;
+    if (tuned_vw <= 0 && vw > native) vw = native;
+    return vw;
+}
+
+clbb_status clbb__igemm_cpu_pack(clbb_op *op, const float *w, int G, int M, int K, int vw,
+                                 int *mpv_out, cl_mem *out) {
     const int nv = (M + vw - 1) / vw;
     /* a multiple of 4 vectors, so that MV in {1, 2, 4} tiles it */
     const int mpv = (nv + 3) / 4 * 4;
     size_t n = (size_t)G * mpv * K * vw;
     void *mapped;
-    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * sizeof(float), "conv2d igemm cpu weights", &a->w,
+    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * sizeof(float), "conv2d igemm cpu weights", out,
                                     &mapped));
     /* OIHW [g*M + m][k] -> [g][m / VW][k][m % VW], written in order, zero
      * past M */
@@ -314,9 +308,24 @@ static clbb_status cpu_pack(clbb_op *op, const float *w) {
                 for (int l = live; l < vw; l++) p[l] = 0.0f;
             }
         }
-    a->vw = vw;
-    a->mpv = mpv;
-    return clbb__buffer_unmap(op->ctx, a->w, mapped);
+    *mpv_out = mpv;
+    return clbb__buffer_unmap(op->ctx, *out, mapped);
+}
+
+static clbb_status cpu_pack(clbb_op *op, const float *w) {
+    conv_state *s = op->impl;
+    igemm_state *a = s->as;
+    const clbb_conv2d_desc *d = &s->d;
+    const int G = d->groups, M = d->out_channels / G;
+    const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
+    const int mv = s->tuned[CPU_MV], rb = s->tuned[CPU_RB], nw = s->tuned[CPU_NW];
+    if (mv > 0 && rb > 0 && nw > 0 && CPU_REGS_USED(mv, rb * nw) > CPU_REGS)
+        return clbb__fail(op->ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "conv2d: tuning MV=%d RB=%d NW=%d needs %d vector registers; at most "
+                          "%d",
+                          mv, rb, nw, CPU_REGS_USED(mv, rb * nw), CPU_REGS);
+    a->vw = clbb__igemm_cpu_vw(op->ctx, s->tuned[CPU_VW], M);
+    return clbb__igemm_cpu_pack(op, w, G, M, K, a->vw, &a->mpv, &a->w);
 }
 
 /* Relative cost of a work-item tile over the whole output, in cycles of an
@@ -349,7 +358,7 @@ static clbb_status cpu_reshape(clbb_op *op) {
     const int tmv = s->tuned[CPU_MV], trb = s->tuned[CPU_RB], tnw = s->tuned[CPU_NW];
     /* register budget in vectors of VW floats (a tile given whole in the
      * tuning text was checked against CPU_REGS at create) */
-    const int native = cpu_native_width(op->ctx);
+    const int native = clbb__cpu_native_width(op->ctx);
     int regs = native >= 16 ? CPU_REGS : 16;
     if (vw > native) regs = regs * native / vw;
     if (regs < 8) regs = 8;
@@ -465,16 +474,10 @@ static int igemm_score(const clbb_context *ctx, const clbb_conv2d_desc *d, clbb_
     return 20;
 }
 
-static clbb_status gpu_pack(clbb_op *op, const float *w) {
-    conv_state *s = op->impl;
-    igemm_state *a = s->as;
-    const clbb_conv2d_desc *d = &s->d;
-    int tuned[IG_NTILE];
-    clbb__igemm_tuned(s, IG_NTILE, tuned);
-    const int G = d->groups, M = d->out_channels / G;
-    const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
-    clbb__igemm_pack_tile(op->ctx, tuned, M, K, &a->pk);
-    const int mp = a->pk.mp, kp = a->pk.kp;
+clbb_status clbb__igemm_gpu_pack(clbb_op *op, const float *w, int G, int M, int K,
+                                 const int tuned[IG_NTILE], ig_pack *pk, cl_mem *out) {
+    clbb__igemm_pack_tile(op->ctx, tuned, M, K, pk);
+    const int mp = pk->mp, kp = pk->kp;
     size_t n = (size_t)G * kp * mp;
     float *p = calloc(n, sizeof *p);
     if (!p) return clbb__fail(op->ctx, CLBB_ERR_OUT_OF_MEMORY, "conv2d: out of host memory");
@@ -484,11 +487,63 @@ static clbb_status gpu_pack(clbb_op *op, const float *w) {
         for (int m = 0; m < M; m++)
             for (int k = 0; k < K; k++)
                 p[((size_t)g * kp + k) * mp + m] = w[((size_t)g * M + m) * K + k];
-    return clbb__igemm_upload_packed(op, p, n, "conv2d igemm weights", &a->w);
+    return clbb__igemm_upload_packed(op, p, n, "conv2d igemm weights", out);
+}
+
+static clbb_status gpu_pack(clbb_op *op, const float *w) {
+    conv_state *s = op->impl;
+    igemm_state *a = s->as;
+    const clbb_conv2d_desc *d = &s->d;
+    int tuned[IG_NTILE];
+    clbb__igemm_tuned(s, IG_NTILE, tuned);
+    const int G = d->groups, M = d->out_channels / G;
+    const int K = (d->in_channels / G) * d->kernel_h * d->kernel_w;
+    return clbb__igemm_gpu_pack(op, w, G, M, K, tuned, &a->pk, &a->w);
 }
 
 static clbb_status igemm_pack(clbb_op *op, const float *w) {
     return op->family == CLBB_KERNEL_FAMILY_CPU ? cpu_pack(op, w) : gpu_pack(op, w);
+}
+
+clbb_status clbb__igemm_conv_kernels(clbb_op *op, const ig_pack *pk, const int t[IG_NTILE],
+                                     const char *extra, const char *name, cl_kernel *conv,
+                                     cl_kernel *reduce, size_t gws[2][3], size_t lws[2][3]) {
+    conv_state *s = op->impl;
+    const clbb_conv2d_desc *d = &s->d;
+    clbb_shape o = op->out_shape;
+    const int M = d->out_channels / d->groups;
+    const long ncols = (long)o.n * o.h * o.w;
+    const int ks = t[IG_KS], nkt = pk->kp / t[IG_TK];
+    char opts[768];
+    clbb__conv_options(op, opts, sizeof opts);
+    clbb__igemm_options(op->ctx, t, pk, opts, sizeof opts);
+    clbb__strlcatf(opts, sizeof opts, "%s", extra);
+    clbb__opt_int(opts, sizeof opts, "IG_KSPLIT", ks);
+    clbb__opt_int(opts, sizeof opts, "IG_KPER", (nkt + ks - 1) / ks);
+    cl_program prog;
+    CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm", opts, &prog));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm", conv));
+    if (ks > 1) {
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_splitk_reduce", reduce));
+        s->ws_bytes = (size_t)ks * d->out_channels * (size_t)ncols * sizeof(float);
+        CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d igemm split-K partials"));
+        lws[1][0] = 64;
+        lws[1][1] = lws[1][2] = 1;
+        gws[1][0] = clbb__round_up((size_t)ncols, 64);
+        gws[1][1] = (size_t)d->out_channels;
+        gws[1][2] = 1;
+    }
+    const size_t nt = (size_t)(t[IG_TM] / t[IG_WM]) * (t[IG_TN] / t[IG_WN]);
+    lws[0][0] = nt;
+    lws[0][1] = lws[0][2] = 1;
+    gws[0][0] = (size_t)((ncols + t[IG_TN] - 1) / t[IG_TN]) * nt;
+    gws[0][1] = (size_t)((M + t[IG_TM] - 1) / t[IG_TM]);
+    gws[0][2] = (size_t)d->groups * ks;
+    int len = snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s_t%dx%dx%d_w%dx%d", name,
+                       t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM], t[IG_WN]);
+    if (ks > 1 && len > 0 && (size_t)len < sizeof op->info.algorithm)
+        snprintf(op->info.algorithm + len, sizeof op->info.algorithm - len, "_ks%d", ks);
+    return CLBB_OK;
 }
 
 static clbb_status igemm_reshape(clbb_op *op) {
@@ -497,45 +552,19 @@ static clbb_status igemm_reshape(clbb_op *op) {
     igemm_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     clbb_shape o = op->out_shape;
-    const int M = d->out_channels / d->groups, kp = a->pk.kp;
+    const int M = d->out_channels / d->groups;
     const long ncols = (long)o.n * o.h * o.w;
     int tuned[IG_NTILE], t[IG_NTILE];
     clbb__igemm_tuned(s, IG_NTILE, tuned);
     CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1,
                                d->kernel_h * d->kernel_w == 1, t));
-    const int ks = t[IG_KS], nkt = kp / t[IG_TK];
-    char opts[768];
-    clbb__conv_options(op, opts, sizeof opts);
-    clbb__igemm_options(op->ctx, t, &a->pk, opts, sizeof opts);
-    const int nopad = !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
-    clbb__opt_int(opts, sizeof opts, "IG_NOPAD", nopad);
-    clbb__opt_int(opts, sizeof opts, "IG_MODE", 0);
-    clbb__opt_int(opts, sizeof opts, "IG_KSPLIT", ks);
-    clbb__opt_int(opts, sizeof opts, "IG_KPER", (nkt + ks - 1) / ks);
-    cl_program prog;
-    CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm", opts, &prog));
-    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm", &a->conv));
-    if (ks > 1) {
-        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_splitk_reduce", &a->reduce));
-        s->ws_bytes = (size_t)ks * d->out_channels * (size_t)ncols * sizeof(float);
-        CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d igemm split-K partials"));
-        a->lws[1][0] = 64;
-        a->lws[1][1] = a->lws[1][2] = 1;
-        a->gws[1][0] = clbb__round_up((size_t)ncols, 64);
-        a->gws[1][1] = (size_t)d->out_channels;
-        a->gws[1][2] = 1;
-    }
     memcpy(a->t, t, sizeof t);
-    const size_t nt = (size_t)(t[IG_TM] / t[IG_WM]) * (t[IG_TN] / t[IG_WN]);
-    a->lws[0][0] = nt;
-    a->lws[0][1] = a->lws[0][2] = 1;
-    a->gws[0][0] = (size_t)((ncols + t[IG_TN] - 1) / t[IG_TN]) * nt;
-    a->gws[0][1] = (size_t)((M + t[IG_TM] - 1) / t[IG_TM]);
-    a->gws[0][2] = (size_t)d->groups * ks;
-    int len = snprintf(op->info.algorithm, sizeof op->info.algorithm, "igemm_t%dx%dx%d_w%dx%d",
-                       t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM], t[IG_WN]);
-    if (ks > 1 && len > 0 && (size_t)len < sizeof op->info.algorithm)
-        snprintf(op->info.algorithm + len, sizeof op->info.algorithm - len, "_ks%d", ks);
+    char extra[64] = "";
+    const int nopad = !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
+    clbb__opt_int(extra, sizeof extra, "IG_NOPAD", nopad);
+    clbb__opt_int(extra, sizeof extra, "IG_MODE", 0);
+    CLBB_CHECK(clbb__igemm_conv_kernels(op, &a->pk, t, extra, "igemm", &a->conv, &a->reduce,
+                                        a->gws, a->lws));
     return CLBB_OK;
 }
 

@@ -35,4 +35,25 @@ void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const i
 clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
                                       cl_mem *w);
 
+/* Builds conv2d_igemm (cl/conv2d_igemm.cl) for the op's conv_state and
+ * output shape with the fitted tile t and the mode's own build options
+ * (extra: "-D ..." text), its split-K reduce when t[IG_KS] > 1 (reserving
+ * the partials' scratch), sizes both grids and names the algorithm
+ * "<name>_t<TM>x<TN>x<TK>_w<WM>x<WN>[_ks<KS>]". */
+clbb_status clbb__igemm_conv_kernels(clbb_op *op, const ig_pack *pk, const int t[IG_NTILE],
+                                     const char *extra, const char *name, cl_kernel *conv,
+                                     cl_kernel *reduce, size_t gws[2][3], size_t lws[2][3]);
+/* Packs OIHW weights (G groups of M rows and K columns) for the GPU
+ * kernel, A[g][KP][MP] (tile from the tuning and the device into *pk). */
+clbb_status clbb__igemm_gpu_pack(clbb_op *op, const float *w, int G, int M, int K,
+                                 const int tuned[IG_NTILE], ig_pack *pk, cl_mem *out);
+/* The device's native float vector width: 16, 8 or 4. */
+int clbb__cpu_native_width(const clbb_context *ctx);
+/* The CPU micro-kernel's vector width (tuned_vw > 0: given) for M rows. */
+int clbb__igemm_cpu_vw(const clbb_context *ctx, int tuned_vw, int M);
+/* Packs OIHW weights for the CPU micro-kernels, A[g][MPV][K][VW] (zero
+ * past M; MPV, a multiple of 4, into *mpv). */
+clbb_status clbb__igemm_cpu_pack(clbb_op *op, const float *w, int G, int M, int K, int vw,
+                                 int *mpv, cl_mem *out);
+
 #endif

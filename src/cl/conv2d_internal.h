@@ -111,6 +111,18 @@ void clbb__conv_options(const clbb_op *op, char *buf, size_t size);
  * counts and pads are kernel arguments, so layers share programs. */
 void clbb__conv_cpu_options(const clbb_op *op, char *buf, size_t size);
 
+/* Checks that the weights (O x per_out), bias and epilogue scale/shift
+ * (NULL: absent) are finite; messages start with type. */
+clbb_status clbb__conv_check_params(clbb_context *ctx, const char *type, int O, size_t per_out,
+                                    const float *weights, const float *bias,
+                                    const clbb_epilogue *e);
+/* Folds the epilogue into the parameters: *wf (malloc'd, O x per_out) =
+ * scale[o] * weights, and *shift (uploaded) = scale * bias + shift, so that
+ * kernels apply act(acc + shift[o] [+ res]). */
+clbb_status clbb__conv_fold(clbb_context *ctx, const char *type, int O, size_t per_out,
+                            const float *weights, const float *bias, const clbb_epilogue *e,
+                            float **wf, cl_mem *shift);
+
 /* The tuning value of key i of the op's family, or def when absent. */
 static inline int conv_tuned(const conv_state *s, int i, int def) {
     return s->tuned[i] >= 0 ? s->tuned[i] : def;

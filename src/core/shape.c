@@ -57,6 +57,20 @@ clbb_status clbb_conv2d_output_shape(const clbb_conv2d_desc *d, clbb_shape in, c
     return CLBB_OK;
 }
 
+clbb_status clbb_deform_conv2d_output_shape(const clbb_deform_conv2d_desc *desc,
+                                             clbb_shape in, clbb_shape *output, char *eb,
+                                             size_t es) {
+    if (!desc)
+        return clbb__fail_buf(eb, es, CLBB_ERR_INVALID_ARGUMENT, "deform_conv2d: desc is NULL");
+    const int32_t dg = desc->deform_groups, cin = desc->conv.in_channels;
+    if (dg < 1 || dg > (1 << 20) || (cin > 0 && cin % dg))
+        return clbb__fail_buf(eb, es, CLBB_ERR_INVALID_ARGUMENT,
+                              "deform_conv2d: deform_groups = %d (must be >= 1 and divide "
+                              "in_channels = %d)",
+                              dg, cin);
+    return clbb_conv2d_output_shape(&desc->conv, in, output, eb, es);
+}
+
 static int32_t pool_extent(int32_t in, int32_t k, int32_t s, int32_t p, int ceil_mode) {
     int64_t span = (int64_t)in + 2 * p - k;
     if (span < 0) return 0;

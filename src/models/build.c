@@ -215,6 +215,48 @@ int emit_conv(builder *b, const conv_spec *c, const graph_norm *norm, tref in,
     return v;
 }
 
+int emit_deform_conv(builder *b, const conv_spec *c, const conv_spec *offset,
+                     const graph_norm *norm, tref in, clbb_activation act, int deform_groups,
+                     int modulated) {
+    const int kk = c->d.kernel_h * c->d.kernel_w;
+    const int no = 2 * deform_groups * kk, nm = modulated ? deform_groups * kk : 0;
+    /* conv_offset writes one value: the offsets, then (DCNv2) the mask
+     * through its sigmoid, as two nodes over the two channel slices */
+    int ov = new_value(b, no + nm);
+    if (ov < 0) return -1;
+    clbb_conv2d_desc od = offset->d;
+    od.out_channels = no;
+    graph_node n = conv_node(offset->name, od, offset->weight, offset->bias, NULL, in,
+                             tref_slice(ov, 0, no), CLBB_ACTIVATION_NONE, tref_none(),
+                             tref_none());
+    add_node(b, &n);
+    if (modulated) {
+        char name[160];
+        snprintf(name, sizeof name, "%s[mask]", offset->name);
+        od.out_channels = nm;
+        n = conv_node(name, od, offset->weight, offset->bias, NULL, in, tref_slice(ov, no, nm),
+                      CLBB_ACTIVATION_SIGMOID, tref_none(), tref_none());
+        n.oc_off = no;
+        add_node(b, &n);
+    }
+    int v = new_value(b, c->d.out_channels);
+    if (v < 0) return -1;
+    graph_node_init(&n, NODE_DEFORM_CONV, c->name);
+    n.conv = c->d;
+    n.weight = c->weight;
+    n.bias = c->bias;
+    if (norm) n.norm = *norm;
+    n.in[NODE_IN] = in;
+    n.in[NODE_DCN_OFFSET] = tref_slice(ov, 0, no);
+    if (modulated) n.in[NODE_DCN_MASK] = tref_slice(ov, no, nm);
+    n.out = tref_all(v);
+    n.act = act;
+    n.deform_groups = deform_groups;
+    n.modulated = modulated;
+    add_node(b, &n);
+    return v;
+}
+
 int emit_pool(builder *b, const char *name, node_kind kind, tref in, int channels,
               clbb_pool2d_desc pool) {
     int v = new_value(b, channels);

@@ -44,6 +44,14 @@ graph_norm build_norm(builder *b, const char *key, int channels);
 int emit_conv(builder *b, const conv_spec *c, const graph_norm *norm, tref in,
               clbb_activation act, tref residual, tref gate);
 
+/* Emits mmcv's DeformConv2dPack (modulated: ModulatedDeformConv2dPack)
+ * over `in`: the offset conv (offset: conv_offset with bias; DCNv2's mask
+ * third through a sigmoid), then the deformable conv c + norm + act;
+ * returns the output value. */
+int emit_deform_conv(builder *b, const conv_spec *c, const conv_spec *offset,
+                     const graph_norm *norm, tref in, clbb_activation act, int deform_groups,
+                     int modulated);
+
 /* Emits a pooling node; returns the output value. */
 int emit_pool(builder *b, const char *name, node_kind kind, tref in, int channels,
               clbb_pool2d_desc pool);

@@ -332,6 +332,8 @@ static clbb_status parse_dcn(parser *p, const cJSON *it) {
     clbb_model_config *c = p->cfg;
     c->has_dcn = 0;
     c->dcn_type[0] = '\0';
+    c->dcn_deform_groups = 1;
+    c->dcn_fallback_on_stride = 0;
     if (cJSON_IsNull(it)) return CLBB_OK;
     if (!cJSON_IsObject(it))
         return bad_value(p, "dcn", it, "must be null or a dict such as {\"type\": \"DCN\"}");
@@ -339,24 +341,31 @@ static clbb_status parse_dcn(parser *p, const cJSON *it) {
     if (!t) return bad_value(p, "dcn", it, "the cfg dict must contain the key \"type\"");
     const char *type = NULL;
     CLBB_CHECK(get_string(p, "dcn.type", t, &type));
-    if (strlen(type) >= sizeof c->dcn_type || !type[0])
-        return bad_value(p, "dcn.type", t, "unknown DCN type (DCN, DCNv2, ...)");
+    /* mmcv registers DCN (DeformConv2dPack) and DCNv2
+     * (ModulatedDeformConv2dPack) for dcn; any other conv type is not a
+     * deformable conv clbb implements */
+    if (strcmp(type, "DCN") != 0 && strcmp(type, "DCNv2") != 0)
+        return bad_value_st(p, CLBB_ERR_UNSUPPORTED, "dcn.type", t,
+                            "clbb implements 'DCN' (DeformConv2dPack) and 'DCNv2' "
+                            "(ModulatedDeformConv2dPack)");
+    int dg = 1, fallback = 0;
     for (const cJSON *e = it->child; e; e = e->next) {
         CLBB_CHECK(check_unique_key(p, it, e, "argument 'dcn'"));
         const char *k = e->string;
-        int v = 0;
         if (strcmp(k, "type") == 0) continue;
         if (strcmp(k, "deform_groups") == 0) {
-            CLBB_CHECK(get_int(p, "dcn.deform_groups", e, &v));
-            if (v < 1) return bad_value(p, "dcn.deform_groups", e, "must be >= 1");
+            CLBB_CHECK(get_int(p, "dcn.deform_groups", e, &dg));
+            if (dg < 1) return bad_value(p, "dcn.deform_groups", e, "must be >= 1");
         } else if (strcmp(k, "fallback_on_stride") == 0) {
-            CLBB_CHECK(get_bool(p, "dcn.fallback_on_stride", e, &v));
+            CLBB_CHECK(get_bool(p, "dcn.fallback_on_stride", e, &fallback));
         } else {
             return unknown_subkey(p, "dcn", e, "type, deform_groups, fallback_on_stride");
         }
     }
     c->has_dcn = 1;
     clbb__strlcpy(c->dcn_type, type, sizeof c->dcn_type);
+    c->dcn_deform_groups = dg;
+    c->dcn_fallback_on_stride = fallback;
     return CLBB_OK;
 }
 

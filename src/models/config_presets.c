@@ -24,6 +24,7 @@ void clbb_model_config_init(clbb_model_config *c, clbb_model_type type) {
         c->stage_with_dcn[i] = 0;
     }
     c->num_stage_with_dcn = 4;
+    c->dcn_deform_groups = 1;
     c->num_out_indices = 4;
     for (int i = 0; i < 4; i++) c->out_indices[i] = i;
     c->style_caffe = 0;
@@ -69,7 +70,10 @@ void clbb_model_config_init(clbb_model_config *c, clbb_model_type type) {
     X("ghostnet", CLBB_MODEL_GHOSTNET, 0, 1, 4, 1.0f, 0)                   \
     X("ghostnet_050", CLBB_MODEL_GHOSTNET, 0, 1, 4, 0.5f, 0)               \
     X("ghostnet_130", CLBB_MODEL_GHOSTNET, 0, 1, 4, 1.3f, 0)               \
-    X("ghost_resnet50", CLBB_MODEL_RESNET, 50, 1, 4, 1.0f, 1)
+    X("ghost_resnet50", CLBB_MODEL_RESNET, 50, 1, 4, 1.0f, 1)             \
+    X("resnet50_dcn_c3c5", CLBB_MODEL_RESNET, 50, 1, 4, 1.0f, 0)          \
+    X("resnet50_dcnv2_c3c5", CLBB_MODEL_RESNET, 50, 1, 4, 1.0f, 0)        \
+    X("resnet101_dcn_c3c5", CLBB_MODEL_RESNET, 101, 1, 4, 1.0f, 0)
 
 typedef struct preset {
     const char *name;
@@ -157,6 +161,28 @@ static int apply_plugin_preset(const char *name, clbb_model_config *c) {
 
 const char *const *clbb_model_preset_names(void) { return preset_names; }
 
+/* The DCN presets: MMDetection's dconv-c3-c5 / mdconv-c3-c5 backbones,
+ * dcn=dict(type=..., deform_groups=1, fallback_on_stride=False),
+ * stage_with_dcn=(False, True, True, True). */
+static const struct {
+    const char *name, *dcn_type;
+} dcn_presets[] = {
+    {"resnet50_dcn_c3c5", "DCN"},
+    {"resnet50_dcnv2_c3c5", "DCNv2"},
+    {"resnet101_dcn_c3c5", "DCN"},
+};
+
+static void preset_dcn(const char *name, clbb_model_config *c) {
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(dcn_presets); i++) {
+        if (strcmp(dcn_presets[i].name, name) != 0) continue;
+        c->has_dcn = 1;
+        clbb__strlcpy(c->dcn_type, dcn_presets[i].dcn_type, sizeof c->dcn_type);
+        c->dcn_deform_groups = 1;
+        c->dcn_fallback_on_stride = 0;
+        for (int s = 0; s < 4; s++) c->stage_with_dcn[s] = s > 0;
+    }
+}
+
 clbb_status clbb_model_config_preset(const char *name, clbb_model_config *config) {
     /* The signature has no error buffer: callers list the valid names
      * through clbb_model_preset_names(). */
@@ -173,6 +199,7 @@ clbb_status clbb_model_config_preset(const char *name, clbb_model_config *config
             config->groups = p->groups;
             config->base_width = p->base_width;
             config->ghost_conv = p->ghost;
+            preset_dcn(name, config);
         }
         return CLBB_OK;
     }

@@ -28,6 +28,32 @@ static int plugin_active(const clbb_plugin_config *pl, int stage) {
 }
 
 /* nn.GroupNorm raises unless num_channels % num_groups == 0. */
+/* dcn's own arguments (the JSON parser checked the same; the struct API
+ * reaches here directly). */
+static clbb_status check_dcn(const clbb_model_config *c, char *err, size_t n) {
+    if (!c->has_dcn) return CLBB_OK;
+    if (strcmp(c->dcn_type, "DCN") != 0 && strcmp(c->dcn_type, "DCNv2") != 0)
+        return clbb__fail_buf(err, n, CLBB_ERR_UNSUPPORTED,
+                              "argument 'dcn.type' = '%.*s': clbb implements 'DCN' "
+                              "(DeformConv2dPack) and 'DCNv2' (ModulatedDeformConv2dPack)",
+                              (int)sizeof c->dcn_type, c->dcn_type);
+    if (c->dcn_deform_groups < 1)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'dcn.deform_groups' = %d: must be >= 1",
+                              c->dcn_deform_groups);
+    return CLBB_OK;
+}
+
+/* A block of the stage has a deformable conv2 (the fallback_on_stride
+ * quirk may leave the first one plain). */
+static int stage_deformable(const clbb_model_config *c, int stage) {
+    const resnet_arch *a = clbb__resnet_arch(c->type, c->depth);
+    const int blocks = a ? a->blocks[stage < 4 ? stage : 3] : 1;
+    for (int j = 0; j < blocks; j++)
+        if (clbb__dcn_conv2(c, stage, j)) return 1;
+    return 0;
+}
+
 static clbb_status check_gn(const clbb_model_config *c, long long channels, const char *where,
                             char *err, size_t n) {
     if (c->norm_type != CLBB_NORM_GN || channels % c->norm_num_groups == 0) return CLBB_OK;
@@ -212,6 +238,7 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
                                   list, i, c->out_indices[i]);
 
     /* 7. */
+    CLBB_CHECK(check_dcn(c, err, n));
     if (c->has_dcn && c->num_stage_with_dcn != ns)
         return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
                               "argument 'stage_with_dcn' has %d entries but num_stages = %d "
@@ -297,7 +324,6 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
                               CLBB_MAX_PLUGINS);
     const int expansion = basic ? 1 : 4;
     long long inplanes = stem, max_channels = stem > c->in_channels ? stem : c->in_channels;
-    int any_dcn = 0;
     deferred plugin_refusal = {CLBB_OK, ""};
     for (int i = 0; i < ns; i++) {
         char where[96];
@@ -308,7 +334,6 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
                                   "(IndexError; give num_stages = %d entries)",
                                   c->num_stage_with_dcn, i, ns);
         const int dcn_on = c->has_dcn && c->stage_with_dcn[i];
-        any_dcn |= dcn_on;
         if (i == 0) /* make_stage_plugins, for every plugin */
             for (int k = 0; k < c->num_plugins; k++)
                 if (c->plugins[k].num_stages != 0 && c->plugins[k].num_stages != ns)
@@ -362,7 +387,7 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
             CLBB_CHECK(check_gn(c, planes, where, err, n));
             snprintf(where, sizeof where, "layer%d.0.gn3 (planes * 4)", i + 1);
             CLBB_CHECK(check_gn(c, out, where, err, n));
-            if (dcn_on && ex->conv_cfg_given)
+            if (dcn_on && ex->conv_cfg_given && stage_deformable(c, i))
                 return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
                                       "argument 'conv_cfg': conv_cfg must be None for DCN (dcn "
                                       "is on in stage %d)",
@@ -371,6 +396,16 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
                 resnext ? clbb__resnext_width(planes, c->base_width, c->base_channels, c->groups)
                         : planes;
             CLBB_CHECK(check_block_plugins(c, i, width, out, &plugin_refusal, err, n));
+            if (dcn_on) {
+                const long long w = resnext ? clbb__resnext_width(planes, c->base_width,
+                                                                  c->base_channels, c->groups)
+                                            : planes;
+                if (w >= 1 && w % c->dcn_deform_groups)
+                    return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                                          "argument 'dcn.deform_groups' = %d does not divide "
+                                          "the %lld channels of layer%d's conv2",
+                                          c->dcn_deform_groups, w, i + 1);
+            }
             if (resnext) {
                 if (width < 1)
                     return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
@@ -393,13 +428,6 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
                               "arguments 'in_channels'/'stem_channels'/'base_channels'/'groups'/"
                               "'base_width' give a layer of %lld channels: clbb handles at most %d",
                               max_channels, CHANNELS_MAX);
-    if (any_dcn) {
-        format_ints(c->stage_with_dcn, ns, list, sizeof list);
-        return clbb__fail_buf(err, n, CLBB_ERR_UNSUPPORTED,
-                              "argument 'dcn' (type '%.*s', stage_with_dcn %s): dcn is validated "
-                              "but not implemented by clbb",
-                              (int)sizeof c->dcn_type, c->dcn_type, list);
-    }
     if (plugin_refusal.st != CLBB_OK)
         return clbb__fail_buf(err, n, plugin_refusal.st, "%s", plugin_refusal.msg);
     return CLBB_OK;

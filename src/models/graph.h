@@ -89,6 +89,7 @@ typedef enum node_kind {
     NODE_PAIR_PROJ,      /* NonLocal2d concatenation's half projection (node_attention.c) */
     NODE_GEN_ATTENTION, /* GeneralizedAttention's core: x (shape), v, [k], [q] */
     NODE_UPSAMPLE_ADD,  /* x + bilinear resize of z to x's size (node_gen_attention.c) */
+    NODE_DEFORM_CONV, /* deformable conv (DCN v1/v2) [+ norm] [+ residual] [+ act] */
     NODE_KIND_COUNT,
 } node_kind;
 
@@ -103,6 +104,8 @@ enum { NODE_GA_V = 2, NODE_GA_K = 3, NODE_GA_Q = 4 };
 enum { NODE_UP_Z = 2 };
 /* NODE_GEN_ATTENTION's parameters in graph_node.attn_params */
 enum { GA_APPR_BIAS = 0, GA_GEOM_BIAS, GA_FC_X, GA_FC_Y, GA_NUM_PARAMS };
+/* NODE_DEFORM_CONV's offsets and (DCNv2) mask */
+enum { NODE_DCN_OFFSET = 2, NODE_DCN_MASK = 3 };
 
 typedef struct graph_node {
     node_kind kind;
@@ -119,6 +122,7 @@ typedef struct graph_node {
     int gamma; /* conv: a scalar param scaling conv + bias before the residual (-1 none) */
     clbb_gen_attention_desc attn;    /* NODE_GEN_ATTENTION */
     int attn_params[GA_NUM_PARAMS];  /* -1 where the type has none */
+    int deform_groups, modulated; /* NODE_DEFORM_CONV */
 } graph_node;
 
 typedef struct graph_value {
@@ -166,6 +170,7 @@ extern const node_kind_desc clbb__node_conv, clbb__node_norm, clbb__node_max_poo
     clbb__node_upsample_add;
 extern const node_kind_desc clbb__node_context_pool, clbb__node_layer_norm,
     clbb__node_channel_affine, clbb__node_softmax, clbb__node_matmul, clbb__node_pair_proj;
+extern const node_kind_desc clbb__node_deform_conv;
 
 void graph_free(graph *g);
 

@@ -69,6 +69,14 @@ void clbb__conv_key(const clbb_model *m, int node, char *buf, size_t size);
  * algorithm, kernel family and tuning text. */
 clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
                                    clbb_kernel_family family, const char *tuning, clbb_op **op);
+/* The fused epilogue of a conv-like node: BN folded into the scale and shift
+ * (malloc'ed, NULL without BN; the caller frees), residual and activation
+ * unless the node's norm is GN (then a group_norm op takes them). */
+clbb_status clbb__node_epilogue(clbb_model *m, const graph_node *n, float **scale,
+                                float **shift, clbb_epilogue *e);
+/* A conv-like node with GN: the group_norm op in place on its output, with
+ * the residual and activation (nothing otherwise). */
+clbb_status clbb__node_plan_gn(clbb_model *m, int i);
 
 /* The norm (BN, GN or none) of a node over y in place, then residual and
  * act, with the reference ops: what conv and norm nodes share. */

@@ -55,29 +55,39 @@ void clbb__conv_key(const clbb_model *m, int node, char *buf, size_t size) {
              pow2_ceil((long)o.n * o.h * o.w), pow2_ceil(o.w));
 }
 
+clbb_status clbb__node_epilogue(clbb_model *m, const graph_node *n, float **scale,
+                                float **shift, clbb_epilogue *e) {
+    const graph *g = &m->g;
+    const graph_norm *nm = &n->norm;
+    const int c = n->conv.out_channels, off = n->oc_off, gn = nm->kind == NORM_GN;
+    *scale = *shift = NULL;
+    clbb_status st = CLBB_OK;
+    if (nm->kind == NORM_BN) {
+        *scale = malloc((size_t)c * sizeof **scale);
+        *shift = malloc((size_t)c * sizeof **shift);
+        st = *scale && *shift
+                 ? clbb__bn_fold(m->ctx, c, graph_pchan(g, nm->mean, off),
+                                 graph_pchan(g, nm->var, off), graph_pchan(g, nm->weight, off),
+                                 graph_pchan(g, nm->bias, off), nm->eps, *scale, *shift)
+                 : clbb__fail(m->ctx, CLBB_ERR_OUT_OF_MEMORY, "plan: out of host memory");
+    } else if (n->gamma >= 0) {
+        /* GeneralizedAttention's gamma * (proj_conv + bias) + x */
+        if (!(*scale = malloc((size_t)c * sizeof **scale)))
+            return clbb__fail(m->ctx, CLBB_ERR_OUT_OF_MEMORY, "plan: out of host memory");
+        for (int k = 0; k < c; k++) (*scale)[k] = g->params[n->gamma].data[0];
+    }
+    *e = (clbb_epilogue){*scale, *shift, n->in[NODE_RES].value >= 0 && !gn,
+                         gn ? CLBB_ACTIVATION_NONE : n->act};
+    return st;
+}
+
 clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
                                    clbb_kernel_family family, const char *tuning, clbb_op **op) {
     const graph *g = &m->g;
     const graph_node *n = &g->nodes[node];
-    const graph_norm *nm = &n->norm;
-    const int c = n->conv.out_channels, off = n->oc_off, gn = nm->kind == NORM_GN;
-    float *scale = NULL, *shift = NULL;
-    clbb_status st = CLBB_OK;
-    if (nm->kind == NORM_BN) {
-        scale = malloc((size_t)c * sizeof *scale);
-        shift = malloc((size_t)c * sizeof *shift);
-        st = scale && shift ? clbb__bn_fold(m->ctx, c, graph_pchan(g, nm->mean, off),
-                                            graph_pchan(g, nm->var, off),
-                                            graph_pchan(g, nm->weight, off),
-                                            graph_pchan(g, nm->bias, off), nm->eps, scale, shift)
-                            : clbb__fail(m->ctx, CLBB_ERR_OUT_OF_MEMORY, "plan: out of host memory");
-    } else if (n->gamma >= 0) {
-        scale = malloc((size_t)c * sizeof *scale);
-        if (!scale) return clbb__fail(m->ctx, CLBB_ERR_OUT_OF_MEMORY, "plan: out of host memory");
-        for (int k = 0; k < c; k++) scale[k] = g->params[n->gamma].data[0];
-    }
-    clbb_epilogue e = {scale, shift, n->in[NODE_RES].value >= 0 && !gn,
-                       gn ? CLBB_ACTIVATION_NONE : n->act};
+    float *scale, *shift;
+    clbb_epilogue e;
+    clbb_status st = clbb__node_epilogue(m, n, &scale, &shift, &e);
     clbb_conv2d_options o;
     clbb_conv2d_options_init(&o);
     o.dtype = m->dtype;
@@ -85,9 +95,10 @@ clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
     o.input_gate = n->in[NODE_GATE].value >= 0;
     o.algo = algo;
     o.tuning = tuning && tuning[0] ? tuning : NULL;
-    const float *w = g->params[n->weight].data + (size_t)off * weights_per_out(n);
+    const float *w = g->params[n->weight].data + (size_t)n->oc_off * weights_per_out(n);
     if (st == CLBB_OK)
-        st = clbb_conv2d_create(m->ctx, &n->conv, w, graph_pchan(g, n->bias, off), &e, &o, op);
+        st = clbb_conv2d_create(m->ctx, &n->conv, w, graph_pchan(g, n->bias, n->oc_off), &e, &o,
+                                op);
     free(scale);
     free(shift);
     return st;
@@ -132,8 +143,6 @@ static void plan_truncate(clbb_model *m, int num_ops) {
 }
 
 static clbb_status conv_plan(clbb_model *m, int i) {
-    const graph *g = &m->g;
-    const graph_node *n = &g->nodes[i];
     clbb_conv_algo algo;
     clbb_kernel_family family;
     clbb_tuning_choice c;
@@ -148,7 +157,14 @@ static clbb_status conv_plan(clbb_model *m, int i) {
         plan_truncate(m, start);
         st = conv_plan_with(m, i, CLBB_CONV_ALGO_AUTO, CLBB_KERNEL_FAMILY_AUTO, NULL);
     }
-    if (st != CLBB_OK || n->norm.kind != NORM_GN) return st;
+    if (st != CLBB_OK) return st;
+    return clbb__node_plan_gn(m, i);
+}
+
+clbb_status clbb__node_plan_gn(clbb_model *m, int i) {
+    const graph *g = &m->g;
+    const graph_node *n = &g->nodes[i];
+    if (n->norm.kind != NORM_GN) return CLBB_OK;
     const graph_norm *nm = &n->norm;
     const int off = n->oc_off;
     clbb_op_options o;

@@ -1,5 +1,6 @@
 /* MMDetection ResNet / ResNetV1d / ResNeXt (mmdet 3.3.0, SPEC A §1), with
- * conv_cfg Ghost turning every conv into a Ghost module (SPEC B.1). */
+ * conv_cfg Ghost turning every conv into a Ghost module (SPEC B.1) and dcn
+ * turning Bottleneck conv2 into a deformable conv (SPEC A §1.11). */
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +46,7 @@ typedef struct block_args {
     char prefix[48]; /* "layer1.0" */
     int inplanes, planes, stride, dilation, downsample;
     int stage;
+    int deform; /* conv2 is a DCN (clbb__dcn_conv2) */
 } block_args;
 
 static int plugin_at(const clbb_plugin_config *pl, int stage, int pos) {
@@ -105,7 +107,7 @@ static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) 
     snprintf(k[3], 96, "%s.%s2", p, nb);
     snprintf(k[4], 96, "%s.conv3", p);
     snprintf(k[5], 96, "%s.%s3", p, nb);
-    conv_spec c1, c2, c3, dc;
+    conv_spec c1, c2, c3, dc, co;
     graph_norm n1, n2, n3, dn;
     /* parameters in PyTorch registration order: conv1, bn1, conv2, bn2,
      * conv3, bn3, downsample */
@@ -124,7 +126,17 @@ static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) 
         int s1 = cfg->style_caffe ? ba->stride : 1, s2 = cfg->style_caffe ? 1 : ba->stride;
         c1 = build_conv_cfg(b, k[0], ba->inplanes, width, 1, s1, 0, 1, 1);
         n1 = build_norm(b, k[1], width);
-        c2 = build_conv_cfg(b, k[2], width, width, 3, s2, ba->dilation, ba->dilation, groups);
+        const int v2 = !strcmp(cfg->dcn_type, "DCNv2"), dg = cfg->dcn_deform_groups;
+        if (ba->deform) {
+            /* DeformConv2dPack registers its weight, then conv_offset */
+            char ko[112];
+            snprintf(ko, sizeof ko, "%s.conv_offset", k[2]);
+            c2 = build_conv(b, k[2], width, width, 3, s2, ba->dilation, ba->dilation, groups, 0);
+            co = build_conv(b, ko, width, dg * (v2 ? 3 : 2) * 9, 3, s2, ba->dilation,
+                            ba->dilation, 1, 1);
+        } else {
+            c2 = build_conv_cfg(b, k[2], width, width, 3, s2, ba->dilation, ba->dilation, groups);
+        }
         n2 = build_norm(b, k[3], width);
         c3 = build_conv_cfg(b, k[4], width, outc, 1, 1, 0, 1, 1);
         n3 = build_norm(b, k[5], outc);
@@ -157,7 +169,11 @@ static int block(builder *b, const resnet_arch *a, const block_args *ba, int x) 
         return emit_conv(b, &c2, &n2, tref_all(v), CLBB_ACTIVATION_RELU, identity, tref_none());
     const int width = c2.d.out_channels;
     if ((v = emit_plugins(b, ba, 1, width, v)) < 0) return -1;
-    v = emit_conv(b, &c2, &n2, tref_all(v), CLBB_ACTIVATION_RELU, tref_none(), tref_none());
+    if (ba->deform)
+        v = emit_deform_conv(b, &c2, &co, &n2, tref_all(v), CLBB_ACTIVATION_RELU,
+                             cfg->dcn_deform_groups, !strcmp(cfg->dcn_type, "DCNv2"));
+    else
+        v = emit_conv(b, &c2, &n2, tref_all(v), CLBB_ACTIVATION_RELU, tref_none(), tref_none());
     if (v < 0 || (v = emit_plugins(b, ba, 2, width, v)) < 0) return -1;
     int after3 = 0;
     for (int i = 0; i < cfg->num_plugins; i++) after3 |= plugin_at(&cfg->plugins[i], ba->stage, 3);
@@ -189,6 +205,7 @@ clbb_status build_resnet(const clbb_model_config *cfg, graph *g, char *eb, size_
             ba.dilation = cfg->dilations[s];
             ba.downsample = j == 0 && (cfg->strides[s] != 1 || inplanes != planes * exp);
             ba.stage = s;
+            ba.deform = a->bottleneck && clbb__dcn_conv2(cfg, s, j);
             x = block(&b, a, &ba, x);
             inplanes = planes * exp;
         }

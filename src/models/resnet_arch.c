@@ -31,3 +31,12 @@ long long clbb__resnext_width(long long planes, int base_width, int base_channel
     if (w < -9.0e18) return LLONG_MIN;
     return (long long)w;
 }
+
+int clbb__dcn_conv2(const clbb_model_config *c, int stage, int block) {
+    if (!c->has_dcn || stage < 0 || stage >= CLBB_MAX_STAGES || !c->stage_with_dcn[stage])
+        return 0;
+    if (!c->dcn_fallback_on_stride || c->type == CLBB_MODEL_RESNEXT) return 1;
+    for (int s = 0; s < stage; s++)
+        if (c->stage_with_dcn[s]) return 1;
+    return block != 0;
+}

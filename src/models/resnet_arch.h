@@ -20,4 +20,12 @@ const resnet_arch *clbb__resnet_arch(clbb_model_type type, int depth);
  * planes, which ResNeXt's Bottleneck replaces when groups != 1. */
 long long clbb__resnext_width(long long planes, int base_width, int base_channels, int groups);
 
+/* Whether conv2 of block `block` of stage `stage` is a deformable conv
+ * (SPEC A 1.6, 1.7): dcn given and stage_with_dcn[stage], except that
+ * Bottleneck pops fallback_on_stride from the dcn dict every DCN block
+ * shares, so with fallback_on_stride True only the first DCN block built
+ * (block 0 of the first DCN stage) keeps a plain conv2; ResNeXt's block
+ * pops again after its parent did and never falls back. */
+int clbb__dcn_conv2(const clbb_model_config *c, int stage, int block);
+
 #endif
