@@ -491,6 +491,8 @@ CLBB_API clbb_status clbb_matmul_create(clbb_context *ctx, int32_t cols, float a
 CLBB_API clbb_status clbb_attention_create(clbb_context *ctx, int32_t keys,
                                            int32_t value_channels, float scale,
                                            const clbb_op_options *options, clbb_op **out);
+
+/**
  * Residual plus bilinear resize: y = x + resize(z) with x, y N x C x H x W
  * and z N x C x Hz x Wz of any size, resized as PyTorch's F.interpolate(z,
  * size=(H, W), mode='bilinear', align_corners=False) does (source
