@@ -93,6 +93,10 @@ expect 2 "nofile.safetensors" -- run --arch resnet18 --shape 1,3,32,32 --weights
 expect 2 "--iters" -- bench --arch resnet18 --shape 1,3,32,32 --iters 0
 expect 2 "needs --shape" -- bench --arch resnet18
 expect 2 "check: unknown" -- check --opz
+# --only selects tables by name: one table runs, the others do not appear
+out=$("$CLBB" check --ops --quick --only layer_norm 2>&1)
+if ! echo "$out" | grep -q "^layer_norm .*pass" || echo "$out" | grep -q "^conv2d "; then
+    echo "FAIL: check --only layer_norm: $out"; fails=$((fails + 1)); fi
 for e in e1 e2 e3 e4 e5 e6 e7 e8; do
     if [ -e "$T/$e" ] && [ -n "$(ls -A "$T/$e")" ]; then echo "FAIL: output written to $e on failure"; fails=$((fails + 1)); fi
 done

@@ -44,6 +44,10 @@ typedef struct clbb_check_options {
     uint64_t seed;
     /** Where the report goes (NULL: stdout). */
     FILE *out;
+    /** NULL or "": everything. Else a comma-separated list of words: only
+     *  the op tables, blocks and backbones whose name contains one of them
+     *  (e.g. "deform,softmax" or "dcn,gcb"). */
+    const char *only;
 } clbb_check_options;
 
 /** Fills @p options with the defaults (every level, FP32). NULL: no-op. */

@@ -17,6 +17,20 @@ static clbb_dtype dtype_of(clbb_precision p) {
     return p == CLBB_PRECISION_FP16 ? CLBB_DTYPE_F16 : CLBB_DTYPE_F32;
 }
 
+/* Whether `name` contains one of the comma-separated words of `only`. */
+static int selected(const char *only, const char *name) {
+    if (!only || !only[0]) return 1;
+    for (const char *w = only; *w;) {
+        const char *end = strchr(w, ',');
+        const size_t len = end ? (size_t)(end - w) : strlen(w);
+        for (const char *p = name; len && *p; p++)
+            if (!strncmp(p, w, len)) return 1;
+        if (!end) break;
+        w = end + 1;
+    }
+    return 0;
+}
+
 /* One op family's table: a summary line, and a line per failing case. */
 static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_check_options *o,
                           uint64_t seed, FILE *out) {
@@ -77,7 +91,7 @@ static int check_model_table(clbb_context *ctx, const char *title, const check_m
     fprintf(out, "%-28s %7s %11s %9s %10s  %s   (bound: %.1g rms + %.1g|ref|)\n", title,
             "outputs", "max_rel_l2", "tolerance", "of_bound", "result", t.atol, t.rtol);
     for (size_t i = 0; i < n; i++) {
-        if (o->quick && !cases[i].quick) continue;
+        if ((o->quick && !cases[i].quick) || !selected(o->only, cases[i].name)) continue;
         check_model_result r;
         clbb_status st = check_model_case_run(ctx, &cases[i], o->precision, seed + i, &r);
         int ok = st == CLBB_OK && r.pass;
@@ -115,7 +129,8 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
                 "skipped", "max_rel_l2", "tolerance", "of_bound", "bound(atol+rtol)",
                 "worst case", "result");
         for (size_t i = 0; i < check_num_ops(); i++)
-            failed += check_op_table(ctx, check_op_at(i), &o, seed, out);
+            if (selected(o.only, check_op_at(i)->name))
+                failed += check_op_table(ctx, check_op_at(i), &o, seed, out);
     }
     const check_model_case *cases;
     size_t n;

@@ -18,6 +18,7 @@ int clbb_cmd_check(int argc, char **argv) {
         else if (!strcmp(argv[i], "--models")) o.models = 1;
         else if (!strcmp(argv[i], "--quick")) o.quick = 1;
         else if (!strcmp(argv[i], "--small")) o.small = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) o.only = argv[++i];
         else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) o.verbose = 1;
         else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
             if (clbb_precision_parse(argv[++i], &o.precision) != CLBB_OK)

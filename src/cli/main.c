@@ -85,7 +85,7 @@ static void usage(FILE *f) {
             "        (--input FILE.npy | --shape N,C,H,W) [--output DIR] [--device SEL]\n"
             "        [--precision fp32|fp16]\n"
             "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--small] [-v]\n"
-            "        [--seed N] [--precision fp32|fp16]\n"
+            "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"
             "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
             "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|fp16]\n"
             "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
