@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare torchplugins pluginexport pluginbench)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 torchplugins pluginexport pluginbench)
 # torchplugins: PyTorch timings of the issue-10 configs (DCN, DCNv2, GCNet, empirical attention)
 # at 1x3x800x1344, fp32 (TF32 off), tf32 and fp16. pluginexport: every config exported
 # (weights, config, input, float64 PyTorch outputs), run by `clbb run` at fp32 and fp16 and
@@ -78,6 +78,36 @@ for s in "$@"; do
         timeout 200 ./$B/clbb tune --arch $1 --shape $2 --device nvidia --iters 5 > "$OUT/tune_${1}_${2//,/x}.txt" 2>&1; tail -2 "$OUT/tune_${1}_${2//,/x}.txt"
       done
       cp "$CLBB_CACHE_DIR"/tuning-*.json "$OUT/" ;;
+    issue10)
+      # issue 10 in one call, most important first: clbb timings of the DCN and plugin presets
+      # against plain ResNet-50 (fp32, 1x3x800x1344, with per-layer JSON), the PyTorch baseline of
+      # the same configs, the new op tables and backbones against the C reference, then fp16.
+      step issue10-bench
+      A="resnet50 resnet50_dcn_c3c5 resnet50_dcnv2_c3c5 resnet50_gcb_r16_c3c5 resnet50_attn1111_c4c5 resnet50_attn0010_c4c5"
+      for a in $A resnet50; do
+        f="$OUT/i10_bench_${a}_fp32"
+        timeout 90 ./$B/clbb bench --arch $a --shape 1,3,800,1344 --device nvidia --iters 30 --json "$f.json" > "$f.txt" 2>&1 || echo "FAIL $a: $(grep -m1 error "$f.txt")"
+        echo "$a fp32: $(grep '^clbb:' "$f.txt" | tail -1)"
+      done | tee "$OUT/i10_bench_fp32.txt"
+      step issue10-torch
+      timeout 150 python3 benchmarks/torch_dcn_plugins.py --device cuda --precision fp32 --iters 30 \
+        --out "$OUT/torch_plugins_fp32.json" > "$OUT/torch_plugins_fp32.txt" 2>&1 || echo "torch_dcn_plugins fp32: exit $?"
+      tail -9 "$OUT/torch_plugins_fp32.txt"
+      step issue10-check
+      W=deform,softmax,layer_norm,channel_affine,context_pool,matmul,attention,upsample
+      timeout 150 ./$B/clbb check --ops --only $W --device nvidia > "$OUT/i10_check_ops.txt" 2>&1
+      grep -v "^  ok" "$OUT/i10_check_ops.txt" | tail -12
+      timeout 100 ./$B/clbb check --blocks --models --only dcn,gcb,nonlocal,attn --device nvidia > "$OUT/i10_check_models.txt" 2>&1
+      tail -14 "$OUT/i10_check_models.txt"
+      step issue10-fp16
+      timeout 60 ./$B/clbb check --ops --quick --only $W --precision fp16 --device nvidia > "$OUT/i10_check_ops_f16.txt" 2>&1
+      grep -v "^  ok" "$OUT/i10_check_ops_f16.txt" | tail -12
+      for a in $A; do
+        f="$OUT/i10_bench_${a}_fp16"
+        timeout 60 ./$B/clbb bench --arch $a --shape 1,3,800,1344 --device nvidia --iters 30 --precision fp16 --json "$f.json" > "$f.txt" 2>&1 || echo "FAIL $a fp16: $(grep -m1 error "$f.txt")"
+        echo "$a fp16: $(grep '^clbb:' "$f.txt" | tail -1)"
+      done | tee "$OUT/i10_bench_fp16.txt"
+      step issue10-done ;;
     torchplugins)
       step torchplugins
       for p in fp32 tf32 fp16; do
