@@ -12,16 +12,17 @@
  *   y, or, with split K (IG_KSPLIT > 1), raw into part[split][co][col] for
  *   conv2d_igemm_splitk_reduce to sum and finish.
  * conv2d_igemm (IG_MODE 2): the deformable convolution (src/cl/deform_conv2d.c,
- *   mmcv's DeformConv2d / ModulatedDeformConv2d): the same GEMM, with B[k][col]
+ *   mmcv's DeformConv2d / ModulatedDeformConv2d): the same GEMM, K tap-major
+ *   (k = (kh*KW + kw)*CIN_G + ci, A packed so), with B[k][col]
  *   the bilinear sample of input channel ci at (oh*SH - PT + kh*DH + dy,
  *   ow*SW - PL + kw*DW + dx), dy/dx read from the offset tensor (channels
  *   dgi*2*KH*KW + 2*tap and the next, dgi = the deform group of the input
  *   channel), zero unless h > -1 && w > -1 && h < H && w < W, each of the
  *   four corners outside the image zero, times the mask (channel
  *   dgi*KH*KW + tap) with IG_MASK. The sample is made in the B loader, so no
- *   column buffer exists either. The gather is 2-3 cached loads (the offsets
- *   and mask, shared by every channel of a deform group) and 4 corner loads
- *   per B element instead of one.
+ *   column buffer exists either. The sampling point is shared by every
+ *   channel of a deform group: with the channels innermost in K it is made
+ *   once per TK slice (IG_HOIST), and a B element costs its 4 corner loads.
  * gemm_kmajor_batched (IG_MODE 1): B is a dense [z][KP][ldb] matrix with
  *   ldb a multiple of TN and rows K..KP-1 zero; C is stored raw into
  *   [z][MROWS][ldb], rows >= MROWS dropped.
@@ -263,15 +264,75 @@ static inline void ig_load_b(__global const st_t *x, __global const st_t *gate,
 
 #if IG_MODE == 2
 /* B of the deformable conv: the bilinear sample (see the top). H, W and HWO
- * (the output plane) are run-time; grp is the conv group. */
+ * (the output plane) are run-time; grp is the conv group. K runs tap-major
+ * here, k = tap * CIN_G + ci (the launcher packs A so), so that when CIN_G
+ * and CPD are multiples of TK every row of a TK slice has one tap and one
+ * deform group: the sampling point, its corners and their bilinear weights
+ * (times the mask) are then made once per column and slice, and each of the
+ * item's rows costs its four corner loads only (IG_HOIST). */
+#if CIN_G % TK == 0 && CPD % TK == 0
+#define IG_HOIST 1
+#else
+#define IG_HOIST 0
+#endif
 static inline void ig_load_b_deform(__global const st_t *x, __global const st_t *off,
                                     __global const st_t *msk, const ig_cols *cs, int kt, int k0,
                                     int H, int W, int HW, int HWO, int grp, float *rb) {
+#if IG_HOIST
+    const int tap = kt / CIN_G, ci0 = kt - tap * CIN_G;
+    const int kh = tap / KW, kw = tap - kh * KW;
+    const int dgi = (grp * CIN_G + ci0) / CPD;
+    const int oc = (dgi * 2 * KHW + 2 * tap) * HWO;
+#if IG_MASK
+    const int mc = (dgi * KHW + tap) * HWO;
+#endif
+#pragma unroll
+    for (int c = 0; c < B_COLS; c++) {
+        /* corner weights (0 where a corner, or the whole sample, is out) */
+        float c1 = 0.0f, c2 = 0.0f, c3 = 0.0f, c4 = 0.0f;
+        int i1 = 0, base = 0;
+        if (cs->ih[c] != IG_DEAD) {
+            const float h = (float)(cs->ih[c] + kh * DH) + LD(off, cs->oo[c] + oc);
+            const float w = (float)(cs->iw[c] + kw * DW) + LD(off, cs->oo[c] + oc + HWO);
+            if (h > -1.0f && w > -1.0f && h < (float)H && w < (float)W) {
+                const float hf = floor(h), wf = floor(w);
+                const int hl = (int)hf, wl = (int)wf;
+                const float lh = h - hf, lw = w - wf, uh = 1.0f - lh, uw = 1.0f - lw;
+#if IG_MASK
+                const float mv = LD(msk, cs->mo[c] + mc);
+#else
+                const float mv = 1.0f;
+#endif
+                const int t = hl >= 0, b = hl + 1 < H, l = wl >= 0, rt = wl + 1 < W;
+                c1 = t & l ? uh * uw * mv : 0.0f;
+                c2 = t & rt ? uh * lw * mv : 0.0f;
+                c3 = b & l ? lh * uw * mv : 0.0f;
+                c4 = b & rt ? lh * lw * mv : 0.0f;
+                i1 = hl * W + wl;
+                base = cs->xo[c] + ci0 * HW;
+            }
+        }
+        /* a corner of weight 0 is not loaded (it may lie outside the plane) */
+#pragma unroll
+        for (int r = 0; r < B_KROWS; r++) {
+            const int row = k0 + r * B_KSTEP;
+            const int p = base + row * HW + i1;
+            float v = 0.0f;
+            if (B_ROW_OK(row)) {
+                if (c1 != 0.0f) v += c1 * LD(x, p);
+                if (c2 != 0.0f) v += c2 * LD(x, p + 1);
+                if (c3 != 0.0f) v += c3 * LD(x, p + W);
+                if (c4 != 0.0f) v += c4 * LD(x, p + W + 1);
+            }
+            rb[r * B_COLS + c] = v;
+        }
+    }
+#else
 #pragma unroll
     for (int r = 0; r < B_KROWS; r++) {
         const int row = k0 + r * B_KSTEP;
         const int k = kt + row;
-        const int ci = k / KHW, tap = k - ci * KHW;
+        const int tap = k / CIN_G, ci = k - tap * CIN_G;
         const int kh = tap / KW, kw = tap - kh * KW;
         const int dgi = (grp * CIN_G + ci) / CPD;
         const int oc = (dgi * 2 * KHW + 2 * tap) * HWO;
@@ -303,6 +364,7 @@ static inline void ig_load_b_deform(__global const st_t *x, __global const st_t 
             rb[r * B_COLS + c] = v;
         }
     }
+#endif
 }
 #define IG_LOAD_B(kt) ig_load_b_deform(x, off, msk, &cs, (kt), k0, H, W, HW, HWO, grp, rb)
 #else

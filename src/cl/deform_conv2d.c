@@ -292,9 +292,19 @@ clbb_status clbb_deform_conv2d_create(clbb_context *ctx, const clbb_deform_conv2
         s->vw = clbb__igemm_cpu_vw(ctx, 0, M);
         st = clbb__igemm_cpu_pack(op, wf, G, M, K, s->vw, &s->mpv, &s->w);
     } else if (st == CLBB_OK) {
+        /* the GPU kernel runs K tap-major (k = tap * cin_g + ci): the
+         * channels of one tap share a sampling point (conv2d_igemm.cl) */
+        const int khw = d->kernel_h * d->kernel_w, cin_g = K / khw;
+        float *wt = malloc((size_t)O * K * sizeof *wt);
+        if (!wt) st = clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "deform_conv2d: out of host memory");
+        for (int oi = 0; st == CLBB_OK && oi < O; oi++)
+            for (int ci = 0; ci < cin_g; ci++)
+                for (int tap = 0; tap < khw; tap++)
+                    wt[(size_t)oi * K + tap * cin_g + ci] = wf[(size_t)oi * K + ci * khw + tap];
         int t[IG_NTILE];
         clbb__igemm_tuned(&s->c, IG_NTILE, t);
-        st = clbb__igemm_gpu_pack(op, wf, G, M, K, t, &s->pk, &s->w);
+        if (st == CLBB_OK) st = clbb__igemm_gpu_pack(op, wt, G, M, K, t, &s->pk, &s->w);
+        free(wt);
     }
     free(wf);
     if (st != CLBB_OK) {
