@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 torchplugins pluginexport pluginbench)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b torchplugins pluginexport pluginbench)
 # torchplugins: PyTorch timings of the issue-10 configs (DCN, DCNv2, GCNet, empirical attention)
 # at 1x3x800x1344, fp32 (TF32 off), tf32 and fp16. pluginexport: every config exported
 # (weights, config, input, float64 PyTorch outputs), run by `clbb run` at fp32 and fp16 and
@@ -108,6 +108,30 @@ for s in "$@"; do
         echo "$a fp16: $(grep '^clbb:' "$f.txt" | tail -1)"
       done | tee "$OUT/i10_bench_fp16.txt"
       step issue10-done ;;
+    issue10b)
+      # the second issue-10 call: the deformable conv's GPU kernel after its tap-major K
+      # (correctness on the device first), then timings, and per-layer time by layer kind and
+      # for the layers each preset changes (stages 2-4 conv2 / conv_offset / plugin layers)
+      step issue10b-check
+      timeout 120 ./$B/clbb check --ops --only deform --device nvidia > "$OUT/i10b_check_deform.txt" 2>&1
+      grep -v "^  ok" "$OUT/i10b_check_deform.txt" | tail -3
+      timeout 60 ./$B/clbb check --ops --quick --only deform --precision fp16 --device nvidia > "$OUT/i10b_check_deform_f16.txt" 2>&1
+      grep -v "^  ok" "$OUT/i10b_check_deform_f16.txt" | tail -2
+      step issue10b-bench
+      for a in resnet50 resnet50_dcn_c3c5 resnet50_dcnv2_c3c5 resnet50_gcb_r16_c3c5 resnet50_attn1111_c4c5 resnet50; do
+        f="$OUT/i10b_${a}"
+        timeout 90 ./$B/clbb bench --arch $a --shape 1,3,800,1344 --device nvidia --iters 30 > "$f.txt" 2>&1 || echo "FAIL $a: $(grep -m1 error "$f.txt")"
+        echo "$a fp32: $(grep '^clbb:' "$f.txt" | tail -1)"
+        awk -v a=$a '$5+0 > 0 && NF >= 8 { k[$2] += $5; if ($1 ~ /^layer[234][.][0-9]+[.]conv2$/) c2 += $5; if ($1 ~ /conv_offset|context_block|gen_attention_block/) pl += $5 }
+          END { printf "  %s by kind:", a; for (x in k) printf " %s %.3f", x, k[x]; printf "\n  %s: stage 2-4 conv2 %.3f ms, offset/plugin layers %.3f ms\n", a, c2, pl }' "$f.txt"
+      done | tee "$OUT/i10b_bench.txt"
+      for a in resnet50 resnet50_dcn_c3c5 resnet50_dcnv2_c3c5; do
+        timeout 60 ./$B/clbb bench --arch $a --shape 1,3,800,1344 --device nvidia --iters 30 --precision fp16 --quiet > "$OUT/i10b_${a}_fp16.txt" 2>&1
+        echo "$a fp16: $(grep '^clbb:' "$OUT/i10b_${a}_fp16.txt" | tail -1)"
+      done | tee -a "$OUT/i10b_bench.txt"
+      grep -h "gen_attention_block\.\|layer3.0.context_block" "$OUT"/i10b_resnet50_attn1111_c4c5.txt "$OUT"/i10b_resnet50_gcb_r16_c3c5.txt | head -24
+      ls -la "$OUT" | head -5
+      step issue10b-done ;;
     torchplugins)
       step torchplugins
       for p in fp32 tf32 fp16; do
