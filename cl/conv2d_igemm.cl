@@ -270,6 +270,12 @@ static inline void ig_load_b(__global const st_t *x, __global const st_t *gate,
  * deform group: the sampling point, its corners and their bilinear weights
  * (times the mask) are then made once per column and slice, and each of the
  * item's rows costs its four corner loads only (IG_HOIST). */
+/* IG_MASK_SIG: the mask input holds logits (DCNv2's conv_offset output) */
+#if defined(IG_MASK_SIG) && IG_MASK_SIG
+#define IG_MASK_VAL(m) (1.0f / (1.0f + exp(-(m))))
+#else
+#define IG_MASK_VAL(m) (m)
+#endif
 #if CIN_G % TK == 0 && CPD % TK == 0
 #define IG_HOIST 1
 #else
@@ -299,7 +305,7 @@ static inline void ig_load_b_deform(__global const st_t *x, __global const st_t 
                 const int hl = (int)hf, wl = (int)wf;
                 const float lh = h - hf, lw = w - wf, uh = 1.0f - lh, uw = 1.0f - lw;
 #if IG_MASK
-                const float mv = LD(msk, cs->mo[c] + mc);
+                const float mv = IG_MASK_VAL(LD(msk, cs->mo[c] + mc));
 #else
                 const float mv = 1.0f;
 #endif
@@ -357,7 +363,7 @@ static inline void ig_load_b_deform(__global const st_t *x, __global const st_t 
                     const float v4 = b & rt ? LD(x, base + (hl + 1) * W + wl + 1) : 0.0f;
                     v = uh * uw * v1 + uh * lw * v2 + lh * uw * v3 + lh * lw * v4;
 #if IG_MASK
-                    v *= LD(msk, cs->mo[c] + mc);
+                    v *= IG_MASK_VAL(LD(msk, cs->mo[c] + mc));
 #endif
                 }
             }

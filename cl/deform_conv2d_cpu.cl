@@ -95,7 +95,10 @@ deform_conv2d_cpu(__global const st_t *restrict x, int x_off, int x_bs,
                         const float hf = floor(h), wf = floor(wv);
                         const int hl = in ? (int)hf : 0, wl = in ? (int)wf : 0;
                         const float lh = h - hf, lw = wv - wf;
-#if IG_MASK
+#if IG_MASK && defined(IG_MASK_SIG) && IG_MASK_SIG
+                        /* logits: DCNv2's conv_offset output as it is */
+                        const float s = in ? 1.0f / (1.0f + exp(-LD(mt, j))) : 0.0f;
+#elif IG_MASK
                         const float s = in ? LD(mt, j) : 0.0f;
 #else
                         const float s = in ? 1.0f : 0.0f;

@@ -271,6 +271,13 @@ Test(ops, deform_conv2d_refusals) {
                  CLBB_ERR_INVALID_ARGUMENT);
     cr_expect(strstr(clbb_last_error(ctx), "deform_groups") != NULL, "%s", clbb_last_error(ctx));
     d.deform_groups = 2;
+    d.modulated = 0;
+    d.mask_sigmoid = 1;
+    cr_expect_eq(clbb_deform_conv2d_create(ctx, &d, w, NULL, NULL, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "mask_sigmoid") != NULL, "%s", clbb_last_error(ctx));
+    d.modulated = 1;
+    d.mask_sigmoid = 0;
     clbb_conv2d_options o;
     clbb_conv2d_options_init(&o);
     o.algo = CLBB_CONV_ALGO_DIRECT;

@@ -357,6 +357,11 @@ typedef struct clbb_deform_conv2d_desc {
     clbb_conv2d_desc conv;
     int32_t deform_groups; /**< >= 1, dividing conv.in_channels */
     int modulated;         /**< non-zero: DCNv2, a mask input */
+    /** modulated only: the mask input holds logits and the op applies
+     *  mmcv's sigmoid to them as it reads them, so that DCNv2's conv_offset
+     *  is one conv whose output the op reads as it is (offset and mask
+     *  slices of one value). 0: the mask is used as given. */
+    int mask_sigmoid;
 } clbb_deform_conv2d_desc;
 
 /**

@@ -18,7 +18,7 @@ typedef struct dcn_params {
     clbb_deform_conv2d_desc dc;
     int bias, scale;
     int off_kind;  /* 0 fractional in [-1.5, 1.5], 1 large, 2 integer/half, 3 mostly outside */
-    int mask_kind; /* 0 uniform [0, 1], 1 near 0 and 1 */
+    int mask_kind; /* 0 uniform [0, 1], 1 near 0 and 1, 2 logits in [-6, 6] (mask_sigmoid) */
 } dcn_params;
 _Static_assert(sizeof(dcn_params) <= CHECK_PARAMS_MAX, "dcn_params fits a case");
 
@@ -40,6 +40,9 @@ static const dcn_geom GEOMS[] = {
     {"outside_v1", 1, 8, 6, 7, 8, 3, 3, 1, 1, 1, 1, 1, 0, 3, 0, 0},
     {"outside_v2", 1, 8, 6, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1, 3, 1, 0},
     {"mask_extremes", 1, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1},
+    /* the mask as logits, the op's sigmoid (how the model runs DCNv2) */
+    {"mask_logits", 1, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 2, 1},
+    {"mask_logits_dg2_odd", 2, 10, 7, 9, 12, 3, 3, 1, 1, 1, 1, 2, 1, 1, 2, 0},
     {"dg2_v2", 1, 16, 8, 8, 32, 3, 3, 1, 1, 1, 1, 2, 1, 0, 0, 1},
     {"dg4_v1", 1, 32, 7, 7, 32, 3, 3, 1, 1, 1, 1, 4, 0, 0, 0, 0},
     {"dg4_v2_large", 1, 32, 7, 7, 32, 3, 3, 1, 1, 1, 1, 4, 1, 1, 0, 0},
@@ -63,7 +66,7 @@ static const dcn_geom GEOMS[] = {
     {"r50_c3_conv2_s2", 1, 128, 13, 13, 128, 3, 3, 2, 1, 1, 1, 1, 0, 0, 0, 1},
     {"r50_c3_conv2", 1, 128, 8, 8, 128, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0},
     {"r50_c4_conv2", 1, 256, 6, 6, 256, 3, 3, 1, 1, 1, 1, 1, 0, 0, 0, 0},
-    {"r50_c4_conv2_v2", 1, 256, 5, 7, 256, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 1},
+    {"r50_c4_conv2_v2", 1, 256, 5, 7, 256, 3, 3, 1, 1, 1, 1, 1, 1, 0, 2, 1},
     {"r50_c5_conv2", 1, 512, 4, 4, 512, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0},
     {"r50_c5_conv2_s2", 1, 512, 7, 7, 512, 3, 3, 2, 1, 1, 1, 1, 0, 0, 0, 0},
 };
@@ -103,6 +106,7 @@ static check_case *push(case_list *l, clbb_dtype dtype, const dcn_geom *g,
     if (g->kh == 1) p->dc.conv.pad_top = p->dc.conv.pad_bottom = 0;
     p->dc.deform_groups = g->dg;
     p->dc.modulated = g->v2;
+    p->dc.mask_sigmoid = g->v2 && g->mask == 2;
     p->off_kind = g->off;
     p->mask_kind = g->mask;
     return c;
@@ -195,7 +199,8 @@ static clbb_status dcn_data(const check_case *c, uint64_t *rng, check_data *d) {
         const int m = d->num_inputs++;
         d->shape[m] = (clbb_shape){o.n, dg * kk, o.h, o.w};
         const size_t n = clbb_shape_numel(d->shape[m]);
-        if (!(d->in[m] = check_rand(n, rng, 0, 1))) return CLBB_ERR_OUT_OF_MEMORY;
+        if (!(d->in[m] = check_rand(n, rng, p->mask_kind == 2 ? -6 : 0, p->mask_kind == 2 ? 6 : 1)))
+            return CLBB_ERR_OUT_OF_MEMORY;
         if (p->mask_kind == 1)
             for (size_t i = 0; i < n; i++)
                 d->in[m][i] = d->in[m][i] < 0.5f ? d->in[m][i] * 0.02f

@@ -22,7 +22,7 @@
 
 typedef struct deform_state {
     conv_state c; /* first: the conv helpers read op->impl as a conv_state */
-    int dg, modulated;
+    int dg, modulated, mask_sigmoid;
     cl_mem w;
     ig_pack pk;                  /* GPU packing */
     int vw, mpv;                 /* CPU packing */
@@ -62,6 +62,7 @@ static clbb_status gpu_reshape(clbb_op *op) {
     char extra[96] = "";
     clbb__opt_int(extra, sizeof extra, "IG_MODE", 2);
     clbb__opt_int(extra, sizeof extra, "IG_MASK", s->modulated);
+    clbb__opt_int(extra, sizeof extra, "IG_MASK_SIG", s->mask_sigmoid);
     clbb__opt_int(extra, sizeof extra, "CPD", d->in_channels / s->dg);
     CLBB_CHECK(clbb__igemm_conv_kernels(op, &s->pk, t, extra, "deform_igemm", &s->k, &s->reduce,
                                         s->gws, s->lws));
@@ -120,6 +121,7 @@ static clbb_status cpu_reshape(clbb_op *op) {
     clbb__conv_options(op, opts, sizeof opts);
     clbb__opt_int(opts, sizeof opts, "CPD", d->in_channels / s->dg);
     clbb__opt_int(opts, sizeof opts, "IG_MASK", s->modulated);
+    clbb__opt_int(opts, sizeof opts, "IG_MASK_SIG", s->mask_sigmoid);
     clbb__opt_int(opts, sizeof opts, "VW", s->vw);
     clbb__opt_int(opts, sizeof opts, "MV", mv);
     clbb__opt_int(opts, sizeof opts, "MPV", s->mpv);
@@ -142,7 +144,7 @@ static clbb_status cpu_reshape(clbb_op *op) {
 
 static clbb_status deform_reshape(clbb_op *op, clbb_shape in) {
     deform_state *s = op->impl;
-    const clbb_deform_conv2d_desc dd = {s->c.d, s->dg, s->modulated};
+    const clbb_deform_conv2d_desc dd = {s->c.d, s->dg, s->modulated, s->mask_sigmoid};
     char msg[256];
     clbb_status st = clbb_deform_conv2d_output_shape(&dd, in, &op->out_shape, msg, sizeof msg);
     if (st != CLBB_OK) return clbb__fail(op->ctx, st, "%s", msg);
@@ -242,6 +244,9 @@ clbb_status clbb_deform_conv2d_create(clbb_context *ctx, const clbb_deform_conv2
                           "deform_conv2d: deform_groups = %d (must be >= 1 and divide "
                           "in_channels = %d)",
                           desc->deform_groups, d->in_channels);
+    if (desc->mask_sigmoid && !desc->modulated)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "deform_conv2d: mask_sigmoid without modulated (v1 has no mask)");
     clbb_conv2d_options o;
     clbb_conv2d_options_init(&o);
     if (options) o = *options;
@@ -285,6 +290,7 @@ clbb_status clbb_deform_conv2d_create(clbb_context *ctx, const clbb_deform_conv2
     if (o.tuning) clbb__strlcpy(s->c.tuning, o.tuning, sizeof s->c.tuning);
     s->dg = desc->deform_groups;
     s->modulated = desc->modulated != 0;
+    s->mask_sigmoid = desc->mask_sigmoid != 0;
     float *wf = NULL;
     st = clbb__conv_fold(ctx, "deform_conv2d", O, (size_t)K, weights, bias, epilogue, &wf,
                          &s->c.shift);

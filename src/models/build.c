@@ -220,25 +220,16 @@ int emit_deform_conv(builder *b, const conv_spec *c, const conv_spec *offset,
                      int modulated) {
     const int kk = c->d.kernel_h * c->d.kernel_w;
     const int no = 2 * deform_groups * kk, nm = modulated ? deform_groups * kk : 0;
-    /* conv_offset writes one value: the offsets, then (DCNv2) the mask
-     * through its sigmoid, as two nodes over the two channel slices */
+    /* conv_offset is one conv writing one value: the offsets, then (DCNv2)
+     * the mask logits, whose sigmoid the deform conv applies as it reads
+     * them (one pass over the input instead of two) */
     int ov = new_value(b, no + nm);
     if (ov < 0) return -1;
     clbb_conv2d_desc od = offset->d;
-    od.out_channels = no;
+    od.out_channels = no + nm;
     graph_node n = conv_node(offset->name, od, offset->weight, offset->bias, NULL, in,
-                             tref_slice(ov, 0, no), CLBB_ACTIVATION_NONE, tref_none(),
-                             tref_none());
+                             tref_all(ov), CLBB_ACTIVATION_NONE, tref_none(), tref_none());
     add_node(b, &n);
-    if (modulated) {
-        char name[160];
-        snprintf(name, sizeof name, "%s[mask]", offset->name);
-        od.out_channels = nm;
-        n = conv_node(name, od, offset->weight, offset->bias, NULL, in, tref_slice(ov, no, nm),
-                      CLBB_ACTIVATION_SIGMOID, tref_none(), tref_none());
-        n.oc_off = no;
-        add_node(b, &n);
-    }
     int v = new_value(b, c->d.out_channels);
     if (v < 0) return -1;
     graph_node_init(&n, NODE_DEFORM_CONV, c->name);

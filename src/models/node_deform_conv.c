@@ -9,7 +9,8 @@
 #include "model_internal.h"
 
 static clbb_deform_conv2d_desc node_desc(const graph_node *n) {
-    return (clbb_deform_conv2d_desc){n->conv, n->deform_groups, n->modulated};
+    /* DCNv2's mask slice holds conv_offset's logits (build.c) */
+    return (clbb_deform_conv2d_desc){n->conv, n->deform_groups, n->modulated, n->modulated};
 }
 
 static clbb_status dcn_infer(const graph *g, const graph_node *n, clbb_shape in, clbb_shape *out,

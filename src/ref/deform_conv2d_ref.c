@@ -55,7 +55,10 @@ void clbb_ref_deform_conv2d(const clbb_deform_conv2d_desc *desc, clbb_shape in,
                             double v = 0;
                             if (h > -1 && w > -1 && h < in.h && w < in.w)
                                 v = bilinear(xp, in.h, in.w, h, w);
-                            if (mp) v *= mp[t * ohw + pix];
+                            if (mp) {
+                                const double mv = mp[t * ohw + pix];
+                                v *= desc->mask_sigmoid ? 1.0 / (1.0 + exp(-mv)) : mv;
+                            }
                             col[(size_t)c * KK + t] = v;
                         }
                 }
