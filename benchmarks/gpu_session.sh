@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b torchplugins pluginexport pluginbench)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench)
 # torchplugins: PyTorch timings of the issue-10 configs (DCN, DCNv2, GCNet, empirical attention)
 # at 1x3x800x1344, fp32 (TF32 off), tf32 and fp16. pluginexport: every config exported
 # (weights, config, input, float64 PyTorch outputs), run by `clbb run` at fp32 and fp16 and
@@ -132,6 +132,33 @@ for s in "$@"; do
       grep -h "gen_attention_block\.\|layer3.0.context_block" "$OUT"/i10b_resnet50_attn1111_c4c5.txt "$OUT"/i10b_resnet50_gcb_r16_c3c5.txt | head -24
       ls -la "$OUT" | head -5
       step issue10b-done ;;
+    issue10c)
+      # the third issue-10 call: DCNv2 with one conv_offset (mask logits read through the
+      # deform op's sigmoid): the op table on the device, timings, then PyTorch-level
+      # conformance of the timed configs (mmcv-exact torch modules, float64 on the CPU) at fp32
+      step issue10c-check
+      timeout 100 ./$B/clbb check --ops --only deform --device nvidia > "$OUT/i10c_check_deform.txt" 2>&1
+      grep -v "^  ok" "$OUT/i10c_check_deform.txt" | tail -2
+      step issue10c-bench
+      for a in resnet50 resnet50_dcn_c3c5 resnet50_dcnv2_c3c5 resnet50; do
+        for prec in fp32 fp16; do
+          f="$OUT/i10c_${a}_$prec"
+          timeout 60 ./$B/clbb bench --arch $a --shape 1,3,800,1344 --device nvidia --iters 30 --precision $prec > "$f.txt" 2>&1
+          echo "$a $prec: $(grep '^clbb:' "$f.txt" | tail -1)"
+        done
+      done | tee "$OUT/i10c_bench.txt"
+      step issue10c-conformance
+      D=/tmp/i10c_export; rm -rf $D
+      timeout 120 python3 benchmarks/torch_dcn_plugins.py --configs plain,dcn,dcnv2,gcb_r16,gcb_r4,attn1111,attn0010 \
+        --export $D --iters 0 > "$OUT/i10c_export.txt" 2>&1 || echo "export exit $?"
+      for j in $D/*.json; do
+        n=$(basename $j .json); [ $n = manifest ] && continue
+        o=$D/${n}_clbb
+        timeout 60 ./$B/clbb run --config $j --weights $D/$n.safetensors --input $D/${n}_input.npy \
+          --output $o --device nvidia > $D/${n}_run.txt 2>&1 || { echo "FAIL $n (clbb run)"; continue; }
+        python3 benchmarks/compare_npy.py $D $o --prefix ${n}_ --tol 1e-4 --name "$n fp32" | tail -4
+      done | tee "$OUT/i10c_conformance.txt"
+      step issue10c-done ;;
     torchplugins)
       step torchplugins
       for p in fp32 tf32 fp16; do
