@@ -169,7 +169,9 @@ void gen_attention_flash(__global const st_t *v, int v_off, int v_bs,
 #endif
         int ky[4], kx[4];
         for (int b = 0; b < 4; b++) {
-            const int j = k0 + tx * 4 + b;
+            /* keys past Lk (the last tile's tail) are masked below; clamped
+             * here so that their table reads stay inside the row */
+            const int j = min(k0 + tx * 4 + b, Lk - 1);
             ky[b] = j / Wk;
             kx[b] = j - ky[b] * Wk;
         }

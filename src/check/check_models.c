@@ -65,11 +65,11 @@ static const check_model_case BACKBONES[] = {
     /* the plugin presets (resnet50_gcb_r16_c3c5, resnet50_gcb_r4_c3c5,
      * resnet50_nonlocal_c4) as their JSON */
     {"resnet50_gcb_r16_c3c5", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"ContextBlock\",\"ratio\":0.0625},\"stages\":[false,true,true,true],\"position\":\"after_conv3\"}]}", {1, 3, 64, 64}, 1},
-    {"resnet50_gcb_r4_c3c5", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"ContextBlock\",\"ratio\":0.25},\"stages\":[false,true,true,true],\"position\":\"after_conv3\"}]}", {2, 3, 48, 80}, 0},
-    {"resnet50_nonlocal_c4", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"NonLocal2d\"},\"stages\":[false,false,true,false],\"position\":\"after_conv3\"}]}", {1, 3, 96, 64}, 1},
+    {"resnet50_gcb_r4_c3c5", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"ContextBlock\",\"ratio\":0.25},\"stages\":[false,true,true,true],\"position\":\"after_conv3\"}]}", {1, 3, 48, 64}, 0},
+    {"resnet50_nonlocal_c4", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"NonLocal2d\"},\"stages\":[false,false,true,false],\"position\":\"after_conv3\"}]}", {1, 3, 64, 64}, 1},
     /* MMDetection's empirical attention attn1111 / attn0010 (the presets
      * resnet50_attn1111_c4c5, resnet50_attn0010_c4c5) */
-    {"resnet50_attn1111_c4c5", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"GeneralizedAttention\",\"spatial_range\":-1,\"num_heads\":8,\"attention_type\":\"1111\",\"kv_stride\":2},\"stages\":[false,false,true,true],\"position\":\"after_conv2\"}]}", {1, 3, 96, 128}, 1},
+    {"resnet50_attn1111_c4c5", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"GeneralizedAttention\",\"spatial_range\":-1,\"num_heads\":8,\"attention_type\":\"1111\",\"kv_stride\":2},\"stages\":[false,false,true,true],\"position\":\"after_conv2\"}]}", {1, 3, 64, 96}, 1},
     {"resnet50_attn0010_c4c5", "{\"type\":\"ResNet\",\"depth\":50,\"plugins\":[{\"cfg\":{\"type\":\"GeneralizedAttention\",\"spatial_range\":-1,\"num_heads\":8,\"attention_type\":\"0010\",\"kv_stride\":2},\"stages\":[false,false,true,true],\"position\":\"after_conv2\"}]}", {1, 3, 64, 64}, 0},
     {"resnet50_dcn_c3c5", "{\"type\":\"ResNet\",\"depth\":50,\"dcn\":{\"type\":\"DCN\",\"deform_groups\":1,\"fallback_on_stride\":false},\"stage_with_dcn\":[false,true,true,true]}", {1, 3, 64, 64}, 1},
     {"resnet50_dcnv2_c3c5", "{\"type\":\"ResNet\",\"depth\":50,\"dcn\":{\"type\":\"DCNv2\",\"deform_groups\":1,\"fallback_on_stride\":false},\"stage_with_dcn\":[false,true,true,true]}", {1, 3, 64, 64}, 1},
