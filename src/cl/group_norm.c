@@ -100,18 +100,10 @@ clbb_status clbb_group_norm_create(clbb_context *ctx, int32_t channels, int32_t 
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "group_norm: eps = %g (must be > 0)",
                           (double)eps);
     CLBB_CHECK(clbb__activation_check(ctx, act, "group_norm"));
-    float *w = malloc((size_t)channels * 4), *b = malloc((size_t)channels * 4);
+    cl_mem wm, bm;
+    CLBB_CHECK(clbb__norm_affine(ctx, "group_norm", channels, weight, bias, &wm, &bm));
     clbb_op *op = NULL;
-    clbb_status st = (w && b) ? CLBB_OK
-                              : clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "group_norm: out of host memory");
-    for (int32_t c = 0; st == CLBB_OK && c < channels; c++) {
-        w[c] = weight ? weight[c] : 1.0f;
-        b[c] = bias ? bias[c] : 0.0f;
-        if (!isfinite(w[c]) || !isfinite(b[c]))
-            st = clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "group_norm: channel %d affine is not finite", c);
-    }
-    if (st == CLBB_OK)
-        st = clbb__op_new(ctx, &GN_VT, sizeof(gn_state), 1 + (residual != 0), dtype, family, &op);
+    clbb_status st = clbb__op_new(ctx, &GN_VT, sizeof(gn_state), 1 + (residual != 0), dtype, family, &op);
     if (st == CLBB_OK) {
         /* in place: the statistics pass reads x before the apply pass
          * writes, which reads each element before writing it */
@@ -122,14 +114,11 @@ clbb_status clbb_group_norm_create(clbb_context *ctx, int32_t channels, int32_t 
         s->eps = eps;
         s->has_res = residual != 0;
         s->act = act;
-        st = clbb__buffer_from_host(ctx, w, (size_t)channels * 4, "group_norm weight", &s->weight);
-        if (st == CLBB_OK)
-            st = clbb__buffer_from_host(ctx, b, (size_t)channels * 4, "group_norm bias", &s->bias);
-    }
-    free(w);
-    free(b);
-    if (st != CLBB_OK) {
-        clbb_op_destroy(op);
+        s->weight = wm;
+        s->bias = bm;
+    } else {
+        clbb__buffer_release(ctx, wm);
+        clbb__buffer_release(ctx, bm);
         return st;
     }
     *out = op;

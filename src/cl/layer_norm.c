@@ -74,17 +74,10 @@ clbb_status clbb_layer_norm_create(clbb_context *ctx, int32_t channels, const fl
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "layer_norm: eps = %g (must be > 0)",
                           (double)eps);
     CLBB_CHECK(clbb__activation_check(ctx, act, "layer_norm"));
-    float *w = malloc((size_t)channels * 4), *b = malloc((size_t)channels * 4);
+    cl_mem wm, bm;
+    CLBB_CHECK(clbb__norm_affine(ctx, "layer_norm", channels, weight, bias, &wm, &bm));
     clbb_op *op = NULL;
-    clbb_status st = (w && b) ? CLBB_OK
-                              : clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "layer_norm: out of host memory");
-    for (int32_t c = 0; st == CLBB_OK && c < channels; c++) {
-        w[c] = weight ? weight[c] : 1.0f;
-        b[c] = bias ? bias[c] : 0.0f;
-        if (!isfinite(w[c]) || !isfinite(b[c]))
-            st = clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "layer_norm: channel %d affine is not finite", c);
-    }
-    if (st == CLBB_OK) st = clbb__op_new(ctx, &LN_VT, sizeof(ln_state), 1, dtype, family, &op);
+    clbb_status st = clbb__op_new(ctx, &LN_VT, sizeof(ln_state), 1, dtype, family, &op);
     if (st == CLBB_OK) {
         /* in place: the apply sweep follows both reductions */
         op->in_flags[0] |= CLBB_IN_ALIAS;
@@ -92,14 +85,11 @@ clbb_status clbb_layer_norm_create(clbb_context *ctx, int32_t channels, const fl
         s->channels = channels;
         s->eps = eps;
         s->act = act;
-        st = clbb__buffer_from_host(ctx, w, (size_t)channels * 4, "layer_norm weight", &s->weight);
-        if (st == CLBB_OK)
-            st = clbb__buffer_from_host(ctx, b, (size_t)channels * 4, "layer_norm bias", &s->bias);
-    }
-    free(w);
-    free(b);
-    if (st != CLBB_OK) {
-        clbb_op_destroy(op);
+        s->weight = wm;
+        s->bias = bm;
+    } else {
+        clbb__buffer_release(ctx, wm);
+        clbb__buffer_release(ctx, bm);
         return st;
     }
     *out = op;

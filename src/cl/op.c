@@ -1,5 +1,6 @@
 /* Generic op lifecycle: options, state checks and tensor binding (shapes,
  * dtypes, layouts and aliasing) for every op. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,4 +192,33 @@ void clbb__opt_int(char *buf, size_t size, const char *name, long value) {
 void clbb__opt_dtype(char *buf, size_t size, clbb_dtype dtype) {
     buf[0] = '\0';
     clbb__opt_int(buf, size, "DTYPE", dtype);
+}
+
+clbb_status clbb__norm_affine(clbb_context *ctx, const char *what, int32_t channels,
+                              const float *weight, const float *bias, cl_mem *w_mem,
+                              cl_mem *b_mem) {
+    *w_mem = *b_mem = NULL;
+    float *w = malloc((size_t)channels * 4), *b = malloc((size_t)channels * 4);
+    clbb_status st = (w && b) ? CLBB_OK
+                              : clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "%s: out of host memory", what);
+    for (int32_t c = 0; st == CLBB_OK && c < channels; c++) {
+        w[c] = weight ? weight[c] : 1.0f;
+        b[c] = bias ? bias[c] : 0.0f;
+        if (!isfinite(w[c]) || !isfinite(b[c]))
+            st = clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "%s: channel %d affine is not finite",
+                            what, c);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%s weight", what);
+    if (st == CLBB_OK) st = clbb__buffer_from_host(ctx, w, (size_t)channels * 4, name, w_mem);
+    snprintf(name, sizeof name, "%s bias", what);
+    if (st == CLBB_OK) st = clbb__buffer_from_host(ctx, b, (size_t)channels * 4, name, b_mem);
+    free(w);
+    free(b);
+    if (st != CLBB_OK) {
+        if (*w_mem) clbb__buffer_release(ctx, *w_mem);
+        if (*b_mem) clbb__buffer_release(ctx, *b_mem);
+        *w_mem = *b_mem = NULL;
+    }
+    return st;
 }

@@ -73,6 +73,12 @@ clbb_status clbb__op_expect_shape(clbb_op *op, int input, clbb_shape want, const
 
 /* Checks an activation value from the API. */
 clbb_status clbb__activation_check(clbb_context *ctx, clbb_activation act, const char *what);
+/* A norm's per-channel affine on the device: weight (NULL: 1) and bias
+ * (NULL: 0) checked finite (INVALID_ARGUMENT naming the channel) and
+ * uploaded; nothing is left allocated on failure. */
+clbb_status clbb__norm_affine(clbb_context *ctx, const char *what, int32_t channels,
+                              const float *weight, const float *bias, cl_mem *w_mem,
+                              cl_mem *b_mem);
 
 /* Releases a kernel handle and clears it. */
 static inline void clbb__kernel_release(cl_kernel *k) {
