@@ -335,3 +335,27 @@ Test(ops, deform_conv2d_refusals) {
     clbb_tensor_destroy(y);
     clbb_context_destroy(ctx);
 }
+
+/* A norm's affine: a non-finite value is refused naming the channel, and
+ * nothing is left behind (the sanitizer run checks the leak side). */
+Test(ops, norm_affine_refusals) {
+    clbb_context *ctx = test_context();
+    float w[6] = {1, 1, 1, NAN, 1, 1}, b[6] = {0, 0, 0, 0, 0, INFINITY};
+    clbb_op *op = NULL;
+    cr_expect_eq(clbb_layer_norm_create(ctx, 6, w, NULL, 1e-5f, CLBB_ACTIVATION_RELU, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "layer_norm: channel 3") != NULL, "%s",
+              clbb_last_error(ctx));
+    cr_expect_null(op);
+    cr_expect_eq(clbb_group_norm_create(ctx, 6, 2, NULL, b, 1e-5f, 0, CLBB_ACTIVATION_NONE, NULL,
+                                        &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "group_norm: channel 5") != NULL, "%s",
+              clbb_last_error(ctx));
+    cr_expect_null(op);
+    w[3] = 2;
+    cr_expect_eq(clbb_layer_norm_create(ctx, 6, w, NULL, 1e-5f, CLBB_ACTIVATION_RELU, NULL, &op),
+                 CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_op_destroy(op);
+    clbb_context_destroy(ctx);
+}
