@@ -2,21 +2,22 @@
  *   logit[p] = bias + sum_c w[c] x[n,c,p],  a = softmax_p(logit),
  *   y[n,c] = sum_p x[n,c,p] a[p]            (p over H*W).
  *
- * GPU family: two kernels, x read once from memory.
- * context_pool_tile: one work-group of CP_LWS items per tile of CP_TP
- *   positions of image n, global (tiles * CP_LWS, N). Its items first
- *   split the channels CP_LWS / CP_TP ways for the tile's logits (each
- *   reads consecutive positions of a plane: coalesced), then take the
- *   tile's max m_t, e_p = exp(logit_p - m_t) and s_t = sum_p e_p, and
- *   each item walks whole channels' rows of the tile (c = item, item +
- *   CP_LWS, ...; CP_TP contiguous values, just read and still in cache)
- *   for the tile's partial sums part[t][c] = sum_p e_p x[n,c,p]. The
- *   workspace holds per (n, tile): C partial sums, then m_t and s_t.
- * context_pool_merge: one work-item per (c, n), global (C rounded, N):
- *   M = max_t m_t, y = sum_t part[t][c] e^(m_t - M) / sum_t s_t e^(m_t - M)
- *   (the online-softmax merge: no logit is ever written).
+ * GPU family: three kernels, each wide enough to keep the GPU busy (the
+ * earlier ones with a work-item per position, or a work-group per image,
+ * were latency-bound at 1/5 of the memory bandwidth):
+ * context_pool_logits_split: work-item per (position, channel split s),
+ *   global (HW rounded, splits, N); partial logits lpart[n][s][p] over
+ *   channels s*cps .. (coalesced: consecutive items, consecutive p).
+ * context_pool_tile_stats: work-group of CP_LWS items per tile of CP_LWS
+ *   positions, global (tiles * CP_LWS, N): logit = bias + sum_s lpart,
+ *   the tile's max m_t, e[p] = exp(logit - m_t), s_t = sum e (local tree
+ *   reductions); e and (m_t, s_t) into the workspace.
+ * context_pool_wsum: work-group of CP_LWS items per (c, n), global
+ *   (CP_LWS, C, N): M = max m_t, S = sum s_t e^(m_t - M) (every group
+ *   reduces the few tile statistics itself), then the plane's dot product
+ *   with a[p] = e[p] e^(m_t(p) - M) / S, strided over p, tree reduction.
  *
- * CPU family, three kernels that read x twice and keep N*HW logits:
+ * CPU family, three kernels over N*HW logits:
  * context_pool_logits_cpu: see there.
  * context_pool_softmax: one work-group of CP_LWS items per image, global
  *   (CP_LWS, N): max, sum of exp (local tree reductions), then
@@ -24,69 +25,94 @@
  * context_pool_sum_cpu: one work-item (local size 1) per (c, n), global
  *   (C, N): float8 dot product of the plane and a, scalar tail.
  * x is dense images (x_off, x_bs); y is N x C x 1 x 1 (y_off, y_bs).
- * Macros: CP_LWS, CP_TP (GPU family; CP_LWS a multiple of CP_TP), DTYPE. */
+ * Macros: CP_LWS (a power of two), DTYPE. */
 
-#ifdef CP_TP
-#define CP_SPLIT (CP_LWS / CP_TP)
-__kernel __attribute__((reqd_work_group_size(CP_LWS, 1, 1))) void
-context_pool_tile(__global const st_t *x, int x_off, int x_bs, __global const float *restrict w,
-                  float bias, __global float *restrict ws, int C, int HW) {
-    __local float red[CP_LWS];
-    __local float e[CP_TP];
-    const int t = get_local_id(0), tile = get_group_id(0), n = get_global_id(1);
-    const int tiles = get_num_groups(0), p0 = tile * CP_TP;
-    const int lp = t % CP_TP, q = t / CP_TP, p = p0 + lp;
-    const __global st_t *xn = x + x_off + n * x_bs;
+__kernel void context_pool_logits_split(__global const st_t *x, int x_off, int x_bs,
+                                        __global const float *restrict w,
+                                        __global float *restrict lpart, int C, int HW, int cps) {
+    const int p = get_global_id(0), s = get_global_id(1), n = get_global_id(2);
+    if (p >= HW) return;
+    const __global st_t *xp = x + x_off + n * x_bs + p;
+    const int c1 = min(C, (s + 1) * cps);
     float l = 0.0f;
-    if (p < HW)
-        for (int c = q; c < C; c += CP_SPLIT) l = fma(w[c], LD(xn, c * HW + p), l);
+    for (int c = s * cps; c < c1; c++) l = fma(w[c], LD(xp, c * HW), l);
+    lpart[((size_t)n * get_global_size(1) + s) * HW + p] = l;
+}
+
+__kernel __attribute__((reqd_work_group_size(CP_LWS, 1, 1))) void
+context_pool_tile_stats(__global const float *restrict lpart, float bias, int splits,
+                        __global float *restrict e, __global float *restrict stats, int HW) {
+    __local float red[CP_LWS];
+    const int t = get_local_id(0), tile = get_group_id(0), n = get_global_id(1);
+    const int p = get_global_id(0), tiles = get_num_groups(0);
+    float l = -INFINITY;
+    if (p < HW) {
+        l = bias;
+        for (int s = 0; s < splits; s++) l += lpart[((size_t)n * splits + s) * HW + p];
+    }
     red[t] = l;
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (t < CP_TP) {
-        float s = bias;
-        for (int k = 0; k < CP_SPLIT; k++) s += red[k * CP_TP + t];
-        e[t] = p0 + t < HW ? s : -INFINITY;
+    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
+        if (t < k) red[t] = fmax(red[t], red[t + k]);
+        barrier(CLK_LOCAL_MEM_FENCE);
     }
+    const float m = red[0];
     barrier(CLK_LOCAL_MEM_FENCE);
-    /* every item takes the tile's max and sum itself: CP_TP local reads */
-    float m = -INFINITY;
-    for (int k = 0; k < CP_TP; k++) m = fmax(m, e[k]);
+    const float v = exp(l - m); /* 0 past the plane */
+    if (p < HW) e[(size_t)n * HW + p] = v;
+    red[t] = v;
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (t < CP_TP) e[t] = exp(e[t] - m); /* exp(-inf) = 0 past the plane */
-    barrier(CLK_LOCAL_MEM_FENCE);
-    __global float *part = ws + ((size_t)n * tiles + tile) * (C + 2);
+    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
+        if (t < k) red[t] += red[t + k];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
     if (t == 0) {
-        float s = 0.0f;
-        for (int k = 0; k < CP_TP; k++) s += e[k];
-        part[C] = m;
-        part[C + 1] = s;
-    }
-    const int np = min(CP_TP, HW - p0);
-    for (int c = t; c < C; c += CP_LWS) {
-        const __global st_t *xr = xn + c * HW + p0;
-        float a = 0.0f;
-        for (int k = 0; k < np; k++) a = fma(e[k], LD(xr, k), a);
-        part[c] = a;
+        stats[2 * ((size_t)n * tiles + tile)] = m;
+        stats[2 * ((size_t)n * tiles + tile) + 1] = red[0];
     }
 }
 
-__kernel void context_pool_merge(__global const float *restrict ws, __global st_t *y, int y_off,
-                                 int y_bs, int C, int tiles) {
-    const int c = get_global_id(0), n = get_global_id(1);
-    if (c >= C) return;
-    const __global float *wn = ws + (size_t)n * tiles * (C + 2);
+__kernel __attribute__((reqd_work_group_size(CP_LWS, 1, 1))) void
+context_pool_wsum(__global const st_t *x, int x_off, int x_bs, __global const float *restrict e,
+                  __global const float *restrict stats, int tiles, __global st_t *y, int y_off,
+                  int y_bs, int C, int HW) {
+    __local float red[CP_LWS];
+    const int t = get_local_id(0), c = get_global_id(1), n = get_global_id(2);
+    const __global float *st = stats + 2 * (size_t)n * tiles;
     float m = -INFINITY;
-    for (int t = 0; t < tiles; t++) m = fmax(m, wn[(size_t)t * (C + 2) + C]);
-    float s = 0.0f, a = 0.0f;
-    for (int t = 0; t < tiles; t++) {
-        const __global float *pt = wn + (size_t)t * (C + 2);
-        const float f = exp(pt[C] - m);
-        s = fma(pt[C + 1], f, s);
-        a = fma(pt[c], f, a);
+    for (int i = t; i < tiles; i += CP_LWS) m = fmax(m, st[2 * i]);
+    red[t] = m;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
+        if (t < k) red[t] = fmax(red[t], red[t + k]);
+        barrier(CLK_LOCAL_MEM_FENCE);
     }
-    ST(y, y_off + n * y_bs + c, a / s);
+    m = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float s = 0.0f;
+    for (int i = t; i < tiles; i += CP_LWS) s += st[2 * i + 1] * exp(st[2 * i] - m);
+    red[t] = s;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
+        if (t < k) red[t] += red[t + k];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float inv = 1.0f / red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const __global st_t *xp = x + x_off + n * x_bs + c * HW;
+    const __global float *ep = e + (size_t)n * HW;
+    float a = 0.0f;
+    /* tile i covers positions i*CP_LWS ..: item t's i-th position is in tile i */
+    for (int p = t, i = 0; p < HW; p += CP_LWS, i++)
+        a = fma(LD(xp, p), ep[p] * exp(st[2 * i] - m), a);
+    red[t] = a * inv;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
+        if (t < k) red[t] += red[t + k];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (t == 0) ST(y, y_off + n * y_bs + c, red[0]);
 }
-#endif
 
 /* The CPU family's logits: one work-item (local size 1) per 64 positions
  * p0.. of image n, global (ceil(HW / 64), N); eight float8 accumulators

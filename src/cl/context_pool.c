@@ -1,32 +1,58 @@
 /* context_pool op (cl/context_pool.cl): ContextBlock's attention pooling.
- * GPU family: per-tile logits, softmax statistics and partial sums in one
- * kernel (x read once), merged per channel by a second; CPU family:
- * logits, softmax and weighted sums in three kernels over N*HW floats. */
+ * GPU family: split-channel partial logits, per-tile softmax statistics,
+ * per-channel weighted sums (x read twice, every kernel thousands of
+ * work-groups wide); CPU family: logits, softmax and weighted sums in three
+ * kernels over N*HW floats. */
 #include <math.h>
 #include <stdio.h>
 
 #include "op_internal.h"
 
 #define CP_LWS 128
-/* GPU tiles: 64 positions, the channels split two ways for the logits;
- * each tile's C partial sums cost 4*C bytes against its 64*C elements */
-#define CP_GPU_LWS 128
-#define CP_TP 64
+#define CP_GPU_LWS 256
+/* the partial logits' channel splits: enough work-items (N*HW*splits) to
+ * cover a large GPU's latency, each summing at least 16 channels */
+#define CP_TARGET_ITEMS 131072
 
 typedef struct cp_state {
     int32_t channels;
     float bias;
-    cl_mem weight, ws;
+    cl_mem weight, ws, e, stats;
     cl_kernel k[3];
 } cp_state;
 
 static int cp_cpu(const clbb_op *op) { return op->family == CLBB_KERNEL_FAMILY_CPU; }
 
 static const char *const CP_NAMES[2][3] = {
-    {"context_pool_tile", "context_pool_merge", NULL},
+    {"context_pool_logits_split", "context_pool_tile_stats", "context_pool_wsum"},
     {"context_pool_logits_cpu", "context_pool_softmax", "context_pool_sum_cpu"}};
 
-static size_t cp_tiles(clbb_shape in) { return ((size_t)in.h * in.w + CP_TP - 1) / CP_TP; }
+static size_t cp_tiles(clbb_shape in) {
+    return ((size_t)in.h * in.w + CP_GPU_LWS - 1) / CP_GPU_LWS;
+}
+
+static int cp_splits(clbb_shape in) {
+    const double items = (double)in.n * in.h * in.w;
+    int s = (int)ceil(CP_TARGET_ITEMS / items);
+    const int max_s = in.c / 16 > 1 ? in.c / 16 : 1;
+    return s < 1 ? 1 : s > max_s ? max_s : s;
+}
+
+static clbb_status cp_buffers(clbb_op *op, size_t ws, size_t e, size_t stats) {
+    cp_state *s = op->impl;
+    const size_t sizes[3] = {ws, e, stats};
+    cl_mem *bufs[3] = {&s->ws, &s->e, &s->stats};
+    op->info.workspace_bytes = 0;
+    for (int i = 0; i < 3; i++) {
+        clbb__buffer_release(op->ctx, *bufs[i]);
+        *bufs[i] = NULL;
+        if (!sizes[i]) continue;
+        CLBB_CHECK(clbb__buffer_create(op->ctx, sizes[i], CL_MEM_READ_WRITE, NULL,
+                                       "context_pool workspace", bufs[i]));
+        op->info.workspace_bytes += sizes[i];
+    }
+    return CLBB_OK;
+}
 
 static clbb_status cp_reshape(clbb_op *op, clbb_shape in) {
     cp_state *s = op->impl;
@@ -37,24 +63,22 @@ static clbb_status cp_reshape(clbb_op *op, clbb_shape in) {
     op->out_shape = (clbb_shape){in.n, in.c, 1, 1};
     const double n = (double)clbb_shape_numel(in);
     op->info.flops = 4.0 * n;
-    op->info.bytes = (double)clbb_dtype_size(op->dtype) * ((cpu ? 2 : 1) * n + (double)in.n * in.c);
+    op->info.bytes = (double)clbb_dtype_size(op->dtype) * (2 * n + (double)in.n * in.c);
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s",
-             cpu ? "context_pool_3k_cpu" : "context_pool_tiles_t64");
-    clbb__buffer_release(op->ctx, s->ws);
-    s->ws = NULL;
-    const size_t ws = cpu ? (size_t)in.n * in.h * in.w * sizeof(float)
-                          : (size_t)in.n * cp_tiles(in) * ((size_t)in.c + 2) * sizeof(float);
-    CLBB_CHECK(clbb__buffer_create(op->ctx, ws, CL_MEM_READ_WRITE, NULL, "context_pool workspace",
-                                   &s->ws));
-    op->info.workspace_bytes = ws;
+             cpu ? "context_pool_3k_cpu" : "context_pool_split_l256");
+    const size_t nhw = (size_t)in.n * in.h * in.w * sizeof(float);
+    if (cpu)
+        CLBB_CHECK(cp_buffers(op, nhw, 0, 0));
+    else
+        CLBB_CHECK(cp_buffers(op, nhw * (size_t)cp_splits(in), nhw,
+                              (size_t)in.n * cp_tiles(in) * 2 * sizeof(float)));
     if (!s->k[0]) {
         char opts[128];
         clbb__opt_dtype(opts, sizeof opts, op->dtype);
         clbb__opt_int(opts, sizeof opts, "CP_LWS", cpu ? CP_LWS : CP_GPU_LWS);
-        if (!cpu) clbb__opt_int(opts, sizeof opts, "CP_TP", CP_TP);
         cl_program prog;
         CLBB_CHECK(clbb__program_get(op->ctx, "context_pool", opts, &prog));
-        for (int i = 0; i < 3 && CP_NAMES[cpu][i]; i++)
+        for (int i = 0; i < 3; i++)
             CLBB_CHECK(clbb__kernel_create(op->ctx, prog, CP_NAMES[cpu][i], &s->k[i]));
     }
     return CLBB_OK;
@@ -62,21 +86,31 @@ static clbb_status cp_reshape(clbb_op *op, clbb_shape in) {
 
 static clbb_status cp_run_gpu(clbb_op *op) {
     cp_state *s = op->impl;
+    const char *const *nm = CP_NAMES[0];
     const clbb_shape i = op->in_shape;
     const clbb_tensor *x = &op->in[0];
-    cl_int C = i.c, HW = i.h * i.w, tiles = (cl_int)cp_tiles(i);
-    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[0], CP_NAMES[0][0], CLBB_TENSOR_ARGS(x),
-                                 sizeof(cl_mem), &s->weight, sizeof(cl_float), &s->bias,
-                                 sizeof(cl_mem), &s->ws, sizeof(cl_int), &C, sizeof(cl_int), &HW,
-                                 CLBB_ARGS_END));
-    size_t lws[2] = {CP_GPU_LWS, 1}, gws[2] = {(size_t)tiles * CP_GPU_LWS, (size_t)i.n};
-    CLBB_CHECK(clbb__enqueue(op->ctx, s->k[0], 2, gws, lws, CP_NAMES[0][0]));
-    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[1], CP_NAMES[0][1], sizeof(cl_mem), &s->ws,
+    const int splits = cp_splits(i);
+    cl_int C = i.c, HW = i.h * i.w, tiles = (cl_int)cp_tiles(i), S = splits;
+    cl_int cps = (C + splits - 1) / splits;
+    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[0], nm[0], CLBB_TENSOR_ARGS(x), sizeof(cl_mem),
+                                 &s->weight, sizeof(cl_mem), &s->ws, sizeof(cl_int), &C,
+                                 sizeof(cl_int), &HW, sizeof(cl_int), &cps, CLBB_ARGS_END));
+    size_t l3[3] = {64, 1, 1};
+    size_t g3[3] = {clbb__round_up((size_t)HW, 64), (size_t)splits, (size_t)i.n};
+    CLBB_CHECK(clbb__enqueue(op->ctx, s->k[0], 3, g3, l3, nm[0]));
+    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[1], nm[1], sizeof(cl_mem), &s->ws, sizeof(cl_float),
+                                 &s->bias, sizeof(cl_int), &S, sizeof(cl_mem), &s->e,
+                                 sizeof(cl_mem), &s->stats, sizeof(cl_int), &HW, CLBB_ARGS_END));
+    size_t l2[2] = {CP_GPU_LWS, 1}, g2[2] = {(size_t)tiles * CP_GPU_LWS, (size_t)i.n};
+    CLBB_CHECK(clbb__enqueue(op->ctx, s->k[1], 2, g2, l2, nm[1]));
+    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[2], nm[2], CLBB_TENSOR_ARGS(x), sizeof(cl_mem),
+                                 &s->e, sizeof(cl_mem), &s->stats, sizeof(cl_int), &tiles,
                                  CLBB_TENSOR_ARGS(&op->out), sizeof(cl_int), &C, sizeof(cl_int),
-                                 &tiles, CLBB_ARGS_END));
-    lws[0] = 64;
-    gws[0] = clbb__round_up((size_t)C, 64);
-    return clbb__enqueue(op->ctx, s->k[1], 2, gws, lws, CP_NAMES[0][1]);
+                                 &HW, CLBB_ARGS_END));
+    l3[0] = CP_GPU_LWS;
+    g3[0] = CP_GPU_LWS;
+    g3[1] = (size_t)C;
+    return clbb__enqueue(op->ctx, s->k[2], 3, g3, l3, nm[2]);
 }
 
 static clbb_status cp_run(clbb_op *op) {
@@ -107,6 +141,8 @@ static void cp_destroy(clbb_op *op) {
     for (int i = 0; i < 3; i++) clbb__kernel_release(&s->k[i]);
     clbb__buffer_release(op->ctx, s->weight);
     clbb__buffer_release(op->ctx, s->ws);
+    clbb__buffer_release(op->ctx, s->e);
+    clbb__buffer_release(op->ctx, s->stats);
 }
 
 static const clbb_op_vtable CP_VT = {"context_pool", CLBB_FAMILIES_BOTH, cp_reshape, NULL, cp_run,
