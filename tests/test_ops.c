@@ -66,6 +66,7 @@ OP_TESTS(softmax, 600)
 OP_TESTS(layer_norm, 300)
 OP_TESTS(channel_affine, 300)
 OP_TESTS(context_pool, 300)
+OP_TESTS(context_mlp, 300)
 OP_TESTS(matmul, 1500)
 OP_TESTS(attention, 600)
 OP_TESTS(gen_attention, 900)
@@ -356,6 +357,33 @@ Test(ops, norm_affine_refusals) {
     w[3] = 2;
     cr_expect_eq(clbb_layer_norm_create(ctx, 6, w, NULL, 1e-5f, CLBB_ACTIVATION_RELU, NULL, &op),
                  CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_op_destroy(op);
+    clbb_context_destroy(ctx);
+}
+
+/* context_mlp names the array and index of a non-finite parameter, refuses
+ * a context with spatial size, and leaves nothing behind. */
+Test(ops, context_mlp_refusals) {
+    clbb_context *ctx = test_context();
+    float w0[6] = {1, 1, 1, 1, 1, 1}, b0[2] = {0, 0}, w1[6] = {1, 1, 1, 1, NAN, 1}, b1[3] = {0};
+    clbb_op *op = NULL;
+    cr_expect_eq(clbb_context_mlp_create(ctx, 3, 2, w0, b0, NULL, NULL, 1e-5f, w1, b1,
+                                         CLBB_ACTIVATION_NONE, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "w1[4] is not finite") != NULL, "%s",
+              clbb_last_error(ctx));
+    cr_expect_null(op);
+    cr_expect_eq(clbb_context_mlp_create(ctx, 3, 2, w0, NULL, NULL, NULL, 1e-5f, w1, b1,
+                                         CLBB_ACTIVATION_NONE, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    w1[4] = 2;
+    cr_assert_eq(clbb_context_mlp_create(ctx, 3, 2, w0, b0, NULL, NULL, 1e-5f, w1, b1,
+                                         CLBB_ACTIVATION_SIGMOID, NULL, &op),
+                 CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_shape o;
+    cr_expect_eq(clbb_op_reshape(op, (clbb_shape){1, 3, 2, 1}, &o), CLBB_ERR_SHAPE);
+    cr_expect(strstr(clbb_last_error(ctx), "expected N x 3 x 1 x 1") != NULL, "%s",
+              clbb_last_error(ctx));
     clbb_op_destroy(op);
     clbb_context_destroy(ctx);
 }

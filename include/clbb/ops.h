@@ -454,6 +454,42 @@ CLBB_API clbb_status clbb_context_pool_create(clbb_context *ctx, int32_t channel
                                               const clbb_op_options *options, clbb_op **out);
 
 /**
+ * ContextBlock's channel transform (mmcv context_block.py: channel_add_conv
+ * and channel_mul_conv) on a pooled context x (N x C x 1 x 1):
+ *   h = w0 . x + b0;  g = relu(LayerNorm_P(h) * ln_weight + ln_bias);
+ *   y = act(w1 . g + b1)   (y: N x C x 1 x 1),
+ * the LayerNorm over the P planes of each sample (biased variance, eps).
+ * All arrays are copied; the op keeps no pointer.
+ * @param ctx context.
+ * @param channels C, the context's channels (>= 1).
+ * @param planes P, the hidden planes (>= 1; C * P <= 2^28).
+ * @param w0 P x C floats (the first conv's weight, PyTorch order).
+ * @param b0 P floats (its bias).
+ * @param ln_weight P floats, or NULL for ones (the LayerNorm's weight).
+ * @param ln_bias P floats, or NULL for zeros.
+ * @param eps the LayerNorm's epsilon (> 0; mmcv: 1e-5).
+ * @param w1 C x P floats (the second conv's weight).
+ * @param b1 C floats (its bias).
+ * @param act activation of the output (channel_mul: SIGMOID; channel_add: NONE).
+ * @param options dtype and kernel family (NULL: defaults).
+ * @param out receives the op (NULL on failure).
+ * Setup inputs: x (N x C x 1 x 1). Not in place. Kernel family: GPU (runs on
+ * every device). Its reshape allocates N x P floats. Thread safety: as every
+ * op, one thread at a time per context.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx, out, w0, b0, w1 or b1,
+ *         channels or planes < 1 or their product too large, eps not > 0, a
+ *         non-finite value (named with its index), a bad activation or
+ *         option); CLBB_ERR_DEVICE_MEMORY (the parameter buffers);
+ *         CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_context_mlp_create(clbb_context *ctx, int32_t channels, int32_t planes,
+                                             const float *w0, const float *b0,
+                                             const float *ln_weight, const float *ln_bias,
+                                             float eps, const float *w1, const float *b1,
+                                             clbb_activation act, const clbb_op_options *options,
+                                             clbb_op **out);
+
+/**
  * Batched matrix product of two activations:
  *   y[n,c] = act(alpha * A[n,c] . B[n,c])  with A[n,c] M x K, B[n,c] K x P,
  * as 4-D tensors A: N x C x M x K, B: N x C x K x P, y: N x C x M x P. A and

@@ -119,6 +119,13 @@ CLBB_API void clbb_ref_channel_affine(clbb_shape shape, const float *x, const fl
 /** ContextBlock attention pooling of x (shape) into y (N x C). */
 CLBB_API void clbb_ref_context_pool(clbb_shape shape, const float *x, const float *weight,
                                     float bias, float *y);
+/** ContextBlock's channel transform (see clbb_context_mlp_create()) of x
+ *  (n x c) into y (n x c): act(w1 . relu(LayerNorm(w0 . x + b0)) + b1);
+ *  ln_weight / ln_bias may be NULL (ones / zeros). */
+CLBB_API void clbb_ref_context_mlp(int32_t n, int32_t c, int32_t planes, const float *x,
+                                   const float *w0, const float *b0, const float *ln_weight,
+                                   const float *ln_bias, float eps, const float *w1,
+                                   const float *b1, clbb_activation act, float *y);
 /** y (N x C x M x P) = act(alpha * A (N x C x M x K) . B (N x C x K x P)), dense. */
 CLBB_API void clbb_ref_matmul(int n, int c, int m, int k, int p, float alpha, const float *a,
                               const float *b, clbb_activation act, float *y);

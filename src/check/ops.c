@@ -7,7 +7,8 @@
 extern const check_op clbb__check_conv2d, clbb__check_batch_norm, clbb__check_group_norm,
     clbb__check_add, clbb__check_mul, clbb__check_max_pool2d, clbb__check_avg_pool2d,
     clbb__check_global_avg_pool, clbb__check_copy, clbb__check_softmax, clbb__check_layer_norm,
-    clbb__check_channel_affine, clbb__check_context_pool, clbb__check_matmul,
+    clbb__check_channel_affine, clbb__check_context_pool, clbb__check_context_mlp,
+    clbb__check_matmul,
     clbb__check_attention, clbb__check_gen_attention, clbb__check_upsample_add,
     clbb__check_deform_conv2d;
 
@@ -16,7 +17,7 @@ static const check_op *const OPS[] = {
     &clbb__check_add,        &clbb__check_mul,        &clbb__check_max_pool2d,
     &clbb__check_avg_pool2d, &clbb__check_global_avg_pool, &clbb__check_copy,
     &clbb__check_softmax,    &clbb__check_layer_norm, &clbb__check_channel_affine,
-    &clbb__check_context_pool, &clbb__check_matmul,     &clbb__check_attention,
+    &clbb__check_context_pool, &clbb__check_context_mlp, &clbb__check_matmul,     &clbb__check_attention,
     &clbb__check_gen_attention, &clbb__check_upsample_add,
     &clbb__check_deform_conv2d,
 };

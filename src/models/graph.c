@@ -65,7 +65,7 @@ void graph_node_init(graph_node *n, node_kind kind, const char *name) {
     clbb__strlcpy(n->name, name, sizeof n->name);
     for (int i = 0; i < NODE_MAX_INPUTS; i++) n->in[i] = tref_none();
     n->out = tref_none();
-    n->weight = n->bias = n->gamma = -1;
+    n->weight = n->bias = n->gamma = n->weight2 = n->bias2 = -1;
     for (int i = 0; i < GA_NUM_PARAMS; i++) n->attn_params[i] = -1;
     n->norm.kind = NORM_NONE;
     n->norm.weight = n->norm.bias = n->norm.mean = n->norm.var = -1;

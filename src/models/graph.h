@@ -90,6 +90,7 @@ typedef enum node_kind {
     NODE_GEN_ATTENTION, /* GeneralizedAttention's core: x (shape), v, [k], [q] */
     NODE_UPSAMPLE_ADD,  /* x + bilinear resize of z to x's size (node_gen_attention.c) */
     NODE_DEFORM_CONV, /* deformable conv (DCN v1/v2) [+ norm] [+ residual] [+ act] */
+    NODE_CONTEXT_MLP, /* ContextBlock's conv, LayerNorm + ReLU, conv [+ act] (node_context.c) */
     NODE_KIND_COUNT,
 } node_kind;
 
@@ -123,6 +124,7 @@ typedef struct graph_node {
     clbb_gen_attention_desc attn;    /* NODE_GEN_ATTENTION */
     int attn_params[GA_NUM_PARAMS];  /* -1 where the type has none */
     int deform_groups, modulated; /* NODE_DEFORM_CONV */
+    int weight2, bias2;           /* NODE_CONTEXT_MLP: the second conv's params */
 } graph_node;
 
 typedef struct graph_value {
@@ -168,7 +170,7 @@ const node_kind_desc *graph_node_kind(node_kind kind);
 extern const node_kind_desc clbb__node_conv, clbb__node_norm, clbb__node_max_pool,
     clbb__node_avg_pool, clbb__node_gap, clbb__node_copy, clbb__node_gen_attention,
     clbb__node_upsample_add;
-extern const node_kind_desc clbb__node_context_pool, clbb__node_layer_norm,
+extern const node_kind_desc clbb__node_context_pool, clbb__node_context_mlp, clbb__node_layer_norm,
     clbb__node_channel_affine, clbb__node_softmax, clbb__node_matmul, clbb__node_pair_proj;
 extern const node_kind_desc clbb__node_deform_conv;
 

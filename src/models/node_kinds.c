@@ -16,6 +16,7 @@ static const node_kind_desc *const KINDS[NODE_KIND_COUNT] = {
     [NODE_GEN_ATTENTION] = &clbb__node_gen_attention,
     [NODE_UPSAMPLE_ADD] = &clbb__node_upsample_add,
     [NODE_DEFORM_CONV] = &clbb__node_deform_conv,
+    [NODE_CONTEXT_MLP] = &clbb__node_context_mlp,
 };
 
 const node_kind_desc *graph_node_kind(node_kind kind) {

@@ -2,7 +2,7 @@
  * through conv_mask and a softmax over H*W, or a global average), then per
  * fusion an MLP on the N x C x 1 x 1 context (1x1 conv C -> planes with
  * bias, LayerNorm([planes, 1, 1]) + ReLU, 1x1 conv planes -> C with bias;
- * channel_mul ends in a sigmoid), then out = x * mul + add in one
+ * channel_mul ends in a sigmoid; one context_mlp node), then out = x * mul + add in one
  * channel_affine node (the block may fuse its residual and ReLU there). */
 #include <math.h>
 #include <stdio.h>
@@ -76,20 +76,26 @@ static mlp mlp_params(builder *b, const char *name, const char *branch, int c, i
     return m;
 }
 
-/* conv, LayerNorm + ReLU in place, conv [+ sigmoid] on the context */
+/* conv, LayerNorm + ReLU, conv [+ sigmoid] on the context: one node (the
+ * context_mlp op, two kernels) */
 static int mlp_emit(builder *b, const char *name, const char *branch, const mlp *m, int ctx,
-                    clbb_activation last) {
-    int v = emit_conv(b, &m->c0, NULL, tref_all(ctx), CLBB_ACTIVATION_NONE, tref_none(), tref_none());
+                    int channels, clbb_activation last) {
+    const int v = plugin_value(b, channels);
     if (v < 0) return -1;
     graph_node n;
     char nn[160];
-    snprintf(nn, sizeof nn, "%s.%s.1", name, branch);
-    graph_node_init(&n, NODE_LAYER_NORM, nn);
+    snprintf(nn, sizeof nn, "%s.%s", name, branch);
+    graph_node_init(&n, NODE_CONTEXT_MLP, nn);
+    n.weight = m->c0.weight;
+    n.bias = m->c0.bias;
     n.norm = m->ln;
-    n.in[NODE_IN] = n.out = tref_all(v);
-    n.act = CLBB_ACTIVATION_RELU;
+    n.weight2 = m->c3.weight;
+    n.bias2 = m->c3.bias;
+    n.in[NODE_IN] = tref_all(ctx);
+    n.out = tref_all(v);
+    n.act = last;
     plugin_node(b, &n);
-    return emit_conv(b, &m->c3, NULL, tref_all(v), last, tref_none(), tref_none());
+    return b->oom ? -1 : v;
 }
 
 static int cb_build(builder *b, const char *name, const clbb_plugin_config *pl, int channels,
@@ -129,10 +135,12 @@ static int cb_build(builder *b, const char *name, const clbb_plugin_config *pl, 
     if (ctx < 0 || b->oom) return -1;
     int mv = -1, av = -1;
     if (pl->fusion_mul &&
-        (mv = mlp_emit(b, name, "channel_mul_conv", &mul, ctx, CLBB_ACTIVATION_SIGMOID)) < 0)
+        (mv = mlp_emit(b, name, "channel_mul_conv", &mul, ctx, channels,
+                           CLBB_ACTIVATION_SIGMOID)) < 0)
         return -1;
     if (pl->fusion_add &&
-        (av = mlp_emit(b, name, "channel_add_conv", &add, ctx, CLBB_ACTIVATION_NONE)) < 0)
+        (av = mlp_emit(b, name, "channel_add_conv", &add, ctx, channels,
+                           CLBB_ACTIVATION_NONE)) < 0)
         return -1;
     int out = plugin_value(b, channels);
     if (out < 0) return -1;

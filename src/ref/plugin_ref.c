@@ -88,6 +88,37 @@ void clbb_ref_context_pool(clbb_shape s, const float *x, const float *weight, fl
     free(a);
 }
 
+void clbb_ref_context_mlp(int32_t n, int32_t c, int32_t planes, const float *x, const float *w0,
+                          const float *b0, const float *ln_weight, const float *ln_bias, float eps,
+                          const float *w1, const float *b1, clbb_activation act, float *y) {
+    double *h = malloc((size_t)(planes > 0 ? planes : 1) * sizeof *h);
+    if (!h) return;
+    for (int32_t s = 0; s < n; s++) {
+        const float *xs = x + (size_t)s * c;
+        double mean = 0, var = 0;
+        for (int32_t j = 0; j < planes; j++) {
+            double a = b0[j];
+            for (int32_t k = 0; k < c; k++) a += (double)w0[(size_t)j * c + k] * xs[k];
+            h[j] = a;
+            mean += a;
+        }
+        mean /= planes;
+        for (int32_t j = 0; j < planes; j++) var += (h[j] - mean) * (h[j] - mean);
+        const double inv = 1.0 / sqrt(var / planes + (double)eps);
+        for (int32_t j = 0; j < planes; j++) {
+            const double g = (h[j] - mean) * inv * (ln_weight ? ln_weight[j] : 1.0) +
+                             (ln_bias ? ln_bias[j] : 0.0);
+            h[j] = g > 0 ? g : 0;
+        }
+        for (int32_t k = 0; k < c; k++) {
+            double a = b1[k];
+            for (int32_t j = 0; j < planes; j++) a += (double)w1[(size_t)k * planes + j] * h[j];
+            y[(size_t)s * c + k] = (float)clbb_ref_activation(act, a);
+        }
+    }
+    free(h);
+}
+
 void clbb_ref_matmul(int n, int c, int m, int k, int p, float alpha, const float *a,
                      const float *b, clbb_activation act, float *y) {
     double *row = malloc((p > 0 ? (size_t)p : 1) * sizeof *row);
