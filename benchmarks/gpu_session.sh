@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb dcntune)
 # torchplugins: PyTorch timings of the issue-10 configs (DCN, DCNv2, GCNet, empirical attention)
 # at 1x3x800x1344, fp32 (TF32 off), tf32 and fp16. pluginexport: every config exported
 # (weights, config, input, float64 PyTorch outputs), run by `clbb run` at fp32 and fp16 and
@@ -207,7 +207,7 @@ for s in "$@"; do
       # GCNet's context pooling: op table on the GPU, then per-layer benches of plain and GCNet
       step gcb
       for prec in fp32 fp16; do
-        timeout 300 ./$B/clbb check --ops --only context_pool,channel_affine,layer_norm --precision $prec --device nvidia \
+        timeout 300 ./$B/clbb check --ops --only context_pool,context_mlp,channel_affine,layer_norm --precision $prec --device nvidia \
           > "$OUT/gcb_check_$prec.txt" 2>&1; tail -3 "$OUT/gcb_check_$prec.txt"
       done
       D=/tmp/plugin_cfgs; rm -rf $D
@@ -218,7 +218,13 @@ for s in "$@"; do
           --json "$f.json" > "$f.txt" 2>&1 || echo "FAIL $n: $(grep -m1 error "$f.txt")"
         echo "$n: $(grep '^clbb:' "$f.txt" | tail -1)"
       done | tee "$OUT/gcb_summary.txt"
-      grep -h "spatial_pool\|fusion " "$OUT"/gcb_bench_gcb_r16.txt | head -14 ;;
+      grep -h "context_block" "$OUT"/gcb_bench_gcb_r16.txt | head -12 ;;
+    dcntune)
+      # what the tuner finds for DCN's layers (conv_offset's 18-channel convs first)
+      step dcntune
+      timeout 420 ./$B/clbb tune --arch resnet50_dcn_c3c5 --shape 1,3,800,1344 --device nvidia --iters 5 \
+        --out "$OUT/dcn_tuning.txt" > "$OUT/dcntune.txt" 2>&1; echo "tune rc $?"
+      grep -i "offset" "$OUT/dcntune.txt" | head -20; tail -5 "$OUT/dcntune.txt" ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;
