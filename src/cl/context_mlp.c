@@ -8,13 +8,16 @@
 
 #include "op_internal.h"
 
-#define CM_LWS 64
+/* 8 rows of 32 lanes: 2048 channels make 256 work-groups */
+#define CM_LWS 256
+#define CM_LANES 32
+#define CM_ROWS (CM_LWS / CM_LANES)
 
 typedef struct cm_state {
     int32_t channels, planes;
     float eps;
     clbb_activation act;
-    cl_mem w0, b0, ln_w, ln_b, w1t, b1, h;
+    cl_mem w0, b0, ln_w, ln_b, w1, b1, h;
     cl_kernel k_hidden, k_out;
 } cm_state;
 
@@ -39,6 +42,7 @@ static clbb_status cm_reshape(clbb_op *op, clbb_shape in) {
         char opts[128];
         clbb__opt_dtype(opts, sizeof opts, op->dtype);
         clbb__opt_int(opts, sizeof opts, "CM_LWS", CM_LWS);
+        clbb__opt_int(opts, sizeof opts, "CM_LANES", CM_LANES);
         clbb__opt_int(opts, sizeof opts, "ACT", s->act);
         cl_program prog;
         CLBB_CHECK(clbb__program_get(op->ctx, "context_mlp", opts, &prog));
@@ -56,14 +60,15 @@ static clbb_status cm_run(clbb_op *op) {
                                  CLBB_TENSOR_ARGS(&op->in[0]), sizeof(cl_mem), &s->w0,
                                  sizeof(cl_mem), &s->b0, sizeof(cl_mem), &s->h, sizeof(cl_int), &C,
                                  sizeof(cl_int), &P, CLBB_ARGS_END));
-    size_t lws[2] = {CM_LWS, 1}, gws[2] = {(size_t)P * CM_LWS, (size_t)i.n};
+    size_t lws[2] = {CM_LWS, 1};
+    size_t gws[2] = {(size_t)(P + CM_ROWS - 1) / CM_ROWS * CM_LWS, (size_t)i.n};
     CLBB_CHECK(clbb__enqueue(op->ctx, s->k_hidden, 2, gws, lws, "context_mlp_hidden"));
     CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_out, "context_mlp_out", sizeof(cl_mem), &s->h,
                                  sizeof(cl_mem), &s->ln_w, sizeof(cl_mem), &s->ln_b,
-                                 sizeof(cl_float), &s->eps, sizeof(cl_mem), &s->w1t, sizeof(cl_mem),
+                                 sizeof(cl_float), &s->eps, sizeof(cl_mem), &s->w1, sizeof(cl_mem),
                                  &s->b1, CLBB_TENSOR_ARGS(&op->out), sizeof(cl_int), &C,
                                  sizeof(cl_int), &P, CLBB_ARGS_END));
-    gws[0] = clbb__round_up((size_t)C, CM_LWS);
+    gws[0] = (size_t)(C + CM_ROWS - 1) / CM_ROWS * CM_LWS;
     return clbb__enqueue(op->ctx, s->k_out, 2, gws, lws, "context_mlp_out");
 }
 
@@ -71,7 +76,7 @@ static void cm_destroy(clbb_op *op) {
     cm_state *s = op->impl;
     clbb__kernel_release(&s->k_hidden);
     clbb__kernel_release(&s->k_out);
-    cl_mem *m[] = {&s->w0, &s->b0, &s->ln_w, &s->ln_b, &s->w1t, &s->b1, &s->h};
+    cl_mem *m[] = {&s->w0, &s->b0, &s->ln_w, &s->ln_b, &s->w1, &s->b1, &s->h};
     for (size_t k = 0; k < sizeof m / sizeof *m; k++) clbb__buffer_release(op->ctx, *m[k]);
 }
 
@@ -114,12 +119,6 @@ clbb_status clbb_context_mlp_create(clbb_context *ctx, int32_t channels, int32_t
     CLBB_CHECK(cm_finite(ctx, "b0", b0, (size_t)planes));
     CLBB_CHECK(cm_finite(ctx, "w1", w1, cp));
     CLBB_CHECK(cm_finite(ctx, "b1", b1, (size_t)channels));
-    float *w1t = malloc(cp * sizeof *w1t);
-    if (!w1t) return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "context_mlp: out of host memory");
-    /* W1 (C x P) transposed to P x C: the output kernel's items read
-     * consecutive channels */
-    for (int32_t c = 0; c < channels; c++)
-        for (int32_t j = 0; j < planes; j++) w1t[(size_t)j * channels + c] = w1[(size_t)c * planes + j];
     clbb_op *op = NULL;
     cl_mem lw = NULL, lb = NULL;
     clbb_status st = clbb__norm_affine(ctx, "context_mlp", planes, ln_weight, ln_bias, &lw, &lb);
@@ -127,7 +126,6 @@ clbb_status clbb_context_mlp_create(clbb_context *ctx, int32_t channels, int32_t
     if (st != CLBB_OK) {
         clbb__buffer_release(ctx, lw);
         clbb__buffer_release(ctx, lb);
-        free(w1t);
         return st;
     }
     cm_state *s = op->impl;
@@ -139,9 +137,8 @@ clbb_status clbb_context_mlp_create(clbb_context *ctx, int32_t channels, int32_t
     s->ln_b = lb;
     st = clbb__buffer_from_host(ctx, w0, cp * 4, "context_mlp w0", &s->w0);
     if (st == CLBB_OK) st = clbb__buffer_from_host(ctx, b0, (size_t)planes * 4, "context_mlp b0", &s->b0);
-    if (st == CLBB_OK) st = clbb__buffer_from_host(ctx, w1t, cp * 4, "context_mlp w1", &s->w1t);
+    if (st == CLBB_OK) st = clbb__buffer_from_host(ctx, w1, cp * 4, "context_mlp w1", &s->w1);
     if (st == CLBB_OK) st = clbb__buffer_from_host(ctx, b1, (size_t)channels * 4, "context_mlp b1", &s->b1);
-    free(w1t);
     if (st != CLBB_OK) {
         clbb_op_destroy(op);
         return st;
