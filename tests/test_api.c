@@ -269,3 +269,103 @@ Test(api, two_threads_two_contexts, .timeout = 600) {
     for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
     cr_assert(ok[0] && ok[1]);
 }
+
+/* Progress reports (clbb_context_set_progress()): a BUILD report before
+ * each compile (as many as the stats count), CHECK cases and BENCH
+ * forwards counted up to their totals, nothing once removed. */
+typedef struct progress_log {
+    uint64_t builds, calls[4], last_done[4], total[4];
+    int bad;
+} progress_log;
+
+static void log_progress(void *user, clbb_progress_kind kind, uint64_t done, uint64_t total,
+                         const char *what) {
+    progress_log *l = user;
+    if ((int)kind < 0 || kind > CLBB_PROGRESS_BENCH || !what) {
+        l->bad = 1;
+        return;
+    }
+    if (kind == CLBB_PROGRESS_BUILD) {
+        l->bad |= done != l->builds++ || total != 0 || !what[0];
+        return;
+    }
+    l->bad |= l->calls[kind] && (done < l->last_done[kind] || total != l->total[kind]);
+    l->bad |= done > total;
+    l->calls[kind]++;
+    l->last_done[kind] = done;
+    l->total[kind] = total;
+}
+
+Test(api, progress_reports, .timeout = 600) {
+    cr_assert_eq(clbb_context_set_progress(NULL, log_progress, NULL), CLBB_ERR_INVALID_ARGUMENT);
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.profiling = 1;
+    o.cache_dir = ""; /* every program compiled */
+    clbb_context *ctx = NULL;
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    progress_log l = {0};
+    cr_assert_eq(clbb_context_set_progress(ctx, log_progress, &l), CLBB_OK);
+
+    clbb_check_options co;
+    clbb_check_options_init(&co);
+    co.ops = co.quick = 1;
+    co.only = "layer_norm";
+    co.out = fopen("/dev/null", "w");
+    int failures = -1;
+    cr_assert_eq(clbb_check(ctx, &co, &failures), CLBB_OK);
+    fclose(co.out);
+    cr_expect_eq(failures, 0);
+    cr_expect_gt(l.total[CLBB_PROGRESS_CHECK], 0);
+    cr_expect_eq(l.last_done[CLBB_PROGRESS_CHECK], l.total[CLBB_PROGRESS_CHECK]);
+    cr_expect_eq(l.calls[CLBB_PROGRESS_CHECK], l.total[CLBB_PROGRESS_CHECK] + 1,
+                 "a report per case and one at the end");
+
+    static const char *SMALL = "{\"type\":\"ResNet\",\"depth\":18,\"num_stages\":1,\"strides\":[1],"
+                               "\"dilations\":[1],\"out_indices\":[0],\"base_channels\":8}";
+    clbb_model *m = NULL;
+    clbb_tensor *in = NULL;
+    const clbb_shape sh = {1, 3, 16, 16};
+    cr_assert_eq(clbb_model_create_from_json(ctx, SMALL, strlen(SMALL), &m), CLBB_OK);
+    cr_assert_eq(clbb_model_init_weights(m, 1), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, sh, CLBB_DTYPE_F32, &in), CLBB_OK);
+    float x[3 * 16 * 16];
+    clbb_fill_uniform(x, 3 * 16 * 16, 7, -1, 1);
+    cr_assert_eq(clbb_tensor_write_f32(ctx, in, x, 3 * 16 * 16), CLBB_OK);
+    clbb_model_timing t;
+    cr_assert_eq(clbb_model_benchmark(m, in, 1, 3, &t, NULL, 0), CLBB_OK, "%s",
+                 clbb_last_error(ctx));
+    cr_expect_eq(l.total[CLBB_PROGRESS_BENCH], 1 + 1 + 3, "warmup, the first forward, timed");
+    cr_expect_eq(l.calls[CLBB_PROGRESS_BENCH], 5);
+    cr_expect_eq(l.last_done[CLBB_PROGRESS_BENCH], 5);
+
+    clbb_context_stats st;
+    clbb_context_get_stats(ctx, &st);
+    cr_expect_gt(l.builds, 0);
+    cr_expect_eq(l.builds, st.programs_built_from_source, "a report per compile");
+    cr_expect(!l.bad, "reports out of order or malformed");
+
+    cr_assert_eq(clbb_context_set_progress(ctx, NULL, &l), CLBB_OK);
+    const progress_log before = l;
+    cr_assert_eq(clbb_model_benchmark(m, in, 0, 1, &t, NULL, 0), CLBB_OK);
+    cr_expect(before.builds == l.builds && !memcmp(before.calls, l.calls, sizeof l.calls),
+              "no reports once removed");
+    clbb_tensor_destroy(in);
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
+/* A selector that matches nothing lists the devices there are. */
+Test(api, unmatched_selector_lists_devices) {
+    clbb_device_info d[4];
+    size_t n = 0;
+    cr_assert_eq(clbb_list_devices(d, 4, &n), CLBB_OK);
+    cr_assert_gt(n, 0);
+    char err[1024];
+    clbb_context *ctx = NULL;
+    cr_assert_eq(create_with("no-such-device-xyz", err, sizeof err, &ctx), CLBB_ERR_NO_DEVICE);
+    char want[160];
+    snprintf(want, sizeof want, "0:0 '%s'", d[0].device_name);
+    cr_expect(strstr(err, want), "%s", err);
+    cr_expect(strstr(err, "available"), "%s", err);
+}

@@ -7,12 +7,13 @@ CLBB="$1"
 T=$(mktemp -d /tmp/clbb-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fails=0
+XENV= # VAR=VALUE for the next expect's clbb (set and reset around it)
 
-# expect CODE PATTERN -- ARGS...: runs clbb ARGS, checks exit code and that
+# expect CODE PATTERN -- ARGS...: runs clbb ARGS (with $XENV), checks exit code and that
 # stderr matches PATTERN (a grep -E expression; "" for none).
 expect() {
     code=$1; pat=$2; shift 3
-    "$CLBB" "$@" >"$T/out" 2>"$T/err"
+    env $XENV "$CLBB" "$@" >"$T/out" 2>"$T/err"
     rc=$?
     if [ "$rc" -ne "$code" ]; then
         echo "FAIL: clbb $* -> exit $rc, expected $code"; cat "$T/err"; fails=$((fails + 1)); return
@@ -76,7 +77,7 @@ expect 2 "--shape" -- run --arch resnet18 --shape 1,3,32
 expect 2 "--shape" -- run --arch resnet18 --shape 1,3,0,32
 expect 2 "channels" -- run --arch resnet18 --shape 1,4,32,32
 expect 2 "--seed" -- run --arch resnet18 --shape 1,3,32,32 --seed x
-expect 2 "unknown or incomplete option '--bogus'" -- run --arch resnet18 --shape 1,3,32,32 --bogus
+expect 2 "unknown option '--bogus'" -- run --arch resnet18 --shape 1,3,32,32 --bogus
 expect 2 "bad.json" -- run --config "$T/bad.json" --shape 1,3,32,32
 expect 2 "depth" -- run --config "$T/depth.json" --shape 1,3,32,32
 expect 2 "num_stages" -- run --config "$T/stages.json" --shape 1,3,32,32
@@ -109,6 +110,117 @@ expect 2 "malformed device selector" -- run --arch resnet18 --shape 1,3,32,32 --
 expect 0 "" -- bench --arch resnet18 --shape 1,3,32,32 --iters 2 --warmup 1 --json "$T/b.json" --quiet
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['median_ms']>0 and d['gflop']>0 and d['layers'] and d['shape']==[1,3,32,32], d" "$T/b.json" \
     || { echo "FAIL: bench JSON"; fails=$((fails + 1)); }
+
+# --help / -h on every command: its usage on stdout, exit 0; one text per
+# command, the same in `clbb --help`
+for c in devices run check bench tune version; do
+    for h in --help -h; do
+        expect 0 "" -- $c $h
+        grep -q "^usage: clbb $c" "$T/out" || { echo "FAIL: clbb $c $h: no usage on stdout"; fails=$((fails + 1)); }
+        [ -s "$T/err" ] && { echo "FAIL: clbb $c $h wrote to stderr"; fails=$((fails + 1)); }
+    done
+    sed -n '2,/^--/p' "$T/out" | sed '$d' >"$T/cmd_usage"
+    "$CLBB" --help >"$T/help"
+    [ -s "$T/cmd_usage" ] || { echo "FAIL: clbb $c --help: no usage lines"; fails=$((fails + 1)); }
+    while IFS= read -r line; do
+        grep -qxF -e "$line" "$T/help" || { echo "FAIL: clbb --help lacks '$line'"; fails=$((fails + 1)); }
+    done <"$T/cmd_usage"
+done
+"$CLBB" run --arch resnet18 --help >"$T/out" 2>&1 && grep -q "^usage: clbb run" "$T/out" \
+    || { echo "FAIL: --help after other options"; fails=$((fails + 1)); }
+"$CLBB" --help >"$T/help"
+for want in "--baseline\] \[--quiet\]" "check .*-v" "check .*--small" "--iters K\] \[--precision" \
+            "resnet50_dcn_c3c5" "ghostnet_050" "CLBB_DEVICE" "CLBB_CACHE_DIR" "CLBB_CPU_KERNELS" \
+            "CLBB_SEED" "CLBB_TUNE_VERBOSE" "devices \[--json\]" "version"; do
+    grep -Eq -e "$want" "$T/help" || { echo "FAIL: clbb --help lacks '$want'"; fails=$((fails + 1)); }
+done
+grep -q -- "--layers" "$T/help" && { echo "FAIL: clbb --help lists bench --layers"; fails=$((fails + 1)); }
+# every preset the library knows is listed (the CLI takes them from clbb_model_preset_names)
+"$CLBB" run --arch nope --shape 1,3,8,8 2>&1 | sed -n 's/.*(known: \(.*\))$/\1/p' | tr -d ' ' | tr ',' '\n' >"$T/presets"
+[ -s "$T/presets" ] || { echo "FAIL: no preset list in the --arch error"; fails=$((fails + 1)); }
+while read -r a; do
+    grep -qw -e "$a" "$T/help" || { echo "FAIL: clbb --help lacks --arch $a"; fails=$((fails + 1)); }
+done <"$T/presets"
+
+# version
+expect 0 "" -- version
+grep -Eq '^clbb [0-9]+\.[0-9]+\.[0-9]+$' "$T/out" || { echo "FAIL: clbb version: $(cat "$T/out")"; fails=$((fails + 1)); }
+expect 0 "" -- --version
+grep -Eq '^clbb [0-9]+\.[0-9]+\.[0-9]+$' "$T/out" || { echo "FAIL: clbb --version"; fails=$((fails + 1)); }
+expect 2 "unexpected argument 'x'" -- version x
+
+# --opt=value everywhere; a missing value named as such
+expect 0 "" -- run --arch=resnet18 --shape=1,3,32,32 --seed=5 --output="$T/o3"
+[ -f "$T/o3/out3.npy" ] || { echo "FAIL: --output=DIR"; fails=$((fails + 1)); }
+expect 0 "" -- check --ops --quick --only=layer_norm --seed=7 --precision=fp32
+expect 2 "option '--output' needs a value" -- run --arch resnet18 --shape 1,3,32,32 --output
+expect 2 "option '--output' needs a value" -- run --arch resnet18 --shape 1,3,32,32 --output=
+expect 2 "option '--output' needs a value" -- run --arch resnet18 --output --shape 1,3,32,32
+expect 2 "option '--iters' needs a value" -- bench --arch resnet18 --shape 1,3,32,32 --iters
+expect 2 "option '--only' needs a value" -- check --only
+expect 2 "option '--quiet' takes no value" -- bench --arch resnet18 --shape 1,3,32,32 --quiet=1
+expect 2 "--iters: 'x'" -- tune --arch=resnet18 --shape=1,3,32,32 --iters=x
+expect 2 "unexpected argument 'extra'" -- run --arch resnet18 --shape 1,3,32,32 extra
+
+# run: random weights said on stderr; per-output statistics; the first
+# forward mentions kernel builds only when programs were compiled
+expect 0 "no --weights given: random weights \(seed 3\)" -- run --arch resnet18 --shape 1,3,32,32 --seed 3
+grep -Eq "^out0: 1x64x8x8  min [-0-9.e+]+ mean [-0-9.e+]+ max [-0-9.e+]+$" "$T/out" \
+    || { echo "FAIL: run statistics"; cat "$T/out"; fails=$((fails + 1)); }
+expect 0 "" -- run --arch resnet18 --shape 1,3,32,32 # the cache is warm since the runs above
+grep -q "forward (first, includes planning; programs from the cache)" "$T/out" \
+    || { echo "FAIL: cached run claims kernel builds"; cat "$T/out"; fails=$((fails + 1)); }
+XENV="CLBB_CACHE_DIR="; expect 0 "" -- run --config "$T/good.json" --shape 1,3,32,32; XENV=
+grep -Eq "forward \(first, includes planning and [0-9]+ kernel builds?\)" "$T/out" \
+    || { echo "FAIL: uncached run does not say it built"; cat "$T/out"; fails=$((fails + 1)); }
+grep -q "building OpenCL programs" "$T/err" && { echo "FAIL: build note on a pipe"; fails=$((fails + 1)); }
+
+# files that cannot be written: refused before the work, naming the file
+: >"$T/afile"
+expect 2 "--output: cannot write '$T/afile/sub'.*not a directory" -- run --arch resnet18 --shape 1,3,32,32 --output "$T/afile/sub"
+grep -q "^forward" "$T/out" && { echo "FAIL: forward ran before the --output check"; fails=$((fails + 1)); }
+expect 2 "--json: cannot write '$T/nodir/b.json'" -- bench --arch resnet18 --shape 1,3,32,32 --json "$T/nodir/b.json"
+grep -q "median" "$T/out" && { echo "FAIL: bench ran before the --json check"; fails=$((fails + 1)); }
+expect 2 "--out: cannot write '$T'.*directory" -- tune --arch resnet18 --shape 1,3,32,32 --out "$T"
+[ -e "$T/nodir" ] && { echo "FAIL: a directory was created for --json"; fails=$((fails + 1)); }
+
+# devices: --json has every field of the listing; no platform is an error
+# with a hint; an unmatched selector lists the devices
+expect 0 "" -- devices --json
+/usr/bin/python3 - "$T/out" <<'PY' || { echo "FAIL: devices --json"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+keys = {"index", "name", "type", "platform", "vendor", "driver_version", "opencl_version",
+        "compute_units", "max_clock_mhz", "global_mem_bytes", "max_alloc_bytes",
+        "local_mem_bytes", "fp16", "fp64"}
+assert d and all(keys <= set(x) for x in d), d
+assert d[0]["index"] == "%d:%d" % (d[0]["platform_index"], d[0]["device_index"])
+PY
+expect 2 "unknown option '--jsn'" -- devices --jsn
+mkdir -p "$T/no-icds"
+XENV="OCL_ICD_VENDORS=$T/no-icds" # the ICD loader finds no platform there
+expect 1 "no OpenCL platform.*pocl-opencl-icd" -- devices
+[ -s "$T/out" ] && { echo "FAIL: devices without a platform wrote to stdout"; fails=$((fails + 1)); }
+expect 1 "install an OpenCL ICD" -- run --arch resnet18 --shape 1,3,32,32
+XENV=
+expect 1 "no OpenCL device matches 'foo'; [0-9]+ available: 0:0 '" -- run --arch resnet18 --shape 1,3,32,32 --device foo
+XENV="CLBB_DEVICE=foo"; expect 1 "matches 'foo' \(from CLBB_DEVICE\).*available" -- check --ops --only layer_norm; XENV=
+
+# progress: on a terminal only (script(1) gives one), quiet on a pipe
+if command -v script >/dev/null 2>&1; then
+    rm -rf "$T/cache"
+    CLBB_CACHE_DIR="$T/cache" script -qec "$CLBB check --ops --quick --only layer_norm" /dev/null >"$T/tty" 2>&1
+    grep -q "building OpenCL programs (first run, cached afterwards)" "$T/tty" \
+        || { echo "FAIL: no build note on a terminal"; cat "$T/tty"; fails=$((fails + 1)); }
+    grep -Eq "check \[[#.]+\] [0-9]+/[0-9]+ layer_norm" "$T/tty" \
+        || { echo "FAIL: no check progress on a terminal"; cat "$T/tty"; fails=$((fails + 1)); }
+    CLBB_CACHE_DIR="$T/cache" script -qec "$CLBB bench --arch resnet18 --shape 1,3,32,32 --iters 2 --warmup 1 --quiet" /dev/null >"$T/tty" 2>&1
+    grep -Eq "bench \[[#.]+\] [0-9]+/4" "$T/tty" || { echo "FAIL: no bench progress on a terminal"; cat "$T/tty"; fails=$((fails + 1)); }
+    CLBB_CACHE_DIR="$T/cache" "$CLBB" check --ops --quick --only layer_norm >/dev/null 2>"$T/err"
+    [ -s "$T/err" ] && { echo "FAIL: progress on a pipe:"; cat "$T/err"; fails=$((fails + 1)); }
+else
+    echo "skipped: progress on a terminal (no script(1))"
+fi
 
 if [ "$fails" -ne 0 ]; then echo "$fails CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"

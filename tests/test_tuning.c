@@ -163,6 +163,23 @@ Test(tuning, malformed_files_are_refused, .init = test_dir_make, .fini = test_di
     clbb_context_destroy(ctx);
 }
 
+/* Progress reports of the tune: candidates counted up to their total. */
+typedef struct tune_seen {
+    uint64_t calls, last_done, total;
+    int other_kind, backwards;
+} tune_seen;
+
+static void on_progress(void *user, clbb_progress_kind kind, uint64_t done, uint64_t total,
+                        const char *what) {
+    tune_seen *s = user;
+    if (kind == CLBB_PROGRESS_BUILD) return;
+    s->other_kind |= kind != CLBB_PROGRESS_TUNE || !what[0];
+    s->backwards |= done < s->last_done || (s->calls && total != s->total);
+    s->calls++;
+    s->last_done = done;
+    s->total = total;
+}
+
 /* The tuner writes a table; a new context loading it plans every layer
  * with an entry, and the result still matches the reference. */
 Test(tuning, tune_writes_a_table_later_contexts_use, .init = test_dir_make, .fini = test_dir_remove,
@@ -176,7 +193,14 @@ Test(tuning, tune_writes_a_table_later_contexts_use, .init = test_dir_make, .fin
     clbb_model *m = tiny(ctx);
     char path[128];
     snprintf(path, sizeof path, "%s/tuned.json", test_dir);
+    tune_seen seen = {0};
+    cr_assert_eq(clbb_context_set_progress(ctx, on_progress, &seen), CLBB_OK);
     cr_assert_eq(clbb_model_tune(m, IN, 1, path, NULL), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect_gt(seen.total, 0);
+    cr_expect_eq(seen.calls, seen.total, "a report per candidate");
+    cr_expect_eq(seen.last_done, seen.total, "the last report ends the work");
+    cr_expect(!seen.other_kind && !seen.backwards);
+    clbb_context_set_progress(ctx, NULL, NULL);
     clbb_context_stats st;
     clbb_context_get_stats(ctx, &st);
     const uint64_t entries = st.tuning_entries;

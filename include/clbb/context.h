@@ -195,9 +195,15 @@ CLBB_API clbb_status clbb_context_measure_peak(clbb_context *ctx, double *gflops
  */
 CLBB_API clbb_status clbb_context_load_tuning(clbb_context *ctx, const char *path);
 
-/** Counters of program builds, for cache checks and reports. */
+/**
+ * Counters of program builds, for cache checks and reports. Every program
+ * request counts in exactly one of the first three: comparing
+ * programs_built_from_source before and after a call (say a model's first
+ * forward) tells whether it compiled anything (the slow part of a first
+ * run) or found every program in the caches.
+ */
 typedef struct clbb_context_stats {
-    uint64_t programs_built_from_source; /**< full compiles */
+    uint64_t programs_built_from_source; /**< full compiles (disk cache missed or off) */
     uint64_t programs_loaded_from_disk;  /**< binaries from the disk cache */
     uint64_t programs_from_memory;       /**< in-memory cache hits */
     uint64_t device_bytes_allocated;     /**< currently allocated by clbb */
@@ -208,6 +214,46 @@ typedef struct clbb_context_stats {
 
 /** Fills @p stats. @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL). */
 CLBB_API clbb_status clbb_context_get_stats(const clbb_context *ctx, clbb_context_stats *stats);
+
+/** What a progress report is about (see clbb_context_set_progress()). */
+typedef enum clbb_progress_kind {
+    /** An OpenCL program is about to be compiled from source (its disk
+     *  cache entry missed): done = programs this context compiled so far,
+     *  total 0 (unknown); what = the program's kernel file. */
+    CLBB_PROGRESS_BUILD = 0,
+    /** clbb_check(): done of total cases (op cases, blocks, backbones);
+     *  what = the op table or the block/backbone case. */
+    CLBB_PROGRESS_CHECK = 1,
+    /** clbb_model_tune(): done of total candidates (over every layer
+     *  tuned); what = the layer's name. */
+    CLBB_PROGRESS_TUNE = 2,
+    /** clbb_model_benchmark(): done of total forwards (warmup included);
+     *  what = "warmup" or "timed". */
+    CLBB_PROGRESS_BENCH = 3
+} clbb_progress_kind;
+
+/**
+ * A progress callback: @p user as given to clbb_context_set_progress(),
+ * what it is about, @p done of @p total units (total 0: unknown) and
+ * @p what, a short name valid only during the call (never NULL).
+ * Called between device commands, outside any timed region; a report of
+ * done == total ends a piece of work.
+ */
+typedef void (*clbb_progress_fn)(void *user, clbb_progress_kind kind, uint64_t done,
+                                 uint64_t total, const char *what);
+
+/**
+ * Sets (or, with @p fn NULL, removes) the context's progress callback, for
+ * long work: program builds, clbb_check(), clbb_model_tune(),
+ * clbb_model_benchmark(). Nothing is reported without one.
+ * Thread safety: the callback runs synchronously on the thread making the
+ * call that does the work, as part of that call; it must not call clbb
+ * functions on this context or its objects (other contexts are fine) and
+ * should return quickly (`clbb` prints a line on stderr). @p user is
+ * borrowed: it must stay valid while the callback is set.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx NULL).
+ */
+CLBB_API clbb_status clbb_context_set_progress(clbb_context *ctx, clbb_progress_fn fn, void *user);
 
 #ifdef __cplusplus
 }

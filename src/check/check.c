@@ -31,9 +31,35 @@ static int selected(const char *only, const char *name) {
     return 0;
 }
 
+/* Cases run over the whole check, for progress reports. */
+typedef struct check_progress {
+    uint64_t done, total;
+} check_progress;
+
+static int model_case_selected(const check_model_case *c, const clbb_check_options *o) {
+    return !(o->quick && !c->quick) && selected(o->only, c->name);
+}
+
+/* The number of cases a check runs (only counted when someone watches). */
+static uint64_t count_cases(const clbb_check_options *o) {
+    uint64_t total = 0;
+    for (size_t i = 0; o->ops && i < check_num_ops(); i++) {
+        if (!selected(o->only, check_op_at(i)->name)) continue;
+        check_case *cases = NULL;
+        total += check_cases(check_op_at(i), o->quick, dtype_of(o->precision), &cases);
+        free(cases);
+    }
+    const check_model_case *mc;
+    size_t n = o->blocks ? check_block_cases(&mc) : 0;
+    for (size_t i = 0; i < n; i++) total += model_case_selected(&mc[i], o);
+    n = o->models ? check_backbone_cases(&mc) : 0;
+    for (size_t i = 0; i < n; i++) total += model_case_selected(&mc[i], o);
+    return total;
+}
+
 /* One op family's table: a summary line, and a line per failing case. */
 static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_check_options *o,
-                          uint64_t seed, FILE *out) {
+                          uint64_t seed, FILE *out, check_progress *p) {
     check_case *cases = NULL;
     size_t n = check_cases(op, o->quick, dtype_of(o->precision), &cases);
     size_t ran = 0, skipped = 0, bad = 0;
@@ -46,6 +72,7 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
     check_tolerance tol = op->tol[dtype_of(o->precision)];
     for (size_t i = 0; i < n; i++) {
         const check_case *c = &cases[i];
+        clbb__progress(ctx, CLBB_PROGRESS_CHECK, p->done++, p->total, op->name);
         /* small: our kernels only (CLBlast's are not ours), small work */
         if (o->small && (check_case_work(c) > 1e6 || strstr(c->name, "/clblast"))) {
             skipped++;
@@ -85,13 +112,15 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
 }
 
 static int check_model_table(clbb_context *ctx, const char *title, const check_model_case *cases,
-                             size_t n, const clbb_check_options *o, uint64_t seed, FILE *out) {
+                             size_t n, const clbb_check_options *o, uint64_t seed, FILE *out,
+                             check_progress *p) {
     int failed = 0;
     const check_tolerance t = check_model_tolerance(o->precision);
     fprintf(out, "%-28s %7s %11s %9s %10s  %s   (bound: %.1g rms + %.1g|ref|)\n", title,
             "outputs", "max_rel_l2", "tolerance", "of_bound", "result", t.atol, t.rtol);
     for (size_t i = 0; i < n; i++) {
-        if ((o->quick && !cases[i].quick) || !selected(o->only, cases[i].name)) continue;
+        if (!model_case_selected(&cases[i], o)) continue;
+        clbb__progress(ctx, CLBB_PROGRESS_CHECK, p->done++, p->total, cases[i].name);
         check_model_result r;
         clbb_status st = check_model_case_run(ctx, &cases[i], o->precision, seed + i, &r);
         int ok = st == CLBB_OK && r.pass;
@@ -124,24 +153,26 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
             info.device_name, info.platform_name, info.driver_version,
             clbb_precision_name(o.precision), (unsigned long long)seed, (unsigned long long)seed);
     int failed = 0;
+    check_progress p = {0, clbb__progress_on(ctx) ? count_cases(&o) : 0};
     if (o.ops) {
         fprintf(out, "%-16s %6s %6s %7s %11s %9s %10s %17s  %-36s %s\n", "op", "cases", "ran",
                 "skipped", "max_rel_l2", "tolerance", "of_bound", "bound(atol+rtol)",
                 "worst case", "result");
         for (size_t i = 0; i < check_num_ops(); i++)
             if (selected(o.only, check_op_at(i)->name))
-                failed += check_op_table(ctx, check_op_at(i), &o, seed, out);
+                failed += check_op_table(ctx, check_op_at(i), &o, seed, out, &p);
     }
     const check_model_case *cases;
     size_t n;
     if (o.blocks) {
         n = check_block_cases(&cases);
-        failed += check_model_table(ctx, "block", cases, n, &o, seed, out);
+        failed += check_model_table(ctx, "block", cases, n, &o, seed, out, &p);
     }
     if (o.models) {
         n = check_backbone_cases(&cases);
-        failed += check_model_table(ctx, "backbone", cases, n, &o, seed, out);
+        failed += check_model_table(ctx, "backbone", cases, n, &o, seed, out, &p);
     }
+    clbb__progress(ctx, CLBB_PROGRESS_CHECK, p.done, p.total, "done");
     fprintf(out, "%s\n", failed ? "check: FAILED" : "check: all passed");
     *failures = failed;
     return clbb__done(ctx, CLBB_OK);

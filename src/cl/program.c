@@ -216,6 +216,8 @@ clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char 
             return CLBB_OK;
         }
     }
+    /* the slow part of a first run: say so before it starts */
+    clbb__progress(ctx, CLBB_PROGRESS_BUILD, ctx->stats.programs_built_from_source, 0, family);
     const char *srcs[2] = {(const char *)common->data, (const char *)src->data};
     size_t lens[2] = {common->size, src->size};
     cl_int err;

@@ -14,6 +14,10 @@ int clbb_cmd_check(int argc, char **argv);
 int clbb_cmd_run(int argc, char **argv);
 int clbb_cmd_bench(int argc, char **argv);
 int clbb_cmd_tune(int argc, char **argv);
+int clbb_cmd_version(int argc, char **argv);
+
+/* Usage of subcommand `cmd` (NULL or unknown: every command's) on f. */
+void cli_usage(FILE *f, const char *cmd);
 
 /* Prints "clbb: error: ..." on stderr; returns code. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -29,6 +33,13 @@ double cli_now_ms(void);
 
 /* Parses "N,C,H,W". Returns 0 on success. */
 int cli_parse_shape(const char *s, clbb_shape *shape);
+
+/* Whether the file `path` (an existing one, or a new one in an existing
+ * directory) / the directory `path` (existing, or creatable: its nearest
+ * existing ancestor is a writable directory) can be written; else prints
+ * "OPT: cannot write 'PATH': why" and returns CLI_USAGE. */
+int cli_check_writable_file(const char *opt, const char *path);
+int cli_check_writable_dir(const char *opt, const char *path);
 
 /* Parses a non-negative integer option value; returns 0 on success. */
 int cli_parse_int(const char *s, long min, long max, long *out);

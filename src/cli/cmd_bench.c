@@ -71,26 +71,23 @@ int clbb_cmd_bench(int argc, char **argv) {
     const char *json = NULL;
     long iters = 20, warmup = 5;
     int baseline = 0, quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        int rc = cli_model_arg(&a, argc, argv, &i);
-        if (rc == 0) continue;
-        if (rc > 0) return rc;
-        if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
-        else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
-            if (cli_parse_int(argv[++i], 1, 100000, &iters))
-                return cli_error(CLI_USAGE, "--iters: '%s' is not an integer in 1..100000", argv[i]);
-        } else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) {
-            if (cli_parse_int(argv[++i], 0, 100000, &warmup))
-                return cli_error(CLI_USAGE, "--warmup: '%s' is not an integer in 0..100000", argv[i]);
-        } else if (!strcmp(argv[i], "--baseline")) baseline = 1;
-        else if (!strcmp(argv[i], "--quiet")) quiet = 1;
-        else return cli_error(CLI_USAGE, "bench: unknown or incomplete option '%s'", argv[i]);
-    }
+    const cli_opt opts[] = {
+        CLI_MODEL_OPTS(&a),
+        {"--json", CLI_STRING, &json, 0, 0, NULL},
+        {"--iters", CLI_INT, &iters, 1, 100000, NULL},
+        {"--warmup", CLI_INT, &warmup, 0, 100000, NULL},
+        {"--baseline", CLI_FLAG, &baseline, 0, 0, NULL},
+        {"--quiet", CLI_FLAG, &quiet, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_parse("bench", argc, argv, opts);
+    if (rc) return CLI_PARSE_EXIT(rc);
     if (a.input) return cli_error(CLI_USAGE, "bench takes --shape, not --input");
     if (!a.has_shape) return cli_error(CLI_USAGE, "bench needs --shape N,C,H,W");
     clbb_model_config cfg;
-    int rc = cli_model_config(&a, &cfg);
-    if (rc) return rc;
+    if ((rc = cli_model_config(&a, &cfg))) return rc;
+    /* before the benchmark: a bad --json fails at once */
+    if (json && (rc = cli_check_writable_file("--json", json))) return rc;
     clbb_shape shape;
     float *x = NULL;
     if ((rc = cli_model_input(&a, &cfg, &shape, &x))) return rc;

@@ -5,31 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "options.h"
 
 int clbb_cmd_check(int argc, char **argv) {
     const char *device = NULL;
     clbb_check_options o;
     clbb_check_options_init(&o);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--device") && i + 1 < argc) device = argv[++i];
-        else if (!strcmp(argv[i], "--ops")) o.ops = 1;
-        else if (!strcmp(argv[i], "--blocks")) o.blocks = 1;
-        else if (!strcmp(argv[i], "--models")) o.models = 1;
-        else if (!strcmp(argv[i], "--quick")) o.quick = 1;
-        else if (!strcmp(argv[i], "--small")) o.small = 1;
-        else if (!strcmp(argv[i], "--only") && i + 1 < argc) o.only = argv[++i];
-        else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) o.verbose = 1;
-        else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
-            if (clbb_precision_parse(argv[++i], &o.precision) != CLBB_OK)
-                return cli_error(CLI_USAGE, "--precision: '%s' is not fp32 or fp16", argv[i]);
-        } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-            char *end;
-            o.seed = strtoull(argv[++i], &end, 0);
-            if (*end || !o.seed)
-                return cli_error(CLI_USAGE, "--seed: '%s' is not a non-zero number", argv[i]);
-        } else return cli_error(CLI_USAGE, "check: unknown or incomplete option '%s'", argv[i]);
-    }
+    const cli_opt opts[] = {
+        {"--device", CLI_STRING, &device, 0, 0, NULL},
+        {"--ops", CLI_FLAG, &o.ops, 0, 0, NULL},
+        {"--blocks", CLI_FLAG, &o.blocks, 0, 0, NULL},
+        {"--models", CLI_FLAG, &o.models, 0, 0, NULL},
+        {"--quick", CLI_FLAG, &o.quick, 0, 0, NULL},
+        {"--small", CLI_FLAG, &o.small, 0, 0, NULL},
+        {"--only", CLI_STRING, &o.only, 0, 0, NULL},
+        {"-v", CLI_FLAG, &o.verbose, 0, 0, NULL},
+        {"--verbose", CLI_FLAG, &o.verbose, 0, 0, NULL},
+        {"--precision", CLI_PRECISION, &o.precision, 0, 0, NULL},
+        {"--seed", CLI_U64, &o.seed, 1, 0, NULL},
+        CLI_OPT_END,
+    };
+    int prc = cli_parse("check", argc, argv, opts);
+    if (prc) return CLI_PARSE_EXIT(prc);
     clbb_context *ctx;
     int rc = cli_context(device, 0, &ctx);
     if (rc) return rc;

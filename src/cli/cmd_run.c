@@ -7,19 +7,43 @@
 #include "model_args.h"
 
 
-int clbb_cmd_run(int argc, char **argv) {
-    cli_model_args a = {0};
-    const char *output = NULL;
-    for (int i = 1; i < argc; i++) {
-        int rc = cli_model_arg(&a, argc, argv, &i);
-        if (rc == 0) continue;
-        if (rc > 0) return rc;
-        if (!strcmp(argv[i], "--output") && i + 1 < argc) output = argv[++i];
-        else return cli_error(CLI_USAGE, "run: unknown or incomplete option '%s'", argv[i]);
+/* Per-output statistics printed beside the shapes. */
+typedef struct out_stats {
+    double min, mean, max;
+} out_stats;
+
+/* Fills st over the finite values; returns the number of others. */
+static size_t summarize(const float *v, size_t n, out_stats *st) {
+    size_t bad = 0;
+    double sum = 0, lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(v[k])) {
+            bad++;
+            continue;
+        }
+        sum += v[k];
+        if (v[k] < lo) lo = v[k];
+        if (v[k] > hi) hi = v[k];
     }
+    const size_t good = n - bad;
+    *st = good ? (out_stats){lo, sum / (double)good, hi} : (out_stats){0, 0, 0};
+    return bad;
+}
+
+int clbb_cmd_run(int argc, char **argv) {
+    cli_model_args a = {.note_random = 1};
+    const char *output = NULL;
+    const cli_opt opts[] = {
+        CLI_MODEL_OPTS(&a),
+        {"--output", CLI_STRING, &output, 0, 0, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_parse("run", argc, argv, opts);
+    if (rc) return CLI_PARSE_EXIT(rc);
     clbb_model_config cfg;
-    int rc = cli_model_config(&a, &cfg);
-    if (rc) return rc;
+    if ((rc = cli_model_config(&a, &cfg))) return rc;
+    /* before the forward: a bad --output fails at once */
+    if (output && (rc = cli_check_writable_dir("--output", output))) return rc;
     clbb_shape shape;
     float *x = NULL;
     if ((rc = cli_model_input(&a, &cfg, &shape, &x))) return rc;
@@ -30,6 +54,8 @@ int clbb_cmd_run(int argc, char **argv) {
     int nout = 0;
     if ((rc = cli_context(a.device, 0, &ctx))) goto done;
     if ((rc = cli_model_create(&a, &cfg, ctx, &m))) goto done;
+    clbb_context_stats before, after;
+    clbb_context_get_stats(ctx, &before);
     double t0 = cli_now_ms();
     clbb_status st = clbb_model_forward(m, shape, x);
     nout = clbb_model_num_outputs(m);
@@ -40,14 +66,15 @@ int clbb_cmd_run(int argc, char **argv) {
         if (st == CLBB_OK) st = clbb_model_read_output(m, i, outs[i], n);
     }
     double t1 = cli_now_ms();
+    clbb_context_get_stats(ctx, &after);
     if (st != CLBB_OK) {
         rc = cli_error(cli_code(st) == CLI_USAGE ? CLI_USAGE : CLI_RUNTIME, "forward failed: %s",
                        clbb_last_error(ctx));
         goto done;
     }
+    out_stats stats[CLBB_MAX_OUT_INDICES];
     for (int i = 0; i < nout; i++) {
-        size_t n = clbb_shape_numel(shapes[i]), bad = 0;
-        for (size_t k = 0; k < n; k++) bad += !isfinite(outs[i][k]);
+        size_t bad = summarize(outs[i], clbb_shape_numel(shapes[i]), &stats[i]);
         if (bad) {
             rc = cli_error(CLI_RUNTIME, "output %d has %zu non-finite values", i, bad);
             goto done;
@@ -79,12 +106,23 @@ int clbb_cmd_run(int argc, char **argv) {
     clbb_model_memory_usage(m, &mem);
     printf("device: %s\nprecision: %s\ninput: %dx%dx%dx%d\n", info.device_name,
            clbb_precision_name(a.precision), shape.n, shape.c, shape.h, shape.w);
-    for (int i = 0; i < nout; i++)
-        printf("out%d: %dx%dx%dx%d%s%s%s\n", i, shapes[i].n, shapes[i].c, shapes[i].h, shapes[i].w,
-               output ? " -> " : "", output ? output : "", output ? "" : "");
-    printf("forward (first, includes planning and kernel builds): %.1f ms; device memory: "
+    for (int i = 0; i < nout; i++) {
+        printf("out%d: %dx%dx%dx%d  min %.4g mean %.4g max %.4g", i, shapes[i].n, shapes[i].c,
+               shapes[i].h, shapes[i].w, stats[i].min, stats[i].mean, stats[i].max);
+        if (output) printf(" -> %s/out%d.npy", output, i);
+        printf("\n");
+    }
+    /* "kernel builds" only when the program caches missed */
+    const uint64_t built = after.programs_built_from_source - before.programs_built_from_source;
+    char what[96];
+    if (built)
+        snprintf(what, sizeof what, "first, includes planning and %llu kernel build%s",
+                 (unsigned long long)built, built == 1 ? "" : "s");
+    else
+        snprintf(what, sizeof what, "first, includes planning; programs from the cache");
+    printf("forward (%s): %.1f ms; device memory: "
            "%.1f MiB weights, %.1f MiB activations, %.1f MiB workspace\n",
-           t1 - t0, mem.weights_bytes / 1048576.0, mem.activations_bytes / 1048576.0,
+           what, t1 - t0, mem.weights_bytes / 1048576.0, mem.activations_bytes / 1048576.0,
            mem.workspace_bytes / 1048576.0);
     rc = CLI_OK;
 done:

@@ -9,20 +9,19 @@ int clbb_cmd_tune(int argc, char **argv) {
     cli_model_args a = {0};
     const char *out = NULL;
     long iters = 10;
-    for (int i = 1; i < argc; i++) {
-        int rc = cli_model_arg(&a, argc, argv, &i);
-        if (rc == 0) continue;
-        if (rc > 0) return rc;
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
-            if (cli_parse_int(argv[++i], 1, 1000, &iters))
-                return cli_error(CLI_USAGE, "--iters: '%s' is not an integer in 1..1000", argv[i]);
-        } else return cli_error(CLI_USAGE, "tune: unknown or incomplete option '%s'", argv[i]);
-    }
+    const cli_opt opts[] = {
+        CLI_MODEL_OPTS(&a),
+        {"--out", CLI_STRING, &out, 0, 0, NULL},
+        {"--iters", CLI_INT, &iters, 1, 1000, NULL},
+        CLI_OPT_END,
+    };
+    int rc = cli_parse("tune", argc, argv, opts);
+    if (rc) return CLI_PARSE_EXIT(rc);
     if (a.input || !a.has_shape) return cli_error(CLI_USAGE, "tune needs --shape N,C,H,W");
     clbb_model_config cfg;
-    int rc = cli_model_config(&a, &cfg);
-    if (rc) return rc;
+    if ((rc = cli_model_config(&a, &cfg))) return rc;
+    /* before the tuning: a bad --out fails at once */
+    if (out && (rc = cli_check_writable_file("--out", out))) return rc;
     if (a.shape.c != cfg.in_channels)
         return cli_error(CLI_USAGE, "--shape has %d channels, the model's in_channels is %d",
                          a.shape.c, cfg.in_channels);

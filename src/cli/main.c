@@ -1,4 +1,4 @@
-/* clbb: devices, run, check, bench, tune. */
+/* clbb: devices, run, check, bench, tune, version; the usage texts. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -6,8 +6,11 @@
 #include <time.h>
 
 #include "cli.h"
+#include "options.h"
+#include "progress.h"
 
 int cli_error(int code, const char *fmt, ...) {
+    cli_progress_clear();
     va_list ap;
     va_start(ap, fmt);
     fputs("clbb: error: ", stderr);
@@ -31,7 +34,7 @@ int cli_code(clbb_status st) {
 }
 
 int cli_context(const char *device, int profiling, clbb_context **ctx) {
-    char err[512] = "";
+    char err[1024] = "";
     clbb_context_options o;
     clbb_context_options_init(&o);
     o.device = device;
@@ -41,6 +44,7 @@ int cli_context(const char *device, int profiling, clbb_context **ctx) {
     clbb_status st = clbb_context_create(&o, ctx);
     if (st != CLBB_OK)
         return cli_error(st == CLBB_ERR_INVALID_ARGUMENT ? CLI_USAGE : CLI_RUNTIME, "%s", err);
+    cli_progress_attach(*ctx);
     return CLI_OK;
 }
 
@@ -77,41 +81,106 @@ int cli_parse_shape(const char *s, clbb_shape *shape) {
     return 0;
 }
 
-static void usage(FILE *f) {
+/* One usage text per command: `clbb --help` prints them all, `clbb CMD
+ * --help` its own. */
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    int model; /* takes --arch: the help lists the names */
+    const char *usage;
+} cli_command;
+
+static const cli_command COMMANDS[] = {
+    {"devices", clbb_cmd_devices, 0,
+     "  devices [--json]                         list OpenCL platforms and devices\n"},
+    {"run", clbb_cmd_run, 1,
+     "  run   (--arch NAME | --config FILE.json) [--weights FILE.safetensors] [--seed N]\n"
+     "        (--input FILE.npy | --shape N,C,H,W) [--output DIR] [--device SEL]\n"
+     "        [--precision fp32|fp16]\n"},
+    {"check", clbb_cmd_check, 0,
+     "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--small] [-v]\n"
+     "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"},
+    {"bench", clbb_cmd_bench, 1,
+     "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
+     "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|fp16]\n"},
+    {"tune", clbb_cmd_tune, 1,
+     "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
+     "        [--iters K] [--precision fp32|fp16]\n"},
+    {"version", clbb_cmd_version, 0,
+     "  version                                  print clbb's version (also --version)\n"},
+};
+
+#define NUM_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+/* The preset names of --arch, from the library, wrapped. */
+static void print_arch_names(FILE *f) {
+    const char *const *names = clbb_model_preset_names();
+    int col = fprintf(f, "--arch NAME:");
+    for (int k = 0; names && names[k]; k++) {
+        int len = (int)strlen(names[k]) + (names[k + 1] ? 1 : 0);
+        if (col + 1 + len > 96) {
+            fputs("\n ", f);
+            col = 1;
+        }
+        col += fprintf(f, " %s%s", names[k], names[k + 1] ? "," : "");
+    }
+    fputc('\n', f);
+}
+
+static void print_footer(FILE *f, int model) {
+    if (model) print_arch_names(f);
     fprintf(f,
-            "usage: clbb <command> [options]\n"
-            "  devices                                  list OpenCL platforms and devices\n"
-            "  run   (--arch NAME | --config FILE.json) [--weights FILE.safetensors] [--seed N]\n"
-            "        (--input FILE.npy | --shape N,C,H,W) [--output DIR] [--device SEL]\n"
-            "        [--precision fp32|fp16]\n"
-            "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--small] [-v]\n"
-            "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"
-            "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
-            "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|fp16]\n"
-            "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
-            "        [--iters K] [--precision fp32|fp16]\n"
+            "--device SEL: P:D from `clbb devices`, or part of a device, vendor or platform name\n"
+            "options take their value as `--opt VALUE` or `--opt=VALUE`; -h, --help: a "
+            "command's usage\n"
+            "environment:\n"
+            "  CLBB_DEVICE        default --device (else the first GPU, else the first device)\n"
+            "  CLBB_CACHE_DIR     program-binary and tuning cache (\"\" disables it; default\n"
+            "                     $XDG_CACHE_HOME/clbb, else $HOME/.cache/clbb)\n"
+            "  CLBB_CPU_KERNELS   1 or 0: CPU-shaped or GPU-shaped kernels whatever the device\n"
+            "  CLBB_SEED          seed of `clbb check`'s random data (default: the clock)\n"
+            "  CLBB_TUNE_VERBOSE  set: `clbb tune` logs every candidate\n"
             "exit status: 0 success, 2 usage or input error, 1 device or runtime failure\n");
+}
+
+void cli_usage(FILE *f, const char *cmd) {
+    for (size_t i = 0; cmd && i < NUM_COMMANDS; i++)
+        if (!strcmp(COMMANDS[i].name, cmd)) {
+            fprintf(f, "usage: clbb %s [options]\n%s", cmd, COMMANDS[i].usage);
+            print_footer(f, COMMANDS[i].model);
+            return;
+        }
+    fprintf(f, "usage: clbb <command> [options]\n");
+    for (size_t i = 0; i < NUM_COMMANDS; i++) fputs(COMMANDS[i].usage, f);
+    print_footer(f, 1);
+}
+
+int clbb_cmd_version(int argc, char **argv) {
+    const cli_opt opts[] = {CLI_OPT_END};
+    int rc = cli_parse("version", argc, argv, opts);
+    if (rc) return CLI_PARSE_EXIT(rc);
+    printf("clbb %s\n", clbb_version());
+    return CLI_OK;
 }
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        usage(stderr);
+        cli_usage(stderr, NULL);
         return CLI_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-        usage(stdout);
+        /* `clbb help run` is `clbb run --help` */
+        cli_usage(stdout, argc > 2 ? argv[2] : NULL);
         return CLI_OK;
     }
-    if (!strcmp(cmd, "--version")) {
-        printf("clbb %s\n", clbb_version());
-        return CLI_OK;
-    }
-    if (!strcmp(cmd, "devices")) return clbb_cmd_devices(argc - 1, argv + 1);
-    if (!strcmp(cmd, "check")) return clbb_cmd_check(argc - 1, argv + 1);
-    if (!strcmp(cmd, "run")) return clbb_cmd_run(argc - 1, argv + 1);
-    if (!strcmp(cmd, "bench")) return clbb_cmd_bench(argc - 1, argv + 1);
-    if (!strcmp(cmd, "tune")) return clbb_cmd_tune(argc - 1, argv + 1);
-    usage(stderr);
+    if (!strcmp(cmd, "--version")) return clbb_cmd_version(1, argv + 1);
+    for (size_t i = 0; i < NUM_COMMANDS; i++)
+        if (!strcmp(cmd, COMMANDS[i].name)) {
+            int rc = COMMANDS[i].run(argc - 1, argv + 1);
+            cli_progress_clear();
+            return rc;
+        }
+    cli_usage(stderr, NULL);
     return cli_error(CLI_USAGE, "unknown command '%s'", cmd);
 }

@@ -44,39 +44,6 @@ int cli_read_file(const char *path, char **data, size_t *size) {
     return CLI_OK;
 }
 
-int cli_model_arg(cli_model_args *a, int argc, char **argv, int *i) {
-    const char *o = argv[*i];
-    int has_value = *i + 1 < argc;
-    if (!strcmp(o, "--arch") || !strcmp(o, "--config") || !strcmp(o, "--weights") ||
-        !strcmp(o, "--seed") || !strcmp(o, "--input") || !strcmp(o, "--shape") ||
-        !strcmp(o, "--device") || !strcmp(o, "--precision")) {
-        if (!has_value) return cli_error(CLI_USAGE, "%s needs a value", o);
-        const char *v = argv[++*i];
-        if (!strcmp(o, "--arch")) a->arch = v;
-        else if (!strcmp(o, "--precision")) {
-            if (clbb_precision_parse(v, &a->precision) != CLBB_OK)
-                return cli_error(CLI_USAGE, "--precision: '%s' is not fp32 or fp16", v);
-        }
-        else if (!strcmp(o, "--config")) a->config = v;
-        else if (!strcmp(o, "--weights")) a->weights = v;
-        else if (!strcmp(o, "--input")) a->input = v;
-        else if (!strcmp(o, "--device")) a->device = v;
-        else if (!strcmp(o, "--shape")) {
-            if (cli_parse_shape(v, &a->shape))
-                return cli_error(CLI_USAGE, "--shape: '%s' is not N,C,H,W with positive integers", v);
-            a->has_shape = 1;
-        } else {
-            char *end;
-            errno = 0;
-            if (v[0] < '0' || v[0] > '9') return cli_error(CLI_USAGE, "--seed: '%s' is not a number", v);
-            a->seed = strtoull(v, &end, 0);
-            if (errno || *end) return cli_error(CLI_USAGE, "--seed: '%s' is not a number", v);
-        }
-        return CLI_OK;
-    }
-    return -1; /* not a model option */
-}
-
 int cli_model_config(const cli_model_args *a, clbb_model_config *cfg) {
     if (!!a->arch == !!a->config)
         return cli_error(CLI_USAGE, a->arch ? "give --arch or --config, not both"
@@ -176,6 +143,10 @@ int cli_model_create(const cli_model_args *a, const clbb_model_config *cfg, clbb
         fprintf(stderr, "weights: %s: %d tensors loaded, %d extra keys ignored%s\n", weights,
                 rep.loaded, rep.ignored, rep.prefix_stripped ? " (prefix 'backbone.' stripped)" : "");
     } else {
+        /* the URL note above already said so; bench and tune time any weights */
+        if (a->note_random && !cfg->pretrained[0])
+            fprintf(stderr, "clbb: note: no --weights given: random weights (seed %llu)\n",
+                    (unsigned long long)a->seed);
         clbb_model_init_weights(*model, a->seed);
     }
     return CLI_OK;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "options.h"
 
 typedef struct cli_model_args {
     const char *arch, *config, *weights, *input, *device;
@@ -12,11 +13,19 @@ typedef struct cli_model_args {
     clbb_shape shape;
     int has_shape;
     clbb_precision precision;
+    int note_random; /* say on stderr when the weights are random */
 } cli_model_args;
 
-/* Consumes argv[*i] (and its value) if it is a model option: returns 0,
- * an exit code on a bad value, or -1 if the option is not one of these. */
-int cli_model_arg(cli_model_args *a, int argc, char **argv, int *i);
+/* The model options' entries of a command's option table (options.h). */
+#define CLI_MODEL_OPTS(a)                                                                   \
+    {"--arch", CLI_STRING, &(a)->arch, 0, 0, NULL},                                         \
+    {"--config", CLI_STRING, &(a)->config, 0, 0, NULL},                                     \
+    {"--weights", CLI_STRING, &(a)->weights, 0, 0, NULL},                                   \
+    {"--seed", CLI_U64, &(a)->seed, 0, 0, NULL},                                            \
+    {"--input", CLI_STRING, &(a)->input, 0, 0, NULL},                                       \
+    {"--shape", CLI_SHAPE, &(a)->shape, 0, 0, &(a)->has_shape},                             \
+    {"--device", CLI_STRING, &(a)->device, 0, 0, NULL},                                     \
+    {"--precision", CLI_PRECISION, &(a)->precision, 0, 0, NULL}
 
 /* Resolves --arch / --config into a validated config. */
 int cli_model_config(const cli_model_args *a, clbb_model_config *cfg);

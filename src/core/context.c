@@ -267,6 +267,21 @@ static void load_default_tuning(clbb_context *ctx) {
     ctx->error[0] = '\0';
 }
 
+/* "no OpenCL device matches 'SEL'; available: 0:0 NAME, ..." so that the
+ * user sees what to select without another command. */
+static void no_match_message(const char *sel, int from_env, size_t n, char *msg, size_t size) {
+    int len = snprintf(msg, size, "no OpenCL device matches '%s'%s; %zu available:", sel,
+                       from_env ? " (from CLBB_DEVICE)" : "", n);
+    clbb_device_info d[8];
+    size_t got = 0;
+    if (clbb_list_devices(d, CLBB_ARRAY_SIZE(d), &got) != CLBB_OK) got = 0;
+    for (size_t i = 0; i < got && i < CLBB_ARRAY_SIZE(d) && len > 0 && (size_t)len < size; i++)
+        len += snprintf(msg + len, size - (size_t)len, "%s %d:%d '%s'", i ? "," : "",
+                        d[i].platform_index, d[i].device_index, d[i].device_name);
+    if (got > CLBB_ARRAY_SIZE(d) && len > 0 && (size_t)len < size)
+        snprintf(msg + len, size - (size_t)len, ", ... (clbb devices lists them all)");
+}
+
 static clbb_status fail_create(const clbb_context_options *o, clbb_status st, const char *msg) {
     if (o && o->error_buffer && o->error_buffer_size)
         clbb__strlcpy(o->error_buffer, msg, o->error_buffer_size);
@@ -282,7 +297,7 @@ static clbb_context *context_alloc(const clbb_context_options *o) {
 }
 
 clbb_status clbb_context_create(const clbb_context_options *o, clbb_context **out) {
-    char msg[512];
+    char msg[1024];
     if (!out) return fail_create(o, CLBB_ERR_INVALID_ARGUMENT, "clbb_context_create: out is NULL");
     *out = NULL;
     const char *sel = o ? o->device : NULL;
@@ -314,10 +329,10 @@ clbb_status clbb_context_create(const clbb_context_options *o, clbb_context **ou
     if (!s.found) {
         size_t n = 0;
         clbb_list_devices(NULL, 0, &n);
-        if (sel)
-            snprintf(msg, sizeof msg, "no OpenCL device matches '%s' (%zu device(s) found)", sel, n);
+        if (n == 0)
+            snprintf(msg, sizeof msg, "%s", CLBB__NO_DEVICE_HINT);
         else
-            snprintf(msg, sizeof msg, "no OpenCL device found (is an ICD such as pocl installed?)");
+            no_match_message(sel, !(o && o->device), n, msg, sizeof msg);
         return fail_create(o, CLBB_ERR_NO_DEVICE, msg);
     }
     clbb_context *ctx = context_alloc(o);
@@ -428,6 +443,20 @@ clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_device_info *
     if (!info) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "device_info: info is NULL");
     *info = ctx->info;
     return clbb__done(ctx, CLBB_OK);
+}
+
+clbb_status clbb_context_set_progress(clbb_context *ctx, clbb_progress_fn fn, void *user) {
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    ctx->progress = fn;
+    ctx->progress_user = fn ? user : NULL;
+    return clbb__done(ctx, CLBB_OK);
+}
+
+int clbb__progress_on(const clbb_context *ctx) { return ctx && ctx->progress; }
+
+void clbb__progress(clbb_context *ctx, clbb_progress_kind kind, uint64_t done, uint64_t total,
+                    const char *what) {
+    if (ctx && ctx->progress) ctx->progress(ctx->progress_user, kind, done, total, what ? what : "");
 }
 
 clbb_status clbb_context_get_stats(const clbb_context *ctx, clbb_context_stats *stats) {

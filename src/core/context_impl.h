@@ -61,6 +61,9 @@ struct clbb_context {
     size_t num_tuning_rows;
     clbb_tuning_entry *tuning;
     size_t num_tuning;
+    /* clbb_context_set_progress() (NULL: none) */
+    clbb_progress_fn progress;
+    void *progress_user;
 };
 
 /* Embedded kernel sources (generated from cl/ *.cl at build time). */

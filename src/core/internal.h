@@ -153,6 +153,17 @@ clbb_kernel_family clbb__default_family(const clbb_context *ctx);
 /* 1 if the context's queue records profiling events. */
 int clbb__context_profiling(const clbb_context *ctx);
 
+/* The message of "no platform or no device": what to install. */
+#define CLBB__NO_DEVICE_HINT                                                                  \
+    "no OpenCL device found: install an OpenCL ICD (pocl-opencl-icd for the CPU, the GPU "   \
+    "vendor's ICD for a GPU)"
+
+/* Progress reports (clbb_context_set_progress()): whether a callback is
+ * set (to skip counting work nobody watches), and a report. */
+int clbb__progress_on(const clbb_context *ctx);
+void clbb__progress(clbb_context *ctx, clbb_progress_kind kind, uint64_t done, uint64_t total,
+                    const char *what);
+
 /* Elapsed milliseconds of a profiled event. */
 clbb_status clbb__event_ms(clbb_context *ctx, cl_event ev, double *ms);
 

@@ -27,7 +27,14 @@ clbb_status clbb_model_benchmark(clbb_model *m, const clbb_tensor *in, int warmu
         return clbb__fail(ctx, CLBB_ERR_INVALID_STATE,
                           "benchmark needs a context created with profiling on");
     memset(t, 0, sizeof *t);
-    for (int i = 0; i <= warmup; i++) CLBB_CHECK(clbb_model_forward_tensor(m, in));
+    const uint64_t total = (uint64_t)warmup + 1 + (uint64_t)iters;
+    for (int i = 0; i <= warmup; i++) {
+        CLBB_CHECK(clbb_model_forward_tensor(m, in));
+        if (clbb__progress_on(ctx)) { /* a report per finished forward */
+            CLBB_CHECK(clbb_context_finish(ctx));
+            clbb__progress(ctx, CLBB_PROGRESS_BENCH, (uint64_t)i + 1, total, "warmup");
+        }
+    }
     CLBB_CHECK(clbb_context_finish(ctx));
     size_t n = 0;
     CLBB_CHECK(clbb_model_profile(m, NULL, 0, &n, NULL));
@@ -42,6 +49,9 @@ clbb_status clbb_model_benchmark(clbb_model *m, const clbb_tensor *in, int warmu
         st = clbb_model_forward_tensor(m, in);
         if (st == CLBB_OK) st = clbb_context_finish(ctx);
         wall[i] = now_ms() - t0;
+        if (st == CLBB_OK) /* outside the timed region */
+            clbb__progress(ctx, CLBB_PROGRESS_BENCH, (uint64_t)warmup + 2 + (uint64_t)i, total,
+                           "timed");
     }
     for (int i = 0; i < iters && st == CLBB_OK; i++) {
         size_t got;

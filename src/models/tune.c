@@ -108,7 +108,12 @@ static size_t layer_candidates(clbb_model *m, const graph_node *n, candidate *ou
     return k;
 }
 
-static clbb_status tune_layer(clbb_model *m, int i, int iters, FILE *log) {
+/* Candidates timed over the whole tune, for progress reports. */
+typedef struct tune_progress {
+    uint64_t done, total;
+} tune_progress;
+
+static clbb_status tune_layer(clbb_model *m, int i, int iters, FILE *log, tune_progress *p) {
     clbb_context *ctx = m->ctx;
     const graph *g = &m->g;
     const graph_node *n = &g->nodes[i];
@@ -148,6 +153,7 @@ static clbb_status tune_layer(clbb_model *m, int i, int iters, FILE *log) {
         char name[96] = "";
         const candidate *cd = &cands[c];
         clbb_status cs = try_one(m, i, cd, &s, iters, s.out, &ms, name, sizeof name);
+        clbb__progress(ctx, CLBB_PROGRESS_TUNE, ++p->done, p->total, n->name);
         /* a candidate that does not apply, does not build or does not run
          * (a tile beyond the device's resources) is skipped; running out of
          * host memory ends the tuning */
@@ -199,18 +205,28 @@ clbb_status clbb_model_tune(clbb_model *m, clbb_shape input, int iters, const ch
     CLBB_CHECK(clbb_model_plan(m, input));
     clbb_status st = CLBB_OK;
     const graph *g = &m->g;
-    for (int i = 0; i < g->num_nodes && st == CLBB_OK; i++) {
-        if (g->nodes[i].kind != NODE_CONV) continue;
-        char key[192];
-        clbb__conv_key(m, i, key, sizeof key);
-        int seen = 0;
-        for (int j = 0; j < i && !seen; j++)
-            if (g->nodes[j].kind == NODE_CONV) {
-                char other[192];
-                clbb__conv_key(m, j, other, sizeof other);
-                seen = !strcmp(other, key);
+    tune_progress p = {0, 0};
+    /* pass 0 counts the candidates (only when someone watches), pass 1 tunes */
+    for (int pass = clbb__progress_on(ctx) ? 0 : 1; pass < 2; pass++) {
+        for (int i = 0; i < g->num_nodes && st == CLBB_OK; i++) {
+            if (g->nodes[i].kind != NODE_CONV) continue;
+            char key[192];
+            clbb__conv_key(m, i, key, sizeof key);
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++)
+                if (g->nodes[j].kind == NODE_CONV) {
+                    char other[192];
+                    clbb__conv_key(m, j, other, sizeof other);
+                    seen = !strcmp(other, key);
+                }
+            if (seen) continue;
+            if (pass == 0) {
+                candidate cands[96];
+                p.total += layer_candidates(m, &g->nodes[i], cands, CLBB_ARRAY_SIZE(cands));
+            } else {
+                st = tune_layer(m, i, iters, log, &p);
             }
-        if (!seen) st = tune_layer(m, i, iters, log);
+        }
     }
     if (st != CLBB_OK) return st;
     char def[1200];
