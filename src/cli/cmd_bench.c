@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_report.h"
 #include "model_args.h"
 
 
@@ -67,8 +68,10 @@ static cJSON *timing_json(const timing *t) {
 }
 
 int clbb_cmd_bench(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--compare")) return bench_compare_main(argc, argv);
     cli_model_args a = {0};
-    const char *json = NULL;
+    const char *json = NULL, *svg_path = NULL;
     long iters = 20, warmup = 5;
     int baseline = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
@@ -76,6 +79,7 @@ int clbb_cmd_bench(int argc, char **argv) {
         if (rc == 0) continue;
         if (rc > 0) return rc;
         if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
+        else if (!strcmp(argv[i], "--svg") && i + 1 < argc) svg_path = argv[++i];
         else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
             if (cli_parse_int(argv[++i], 1, 100000, &iters))
                 return cli_error(CLI_USAGE, "--iters: '%s' is not an integer in 1..100000", argv[i]);
@@ -132,7 +136,7 @@ int clbb_cmd_bench(int argc, char **argv) {
     if (baseline)
         printf("baseline (im2col + CLBlast SGEMM): median %.3f ms, kernels %.3f ms; clbb is %.2fx faster\n",
                tb.t.wall_median_ms, tb.t.kernel_median_ms, tb.t.wall_median_ms / t.t.wall_median_ms);
-    if (json) {
+    if (json || svg_path) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "device", info.device_name);
         cJSON_AddStringToObject(o, "driver", info.driver_version);
@@ -151,8 +155,16 @@ int clbb_cmd_bench(int argc, char **argv) {
         cJSON_AddItemToObject(o, "layers", cJSON_DetachItemFromObject(tj, "layers"));
         cJSON_Delete(tj);
         if (baseline) cJSON_AddItemToObject(o, "baseline", timing_json(&tb));
-        char *text = cJSON_Print(o);
+        /* The chart is drawn from the report that --json writes. */
+        bench_report rep;
+        rc = svg_path ? bench_report_read(o, "bench", &rep) : CLI_OK;
+        if (svg_path && rc == CLI_OK) {
+            rc = bench_svg_layers(svg_path, &rep);
+            bench_report_free(&rep);
+        }
+        char *text = json && rc == CLI_OK ? cJSON_Print(o) : NULL;
         cJSON_Delete(o);
+        if (rc != CLI_OK || !json) goto done;
         FILE *f = text ? fopen(json, "w") : NULL;
         int ok = f && fputs(text, f) >= 0;
         if (f) ok = (fclose(f) == 0) && ok;

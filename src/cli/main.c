@@ -88,6 +88,8 @@ static void usage(FILE *f) {
             "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"
             "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
             "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|fp16]\n"
+            "        [--svg FILE]                        (--svg: SVG chart of the per-layer times)\n"
+            "  bench --compare A.json B.json ... [--svg FILE]   compare reports of bench --json\n"
             "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
             "        [--iters K] [--precision fp32|fp16]\n"
             "exit status: 0 success, 2 usage or input error, 1 device or runtime failure\n");
