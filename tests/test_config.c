@@ -1253,6 +1253,8 @@ static const syntax_row syntax_rows[] = {
     {"dict(type='Res\\0', depth=50)", "line 1, column 15", "NUL"},
     {"dict(type='ResNet', depth=-'50')", "line 1, column 27", "not a number"},
     {"# only a comment\n", "line 2, column 1", "empty"},
+    {" \n\t ", "config JSON", "empty"},
+    {"\xef\xbb\xbf{'type': 'ResNet', 'depth': 5O}", "line 1, column 29", "invalid number"},
     {"dict(type='ResNet', depth=50) + 1", "line 1, column 31", "expression"},
     {"dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a="
      "dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a="

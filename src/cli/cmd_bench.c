@@ -2,7 +2,8 @@
  * benchmark): wall-clock medians of whole forwards, per-layer medians from
  * profiling events, GFLOP/s and % of the device's measured peak;
  * optionally the same network with im2col + CLBlast SGEMM convolutions
- * (the baseline a user would write) in the same run. */
+ * (the baseline a user would write) in the same run. --svg charts the
+ * per-layer medians; --compare goes to bench_compare.c. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>

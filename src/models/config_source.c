@@ -212,6 +212,17 @@ clbb_status clbb_model_config_parse(const char *text, size_t length, clbb_model_
     if (length == 0)
         return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_CONFIG,
                               "config JSON is malformed: the text is empty");
+    /* A UTF-8 byte order mark, as Windows editors write (Python skips it). */
+    if (length >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+        text += 3;
+        length -= 3;
+    }
+    size_t blank = 0;
+    while (blank < length && strchr(" \t\r\n", text[blank]) && text[blank]) blank++;
+    while (blank < length && text[blank] == '\0') blank++;
+    if (blank == length)
+        return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_CONFIG,
+                              "config JSON is malformed: the text is empty (white space only)");
     cJSON *root = NULL;
     int module = 0;
     clbb_config_info local;
