@@ -158,12 +158,15 @@ typedef struct clbb_config_info {
  * Nothing is evaluated: a variable, a call other than dict(), arithmetic,
  * a `{{_base_.x}}` substitution or an inherited config's partial backbone
  * is refused with its line, column and text; so is malformed JSON.
+ * @param text the config text (JSON or Python; a UTF-8 byte order mark is
+ *        skipped); not kept.
  * @param length bytes of @p text (no NUL needed; trailing NULs allowed).
  * @param config as in clbb_model_config_parse_json().
- * @param info may be NULL; filled (zeroed first) on success and also on a
+ * @param info may be NULL; zeroed first, filled on success and also on a
  *        failure after the backbone was chosen.
  * @param errbuf receives the message on failure (may be NULL): for syntax
  *        errors "line L, column C" and the offending text.
+ * @param errbuf_size bytes of @p errbuf (the message is truncated to fit).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (text or config NULL);
  *         CLBB_ERR_CONFIG (empty or malformed text, a non-literal, no
  *         backbone in a model config; the values, as
@@ -177,8 +180,11 @@ CLBB_API clbb_status clbb_model_config_parse(const char *text, size_t length,
 /**
  * Reads a config file (JSON or the Python form: see
  * clbb_model_config_parse()) into @p config. Thread-safe.
+ * @param path the file (at most 64 MiB).
+ * @param config as in clbb_model_config_parse().
  * @param info may be NULL (see clbb_model_config_parse()).
  * @param errbuf receives a message naming the file on failure (may be NULL).
+ * @param errbuf_size bytes of @p errbuf.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (path or config NULL);
  *         CLBB_ERR_IO (cannot be opened or read, not a regular file);
  *         CLBB_ERR_OUT_OF_MEMORY; CLBB_ERR_CONFIG (larger than 64 MiB; as

@@ -58,8 +58,16 @@ static void print_text(const bench_report *r, int n, const bench_row *rows, size
                r[k].driver[0] ? ", driver " : "", r[k].driver, r[k].arch, r[k].shape[0],
                r[k].shape[1], r[k].shape[2], r[k].shape[3], r[k].precision);
     printf("%-44s %-16s", "layer", "op");
-    for (int k = 0; k < n; k++) printf("  [%d] ms%*s", k + 1, 3, "");
-    for (int k = 1; k < n; k++) printf(" [%d]/[1] ", k + 1);
+    for (int k = 0; k < n; k++) {
+        char head[32];
+        snprintf(head, sizeof head, "[%d] ms", k + 1);
+        printf(" %10s", head);
+    }
+    for (int k = 1; k < n; k++) {
+        char head[32];
+        snprintf(head, sizeof head, "[%d]/[1]", k + 1);
+        printf(" %8s", head);
+    }
     printf("\n");
     for (size_t i = 0; i < num; i++) {
         printf("%-44.44s %-16.16s", rows[i].name, rows[i].kind);
