@@ -92,6 +92,7 @@ static void usage(FILE *f) {
             "  bench --compare A.json B.json ... [--svg FILE]   compare reports of bench --json\n"
             "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
             "        [--iters K] [--precision fp32|fp16]\n"
+            "  --config FILE: JSON or MMDetection's Python form (backbone=dict(...), model=dict(...))\n"
             "exit status: 0 success, 2 usage or input error, 1 device or runtime failure\n");
 }
 
