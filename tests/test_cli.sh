@@ -106,6 +106,30 @@ done
 expect 1 "no OpenCL device matches 'no-such-device'" -- run --arch resnet18 --shape 1,3,32,32 --device no-such-device
 expect 2 "malformed device selector" -- run --arch resnet18 --shape 1,3,32,32 --device 0:x
 
+# MMDetection's Python form: the shipped model config (its backbone is used,
+# with a note; 4 channels stop it before any weights or forward), a small one
+# that runs, and errors with line and column
+EX="$(dirname "$0")/../examples/configs/faster-rcnn_r50_fpn.py"
+expect 2 "^clbb: note: using model\.backbone of 'FasterRCNN'" -- run --config "$EX" --shape 1,4,32,32
+grep -q "in_channels is 3" "$T/err" || { echo "FAIL: $EX not read as a ResNet-50"; cat "$T/err"; fails=$((fails + 1)); }
+cat >"$T/small.py" <<'EOF'
+# a model config as MMDetection writes it
+model = dict(
+    type='RetinaNet',
+    backbone=dict(type='ResNet', depth=18, base_channels=16,  # small
+                  out_indices=(1, 3,), norm_eval=True, frozen_stages=-1,
+                  norm_cfg=dict(type='BN', requires_grad=True), style="pytorch"),
+    neck=dict(type='FPN', in_channels=[32, 128], out_channels=64, num_outs=5))
+EOF
+expect 0 "^clbb: note: using model\.backbone" -- run --config "$T/small.py" --shape 1,3,32,32 --output "$T/o3"
+[ -f "$T/o3/out1.npy" ] && [ ! -f "$T/o3/out2.npy" ] || { echo "FAIL: Python config outputs"; fails=$((fails + 1)); }
+printf "backbone=dict(type='ResNet', depth=18,\n    norm_cfg=norm_cfg)\n" >"$T/var.py"
+expect 2 "var.py: config \(Python literal\) line 2, column 14: name 'norm_cfg' is a variable" -- run --config "$T/var.py" --shape 1,3,32,32
+printf "backbone=dict(type='ResNet', depth=18, frozen_stages=7)\n" >"$T/frozen.py"
+expect 2 "'frozen_stages' = 7" -- run --config "$T/frozen.py" --shape 1,3,32,32
+printf '{"type": "ResNet",\n "depth": 18 "out_indices": [3]}' >"$T/col.json"
+expect 2 "col.json: config JSON is malformed at line 2, column 14" -- run --config "$T/col.json" --shape 1,3,32,32
+
 # bench writes its JSON
 expect 0 "" -- bench --arch resnet18 --shape 1,3,32,32 --iters 2 --warmup 1 --json "$T/b.json" --quiet
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['median_ms']>0 and d['gflop']>0 and d['layers'] and d['shape']==[1,3,32,32], d" "$T/b.json" \
@@ -221,6 +245,54 @@ if command -v script >/dev/null 2>&1; then
 else
     echo "skipped: progress on a terminal (no script(1))"
 fi
+
+# bench --svg: the per-layer chart; bench --compare: reports side by side
+# (text on stdout, an SVG); SVG well-formed (xmllint) with names holding <>&
+expect 0 "" -- bench --arch resnet18 --shape 1,3,32,32 --iters 1 --warmup 0 --precision fp16 --json "$T/b16.json" --svg "$T/b16.svg" --quiet
+expect 0 "wrote" -- bench --compare "$T/b.json" "$T/b16.json" --svg "$T/cmp.svg"
+grep -q "^layer4.1.conv2 .*x$" "$T/out" && grep -q "^forward median" "$T/out" \
+    || { echo "FAIL: bench --compare text"; cat "$T/out"; fails=$((fails + 1)); }
+python3 - "$T" <<'PY'
+import json, sys
+d = sys.argv[1]
+r = json.load(open(d + "/b.json"))
+r["layers"][0]["name"] = "conv<1>&\"x\" 'y' \u00e9"
+r["layers"].append({"name": "only<here>", "kind": "a&b", "median_ms": 0.5})
+json.dump(r, open(d + "/odd.json", "w"))
+raw = open(d + "/odd.json", "rb").read().replace(b"only<here>", b"only<\xff\x01>")
+open(d + "/odd_bytes.json", "wb").write(raw)
+for field, value in (("device", None), ("shape", [1, 3]), ("median_ms", "fast")):
+    bad = dict(r)
+    if value is None: del bad[field]
+    else: bad[field] = value
+    json.dump(bad, open(d + "/bad_%s.json" % field, "w"))
+bad = json.loads(json.dumps(r)); bad["layers"][2]["median_ms"] = -1
+json.dump(bad, open(d + "/bad_layer.json", "w"))
+bad = json.loads(json.dumps(r)); del bad["layers"][1]["name"]
+json.dump(bad, open(d + "/bad_name.json", "w"))
+open(d + "/notjson.json", "w").write("{\"device\": ")
+PY
+expect 0 "" -- bench --compare "$T/b.json" "$T/odd.json" "$T/odd_bytes.json" --svg "$T/odd.svg"
+grep -q "only<here>" "$T/out" || { echo "FAIL: compare lacks a layer of the second report"; fails=$((fails + 1)); }
+if command -v xmllint >/dev/null 2>&1; then
+    for f in b16 cmp odd; do
+        xmllint --noout "$T/$f.svg" || { echo "FAIL: $f.svg is not well-formed"; fails=$((fails + 1)); }
+    done
+    grep -q "conv&lt;1&gt;&amp;&quot;x&quot; &apos;y&apos;" "$T/odd.svg" || { echo "FAIL: odd.svg not escaped"; fails=$((fails + 1)); }
+else
+    echo "xmllint not installed: SVG well-formedness not checked"
+fi
+expect 2 "bad_device.json: field 'device' is missing" -- bench --compare "$T/b.json" "$T/bad_device.json"
+expect 2 "bad_shape.json: field 'shape'" -- bench --compare "$T/b.json" "$T/bad_shape.json"
+expect 2 "bad_median_ms.json: field 'median_ms'" -- bench --compare "$T/bad_median_ms.json" "$T/b.json"
+expect 2 "bad_layer.json: field 'layers\[2\].median_ms'" -- bench --compare "$T/b.json" "$T/bad_layer.json"
+expect 2 "bad_name.json: field 'layers\[1\].name' is missing" -- bench --compare "$T/b.json" "$T/bad_name.json"
+expect 2 "notjson.json: not valid JSON" -- bench --compare "$T/b.json" "$T/notjson.json"
+expect 2 "nothere.json" -- bench --compare "$T/b.json" "$T/nothere.json"
+expect 2 "two or more" -- bench --compare "$T/b.json"
+expect 2 "unknown option '--quiet'" -- bench --compare "$T/b.json" "$T/b16.json" --quiet
+expect 2 "cannot write '$T/nodir/c.svg'" -- bench --compare "$T/b.json" "$T/b16.json" --svg "$T/nodir/c.svg"
+[ ! -e "$T/nodir" ] || { echo "FAIL: --svg left something behind"; fails=$((fails + 1)); }
 
 if [ "$fails" -ne 0 ]; then echo "$fails CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "clbb.h"
 
@@ -752,6 +754,12 @@ static const bad_row bad_rows[] = {
     {"{\"type\": \"resnet\", \"depth\": 50}", CFG, "'type'"},
     {"{\"type\": \"RegNet\"}", UNS, "'type'"},
     {"{\"type\": \"ResNet\"}", CFG, "'depth'"},
+    /* ResNet._freeze_stages() reaches layer{frozen_stages} */
+    {"{" R50 ", \"frozen_stages\": 7}", CFG, "'frozen_stages' = 7"},
+    {"{" R50 ", \"frozen_stages\": 5}", CFG, "num_stages = 4"},
+    {"{\"type\": \"ResNetV1d\", \"depth\": 50, \"num_stages\": 3, \"strides\": [1, 2, 2],"
+     " \"dilations\": [1, 1, 1], \"out_indices\": [2], \"frozen_stages\": 4}", CFG,
+     "'frozen_stages'"},
     /* unknown and repeated keys */
     {"{" R50 ", \"foo\": 1}", CFG, "'foo'"},
     {"{" R50 ", \"groups\": 32}", CFG, "'groups'"},
@@ -1071,4 +1079,264 @@ Test(config, every_invalid_value) {
         cr_expect(strstr(err, r->needle) != NULL, "row %zu: %s\nmessage \"%s\" lacks \"%s\"", i,
                   r->json, err, r->needle);
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The Python-literal form (what MMDetection users copy) and whole configs   */
+
+/* frozen_stages may reach the last stage, and -1 freezes nothing. */
+Test(config, frozen_stages_bounds) {
+    clbb_model_config c;
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 18, \"frozen_stages\": 4}", &c);
+    parse_ok("{\"type\": \"ResNet\", \"depth\": 18, \"frozen_stages\": -1}", &c);
+    clbb_model_config_init(&c, CLBB_MODEL_RESNET);
+    c.frozen_stages = 5;
+    char err[ERR_SIZE] = "";
+    cr_expect_eq(clbb_model_config_validate(&c, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, "'frozen_stages' = 5") != NULL, "%s", err);
+}
+
+typedef struct same_row {
+    const char *python; /* or JSON read with the Python form's extras */
+    const char *json;   /* the same config as plain JSON */
+    int python_literal; /* expected info.python_literal */
+    int from_detector;  /* expected info.from_detector */
+} same_row;
+
+#define R50_JSON                                                                                 \
+    "{\"type\": \"ResNet\", \"depth\": 50, \"num_stages\": 4, \"out_indices\": [0, 1, 2, 3],"    \
+    " \"frozen_stages\": 1, \"norm_cfg\": {\"type\": \"BN\", \"requires_grad\": true},"          \
+    " \"norm_eval\": true, \"style\": \"pytorch\", \"init_cfg\": {\"type\": \"Pretrained\","     \
+    " \"checkpoint\": \"torchvision://resnet50\"}}"
+#define R50_PY                                                                                   \
+    "dict(\n        type='ResNet',\n        depth=50,\n        num_stages=4,\n"                   \
+    "        out_indices=(0, 1, 2, 3),\n        frozen_stages=1,\n"                               \
+    "        norm_cfg=dict(type='BN', requires_grad=True),\n        norm_eval=True,\n"            \
+    "        style='pytorch',\n"                                                                  \
+    "        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50'))"
+
+static const same_row same_rows[] = {
+    /* MMDetection's faster-rcnn_r50_fpn backbone, as copied */
+    {"backbone=" R50_PY ",\n", R50_JSON, 1, 0},
+    {"backbone = " R50_PY "\n", R50_JSON, 1, 0},
+    {R50_PY, R50_JSON, 1, 0},
+    /* the whole model, a detector dict, a JSON-dumped config */
+    {"# model settings\nmodel = dict(\n    type='FasterRCNN',\n"
+     "    data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],\n"
+     "        bgr_to_rgb=True, pad_size_divisor=32),\n    backbone=" R50_PY ",\n"
+     "    neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256),\n"
+     "    test_cfg=dict(rcnn=dict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.5))\n"
+     "        # soft-nms is also supported\n    ))\n"
+     "tta_model = dict(type='TwoStageTestTimeAugModel')\n"
+     "tta_pipeline = [dict(type='TestTimeAug', transforms=[[dict(type='Resize', "
+     "scale=(1333, 800), keep_ratio=True)], [dict(type='RandomFlip', prob=1.)]])]\n",
+     R50_JSON, 1, 1},
+    {"dict(type='FasterRCNN', backbone=" R50_PY ", neck=None)", R50_JSON, 1, 1},
+    {"{\"type\": \"RetinaNet\", \"backbone\": " R50_JSON ", \"neck\": {\"type\": \"FPN\"}}",
+     R50_JSON, 0, 1},
+    {"{\"model\": {\"type\": \"FasterRCNN\", \"backbone\": " R50_JSON "}, \"seed\": 0}", R50_JSON,
+     0, 1},
+    /* a later assignment replaces an earlier one, as in Python */
+    {"model = dict(type='FasterRCNN', backbone=dict(type='ResNet', depth=101))\n"
+     "model = dict(type='FasterRCNN', backbone=" R50_PY ")\n", R50_JSON, 1, 1},
+    /* the keyword lines of a dict, copied without the dict( ) */
+    {"type='ResNet',\ndepth=18,\nout_indices=(3,),\n",
+     "{\"type\": \"ResNet\", \"depth\": 18, \"out_indices\": [3]}", 1, 0},
+    /* {...} with either quote, trailing commas, comments, None */
+    {"{'type': \"ResNet\", 'depth': 50, 'out_indices': [0, 1, 2, 3,], 'dcn': None,  # c\n}",
+     "{\"type\": \"ResNet\", \"depth\": 50, \"out_indices\": [0, 1, 2, 3], \"dcn\": null}", 1, 0},
+    /* JSON with a trailing comma is read by the Python reader */
+    {"{\"type\": \"ResNet\", \"depth\": 34, \"out_indices\": [1, 2],}",
+     "{\"type\": \"ResNet\", \"depth\": 34, \"out_indices\": [1, 2]}", 1, 0},
+    /* numbers: signs, exponents, underscores, bases, a tuple of one */
+    {"dict(type='ResNet', depth=5_0, frozen_stages=-1, in_channels=+0x3, base_channels=0o100,"
+     " norm_cfg=dict(type='BN', eps=1E-3, momentum=.1), strides=(1, 2, 2, 0b10),"
+     " out_indices=(3,))",
+     "{\"type\": \"ResNet\", \"depth\": 50, \"frozen_stages\": -1, \"in_channels\": 3,"
+     " \"base_channels\": 64, \"norm_cfg\": {\"type\": \"BN\", \"eps\": 0.001, \"momentum\": 0.1},"
+     " \"strides\": [1, 2, 2, 2], \"out_indices\": [3]}", 1, 0},
+    {"dict(type='GhostNet', width=1.3e0, out_indices=[2, 4, 6, 9])",
+     "{\"type\": \"GhostNet\", \"width\": 1.3, \"out_indices\": [2, 4, 6, 9]}", 1, 0},
+    /* strings: concatenation, escapes, raw and triple-quoted strings */
+    {"dict(type='Res' \"Net\", depth=50,\n init_cfg=dict(type='Pretrained',"
+     " checkpoint='a\\tb\\x41\\u00e9\\'q\"\\\\z\\d'))",
+     "{\"type\": \"ResNet\", \"depth\": 50, \"init_cfg\": {\"type\": \"Pretrained\","
+     " \"checkpoint\": \"a\\tbA\\u00e9'q\\\"\\\\z\\\\d\"}}", 1, 0},
+    {"dict(type='''ResNet''', depth=50, pretrained=r'C:\\w\\'s')",
+     "{\"type\": \"ResNet\", \"depth\": 50, \"pretrained\": \"C:\\\\w\\\\'s\"}", 1, 0},
+    {"dict(type=\"ResNeXt\", depth=101, groups=32, base_width=4, dcn=dict(type='DCN',"
+     " deform_groups=1, fallback_on_stride=False), stage_with_dcn=(False, True, True, True))",
+     "{\"type\": \"ResNeXt\", \"depth\": 101, \"groups\": 32, \"base_width\": 4, \"dcn\":"
+     " {\"type\": \"DCN\", \"deform_groups\": 1, \"fallback_on_stride\": false},"
+     " \"stage_with_dcn\": [false, true, true, true]}", 1, 0},
+};
+
+Test(config, python_literal_forms_match_json) {
+    for (size_t i = 0; i < sizeof same_rows / sizeof same_rows[0]; i++) {
+        const same_row *r = &same_rows[i];
+        clbb_model_config a, b;
+        clbb_config_info info;
+        char err[ERR_SIZE] = "";
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        parse_ok(r->json, &b);
+        clbb_status st = clbb_model_config_parse(r->python, strlen(r->python), &a, &info, err,
+                                                 sizeof err);
+        cr_assert_eq(st, CLBB_OK, "row %zu: %s\n-> %s: %s", i, r->python, clbb_status_string(st),
+                     err);
+        cr_expect(memcmp(&a, &b, sizeof a) == 0, "row %zu: %s\ndiffers from %s", i, r->python,
+                  r->json);
+        cr_expect_eq(info.python_literal, r->python_literal, "row %zu", i);
+        cr_expect_eq(info.from_detector, r->from_detector, "row %zu", i);
+        if (r->from_detector)
+            cr_expect(strstr(info.note, "backbone") != NULL, "row %zu: note '%s'", i, info.note);
+        else
+            cr_expect_str_empty(info.note, "row %zu", i);
+        /* The JSON entry point reads the same texts (no note). */
+        memset(&a, 0, sizeof a);
+        cr_expect_eq(clbb_model_config_parse_json(r->python, strlen(r->python), &a, err, sizeof err),
+                     CLBB_OK, "row %zu: %s", i, err);
+        cr_expect(memcmp(&a, &b, sizeof a) == 0, "row %zu via parse_json", i);
+    }
+    /* Plain JSON is read as JSON. */
+    clbb_model_config c;
+    clbb_config_info info;
+    cr_expect_eq(clbb_model_config_parse(R50_JSON, strlen(R50_JSON), &c, &info, NULL, 0), CLBB_OK);
+    cr_expect_eq(info.python_literal, 0);
+    cr_expect_eq(info.from_detector, 0);
+    cr_expect_eq(c.frozen_stages, 1);
+    cr_expect_str_eq(c.pretrained, "torchvision://resnet50");
+}
+
+typedef struct syntax_row {
+    const char *text;
+    const char *where; /* "line L, column C" */
+    const char *what;  /* the message names the offending text or the problem */
+} syntax_row;
+
+static const syntax_row syntax_rows[] = {
+    /* JSON: line, column and the text there */
+    {"{\"type\": \"ResNet\",\n \"depth\": 50\n \"out_indices\": [0]}", "line 3, column 2",
+     "`\"out_indices\": [0]}`"},
+    {"{\"type\": \"ResNet\", \"depth\": 50", "line 1, column 31", "end of the text"},
+    {"{\"type\": \"ResNet\", \"depth\": 50} {}", "line 1, column 33", "extra data"},
+    {"{\"type\": \"ResNet\", \"depth\": 5x}", "line 1, column 29", "`5x`"},
+    {"{\"type\": \"ResNet\", \"depth\": [1 2]}", "line 1, column 32", "JSON is malformed"},
+    /* Python: what is not a literal */
+    {"backbone = dict(\n    type='ResNet',\n    depth=depth,\n)", "line 3, column 11",
+     "name 'depth' is a variable"},
+    {"backbone=dict(type='ResNet', depth=25 * 2)", "line 1, column 39", "`* 2)`"},
+    {"model = dict(backbone={{_base_.model.backbone}})", "line 1, column 23", "{{_base_"},
+    {"dict(type='ResNet', depth=50, out_indices=tuple(range(4)))", "line 1, column 43",
+     "call of 'tuple'"},
+    {"dict(type='ResNet', depth=50, norm_cfg=dict(**norm_cfg))", "line 1, column 45",
+     "**unpacking"},
+    {"img_norm_cfg = dict(mean=[123.675, 116.28, 103.53])\n"
+     "model = dict(backbone=dict(type='ResNet', depth=50), norm=img_norm_cfg)",
+     "line 2, column 59", "'img_norm_cfg'"},
+    {"{'type': 'ResNet', 'depth': 50, 'norm_eval': true}", "line 1, column 46", "write True"},
+    {"import torch\nbackbone = dict(type='ResNet', depth=50)", "line 1, column 1", "statement"},
+    {"x = 1\nmodel.backbone = dict(type='ResNet')", "line 2, column 1", "only assignments"},
+    {"model = dict(type='X') backbone = 1", "line 1, column 24", "new line"},
+    {"dict(type='ResNet', depth=50, out_indices=[0, 1 2])", "line 1, column 49", "expected ','"},
+    {"dict(type='ResNet', depth=50", "line 1, column 1", "never closed"},
+    {"dict(type='ResNet', depth=50, style='pytorch)", "line 1, column 37", "unterminated"},
+    {"dict(type='ResNet', depth=050)", "line 1, column 27", "leading zeros"},
+    {"dict(type='ResNet', depth=50j)", "line 1, column 27", "complex"},
+    {"dict(type='ResNet', depth=5__0)", "line 1, column 27", "invalid number"},
+    {"{'type', 'ResNet'}", "line 1, column 1", "set"},
+    {"{1: 'ResNet'}", "line 1, column 2", "keys must be strings"},
+    {"dict('ResNet', depth=50)", "line 1, column 6", "keyword arguments"},
+    {"dict(type=f'ResNet', depth=50)", "line 1, column 11", "f-string"},
+    {"dict(type=b'ResNet', depth=50)", "line 1, column 11", "bytes"},
+    {"dict(type='Res\\x4', depth=50)", "line 1, column 15", "truncated"},
+    {"dict(type='Res\\0', depth=50)", "line 1, column 15", "NUL"},
+    {"dict(type='ResNet', depth=-'50')", "line 1, column 27", "not a number"},
+    {"# only a comment\n", "line 2, column 1", "empty"},
+    {" \n\t ", "config JSON", "empty"},
+    {"\xef\xbb\xbf{'type': 'ResNet', 'depth': 5O}", "line 1, column 29", "invalid number"},
+    {"dict(type='ResNet', depth=50) + 1", "line 1, column 31", "expression"},
+    {"dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a="
+     "dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a="
+     "dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a="
+     "dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a="
+     "dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=dict(a=",
+     "line 1, column 453", "nested deeper"},
+    /* columns count characters, not UTF-8 bytes */
+    {"# \xc3\xa9t\xc3\xa9\nbackbone = dict(type='R\xc3\xa9sNet', depth=x)", "line 2, column 38",
+     "'x'"},
+};
+
+Test(config, syntax_errors_name_line_column_text) {
+    for (size_t i = 0; i < sizeof syntax_rows / sizeof syntax_rows[0]; i++) {
+        const syntax_row *r = &syntax_rows[i];
+        clbb_model_config c;
+        char err[ERR_SIZE] = "";
+        clbb_status st = clbb_model_config_parse(r->text, strlen(r->text), &c, NULL, err,
+                                                 sizeof err);
+        cr_expect_eq(st, CLBB_ERR_CONFIG, "row %zu: %s -> %s: %s", i, r->text,
+                     clbb_status_string(st), err);
+        cr_expect(strstr(err, r->where) != NULL, "row %zu: %s\nmessage \"%s\" lacks \"%s\"", i,
+                  r->text, err, r->where);
+        cr_expect(strstr(err, r->what) != NULL, "row %zu: %s\nmessage \"%s\" lacks \"%s\"", i,
+                  r->text, err, r->what);
+    }
+}
+
+/* The backbone of a whole config: what is refused, and the values' errors
+ * keep naming the argument. */
+Test(config, model_config_refusals) {
+    static const struct {
+        const char *text, *needle;
+    } rows[] = {
+        {"optimizer = dict(type='SGD', lr=0.02)\n", "neither 'model' nor 'backbone'"},
+        {"model = [1]\n", "'model' must be a dict"},
+        {"model = dict(type='FasterRCNN', neck=dict(type='FPN'))\n", "no 'backbone'"},
+        {"dict(type='FasterRCNN', backbone='resnet50')", "'backbone' must be a dict"},
+        {"_base_ = './faster-rcnn_r50_fpn_1x_coco.py'\n"
+         "model = dict(backbone=dict(depth=101))\n", "_base_"},
+        {"model = dict(type='FasterRCNN', backbone=dict(type='ResNet', depth=50, frozen_stages=7))",
+         "'frozen_stages' = 7"},
+        {"backbone = dict(type='ResNet', depth=50, norm_evaluation=True)", "'norm_evaluation'"},
+        {"backbone = dict(type='ResNet', depth=50, depth=101)", "given twice"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        clbb_model_config c;
+        char err[ERR_SIZE] = "";
+        clbb_status st = clbb_model_config_parse(rows[i].text, strlen(rows[i].text), &c, NULL, err,
+                                                 sizeof err);
+        cr_expect_eq(st, CLBB_ERR_CONFIG, "row %zu: %s -> %s: %s", i, rows[i].text,
+                     clbb_status_string(st), err);
+        cr_expect(strstr(err, rows[i].needle) != NULL, "row %zu: message \"%s\" lacks \"%s\"", i,
+                  err, rows[i].needle);
+    }
+    /* NULLs, and a file. */
+    clbb_model_config c;
+    char err[ERR_SIZE];
+    cr_expect_eq(clbb_model_config_parse(NULL, 1, &c, NULL, err, sizeof err),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_config_load(NULL, &c, NULL, err, sizeof err),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_config_load("/nonexistent/cfg.py", &c, NULL, err, sizeof err),
+                 CLBB_ERR_IO);
+    cr_expect(strstr(err, "/nonexistent/cfg.py") != NULL, "%s", err);
+    cr_expect_eq(clbb_model_config_load("/tmp", &c, NULL, err, sizeof err), CLBB_ERR_IO);
+    char path[] = "/tmp/clbb-cfg-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    const char *text = "model = dict(type='FasterRCNN', backbone=dict(type='ResNet', depth=18,\n"
+                       "    out_indices=(0, 1, x)))\n";
+    cr_assert(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    clbb_config_info info;
+    cr_expect_eq(clbb_model_config_load(path, &c, &info, err, sizeof err), CLBB_ERR_CONFIG);
+    cr_expect(strstr(err, path) && strstr(err, "line 2, column 24"), "%s", err);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs("model = dict(type='FasterRCNN', backbone=dict(type='ResNet', depth=18))\n", f);
+    fclose(f);
+    cr_expect_eq(clbb_model_config_load(path, &c, &info, err, sizeof err), CLBB_OK, "%s", err);
+    cr_expect_eq(c.depth, 18);
+    cr_expect(strstr(info.note, "model.backbone") != NULL, "%s", info.note);
+    unlink(path);
 }

@@ -128,9 +128,76 @@ typedef struct clbb_model_config {
  *  GhostNet out_indices 2, 4, 6, 9). NULL: no-op. */
 CLBB_API void clbb_model_config_init(clbb_model_config *config, clbb_model_type type);
 
+/** What clbb_model_config_parse() found out about a config text besides
+ *  the config itself. */
+typedef struct clbb_config_info {
+    int python_literal; /**< 1: read as Python literals (MMDetection's
+                             `dict(...)` form), 0: as JSON */
+    int from_detector;  /**< 1: the `backbone` of a model / detector dict */
+    char note[192];     /**< "" or what the reader chose, for the user
+                             ("using model.backbone of 'FasterRCNN' ...") */
+} clbb_config_info;
+
+/**
+ * Parses a backbone config written as JSON or as MMDetection writes it in
+ * Python, and validates it as clbb_model_config_parse_json() does.
+ *
+ * The Python form is the literal subset of Python that MMDetection configs
+ * use: `dict(k=v, ...)` calls, `{...}` dicts with quoted keys, lists,
+ * tuples (read as lists), single-, double- or triple-quoted strings with
+ * Python's escapes and r/u prefixes, ints and floats (signs, exponents,
+ * 0x/0o/0b, underscores), True/False/None, trailing commas, `#` comments.
+ * The text may be one such value, optionally as `backbone=dict(...)` (a
+ * trailing comma allowed), or a file of `NAME = value` assignments (an
+ * MMDetection config file). Text that is valid JSON is read as JSON.
+ *
+ * The backbone is the value itself, `backbone = ...`, or, for a whole
+ * config (`model = dict(type='FasterRCNN', backbone=dict(...), ...)`, a
+ * detector dict, or a JSON object with a "model"), the model's `backbone`;
+ * then @p info says so (from_detector, note) and the rest is not read.
+ * Nothing is evaluated: a variable, a call other than dict(), arithmetic,
+ * a `{{_base_.x}}` substitution or an inherited config's partial backbone
+ * is refused with its line, column and text; so is malformed JSON.
+ * @param text the config text (JSON or Python; a UTF-8 byte order mark is
+ *        skipped); not kept.
+ * @param length bytes of @p text (no NUL needed; trailing NULs allowed).
+ * @param config as in clbb_model_config_parse_json().
+ * @param info may be NULL; zeroed first, filled on success and also on a
+ *        failure after the backbone was chosen.
+ * @param errbuf receives the message on failure (may be NULL): for syntax
+ *        errors "line L, column C" and the offending text.
+ * @param errbuf_size bytes of @p errbuf (the message is truncated to fit).
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (text or config NULL);
+ *         CLBB_ERR_CONFIG (empty or malformed text, a non-literal, no
+ *         backbone in a model config; the values, as
+ *         clbb_model_config_parse_json()); CLBB_ERR_UNSUPPORTED (as
+ *         clbb_model_config_parse_json()). Thread-safe.
+ */
+CLBB_API clbb_status clbb_model_config_parse(const char *text, size_t length,
+                                             clbb_model_config *config, clbb_config_info *info,
+                                             char *errbuf, size_t errbuf_size);
+
+/**
+ * Reads a config file (JSON or the Python form: see
+ * clbb_model_config_parse()) into @p config. Thread-safe.
+ * @param path the file (at most 64 MiB).
+ * @param config as in clbb_model_config_parse().
+ * @param info may be NULL (see clbb_model_config_parse()).
+ * @param errbuf receives a message naming the file on failure (may be NULL).
+ * @param errbuf_size bytes of @p errbuf.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (path or config NULL);
+ *         CLBB_ERR_IO (cannot be opened or read, not a regular file);
+ *         CLBB_ERR_OUT_OF_MEMORY; CLBB_ERR_CONFIG (larger than 64 MiB; as
+ *         clbb_model_config_parse()); CLBB_ERR_UNSUPPORTED.
+ */
+CLBB_API clbb_status clbb_model_config_load(const char *path, clbb_model_config *config,
+                                            clbb_config_info *info, char *errbuf,
+                                            size_t errbuf_size);
+
 /**
  * Parses a JSON config into @p config and validates it as MMDetection's
- * constructor does. The JSON is the `backbone=dict(...)` of an MMDetection
+ * constructor does (the Python form of clbb_model_config_parse() is
+ * accepted too, so that every entry point reads the same texts). The JSON is the `backbone=dict(...)` of an MMDetection
  * config: an object with "type" (ResNet, ResNetV1d, ResNeXt or GhostNet)
  * and that constructor's keyword arguments under their own names and
  * types (depth, out_indices, norm_cfg, conv_cfg such as {"type": "Ghost"},
@@ -143,8 +210,9 @@ CLBB_API void clbb_model_config_init(clbb_model_config *config, clbb_model_type 
  *        report what was asked for.
  * @param errbuf receives a message naming the argument on failure (may be NULL).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (json or config NULL);
- *         CLBB_ERR_CONFIG (empty or malformed JSON, extra data, a missing
- *         "type" or depth, an unknown or repeated key, a wrong type, a value
+ *         CLBB_ERR_CONFIG (empty or malformed JSON, extra data -- with the
+ *         line, column and text --, a missing "type" or depth, frozen_stages
+ *         above num_stages, an unknown or repeated key, a wrong type, a value
  *         MMDetection rejects); CLBB_ERR_UNSUPPORTED (valid for MMDetection
  *         but not implemented by clbb: another MMDetection backbone, a norm
  *         other than BN/SyncBN/GN, a conv other than Conv/Ghost, a dcn type
@@ -228,8 +296,9 @@ typedef struct clbb_model clbb_model;
  */
 CLBB_API clbb_status clbb_model_create(clbb_context *ctx, const clbb_model_config *config, clbb_model **out);
 
-/** Parses, validates and creates from JSON text (see
- *  clbb_model_config_parse_json()).
+/** Parses, validates and creates from JSON text or the Python form (see
+ *  clbb_model_config_parse(); its note is not kept: parse first to show
+ *  it).
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, json or out NULL);
  *          CLBB_ERR_CONFIG; CLBB_ERR_UNSUPPORTED (as
  *          clbb_model_config_parse_json()); CLBB_ERR_OUT_OF_MEMORY. */

@@ -2,11 +2,13 @@
  * benchmark): wall-clock medians of whole forwards, per-layer medians from
  * profiling events, GFLOP/s and % of the device's measured peak;
  * optionally the same network with im2col + CLBlast SGEMM convolutions
- * (the baseline a user would write) in the same run. */
+ * (the baseline a user would write) in the same run. --svg charts the
+ * per-layer medians; --compare goes to bench_compare.c. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_report.h"
 #include "model_args.h"
 
 
@@ -67,13 +69,16 @@ static cJSON *timing_json(const timing *t) {
 }
 
 int clbb_cmd_bench(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--compare")) return bench_compare_main(argc, argv);
     cli_model_args a = {0};
-    const char *json = NULL;
+    const char *json = NULL, *svg_path = NULL;
     long iters = 20, warmup = 5;
     int baseline = 0, quiet = 0;
     const cli_opt opts[] = {
         CLI_MODEL_OPTS(&a),
         {"--json", CLI_STRING, &json, 0, 0, NULL},
+        {"--svg", CLI_STRING, &svg_path, 0, 0, NULL},
         {"--iters", CLI_INT, &iters, 1, 100000, NULL},
         {"--warmup", CLI_INT, &warmup, 0, 100000, NULL},
         {"--baseline", CLI_FLAG, &baseline, 0, 0, NULL},
@@ -88,6 +93,7 @@ int clbb_cmd_bench(int argc, char **argv) {
     if ((rc = cli_model_config(&a, &cfg))) return rc;
     /* before the benchmark: a bad --json fails at once */
     if (json && (rc = cli_check_writable_file("--json", json))) return rc;
+    if (svg_path && (rc = cli_check_writable_file("--svg", svg_path))) return rc;
     clbb_shape shape;
     float *x = NULL;
     if ((rc = cli_model_input(&a, &cfg, &shape, &x))) return rc;
@@ -129,7 +135,7 @@ int clbb_cmd_bench(int argc, char **argv) {
     if (baseline)
         printf("baseline (im2col + CLBlast SGEMM): median %.3f ms, kernels %.3f ms; clbb is %.2fx faster\n",
                tb.t.wall_median_ms, tb.t.kernel_median_ms, tb.t.wall_median_ms / t.t.wall_median_ms);
-    if (json) {
+    if (json || svg_path) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "device", info.device_name);
         cJSON_AddStringToObject(o, "driver", info.driver_version);
@@ -148,8 +154,16 @@ int clbb_cmd_bench(int argc, char **argv) {
         cJSON_AddItemToObject(o, "layers", cJSON_DetachItemFromObject(tj, "layers"));
         cJSON_Delete(tj);
         if (baseline) cJSON_AddItemToObject(o, "baseline", timing_json(&tb));
-        char *text = cJSON_Print(o);
+        /* The chart is drawn from the report that --json writes. */
+        bench_report rep;
+        rc = svg_path ? bench_report_read(o, "bench", &rep) : CLI_OK;
+        if (svg_path && rc == CLI_OK) {
+            rc = bench_svg_layers(svg_path, &rep);
+            bench_report_free(&rep);
+        }
+        char *text = json && rc == CLI_OK ? cJSON_Print(o) : NULL;
         cJSON_Delete(o);
+        if (rc != CLI_OK || !json) goto done;
         FILE *f = text ? fopen(json, "w") : NULL;
         int ok = f && fputs(text, f) >= 0;
         if (f) ok = (fclose(f) == 0) && ok;

@@ -102,7 +102,9 @@ static const cli_command COMMANDS[] = {
      "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"},
     {"bench", clbb_cmd_bench, 1,
      "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
-     "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|fp16]\n"},
+     "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|fp16]\n"
+     "        [--svg FILE]                        (--svg: SVG chart of the per-layer times)\n"
+     "  bench --compare A.json B.json ... [--svg FILE]   compare reports of bench --json\n"},
     {"tune", clbb_cmd_tune, 1,
      "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
      "        [--iters K] [--precision fp32|fp16]\n"},
@@ -130,6 +132,7 @@ static void print_arch_names(FILE *f) {
 static void print_footer(FILE *f, int model) {
     if (model) print_arch_names(f);
     fprintf(f,
+            "--config FILE: JSON or MMDetection's Python form (backbone=dict(...), model=dict(...))\n"
             "--device SEL: P:D from `clbb devices`, or part of a device, vendor or platform name\n"
             "options take their value as `--opt VALUE` or `--opt=VALUE`; -h, --help: a "
             "command's usage\n"

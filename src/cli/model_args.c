@@ -65,8 +65,10 @@ int cli_model_config(const cli_model_args *a, clbb_model_config *cfg) {
     size_t size;
     int rc = cli_read_file(a->config, &text, &size);
     if (rc) return rc;
-    clbb_status st = clbb_model_config_parse_json(text, size, cfg, msg, sizeof msg);
+    clbb_config_info info;
+    clbb_status st = clbb_model_config_parse(text, size, cfg, &info, msg, sizeof msg);
     free(text);
+    if (info.note[0]) fprintf(stderr, "clbb: note: %s\n", info.note);
     if (st != CLBB_OK) return cli_error(cli_code(st), "%s: %s", a->config, msg);
     return CLI_OK;
 }

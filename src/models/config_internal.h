@@ -42,4 +42,11 @@ static inline const char *position_name(int pos) {
 clbb_status clbb__config_validate(const clbb_model_config *c, const cfg_extras *ex, char *err,
                                   size_t n);
 
+/* Reads the backbone dict @p root (a cJSON tree: config_source.c makes it
+ * from JSON or the Python form) into @p config and validates it, as
+ * clbb_model_config_parse() documents. */
+struct cJSON;
+clbb_status clbb__config_parse_tree(const struct cJSON *root, clbb_model_config *config,
+                                   char *errbuf, size_t errbuf_size);
+
 #endif

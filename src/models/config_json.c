@@ -1,6 +1,7 @@
 /* The JSON form of MMDetection's backbone constructor arguments (SPEC B.1),
- * read into the struct and its side record (config_internal.h), then handed
- * to clbb__config_validate() for MMDetection's checks on the values. */
+ * as a cJSON tree (from JSON or the Python form: config_source.c), read
+ * into the struct and its side record (config_internal.h), then handed to
+ * clbb__config_validate() for MMDetection's checks on the values. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -929,7 +930,7 @@ static clbb_status parse_root(parser *p, const cJSON *root) {
         char text[TEXT_MAX];
         value_text(root, text, sizeof text);
         return clbb__fail_buf(p->err, p->err_size, CLBB_ERR_CONFIG,
-                              "config must be a JSON object with a \"type\", got %s", text);
+                              "config must be a dict (JSON object) with a \"type\", got %s", text);
     }
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "type");
     if (!t)
@@ -980,40 +981,14 @@ static clbb_status parse_root(parser *p, const cJSON *root) {
     return CLBB_OK;
 }
 
-clbb_status clbb_model_config_parse_json(const char *json, size_t length,
-                                         clbb_model_config *config, char *errbuf,
-                                         size_t errbuf_size) {
-    if (errbuf && errbuf_size) errbuf[0] = '\0';
-    if (!json || !config)
-        return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_INVALID_ARGUMENT,
-                              "clbb_model_config_parse_json: json and config must not be NULL");
-    if (length == 0)
-        return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_CONFIG,
-                              "config JSON is malformed: the text is empty");
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, length, &end, 0);
-    if (!root) {
-        size_t at = end && end >= json ? (size_t)(end - json) : 0;
-        return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_CONFIG,
-                              "config JSON is malformed at byte %zu", at);
-    }
-    /* cJSON stops after the first value; Python's json.loads calls the rest
-     * "Extra data". Trailing NULs are allowed for callers passing a buffer size. */
-    for (const char *q = end; q && q < json + length; q++) {
-        if (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r' || *q == '\0') continue;
-        cJSON_Delete(root);
-        return clbb__fail_buf(errbuf, errbuf_size, CLBB_ERR_CONFIG,
-                              "config JSON is malformed at byte %zu: extra data after the object",
-                              (size_t)(q - json));
-    }
-
+clbb_status clbb__config_parse_tree(const cJSON *root, clbb_model_config *config, char *errbuf,
+                                   size_t errbuf_size) {
     clbb_model_config cfg;
     cfg_extras ex;
     memset(&cfg, 0, sizeof cfg);
     memset(&ex, 0, sizeof ex);
     parser p = {&cfg, &ex, errbuf, errbuf_size};
     clbb_status st = parse_root(&p, root);
-    cJSON_Delete(root);
     if (st != CLBB_OK) return st;
 
     st = clbb__config_validate(&cfg, &ex, errbuf, errbuf_size);

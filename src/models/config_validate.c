@@ -422,6 +422,14 @@ static clbb_status validate_resnet(const clbb_model_config *c, const cfg_extras 
         if (out > max_channels) max_channels = out;
         inplanes = out;
     }
+    /* 10. _freeze_stages(), the constructor's last step, reaches
+     * layer1..layer{frozen_stages}: getattr fails past the last stage. */
+    if (c->frozen_stages > ns)
+        return clbb__fail_buf(err, n, CLBB_ERR_CONFIG,
+                              "argument 'frozen_stages' = %d: must be <= num_stages = %d "
+                              "(ResNet._freeze_stages() would freeze layer%d, which does not "
+                              "exist; -1 freezes nothing)",
+                              c->frozen_stages, ns, ns + 1);
     /* Every MMDetection check passed; what follows is clbb's own limits. */
     if (max_channels > CHANNELS_MAX)
         return clbb__fail_buf(err, n, CLBB_ERR_UNSUPPORTED,
