@@ -1,4 +1,4 @@
-/* libFuzzer target for the JSON model-config parser (SPEC B.1): any input
+/* libFuzzer target for the JSON model-config parser (docs/config.md): any input
  * must be accepted or refused with a message, never crash. */
 #include <stddef.h>
 #include <stdint.h>

@@ -132,7 +132,7 @@ typedef struct clbb_model_config {
     int has_dcn;                 /**< dcn given */
     char dcn_type[16];           /**< DCN (DeformConv2dPack) or DCNv2 (Modulated...) */
     int dcn_deform_groups;       /**< default 1 */
-    int dcn_fallback_on_stride;  /**< default 0 (SPEC A 1.6) */
+    int dcn_fallback_on_stride;  /**< default 0 (MMDetection's quirk: docs/config.md, dcn) */
     int num_stage_with_dcn;      /**< entries of stage_with_dcn */
     int stage_with_dcn[CLBB_MAX_STAGES]; /**< per stage: dcn applies */
     int num_plugins;             /**< entries of plugins */
@@ -158,7 +158,8 @@ CLBB_API void clbb_model_config_init(clbb_model_config *config, clbb_model_type 
  * and that constructor's keyword arguments under their own names and
  * types (depth, out_indices, norm_cfg, conv_cfg such as {"type": "Ghost"},
  * init_cfg / pretrained, ...); an unknown key, a wrong type or a value
- * MMDetection would reject is an error naming the argument.
+ * MMDetection would reject is an error naming the argument. Every key,
+ * type, default and check is listed in docs/config.md of the source tree.
  * Thread-safe.
  * @param json   the text.
  * @param length bytes of @p json (no NUL needed; trailing whitespace and

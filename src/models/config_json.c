@@ -1,4 +1,4 @@
-/* The JSON form of MMDetection's backbone constructor arguments (SPEC B.1),
+/* The JSON form of MMDetection's backbone constructor arguments (docs/config.md),
  * read into the struct and its side record (config_internal.h), then handed
  * to clbb__config_validate() for MMDetection's checks on the values. */
 #include <limits.h>
@@ -773,7 +773,7 @@ static clbb_status parse_init_cfg(parser *p, const cJSON *it) {
     return CLBB_OK;
 }
 
-/* Constructor arguments and the types that take them (SPEC B.1). */
+/* Constructor arguments and the types that take them (docs/config.md). */
 enum {
     T_RN = 1u << CLBB_MODEL_RESNET,
     T_V1D = 1u << CLBB_MODEL_RESNET_V1D,
