@@ -1,4 +1,4 @@
-/* libFuzzer target for the model-config parser (SPEC B.1): JSON and the
+/* libFuzzer target for the model-config parser (docs/config.md): JSON and the
  * Python-literal form (clbb_model_config_parse_json reads both); any input
  * must be accepted or refused with a message, never crash. */
 #include <stddef.h>

@@ -14,16 +14,17 @@
 #include "clbb/io.h"
 #include "clbb/model.h"
 #include "clbb/check.h"
-
-#define CLBB_VERSION_MAJOR 0
-#define CLBB_VERSION_MINOR 1
-#define CLBB_VERSION_PATCH 0
+#include "clbb/version.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Library version string, e.g. "0.1.0". */
+/**
+ * Version of the linked library, "MAJOR.MINOR.PATCH" (e.g. "0.1.0"); equal
+ * to CLBB_VERSION_STRING of the headers it was built with.
+ * @return a static string (never NULL, never freed). Thread-safe.
+ */
 CLBB_API const char *clbb_version(void);
 
 #ifdef __cplusplus

@@ -24,6 +24,17 @@ Test(api, status_strings) {
     cr_assert_not_null(clbb_version());
 }
 
+/* The generated macros (include/clbb/version.h, from meson's project
+ * version) agree with each other and with the linked library. */
+Test(api, version_macros) {
+    char v[64];
+    snprintf(v, sizeof v, "%d.%d.%d", CLBB_VERSION_MAJOR, CLBB_VERSION_MINOR, CLBB_VERSION_PATCH);
+    cr_assert_str_eq(v, CLBB_VERSION_STRING);
+    cr_assert_str_eq(clbb_version(), CLBB_VERSION_STRING);
+    cr_assert_eq(CLBB_VERSION_NUMBER,
+                 CLBB_VERSION_MAJOR * 1000000 + CLBB_VERSION_MINOR * 1000 + CLBB_VERSION_PATCH);
+}
+
 Test(api, destroy_null_is_noop) {
     clbb_context_destroy(NULL);
     clbb_tensor_destroy(NULL);

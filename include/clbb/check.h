@@ -28,9 +28,11 @@ extern "C" {
 
 /** Options of clbb_check(). Fill with clbb_check_options_init(). */
 typedef struct clbb_check_options {
-    /** Levels to run: op tables, single blocks, whole backbones (all three
-     *  zero: every level). */
-    int ops, blocks, models;
+    /** Non-zero: run the op tables (ops, blocks and models all zero: every
+     *  level). */
+    int ops;
+    int blocks; /**< Non-zero: run the single residual / Ghost blocks. */
+    int models; /**< Non-zero: run the whole backbones. */
     /** Non-zero: only each table's quick subset. */
     int quick;
     /** Non-zero: only op cases of small work and clbb's own kernels (for
@@ -50,15 +52,17 @@ typedef struct clbb_check_options {
     const char *only;
 } clbb_check_options;
 
-/** Fills @p options with the defaults (every level, FP32). NULL: no-op. */
+/** Fills @p options with the defaults (every level, FP32). Thread-safe.
+ *  @param options the struct to fill; NULL: no-op. */
 CLBB_API void clbb_check_options_init(clbb_check_options *options);
 
 /**
  * Runs the conformance tables on @p ctx's device and writes a report: the
- * device and seed (CLBB_SEED=<seed> reproduces a run), a line per op
+ * device and seed (`CLBB_SEED=<seed>` reproduces a run), a line per op
  * family (cases, ran, skipped as unsupported, worst errors, result), every
  * failing case with its numbers, then blocks and backbones. Blocks until
- * every case has run.
+ * every case has run. Uses the context (its thread only, see clbb/context.h).
+ * @param ctx the device's context.
  * @param options NULL for the defaults.
  * @param failures receives the number of failed cases (0: the device
  *        passes); a case whose run returns an error (out of host or device

@@ -24,8 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* clbb needs OpenCL 1.2 only; define it earlier to target another version. */
 #ifndef CL_TARGET_OPENCL_VERSION
+/** OpenCL API version of <CL/cl.h>: clbb needs 1.2 only; define it before
+ *  including clbb to target another version. */
 #define CL_TARGET_OPENCL_VERSION 120
 #endif
 #include <CL/cl.h>
@@ -62,10 +63,11 @@ typedef struct clbb_context_options {
      * (there is no context to hold it then). May be NULL.
      */
     char *error_buffer;
-    size_t error_buffer_size;
+    size_t error_buffer_size; /**< Bytes of error_buffer (0: none written). */
 } clbb_context_options;
 
-/** Fills @p options with defaults (all zero/NULL). NULL: no-op. */
+/** Fills @p options with defaults (all zero/NULL). Thread-safe.
+ *  @param options the struct to fill; NULL: no-op. */
 CLBB_API void clbb_context_options_init(clbb_context_options *options);
 
 /**
@@ -92,7 +94,15 @@ CLBB_API clbb_status clbb_context_create(const clbb_context_options *options,
  * must outlive the clbb context. The device is the queue's device.
  * Profiling works only if the caller's queue has it enabled
  * (options->profiling is ignored). options->device is ignored; cache_dir
- * and error_buffer apply as in clbb_context_create().
+ * and error_buffer apply as in clbb_context_create(). Thread-safe (it
+ * creates a new context), but the caller's queue is then used from the
+ * clbb context's thread.
+ * @param cl_ctx  the caller's OpenCL context (borrowed).
+ * @param queue   an in-order command queue of @p cl_ctx (borrowed).
+ * @param options may be NULL for defaults.
+ * @param out     receives the context; set to NULL on failure. Free with
+ *                clbb_context_destroy() before releasing @p queue and
+ *                @p cl_ctx.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (out, cl_ctx or queue NULL,
  *         queue not a valid command queue, of another cl_context, or
  *         out-of-order); CLBB_ERR_DEVICE (the queue's device has no
@@ -104,50 +114,68 @@ CLBB_API clbb_status clbb_context_create_from_cl(cl_context cl_ctx, cl_command_q
 
 /** Waits for the queue (clFinish), then destroys a context, every cached
  *  program and the shared op scratch. Everything created from it (tensors,
- *  ops, models) must be destroyed first. NULL is a no-op. */
+ *  ops, models) must be destroyed first.
+ *  @param ctx the context; NULL is a no-op. */
 CLBB_API void clbb_context_destroy(clbb_context *ctx);
 
 /**
  * Detailed message of the last call on @p ctx if it failed, "" if it
- * succeeded. The string is owned by the context and valid until its next
- * call. NULL gives "".
+ * succeeded.
+ * @param ctx the context; NULL gives "".
+ * @return a string owned by the context (not to be freed), valid until its
+ *         next call; never NULL.
  */
 CLBB_API const char *clbb_last_error(const clbb_context *ctx);
 
 /** Waits for every command enqueued on the context's queue.
+ *  @param ctx the context.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_DEVICE
  *          (clFinish failed, e.g. a kernel faulted); CLBB_ERR_OUT_OF_MEMORY
  *          (clFinish returned CL_OUT_OF_HOST_MEMORY). */
 CLBB_API clbb_status clbb_context_finish(clbb_context *ctx);
 
-/** The OpenCL objects behind a context (borrowed; do not release). NULL
- *  ctx gives NULL. */
+/** The OpenCL context behind a clbb context, to share buffers with the
+ *  application's own kernels.
+ *  @param ctx the context; NULL gives NULL.
+ *  @return borrowed: do not release it. */
 CLBB_API cl_context clbb_context_cl_context(const clbb_context *ctx);
+/** The in-order queue every op of the context runs on (enqueue your own
+ *  work on it to order it with clbb's).
+ *  @param ctx the context; NULL gives NULL.
+ *  @return borrowed: do not release it. */
 CLBB_API cl_command_queue clbb_context_cl_queue(const clbb_context *ctx);
+/** The context's device.
+ *  @param ctx the context; NULL gives NULL.
+ *  @return borrowed: do not release it. */
 CLBB_API cl_device_id clbb_context_cl_device(const clbb_context *ctx);
 
 /** Description of an OpenCL device, as `clbb devices` prints it. */
 typedef struct clbb_device_info {
-    int platform_index, device_index;
-    char platform_name[128];
-    char device_name[128];
-    char vendor[128];
-    char driver_version[64];
-    char opencl_version[64];
-    int is_gpu, is_cpu;
-    uint32_t compute_units;
-    uint32_t max_clock_mhz;
-    uint64_t global_mem_bytes;
-    uint64_t max_alloc_bytes;
-    uint64_t local_mem_bytes;
-    size_t max_work_group_size;
-    int has_fp16, has_fp64;
+    int platform_index;        /**< P of the "P:D" selector (-1: borrowed context) */
+    int device_index;          /**< D of the "P:D" selector (-1: borrowed context) */
+    char platform_name[128];   /**< CL_PLATFORM_NAME */
+    char device_name[128];     /**< CL_DEVICE_NAME */
+    char vendor[128];          /**< CL_DEVICE_VENDOR */
+    char driver_version[64];   /**< CL_DRIVER_VERSION */
+    char opencl_version[64];   /**< CL_DEVICE_VERSION, e.g. "OpenCL 3.0 ..." */
+    int is_gpu;                /**< 1: CL_DEVICE_TYPE_GPU */
+    int is_cpu;                /**< 1: CL_DEVICE_TYPE_CPU */
+    uint32_t compute_units;    /**< CL_DEVICE_MAX_COMPUTE_UNITS */
+    uint32_t max_clock_mhz;    /**< CL_DEVICE_MAX_CLOCK_FREQUENCY */
+    uint64_t global_mem_bytes; /**< CL_DEVICE_GLOBAL_MEM_SIZE */
+    uint64_t max_alloc_bytes;  /**< CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+    uint64_t local_mem_bytes;  /**< CL_DEVICE_LOCAL_MEM_SIZE */
+    size_t max_work_group_size;/**< CL_DEVICE_MAX_WORK_GROUP_SIZE */
+    int has_fp16;              /**< 1: cl_khr_fp16 (not needed by clbb's fp16 storage) */
+    int has_fp64;              /**< 1: cl_khr_fp64 */
 } clbb_device_info;
 
 /**
  * Lists every device of every platform, in "P:D" order. Strings longer than
  * their field are truncated, never dropped. Thread-safe.
  * @param infos array of @p capacity entries (may be NULL when capacity is 0).
+ * @param capacity entries of @p infos; the first @p capacity devices are
+ *        written.
  * @param count receives the number of devices found (may exceed capacity).
  * @return CLBB_OK (also when no platform exists: count 0);
  *         CLBB_ERR_INVALID_ARGUMENT (count NULL, or infos NULL with a
@@ -157,6 +185,8 @@ CLBB_API clbb_status clbb_list_devices(clbb_device_info *infos, size_t capacity,
 
 /** Info of the context's device (platform_index and device_index are -1
  *  for a context from clbb_context_create_from_cl()).
+ *  @param ctx  the context.
+ *  @param info receives the description.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL). */
 CLBB_API clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_device_info *info);
 
@@ -165,6 +195,9 @@ CLBB_API clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_devi
  * (GFLOP/s, fastest of 5 runs of independent FMA chains) and the copy
  * bandwidth (GB/s, read + write). Takes some tens of milliseconds and
  * blocks. On failure *gflops and *gbps are 0.
+ * @param ctx    a context created with profiling.
+ * @param gflops receives the FMA rate in GFLOP/s.
+ * @param gbps   receives the copy bandwidth in GB/s.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (a NULL argument);
  *         CLBB_ERR_INVALID_STATE (the context has no profiling);
  *         CLBB_ERR_BUILD (the peak program); CLBB_ERR_DEVICE (kernel
@@ -188,6 +221,8 @@ CLBB_API clbb_status clbb_context_measure_peak(clbb_context *ctx, double *gflops
  * loads the default file of its device (in the cache directory) by itself
  * when one exists.
  * The old table is dropped first: after any failure the table is empty.
+ * @param ctx  the context.
+ * @param path the tuning file (JSON), or NULL to clear the table.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx); CLBB_ERR_IO (cannot
  *         be read); CLBB_ERR_FORMAT (not JSON, not format "clbb-tuning",
  *         another version, a malformed row or entry);
@@ -212,7 +247,10 @@ typedef struct clbb_context_stats {
     uint64_t tuning_entries;             /**< entries of the tuning table */
 } clbb_context_stats;
 
-/** Fills @p stats. @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL). */
+/** Fills @p stats.
+ *  @param ctx   the context.
+ *  @param stats receives the counters.
+ *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL). */
 CLBB_API clbb_status clbb_context_get_stats(const clbb_context *ctx, clbb_context_stats *stats);
 
 /** What a progress report is about (see clbb_context_set_progress()). */
@@ -234,8 +272,8 @@ typedef enum clbb_progress_kind {
 
 /**
  * A progress callback: @p user as given to clbb_context_set_progress(),
- * what it is about, @p done of @p total units (total 0: unknown) and
- * @p what, a short name valid only during the call (never NULL).
+ * what it is about (@p kind), @p done of @p total units (total 0: unknown)
+ * and @p what, a short name valid only during the call (never NULL).
  * Called between device commands, outside any timed region; a report of
  * done == total ends a piece of work.
  */
@@ -251,6 +289,9 @@ typedef void (*clbb_progress_fn)(void *user, clbb_progress_kind kind, uint64_t d
  * functions on this context or its objects (other contexts are fine) and
  * should return quickly (`clbb` prints a line on stderr). @p user is
  * borrowed: it must stay valid while the callback is set.
+ * @param ctx  the context.
+ * @param fn   the callback, or NULL to remove it.
+ * @param user passed to every call of @p fn.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx NULL).
  */
 CLBB_API clbb_status clbb_context_set_progress(clbb_context *ctx, clbb_progress_fn fn, void *user);

@@ -33,21 +33,26 @@
 extern "C" {
 #endif
 
+/** The backbone family: MMDetection's `type`. */
 typedef enum clbb_model_type {
-    CLBB_MODEL_RESNET = 0,
+    CLBB_MODEL_RESNET = 0,     /**< ResNet */
     CLBB_MODEL_RESNET_V1D = 1, /**< ResNet with deep_stem and avg_down forced on */
-    CLBB_MODEL_RESNEXT = 2,
-    CLBB_MODEL_GHOSTNET = 3,
+    CLBB_MODEL_RESNEXT = 2,    /**< ResNeXt: groups and base_width */
+    CLBB_MODEL_GHOSTNET = 3,   /**< GhostNet (timm / huawei-noah) */
 } clbb_model_type;
 
+/** norm_cfg's type. */
 typedef enum clbb_norm_type {
-    CLBB_NORM_BN = 0,
+    CLBB_NORM_BN = 0,     /**< BatchNorm2d (inference: folded into the convs) */
     CLBB_NORM_SYNCBN = 1, /**< same as BN at inference */
-    CLBB_NORM_GN = 2,
+    CLBB_NORM_GN = 2,     /**< GroupNorm with num_groups */
 } clbb_norm_type;
 
+/** Most stages of a ResNet (num_stages 1..4). */
 #define CLBB_MAX_STAGES 4
+/** Most out_indices entries (GhostNet has ten blocks). */
 #define CLBB_MAX_OUT_INDICES 10
+/** Most entries of a `plugins` list. */
 #define CLBB_MAX_PLUGINS 8
 
 /** One entry of MMDetection's `plugins` list: where it goes and its layer's
@@ -61,22 +66,29 @@ typedef struct clbb_plugin_config {
     char postfix[32];  /**< "" if absent */
     int position;      /**< 1, 2 or 3: after_conv1/2/3 */
     int num_stages;    /**< 0: stages is None (all stages) */
-    int stages[CLBB_MAX_STAGES];
+    int stages[CLBB_MAX_STAGES]; /**< stages (True/False per stage) when num_stages > 0 */
     /* ContextBlock(in_channels, ratio, pooling_type='att',
      * fusion_types=('channel_add',)) */
     double ratio;      /**< required: NaN reads as not given */
     int pooling_att;   /**< 1 'att', 0 'avg' */
-    int fusion_add, fusion_mul;
+    int fusion_add;    /**< fusion_types has 'channel_add' */
+    int fusion_mul;    /**< fusion_types has 'channel_mul' */
     /* NonLocal2d(in_channels, reduction=2, use_scale=True, conv_cfg=None,
      * norm_cfg=None, mode='embedded_gaussian', sub_sample=False) */
-    int reduction, use_scale, sub_sample;
+    int reduction;     /**< NonLocal2d reduction (default 2) */
+    int use_scale;     /**< NonLocal2d use_scale (default 1) */
+    int sub_sample;    /**< NonLocal2d sub_sample (default 0) */
     char mode[24];     /**< gaussian, embedded_gaussian, dot_product, concatenation */
     int nl_norm_bn;    /**< norm_cfg BN on conv_out (conv_out.bn.*) */
     /* GeneralizedAttention(in_channels, spatial_range=-1, num_heads=9,
      * position_embedding_dim=-1, position_magnitude=1, kv_stride=2,
      * q_stride=1, attention_type='1111') */
-    int spatial_range, num_heads, position_embedding_dim, position_magnitude;
-    int kv_stride, q_stride;
+    int spatial_range;          /**< GeneralizedAttention spatial_range (-1) */
+    int num_heads;              /**< GeneralizedAttention num_heads (9) */
+    int position_embedding_dim; /**< GeneralizedAttention position_embedding_dim (-1) */
+    int position_magnitude;     /**< GeneralizedAttention position_magnitude (1) */
+    int kv_stride;              /**< GeneralizedAttention kv_stride (2) */
+    int q_stride;               /**< GeneralizedAttention q_stride (1) */
     char attention_type[8]; /**< four '0'/'1' characters */
 } clbb_plugin_config;
 
@@ -87,45 +99,56 @@ typedef struct clbb_plugin_config {
  * MMDetection's defaults for a type; clbb_model_config_validate() checks it.
  */
 typedef struct clbb_model_config {
-    clbb_model_type type;
+    clbb_model_type type;        /**< MMDetection's `type` */
     /* ResNet family */
-    int depth;
-    int in_channels;
+    int depth;                   /**< 18, 34, 50, 101, 152 (ResNeXt: 50, 101, 152) */
+    int in_channels;             /**< image channels (default 3) */
     int stem_channels;           /**< 0: None (= base_channels) */
-    int base_channels;
-    int num_stages;
-    int num_strides, strides[CLBB_MAX_STAGES];
-    int num_dilations, dilations[CLBB_MAX_STAGES];
-    int num_out_indices, out_indices[CLBB_MAX_OUT_INDICES];
+    int base_channels;           /**< default 64 */
+    int num_stages;              /**< 1..4, default 4 */
+    int num_strides;             /**< entries of strides */
+    int strides[CLBB_MAX_STAGES];   /**< per stage, default (1, 2, 2, 2) */
+    int num_dilations;           /**< entries of dilations */
+    int dilations[CLBB_MAX_STAGES]; /**< per stage, default (1, 1, 1, 1) */
+    int num_out_indices;         /**< entries of out_indices */
+    int out_indices[CLBB_MAX_OUT_INDICES]; /**< the stages (GhostNet: blocks) returned */
     int style_caffe;             /**< style: 0 'pytorch', 1 'caffe' */
-    int deep_stem, avg_down;
+    int deep_stem;               /**< three 3x3 stem convs (ResNetV1d: 1) */
+    int avg_down;                /**< AvgPool in the downsample (ResNetV1d: 1) */
     int frozen_stages;           /**< training only */
-    int norm_eval, with_cp;      /**< training only */
+    int norm_eval;               /**< training only */
+    int with_cp;                 /**< training only */
     int zero_init_residual;      /**< init only */
-    clbb_norm_type norm_type;
-    float norm_eps;
+    clbb_norm_type norm_type;    /**< norm_cfg type */
+    float norm_eps;              /**< norm_cfg eps (default 1e-5) */
     int norm_num_groups;         /**< GN only */
     int norm_requires_grad;      /**< training only */
     int ghost_conv;              /**< conv_cfg type Ghost */
-    int ghost_ratio, ghost_dw_size, ghost_relu;
-    int groups, base_width;      /**< ResNeXt */
+    int ghost_ratio;             /**< conv_cfg Ghost ratio (2) */
+    int ghost_dw_size;           /**< conv_cfg Ghost dw_size (3) */
+    int ghost_relu;              /**< conv_cfg Ghost relu (1) */
+    int groups;                  /**< ResNeXt groups */
+    int base_width;              /**< ResNeXt base_width */
     int has_dcn;                 /**< dcn given */
     char dcn_type[16];           /**< DCN (DeformConv2dPack) or DCNv2 (Modulated...) */
     int dcn_deform_groups;       /**< default 1 */
-    int dcn_fallback_on_stride;  /**< default 0 (SPEC A 1.6) */
-    int num_stage_with_dcn, stage_with_dcn[CLBB_MAX_STAGES];
-    int num_plugins;
-    clbb_plugin_config plugins[CLBB_MAX_PLUGINS];
+    int dcn_fallback_on_stride;  /**< default 0 (MMDetection's quirk: docs/config.md, dcn) */
+    int num_stage_with_dcn;      /**< entries of stage_with_dcn */
+    int stage_with_dcn[CLBB_MAX_STAGES]; /**< per stage: dcn applies */
+    int num_plugins;             /**< entries of plugins */
+    clbb_plugin_config plugins[CLBB_MAX_PLUGINS]; /**< the plugins list, in order */
     /** Weights file named by pretrained / init_cfg Pretrained ("" none).
      *  Recorded only: clbb_model_create() does not load it (the CLI passes
      *  it to clbb_model_load_weights()). */
     char pretrained[1024];
     /* GhostNet */
-    float width;
+    float width;                 /**< GhostNet width multiplier (1.0) */
 } clbb_model_config;
 
 /** Fills MMDetection's constructor defaults for @p type (depth 50 / width 1;
- *  GhostNet out_indices 2, 4, 6, 9). NULL: no-op. */
+ *  GhostNet out_indices 2, 4, 6, 9). Thread-safe.
+ *  @param config the struct to fill; NULL: no-op.
+ *  @param type   the backbone family. */
 CLBB_API void clbb_model_config_init(clbb_model_config *config, clbb_model_type type);
 
 /** What clbb_model_config_parse() found out about a config text besides
@@ -202,13 +225,17 @@ CLBB_API clbb_status clbb_model_config_load(const char *path, clbb_model_config 
  * and that constructor's keyword arguments under their own names and
  * types (depth, out_indices, norm_cfg, conv_cfg such as {"type": "Ghost"},
  * init_cfg / pretrained, ...); an unknown key, a wrong type or a value
- * MMDetection would reject is an error naming the argument.
+ * MMDetection would reject is an error naming the argument. Every key,
+ * type, default and check is listed in docs/config.md of the source tree.
+ * Thread-safe.
+ * @param json   the text.
  * @param length bytes of @p json (no NUL needed; trailing whitespace and
  *        NULs are allowed).
  * @param config untouched when the JSON does not parse; when it parses but
  *        does not validate it still receives the values, so a caller can
  *        report what was asked for.
- * @param errbuf receives a message naming the argument on failure (may be NULL).
+ * @param errbuf,errbuf_size receive a message naming the argument on
+ *        failure (errbuf may be NULL).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (json or config NULL);
  *         CLBB_ERR_CONFIG (empty or malformed JSON, extra data -- with the
  *         line, column and text --, a missing "type" or depth, frozen_stages
@@ -230,6 +257,8 @@ CLBB_API clbb_status clbb_model_config_parse_json(const char *json, size_t lengt
 /**
  * Validates a config struct (the checks the JSON path makes on values;
  * type checks have no struct counterpart). Thread-safe.
+ * @param config the config.
+ * @param errbuf,errbuf_size receive the message (errbuf may be NULL).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (config NULL); CLBB_ERR_CONFIG
  *         (a value MMDetection rejects, an unknown type); CLBB_ERR_UNSUPPORTED
  *         (a dcn type other than DCN/DCNv2, a plugin clbb does not build, too
@@ -253,12 +282,15 @@ CLBB_API clbb_status clbb_model_config_validate(const clbb_model_config *config,
  * resnet50_attn0010_c4c5 (MMDetection's empirical attention); the other
  * fields are clbb_model_config_init()'s defaults.
  * Thread-safe.
+ * @param name   a preset name.
+ * @param config receives the config.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, or an unknown name: see
  *         clbb_model_preset_names()).
  */
 CLBB_API clbb_status clbb_model_config_preset(const char *name, clbb_model_config *config);
 
-/** NULL-terminated list of preset names (static). */
+/** The preset names of clbb_model_config_preset(). Thread-safe.
+ *  @return a static NULL-terminated list. */
 CLBB_API const char *const *clbb_model_preset_names(void);
 
 /**
@@ -268,16 +300,21 @@ CLBB_API const char *const *clbb_model_preset_names(void);
  * device runs it (vload_half / vstore_half need no cl_khr_fp16).
  */
 typedef enum clbb_precision {
-    CLBB_PRECISION_FP32 = 0,
-    CLBB_PRECISION_FP16 = 1,
+    CLBB_PRECISION_FP32 = 0, /**< fp32 storage and arithmetic */
+    CLBB_PRECISION_FP16 = 1, /**< fp16 activations, fp32 weights and arithmetic */
 } clbb_precision;
 
+/** Number of precisions (for tables). */
 #define CLBB_PRECISION_COUNT 2
 
-/** "fp32", "fp16"; NULL if unknown. Thread-safe. */
+/** Name of a precision. Thread-safe.
+ *  @param precision any value.
+ *  @return "fp32", "fp16" (static); NULL if unknown. */
 CLBB_API const char *clbb_precision_name(clbb_precision precision);
 
-/** Parses "fp32" / "fp16".
+/** Parses "fp32" / "fp16". Thread-safe.
+ *  @param name      the text.
+ *  @param precision receives the value.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL or an unknown name). */
 CLBB_API clbb_status clbb_precision_parse(const char *name, clbb_precision *precision);
 
@@ -288,6 +325,8 @@ typedef struct clbb_model clbb_model;
  * Creates a model (weights uninitialized until load or init); precision FP32.
  * The config is copied. Builds the layer graph on the host only: nothing is
  * allocated on the device before the first plan.
+ * @param ctx    the context the model runs on.
+ * @param config the configuration (copied).
  * @param out receives the model (NULL on failure); free with
  *        clbb_model_destroy() before the context.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, config or out NULL);
@@ -299,6 +338,11 @@ CLBB_API clbb_status clbb_model_create(clbb_context *ctx, const clbb_model_confi
 /** Parses, validates and creates from JSON text or the Python form (see
  *  clbb_model_config_parse(); its note is not kept: parse first to show
  *  it).
+ *  @param ctx    the context the model runs on.
+ *  @param json   the text.
+ *  @param length bytes of @p json.
+ *  @param out    receives the model (NULL on failure); free with
+ *                clbb_model_destroy().
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, json or out NULL);
  *          CLBB_ERR_CONFIG; CLBB_ERR_UNSUPPORTED (as
  *          clbb_model_config_parse_json()); CLBB_ERR_OUT_OF_MEMORY. */
@@ -308,11 +352,14 @@ CLBB_API clbb_status clbb_model_create_from_json(clbb_context *ctx, const char *
 /**
  * Sets the precision of later forwards (drops the current plan; the next
  * forward plans and builds again). Outputs are read as fp32 whatever it is.
+ * @param model the model.
+ * @param precision the storage precision.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, unknown precision).
  */
 CLBB_API clbb_status clbb_model_set_precision(clbb_model *model, clbb_precision precision);
 
-/** Destroys a model and its device buffers. NULL: no-op. */
+/** Destroys a model and its device buffers (before its context).
+ *  @param model the model; NULL: no-op. */
 CLBB_API void clbb_model_destroy(clbb_model *model);
 
 /**
@@ -322,6 +369,8 @@ CLBB_API void clbb_model_destroy(clbb_model *model);
  * mean 0 / var 1, and with zero_init_residual the weight of the last norm
  * of each residual block 0. GhostNet gets the same conv init;
  * zero_init_residual applies to the ResNet family only. Drops the plan.
+ * @param model the model.
+ * @param seed  start of the random stream.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL).
  */
 CLBB_API clbb_status clbb_model_init_weights(clbb_model *model, uint64_t seed);
@@ -342,6 +391,8 @@ typedef struct clbb_weights_report {
  * there with its exact shape, as F32, F16, BF16 or F64, all finite; other
  * keys (num_batches_tracked, fc.*, neck.*, ...) are ignored. On any error
  * the model's previous weights are kept; on success the plan is dropped.
+ * @param model the model.
+ * @param path   the .safetensors file.
  * @param report may be NULL; written only on success.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or path NULL);
  *         CLBB_ERR_IO (the file cannot be opened or read, not a regular
@@ -355,6 +406,8 @@ CLBB_API clbb_status clbb_model_load_weights(clbb_model *model, const char *path
 /** Writes the model's parameters (F32, the PyTorch key names
  *  clbb_model_load_weights() reads; no num_batches_tracked) to
  *  .safetensors, through a temporary file and a rename.
+ *  @param model the model.
+ *  @param path  the file written.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or path NULL, path
  *          ""); CLBB_ERR_INVALID_STATE (no weights loaded or initialized);
  *          CLBB_ERR_IO (the file cannot be written); CLBB_ERR_OUT_OF_MEMORY. */
@@ -366,16 +419,22 @@ CLBB_API clbb_status clbb_model_save_weights(const clbb_model *model, const char
  * shape, falls back to the automatic choice); CLBB_CONV_ALGO_AUTO restores
  * the per-layer choice (tuning table, else the default). Drops the current
  * plan.
+ * @param model the model.
+ * @param algo  the algorithm, or CLBB_CONV_ALGO_AUTO.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL model, unknown algo).
  */
 CLBB_API clbb_status clbb_model_set_conv_algo(clbb_model *model, clbb_conv_algo algo);
 
 /** Number of parameters (conv weights and biases, norm affine; no BN
- *  running statistics); 0 for NULL. */
+ *  running statistics).
+ *  @param model the model.
+ *  @return the count; 0 for NULL. */
 CLBB_API int64_t clbb_model_num_params(const clbb_model *model);
 
 /** Number of outputs: the stages out_indices lists, each once however
- *  often it is listed (MMDetection tests `i in out_indices`); 0 for NULL. */
+ *  often it is listed (MMDetection tests `i in out_indices`).
+ *  @param model the model.
+ *  @return the count; 0 for NULL. */
 CLBB_API int clbb_model_num_outputs(const clbb_model *model);
 
 /**
@@ -386,6 +445,8 @@ CLBB_API int clbb_model_num_outputs(const clbb_model *model);
  * programs built). A conv whose tuned or forced choice is refused here
  * (unsupported, or a tuning the shape cannot take) falls back to the
  * automatic one. On failure no plan is left.
+ * @param model the model.
+ * @param input the input shape (N, C = in_channels, H, W).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL model, an extent below
  *         1, more than 2^31-1 input elements, weights that do not fold: a
  *         norm's var + eps <= 0 or a folded scale that is not finite);
@@ -400,7 +461,11 @@ CLBB_API int clbb_model_num_outputs(const clbb_model *model);
  */
 CLBB_API clbb_status clbb_model_plan(clbb_model *model, clbb_shape input);
 
-/** Output shape @p index for the planned input shape.
+/** Output shape @p index for the planned input shape: what a buffer for
+ *  clbb_model_read_output() must hold (clbb_shape_numel() floats).
+ *  @param model the model, planned (clbb_model_plan() or a forward).
+ *  @param index 0..clbb_model_num_outputs()-1.
+ *  @param shape receives the shape.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, index out of
  *          0..num_outputs-1); CLBB_ERR_INVALID_STATE (not planned). */
 CLBB_API clbb_status clbb_model_output_shape(const clbb_model *model, int index, clbb_shape *shape);
@@ -410,6 +475,9 @@ CLBB_API clbb_status clbb_model_output_shape(const clbb_model *model, int index,
  * needed, as clbb_model_plan(); blocking copy in, converted to the
  * precision's storage; asynchronous compute). Outputs stay on the device
  * until read.
+ * @param model the model.
+ * @param shape the input's shape.
+ * @param input clbb_shape_numel(shape) floats (not kept).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or input NULL; the
  *         planning cases); CLBB_ERR_INVALID_STATE (no weights);
  *         CLBB_ERR_SHAPE (channels, too small); CLBB_ERR_DEVICE_MEMORY;
@@ -423,6 +491,8 @@ CLBB_API clbb_status clbb_model_forward(clbb_model *model, clbb_shape shape, con
  *  converted, into the model's input; no host synchronization). One of
  *  this model's own tensors (clbb_model_output()) is refused as the input
  *  when its shape differs from the planned one: replanning would free it.
+ *  @param model the model.
+ *  @param input the input tensor (N, in_channels, H, W).
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or input NULL, an
  *          input of another context or partly overlapping the model's input
  *          tensor, one of the model's own tensors at another shape; the
@@ -436,12 +506,19 @@ CLBB_API clbb_status clbb_model_forward_tensor(clbb_model *model, const clbb_ten
 /** Output tensor @p index of the plan, which the last forward wrote (owned
  *  by the model and valid until the plan is dropped, see the top of this
  *  file; its dtype is the precision's storage; do not destroy it).
+ *  @param model the model.
+ *  @param index 0..clbb_model_num_outputs()-1.
+ *  @param out   receives the tensor.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, index out of range);
  *          CLBB_ERR_INVALID_STATE (not planned). */
 CLBB_API clbb_status clbb_model_output(const clbb_model *model, int index, const clbb_tensor **out);
 
 /** Copies output @p index into @p count dense host floats (blocking: waits
  *  for the forward), as clbb_tensor_read_f32().
+ *  @param model the model.
+ *  @param index 0..clbb_model_num_outputs()-1.
+ *  @param data  receives @p count floats, NCHW.
+ *  @param count clbb_shape_numel() of clbb_model_output_shape().
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or data NULL, index out
  *          of range); CLBB_ERR_INVALID_STATE (not planned); CLBB_ERR_SHAPE
  *          (count differs from the output's N*C*H*W); CLBB_ERR_DEVICE;
@@ -458,6 +535,8 @@ typedef struct clbb_model_memory {
 } clbb_model_memory;
 
 /** Fills @p mem for the planned input shape.
+ *  @param model the model.
+ *  @param mem   receives the sizes.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL);
  *          CLBB_ERR_INVALID_STATE (not planned). */
 CLBB_API clbb_status clbb_model_memory_usage(const clbb_model *model, clbb_model_memory *mem);
@@ -469,6 +548,11 @@ CLBB_API clbb_status clbb_model_memory_usage(const clbb_model *model, clbb_model
  * receives malloc'ed arrays (caller frees each) and @p shapes their shapes;
  * both arrays must hold clbb_model_num_outputs() entries. On failure
  * nothing is left allocated.
+ * @param model the model.
+ * @param shape   the input's shape.
+ * @param input   clbb_shape_numel(shape) floats.
+ * @param outputs receives one malloc'ed array per output.
+ * @param shapes  receives the output shapes.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (a NULL argument, an extent
  *         below 1); CLBB_ERR_INVALID_STATE (no weights); CLBB_ERR_SHAPE
  *         (channels differ from in_channels, input too small for a layer);
@@ -490,6 +574,11 @@ CLBB_API clbb_status clbb_model_forward_reference(clbb_model *model, clbb_shape 
  * refuses its tuning is skipped; any other failure ends the tune (entries
  * stored so far stay in the table). @p log (may be NULL) receives one line
  * per layer (and per skipped candidate with $CLBB_TUNE_VERBOSE set).
+ * @param model the model.
+ * @param input the input shape tuned for.
+ * @param iters timed runs per candidate.
+ * @param path  the tuning file written, or NULL.
+ * @param log   progress lines, or NULL.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL model, iters < 1, path
  *         NULL without a cache directory; the planning cases);
  *         CLBB_ERR_INVALID_STATE (no profiling, no weights); CLBB_ERR_SHAPE;
@@ -502,20 +591,22 @@ CLBB_API clbb_status clbb_model_tune(clbb_model *model, clbb_shape input, int it
 
 /** Per-layer timing of one profiled forward (for `clbb bench`). */
 typedef struct clbb_layer_profile {
-    char name[160];
-    char kind[32];
-    char algorithm[96];
-    clbb_shape out_shape;
-    double ms;
-    double flops;
-    double bytes;
+    char name[160];       /**< layer name, e.g. "layer1.0.conv1" */
+    char kind[32];        /**< op type, e.g. "conv2d" */
+    char algorithm[96];   /**< kernel variant chosen */
+    clbb_shape out_shape; /**< output shape */
+    double ms;            /**< time of its kernels */
+    double flops;         /**< floating-point operations */
+    double bytes;         /**< minimum bytes moved */
 } clbb_layer_profile;
 
 /**
  * Runs the planned ops once more on the input already on the device, with
  * profiling events (the context must have profiling on), waits for them,
  * and fills per-op timings in execution order.
+ * @param model the model.
  * @param layers   @p capacity entries, or NULL.
+ * @param capacity entries of @p layers.
  * @param count    receives the number of ops (may exceed capacity).
  * @param total_ms may be NULL; receives the sum of the ops' times.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or count NULL);
@@ -530,7 +621,7 @@ CLBB_API clbb_status clbb_model_profile(clbb_model *model, clbb_layer_profile *l
 /** Timings of clbb_model_benchmark(). */
 typedef struct clbb_model_timing {
     double wall_median_ms;   /**< whole forwards, host clock, median */
-    double wall_min_ms;
+    double wall_min_ms;      /**< whole forwards, host clock, fastest */
     double kernel_median_ms; /**< sum of the ops' profiling events, median */
     double gflop;            /**< work of one forward */
     size_t num_layers;       /**< ops of the plan (may exceed the capacity given) */
@@ -542,6 +633,13 @@ typedef struct clbb_model_timing {
  * finished before the next) and @p iters profiled; per-layer medians go into
  * @p layers (capacity entries; may be NULL). The context must have
  * profiling on.
+ * @param model the model.
+ * @param input    the input tensor.
+ * @param warmup   untimed forwards after the first.
+ * @param iters    timed forwards (each way).
+ * @param timing   receives the timings.
+ * @param layers   @p capacity per-layer entries, or NULL.
+ * @param capacity entries of @p layers.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model, input or timing NULL,
  *         iters < 1, warmup < 0; as clbb_model_forward_tensor());
  *         CLBB_ERR_INVALID_STATE (no profiling, no weights); CLBB_ERR_SHAPE;

@@ -44,9 +44,9 @@ typedef struct clbb_op clbb_op;
 
 /** Activation applied last in an epilogue. */
 typedef enum clbb_activation {
-    CLBB_ACTIVATION_NONE = 0,
-    CLBB_ACTIVATION_RELU = 1,
-    CLBB_ACTIVATION_RELU6 = 2,
+    CLBB_ACTIVATION_NONE = 0,  /**< identity */
+    CLBB_ACTIVATION_RELU = 1,  /**< max(x, 0) */
+    CLBB_ACTIVATION_RELU6 = 2, /**< min(max(x, 0), 6) */
     /** relu6(x + 3) / 6, GhostNet's SE gate. */
     CLBB_ACTIVATION_HARD_SIGMOID = 3,
     /** 1 / (1 + exp(-x)): DCNv2's mask, ContextBlock's channel_mul. */
@@ -66,11 +66,13 @@ typedef enum clbb_kernel_family {
     /** The device's own: CPU kernels on CPU devices, GPU kernels elsewhere
      *  (the environment variable CLBB_CPU_KERNELS=0/1 overrides). */
     CLBB_KERNEL_FAMILY_AUTO = 0,
-    CLBB_KERNEL_FAMILY_GPU = 1,
-    CLBB_KERNEL_FAMILY_CPU = 2,
+    CLBB_KERNEL_FAMILY_GPU = 1, /**< work-groups of many items, local-memory tiles */
+    CLBB_KERNEL_FAMILY_CPU = 2, /**< one work-item per work-group, explicit vectors */
 } clbb_kernel_family;
 
-/** Name of a family ("auto", "gpu", "cpu"); NULL if unknown. Thread-safe. */
+/** Name of a kernel family. Thread-safe.
+ *  @param family any value.
+ *  @return "auto", "gpu", "cpu" (static); NULL if unknown. */
 CLBB_API const char *clbb_kernel_family_name(clbb_kernel_family family);
 
 /**
@@ -85,7 +87,8 @@ typedef struct clbb_op_options {
     clbb_kernel_family family;
 } clbb_op_options;
 
-/** Fills @p options with the defaults (F32, AUTO). NULL: no-op. */
+/** Fills @p options with the defaults (F32, AUTO). Thread-safe.
+ *  @param options the struct to fill; NULL: no-op. */
 CLBB_API void clbb_op_options_init(clbb_op_options *options);
 
 /**
@@ -96,25 +99,34 @@ CLBB_API void clbb_op_options_init(clbb_op_options *options);
  * output's shape).
  */
 typedef struct clbb_epilogue {
-    const float *scale;
-    const float *shift;
-    int residual;
-    clbb_activation activation;
+    const float *scale;         /**< out_channels floats, or NULL (1) */
+    const float *shift;         /**< out_channels floats, or NULL (0) */
+    int residual;               /**< non-zero: add a residual input */
+    clbb_activation activation; /**< applied last */
 } clbb_epilogue;
 
 /** Convolution geometry. Weights are OIHW: [out][in/groups][kh][kw]. */
 typedef struct clbb_conv2d_desc {
-    int32_t in_channels, out_channels, groups;
-    int32_t kernel_h, kernel_w;
-    int32_t stride_h, stride_w;
-    int32_t dilation_h, dilation_w;
-    int32_t pad_top, pad_left, pad_bottom, pad_right;
+    int32_t in_channels;  /**< C of the input */
+    int32_t out_channels; /**< C of the output */
+    int32_t groups;       /**< dividing both channel counts (1: dense) */
+    int32_t kernel_h;     /**< kernel height */
+    int32_t kernel_w;     /**< kernel width */
+    int32_t stride_h;     /**< vertical stride */
+    int32_t stride_w;     /**< horizontal stride */
+    int32_t dilation_h;   /**< vertical dilation (1: none) */
+    int32_t dilation_w;   /**< horizontal dilation (1: none) */
+    int32_t pad_top;      /**< zero rows above */
+    int32_t pad_left;     /**< zero columns left */
+    int32_t pad_bottom;   /**< zero rows below */
+    int32_t pad_right;    /**< zero columns right */
 } clbb_conv2d_desc;
 
 /**
  * Checks a convolution descriptor: every extent >= 1 and <= 2^20, padding
  * >= 0 and <= 2^20, groups dividing both channel counts. Thread-safe.
- * @param errbuf receives a message naming the field (may be NULL).
+ * @param desc the descriptor.
+ * @param errbuf,errbuf_size receive a message naming the field (errbuf may be NULL).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL desc, a field out of
  *         range, groups not dividing the channels).
  */
@@ -124,6 +136,10 @@ CLBB_API clbb_status clbb_conv2d_desc_validate(const clbb_conv2d_desc *desc, cha
 /**
  * Output shape of a convolution, floor((H + pads - d*(k-1) - 1)/s) + 1.
  * Thread-safe.
+ * @param desc   the descriptor.
+ * @param input  the input shape.
+ * @param output receives the output shape.
+ * @param errbuf,errbuf_size receive a message naming the field (errbuf may be NULL).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL desc or output, a bad
  *         descriptor field, named in errbuf); CLBB_ERR_SHAPE (input
  *         channels differ from in_channels, output would be empty).
@@ -134,7 +150,7 @@ CLBB_API clbb_status clbb_conv2d_output_shape(const clbb_conv2d_desc *desc, clbb
 
 /** Convolution algorithms. AUTO picks per shape and device. */
 typedef enum clbb_conv_algo {
-    CLBB_CONV_ALGO_AUTO = 0,
+    CLBB_CONV_ALGO_AUTO = 0, /**< the best applicable one for the shape and device */
     /** Generic direct convolution: any geometry; one output per work-item. */
     CLBB_CONV_ALGO_DIRECT = 1,
     /** Implicit GEMM: local-memory tiles (GPU family) or a register-blocked
@@ -149,10 +165,12 @@ typedef enum clbb_conv_algo {
     CLBB_CONV_ALGO_WINOGRAD = 5,
 } clbb_conv_algo;
 
+/** Number of algorithms (for tables). */
 #define CLBB_CONV_ALGO_COUNT 6
 
-/** Name of an algorithm ("auto", "direct", "igemm", ...); NULL if
- *  unknown. Thread-safe. */
+/** Name of a convolution algorithm. Thread-safe.
+ *  @param algo any value.
+ *  @return "auto", "direct", "igemm", ... (static); NULL if unknown. */
 CLBB_API const char *clbb_conv_algo_name(clbb_conv_algo algo);
 
 /** Options of clbb_conv2d_create(). Fill with clbb_conv2d_options_init(). */
@@ -182,7 +200,8 @@ typedef struct clbb_conv2d_options {
 } clbb_conv2d_options;
 
 /** Fills @p options with the defaults (F32, AUTO family and algorithm, no
- *  tuning, no gate). NULL: no-op. */
+ *  tuning, no gate). Thread-safe.
+ *  @param options the struct to fill; NULL: no-op. */
 CLBB_API void clbb_conv2d_options_init(clbb_conv2d_options *options);
 
 /**
@@ -192,6 +211,8 @@ CLBB_API void clbb_conv2d_options_init(clbb_conv2d_options *options);
  * this context's device. Answers from the same algorithm descriptors the
  * launcher uses; does not build anything, and does not parse
  * options->tuning (create may still refuse it).
+ * @param ctx     the context whose device is asked.
+ * @param desc    the geometry.
  * @param options NULL for the defaults.
  * @param chosen  may be NULL; receives the algorithm AUTO resolves to.
  * @return CLBB_OK (supported); CLBB_ERR_UNSUPPORTED (with the reason in
@@ -207,11 +228,14 @@ CLBB_API clbb_status clbb_conv2d_supports(clbb_context *ctx, const clbb_conv2d_d
  * Creates a 2-D convolution with a fused epilogue. Packs the weights on the
  * device (the epilogue scale folded into them, in float); builds nothing
  * (kernels are built at reshape).
+ * @param ctx     the context the op runs on.
+ * @param desc    the geometry (copied).
  * @param weights OIHW host array of out*(in/groups)*kh*kw floats (copied).
  * @param bias NULL or out_channels floats, added before the epilogue scale:
  *        y = act(scale * (conv + bias) + shift [+ residual]).
  * @param epilogue NULL for none; its arrays are copied.
  * @param options NULL for defaults.
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * Setup inputs: x [, residual] [, gate]; dense images (channel views are
  * fine). In place is not allowed: the output may overlap no input.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc, weights or out
@@ -235,6 +259,14 @@ CLBB_API clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_des
  * they are folded (in double) into a per-channel scale and shift at create
  * and not kept. Setup inputs: x [, residual]; dense images. In place
  * allowed (y == x or y == residual). Kernel families: GPU and CPU.
+ * @param ctx     the context the op runs on.
+ * @param channels C.
+ * @param mean,var,weight,bias per-channel arrays or NULL.
+ * @param eps      added to var.
+ * @param residual non-zero: a residual input.
+ * @param activation applied last.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, channels
  *         < 1, eps < 0 or not finite, var + eps <= 0 or a non-finite
  *         statistic in some channel, a bad activation or option);
@@ -253,6 +285,15 @@ CLBB_API clbb_status clbb_batch_norm_create(clbb_context *ctx, int32_t channels,
  * NULL (1/0; copied). Setup inputs: x [, residual]; dense images. In place
  * allowed (y == x or y == residual). Its reshape allocates a small
  * statistics buffer (N x groups x 2 floats).
+ * @param ctx     the context the op runs on.
+ * @param channels C.
+ * @param groups   number of groups.
+ * @param weight,bias per-channel affine or NULL.
+ * @param eps      added to the variance.
+ * @param residual non-zero: a residual input.
+ * @param activation applied last.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, channels or
  *         groups < 1, groups not dividing channels, eps <= 0 or not finite,
  *         a non-finite affine value, a bad activation or option);
@@ -267,6 +308,10 @@ CLBB_API clbb_status clbb_group_norm_create(clbb_context *ctx, int32_t channels,
 /**
  * y = act(a + b). Setup inputs: a, b (same shape; dense images). In place
  * allowed (y == a or y == b).
+ * @param ctx     the context the op runs on.
+ * @param activation applied last.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
  *         activation or option); CLBB_ERR_OUT_OF_MEMORY.
  */
@@ -277,6 +322,9 @@ CLBB_API clbb_status clbb_add_create(clbb_context *ctx, clbb_activation activati
  * Channel-wise multiply (SE gate): y[n,c,h,w] = x[n,c,h,w] * gate[n,c].
  * Setup inputs: x, gate (N x C x 1 x 1); dense images. In place allowed
  * (y == x).
+ * @param ctx     the context the op runs on.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
  *         option); CLBB_ERR_OUT_OF_MEMORY.
  */
@@ -285,10 +333,13 @@ CLBB_API clbb_status clbb_mul_create(clbb_context *ctx, const clbb_op_options *o
 
 /** Pooling geometry (symmetric padding, as PyTorch). */
 typedef struct clbb_pool2d_desc {
-    int32_t kernel_h, kernel_w;
-    int32_t stride_h, stride_w;
-    int32_t pad_h, pad_w;
-    int ceil_mode;
+    int32_t kernel_h; /**< window height */
+    int32_t kernel_w; /**< window width */
+    int32_t stride_h; /**< vertical stride */
+    int32_t stride_w; /**< horizontal stride */
+    int32_t pad_h;    /**< rows of padding above and below */
+    int32_t pad_w;    /**< columns of padding left and right */
+    int ceil_mode;    /**< non-zero: PyTorch's ceil_mode=True */
     /** avg only: padded elements count in the divisor. */
     int count_include_pad;
 } clbb_pool2d_desc;
@@ -297,7 +348,10 @@ typedef struct clbb_pool2d_desc {
  * Output shape of a pooling, with PyTorch's ceil_mode rule (the last window
  * must start inside the input or its left padding). N and C pass through.
  * Thread-safe.
- * @param errbuf receives a message naming the field (may be NULL).
+ * @param desc   the geometry.
+ * @param input  the input shape.
+ * @param output receives the output shape.
+ * @param errbuf,errbuf_size receive a message naming the field (errbuf may be NULL).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (desc or output NULL, a kernel
  *         or stride out of 1..4096, a padding out of 0..4096 or beyond half
  *         the kernel); CLBB_ERR_SHAPE (input smaller than the kernel).
@@ -309,6 +363,10 @@ CLBB_API clbb_status clbb_pool2d_output_shape(const clbb_pool2d_desc *desc, clbb
 /**
  * Max pooling; padding is -inf (ignored). Setup inputs: x; dense images.
  * Not in place. The descriptor is copied.
+ * @param ctx     the context the op runs on.
+ * @param desc    the geometry.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc or out NULL, a bad
  *         geometry field, named; a bad option); CLBB_ERR_OUT_OF_MEMORY.
  */
@@ -317,6 +375,10 @@ CLBB_API clbb_status clbb_max_pool2d_create(clbb_context *ctx, const clbb_pool2d
 
 /** Average pooling with PyTorch's divisor (count_include_pad). Setup
  *  inputs: x; dense images. Not in place. The descriptor is copied.
+ * @param ctx     the context the op runs on.
+ * @param desc    the geometry.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc or out NULL, a bad
  *          geometry field, named; a bad option); CLBB_ERR_OUT_OF_MEMORY. */
 CLBB_API clbb_status clbb_avg_pool2d_create(clbb_context *ctx, const clbb_pool2d_desc *desc,
@@ -324,6 +386,9 @@ CLBB_API clbb_status clbb_avg_pool2d_create(clbb_context *ctx, const clbb_pool2d
 
 /** Global average pool to N x C x 1 x 1. Setup inputs: x; dense images.
  *  Not in place.
+ * @param ctx     the context the op runs on.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
  *          option); CLBB_ERR_OUT_OF_MEMORY. */
 CLBB_API clbb_status clbb_global_avg_pool_create(clbb_context *ctx,
@@ -336,6 +401,9 @@ CLBB_API clbb_status clbb_global_avg_pool_create(clbb_context *ctx,
  * element type; x may have any dtype (converted on the way), so the kernel
  * is built at setup, when x's dtype is known. Setup inputs: x. In place
  * allowed only as the identity (y == x: the run enqueues nothing).
+ * @param ctx     the context the op runs on.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
  *         option); CLBB_ERR_OUT_OF_MEMORY.
  */
@@ -354,7 +422,7 @@ CLBB_API clbb_status clbb_copy_create(clbb_context *ctx, const clbb_op_options *
  * g*kh*kw + i*kw + j. Then as clbb_conv2d_create (groups, bias, epilogue).
  */
 typedef struct clbb_deform_conv2d_desc {
-    clbb_conv2d_desc conv;
+    clbb_conv2d_desc conv; /**< the convolution's geometry */
     int32_t deform_groups; /**< >= 1, dividing conv.in_channels */
     int modulated;         /**< non-zero: DCNv2, a mask input */
     /** modulated only: the mask input holds logits and the op applies
@@ -367,6 +435,10 @@ typedef struct clbb_deform_conv2d_desc {
 /**
  * Output shape of a deformable convolution (as clbb_conv2d_output_shape).
  * Thread-safe.
+ * @param desc   the geometry.
+ * @param input  the input shape.
+ * @param output receives the output shape.
+ * @param errbuf,errbuf_size receive a message naming the field (errbuf may be NULL).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, a bad field, named);
  *         CLBB_ERR_SHAPE (channels, empty output).
  */
@@ -385,6 +457,18 @@ CLBB_API clbb_status clbb_deform_conv2d_output_shape(const clbb_deform_conv2d_de
  * Ho x Wo), modulated only] [, residual]; channel views are fine (the
  * offsets and mask of DCNv2 are slices of one conv_offset output). Not in
  * place.
+ * @param ctx      the context the op runs on.
+ * @param desc     the geometry (copied).
+ * @param weights,bias as clbb_conv2d_create() (copied).
+ * @param epilogue NULL for none (copied).
+ * @param options  NULL for the defaults.
+ * @param out      receives the op (NULL on failure); free with clbb_op_destroy().
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc, weights or out
+ *         NULL, a bad descriptor field or deform_groups, named; an algo
+ *         other than AUTO, an input gate, a bad tuning text or option,
+ *         non-finite parameters); CLBB_ERR_DEVICE_MEMORY (weight buffers);
+ *         CLBB_ERR_DEVICE (mapping the weight buffer);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_deform_conv2d_create(clbb_context *ctx,
                                                const clbb_deform_conv2d_desc *desc,
@@ -401,6 +485,10 @@ CLBB_API clbb_status clbb_deform_conv2d_create(clbb_context *ctx,
  * images. In place allowed (y == x, a dense x). Kernel families: GPU and
  * CPU. Setup returns CLBB_ERR_UNSUPPORTED for a view reaching beyond
  * element 2^31-1.
+ * @param ctx     the context the op runs on.
+ * @param scale   multiplies x before the softmax.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, scale not
  *         finite, a bad option); CLBB_ERR_OUT_OF_MEMORY.
  */
@@ -413,6 +501,13 @@ CLBB_API clbb_status clbb_softmax_create(clbb_context *ctx, float scale,
  * inside the square root): y = act(norm(x) * weight[c] + bias[c]).
  * weight/bias may be NULL (1/0; copied). Setup inputs: x; dense images. In
  * place allowed. Kernel family: GPU (one work-group per sample).
+ * @param ctx     the context the op runs on.
+ * @param channels C.
+ * @param weight,bias per-channel affine or NULL.
+ * @param eps      added to the variance.
+ * @param activation applied last.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, channels
  *         < 1, eps <= 0 or not finite, a non-finite affine value, a bad
  *         activation or option); CLBB_ERR_DEVICE_MEMORY (the weight/bias
@@ -430,6 +525,13 @@ CLBB_API clbb_status clbb_layer_norm_create(clbb_context *ctx, int32_t channels,
  * has_mul] [, add (N x C x 1 x 1) if has_add] [, residual (x's shape)];
  * dense images. In place allowed (y == x or y == residual). Kernel
  * families: GPU and CPU.
+ * @param ctx     the context the op runs on.
+ * @param has_mul  non-zero: a mul input.
+ * @param has_add  non-zero: an add input.
+ * @param residual non-zero: a residual input.
+ * @param activation applied last.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, a bad
  *         activation or option); CLBB_ERR_OUT_OF_MEMORY.
  */
@@ -445,6 +547,12 @@ CLBB_API clbb_status clbb_channel_affine_create(clbb_context *ctx, int has_mul, 
  * weight: channels floats (conv_mask.weight), copied. Setup inputs: x;
  * dense images; output N x C x 1 x 1. Not in place. Kernel families: GPU
  * and CPU. Its reshape allocates N x H*W floats of logits.
+ * @param ctx     the context the op runs on.
+ * @param channels C.
+ * @param weight   @p channels floats.
+ * @param bias     conv_mask's bias.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx, out or weight,
  *         channels < 1, a non-finite weight or bias, a bad option);
  *         CLBB_ERR_DEVICE_MEMORY (the weight buffer); CLBB_ERR_OUT_OF_MEMORY.
@@ -502,6 +610,12 @@ CLBB_API clbb_status clbb_context_mlp_create(clbb_context *ctx, int32_t channels
  * reshape reserves: (M + 7) * K + (P + 7) * K floats per matrix, and
  * CLBB_ERR_UNSUPPORTED past 2^31-1 of them). Setup returns
  * CLBB_ERR_UNSUPPORTED for a view reaching beyond element 2^31-1.
+ * @param ctx     the context the op runs on.
+ * @param cols    P, the columns of B.
+ * @param alpha   scales the product.
+ * @param activation applied last.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, cols < 1,
  *         alpha not finite, a bad activation or option).
  */
@@ -525,6 +639,12 @@ CLBB_API clbb_status clbb_matmul_create(clbb_context *ctx, int32_t cols, float a
  * reshape reserves the packed operands in the context's scratch
  * (CLBB_ERR_UNSUPPORTED past 2^31-1 floats); setup returns
  * CLBB_ERR_UNSUPPORTED for a view reaching beyond element 2^31-1.
+ * @param ctx     the context the op runs on.
+ * @param keys    Lk.
+ * @param value_channels Dv.
+ * @param scale   multiplies the scores before the softmax.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx or out, keys or
  *         value_channels < 1, value_channels > 1024, scale not finite, a
  *         bad option); CLBB_ERR_OUT_OF_MEMORY.
@@ -541,6 +661,9 @@ CLBB_API clbb_status clbb_attention_create(clbb_context *ctx, int32_t keys,
  * clamped at the edge). GeneralizedAttention's q_stride > 1 tail. Setup
  * inputs: x, z; dense images (channel views allowed); clbb_op_reshape()
  * takes x's shape. In place allowed (y == x).
+ * @param ctx     the context the op runs on.
+ * @param options NULL for the defaults (F32, AUTO family).
+ * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or out NULL, a bad
  *         option); CLBB_ERR_OUT_OF_MEMORY. Setup: CLBB_ERR_SHAPE when z's
  *         batch or channels differ from x's.
@@ -594,14 +717,19 @@ typedef struct clbb_gen_attention_desc {
  * query is (mmcv computes one row at h = w = 1 and broadcasts it). The position features are computed on the host in double at
  * reshape (they depend only on the weights and the grids).
  *
+ * @param ctx            the context the op runs on.
+ * @param desc           the attention's geometry and type (copied).
  * @param appr_bias      M*D floats when bit 2 is set, else ignored (copied).
  * @param geom_bias      M*D floats when bit 3 is set, else ignored (copied).
  * @param appr_geom_fc_x M*D x feat_dim/2 (Linear weight, row-major) when bit
- *                       1 or 3 is set, else ignored (copied); fc_y likewise.
+ *                       1 or 3 is set, else ignored (copied).
+ * @param appr_geom_fc_y likewise for the rows.
  * @param options        dtype and family (GPU: work-group tiles in local
  *                       memory for D, DV <= 64 where the device's local memory
  *                       holds them, else the CPU kernel; CPU: one work-item per
  *                       query, explicit vectors). NULL: defaults.
+ * @param out            receives the op (NULL on failure); free with
+ *                       clbb_op_destroy().
  * Setup inputs, in order: x (the module input, N x C x H x W: read for its
  * shape only), v (N x M*DV x Hk x Wk), then k (N x M*D x Hk x Wk) when bit 0
  * or 2 is set, then q (N x M*D x Hq x Wq) when bit 0 or 1 is set; dense
@@ -611,7 +739,8 @@ typedef struct clbb_gen_attention_desc {
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL out, desc or a needed
  *         array, a field out of range, named; a non-finite parameter);
  *         CLBB_ERR_UNSUPPORTED (F16 on a device without it);
- *         CLBB_ERR_OUT_OF_MEMORY; CLBB_ERR_OPENCL.
+ *         CLBB_ERR_OUT_OF_MEMORY; CLBB_ERR_DEVICE_MEMORY (parameter
+ *         buffers).
  */
 CLBB_API clbb_status clbb_gen_attention_create(clbb_context *ctx,
                                                const clbb_gen_attention_desc *desc,
@@ -624,7 +753,10 @@ CLBB_API clbb_status clbb_gen_attention_create(clbb_context *ctx,
  * Binds the op to an input shape: validates it, chooses and compiles the
  * kernel (the copy op's waits for setup), sizes the workspace (the
  * context's shared scratch grows if needed), computes the output shape.
- * @param output may be NULL.
+ * @param op     the op.
+ * @param input  the input shape (for ops with several inputs, the one their
+ *               create function names).
+ * @param output receives the output shape; may be NULL.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL op, an extent below 1,
  *         more than 2^31-1 input elements, a tuning the shape or device
  *         cannot take, e.g. a tile too wide for the work-group or local
@@ -642,6 +774,10 @@ CLBB_API clbb_status clbb_op_reshape(clbb_op *op, clbb_shape input, clbb_shape *
  * setup). @p inputs lists the op's inputs in the order its create function
  * documents; shapes must match the last reshape and dtypes the op's dtype
  * (the copy op's input: any dtype).
+ * @param op         the op.
+ * @param inputs     @p num_inputs tensors.
+ * @param num_inputs their number.
+ * @param output     the output tensor, of the shape reshape returned.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL op, inputs or output,
  *         wrong count, a NULL input, another context's tensor, a dtype
  *         other than the op's, an output overlapping an input where the op
@@ -656,6 +792,7 @@ CLBB_API clbb_status clbb_op_setup(clbb_op *op, const clbb_tensor *const *inputs
 
 /** Enqueues the op on the context's queue (one or more kernels; never
  *  waits for them).
+ *  @param op the op.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_INVALID_STATE
  *          (before setup, or after a failed reshape or setup);
  *          CLBB_ERR_DEVICE (setting an argument or an enqueue failed,
@@ -664,7 +801,8 @@ CLBB_API clbb_status clbb_op_setup(clbb_op *op, const clbb_tensor *const *inputs
  *          CLBB_ERR_OUT_OF_MEMORY (recording a profiling event). */
 CLBB_API clbb_status clbb_op_run(clbb_op *op);
 
-/** Destroys an op. NULL: no-op. */
+/** Destroys an op (the tensors it was bound to are not affected).
+ *  @param op the op; NULL: no-op. */
 CLBB_API void clbb_op_destroy(clbb_op *op);
 
 /** What an op is and costs at its current shape (for benchmarks). */
@@ -677,6 +815,8 @@ typedef struct clbb_op_info {
 } clbb_op_info;
 
 /** Fills @p info; valid after reshape (info->type is a static string).
+ *  @param op   the op.
+ *  @param info receives the description.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_INVALID_STATE
  *          (before reshape). */
 CLBB_API clbb_status clbb_op_get_info(const clbb_op *op, clbb_op_info *info);

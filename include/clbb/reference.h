@@ -32,13 +32,18 @@ extern "C" {
  * Rounds x[0..n) in place to the nearest value of @p dtype (round to
  * nearest even; F16 overflows to infinity), as a device store does. F32 is
  * a no-op.
+ * @param dtype the storage type.
+ * @param x     @p n floats, rounded in place.
+ * @param n     number of floats.
  */
 CLBB_API void clbb_ref_quantize(clbb_dtype dtype, float *x, size_t n);
 
 /**
  * Convolution with every epilogue step in order:
  *   y = act(scale * (conv(x * gate) + bias) + shift + residual)
- * @param in       input shape; @p x holds N*C*H*W floats.
+ * @param desc     the geometry (as clbb_conv2d_create()).
+ * @param in       input shape.
+ * @param x        N*C*H*W input floats.
  * @param weights  OIHW, out * in/groups * kh * kw floats.
  * @param bias     NULL or out_channels floats.
  * @param epilogue NULL for none; its scale/shift may be NULL (1 / 0); the
@@ -54,18 +59,31 @@ CLBB_API void clbb_ref_conv2d(const clbb_conv2d_desc *desc, clbb_shape in, const
 
 /**
  * Applies act(scale * v + shift + residual) in place over N x C x HW.
+ * @param shape    the shape of @p y.
  * @param epilogue NULL for the identity; @p residual (NULL: none) is added
  *        whenever it is given.
+ * @param residual NULL or @p shape floats.
+ * @param y        @p shape floats, transformed in place.
  */
 CLBB_API void clbb_ref_epilogue(clbb_shape shape, const clbb_epilogue *epilogue,
                                 const float *residual, float *y);
 
-/** Activation of one value (double in, double out). */
+/** Activation of one value.
+ *  @param act the activation.
+ *  @param v   the value.
+ *  @return act(v), in double. */
 CLBB_API double clbb_ref_activation(clbb_activation act, double v);
 
 /**
  * Inference batch norm, y = act((x - mean) / sqrt(var + eps) * weight +
  * bias + residual); NULL arrays mean 0 / 1 / 1 / 0 / no residual. y may be x.
+ * @param shape the shape of x, residual and y.
+ * @param x     input.
+ * @param mean,var,weight,bias per-channel statistics and affine (NULL: 0, 1, 1, 0).
+ * @param eps   added to var.
+ * @param residual NULL or @p shape floats.
+ * @param act   the activation.
+ * @param y     output.
  */
 CLBB_API void clbb_ref_batch_norm(clbb_shape shape, const float *x, const float *mean,
                                   const float *var, const float *weight, const float *bias,
@@ -76,68 +94,147 @@ CLBB_API void clbb_ref_batch_norm(clbb_shape shape, const float *x, const float 
  * Group norm over (C/groups, H, W) per sample (two-pass mean and variance
  * in double), then weight/bias per channel (NULL: 1 / 0), residual (NULL:
  * none) and act. y may be x.
+ * @param shape the shape of x, residual and y.
+ * @param groups number of groups (dividing C).
+ * @param x     input.
+ * @param weight,bias per-channel affine (NULL: 1, 0).
+ * @param eps   added to the variance.
+ * @param residual NULL or @p shape floats.
+ * @param act   the activation.
+ * @param y     output.
  */
 CLBB_API void clbb_ref_group_norm(clbb_shape shape, int groups, const float *x,
                                   const float *weight, const float *bias, float eps,
                                   const float *residual, clbb_activation act, float *y);
 
-/** y = act(a + b) over a shape. y may be a or b. */
+/** y = act(a + b) over a shape. y may be a or b.
+ *  @param shape the shape of a, b and y.
+ *  @param a,b   the operands.
+ *  @param act   the activation.
+ *  @param y     output. */
 CLBB_API void clbb_ref_add(clbb_shape shape, const float *a, const float *b, clbb_activation act,
                            float *y);
 
-/** y[n,c,:,:] = x[n,c,:,:] * gate[n,c]. y may be x. */
+/** y[n,c,:,:] = x[n,c,:,:] * gate[n,c]. y may be x.
+ *  @param shape the shape of x and y.
+ *  @param x     input.
+ *  @param gate  N x C floats.
+ *  @param y     output. */
 CLBB_API void clbb_ref_mul(clbb_shape shape, const float *x, const float *gate, float *y);
 
-/** Max pooling of @p in (padding ignored, as -inf). y of the output shape. */
+/** Max pooling (padding ignored, as -inf).
+ *  @param desc the pooling geometry.
+ *  @param in   input shape.
+ *  @param x    input.
+ *  @param y    output, of clbb_pool2d_output_shape()'s shape. */
 CLBB_API void clbb_ref_max_pool2d(const clbb_pool2d_desc *desc, clbb_shape in, const float *x,
                                   float *y);
 
-/** Average pooling with PyTorch's divisor rules. */
+/** Average pooling with PyTorch's divisor rules.
+ *  @param desc the pooling geometry.
+ *  @param in   input shape.
+ *  @param x    input.
+ *  @param y    output, of clbb_pool2d_output_shape()'s shape. */
 CLBB_API void clbb_ref_avg_pool2d(const clbb_pool2d_desc *desc, clbb_shape in, const float *x,
                                   float *y);
 
-/** Mean of every (n, c) plane, into N x C x 1 x 1. */
+/** Mean of every (n, c) plane, into N x C x 1 x 1.
+ *  @param in input shape.
+ *  @param x  input.
+ *  @param y  N x C floats. */
 CLBB_API void clbb_ref_global_avg_pool(clbb_shape in, const float *x, float *y);
 
 /** Deformable convolution (clbb_deform_conv2d_desc); offset N x 2*dg*kh*kw x
  *  Ho x Wo, mask N x dg*kh*kw x Ho x Wo or NULL (v1), residual as the output
- *  or NULL; epilogue as clbb_ref_conv2d. */
+ *  or NULL; epilogue as clbb_ref_conv2d.
+ *  @param desc the geometry.
+ *  @param in   input shape.
+ *  @param x    input.
+ *  @param offset,mask the offset and (DCNv2) mask inputs.
+ *  @param weights,bias as clbb_deform_conv2d_create().
+ *  @param epilogue,residual as clbb_ref_conv2d().
+ *  @param y    output. */
 CLBB_API void clbb_ref_deform_conv2d(const clbb_deform_conv2d_desc *desc, clbb_shape in,
                                      const float *x, const float *offset, const float *mask,
                                      const float *weights, const float *bias,
                                      const clbb_epilogue *epilogue, const float *residual,
                                      float *y);
-/** Softmax over the last axis of a dense @p shape, of scale * x. */
+/** Softmax over the last axis of a dense @p shape, of scale * x.
+ *  @param shape the shape of x and y.
+ *  @param scale multiplies x first.
+ *  @param x     input.
+ *  @param y     output. */
 CLBB_API void clbb_ref_softmax(clbb_shape shape, float scale, const float *x, float *y);
-/** Layer norm over (C, H, W) per sample; weight/bias per channel or NULL. */
+/** Layer norm over (C, H, W) per sample.
+ *  @param shape the shape of x and y.
+ *  @param x     input.
+ *  @param weight,bias per-channel affine or NULL (1, 0).
+ *  @param eps   added to the variance.
+ *  @param act   the activation.
+ *  @param y     output. */
 CLBB_API void clbb_ref_layer_norm(clbb_shape shape, const float *x, const float *weight,
                                   const float *bias, float eps, clbb_activation act, float *y);
-/** y = act(x * mul[n,c] + add[n,c] + residual); mul, add, residual may be NULL. */
+/** y = act(x * mul[n,c] + add[n,c] + residual).
+ *  @param shape the shape of x, residual and y.
+ *  @param x     input.
+ *  @param mul,add N x C floats or NULL (1, 0).
+ *  @param residual NULL or @p shape floats.
+ *  @param act   the activation.
+ *  @param y     output. */
 CLBB_API void clbb_ref_channel_affine(clbb_shape shape, const float *x, const float *mul,
                                       const float *add, const float *residual,
                                       clbb_activation act, float *y);
-/** ContextBlock attention pooling of x (shape) into y (N x C). */
+/** ContextBlock attention pooling (softmax over HW of conv_mask(x), then
+ *  the weighted sum of x).
+ *  @param shape the shape of x.
+ *  @param x     input.
+ *  @param weight C floats: conv_mask's weight.
+ *  @param bias  conv_mask's bias.
+ *  @param y     N x C floats. */
 CLBB_API void clbb_ref_context_pool(clbb_shape shape, const float *x, const float *weight,
                                     float bias, float *y);
-/** ContextBlock's channel transform (see clbb_context_mlp_create()) of x
- *  (n x c) into y (n x c): act(w1 . relu(LayerNorm(w0 . x + b0)) + b1);
- *  ln_weight / ln_bias may be NULL (ones / zeros). */
+/** ContextBlock's channel transform (see clbb_context_mlp_create()):
+ *  y = act(w1 . relu(LayerNorm(w0 . x + b0) * ln_weight + ln_bias) + b1).
+ *  @param n,c,planes the samples, channels and hidden planes.
+ *  @param x         n x c floats.
+ *  @param w0,b0     planes x c and planes floats.
+ *  @param ln_weight,ln_bias planes floats each, or NULL (ones, zeros).
+ *  @param eps       the LayerNorm's epsilon.
+ *  @param w1,b1     c x planes and c floats.
+ *  @param act       the output's activation.
+ *  @param y         n x c floats. */
 CLBB_API void clbb_ref_context_mlp(int32_t n, int32_t c, int32_t planes, const float *x,
                                    const float *w0, const float *b0, const float *ln_weight,
                                    const float *ln_bias, float eps, const float *w1,
                                    const float *b1, clbb_activation act, float *y);
-/** y (N x C x M x P) = act(alpha * A (N x C x M x K) . B (N x C x K x P)), dense. */
+/** y (N x C x M x P) = act(alpha * A (N x C x M x K) . B (N x C x K x P)), dense.
+ *  @param n,c,m,k,p the extents.
+ *  @param alpha the scale.
+ *  @param a,b   the operands.
+ *  @param act   the activation.
+ *  @param y     output. */
 CLBB_API void clbb_ref_matmul(int n, int c, int m, int k, int p, float alpha, const float *a,
                               const float *b, clbb_activation act, float *y);
 
-/** y = x + bilinear resize of z (zs) to x's shape xs (clbb_upsample_add_create). */
+/** y = x + bilinear resize of z to x's shape (clbb_upsample_add_create()).
+ *  @param xs the shape of x and y.
+ *  @param x  input.
+ *  @param zs the shape of z.
+ *  @param z  the map resized.
+ *  @param y  output. */
 CLBB_API void clbb_ref_upsample_add(clbb_shape xs, const float *x, clbb_shape zs, const float *z,
                                     float *y);
 
 /** GeneralizedAttention's core (clbb_gen_attention_create), following mmcv's
  *  forward step by step in double: x_shape is the module input's shape,
  *  v/k/q as the op's inputs (k, q NULL where the type has none), y N x
- *  M*DV x Hq x Wq. A desc the op refuses writes nothing. */
+ *  M*DV x Hq x Wq. A desc the op refuses writes nothing.
+ *  @param desc    as clbb_gen_attention_create().
+ *  @param x_shape the module input's shape.
+ *  @param v,k,q   the op's inputs.
+ *  @param appr_bias,geom_bias,appr_geom_fc_x,appr_geom_fc_y the op's
+ *                 parameters and position features, as the op takes them.
+ *  @param y       output. */
 CLBB_API void clbb_ref_gen_attention(const clbb_gen_attention_desc *desc, clbb_shape x_shape,
                                      const float *v, const float *k, const float *q,
                                      const float *appr_bias, const float *geom_bias,
@@ -148,6 +245,10 @@ CLBB_API void clbb_ref_gen_attention(const clbb_gen_attention_desc *desc, clbb_s
  * Permutation of a dense tensor: output dimension i is input dimension
  * perm[i] (the dense copy of a clbb_tensor_view_permute() view). @p perm
  * must be a permutation of 0..3; y holds numel(in) floats.
+ * @param in   input shape.
+ * @param x    input.
+ * @param perm the permutation.
+ * @param y    output.
  */
 CLBB_API void clbb_ref_permute(clbb_shape in, const float *x, const int perm[4], float *y);
 

@@ -17,6 +17,8 @@
 #ifndef CLBB_STATUS_H
 #define CLBB_STATUS_H
 
+/** Marks a public function: exported from the shared library, whose other
+ *  symbols are hidden. */
 #if defined(_WIN32) && defined(CLBB_BUILDING)
 #define CLBB_API __declspec(dllexport)
 #elif defined(__GNUC__)
@@ -31,7 +33,7 @@ extern "C" {
 
 /** Result of a clbb call. CLBB_OK is zero; every error is positive. */
 typedef enum clbb_status {
-    CLBB_OK = 0,
+    CLBB_OK = 0, /**< Success. */
     /** An API argument is NULL, out of range or inconsistent. */
     CLBB_ERR_INVALID_ARGUMENT = 1,
     /** A call came in the wrong order or on an object not ready for it
@@ -69,7 +71,10 @@ typedef enum clbb_status {
 
 /**
  * Static, human-readable name of a status code ("invalid argument", ...).
- * Never returns NULL; an unknown code gives "unknown status". Thread-safe.
+ * Thread-safe.
+ * @param status any value, valid or not.
+ * @return a static string, never NULL (not to be freed); "unknown status"
+ *         for a value that is no ::clbb_status.
  */
 CLBB_API const char *clbb_status_string(clbb_status status);
 

@@ -11,6 +11,8 @@
 
 #include "program.h"
 
+#include "clbb/version.h"
+
 /* File layout: magic, u64 size, SHA-256 of the binary, binary. The
  * checksum is verified before the driver sees the bytes: PoCL aborts the
  * process on a damaged binary instead of returning CL_INVALID_BINARY. */

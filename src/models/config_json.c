@@ -1,7 +1,8 @@
-/* The JSON form of MMDetection's backbone constructor arguments (SPEC B.1),
- * as a cJSON tree (from JSON or the Python form: config_source.c), read
- * into the struct and its side record (config_internal.h), then handed to
- * clbb__config_validate() for MMDetection's checks on the values. */
+/* The JSON form of MMDetection's backbone constructor arguments
+ * (docs/config.md), as a cJSON tree (from JSON or the Python form:
+ * config_source.c), read into the struct and its side record
+ * (config_internal.h), then handed to clbb__config_validate() for
+ * MMDetection's checks on the values. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -774,7 +775,7 @@ static clbb_status parse_init_cfg(parser *p, const cJSON *it) {
     return CLBB_OK;
 }
 
-/* Constructor arguments and the types that take them (SPEC B.1). */
+/* Constructor arguments and the types that take them (docs/config.md). */
 enum {
     T_RN = 1u << CLBB_MODEL_RESNET,
     T_V1D = 1u << CLBB_MODEL_RESNET_V1D,

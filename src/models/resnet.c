@@ -1,5 +1,5 @@
 /* MMDetection ResNet / ResNetV1d / ResNeXt (mmdet 3.3.0, SPEC A §1), with
- * conv_cfg Ghost turning every conv into a Ghost module (SPEC B.1) and dcn
+ * conv_cfg Ghost turning every conv into a Ghost module (docs/config.md) and dcn
  * turning Bottleneck conv2 into a deformable conv (SPEC A §1.11). */
 #include <stdio.h>
 #include <string.h>
