@@ -248,24 +248,22 @@ static clbb_status parse_owned(uint8_t *bytes, size_t length, clbb_safetensors *
     cJSON *root = NULL;
     const clbb_st_tensor **by_range = NULL;
 
+    uint64_t n = 0;
+    for (int i = 7; i >= 0 && length >= 8; i--) n = (n << 8) | bytes[i];
+    /* torch.save's formats, recognised only when the header length is
+     * impossible anyway (a valid file is never misread) */
+    const char *torch = looks_like_torch(bytes, length);
+    if (torch && (length < 8 || n > length - 8 || n >= ST_MAX_HEADER)) {
+        st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
+                     "this is %s (a PyTorch .pth checkpoint?), not .safetensors: convert it "
+                     "with `python3 tools/convert_checkpoint.py FILE.pth FILE.safetensors`",
+                     torch);
+        goto cleanup;
+    }
     if (length < 8) {
         st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
                      "truncated: %zu bytes, shorter than the 8-byte header length", length);
         goto cleanup;
-    }
-    uint64_t n = 0;
-    for (int i = 7; i >= 0; i--) n = (n << 8) | bytes[i];
-    if (n > length - 8 || n >= ST_MAX_HEADER) {
-        /* torch.save's formats, recognised only when the header length is
-         * impossible anyway (a valid file is never misread). */
-        const char *what = looks_like_torch(bytes, length);
-        if (what) {
-            st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
-                         "this is %s (a PyTorch .pth checkpoint?), not .safetensors: convert it "
-                         "with `python3 tools/convert_checkpoint.py FILE.pth FILE.safetensors`",
-                         what);
-            goto cleanup;
-        }
     }
     if (n > length - 8) {
         st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
