@@ -126,6 +126,7 @@ def _candidates():
         return  # an explicit choice is never silently replaced
     here = os.path.dirname(os.path.abspath(__file__))
     if _paths.LIBDIR:
+        yield os.path.join(_paths.LIBDIR, "libclbb.so.0")  # the soname: no -dev symlink needed
         yield os.path.join(_paths.LIBDIR, "libclbb.so")
     yield os.path.join(here, "libclbb.so")  # a copy shipped inside the package
     found = ctypes.util.find_library("clbb")
