@@ -344,3 +344,18 @@ def _convert_ok(torch, tmp_path, obj, name, *opts):
     st = tmp_path / f"{name}.safetensors"
     assert _converter().main([str(pth), str(st), *opts]) == 0
     return st
+
+
+def test_garbage_collection_frees_in_any_order():
+    import gc
+    for _ in range(3):
+        b = clbb.Backbone("resnet18")
+        b._ctx.owner = b  # a cycle: gc may finalise the context first
+        b.self = b
+        del b
+    gc.collect()
+    # a failed constructor leaves nothing behind either
+    for _ in range(3):
+        with pytest.raises(clbb.Error):
+            clbb.Backbone("resnet18", weights="/nonexistent.safetensors")
+    gc.collect()

@@ -119,18 +119,23 @@ class Backbone:
             raise Error(L.ERR_INVALID_ARGUMENT, "invalid argument",
                         f"precision '{precision}' is not fp32 or fp16")
         self.precision = str(precision)
-        self._ctx = Context(device, cache_dir=cache_dir)
-        h = self._ctx.handle
-        m = ctypes.c_void_p()
-        L.check_ctx(lib.clbb_model_create(h, cfgbuf, ctypes.byref(m)), h)
-        self._model = m
-        L.check_ctx(lib.clbb_model_set_precision(m, prec.value), h)
         self.weights = weights if weights is not None else checkpoint
         self.weights_report = None
-        if self.weights is not None:
-            self.load_weights(self.weights)
-        else:
-            self.init_weights(seed)
+        self._ctx = Context(device, cache_dir=cache_dir)
+        try:
+            h = self._ctx.handle
+            m = ctypes.c_void_p()
+            L.check_ctx(lib.clbb_model_create(h, cfgbuf, ctypes.byref(m)), h)
+            self._model = m
+            self._ctx.models += 1
+            L.check_ctx(lib.clbb_model_set_precision(m, prec.value), h)
+            if self.weights is not None:
+                self.load_weights(self.weights)
+            else:
+                self.init_weights(seed)
+        except BaseException:
+            self.close()  # nothing left behind by a failed constructor
+            raise
 
     # -- weights ---------------------------------------------------------
     def load_weights(self, path):
@@ -204,6 +209,7 @@ class Backbone:
         if self._model is not None:
             self._lib.clbb_model_destroy(self._model)
             self._model = None
+            self._ctx.models -= 1
         if self._ctx is not None:
             self._ctx.close()
             self._ctx = None

@@ -68,6 +68,7 @@ class Context:
         lib = L.lib()
         self._lib = lib
         self.handle = None
+        self.models = 0  # models created on it: the context outlives them
         sel = device_selector(device)
         opts = L.ContextOptions()
         lib.clbb_context_options_init(ctypes.byref(opts))
@@ -90,7 +91,9 @@ class Context:
         return _info_dict(info)
 
     def close(self):
-        if self.handle is not None:
+        # with models alive (a garbage-collected cycle may finalise the
+        # context first) the last model's close() destroys it instead
+        if self.handle is not None and self.models == 0:
             self._lib.clbb_context_destroy(self.handle)
             self.handle = None
 
