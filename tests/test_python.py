@@ -60,6 +60,13 @@ def test_devices():
         assert d["selector"] == f"{d['platform_index']}:{d['device_index']}"
         assert d["compute_units"] >= 1 and d["global_mem_bytes"] > 0
         assert isinstance(d["is_gpu"], bool)
+    # device= takes an index into devices() or a selector
+    with clbb.Backbone("ghostnet", device=0) as net:
+        assert net.device["device_name"] == devs[0]["device_name"]
+    with clbb.Backbone("ghostnet", device=devs[-1]["selector"]) as net:
+        assert net.device["device_name"] == devs[-1]["device_name"]
+    with pytest.raises(clbb.Error, match="devices"):
+        clbb.Backbone("ghostnet", device=len(devs))
 
 
 @pytest.mark.parametrize("arch", ["resnet18", "ghostnet"])
