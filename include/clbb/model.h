@@ -117,8 +117,10 @@ typedef struct clbb_model_config {
     int num_plugins;
     clbb_plugin_config plugins[CLBB_MAX_PLUGINS];
     /** Weights file named by pretrained / init_cfg Pretrained ("" none).
-     *  Recorded only: clbb_model_create() does not load it (the CLI passes
-     *  it to clbb_model_load_weights()). */
+     *  Recorded only: clbb_model_create() does not load it (the CLI and the
+     *  Python package pass it to clbb_model_load_weights(), which refuses a
+     *  URL such as torchvision://resnet50 saying how to convert a local
+     *  file). */
     char pretrained[1024];
     /* GhostNet */
     float width;
