@@ -170,8 +170,6 @@ int cli_model_create(const cli_model_args *a, const clbb_model_config *cfg, clbb
         fprintf(stderr, "weights: %s: %d tensors loaded, %d extra keys ignored%s\n", weights,
                 rep.loaded, rep.ignored, rep.prefix_stripped ? " (prefix 'backbone.' stripped)" : "");
     } else {
-        fprintf(stderr, "clbb: note: no --weights: random weights (MMDetection's init_weights() "
-                        "from seed %llu)\n", (unsigned long long)a->seed);
         clbb_model_init_weights(*model, a->seed);
     }
     return CLI_OK;
