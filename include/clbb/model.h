@@ -275,20 +275,19 @@ typedef struct clbb_weights_report {
  * there with its exact shape, as F32, F16, BF16 or F64, all finite; other
  * keys (num_batches_tracked, fc.*, neck.*, ...) are ignored. On any error
  * the model's previous weights are kept; on success the plan is dropped.
- * When keys are missing the message lists every one (and, as PyTorch's
- * load_state_dict does, the file's keys no parameter took, under the prefix
- * used), truncated past ~1400 characters each with a count of the rest.
- * A PyTorch `.pth` (zip or pickle) is recognised and the message points to
- * tools/convert_checkpoint.py.
- * @param path a local file; a URL such as `torchvision://resnet50` or
- *        `open-mmlab://...` (anything with "://") is refused.
  * @param report may be NULL; written only on success.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or path NULL);
  *         CLBB_ERR_IO (the file cannot be opened or read, not a regular
- *         file, a URL: the message says how to convert a local file);
- *         CLBB_ERR_FORMAT (a malformed file, a .pth, missing keys, a shape
- *         mismatch, a non-float dtype, a non-finite value, naming the key or
- *         byte offset); CLBB_ERR_OUT_OF_MEMORY.
+ *         file, a URL such as `torchvision://resnet50` or `open-mmlab://...`
+ *         (anything with "://"): the message says how to convert a local
+ *         file with tools/convert_checkpoint.py); CLBB_ERR_FORMAT (a
+ *         malformed file, a PyTorch `.pth` (zip or pickle: the message points
+ *         to the converter), missing keys (every one listed, with the file's
+ *         keys under the prefix used that no parameter took, as PyTorch's
+ *         load_state_dict reports them; each list cut past ~1400 characters
+ *         with a count of the rest), a shape mismatch, a non-float dtype, a
+ *         non-finite value, naming the key or byte offset);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_model_load_weights(clbb_model *model, const char *path,
                                     clbb_weights_report *report);
