@@ -91,6 +91,18 @@ expect 2 "zero|dimension" -- run --arch resnet18 --input "$T/zero.npy" --output 
 expect 2 "trunc.npy" -- run --arch resnet18 --input "$T/trunc.npy" --output "$T/e6"
 expect 2 "garbage.safetensors" -- run --arch resnet18 --shape 1,3,32,32 --weights "$T/garbage.safetensors" --output "$T/e7"
 expect 2 "nofile.safetensors" -- run --arch resnet18 --shape 1,3,32,32 --weights "$T/nofile.safetensors" --output "$T/e8"
+# weights a new user tries: model-zoo URLs (from --weights or the config's
+# init_cfg) and torch.save files point to tools/convert_checkpoint.py
+expect 2 "torchvision://resnet18.*convert_checkpoint.py" -- run --arch resnet18 --shape 1,3,32,32 --weights torchvision://resnet18 --output "$T/w1"
+printf '{"type": "ResNet", "depth": 18, "init_cfg": {"type": "Pretrained", "checkpoint": "open-mmlab://detectron2/resnet18"}}' > "$T/zoo.json"
+expect 2 "open-mmlab://.*convert_checkpoint.py" -- run --config "$T/zoo.json" --shape 1,3,32,32 --output "$T/w2"
+printf 'PK\003\004\024\000\000\000\010\000archive/data.pkl' > "$T/r18.pth"
+expect 2 "zip.*convert_checkpoint.py" -- run --arch resnet18 --shape 1,3,32,32 --weights "$T/r18.pth" --output "$T/w3"
+printf '\200\002}q\000.' > "$T/legacy.pth"
+expect 2 "pickle.*convert_checkpoint.py" -- run --arch resnet18 --shape 1,3,32,32 --weights "$T/legacy.pth" --output "$T/w4"
+for e in w1 w2 w3 w4; do
+    if [ -e "$T/$e" ]; then echo "FAIL: output written to $e on failure"; fails=$((fails + 1)); fi
+done
 expect 2 "--iters" -- bench --arch resnet18 --shape 1,3,32,32 --iters 0
 expect 2 "needs --shape" -- bench --arch resnet18
 expect 2 "check: unknown" -- check --opz

@@ -63,6 +63,35 @@ int main(void) {
 }
 C
 export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$T/stage"
+# The Python package: imported from the staged site dir, a forward on the
+# staged library (skipped without a python3 that has numpy).
+pkg=$(find "$T/stage" -path '*/clbb/__init__.py' | head -1)
+py=""
+for p in /usr/bin/python3 python3; do
+    command -v "$p" >/dev/null 2>&1 && "$p" -c "import numpy" >/dev/null 2>&1 && { py=$p; break; }
+done
+if [ -z "$pkg" ]; then
+    echo "FAIL: the Python package is not installed"; fails=$((fails + 1))
+elif [ -z "$py" ]; then
+    echo "note: no python3 with numpy: the installed Python package is not run"
+else
+    site=$(dirname "$(dirname "$pkg")")
+    CLBB_LIBRARY="$(find "$T/stage" -name libclbb.so.0 | head -1)" PYTHONPATH="$site" "$py" - "$site" <<'PY' || { echo "FAIL: installed Python package"; fails=$((fails + 1)); }
+import os, sys
+import numpy as np
+import clbb
+from clbb import _paths
+assert clbb.__file__.startswith(sys.argv[1]), clbb.__file__
+assert _paths.LIBDIR and os.path.isabs(_paths.LIBDIR), _paths.LIBDIR  # configured by meson
+assert clbb.library_path() == os.environ["CLBB_LIBRARY"] != "", clbb.library_path()
+with clbb.Backbone(dict(type="ResNet", depth=18, out_indices=(3,))) as net:
+    (c5,) = net(np.zeros((1, 3, 32, 32), np.float32))
+assert c5.shape == (1, 512, 1, 1), c5.shape
+print("python package ok (%s)" % clbb.__version__)
+PY
+fi
+[ -x "$(find "$T/stage" -name clbb-convert-checkpoint | head -1)" ] || { echo "FAIL: clbb-convert-checkpoint not installed"; fails=$((fails + 1)); }
+
 flags=$(pkg-config --cflags --libs clbb) || { echo "FAIL: pkg-config clbb"; exit 1; }
 # cJSON and CLBlast are private: their -I (e.g. /usr/include/cjson) must not reach users
 case "$(pkg-config --cflags clbb)" in

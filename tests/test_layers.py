@@ -4,7 +4,8 @@
 # the ones above it:
 #   core -> core;  io, ref, cl -> core (siblings, no calls between them);
 #   models -> core io ref cl;  check -> core io ref cl models;
-#   cli -> only the public API: functions declared CLBB_API in include/.
+#   cli -> only the public API: functions declared CLBB_API in include/ (and
+#   the Python package binds only those, see python_calls()).
 # It reads the built objects with nm: every undefined symbol that another of
 # our objects defines is an edge, and each edge must follow the table
 # (symbols of libc, OpenCL, CLBlast, cJSON... are defined by none of our
@@ -43,6 +44,21 @@ def public_api(src_dir):
                 text = open(os.path.join(root, f)).read()
                 names.update(re.findall(r'CLBB_API[^;{]*?\b(clbb_\w+)\s*\(', text))
     return names
+
+
+def python_calls(src_dir, public):
+    """The Python package binds public functions only: every "clbb_..." name
+    python/clbb/_lib.py declares, except the optional ones (bound when the
+    library has them), must be CLBB_API in include/."""
+    path = os.path.join(src_dir, 'python', 'clbb', '_lib.py')
+    if not os.path.exists(path):
+        return []
+    text = open(path).read()
+    m = re.search(r'_OPTIONAL\s*=\s*\{([^}]*)\}', text)
+    optional = set(re.findall(r'"(clbb_\w+)"', m.group(1))) if m else set()
+    names = set(re.findall(r'"(clbb_\w+)":', text))
+    return ['python/clbb -> %s (not a public function)' % n
+            for n in sorted(names - optional - public)]
 
 
 def allowed(layer, sym, def_layer, public):
@@ -182,6 +198,7 @@ def main():
     cc = os.environ.get('CC', 'cc').split()
     violations += io_compile_errors(src_dir, cc)
     violations += layout_includes(src_dir, cc)
+    violations += python_calls(src_dir, public)
 
     print('objects per layer: ' + ', '.join(
         '%s %d' % kv for kv in sorted(collections.Counter(l for l, _ in objs.values()).items())))

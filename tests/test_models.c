@@ -292,6 +292,64 @@ Test(models, weights_file_errors_name_the_key, .init = test_dir_make, .fini = te
     clbb_context_destroy(ctx);
 }
 
+/* What a new user gets wrong: every missing key is listed (with the keys no
+ * parameter took, as load_state_dict reports them), a long list is cut with
+ * a count, a model-zoo URL and a torch.save file point to the converter. */
+Test(models, weights_errors_list_keys_and_point_to_converter, .init = test_dir_make,
+     .fini = test_dir_remove) {
+    clbb_context *ctx = test_context();
+    const char *json = "{\"type\":\"ResNet\",\"depth\":18,\"base_channels\":8}";
+    clbb_model *src = model_json(ctx, json), *dst = model_json(ctx, json);
+    cr_assert_eq(clbb__model_randomize(src, 5), CLBB_OK);
+    char path[128];
+    snprintf(path, sizeof path, "%s/w.safetensors", test_dir);
+    clbb_weights_report rep;
+    const char *e;
+
+    /* two keys missing, two extra: all four named */
+    write_edited(src, path, "layer2.0.bn1.running_var", NULL, NULL, 2, NULL);
+    cr_assert_eq(clbb_model_load_weights(dst, path, &rep), CLBB_ERR_FORMAT);
+    e = clbb_last_error(ctx);
+    cr_assert(strstr(e, "1 missing key(s)") && strstr(e, "'layer2.0.bn1.running_var'") &&
+                  strstr(e, "2 unexpected key(s)") && strstr(e, "'fc.weight'") &&
+                  strstr(e, "'neck.lateral.1.weight'"), "%s", e);
+
+    /* every key under another prefix: a truncated list and the count of the rest */
+    write_edited(src, path, NULL, "model.", NULL, 0, NULL);
+    cr_assert_eq(clbb_model_load_weights(dst, path, &rep), CLBB_ERR_FORMAT);
+    e = clbb_last_error(ctx);
+    cr_assert(strstr(e, "missing key(s)") && strstr(e, "'conv1.weight'") &&
+                  strstr(e, "more") && strstr(e, "'model.conv1.weight'"), "%s", e);
+    cr_assert_lt(strlen(e), 3200, "%zu", strlen(e));
+
+    /* model-zoo URLs: refused before any file access, naming the converter */
+    const char *urls[] = {"torchvision://resnet18", "open-mmlab://detectron2/resnet50_caffe"};
+    for (size_t i = 0; i < 2; i++) {
+        cr_assert_eq(clbb_model_load_weights(dst, urls[i], &rep), CLBB_ERR_IO);
+        e = clbb_last_error(ctx);
+        cr_assert(strstr(e, urls[i]) && strstr(e, "tools/convert_checkpoint.py"), "%s", e);
+    }
+
+    /* torch.save's zip and legacy pickle formats */
+    static const unsigned char zip[] = "PK\x03\x04\x14\x00\x00\x00\x08\x00archive/data.pkl";
+    static const unsigned char pickle[] = "\x80\x02}q\x00(X\x01\x00\x00\x00" "aq\x01.";
+    const unsigned char *magic[] = {zip, pickle};
+    size_t sizes[] = {sizeof zip - 1, sizeof pickle - 1};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(path, "wb");
+        cr_assert_not_null(f);
+        fwrite(magic[i], 1, sizes[i], f);
+        fclose(f);
+        cr_assert_eq(clbb_model_load_weights(dst, path, &rep), CLBB_ERR_FORMAT);
+        e = clbb_last_error(ctx);
+        cr_assert(strstr(e, i ? "pickle" : "zip") && strstr(e, "tools/convert_checkpoint.py"),
+                  "%s", e);
+    }
+    clbb_model_destroy(src);
+    clbb_model_destroy(dst);
+    clbb_context_destroy(ctx);
+}
+
 Test(models, init_weights_follows_mmdet) {
     clbb_context *ctx = test_context();
     clbb_model *m = model_json(ctx, "{\"type\":\"ResNet\",\"depth\":50}");

@@ -138,8 +138,10 @@ typedef struct clbb_model_config {
     int num_plugins;             /**< entries of plugins */
     clbb_plugin_config plugins[CLBB_MAX_PLUGINS]; /**< the plugins list, in order */
     /** Weights file named by pretrained / init_cfg Pretrained ("" none).
-     *  Recorded only: clbb_model_create() does not load it (the CLI passes
-     *  it to clbb_model_load_weights()). */
+     *  Recorded only: clbb_model_create() does not load it (the CLI and the
+     *  Python package pass it to clbb_model_load_weights(), which refuses a
+     *  URL such as torchvision://resnet50 saying how to convert a local
+     *  file). */
     char pretrained[1024];
     /* GhostNet */
     float width;                 /**< GhostNet width multiplier (1.0) */
@@ -396,9 +398,16 @@ typedef struct clbb_weights_report {
  * @param report may be NULL; written only on success.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or path NULL);
  *         CLBB_ERR_IO (the file cannot be opened or read, not a regular
- *         file); CLBB_ERR_FORMAT (a malformed file, a missing key, a shape
- *         mismatch, a non-float dtype, a non-finite value, naming the key or
- *         byte offset); CLBB_ERR_OUT_OF_MEMORY.
+ *         file, a URL such as `torchvision://resnet50` or `open-mmlab://...`
+ *         (anything with "://"): the message says how to convert a local
+ *         file with tools/convert_checkpoint.py); CLBB_ERR_FORMAT (a
+ *         malformed file, a PyTorch `.pth` (zip or pickle: the message points
+ *         to the converter), missing keys (every one listed, with the file's
+ *         keys under the prefix used that no parameter took, as PyTorch's
+ *         load_state_dict reports them; each list cut past ~1400 characters
+ *         with a count of the rest), a shape mismatch, a non-float dtype, a
+ *         non-finite value, naming the key or byte offset);
+ *         CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_model_load_weights(clbb_model *model, const char *path,
                                     clbb_weights_report *report);

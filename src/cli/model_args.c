@@ -124,16 +124,10 @@ int cli_model_create(const cli_model_args *a, const clbb_model_config *cfg, clbb
         *model = NULL;
         return cli_error(cli_code(st), "%s", clbb_last_error(ctx));
     }
-    const char *weights = a->weights;
-    if (!weights && cfg->pretrained[0]) {
-        if (strstr(cfg->pretrained, "://")) {
-            fprintf(stderr, "clbb: note: pretrained '%s' is not a local file; pass --weights "
-                            "FILE.safetensors (initializing from seed %llu)\n",
-                    cfg->pretrained, (unsigned long long)a->seed);
-        } else {
-            weights = cfg->pretrained;
-        }
-    }
+    /* --weights overrides the config's checkpoint; a checkpoint URL
+     * (torchvision://, open-mmlab://) is refused by the library with how
+     * to convert a local file, never replaced by random weights. */
+    const char *weights = a->weights ? a->weights : cfg->pretrained[0] ? cfg->pretrained : NULL;
     if (weights) {
         clbb_weights_report rep;
         st = clbb_model_load_weights(*model, weights, &rep);

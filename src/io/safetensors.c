@@ -230,6 +230,16 @@ static clbb_status own_strings(clbb_safetensors *st, char *errbuf, size_t errbuf
 static int is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /* Parses bytes it takes ownership of (freed on failure). */
+/* torch.save writes a zip archive (PyTorch >= 1.6) or, legacy, a pickle
+ * stream (protocol 2..5 opcode first). */
+static const char *looks_like_torch(const uint8_t *b, size_t length) {
+    if (length >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4)
+        return "a zip archive (magic PK\\x03\\x04)";
+    if (length >= 2 && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5)
+        return "a Python pickle (magic \\x80)";
+    return NULL;
+}
+
 static clbb_status parse_owned(uint8_t *bytes, size_t length, clbb_safetensors **out,
                                char *errbuf, size_t errbuf_size) {
     clbb_status st = CLBB_OK;
@@ -238,13 +248,23 @@ static clbb_status parse_owned(uint8_t *bytes, size_t length, clbb_safetensors *
     cJSON *root = NULL;
     const clbb_st_tensor **by_range = NULL;
 
+    uint64_t n = 0;
+    for (int i = 7; i >= 0 && length >= 8; i--) n = (n << 8) | bytes[i];
+    /* torch.save's formats, recognised only when the header length is
+     * impossible anyway (a valid file is never misread) */
+    const char *torch = looks_like_torch(bytes, length);
+    if (torch && (length < 8 || n > length - 8 || n >= ST_MAX_HEADER)) {
+        st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
+                     "this is %s (a PyTorch .pth checkpoint?), not .safetensors: convert it "
+                     "with `python3 tools/convert_checkpoint.py FILE.pth FILE.safetensors`",
+                     torch);
+        goto cleanup;
+    }
     if (length < 8) {
         st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
                      "truncated: %zu bytes, shorter than the 8-byte header length", length);
         goto cleanup;
     }
-    uint64_t n = 0;
-    for (int i = 7; i >= 0; i--) n = (n << 8) | bytes[i];
     if (n > length - 8) {
         st = clbb__format_fail(errbuf, errbuf_size, "safetensors",
                      "header length %" PRIu64 " at byte 0 runs past the end of the file (%zu "

@@ -38,11 +38,98 @@ static const clbb_st_tensor *lookup(const clbb_safetensors *st, const char *pref
     return NULL;
 }
 
+/* Longest list of key names quoted in a load error; the rest are counted. */
+#define KEYS_SHOWN 1400
+
+/* Appends 'name' to a ", "-separated list while it stays under KEYS_SHOWN
+ * characters; counts the ones left out. */
+static void list_key(char *list, size_t size, int *left_out, const char *name) {
+    size_t n = strlen(list);
+    if (*left_out || n + strlen(name) + 4 > KEYS_SHOWN || n + strlen(name) + 4 >= size) {
+        ++*left_out;
+        return;
+    }
+    snprintf(list + n, size - n, "%s'%s'", n ? ", " : "", name);
+}
+
+static int is_batch_count(const char *name) {
+    static const char tail[] = "num_batches_tracked";
+    size_t n = strlen(name), t = sizeof tail - 1;
+    return n >= t && strcmp(name + n - t, tail) == 0;
+}
+
+/* Every parameter the file lacks, and (as load_state_dict reports them) the
+ * file's keys under the prefix that no parameter took, in one message: a
+ * naming mismatch shows as both lists at once. Returns CLBB_OK when
+ * nothing is missing. */
+static clbb_status check_missing(const graph *g, const clbb_safetensors *st, const char *prefix,
+                                 const char *path, char *msg, size_t size) {
+    size_t count = clbb_safetensors_count(st);
+    unsigned char *used = calloc(count ? count : 1, 1);
+    char *missing = malloc(KEYS_SHOWN + 8), *extra = malloc(KEYS_SHOWN + 8);
+    if (!used || !missing || !extra) {
+        free(used);
+        free(missing);
+        free(extra);
+        snprintf(msg, size, "out of host memory");
+        return CLBB_ERR_OUT_OF_MEMORY;
+    }
+    missing[0] = extra[0] = '\0';
+    int num_missing = 0, missing_out = 0, num_extra = 0, extra_out = 0, expected = 0;
+    const clbb_st_tensor *first = clbb_safetensors_get(st, 0);
+    for (int i = 0; i < g->num_params; i++) {
+        if (g->params[i].role == ROLE_NORM_COUNT) continue;
+        expected++;
+        const clbb_st_tensor *t = lookup(st, prefix, g->params[i].key);
+        if (t) {
+            used[t - first] = 1;
+            continue;
+        }
+        char full[256];
+        snprintf(full, sizeof full, "%s%s", prefix, g->params[i].key);
+        num_missing++;
+        list_key(missing, KEYS_SHOWN + 8, &missing_out, full);
+    }
+    if (num_missing) {
+        size_t plen = strlen(prefix);
+        for (size_t k = 0; k < count; k++) {
+            const char *name = clbb_safetensors_get(st, k)->name;
+            if (used[k] || strncmp(name, prefix, plen) != 0 || is_batch_count(name)) continue;
+            num_extra++;
+            list_key(extra, KEYS_SHOWN + 8, &extra_out, name);
+        }
+        int n = snprintf(msg, size, "%s: %d missing key(s) (of %d): %s", path, num_missing,
+                         expected, missing);
+        if (missing_out && n >= 0 && (size_t)n < size)
+            n += snprintf(msg + n, size - (size_t)n, " ... and %d more", missing_out);
+        if (num_extra && n >= 0 && (size_t)n < size)
+            n += snprintf(msg + n, size - (size_t)n, "; %d unexpected key(s)%s%s: %s", num_extra,
+                          plen ? " under " : "", prefix, extra);
+        if (extra_out && n >= 0 && (size_t)n < size)
+            snprintf(msg + n, size - (size_t)n, " ... and %d more", extra_out);
+    }
+    free(used);
+    free(missing);
+    free(extra);
+    return num_missing ? CLBB_ERR_FORMAT : CLBB_OK;
+}
+
+/* URLs of MMDetection's model zoo: mmengine downloads them; clbb reads
+ * local files only, so say how to make one. */
+static int is_url(const char *path) { return strstr(path, "://") != NULL; }
+
 
 clbb_status clbb_model_load_weights(clbb_model *m, const char *path, clbb_weights_report *rep) {
     if (!m) return CLBB_ERR_INVALID_ARGUMENT;
     if (!path) return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "load_weights: path is NULL");
-    char msg[768] = "";
+    if (is_url(path))
+        return clbb__fail(m->ctx, CLBB_ERR_IO,
+                          "weights '%s' name a download (MMDetection's model zoo), not a local "
+                          "file: clbb reads local .safetensors files only; download the .pth "
+                          "checkpoint, convert it with `python3 tools/convert_checkpoint.py "
+                          "FILE.pth FILE.safetensors` and pass FILE.safetensors (--weights, "
+                          "weights= in Python, or init_cfg's checkpoint)", path);
+    char msg[3072] = "";
     clbb_safetensors *st = NULL;
     clbb_status s = clbb_safetensors_open(path, &st, msg, sizeof msg);
     if (s != CLBB_OK) return clbb__fail(m->ctx, s, "%s", msg);
@@ -58,7 +145,7 @@ clbb_status clbb_model_load_weights(clbb_model *m, const char *path, clbb_weight
     if (!direct && prefixed) prefix = "backbone.";
     float **staged = calloc((size_t)g->num_params, sizeof *staged);
     int loaded = 0;
-    s = staged ? CLBB_OK : CLBB_ERR_OUT_OF_MEMORY;
+    s = staged ? check_missing(g, st, prefix, path, msg, sizeof msg) : CLBB_ERR_OUT_OF_MEMORY;
     if (!staged) snprintf(msg, sizeof msg, "out of host memory");
     for (int i = 0; i < g->num_params && s == CLBB_OK; i++) {
         const graph_param *p = &g->params[i];
