@@ -4,25 +4,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image_args.h"
 #include "model_args.h"
 
 
 int clbb_cmd_run(int argc, char **argv) {
     cli_model_args a = {0};
     const char *output = NULL;
+    cli_image_args img;
+    cli_image_args_init(&img);
     for (int i = 1; i < argc; i++) {
         int rc = cli_model_arg(&a, argc, argv, &i);
+        if (rc < 0) rc = cli_image_arg(&img, argc, argv, &i);
         if (rc == 0) continue;
         if (rc > 0) return rc;
         if (!strcmp(argv[i], "--output") && i + 1 < argc) output = argv[++i];
         else return cli_error(CLI_USAGE, "run: unknown or incomplete option '%s'", argv[i]);
     }
     clbb_model_config cfg;
-    int rc = cli_model_config(&a, &cfg);
+    int rc = cli_image_check(&img, &a);
     if (rc) return rc;
+    if ((rc = cli_model_config(&a, &cfg))) return rc;
     clbb_shape shape;
     float *x = NULL;
-    if ((rc = cli_model_input(&a, &cfg, &shape, &x))) return rc;
+    if (img.image) rc = cli_image_input(&img, &cfg, &shape, &x);
+    else rc = cli_model_input(&a, &cfg, &shape, &x);
+    if (rc) return rc;
     clbb_context *ctx = NULL;
     clbb_model *m = NULL;
     float *outs[CLBB_MAX_OUT_INDICES] = {0};
@@ -53,6 +60,7 @@ int clbb_cmd_run(int argc, char **argv) {
             goto done;
         }
     }
+    if ((rc = cli_image_visualize(&img, nout, shapes, outs))) goto done;
     if (output) {
         if (cli_mkdir_p(output)) {
             rc = cli_error(CLI_USAGE, "--output: cannot create directory '%s'", output);
@@ -68,6 +76,7 @@ int clbb_cmd_run(int argc, char **argv) {
                     snprintf(path, sizeof path, "%s/out%d.npy", output, k);
                     remove(path);
                 }
+                if (img.visualize) remove(img.visualize);
                 rc = cli_error(cli_code(st), "%s", msg);
                 goto done;
             }
