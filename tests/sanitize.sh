@@ -21,13 +21,14 @@ export ASAN_OPTIONS=detect_leaks=1:use_sigaltstack=0:abort_on_error=0
 export LSAN_OPTIONS=suppressions=$SRC/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export CLBB_TEST_DATA=$SRC/tests/data
+export CLBB_DEMO_IMAGE=${CLBB_DEMO_IMAGE:-$SRC/examples/data/demo.jpg}
 export CLBB_CACHE_DIR=${CLBB_CACHE_DIR:-$B/test-cache}
 fails=0
 # whole-backbone and plugin-model comparisons (backbones_*, gen_attention_vs_*,
 # plugins_vs_*, plugin_graphs_*) run in the plain build: under ASan their
 # double-precision host reference alone takes over ten minutes. Their
 # builders, key lists and weight files run here (the rest of each group).
-for spec in io: config: api: cache: ops: faults: "models:models/[!bgp]*" "models:models/blocks*" \
+for spec in io: image: config: api: cache: ops: faults: "models:models/[!bgp]*" "models:models/blocks*" \
     "models:models/gen_attention_[!v]*" "models:models/graph_*" "models:models/plugin_[!g]*" \
     "models:models/parameter_*"; do
     t=${spec%%:*}
@@ -48,5 +49,14 @@ for spec in io: config: api: cache: ops: faults: "models:models/[!bgp]*" "models
         echo "== $t $filter: $(grep Synthesis "$log")"
     fi
 done
+# the image decoders on every odd input of tests/test_image.py (a report
+# changes image_tool's exit status, which the script checks); 77: no cv2
+python3 "$SRC/tests/test_image.py" "$B/tests/image_tool" > "$B/sanitize-image_cv2.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
+    echo "== image_cv2: FAILED (exit $rc)"; tail -20 "$B/sanitize-image_cv2.log"; fails=$((fails + 1))
+else
+    echo "== image_cv2: $(tail -1 "$B/sanitize-image_cv2.log")"
+fi
 [ $fails -eq 0 ] || exit 1
 echo "sanitizers: no reports"
