@@ -171,6 +171,10 @@ def test_decode():
         files['exif%d_be.jpg' % o] = write('m%d.jpg' % o, jpeg_with_exif(jpeg, o, True))
     files['exif_broken.jpg'] = write('eb.jpg', jpeg_with_exif(jpeg, 6, broken=True))
     files['exif_value9.jpg'] = write('e9.jpg', jpeg_with_exif(jpeg, 9))
+    xmp = b'http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>'
+    e6 = jpeg_with_exif(jpeg, 6)  # OpenCV reads only the first APP1: here an XMP one
+    files['xmp_then_exif.jpg'] = write('xe.jpg', e6[:2] + b'\xff\xe1' + struct.pack('>H', len(xmp) + 2) +
+                                       xmp + e6[2:])
     if Image is not None:
         cmyk = Image.fromarray(rng.integers(0, 256, (h, w, 4), dtype=np.uint8), 'CMYK')
         cmyk.save(path('cmyk.jpg'), quality=90)

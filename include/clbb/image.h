@@ -49,8 +49,9 @@ typedef struct clbb_image {
  * compositing, 16-bit samples reduced to their high byte, PNG interlacing
  * undone; for JPEG, grey, YCbCr/RGB, and CMYK/YCCK (converted with
  * OpenCV's formula: R = K - (255 - C) * K / 256, ...), then the EXIF
- * orientation of the first APP1 Exif segment (IFD0 tag 0x0112, values 1-8;
- * a missing, malformed or other value means 1) applied.
+ * orientation of the first APP1 segment, when it is an Exif one (IFD0 tag
+ * 0x0112, values 1-8; a missing, malformed or other value means 1) applied.
+ * A PNG's eXIf chunk is ignored, as OpenCV 4.6 ignores it.
  * @param out zeroed first; on success owns the pixels (clbb_image_free()).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (out NULL, bytes NULL with a
  *         length); CLBB_ERR_FORMAT (neither PNG nor JPEG, truncated or

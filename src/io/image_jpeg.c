@@ -72,10 +72,14 @@ static void cmyk_to_rgb(const uint8_t *cmyk, uint8_t *rgb, size_t width) {
     }
 }
 
+/* Like OpenCV, only the first APP1 segment counts (an XMP segment before
+ * the Exif one hides it from OpenCV too). */
 static int find_orientation(j_decompress_ptr cinfo) {
     for (jpeg_saved_marker_ptr m = cinfo->marker_list; m; m = m->next)
-        if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 && !memcmp(m->data, "Exif\0\0", 6))
-            return clbb__exif_orientation(m->data + 6, m->data_length - 6);
+        if (m->marker == JPEG_APP0 + 1)
+            return m->data_length >= 6 && !memcmp(m->data, "Exif\0\0", 6)
+                       ? clbb__exif_orientation(m->data + 6, m->data_length - 6)
+                       : 1;
     return 1;
 }
 
