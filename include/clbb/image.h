@@ -37,7 +37,8 @@ extern "C" {
 
 /** A decoded 8-bit image. */
 typedef struct clbb_image {
-    int32_t width, height;
+    int32_t width;    /**< pixels per row */
+    int32_t height;   /**< rows */
     int32_t channels; /**< always 3 after decoding: RGB, 8-bit, row-major HWC */
     uint8_t *data;    /**< malloc'ed; free with clbb_image_free() */
 } clbb_image;
@@ -52,7 +53,11 @@ typedef struct clbb_image {
  * orientation of the first APP1 segment, when it is an Exif one (IFD0 tag
  * 0x0112, values 1-8; a missing, malformed or other value means 1) applied.
  * A PNG's eXIf chunk is ignored, as OpenCV 4.6 ignores it.
+ * @param bytes the file's bytes (not kept; may be NULL when length is 0).
+ * @param length number of bytes.
  * @param out zeroed first; on success owns the pixels (clbb_image_free()).
+ * @param errbuf receives a message naming the problem (NULL: none).
+ * @param errbuf_size size of errbuf in bytes (0: no message).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (out NULL, bytes NULL with a
  *         length); CLBB_ERR_FORMAT (neither PNG nor JPEG, truncated or
  *         corrupt data, a size of 0 or above the limits, a JPEG colour
@@ -64,13 +69,19 @@ CLBB_API clbb_status clbb_image_decode(const void *bytes, size_t length, clbb_im
 
 /** Reads and decodes an image file (see clbb_image_decode(); the message
  *  is prefixed with the path).
+ *  @param path the file (a regular file; read into memory once).
+ *  @param out zeroed first; on success owns the pixels (clbb_image_free()).
+ *  @param errbuf receives a message naming the file (NULL: none).
+ *  @param errbuf_size size of errbuf in bytes (0: no message).
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (path or out NULL);
  *          CLBB_ERR_IO (cannot be opened or read, not a regular file);
  *          CLBB_ERR_FORMAT (as clbb_image_decode()); CLBB_ERR_OUT_OF_MEMORY. */
 CLBB_API clbb_status clbb_image_read(const char *path, clbb_image *out, char *errbuf,
                                      size_t errbuf_size);
 
-/** Frees the pixels of an image and zeroes it; NULL-safe. */
+/** Frees the pixels of an image and zeroes it.
+ *  @param image an image filled by clbb_image_decode() or clbb_image_read(),
+ *         or a zeroed one; NULL: no-op. */
 CLBB_API void clbb_image_free(clbb_image *image);
 
 /** Normalization presets (SPEC §4). */
@@ -88,14 +99,15 @@ typedef enum clbb_preprocess {
  * preprocessor pads).
  */
 typedef struct clbb_image_pipeline {
-    int32_t scale_w, scale_h; /**< 0, 0: no resize. mmdet default (1333, 800) */
+    int32_t scale_w;          /**< Resize scale width; 0 (with scale_h 0): no resize. mmdet: 1333 */
+    int32_t scale_h;          /**< Resize scale height; mmdet: 800 */
     int keep_ratio;           /**< 1: mmcv.imrescale rule; 0: exact scale_w x scale_h */
     int32_t pad_divisor;      /**< 0 or 1: no padding; 32 in mmdet */
-    clbb_preprocess preprocess;
+    clbb_preprocess preprocess; /**< normalization preset (channel order, mean, std) */
 } clbb_image_pipeline;
 
 /** Fills the defaults: 1333x800, keep_ratio 1, pad_divisor 32, pytorch.
- *  NULL: no-op. */
+ *  @param p the options to fill; NULL: no-op. */
 CLBB_API void clbb_image_pipeline_init(clbb_image_pipeline *p);
 
 /**
@@ -105,8 +117,12 @@ CLBB_API void clbb_image_pipeline_init(clbb_image_pipeline *p);
  * size is scale_w x scale_h. Normalization is done in float32 as
  * (x - mean) / std in the preset's channel order; padding adds zero rows
  * and columns at the bottom and right up to a multiple of pad_divisor.
+ * @param image a decoded RGB image (channels 3); not modified.
+ * @param p the pipeline options (clbb_image_pipeline_init() for mmdet's).
  * @param out zeroed first; on success float32 NCHW (1, 3, H, W), ndim 4;
  *        free with clbb_npy_array_free().
+ * @param errbuf receives a message naming the problem (NULL: none).
+ * @param errbuf_size size of errbuf in bytes (0: no message).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (a NULL argument, an image
  *         without pixels or with channels other than 3, a negative scale or
  *         only one of scale_w/scale_h zero, a pad_divisor outside 0..4096,
@@ -118,6 +134,11 @@ CLBB_API clbb_status clbb_image_preprocess(const clbb_image *image, const clbb_i
                                            clbb_npy_array *out, char *errbuf, size_t errbuf_size);
 
 /** clbb_image_read() then clbb_image_preprocess().
+ *  @param path the image file.
+ *  @param p the pipeline options.
+ *  @param out zeroed first; on success the 1x3xHxW input (clbb_npy_array_free()).
+ *  @param errbuf receives a message naming the file or option (NULL: none).
+ *  @param errbuf_size size of errbuf in bytes (0: no message).
  *  @return any status of those two. */
 CLBB_API clbb_status clbb_image_load(const char *path, const clbb_image_pipeline *p,
                                      clbb_npy_array *out, char *errbuf, size_t errbuf_size);
@@ -126,7 +147,15 @@ CLBB_API clbb_status clbb_image_load(const char *path, const clbb_image_pipeline
  * Resizes 8-bit interleaved pixels as cv2.resize(INTER_LINEAR) does:
  * half-pixel centres, clamped borders, 11-bit fixed-point weights (and
  * OpenCV's 2x2 box average for an exact halving).
+ * @param src src_w * src_h * channels bytes, row-major, interleaved.
+ * @param src_w source width.
+ * @param src_h source height.
+ * @param channels interleaved channels, 1..4.
  * @param dst dst_w * dst_h * channels bytes, not overlapping src.
+ * @param dst_w output width.
+ * @param dst_h output height.
+ * @param errbuf receives a message naming the problem (NULL: none).
+ * @param errbuf_size size of errbuf in bytes (0: no message).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL pointers, a size below 1
  *         or above ::CLBB_IMAGE_MAX_SIDE, channels outside 1..4);
  *         CLBB_ERR_OUT_OF_MEMORY.
@@ -139,6 +168,13 @@ CLBB_API clbb_status clbb_image_resize_u8(const uint8_t *src, int32_t src_w, int
  * Writes 8-bit RGB (channels 3) or grey (channels 1) as PNG. The file is
  * written to a temporary name and renamed, so a failure leaves no partial
  * file.
+ * @param path the PNG file to write (replaced if it exists).
+ * @param width image width.
+ * @param height image height.
+ * @param channels 3 (RGB) or 1 (grey).
+ * @param pixels width * height * channels bytes, row-major, interleaved.
+ * @param errbuf receives a message naming the problem (NULL: none).
+ * @param errbuf_size size of errbuf in bytes (0: no message).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (path NULL or "", pixels NULL,
  *         a size below 1 or above ::CLBB_IMAGE_MAX_SIDE, channels not 1 or
  *         3); CLBB_ERR_IO (the temporary file cannot be created, written or
@@ -156,7 +192,12 @@ CLBB_API clbb_status clbb_png_write(const char *path, int32_t width, int32_t hei
  * common size (the largest level's H x W, shrunk so that the picture stays
  * within 4096 x 4096, at least 8 x 8), with 1-pixel black separators.
  * Non-finite values are drawn black; a constant channel at the map's low end.
- * @param max_channels 1..256.
+ * @param path the PNG file to write (temporary file + rename).
+ * @param num_levels number of levels, 1..16 (one row each).
+ * @param levels the feature maps (not modified; the caller keeps them).
+ * @param max_channels channels drawn per level, 1..256.
+ * @param errbuf receives a message naming the problem (NULL: none).
+ * @param errbuf_size size of errbuf in bytes (0: no message).
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (path or levels NULL,
  *         num_levels outside 1..16, max_channels outside 1..256, a level
  *         that is not rank 4 with positive dimensions or has no data);
