@@ -165,6 +165,8 @@ def test_decode():
                                              cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444])
         files['444.jpg'] = path('444.jpg')
     files['demo.jpg'] = DEMO
+    # a single-scan file missing only its EOI marker decodes, as in OpenCV
+    files['no_eoi.jpg'] = write('noeoi.jpg', open(DEMO, 'rb').read()[:-2])
     jpeg = open(path('c.jpg'), 'rb').read()
     for o in range(1, 9):
         files['exif%d_le.jpg' % o] = write('e%d.jpg' % o, jpeg_with_exif(jpeg, o))
@@ -213,6 +215,9 @@ def test_refusals():
     refused('trunc.jpg', jpg[:len(jpg) * 2 // 3], 'truncated')
     refused('trunc_prog.jpg', prog[:len(prog) // 2], 'truncated')
     refused('trunc_header.jpg', jpg[:100], 'jpeg')
+    refused('prog_no_eoi.jpg', prog[:-2], 'truncated')
+    sos = [i for i in range(len(prog) - 1) if prog[i:i + 2] == b'\xff\xda']
+    refused('prog_lost_scans.jpg', prog[:sos[-1]], 'truncated')  # whole scans missing
     bad_crc = bytearray(png)
     bad_crc[png.find(b'IDAT') + 10] ^= 0xff
     refused('bad_crc.png', bytes(bad_crc), 'png')

@@ -3,10 +3,14 @@
  * CMYK and YCCK files to CMYK and then to RGB with OpenCV's formula, then
  * the EXIF orientation applied as cv::imread applies it.
  *
- * Unlike OpenCV, data that ends early (libjpeg's "premature end" warnings,
- * after which it pads the picture with grey) is an error: a truncated file
- * must not turn into a plausible input. Errors come by longjmp; what is
- * allocated meanwhile lives in the reader struct and the caller frees it. */
+ * Unlike OpenCV, data that ends early (after which libjpeg pads the picture
+ * with grey) is an error: a truncated file must not turn into a plausible
+ * input. The source manager ends the input with a silent EOI marker; then a
+ * scan that needed more data warns JWRN_HIT_MARKER (refused), and a file of
+ * several scans (progressive) whose end came before its own EOI is refused
+ * too, as it may have lost whole scans. A single-scan file missing only its
+ * EOI decodes, as in OpenCV. Errors come by longjmp; what is allocated
+ * meanwhile lives in the reader struct and the caller frees it. */
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,8 @@
 typedef struct jpeg_reader {
     struct jpeg_error_mgr err; /* first: libjpeg hands back a pointer to it */
     struct jpeg_progress_mgr progress;
+    struct jpeg_source_mgr src;
+    int eof_hit; /* the input ended before an EOI marker */
     struct jpeg_decompress_struct cinfo;
     jmp_buf jmp;
     char msg[JMSG_LENGTH_MAX + 64];
@@ -52,6 +58,30 @@ static void on_emit(j_common_ptr cinfo, int level) {
 }
 
 static void on_output(j_common_ptr cinfo) { (void)cinfo; }
+
+static const JOCTET fake_eoi[2] = {0xff, JPEG_EOI};
+
+static void src_init(j_decompress_ptr cinfo) { (void)cinfo; }
+static void src_term(j_decompress_ptr cinfo) { (void)cinfo; }
+
+static boolean src_fill(j_decompress_ptr cinfo) {
+    jpeg_reader *r = (jpeg_reader *)cinfo->err;
+    r->eof_hit = 1;
+    cinfo->src->next_input_byte = fake_eoi;
+    cinfo->src->bytes_in_buffer = sizeof fake_eoi;
+    return TRUE;
+}
+
+static void src_skip(j_decompress_ptr cinfo, long n) {
+    struct jpeg_source_mgr *src = cinfo->src;
+    if (n <= 0) return;
+    if ((size_t)n > src->bytes_in_buffer) {
+        src_fill(cinfo);
+        return;
+    }
+    src->next_input_byte += n;
+    src->bytes_in_buffer -= (size_t)n;
+}
 
 static void on_progress(j_common_ptr cinfo) {
     j_decompress_ptr d = (j_decompress_ptr)cinfo;
@@ -107,7 +137,14 @@ static clbb_status jpeg_run(jpeg_reader *r, const uint8_t *bytes, size_t length,
     c->mem->max_memory_to_use = (long)(max_pixels * 8 + (64L << 20));
     r->progress.progress_monitor = on_progress;
     c->progress = &r->progress;
-    jpeg_mem_src(c, bytes, (unsigned long)length);
+    r->src.init_source = src_init;
+    r->src.fill_input_buffer = src_fill;
+    r->src.skip_input_data = src_skip;
+    r->src.resync_to_restart = jpeg_resync_to_restart;
+    r->src.term_source = src_term;
+    r->src.next_input_byte = bytes;
+    r->src.bytes_in_buffer = length;
+    c->src = &r->src;
     jpeg_save_markers(c, JPEG_APP0 + 1, 0xffff);
     jpeg_read_header(c, TRUE);
     clbb_status st = clbb__image_check_size("jpeg", c->image_width, c->image_height, max_pixels,
@@ -140,7 +177,11 @@ static clbb_status jpeg_run(jpeg_reader *r, const uint8_t *bytes, size_t length,
                                      (unsigned)c->output_scanline);
         if (cmyk) cmyk_to_rgb(r->row, dst, w);
     }
-    /* like OpenCV, stop after the last row: what follows (EOI) is not needed */
+    if (r->eof_hit && jpeg_has_multiple_scans(c))
+        return clbb__format_fail(errbuf, errbuf_size, "jpeg",
+                                 "truncated data (a file of several scans ends before its EOI "
+                                 "marker)");
+    /* like OpenCV, stop after the last row: what follows EOI is not read */
     out->width = (int32_t)w;
     out->height = (int32_t)h;
     out->channels = 3;
