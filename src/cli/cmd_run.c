@@ -63,6 +63,7 @@ int clbb_cmd_run(int argc, char **argv) {
     if ((rc = cli_image_visualize(&img, nout, shapes, outs))) goto done;
     if (output) {
         if (cli_mkdir_p(output)) {
+            if (img.visualize) remove(img.visualize); /* no partial output */
             rc = cli_error(CLI_USAGE, "--output: cannot create directory '%s'", output);
             goto done;
         }
