@@ -12,6 +12,7 @@
 #include "clbb/ops.h"
 #include "clbb/reference.h"
 #include "clbb/io.h"
+#include "clbb/image.h"
 #include "clbb/model.h"
 #include "clbb/check.h"
 #include "clbb/version.h"

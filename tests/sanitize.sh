@@ -21,6 +21,7 @@ export ASAN_OPTIONS=detect_leaks=1:use_sigaltstack=0:abort_on_error=0
 export LSAN_OPTIONS=suppressions=$SRC/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export CLBB_TEST_DATA=$SRC/tests/data
+export CLBB_DEMO_IMAGE=${CLBB_DEMO_IMAGE:-$SRC/examples/data/demo.jpg}
 export CLBB_CACHE_DIR=${CLBB_CACHE_DIR:-$B/test-cache}
 fails=0
 # whole-backbone and plugin-model comparisons (backbones_*, gen_attention_vs_*,
@@ -31,7 +32,7 @@ fails=0
 # tests/meson.build) has compiled their programs into the shared
 # CLBB_CACHE_DIR by then; compiling them here, inside an instrumented
 # process, took 15 of CI's 27 minutes.
-for spec in io: config: api: cache: faults: "models:models/[!bgp]*" "models:models/blocks*" \
+for spec in io: image: config: api: cache: faults: "models:models/[!bgp]*" "models:models/blocks*" \
     "models:models/gen_attention_[!v]*" "models:models/graph_*" "models:models/plugin_[!g]*" \
     "models:models/parameter_*" ops:; do
     t=${spec%%:*}
@@ -52,5 +53,14 @@ for spec in io: config: api: cache: faults: "models:models/[!bgp]*" "models:mode
         echo "== $t $filter: $(grep Synthesis "$log")"
     fi
 done
+# the image decoders on every odd input of tests/test_image.py (a report
+# changes image_tool's exit status, which the script checks); 77: no cv2
+python3 "$SRC/tests/test_image.py" "$B/tests/image_tool" > "$B/sanitize-image_cv2.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
+    echo "== image_cv2: FAILED (exit $rc)"; tail -20 "$B/sanitize-image_cv2.log"; fails=$((fails + 1))
+else
+    echo "== image_cv2: $(tail -1 "$B/sanitize-image_cv2.log")"
+fi
 [ $fails -eq 0 ] || exit 1
 echo "sanitizers: no reports"

@@ -114,6 +114,32 @@ for e in e1 e2 e3 e4 e5 e6 e7 e8; do
     if [ -e "$T/$e" ] && [ -n "$(ls -A "$T/$e")" ]; then echo "FAIL: output written to $e on failure"; fails=$((fails + 1)); fi
 done
 
+# --image with MMDetection's pipeline, --visualize (checked writable before the forward)
+DEMO=${CLBB_DEMO_IMAGE:-}
+if [ -n "$DEMO" ] && [ -f "$DEMO" ]; then
+    expect 0 "" -- run --arch resnet18 --image "$DEMO" --resize 64x48 --preprocess caffe --visualize "$T/v.png" --output "$T/img"
+    grep -q "^input: 1x3x64x64" "$T/out" || { echo "FAIL: --image 320x375 --resize 64x48 is not a 1x3x64x64 input"; cat "$T/out"; fails=$((fails + 1)); }
+    [ -s "$T/v.png" ] && [ -s "$T/img/out3.npy" ] || { echo "FAIL: --image/--visualize outputs missing"; fails=$((fails + 1)); }
+    expect 0 "" -- run --arch resnet18 --image "$DEMO" --resize 40x40 --no-keep-ratio --pad-divisor 0
+    grep -q "^input: 1x3x40x40" "$T/out" || { echo "FAIL: --no-keep-ratio --pad-divisor 0"; cat "$T/out"; fails=$((fails + 1)); }
+    expect 2 "not both" -- run --arch resnet18 --image "$DEMO" --shape 1,3,32,32
+    expect 2 "--resize" -- run --arch resnet18 --image "$DEMO" --resize 64
+    expect 2 "--resize" -- run --arch resnet18 --image "$DEMO" --resize 0x64
+    expect 2 "--preprocess: 'rgb'" -- run --arch resnet18 --image "$DEMO" --preprocess rgb
+    expect 2 "--pad-divisor" -- run --arch resnet18 --image "$DEMO" --pad-divisor -1
+    expect 2 "--keep-ratio" -- run --arch resnet18 --shape 1,3,32,32 --keep-ratio
+    head -c 5000 "$DEMO" > "$T/cut.jpg"
+    expect 2 "cut.jpg: jpeg: truncated" -- run --arch resnet18 --image "$T/cut.jpg" --output "$T/e9"
+    expect 2 "nothere.png" -- run --arch resnet18 --image "$T/nothere.png" --output "$T/e10"
+    expect 2 "not a PNG or JPEG" -- run --arch resnet18 --image "$T/bad.json"
+    expect 2 "--visualize: cannot write '$T/no/dir/v.png'" -- run --arch resnet18 --shape 1,3,32,32 --visualize "$T/no/dir/v.png" --output "$T/e11"
+    expect 0 "" -- run --arch resnet18 --shape 1,3,32,32 --visualize "$T/v2.png"
+    [ -s "$T/v2.png" ] || { echo "FAIL: --visualize with --shape wrote nothing"; fails=$((fails + 1)); }
+    for e in e9 e10 e11; do
+        if [ -e "$T/$e" ]; then echo "FAIL: output written to $e on failure"; fails=$((fails + 1)); fi
+    done
+fi
+
 # device errors: exit 1 for no matching device (runtime), 2 for a malformed selector
 expect 1 "no OpenCL device matches 'no-such-device'" -- run --arch resnet18 --shape 1,3,32,32 --device no-such-device
 expect 2 "malformed device selector" -- run --arch resnet18 --shape 1,3,32,32 --device 0:x

@@ -17,13 +17,16 @@ fails=0
 # cheap conv, standalone BN) — and its outputs are written.
 echo '{"type": "ResNet", "depth": 18, "num_stages": 1, "strides": [1], "dilations": [1],
        "out_indices": [0], "base_channels": 8, "conv_cfg": {"type": "Ghost"}}' > "$T/tiny.json"
-args="--config $T/tiny.json --shape 1,3,16,16"
+# The input is the sample photo through the image pipeline (decode, resize
+# to 16x16), and --visualize draws the outputs: those paths run here too.
+args="--config $T/tiny.json --image $SRC/examples/data/demo.jpg --resize 16x16 --no-keep-ratio
+      --pad-divisor 0 --visualize $T/v.png"
 CLBB_CACHE_DIR="$T/cache" valgrind --error-exitcode=99 --leak-check=full \
     --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
     --suppressions="$SRC/tests/valgrind.supp" --log-file="$T/vg.log" \
     "$CLBB" run $args --output "$T/out" > "$T/out.txt" 2>&1
 rc=$?
-if [ $rc -ne 0 ] || [ ! -f "$T/out/out0.npy" ]; then
+if [ $rc -ne 0 ] || [ ! -f "$T/out/out0.npy" ] || [ ! -s "$T/v.png" ]; then
     echo "== clbb run $args: FAILED (exit $rc)"; cat "$T/out.txt"
     grep -E -A20 "Invalid|uninitialised|definitely|indirectly" "$T/vg.log" | head -60
     fails=1

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image_args.h"
 #include "model_args.h"
 
 
@@ -33,20 +34,26 @@ static size_t summarize(const float *v, size_t n, out_stats *st) {
 int clbb_cmd_run(int argc, char **argv) {
     cli_model_args a = {.note_random = 1};
     const char *output = NULL;
+    cli_image_args img;
+    cli_image_args_init(&img);
     const cli_opt opts[] = {
         CLI_MODEL_OPTS(&a),
+        CLI_IMAGE_OPTS(&img),
         {"--output", CLI_STRING, &output, 0, 0, NULL},
         CLI_OPT_END,
     };
     int rc = cli_parse("run", argc, argv, opts);
     if (rc) return CLI_PARSE_EXIT(rc);
     clbb_model_config cfg;
+    if ((rc = cli_image_check(&img, &a))) return rc;
     if ((rc = cli_model_config(&a, &cfg))) return rc;
     /* before the forward: a bad --output fails at once */
     if (output && (rc = cli_check_writable_dir("--output", output))) return rc;
     clbb_shape shape;
     float *x = NULL;
-    if ((rc = cli_model_input(&a, &cfg, &shape, &x))) return rc;
+    if (img.image) rc = cli_image_input(&img, &cfg, &shape, &x);
+    else rc = cli_model_input(&a, &cfg, &shape, &x);
+    if (rc) return rc;
     clbb_context *ctx = NULL;
     clbb_model *m = NULL;
     float *outs[CLBB_MAX_OUT_INDICES] = {0};
@@ -80,8 +87,10 @@ int clbb_cmd_run(int argc, char **argv) {
             goto done;
         }
     }
+    if ((rc = cli_image_visualize(&img, nout, shapes, outs))) goto done;
     if (output) {
         if (cli_mkdir_p(output)) {
+            if (img.visualize) remove(img.visualize); /* no partial output */
             rc = cli_error(CLI_USAGE, "--output: cannot create directory '%s'", output);
             goto done;
         }
@@ -95,6 +104,7 @@ int clbb_cmd_run(int argc, char **argv) {
                     snprintf(path, sizeof path, "%s/out%d.npy", output, k);
                     remove(path);
                 }
+                if (img.visualize) remove(img.visualize);
                 rc = cli_error(cli_code(st), "%s", msg);
                 goto done;
             }

@@ -96,7 +96,10 @@ static const cli_command COMMANDS[] = {
     {"run", clbb_cmd_run, 1,
      "  run   (--arch NAME | --config FILE.json) [--weights FILE.safetensors] [--seed N]\n"
      "        (--input FILE.npy | --shape N,C,H,W) [--output DIR] [--device SEL]\n"
-     "        [--precision fp32|fp16]\n"},
+     "        [--precision fp32|fp16]\n"
+     "        [--image FILE.jpg|png [--resize WxH] [--keep-ratio|--no-keep-ratio]\n"
+     "         [--pad-divisor N] [--preprocess pytorch|caffe|detectron2-x101]]\n"
+     "        [--visualize FILE.png]   (--image replaces --input/--shape)\n"},
     {"check", clbb_cmd_check, 0,
      "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--small] [-v]\n"
      "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"},
