@@ -35,7 +35,7 @@ def npy(path, shape, descr="<f4", fortran=False, data=None, ver=1):
     hdr += " " * ((64 - (10 + len(hdr) + 1) % 64) % 64) + "\n"
     n = 1
     for s in shape: n *= s
-    size = {"<f4": 4, "<f8": 8, "<f2": 2, "<i4": 4}[descr]
+    size = {"<f4": 4, "<f8": 8, "<f2": 2, "<i4": 4, "|u1": 1}[descr]
     body = data if data is not None else bytes((i * 7) % 251 for i in range(n * size))
     if descr == "<f4" and data is None:
         body = b"".join(struct.pack("<f", ((i % 17) - 8) / 8.0) for i in range(n))
@@ -46,6 +46,10 @@ def npy(path, shape, descr="<f4", fortran=False, data=None, ver=1):
 npy(d + "/ok.npy", (1, 3, 32, 32))
 npy(d + "/ok64.npy", (1, 3, 20, 24), descr="<f8")
 npy(d + "/rank3.npy", (3, 32, 32))
+npy(d + "/nhwc.npy", (1, 32, 32, 3))
+npy(d + "/u8_hwc.npy", (40, 48, 3), descr="|u1")
+npy(d + "/u8_nchw.npy", (2, 3, 40, 48), descr="|u1")
+npy(d + "/u8_gray.npy", (40, 48), descr="|u1")
 npy(d + "/chan4.npy", (1, 4, 32, 32))
 npy(d + "/fortran.npy", (1, 3, 8, 8), fortran=True)
 npy(d + "/int.npy", (1, 3, 8, 8), descr="<i4")
@@ -84,6 +88,15 @@ expect 2 "num_stages" -- run --config "$T/stages.json" --shape 1,3,32,32
 expect 2 "deep_stemm" -- run --config "$T/unknown.json" --shape 1,3,32,32
 expect 2 "nothere.json" -- run --config "$T/nothere.json" --shape 1,3,32,32
 expect 2 "rank" -- run --arch resnet18 --input "$T/rank3.npy" --output "$T/e1"
+expect 2 "add the batch axis" -- run --arch resnet18 --input "$T/rank3.npy"
+expect 2 "looks like N,H,W,C; clbb takes N,C,H,W" -- run --arch resnet18 --input "$T/nhwc.npy"
+# uint8 arrays are image pixels (HWC/NHWC/NCHW, RGB), normalized as --image is
+expect 0 "is uint8: read as H,W,3 RGB pixels, normalized \(40x48 input\)" -- run --arch resnet18 --input "$T/u8_hwc.npy"
+grep -q "^input: 1x3x40x48" "$T/out" || { echo "FAIL: uint8 HWC input shape"; cat "$T/out"; fails=$((fails + 1)); }
+expect 0 "read as N,3,H,W" -- run --arch resnet18 --input "$T/u8_nchw.npy" --resize 96x80 --preprocess caffe
+grep -q "^input: 2x3x80x96" "$T/out" || { echo "FAIL: uint8 NCHW input with --resize"; cat "$T/out"; fails=$((fails + 1)); }
+expect 2 "uint8 input is image pixels" -- run --arch resnet18 --input "$T/u8_gray.npy"
+expect 2 "apply to --image or a uint8 --input" -- run --arch resnet18 --input "$T/ok.npy" --preprocess caffe
 expect 2 "channels" -- run --arch resnet18 --input "$T/chan4.npy" --output "$T/e2"
 expect 2 "[Ff]ortran" -- run --arch resnet18 --input "$T/fortran.npy" --output "$T/e3"
 expect 2 "i4|dtype" -- run --arch resnet18 --input "$T/int.npy" --output "$T/e4"

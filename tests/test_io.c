@@ -268,6 +268,40 @@ Test(io, npy_f8_converted) {
     free(b);
 }
 
+/* uint8 (numpy's '|u1', image pixels): every value exact, flagged; two
+ * bytes of uint ('<u2') stay refused. */
+Test(io, npy_u1_every_value) {
+    uint8_t v[256];
+    for (int i = 0; i < 256; i++) v[i] = (uint8_t)(255 - i);
+    size_t len;
+    uint8_t *b = npy_make(1, 0, -1, "{'descr': '|u1', 'fortran_order': False, 'shape': (16, 16), }",
+                          v, sizeof v, &len);
+    clbb_npy_array a;
+    char err[256] = "";
+    cr_assert_eq(clbb_npy_parse(b, len, &a, err, sizeof err), CLBB_OK, "%s", err);
+    cr_assert_eq(a.uint8, 1);
+    cr_assert_eq(a.ndim, 2);
+    for (int i = 0; i < 256; i++) cr_assert_eq(a.data[i], (float)(255 - i));
+    clbb_npy_array_free(&a);
+    free(b);
+    b = npy_make(1, 0, -1, "{'descr': '|u1', 'fortran_order': False, 'shape': (16, 17), }", v,
+                 sizeof v, &len);
+    cr_assert_eq(clbb_npy_parse(b, len, &a, err, sizeof err), CLBB_ERR_FORMAT);
+    cr_assert(strstr(err, "of u1 needs 272") != NULL, "%s", err);
+    free(b);
+    b = npy_make(1, 0, -1, "{'descr': '<u2', 'fortran_order': False, 'shape': (128,), }", v,
+                 sizeof v, &len);
+    cr_assert_eq(clbb_npy_parse(b, len, &a, err, sizeof err), CLBB_ERR_FORMAT);
+    cr_assert(strstr(err, "'<u2'") != NULL, "%s", err);
+    free(b);
+    b = npy_make(1, 0, -1, "{'descr': '<f4', 'fortran_order': False, 'shape': (64,), }", v,
+                 sizeof v, &len);
+    cr_assert_eq(clbb_npy_parse(b, len, &a, err, sizeof err), CLBB_OK, "%s", err);
+    cr_assert_eq(a.uint8, 0);
+    clbb_npy_array_free(&a);
+    free(b);
+}
+
 Test(io, npy_f2_every_value) {
     uint16_t *h = malloc(65536 * 2);
     for (uint32_t i = 0; i < 65536; i++) h[i] = (uint16_t)i;

@@ -30,11 +30,13 @@ typedef struct clbb_npy_array {
     int ndim;                        /**< number of dimensions (0: one element) */
     int64_t dims[CLBB_NPY_MAX_DIMS]; /**< extents, first ndim used */
     float *data; /**< malloc'ed, C order; free with clbb_npy_array_free() */
+    int uint8;   /**< 1: the file held uint8 (`|u1`, e.g. image pixels), converted
+                      exactly to 0..255; 0: a float dtype */
 } clbb_npy_array;
 
 /**
  * Parses .npy bytes (format 1.0, 2.0 or 3.0; little-endian `<f4`, `<f8`,
- * `<f2`, C order). Every dimension must be >= 1 (a 0-d array is one
+ * `<f2`, or `|u1`, C order). Every dimension must be >= 1 (a 0-d array is one
  * element). The data must fill the file exactly. Thread-safe.
  * @param bytes  the file's contents.
  * @param length bytes of @p bytes.

@@ -62,7 +62,7 @@ class CheckOptions(ctypes.Structure):
 
 class NpyArray(ctypes.Structure):  # clbb/io.h, CLBB_NPY_MAX_DIMS 8
     _fields_ = [("ndim", ctypes.c_int), ("dims", ctypes.c_int64 * 8),
-                ("data", ctypes.POINTER(ctypes.c_float))]
+                ("data", ctypes.POINTER(ctypes.c_float)), ("uint8", ctypes.c_int)]
 
 
 class ImagePipeline(ctypes.Structure):  # clbb/image.h

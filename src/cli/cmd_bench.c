@@ -96,7 +96,7 @@ int clbb_cmd_bench(int argc, char **argv) {
     if (svg_path && (rc = cli_check_writable_file("--svg", svg_path))) return rc;
     clbb_shape shape;
     float *x = NULL;
-    if ((rc = cli_model_input(&a, &cfg, &shape, &x))) return rc;
+    if ((rc = cli_model_input(&a, &cfg, NULL, &shape, &x))) return rc;
     clbb_context *ctx = NULL;
     clbb_model *m = NULL;
     clbb_tensor *in = NULL;

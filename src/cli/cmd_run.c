@@ -52,7 +52,13 @@ int clbb_cmd_run(int argc, char **argv) {
     clbb_shape shape;
     float *x = NULL;
     if (img.image) rc = cli_image_input(&img, &cfg, &shape, &x);
-    else rc = cli_model_input(&a, &cfg, &shape, &x);
+    else {
+        /* uint8 pixels: the image options, but no resize or padding unless given */
+        cli_u8_input u8 = {img.pipeline, img.pipeline_set};
+        if (!img.resize) u8.pipeline.scale_w = u8.pipeline.scale_h = 0;
+        if (img.pad_divisor < 0) u8.pipeline.pad_divisor = 0;
+        rc = cli_model_input(&a, &cfg, &u8, &shape, &x);
+    }
     if (rc) return rc;
     clbb_context *ctx = NULL;
     clbb_model *m = NULL;

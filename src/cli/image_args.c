@@ -80,9 +80,9 @@ int cli_image_check(cli_image_args *a, const cli_model_args *m) {
     if (rc) return rc;
     if (a->image && (m->input || m->has_shape))
         return cli_error(CLI_USAGE, "give --image or --input/--shape, not both");
-    if (!a->image && a->pipeline_set)
+    if (!a->image && !m->input && a->pipeline_set)
         return cli_error(CLI_USAGE, "--resize, --keep-ratio, --no-keep-ratio, --pad-divisor and "
-                                    "--preprocess apply to --image FILE only");
+                                    "--preprocess apply to --image FILE or a uint8 --input only");
     if (a->visualize) return probe_writable("--visualize", a->visualize);
     return CLI_OK;
 }

@@ -73,13 +73,78 @@ int cli_model_config(const cli_model_args *a, clbb_model_config *cfg) {
     return CLI_OK;
 }
 
-int cli_model_input(const cli_model_args *a, const clbb_model_config *cfg, clbb_shape *shape,
-                    float **data) {
+/* A uint8 array as image pixels, normalized sample by sample through the
+ * library's pipeline (clbb_image_preprocess, as for --image). */
+static int input_from_pixels(const cli_model_args *a, const clbb_model_config *cfg,
+                             const clbb_npy_array *arr, const cli_u8_input *u8, clbb_shape *shape,
+                             float **data) {
+    const int64_t *d = arr->dims;
+    int64_t n, h, w;
+    int nchw = 0;
+    if (arr->ndim == 3 && d[2] == 3) {
+        n = 1, h = d[0], w = d[1];
+    } else if (arr->ndim == 4 && d[3] == 3) {
+        n = d[0], h = d[1], w = d[2];
+    } else if (arr->ndim == 4 && d[1] == 3) {
+        n = d[0], h = d[2], w = d[3], nchw = 1;
+    } else {
+        return cli_error(CLI_USAGE,
+                         "%s: a uint8 input is image pixels: H,W,3 or N,H,W,3 (or N,3,H,W), RGB; "
+                         "this one has rank %d",
+                         a->input, arr->ndim);
+    }
+    if (cfg->in_channels != 3)
+        return cli_error(CLI_USAGE, "%s: uint8 pixels have 3 channels, the model's in_channels is %d",
+                         a->input, cfg->in_channels);
+    if (n > 4096 || h > CLBB_IMAGE_MAX_SIDE || w > CLBB_IMAGE_MAX_SIDE)
+        return cli_error(CLI_USAGE, "%s: input dimensions are too large", a->input);
+    const size_t plane = (size_t)h * (size_t)w;
+    uint8_t *px = malloc(plane * 3);
+    if (!px) return cli_error(CLI_RUNTIME, "out of memory");
+    float *x = NULL;
+    size_t per = 0;
+    int rc = CLI_OK;
+    for (int64_t s = 0; s < n && rc == CLI_OK; s++) {
+        const float *src = arr->data + (size_t)s * plane * 3;
+        for (size_t p = 0; p < plane; p++)
+            for (int c = 0; c < 3; c++)
+                px[p * 3 + c] = (uint8_t)(nchw ? src[(size_t)c * plane + p] : src[p * 3 + c]);
+        clbb_image img = {(int32_t)w, (int32_t)h, 3, px};
+        clbb_npy_array o;
+        char msg[512];
+        clbb_status st = clbb_image_preprocess(&img, &u8->pipeline, &o, msg, sizeof msg);
+        if (st != CLBB_OK) {
+            rc = cli_error(cli_code(st), "%s: %s", a->input, msg);
+            break;
+        }
+        if (!x) {
+            *shape = (clbb_shape){(int32_t)n, 3, (int32_t)o.dims[2], (int32_t)o.dims[3]};
+            per = (size_t)3 * o.dims[2] * o.dims[3];
+            if (!(x = malloc((size_t)n * per * sizeof *x))) rc = cli_error(CLI_RUNTIME, "out of memory");
+        }
+        if (x) memcpy(x + (size_t)s * per, o.data, per * sizeof *x);
+        clbb_npy_array_free(&o);
+    }
+    free(px);
+    if (rc != CLI_OK) {
+        free(x);
+        return rc;
+    }
+    fprintf(stderr, "clbb: note: %s is uint8: read as %s RGB pixels, normalized (%dx%d input)\n",
+            a->input, nchw ? "N,3,H,W" : arr->ndim == 3 ? "H,W,3" : "N,H,W,3", shape->h, shape->w);
+    *data = x;
+    return CLI_OK;
+}
+
+int cli_model_input(const cli_model_args *a, const clbb_model_config *cfg, const cli_u8_input *u8,
+                    clbb_shape *shape, float **data) {
     *data = NULL;
     if (!!a->input == !!a->has_shape)
         return cli_error(CLI_USAGE, a->input ? "give --input or --shape, not both"
                                              : "missing --input FILE.npy or --shape N,C,H,W");
     if (a->has_shape) {
+        if (u8 && u8->options_given)
+            return cli_error(CLI_USAGE, "the image options apply to --image or a uint8 --input");
         if (a->shape.c != cfg->in_channels)
             return cli_error(CLI_USAGE, "--shape has %d channels, the model's in_channels is %d",
                              a->shape.c, cfg->in_channels);
@@ -97,20 +162,41 @@ int cli_model_input(const cli_model_args *a, const clbb_model_config *cfg, clbb_
     clbb_status st = clbb_npy_read(a->input, &arr, msg, sizeof msg);
     if (st != CLBB_OK) return cli_error(cli_code(st), "%s", msg);
     int rc = CLI_OK;
-    if (arr.ndim != 4)
+    const int64_t *d = arr.dims;
+    if (arr.uint8) {
+        rc = u8 ? input_from_pixels(a, cfg, &arr, u8, shape, data)
+                : cli_error(CLI_USAGE, "%s: a uint8 input (image pixels) is for `clbb run`",
+                            a->input);
+        clbb_npy_array_free(&arr);
+        return rc;
+    }
+    if (u8 && u8->options_given)
+        rc = cli_error(CLI_USAGE, "%s: the image options apply to --image or a uint8 --input, "
+                                  "not to float arrays",
+                       a->input);
+    else if (arr.ndim == 3 && d[0] == cfg->in_channels)
+        rc = cli_error(CLI_USAGE, "%s: input has rank 3 (%lldx%lldx%lld); add the batch axis "
+                                  "(numpy: x[None])",
+                       a->input, (long long)d[0], (long long)d[1], (long long)d[2]);
+    else if (arr.ndim != 4)
         rc = cli_error(CLI_USAGE, "%s: input must have rank 4 (N,C,H,W), it has rank %d", a->input,
                        arr.ndim);
-    else if (arr.dims[1] != cfg->in_channels)
+    else if (d[1] != cfg->in_channels && d[3] == cfg->in_channels)
+        rc = cli_error(CLI_USAGE,
+                       "%s: input is %lldx%lldx%lldx%lld, which looks like N,H,W,C; clbb takes "
+                       "N,C,H,W (numpy: x.transpose(0, 3, 1, 2))",
+                       a->input, (long long)d[0], (long long)d[1], (long long)d[2],
+                       (long long)d[3]);
+    else if (d[1] != cfg->in_channels)
         rc = cli_error(CLI_USAGE, "%s: input has %lld channels, the model's in_channels is %d",
-                       a->input, (long long)arr.dims[1], cfg->in_channels);
-    else if (arr.dims[0] > 1000000 || arr.dims[2] > 1000000 || arr.dims[3] > 1000000)
+                       a->input, (long long)d[1], cfg->in_channels);
+    else if (d[0] > 1000000 || d[2] > 1000000 || d[3] > 1000000)
         rc = cli_error(CLI_USAGE, "%s: input dimensions are too large", a->input);
     if (rc) {
         clbb_npy_array_free(&arr);
         return rc;
     }
-    *shape = (clbb_shape){(int32_t)arr.dims[0], (int32_t)arr.dims[1], (int32_t)arr.dims[2],
-                          (int32_t)arr.dims[3]};
+    *shape = (clbb_shape){(int32_t)d[0], (int32_t)d[1], (int32_t)d[2], (int32_t)d[3]};
     *data = arr.data;
     return CLI_OK;
 }

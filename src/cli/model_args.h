@@ -30,9 +30,18 @@ typedef struct cli_model_args {
 /* Resolves --arch / --config into a validated config. */
 int cli_model_config(const cli_model_args *a, clbb_model_config *cfg);
 
-/* Input from --input FILE.npy or random from --shape and --seed. */
-int cli_model_input(const cli_model_args *a, const clbb_model_config *cfg, clbb_shape *shape,
-                    float **data);
+/* How `run` takes a uint8 --input (image pixels: HWC, NHWC or NCHW with 3
+ * channels, RGB): normalized through `pipeline` (the image options; no
+ * resize or padding unless given). */
+typedef struct cli_u8_input {
+    clbb_image_pipeline pipeline;
+    int options_given; /* an image option was given: refused for a float input */
+} cli_u8_input;
+
+/* Input from --input FILE.npy (float NCHW; uint8 pixels through u8, which
+ * NULL refuses) or random from --shape and --seed. */
+int cli_model_input(const cli_model_args *a, const clbb_model_config *cfg, const cli_u8_input *u8,
+                    clbb_shape *shape, float **data);
 
 /* Creates the model and loads --weights (or the config's pretrained file),
  * else MMDetection's init from --seed. */

@@ -21,7 +21,12 @@
 #define NPY_ERR_MAX 1024
 
 /* Element types we convert from. */
-typedef enum npy_dtype { NPY_F2 = 2, NPY_F4 = 4, NPY_F8 = 8 } npy_dtype;
+/* the value is the element size */
+typedef enum npy_dtype { NPY_U1 = 1, NPY_F2 = 2, NPY_F4 = 4, NPY_F8 = 8 } npy_dtype;
+
+static const char *dtype_name(int dtype) {
+    return dtype == NPY_U1 ? "u1" : dtype == NPY_F2 ? "f2" : dtype == NPY_F4 ? "f4" : "f8";
+}
 
 /* Position in the header while parsing; offsets in messages are file offsets. */
 typedef struct npy_cursor {
@@ -167,6 +172,8 @@ static int descr_dtype(const char *descr) {
     memcpy(&first, &probe, 1);
     const int host_le = first == 1;
     if (strlen(descr) != 3) return 0;
+    /* one byte has no order: numpy writes uint8 as '|u1' */
+    if (descr[1] == 'u' && descr[2] == '1' && strchr("|<>=", descr[0])) return NPY_U1;
     if (!(descr[0] == '<' || (host_le && (descr[0] == '=' || descr[0] == '|')))) return 0;
     if (descr[1] != 'f') return 0;
     switch (descr[2]) {
@@ -237,7 +244,7 @@ static int parse_header(npy_cursor *c, int *dtype, int *ndim, int64_t *dims) {
             snprintf(msg, sizeof msg, "'descr' '%s' is big-endian (only little-endian is supported)",
                      descr);
         else
-            snprintf(msg, sizeof msg, "unsupported 'descr' '%s' (expected <f4, <f8 or <f2)", descr);
+            snprintf(msg, sizeof msg, "unsupported 'descr' '%s' (expected <f4, <f8, <f2 or |u1)", descr);
         return header_fail(c, msg);
     }
     if (fortran)
@@ -255,7 +262,9 @@ static uint64_t load_le(const uint8_t *p, int n) {
 static void convert(const uint8_t *src, int dtype, size_t count, float *dst) {
     for (size_t i = 0; i < count; i++) {
         const uint8_t *p = src + i * (size_t)dtype;
-        if (dtype == NPY_F2) {
+        if (dtype == NPY_U1) {
+            dst[i] = (float)p[0];
+        } else if (dtype == NPY_F2) {
             dst[i] = clbb__half_to_float((uint16_t)load_le(p, 2));
         } else if (dtype == NPY_F4) {
             uint32_t b = (uint32_t)load_le(p, 4);
@@ -330,12 +339,12 @@ clbb_status clbb_npy_parse(const void *bytes, size_t length, clbb_npy_array *out
     const size_t have = length - data_offset, need = numel * (size_t)dtype;
     if (have < need)
         return clbb__format_fail(errbuf, errbuf_size, "npy",
-                        "data at byte %zu is %zu bytes but shape %s of f%d needs %zu (truncated)",
-                        data_offset, have, shape, dtype, need);
+                        "data at byte %zu is %zu bytes but shape %s of %s needs %zu (truncated)",
+                        data_offset, have, shape, dtype_name(dtype), need);
     if (have > need)
         return clbb__format_fail(errbuf, errbuf_size, "npy",
-                        "%zu extra bytes after the data (shape %s of f%d needs %zu bytes)",
-                        have - need, shape, dtype, need);
+                        "%zu extra bytes after the data (shape %s of %s needs %zu bytes)",
+                        have - need, shape, dtype_name(dtype), need);
 
     float *data = malloc(numel * sizeof(float));
     if (!data)
@@ -344,6 +353,7 @@ clbb_status clbb_npy_parse(const void *bytes, size_t length, clbb_npy_array *out
                               numel * sizeof(float), shape);
     convert(b + data_offset, dtype, numel, data);
     out->ndim = ndim;
+    out->uint8 = dtype == NPY_U1;
     memcpy(out->dims, dims, sizeof dims);
     out->data = data;
     return CLBB_OK;
