@@ -60,3 +60,30 @@ inline float clbb_act(float v) {
     return v;
 #endif
 }
+
+/* Work-group tree reductions: each of the n items (n a power of two, the
+ * work-group's size) passes its v through red (n local floats) and every
+ * item gets the result; the closing barrier lets red be reused at once. */
+inline float clbb_wg_sum(__local float *red, int t, int n, float v) {
+    red[t] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = n / 2; k > 0; k >>= 1) {
+        if (t < k) red[t] += red[t + k];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float r = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+inline float clbb_wg_max(__local float *red, int t, int n, float v) {
+    red[t] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = n / 2; k > 0; k >>= 1) {
+        if (t < k) red[t] = fmax(red[t], red[t + k]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float r = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}

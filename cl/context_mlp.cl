@@ -24,17 +24,6 @@
 
 #define CM_ROWS (CM_LWS / CM_LANES)
 
-/* sum over the CM_LWS items of v, in red[0] */
-#define CM_REDUCE(red, t, v)                                            \
-    do {                                                                \
-        red[t] = (v);                                                   \
-        barrier(CLK_LOCAL_MEM_FENCE);                                   \
-        for (int k_ = CM_LWS / 2; k_ > 0; k_ >>= 1) {                   \
-            if (t < k_) red[t] += red[t + k_];                          \
-            barrier(CLK_LOCAL_MEM_FENCE);                               \
-        }                                                               \
-    } while (0)
-
 /* sum over the lanes of each row of v, in red[row * CM_LANES] */
 #define CM_REDUCE_ROWS(red, t, lane, v)                                 \
     do {                                                                \
@@ -73,17 +62,13 @@ context_mlp_out(__global const float *restrict h, __global const float *restrict
     const __global float *hn = h + (size_t)n * P;
     float s = 0.0f;
     for (int j = t; j < P; j += CM_LWS) s += hn[j];
-    CM_REDUCE(red, t, s);
-    const float mean = red[0] / P;
-    barrier(CLK_LOCAL_MEM_FENCE);
+    const float mean = clbb_wg_sum(red, t, CM_LWS, s) / P;
     float q = 0.0f;
     for (int j = t; j < P; j += CM_LWS) {
         const float d = hn[j] - mean;
         q = fma(d, d, q);
     }
-    CM_REDUCE(red, t, q);
-    const float inv = rsqrt(red[0] / P + eps);
-    barrier(CLK_LOCAL_MEM_FENCE);
+    const float inv = rsqrt(clbb_wg_sum(red, t, CM_LWS, q) / P + eps);
     float a = 0.0f;
     if (c < C) {
         const __global float *wr = w1 + (size_t)c * P;

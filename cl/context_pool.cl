@@ -50,25 +50,13 @@ context_pool_tile_stats(__global const float *restrict lpart, float bias, int sp
         l = bias;
         for (int s = 0; s < splits; s++) l += lpart[((size_t)n * splits + s) * HW + p];
     }
-    red[t] = l;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
-        if (t < k) red[t] = fmax(red[t], red[t + k]);
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float m = red[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
+    const float m = clbb_wg_max(red, t, CP_LWS, l);
     const float v = exp(l - m); /* 0 past the plane */
     if (p < HW) e[(size_t)n * HW + p] = v;
-    red[t] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
-        if (t < k) red[t] += red[t + k];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
+    const float s = clbb_wg_sum(red, t, CP_LWS, v);
     if (t == 0) {
         stats[2 * ((size_t)n * tiles + tile)] = m;
-        stats[2 * ((size_t)n * tiles + tile) + 1] = red[0];
+        stats[2 * ((size_t)n * tiles + tile) + 1] = s;
     }
 }
 
@@ -81,37 +69,18 @@ context_pool_wsum(__global const st_t *x, int x_off, int x_bs, __global const fl
     const __global float *st = stats + 2 * (size_t)n * tiles;
     float m = -INFINITY;
     for (int i = t; i < tiles; i += CP_LWS) m = fmax(m, st[2 * i]);
-    red[t] = m;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
-        if (t < k) red[t] = fmax(red[t], red[t + k]);
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    m = red[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
+    m = clbb_wg_max(red, t, CP_LWS, m);
     float s = 0.0f;
     for (int i = t; i < tiles; i += CP_LWS) s += st[2 * i + 1] * exp(st[2 * i] - m);
-    red[t] = s;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
-        if (t < k) red[t] += red[t + k];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float inv = 1.0f / red[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
+    const float inv = 1.0f / clbb_wg_sum(red, t, CP_LWS, s);
     const __global st_t *xp = x + x_off + n * x_bs + c * HW;
     const __global float *ep = e + (size_t)n * HW;
     float a = 0.0f;
     /* tile i covers positions i*CP_LWS ..: item t's i-th position is in tile i */
     for (int p = t, i = 0; p < HW; p += CP_LWS, i++)
         a = fma(LD(xp, p), ep[p] * exp(st[2 * i] - m), a);
-    red[t] = a * inv;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
-        if (t < k) red[t] += red[t + k];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (t == 0) ST(y, y_off + n * y_bs + c, red[0]);
+    a = clbb_wg_sum(red, t, CP_LWS, a * inv);
+    if (t == 0) ST(y, y_off + n * y_bs + c, a);
 }
 
 /* The CPU family's logits: one work-item (local size 1) per 64 positions
@@ -149,23 +118,10 @@ context_pool_softmax(__global float *restrict logit, int HW) {
     __global float *l = logit + n * HW;
     float m = -INFINITY;
     for (int i = t; i < HW; i += CP_LWS) m = fmax(m, l[i]);
-    red[t] = m;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
-        if (t < k) red[t] = fmax(red[t], red[t + k]);
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    m = red[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
+    m = clbb_wg_max(red, t, CP_LWS, m);
     float s = 0.0f;
     for (int i = t; i < HW; i += CP_LWS) s += exp(l[i] - m);
-    red[t] = s;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int k = CP_LWS / 2; k > 0; k >>= 1) {
-        if (t < k) red[t] += red[t + k];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float inv = 1.0f / red[0];
+    const float inv = 1.0f / clbb_wg_sum(red, t, CP_LWS, s);
     for (int i = t; i < HW; i += CP_LWS) l[i] = exp(l[i] - m) * inv;
 }
 
