@@ -120,6 +120,10 @@ for ex in "$SRC"/examples/*.c; do
         list_devices|own_context|op_api)
             LD_LIBRARY_PATH="$libdir" "$T/$name" > "$T/$name.out" 2>&1 ||
                 { echo "FAIL: example $name"; cat "$T/$name.out"; fails=$((fails + 1)); } ;;
+        resnet50_image)
+            LD_LIBRARY_PATH="$libdir" "$T/$name" "$SRC/examples/data/demo.jpg" > "$T/$name.out" 2>&1 &&
+                grep -q "1 x 2048 x 30 x 25" "$T/$name.out" ||
+                { echo "FAIL: example $name"; cat "$T/$name.out"; fails=$((fails + 1)); } ;;
     esac
 done
 [ $fails -eq 0 ] || exit 1
