@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb dcntune)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune)
 # torchplugins: PyTorch timings of the issue-10 configs (DCN, DCNv2, GCNet, empirical attention)
 # at 1x3x800x1344, fp32 (TF32 off), tf32 and fp16. pluginexport: every config exported
 # (weights, config, input, float64 PyTorch outputs), run by `clbb run` at fp32 and fp16 and
@@ -219,6 +219,13 @@ for s in "$@"; do
         echo "$n: $(grep '^clbb:' "$f.txt" | tail -1)"
       done | tee "$OUT/gcb_summary.txt"
       grep -h "context_block" "$OUT"/gcb_bench_gcb_r16.txt | head -12 ;;
+    gcbcheck)
+      # the plugin and DCN backbones against the C reference on the GPU, fp32 and fp16
+      step gcbcheck
+      for prec in fp32 fp16; do
+        timeout 300 ./$B/clbb check --blocks --models --only dcn,gcb,attn,nonlocal --precision $prec \
+          --device nvidia > "$OUT/gcbcheck_$prec.txt" 2>&1; tail -14 "$OUT/gcbcheck_$prec.txt"
+      done ;;
     dcntune)
       # what the tuner finds for DCN's layers (conv_offset's 18-channel convs first)
       step dcntune
