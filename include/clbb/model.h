@@ -298,23 +298,28 @@ CLBB_API const char *const *clbb_model_preset_names(void);
 /**
  * Precision of a model's forward. FP32: fp32 storage and arithmetic (the
  * default). FP16: activations stored as IEEE binary16 (half the bytes
- * between layers), weights, BN scale/shift and accumulation in fp32; every
- * device runs it (vload_half / vstore_half need no cl_khr_fp16).
+ * between layers), BN scale/shift and accumulation in fp32, fp16 tensor-
+ * core products where the device has them (::CLBB_MATH_FP16); every device
+ * runs it (vload_half / vstore_half need no cl_khr_fp16). TF32X3 and TF32:
+ * fp32 storage, convolutions on tensor cores (::CLBB_MATH_TF32X3,
+ * ::CLBB_MATH_TF32); a device without them runs strict fp32 (more accurate).
  */
 typedef enum clbb_precision {
-    CLBB_PRECISION_FP32 = 0, /**< fp32 storage and arithmetic */
-    CLBB_PRECISION_FP16 = 1, /**< fp16 activations, fp32 weights and arithmetic */
+    CLBB_PRECISION_FP32 = 0,   /**< fp32 storage and arithmetic */
+    CLBB_PRECISION_FP16 = 1,   /**< fp16 activations, fp32 accumulation */
+    CLBB_PRECISION_TF32X3 = 2, /**< fp32 storage, 3xTF32 tensor-core convs */
+    CLBB_PRECISION_TF32 = 3,   /**< fp32 storage, TF32 tensor-core convs */
 } clbb_precision;
 
 /** Number of precisions (for tables). */
-#define CLBB_PRECISION_COUNT 2
+#define CLBB_PRECISION_COUNT 4
 
 /** Name of a precision. Thread-safe.
  *  @param precision any value.
- *  @return "fp32", "fp16" (static); NULL if unknown. */
+ *  @return "fp32", "fp16", "tf32x3", "tf32" (static); NULL if unknown. */
 CLBB_API const char *clbb_precision_name(clbb_precision precision);
 
-/** Parses "fp32" / "fp16". Thread-safe.
+/** Parses "fp32" / "fp16" / "tf32x3" / "tf32". Thread-safe.
  *  @param name      the text.
  *  @param precision receives the value.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL or an unknown name). */

@@ -18,6 +18,7 @@ typedef struct conv_state {
     clbb_conv2d_desc d;
     int has_res, has_gate;
     clbb_activation act;
+    clbb_math math; /* the products asked for (the algorithm may be stricter) */
     const struct conv_algo_desc *algo;
     char tuning[256];
     /* the tuning text parsed against the family's keys (-1: absent) */

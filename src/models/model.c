@@ -90,6 +90,8 @@ const char *clbb_precision_name(clbb_precision p) {
     switch (p) {
     case CLBB_PRECISION_FP32: return "fp32";
     case CLBB_PRECISION_FP16: return "fp16";
+    case CLBB_PRECISION_TF32X3: return "tf32x3";
+    case CLBB_PRECISION_TF32: return "tf32";
     }
     return NULL;
 }
