@@ -239,7 +239,9 @@ static clbb_status choose(clbb_context *ctx, const clbb_conv2d_desc *desc,
     const clbb_kernel_family want =
         o->family == CLBB_KERNEL_FAMILY_AUTO ? clbb__default_family(ctx) : o->family;
     if (o->algo == CLBB_CONV_ALGO_AUTO) {
-        c->algo = clbb__conv_pick(ctx, desc, o->dtype, want);
+        const int mma = o->math != CLBB_MATH_FP32 && want == CLBB_KERNEL_FAMILY_GPU &&
+                        clbb_context_has_math(ctx, o->math);
+        c->algo = clbb__conv_pick(ctx, desc, o->dtype, want, mma);
         if (!c->algo)
             return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
                               "conv2d: no algorithm computes a %dx%d conv with groups %d in %s",

@@ -36,13 +36,13 @@ unsigned clbb__conv_algo_families(const conv_algo_desc *a) {
  * with each algorithm (its auto_score says when it is worth it); ties go
  * to the lower enum value. */
 const conv_algo_desc *clbb__conv_pick(const clbb_context *ctx, const clbb_conv2d_desc *d,
-                                      clbb_dtype dtype, clbb_kernel_family family) {
+                                      clbb_dtype dtype, clbb_kernel_family family, int mma) {
     const conv_algo_desc *best = NULL;
     int best_score = 0;
     for (int a = 1; a < CLBB_CONV_ALGO_COUNT; a++) {
         const conv_algo_desc *al = ALGOS[a];
         if (al->unsupported(ctx, d, dtype)) continue;
-        int score = al->auto_score(ctx, d, family);
+        int score = al->auto_score(ctx, d, family, mma);
         if (score > best_score) {
             best = al;
             best_score = score;
