@@ -256,6 +256,9 @@ clbb_status clbb_deform_conv2d_create(clbb_context *ctx, const clbb_deform_conv2
     if (o.input_gate)
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
                           "deform_conv2d: options.input_gate must be 0");
+    if (!clbb_math_name(o.math))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "deform_conv2d: options.math = %d",
+                          (int)o.math);
     clbb_dtype dtype;
     clbb_kernel_family family;
     const clbb_op_options oo = {o.dtype, o.family};
@@ -286,6 +289,7 @@ clbb_status clbb_deform_conv2d_create(clbb_context *ctx, const clbb_deform_conv2
     s->c.d = *d;
     s->c.has_res = has_res;
     s->c.act = act;
+    s->c.math = o.math;
     memcpy(s->c.tuned, tuned, sizeof tuned);
     if (o.tuning) clbb__strlcpy(s->c.tuning, o.tuning, sizeof s->c.tuning);
     s->dg = desc->deform_groups;
