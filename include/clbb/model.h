@@ -404,6 +404,19 @@ typedef struct clbb_precision_info {
  */
 CLBB_API clbb_status clbb_model_precision_info(const clbb_model *model, clbb_precision_info *info);
 
+/**
+ * What a precision would run as on a context's device, without a model
+ * (the rule of clbb_model_set_precision(); `clbb check` reports it). Asks
+ * clbb_context_has_math(): call it on the context's thread.
+ * @param ctx       the context.
+ * @param precision the requested precision.
+ * @param info      receives the information.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or info NULL, unknown
+ *         precision).
+ */
+CLBB_API clbb_status clbb_precision_resolve(clbb_context *ctx, clbb_precision precision,
+                                            clbb_precision_info *info);
+
 /** Destroys a model and its device buffers (before its context).
  *  @param model the model; NULL: no-op. */
 CLBB_API void clbb_model_destroy(clbb_model *model);

@@ -145,7 +145,7 @@ static int check_model_table(clbb_context *ctx, const char *title, const check_m
                              check_progress *p) {
     int failed = 0;
     clbb_precision_info pi;
-    clbb__precision_resolve(ctx, o->precision, &pi);
+    clbb_precision_resolve(ctx, o->precision, &pi);
     const check_tolerance t = check_model_tolerance(pi.effective);
     fprintf(out, "%-28s %7s %11s %9s %10s  %s   (bound: %.1g rms + %.1g|ref|)\n", title,
             "outputs", "max_rel_l2", "tolerance", "of_bound", "result", t.atol, t.rtol);
@@ -182,7 +182,7 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
     clbb_device_info info;
     clbb_context_device_info(ctx, &info);
     clbb_precision_info pi;
-    clbb__precision_resolve(ctx, o.precision, &pi);
+    clbb_precision_resolve(ctx, o.precision, &pi);
     fprintf(out, "device: %s (%s, driver %s)\nprecision: %s", info.device_name,
             info.platform_name, info.driver_version, clbb_precision_name(o.precision));
     if (pi.fallback)

@@ -160,6 +160,16 @@ void clbb__precision_resolve(clbb_context *ctx, clbb_precision p, clbb_precision
                                                       : "; 3xTF32 (more accurate)");
 }
 
+clbb_status clbb_precision_resolve(clbb_context *ctx, clbb_precision p, clbb_precision_info *info) {
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!info) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "precision_resolve: info is NULL");
+    if (!clbb_precision_name(p))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "precision_resolve: precision = %d",
+                          (int)p);
+    clbb__precision_resolve(ctx, p, info);
+    return clbb__done(ctx, CLBB_OK);
+}
+
 clbb_status clbb_model_precision_info(const clbb_model *m, clbb_precision_info *info) {
     if (!m) return CLBB_ERR_INVALID_ARGUMENT;
     if (!info)
