@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "check.h"
-#include "models/model_internal.h"
 
 void clbb_check_options_init(clbb_check_options *o) {
     if (!o) return;
