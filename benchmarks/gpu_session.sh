@@ -2,7 +2,10 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec)
+# precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
+# fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
+# checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
 # torchplugins: PyTorch timings of the issue-10 configs (DCN, DCNv2, GCNet, empirical attention)
 # at 1x3x800x1344, fp32 (TF32 off), tf32 and fp16. pluginexport: every config exported
 # (weights, config, input, float64 PyTorch outputs), run by `clbb run` at fp32 and fp16 and
@@ -232,6 +235,18 @@ for s in "$@"; do
       timeout 420 ./$B/clbb tune --arch resnet50_dcn_c3c5 --shape 1,3,800,1344 --device nvidia --iters 5 \
         --out "$OUT/dcn_tuning.txt" > "$OUT/dcntune.txt" 2>&1; echo "tune rc $?"
       grep -i "offset" "$OUT/dcntune.txt" | head -20; tail -5 "$OUT/dcntune.txt" ;;
+    precision)
+      step precision
+      timeout 560 /usr/bin/python3 benchmarks/torch_precision.py ./$B/clbb --device nvidia \
+        --out "$OUT/torch_precision.json" > "$OUT/torch_precision.txt" 2>&1; echo "torch_precision rc $?"
+      sed -n '/^PyTorch /,$p' "$OUT/torch_precision.txt" ;;
+    checkprec)
+      step checkprec
+      for p in tf32x3 tf32 fp16; do
+        timeout 180 ./$B/clbb check --ops --blocks --models --precision $p --device nvidia > "$OUT/check_$p.txt" 2>&1
+        echo "$p rc $?: $(grep -m1 '^precision:' "$OUT/check_$p.txt") / $(tail -1 "$OUT/check_$p.txt")"
+        grep -E "FAIL" "$OUT/check_$p.txt" | head -5
+      done ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;

@@ -345,5 +345,41 @@ expect 2 "unknown option '--quiet'" -- bench --compare "$T/b.json" "$T/b16.json"
 expect 2 "cannot write '$T/nodir/c.svg'" -- bench --compare "$T/b.json" "$T/b16.json" --svg "$T/nodir/c.svg"
 [ ! -e "$T/nodir" ] || { echo "FAIL: --svg left something behind"; fails=$((fails + 1)); }
 
+# --precision: a bad value named on every command; a tensor-core mode the
+# device cannot run (CLBB_MMA=0 makes it so on any device) falls back to
+# fp32 and says so on stderr and in bench's JSON; fp16 keeps half storage
+for c in run bench tune; do
+    expect 2 "--precision: 'bf16' is not fp32, tf32x3, tf32 or fp16" -- $c --arch resnet18 --shape 1,3,32,32 --precision bf16
+done
+expect 2 "--precision: 'tf16' is not fp32, tf32x3, tf32 or fp16" -- check --ops --precision tf16
+XENV=CLBB_MMA=0
+expect 0 "^precision: tf32 -> fp32 \(tensor cores turned off by CLBB_MMA=0" -- run --arch resnet18 --shape 1,3,32,32 --precision tf32
+grep -q "^precision: tf32 -> fp32$" "$T/out" || { echo "FAIL: run --precision tf32: stdout"; cat "$T/out"; fails=$((fails + 1)); }
+expect 0 "^precision: fp16 \(.*half storage, fp32 products" -- run --arch resnet18 --shape 1,3,32,32 --precision fp16
+expect 0 "^precision: tf32x3 -> fp32 \(" -- bench --arch resnet18 --shape 1,3,32,32 --iters 1 --warmup 0 --precision tf32x3 --json "$T/b3.json" --quiet
+python3 - "$T/b3.json" <<'PY' || { echo "FAIL: bench --json precision fields"; fails=$((fails + 1)); }
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert (r["precision"], r["effective_precision"], r["math"]) == ("tf32x3", "fp32", "fp32"), r
+assert "CLBB_MMA=0" in r["precision_note"], r["precision_note"]
+PY
+# check at each precision: ops (those with a math mode say which ran), a
+# block and a backbone; every tensor-core mode is a fallback here
+for p in tf32 tf32x3; do
+    expect 0 "^precision: $p -> fp32" -- check --ops --quick --precision $p
+    grep -q "^check: all passed (precision $p: fallback, every op ran fp32 products)$" "$T/out" &&
+        grep -Eq "^conv2d .* pass  math fp32$" "$T/out" && grep -Eq "^deform_conv2d .* pass  math fp32$" "$T/out" &&
+        grep -q "^precision: $p -> fp32 (" "$T/out" \
+        || { echo "FAIL: check --precision $p report"; cat "$T/out"; fails=$((fails + 1)); }
+    expect 0 "" -- check --blocks --models --quick --only=basic_block_identity,resnet18 --precision $p
+    grep -q "^resnet18 .* pass$" "$T/out" && grep -q "^basic_block_identity .* pass$" "$T/out" \
+        || { echo "FAIL: check --blocks --models --precision $p"; cat "$T/out"; fails=$((fails + 1)); }
+done
+expect 0 "^precision: fp16 \(" -- check --ops --quick --only=conv2d,deform --precision fp16
+grep -q "(precision fp16: fallback" "$T/out" || { echo "FAIL: check --precision fp16 fallback"; cat "$T/out"; fails=$((fails + 1)); }
+XENV=
+expect 0 "" -- check --ops --quick --only=conv2d --precision fp32
+grep -q "fallback\|math" "$T/out" && { echo "FAIL: check at fp32 reports math or fallback"; cat "$T/out"; fails=$((fails + 1)); }
+
 if [ "$fails" -ne 0 ]; then echo "$fails CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"

@@ -387,3 +387,27 @@ Test(ops, context_mlp_refusals) {
     clbb_op_destroy(op);
     clbb_context_destroy(ctx);
 }
+
+/* Per-precision tolerances: an op without a math mode runs the same
+ * kernels at fp32, tf32x3 and tf32 (fp32's row); conv-like ops have rows of
+ * their own. The math an op ran comes from its algorithm name. */
+Test(ops, precision_tolerances_and_ran_math) {
+    for (size_t i = 0; i < check_num_ops(); i++) {
+        const check_op *op = check_op_at(i);
+        const check_tolerance t32 = check_op_tolerance(op, CLBB_PRECISION_FP32);
+        for (int p = CLBB_PRECISION_TF32X3; p <= CLBB_PRECISION_TF32; p++) {
+            const check_tolerance t = check_op_tolerance(op, (clbb_precision)p);
+            if (op->math)
+                cr_expect(t.rel_l2 >= t32.rel_l2 && t.atol >= t32.atol && t.rel_l2 > 0, "%s %s",
+                          op->name, clbb_precision_name((clbb_precision)p));
+            else
+                cr_expect(!memcmp(&t, &t32, sizeof t), "%s", op->name);
+        }
+    }
+    cr_expect(check_op_named("conv2d")->math && check_op_named("deform_conv2d")->math);
+    cr_expect_eq(check_ran_math("igemm_t64x64x16_w4x4"), CLBB_MATH_FP32);
+    cr_expect_eq(check_ran_math("igemm_t64x64x16_w4x4_tf32"), CLBB_MATH_TF32);
+    cr_expect_eq(check_ran_math("igemm_t64x64x16_w4x4_tf32x3_ks2"), CLBB_MATH_TF32X3);
+    cr_expect_eq(check_ran_math("winograd_f2x2_3x3_fp16"), CLBB_MATH_FP16);
+    cr_expect_eq(check_ran_math("x_tf32y"), CLBB_MATH_FP32);
+}

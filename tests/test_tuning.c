@@ -134,6 +134,64 @@ Test(tuning, rows_fall_back_device_vendor_default, .init = test_dir_make, .fini 
     clbb_context_destroy(ctx);
 }
 
+/* A tiny model that asks its convs for tensor-core TF32 products, as on a
+ * device that has them (set behind the fallback rule: PoCL has none). */
+static clbb_model *tiny_tf32(clbb_context *ctx) {
+    clbb_model *m = tiny(ctx);
+    cr_assert_eq(clbb_model_set_precision(m, CLBB_PRECISION_TF32), CLBB_OK);
+    m->prec.math = CLBB_MATH_TF32;
+    return m;
+}
+
+/* The math is part of the key: an entry tuned for tf32 kernels is not used
+ * at fp32 and the other way round; an old table (keys without a math) is
+ * fp32's. */
+Test(tuning, precision_is_part_of_the_key, .init = test_dir_make, .fini = test_dir_remove,
+     .timeout = 600) {
+    clbb_context *ctx = profiling_context();
+    char k32[192], ktf[192], path[128], auto_algo[96];
+    clbb_model *m = tiny(ctx);
+    layer_key(m, k32, sizeof k32);
+    layer_algorithm(m, auto_algo, sizeof auto_algo);
+    clbb_model_destroy(m);
+    cr_assert(!strstr(k32, "math"), "an fp32 key keeps the old form: %s", k32);
+    /* tf32 requested on a device without tensor cores runs fp32: fp32's key */
+    m = tiny(ctx);
+    cr_assert_eq(clbb_model_set_precision(m, CLBB_PRECISION_TF32), CLBB_OK);
+    char kfb[192];
+    layer_key(m, kfb, sizeof kfb);
+    clbb_model_destroy(m);
+    cr_expect_str_eq(kfb, k32);
+    m = tiny_tf32(ctx);
+    layer_key(m, ktf, sizeof ktf);
+    clbb_model_destroy(m);
+    cr_assert(strcmp(ktf, k32), "tf32 and fp32 share the key %s", k32);
+    cr_expect(strstr(ktf, "| math tf32"), "%s", ktf);
+    cr_assert(!strstr(auto_algo, "direct"), "AUTO picks %s here", auto_algo);
+    snprintf(path, sizeof path, "%s/t.json", test_dir);
+    const row direct = {"", "", "", "direct", "gpu", ""};
+    char algo[96];
+    /* an fp32 entry: fp32 uses it, tf32 does not */
+    write_file(path, k32, &direct, 1);
+    expect_choice(ctx, path, "direct");
+    m = tiny_tf32(ctx);
+    layer_algorithm(m, algo, sizeof algo);
+    cr_expect_str_eq(algo, auto_algo, "a tf32 model used an fp32 entry");
+    clbb_model_destroy(m);
+    /* a tf32 entry: tf32 uses it, fp32 does not */
+    write_file(path, ktf, &direct, 1);
+    cr_assert_eq(clbb_context_load_tuning(ctx, path), CLBB_OK, "%s", clbb_last_error(ctx));
+    m = tiny_tf32(ctx);
+    layer_algorithm(m, algo, sizeof algo);
+    cr_expect(strstr(algo, "direct"), "a tf32 model ignored its entry: %s", algo);
+    clbb_model_destroy(m);
+    m = tiny(ctx);
+    layer_algorithm(m, algo, sizeof algo);
+    cr_expect_str_eq(algo, auto_algo, "an fp32 model used a tf32 entry");
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
 Test(tuning, malformed_files_are_refused, .init = test_dir_make, .fini = test_dir_remove) {
     clbb_context *ctx = test_context();
     char path[128];

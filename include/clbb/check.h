@@ -40,7 +40,12 @@ typedef struct clbb_check_options {
     int small;
     /** Non-zero: a line per passing case too. */
     int verbose;
-    /** Precision checked: FP32 (default), FP16 (every tensor in half). */
+    /** Precision checked: FP32 (default), FP16 (every tensor in half),
+     *  TF32X3 or TF32 (tensor-core convolutions): conv and deformable conv
+     *  ops are created with its math, blocks and backbones with it, each
+     *  against the tolerances of that precision; where the device has no
+     *  matrix units the ops run fp32 products and the report says
+     *  "fallback". */
     clbb_precision precision;
     /** Seed of the random data; 0: $CLBB_SEED, else the clock. */
     uint64_t seed;

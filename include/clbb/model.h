@@ -359,11 +359,63 @@ CLBB_API clbb_status clbb_model_create_from_json(clbb_context *ctx, const char *
 /**
  * Sets the precision of later forwards (drops the current plan; the next
  * forward plans and builds again). Outputs are read as fp32 whatever it is.
+ * A mode the device cannot run falls back to the nearest mode at least as
+ * accurate (TF32 -> TF32X3 -> FP32; FP16 keeps its half storage with fp32
+ * products where the device has no fp16 tensor cores), never to a less
+ * accurate one; clbb_model_precision_info() says what runs and why. Asks
+ * the context which math modes its device has (clbb_context_has_math():
+ * the tensor-core probe runs at the first ask), so call it on the
+ * context's thread.
  * @param model the model.
- * @param precision the storage precision.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, unknown precision).
+ * @param precision the requested precision.
+ * @return CLBB_OK (also when it falls back); CLBB_ERR_INVALID_ARGUMENT
+ *         (NULL, unknown precision).
  */
 CLBB_API clbb_status clbb_model_set_precision(clbb_model *model, clbb_precision precision);
+
+/** What a model's precision runs as on its device (clbb_model_precision_info()). */
+typedef struct clbb_precision_info {
+    /** The precision asked for (clbb_model_set_precision(); FP32 by default). */
+    clbb_precision requested;
+    /** The precision that runs: the requested one, or the nearest at least
+     *  as accurate that the device has (TF32 -> TF32X3 -> FP32). FP16 stays
+     *  FP16 (half storage) even where its products fall back to fp32. */
+    clbb_precision effective;
+    /** The products the model's convolutions ask for (see ::clbb_math);
+     *  CLBB_MATH_FP32 where the device has no matrix units for the mode.
+     *  A layer whose algorithm has no tensor-core variant still computes
+     *  strictly: clbb_model_profile() names each layer's algorithm. */
+    clbb_math math;
+    /** Non-zero when effective or math is other than the request implies. */
+    int fallback;
+    /** Why it fell back, one line naming the device (e.g. "no tensor cores
+     *  on this device: pthread-cpu"); "" without a fallback. */
+    char note[192];
+} clbb_precision_info;
+
+/**
+ * Reads the requested and effective precision of a model and the reason
+ * for a fallback (see clbb_model_set_precision()). Reads the model only
+ * (thread-safe against other readers; not against a concurrent
+ * clbb_model_set_precision()).
+ * @param model the model.
+ * @param info  receives the information.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or info NULL).
+ */
+CLBB_API clbb_status clbb_model_precision_info(const clbb_model *model, clbb_precision_info *info);
+
+/**
+ * What a precision would run as on a context's device, without a model
+ * (the rule of clbb_model_set_precision(); `clbb check` reports it). Asks
+ * clbb_context_has_math(): call it on the context's thread.
+ * @param ctx       the context.
+ * @param precision the requested precision.
+ * @param info      receives the information.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or info NULL, unknown
+ *         precision).
+ */
+CLBB_API clbb_status clbb_precision_resolve(clbb_context *ctx, clbb_precision precision,
+                                            clbb_precision_info *info);
 
 /** Destroys a model and its device buffers (before its context).
  *  @param model the model; NULL: no-op. */

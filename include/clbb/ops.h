@@ -479,7 +479,9 @@ CLBB_API clbb_status clbb_deform_conv2d_output_shape(const clbb_deform_conv2d_de
 /**
  * Creates a deformable convolution with a fused epilogue (as conv2d:
  * y = act(scale * (conv + bias) + shift [+ residual])). options: dtype and
- * family as for conv2d; algo must be AUTO; input_gate must be 0; tuning:
+ * family as for conv2d; math as clbb_conv2d_options.math (a kernel without
+ * a tensor-core variant computes strictly; clbb_op_info() names what ran);
+ * algo must be AUTO; input_gate must be 0; tuning:
  * GPU family TM TN TK WM WN KS (igemm's tile keys), CPU family MV NR NB CK
  * (vectors, positions per register block, blocks, channels per sample
  * chunk); another key is CLBB_ERR_INVALID_ARGUMENT.
@@ -495,7 +497,7 @@ CLBB_API clbb_status clbb_deform_conv2d_output_shape(const clbb_deform_conv2d_de
  * @param out      receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc, weights or out
  *         NULL, a bad descriptor field or deform_groups, named; an algo
- *         other than AUTO, an input gate, a bad tuning text or option,
+ *         other than AUTO, an input gate, a bad tuning text, math or option,
  *         non-finite parameters); CLBB_ERR_DEVICE_MEMORY (weight buffers);
  *         CLBB_ERR_DEVICE (mapping the weight buffer);
  *         CLBB_ERR_OUT_OF_MEMORY.

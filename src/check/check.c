@@ -31,10 +31,24 @@ static int selected(const char *only, const char *name) {
     return 0;
 }
 
-/* Cases run over the whole check, for progress reports. */
+/* Cases run over the whole check, for progress reports, and the math
+ * modes the ops with one ran (bits of clbb_math, from their algorithm
+ * names): a tensor-core precision none of whose ops ran its math is a
+ * fallback. */
 typedef struct check_progress {
     uint64_t done, total;
+    unsigned math_ran;
 } check_progress;
+
+/* "fp32", "tf32+fp32", ...: the math modes of a bit set. */
+static void math_list(unsigned bits, char *buf, size_t size) {
+    buf[0] = 0;
+    for (int m = CLBB_MATH_COUNT - 1; m >= 0; m--)
+        if (bits >> m & 1u) {
+            const size_t len = strlen(buf);
+            snprintf(buf + len, size - len, "%s%s", len ? "+" : "", clbb_math_name((clbb_math)m));
+        }
+}
 
 static int model_case_selected(const check_model_case *c, const clbb_check_options *o) {
     return !(o->quick && !c->quick) && selected(o->only, c->name);
@@ -69,9 +83,11 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
     }
     double worst = 0, worst_ratio = 0;
     char worst_name[96] = "-";
-    check_tolerance tol = op->tol[dtype_of(o->precision)];
+    check_tolerance tol = check_op_tolerance(op, o->precision);
+    unsigned math_ran = 0;
     for (size_t i = 0; i < n; i++) {
-        const check_case *c = &cases[i];
+        check_case *c = &cases[i];
+        c->precision = o->precision; /* its tolerance row and its op's math */
         clbb__progress(ctx, CLBB_PROGRESS_CHECK, p->done++, p->total, op->name);
         /* small: our kernels only (CLBlast's are not ours), small work */
         if (o->small && (check_case_work(c) > 1e6 || strstr(c->name, "/clblast"))) {
@@ -91,6 +107,7 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
             continue;
         }
         ran++;
+        math_ran |= 1u << check_ran_math(r.algorithm);
         if (!(r.rel_l2 <= worst)) {
             worst = r.rel_l2;
             clbb__strlcpy(worst_name, c->name, sizeof worst_name);
@@ -104,9 +121,20 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
                     op->name, c->name, r.algorithm, r.rel_l2, r.max_abs, r.worst_ratio);
         }
     }
-    fprintf(out, "%-16s %6zu %6zu %7zu %11.3e %9.1e %10.3f %8.1e+%.1e  %-36.36s %s\n", op->name,
-            n, ran, skipped, worst, tol.rel_l2, worst_ratio, tol.atol, tol.rtol, worst_name,
-            bad ? "FAIL" : "pass");
+    /* every case fell back to strict products: held to fp32's bound
+     * (check_run) */
+    if (op->math && math_ran == 1u << CLBB_MATH_FP32 &&
+        (o->precision == CLBB_PRECISION_TF32 || o->precision == CLBB_PRECISION_TF32X3))
+        tol = check_op_tolerance(op, CLBB_PRECISION_FP32);
+    /* which math the ops ran: only where the precision asks for one */
+    char maths[64] = "";
+    if (op->math && o->precision != CLBB_PRECISION_FP32 && math_ran) {
+        math_list(math_ran, maths, sizeof maths);
+        p->math_ran |= math_ran;
+    }
+    fprintf(out, "%-16s %6zu %6zu %7zu %11.3e %9.1e %10.3f %8.1e+%.1e  %-36.36s %s%s%s\n",
+            op->name, n, ran, skipped, worst, tol.rel_l2, worst_ratio, tol.atol, tol.rtol,
+            worst_name, bad ? "FAIL" : "pass", maths[0] ? "  math " : "", maths);
     free(cases);
     return (int)bad;
 }
@@ -115,7 +143,9 @@ static int check_model_table(clbb_context *ctx, const char *title, const check_m
                              size_t n, const clbb_check_options *o, uint64_t seed, FILE *out,
                              check_progress *p) {
     int failed = 0;
-    const check_tolerance t = check_model_tolerance(o->precision);
+    clbb_precision_info pi;
+    clbb_precision_resolve(ctx, o->precision, &pi);
+    const check_tolerance t = check_model_tolerance(pi.effective);
     fprintf(out, "%-28s %7s %11s %9s %10s  %s   (bound: %.1g rms + %.1g|ref|)\n", title,
             "outputs", "max_rel_l2", "tolerance", "of_bound", "result", t.atol, t.rtol);
     for (size_t i = 0; i < n; i++) {
@@ -125,6 +155,7 @@ static int check_model_table(clbb_context *ctx, const char *title, const check_m
         clbb_status st = check_model_case_run(ctx, &cases[i], o->precision, seed + i, &r);
         int ok = st == CLBB_OK && r.pass;
         failed += !ok;
+        if (st == CLBB_OK) p->math_ran |= 1u << r.prec.math;
         fprintf(out, "%-28s %7d %11.3e %9.1e %10.3f  %s%s%s\n", cases[i].name, r.num_outputs,
                 r.worst_rel_l2, r.tol.rel_l2, r.worst_ratio, ok ? "pass" : "FAIL", ok ? "" : ": ",
                 ok ? "" : r.message);
@@ -149,9 +180,14 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
     const uint64_t seed = o.seed ? o.seed : check_seed();
     clbb_device_info info;
     clbb_context_device_info(ctx, &info);
-    fprintf(out, "device: %s (%s, driver %s)\nprecision: %s\nseed: %llu (CLBB_SEED=%llu reproduces)\n",
-            info.device_name, info.platform_name, info.driver_version,
-            clbb_precision_name(o.precision), (unsigned long long)seed, (unsigned long long)seed);
+    clbb_precision_info pi;
+    clbb_precision_resolve(ctx, o.precision, &pi);
+    fprintf(out, "device: %s (%s, driver %s)\nprecision: %s", info.device_name,
+            info.platform_name, info.driver_version, clbb_precision_name(o.precision));
+    if (pi.fallback)
+        fprintf(out, " -> %s (%s)", clbb_precision_name(pi.effective), pi.note);
+    fprintf(out, "\nseed: %llu (CLBB_SEED=%llu reproduces)\n", (unsigned long long)seed,
+            (unsigned long long)seed);
     int failed = 0;
     check_progress p = {0, clbb__progress_on(ctx) ? count_cases(&o) : 0};
     if (o.ops) {
@@ -173,7 +209,17 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
         failed += check_model_table(ctx, "backbone", cases, n, &o, seed, out, &p);
     }
     clbb__progress(ctx, CLBB_PROGRESS_CHECK, p.done, p.total, "done");
-    fprintf(out, "%s\n", failed ? "check: FAILED" : "check: all passed");
+    /* a tensor-core precision whose ops all ran strict products checked
+     * the fallback, not the tensor cores: the summary says so */
+    const clbb_math want = check_case_math(&(check_case){.precision = o.precision});
+    const int fellback = want != CLBB_MATH_FP32 && !(p.math_ran >> want & 1u);
+    char maths[64];
+    math_list(p.math_ran, maths, sizeof maths);
+    fprintf(out, "%s", failed ? "check: FAILED" : "check: all passed");
+    if (fellback)
+        fprintf(out, " (precision %s: fallback, every op ran %s products)",
+                clbb_precision_name(o.precision), maths[0] ? maths : "fp32");
+    fprintf(out, "\n");
     *failures = failed;
     return clbb__done(ctx, CLBB_OK);
 }

@@ -92,10 +92,23 @@ size_t check_backbone_cases(const check_model_case **cases) {
  * GN), worst element 7e-6 of the RMS, on PoCL and an H200. F16: every
  * activation stored in half (2^-11 relative per layer, compounding through
  * the blocks): worst rel_l2 2.8e-3 (ResNet-50 GN), 1e-3 elsewhere; worst
- * element 1.2e-2 of the RMS. */
+ * element 1.2e-2 of the RMS; PyTorch's fp16 backbones measure 1.3e-3 to
+ * 2.9e-3 (the goal max_rel_l2 is compared with). TF32X3: fp32's bound;
+ * 3xTF32's per-product error is a few 2^-22 (the dropped lo*lo term and
+ * lo's own rounding) on top of fp32 accumulation, so a backbone stays at
+ * fp32 level (goal: <= 2e-6 as fp32). TF32: every conv operand rounded to
+ * 2^-11 relative (~4e-4 rel_l2 per layer, compounding much as fp16's half
+ * storage does); PyTorch's TF32 backbones measure 7.5e-4 to 1.2e-3, which
+ * is the goal; the bound is 2e-3 (a seed's spread over that), per element
+ * 2e-2 of the RMS (fp16's worst element scaled by its rel_l2 ratio). A
+ * device without tensor cores runs tf32x3 and tf32 as fp32, well inside. */
 check_tolerance check_model_tolerance(clbb_precision p) {
-    if (p == CLBB_PRECISION_FP16) return (check_tolerance){1e-2, 5e-2, 1e-2};
-    return (check_tolerance){1e-4, 2e-4, 2e-5};
+    switch (p) {
+    case CLBB_PRECISION_FP16: return (check_tolerance){1e-2, 5e-2, 1e-2};
+    case CLBB_PRECISION_TF32: return (check_tolerance){2e-3, 2e-2, 5e-3};
+    case CLBB_PRECISION_TF32X3:
+    default: return (check_tolerance){1e-4, 2e-4, 2e-5};
+    }
 }
 
 clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
@@ -108,6 +121,9 @@ clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
     clbb_shape shapes[CLBB_MAX_OUT_INDICES];
     clbb_status st = clbb_model_create_from_json(ctx, c->json, strlen(c->json), &m);
     if (st == CLBB_OK) st = clbb_model_set_precision(m, precision);
+    if (st == CLBB_OK) st = clbb_model_precision_info(m, &r->prec);
+    /* a fallback is held to the bound of the precision it runs */
+    if (st == CLBB_OK) r->tol = check_model_tolerance(r->prec.effective);
     if (st == CLBB_OK) st = clbb__model_randomize(m, seed);
     size_t n = clbb_shape_numel(c->input);
     if (st == CLBB_OK && !(x = malloc(n * sizeof *x))) st = CLBB_ERR_OUT_OF_MEMORY;

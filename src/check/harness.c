@@ -57,7 +57,37 @@ check_case *check_push(case_list *l, const check_op *op, clbb_dtype dtype) {
     memset(c, 0, sizeof *c);
     c->op = op;
     c->dtype = dtype;
+    c->precision = dtype == CLBB_DTYPE_F16 ? CLBB_PRECISION_FP16 : CLBB_PRECISION_FP32;
     return c;
+}
+
+check_tolerance check_op_tolerance(const check_op *op, clbb_precision p) {
+    if (!op->math && p != CLBB_PRECISION_FP16) p = CLBB_PRECISION_FP32;
+    return op->tol[p];
+}
+
+clbb_math check_case_math(const check_case *c) {
+    switch (c->precision) {
+    case CLBB_PRECISION_TF32X3: return CLBB_MATH_TF32X3;
+    case CLBB_PRECISION_TF32: return CLBB_MATH_TF32;
+    case CLBB_PRECISION_FP16: return CLBB_MATH_FP16;
+    default: return CLBB_MATH_FP32;
+    }
+}
+
+clbb_math check_ran_math(const char *algorithm) {
+    /* tf32x3 before tf32: "_tf32" is a prefix of "_tf32x3" */
+    static const clbb_math order[] = {CLBB_MATH_TF32X3, CLBB_MATH_TF32, CLBB_MATH_FP16};
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(order); i++) {
+        char w[16];
+        snprintf(w, sizeof w, "_%s", clbb_math_name(order[i]));
+        for (const char *p = strstr(algorithm, w); p; p = strstr(p + 1, w)) {
+            const char next = p[strlen(w)];
+            if (!(next >= 'a' && next <= 'z') && !(next >= '0' && next <= '9'))
+                return order[i];
+        }
+    }
+    return CLBB_MATH_FP32;
 }
 
 clbb_status check_out_same_shape(const check_case *c, clbb_shape *o, char *msg, size_t ms) {
@@ -281,7 +311,7 @@ clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int
                       check_result *r) {
     memset(r, 0, sizeof *r);
     const check_op *op_desc = c->op;
-    r->tol = op_desc->tol[c->dtype];
+    r->tol = check_op_tolerance(op_desc, c->precision);
     check_data d;
     memset(&d, 0, sizeof d);
     gtensor gin[CHECK_MAX_INPUTS], gy;
@@ -324,6 +354,12 @@ clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int
     clbb_op_info info;
     clbb_op_get_info(op, &info);
     clbb__strlcpy(r->algorithm, info.algorithm, sizeof r->algorithm);
+    /* an op that fell back to strict products (no matrix units, or an
+     * algorithm without a tensor-core variant) is held to the bound of
+     * what it ran: a fallback must be as accurate as fp32 */
+    if (op_desc->math && check_ran_math(info.algorithm) == CLBB_MATH_FP32 &&
+        (c->precision == CLBB_PRECISION_TF32 || c->precision == CLBB_PRECISION_TF32X3))
+        r->tol = check_op_tolerance(op_desc, CLBB_PRECISION_FP32);
     r->flops = info.flops;
     r->bytes = info.bytes;
     /* in place: the output is that input's view, read back from its buffer

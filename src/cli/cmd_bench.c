@@ -143,6 +143,13 @@ int clbb_cmd_bench(int argc, char **argv) {
         int sh[4] = {shape.n, shape.c, shape.h, shape.w};
         cJSON_AddItemToObject(o, "shape", cJSON_CreateIntArray(sh, 4));
         cJSON_AddStringToObject(o, "precision", clbb_precision_name(a.precision));
+        clbb_precision_info pi;
+        if (clbb_model_precision_info(m, &pi) == CLBB_OK) {
+            /* "precision" is the request; what ran, and why it differs */
+            cJSON_AddStringToObject(o, "effective_precision", clbb_precision_name(pi.effective));
+            cJSON_AddStringToObject(o, "math", clbb_math_name(pi.math));
+            cJSON_AddStringToObject(o, "precision_note", pi.note);
+        }
         cJSON_AddNumberToObject(o, "median_ms", t.t.wall_median_ms);
         cJSON_AddNumberToObject(o, "min_ms", t.t.wall_min_ms);
         cJSON_AddNumberToObject(o, "kernel_ms", t.t.kernel_median_ms);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_args.h"
 #include "options.h"
 
 int clbb_cmd_check(int argc, char **argv) {
@@ -31,6 +32,8 @@ int clbb_cmd_check(int argc, char **argv) {
     int rc = cli_context(device, 0, &ctx);
     if (rc) return rc;
     int failed = 0;
+    clbb_precision_info pi;
+    if (clbb_precision_resolve(ctx, o.precision, &pi) == CLBB_OK) cli_precision_line(&pi);
     clbb_status st = clbb_check(ctx, &o, &failed);
     if (st != CLBB_OK) rc = cli_error(cli_code(st), "check: %s", clbb_last_error(ctx));
     clbb_context_destroy(ctx);

@@ -120,8 +120,11 @@ int clbb_cmd_run(int argc, char **argv) {
     clbb_context_device_info(ctx, &info);
     clbb_model_memory mem;
     clbb_model_memory_usage(m, &mem);
-    printf("device: %s\nprecision: %s\ninput: %dx%dx%dx%d\n", info.device_name,
-           clbb_precision_name(a.precision), shape.n, shape.c, shape.h, shape.w);
+    clbb_precision_info pi;
+    clbb_model_precision_info(m, &pi);
+    printf("device: %s\nprecision: %s", info.device_name, clbb_precision_name(a.precision));
+    if (pi.effective != pi.requested) printf(" -> %s", clbb_precision_name(pi.effective));
+    printf("\ninput: %dx%dx%dx%d\n", shape.n, shape.c, shape.h, shape.w);
     for (int i = 0; i < nout; i++) {
         printf("out%d: %dx%dx%dx%d  min %.4g mean %.4g max %.4g", i, shapes[i].n, shapes[i].c,
                shapes[i].h, shapes[i].w, stats[i].min, stats[i].mean, stats[i].max);

@@ -96,21 +96,21 @@ static const cli_command COMMANDS[] = {
     {"run", clbb_cmd_run, 1,
      "  run   (--arch NAME | --config FILE.json) [--weights FILE.safetensors] [--seed N]\n"
      "        (--input FILE.npy | --shape N,C,H,W) [--output DIR] [--device SEL]\n"
-     "        [--precision fp32|fp16]\n"
+     "        [--precision fp32|tf32x3|tf32|fp16]\n"
      "        [--image FILE.jpg|png [--resize WxH] [--keep-ratio|--no-keep-ratio]\n"
      "         [--pad-divisor N] [--preprocess pytorch|caffe|detectron2-x101]]\n"
      "        [--visualize FILE.png]   (--image replaces --input/--shape)\n"},
     {"check", clbb_cmd_check, 0,
      "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--small] [-v]\n"
-     "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"},
+     "        [--seed N] [--precision fp32|tf32x3|tf32|fp16] [--only WORD,...]\n"},
     {"bench", clbb_cmd_bench, 1,
      "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
-     "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|fp16]\n"
+     "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|tf32x3|tf32|fp16]\n"
      "        [--svg FILE]                        (--svg: SVG chart of the per-layer times)\n"
      "  bench --compare A.json B.json ... [--svg FILE]   compare reports of bench --json\n"},
     {"tune", clbb_cmd_tune, 1,
      "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
-     "        [--iters K] [--precision fp32|fp16]\n"},
+     "        [--iters K] [--precision fp32|tf32x3|tf32|fp16]\n"},
     {"version", clbb_cmd_version, 0,
      "  version                                  print clbb's version (also --version)\n"},
 };

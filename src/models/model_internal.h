@@ -43,8 +43,15 @@ struct clbb_model {
     clbb_conv_algo conv_algo; /* forced algorithm, AUTO for per-layer choice */
     clbb_precision precision;
     clbb_dtype dtype;         /* storage of activations, from the precision */
+    /* what the precision runs as on this device (clbb_model_precision_info):
+     * info.math is what every conv node asks for */
+    clbb_precision_info prec;
     plan p;
 };
+
+/* What precision p runs as on ctx's device: the fallback rule of
+ * clbb_model_set_precision() (asks clbb_context_has_math()). */
+void clbb__precision_resolve(clbb_context *ctx, clbb_precision p, clbb_precision_info *info);
 
 /* Builds device ops and buffers for an input shape (no-op if planned). */
 clbb_status clbb__plan_build(clbb_model *m, clbb_shape input);

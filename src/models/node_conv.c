@@ -53,6 +53,13 @@ void clbb__conv_key(const clbb_model *m, int node, char *buf, size_t size) {
              d->pad_left, d->pad_bottom, d->pad_right, n->in[NODE_RES].value >= 0 && !gn,
              n->in[NODE_GATE].value >= 0, gn ? 0 : (int)n->act,
              pow2_ceil((long)o.n * o.h * o.w), pow2_ceil(o.w));
+    /* the math is part of the key: the best tensor-core kernel says
+     * nothing about the best strict one. fp32 keys carry no suffix, so
+     * tables written before precision modes read as fp32. */
+    if (m->prec.math != CLBB_MATH_FP32) {
+        const size_t len = strlen(buf);
+        if (len < size) snprintf(buf + len, size - len, " | math %s", clbb_math_name(m->prec.math));
+    }
 }
 
 clbb_status clbb__node_epilogue(clbb_model *m, const graph_node *n, float **scale,
@@ -94,6 +101,7 @@ clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
     o.family = family;
     o.input_gate = n->in[NODE_GATE].value >= 0;
     o.algo = algo;
+    o.math = m->prec.math;
     o.tuning = tuning && tuning[0] ? tuning : NULL;
     const float *w = g->params[n->weight].data + (size_t)n->oc_off * weights_per_out(n);
     if (st == CLBB_OK)
