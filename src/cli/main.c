@@ -102,7 +102,10 @@ static const cli_command COMMANDS[] = {
      "        [--visualize FILE.png]   (--image replaces --input/--shape)\n"},
     {"check", clbb_cmd_check, 0,
      "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--small] [-v]\n"
-     "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"},
+     "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"
+     "        [--report FILE.json [--report-runs K]]   (JSON + FILE.md; docs/report.md)\n"
+     "  check --compare A.json B.json [--markdown OUT.md] [--slower PCT]\n"
+     "                                           regressions of B against A (exit 1)\n"},
     {"bench", clbb_cmd_bench, 1,
      "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
      "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|fp16]\n"
