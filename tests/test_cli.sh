@@ -397,5 +397,24 @@ expect 2 "needs two reports" -- check --compare "$T/rep.json"
 expect 2 "cannot write '$T/nodir/r.json'" -- check --ops --only softmax --report "$T/nodir/r.json"
 expect 2 "go with --compare" -- check --ops --only softmax --markdown "$T/x.md"
 
+# tune --budget: the CPU family's own candidates on PoCL, a progress line
+# per layer with an estimate, stops in time (10 s: the whole tune takes
+# minutes) keeping the best so far, and the file it writes loads in run
+t0=$(date +%s)
+expect 0 "" -- tune --arch resnet18 --shape 1,3,32,32 --budget 10 --iters 2 --out "$T/tuned.json"
+t1=$(date +%s)
+{ grep -Eq '^\[1/15\] conv1 .*est\. remaining [0-9]+s' "$T/out" && grep -q "igemm_cpu" "$T/out" &&
+  grep -Eq "^(budget of 10s reached|tuned 15 of 15 layers)" "$T/out"; } \
+    || { echo "FAIL: tune progress / budget lines"; cat "$T/out"; fails=$((fails + 1)); }
+# the tune's own time is bounded; context and model creation come on top
+[ $((t1 - t0)) -le 25 ] || { echo "FAIL: tune --budget 10 took $((t1 - t0)) s"; fails=$((fails + 1)); }
+# programs cached now: 1 s cannot hold 15 layers of candidates
+expect 0 "" -- tune --arch resnet18 --shape 1,3,32,32 --budget 1 --out "$T/tuned1.json"
+grep -q "^budget of 1s reached" "$T/out" || { echo "FAIL: tune --budget 1"; cat "$T/out"; fails=$((fails + 1)); }
+expect 0 "" -- run --arch resnet18 --shape 1,3,32,32 --tuning "$T/tuned.json"
+expect 0 "" -- run --arch resnet18 --shape 1,3,32,32 --tuning "$T/tuned1.json"
+expect 2 "--tuning: .*nothere.json" -- run --arch resnet18 --shape 1,3,32,32 --tuning "$T/nothere.json"
+expect 2 "--budget: '0'" -- tune --arch resnet18 --shape 1,3,32,32 --budget 0
+
 if [ "$fails" -ne 0 ]; then echo "$fails CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"

@@ -99,7 +99,8 @@ static const cli_command COMMANDS[] = {
      "        [--precision fp32|fp16]\n"
      "        [--image FILE.jpg|png [--resize WxH] [--keep-ratio|--no-keep-ratio]\n"
      "         [--pad-divisor N] [--preprocess pytorch|caffe|detectron2-x101]]\n"
-     "        [--visualize FILE.png]   (--image replaces --input/--shape)\n"},
+     "        [--visualize FILE.png]   (--image replaces --input/--shape)\n"
+     "        [--tuning FILE]          (a `clbb tune --out` table instead of the default)\n"},
     {"check", clbb_cmd_check, 0,
      "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--small] [-v]\n"
      "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"
@@ -113,7 +114,8 @@ static const cli_command COMMANDS[] = {
      "  bench --compare A.json B.json ... [--svg FILE]   compare reports of bench --json\n"},
     {"tune", clbb_cmd_tune, 1,
      "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
-     "        [--iters K] [--precision fp32|fp16]\n"},
+     "        [--iters K] [--precision fp32|fp16]\n"
+     "        [--budget SECONDS]                  (stop in time, keep the best so far)\n"},
     {"version", clbb_cmd_version, 0,
      "  version                                  print clbb's version (also --version)\n"},
 };
