@@ -239,6 +239,13 @@ static clbb_status tune_layer(clbb_model *m, int i, tune_state *t) {
     /* a candidate replaces the default only when faster; else the layer
      * keeps the default's kernel (stored explicitly when a candidate is it) */
     const int better = best.ms >= 0 && (default_ms < 0 || best.ms < default_ms);
+    if (!better && same.ms < 0 && default_ms > 0) {
+        /* no candidate is the default's kernel: its algorithm with its own
+         * defaults and the automatic family is */
+        const clbb_conv_algo a = clbb__conv_auto_algo(ctx, &n->conv, m->dtype);
+        const candidate cd = {a, CLBB_KERNEL_FAMILY_AUTO, ""};
+        if (a != CLBB_CONV_ALGO_AUTO) choose(&same, &cd, default_ms);
+    }
     const clbb_tuning_choice *keep = better ? &best : same.ms >= 0 ? &same : NULL;
     /* the kernel's name carries its compiled tile, not the runtime super-
      * block SB: a chosen SB is a change under the same name */
