@@ -622,10 +622,12 @@ typedef struct clbb_tune_result {
     int candidates_tried; /**< of them, run (skipped ones included) */
     int budget_reached;   /**< 1: the budget stopped the tune early */
     double seconds;       /**< wall-clock time of the tune */
-    /** Sums over the layers tuned (each layer key once) of the default
-     *  kernel's time and of the chosen one's (ms): their ratio is the
-     *  speed-up of the convolutions. */
-    double default_ms, tuned_ms;
+    /** The default kernels' times (ms), summed over the layers tuned (each
+     *  layer key once). */
+    double default_ms;
+    /** The chosen kernels' times over the same layers: default_ms /
+     *  tuned_ms is the speed-up of the convolutions. */
+    double tuned_ms;
 } clbb_tune_result;
 
 /** Fills @p options with the defaults (10 iterations, default file, no log,
