@@ -395,6 +395,10 @@ expect 2 "b.json: key 'schema' is missing" -- check --compare "$T/rep.json" "$T/
 expect 2 "nothere.json" -- check --compare "$T/rep.json" "$T/nothere.json"
 expect 2 "needs two reports" -- check --compare "$T/rep.json"
 expect 2 "cannot write '$T/nodir/r.json'" -- check --ops --only softmax --report "$T/nodir/r.json"
+# blocks too; a name without .json gets .md appended
+expect 0 "" -- check --blocks --only basic_block_identity --report "$T/blk"
+$PYJ -c "import json,sys; c=json.load(open(sys.argv[1]))['cases']; assert len(c)==1 and c[0]['kind']=='block' and c[0]['status']=='pass' and c[0]['median_ms']>0 and c[0]['of_bound']<1, c" "$T/blk" \
+    && [ -s "$T/blk.md" ] || { echo "FAIL: check --blocks --report"; fails=$((fails + 1)); }
 expect 2 "go with --compare" -- check --ops --only softmax --markdown "$T/x.md"
 
 # tune --budget: the CPU family's own candidates on PoCL, a progress line
