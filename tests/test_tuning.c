@@ -288,3 +288,42 @@ Test(tuning, tune_writes_a_table_later_contexts_use, .init = test_dir_make, .fin
     cr_expect(r.pass, "%s", r.message);
     clbb_context_destroy(ctx);
 }
+
+/* clbb_model_tune_with: the result adds up, a budget too small for one
+ * layer stops before it and still writes a file that loads, bad options
+ * are refused. */
+Test(tuning, tune_with_budget_and_result, .init = test_dir_make, .fini = test_dir_remove,
+     .timeout = 900) {
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.profiling = 1;
+    o.cache_dir = "";
+    clbb_context *ctx;
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    clbb_model *m = tiny(ctx);
+    char path[128];
+    snprintf(path, sizeof path, "%s/tuned.json", test_dir);
+    clbb_tune_options to;
+    clbb_tune_options_init(&to);
+    cr_expect_eq(to.iters, 10);
+    to.iters = 1;
+    to.path = path;
+    clbb_tune_result r;
+    cr_assert_eq(clbb_model_tune_with(m, IN, &to, &r), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect(r.layers >= 3 && r.layers_tuned == r.layers && !r.budget_reached);
+    cr_expect(r.layers_changed >= 0 && r.layers_changed <= r.layers_tuned);
+    cr_expect(r.candidates_tried == r.candidates_total && r.candidates_total >= r.layers);
+    cr_expect(r.default_ms > 0 && r.tuned_ms > 0 && r.tuned_ms <= r.default_ms + 1e-12);
+    to.budget_s = 1e-3; /* the planning alone takes longer */
+    cr_assert_eq(clbb_model_tune_with(m, IN, &to, &r), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect(r.budget_reached && r.layers_tuned == 0 && r.candidates_tried == 0);
+    cr_expect_eq(clbb_context_load_tuning(ctx, path), CLBB_OK, "%s", clbb_last_error(ctx));
+    to.budget_s = -1;
+    cr_expect_eq(clbb_model_tune_with(m, IN, &to, &r), CLBB_ERR_INVALID_ARGUMENT);
+    to.budget_s = 0;
+    to.iters = 0;
+    cr_expect_eq(clbb_model_tune_with(m, IN, &to, NULL), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_tune_with(NULL, IN, NULL, &r), CLBB_ERR_INVALID_ARGUMENT);
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}

@@ -633,7 +633,8 @@ CLBB_API clbb_status clbb_model_forward_reference(clbb_model *model, clbb_shape 
  * algorithm and kernel-parameter candidate on random data (median of
  * @p iters profiled runs after 2 warm-ups), rejects any whose output
  * differs from the direct kernel by more than 1e-5 relative L2 (2e-3 in
- * FP16), and stores the fastest in the context's tuning table, then writes
+ * FP16), and stores the fastest in the context's tuning table (when it beats
+ * the layer's default kernel; see clbb_model_tune_with()), then writes
  * the whole table to @p path (NULL: the device's default file in the cache
  * directory, which later contexts load by themselves) and drops the plan.
  * The context must have profiling on. A candidate that does not apply or
@@ -654,6 +655,60 @@ CLBB_API clbb_status clbb_model_forward_reference(clbb_model *model, clbb_shape 
  */
 CLBB_API clbb_status clbb_model_tune(clbb_model *model, clbb_shape input, int iters,
                                      const char *path, FILE *log);
+
+/** Options of clbb_model_tune_with(). Fill with clbb_tune_options_init(). */
+typedef struct clbb_tune_options {
+    int iters;         /**< timed runs per candidate (default 10) */
+    const char *path;  /**< the tuning file written; NULL: the device's default file */
+    /** NULL or where the lines go: one per layer, "[k/N] layer ... est.
+     *  remaining Ns", and the budget's note. */
+    FILE *log;
+    /** 0: no limit. Else the tune's wall-clock bound in seconds (planning
+     *  included): no candidate is started that the average candidate's time
+     *  says would end past it; the layer being tuned keeps its best so far,
+     *  the layers not reached keep their defaults, and the file is written. */
+    double budget_s;
+} clbb_tune_options;
+
+/** What clbb_model_tune_with() did. */
+typedef struct clbb_tune_result {
+    int layers;           /**< distinct conv layer keys of the model */
+    int layers_tuned;     /**< of them, tuned over every candidate */
+    int layers_changed;   /**< tuned layers whose choice differs from the default kernel */
+    int candidates_total; /**< candidates of every layer */
+    int candidates_tried; /**< of them, run (skipped ones included) */
+    int budget_reached;   /**< 1: the budget stopped the tune early */
+    double seconds;       /**< wall-clock time of the tune */
+    /** The default kernels' times (ms), summed over the layers tuned (each
+     *  layer key once). */
+    double default_ms;
+    /** The chosen kernels' times over the same layers: default_ms /
+     *  tuned_ms is the speed-up of the convolutions. */
+    double tuned_ms;
+} clbb_tune_result;
+
+/** Fills @p options with the defaults (10 iterations, default file, no log,
+ *  no budget). Thread-safe. @param options the struct to fill; NULL: no-op. */
+CLBB_API void clbb_tune_options_init(clbb_tune_options *options);
+
+/**
+ * clbb_model_tune() with options: a time budget, and a summary. Candidates
+ * come from the algorithm descriptors for the kernel family of the
+ * context's device (the CPU micro-kernel's VW, MV, RB, NW, SB on CPU
+ * devices, the GPU tiles elsewhere, as a device profile or
+ * CLBB_CPU_KERNELS sets it); an algorithm without that family is tried once
+ * with its defaults. Each layer's default kernel (what runs untuned) is
+ * timed too, and a candidate replaces it only when faster.
+ * @param model the model.
+ * @param input the input shape tuned for.
+ * @param options NULL for the defaults.
+ * @param result NULL or what the tune did (filled also when it fails).
+ * @return as clbb_model_tune(); also CLBB_ERR_INVALID_ARGUMENT (iters < 1,
+ *         budget_s negative or not finite). A budget reached is CLBB_OK.
+ */
+CLBB_API clbb_status clbb_model_tune_with(clbb_model *model, clbb_shape input,
+                                          const clbb_tune_options *options,
+                                          clbb_tune_result *result);
 
 /** Per-layer timing of one profiled forward (for `clbb bench`). */
 typedef struct clbb_layer_profile {

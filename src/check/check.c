@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "check.h"
+#include "report.h"
 
 void clbb_check_options_init(clbb_check_options *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
     o->precision = CLBB_PRECISION_FP32;
+    o->report_runs = 3;
 }
 
 static clbb_dtype dtype_of(clbb_precision p) {
@@ -31,13 +33,15 @@ static int selected(const char *only, const char *name) {
     return 0;
 }
 
-/* Cases run over the whole check, for progress reports, and the math
- * modes the ops with one ran (bits of clbb_math, from their algorithm
- * names): a tensor-core precision none of whose ops ran its math is a
- * fallback. */
+/* Cases run over the whole check, for progress reports; the math modes
+ * the ops with one ran (bits of clbb_math, from their algorithm names): a
+ * tensor-core precision none of whose ops ran its math is a fallback; the
+ * report's recorder (NULL: none) and its timed runs per case. */
 typedef struct check_progress {
     uint64_t done, total;
     unsigned math_ran;
+    check_report *report;
+    int op_runs, model_runs;
 } check_progress;
 
 /* "fp32", "tf32+fp32", ...: the math modes of a bit set. */
@@ -79,6 +83,7 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
     size_t ran = 0, skipped = 0, bad = 0;
     if (!n) {
         fprintf(out, "  FAIL %s: no case table (out of host memory)\n", op->name);
+        if (p->report) check_report_table_error(p->report, op->name, "no case table (out of host memory)");
         bad++;
     }
     double worst = 0, worst_ratio = 0;
@@ -92,10 +97,18 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
         /* small: our kernels only (CLBlast's are not ours), small work */
         if (o->small && (check_case_work(c) > 1e6 || strstr(c->name, "/clblast"))) {
             skipped++;
+            if (p->report) {
+                check_result r = {.tol = op->tol[c->dtype]};
+                clbb__strlcpy(r.message, "skipped: --small (large work or not clbb's kernel)",
+                              sizeof r.message);
+                check_report_op_case(p->report, c, CLBB_OK, &r);
+            }
             continue;
         }
         check_result r;
-        clbb_status st = check_run(ctx, c, seed + i, 0, &r);
+        /* the check's run builds and warms the op: one more untimed run */
+        clbb_status st = check_run_timed(ctx, c, seed + i, p->op_runs, 1, &r);
+        if (p->report) check_report_op_case(p->report, c, st, &r);
         if (st != CLBB_OK) {
             bad++;
             fprintf(out, "  FAIL %s %s: %s\n", op->name, c->name, r.message);
@@ -152,7 +165,9 @@ static int check_model_table(clbb_context *ctx, const char *title, const check_m
         if (!model_case_selected(&cases[i], o)) continue;
         clbb__progress(ctx, CLBB_PROGRESS_CHECK, p->done++, p->total, cases[i].name);
         check_model_result r;
-        clbb_status st = check_model_case_run(ctx, &cases[i], o->precision, seed + i, &r);
+        clbb_status st =
+            check_model_case_run_timed(ctx, &cases[i], o->precision, seed + i, p->model_runs, &r);
+        if (p->report) check_report_model_case(p->report, title, &cases[i], st, &r);
         int ok = st == CLBB_OK && r.pass;
         failed += !ok;
         if (st == CLBB_OK) p->math_ran |= 1u << r.prec.math;
@@ -172,6 +187,9 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
     if (!clbb_precision_name(o.precision))
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "check: precision = %d",
                           (int)o.precision);
+    if (o.report_runs < 0)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "check: report_runs = %d",
+                          o.report_runs);
     if (!o.ops && !o.blocks && !o.models) {
         o.ops = 1;
         o.blocks = o.models = !o.small;
@@ -189,7 +207,13 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
     fprintf(out, "\nseed: %llu (CLBB_SEED=%llu reproduces)\n", (unsigned long long)seed,
             (unsigned long long)seed);
     int failed = 0;
-    check_progress p = {0, clbb__progress_on(ctx) ? count_cases(&o) : 0};
+    check_progress p = {0, clbb__progress_on(ctx) ? count_cases(&o) : 0, 0, NULL, 0, 0};
+    if (o.report_path && o.report_path[0]) {
+        if (!(p.report = check_report_create(ctx, &o, seed)))
+            return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "check --report: out of host memory");
+        p.op_runs = clbb__context_profiling(ctx) ? o.report_runs : 0;
+        p.model_runs = o.report_runs;
+    }
     if (o.ops) {
         fprintf(out, "%-16s %6s %6s %7s %11s %9s %10s %17s  %-36s %s\n", "op", "cases", "ran",
                 "skipped", "max_rel_l2", "tolerance", "of_bound", "bound(atol+rtol)",
@@ -221,5 +245,7 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
                 clbb_precision_name(o.precision), maths[0] ? maths : "fp32");
     fprintf(out, "\n");
     *failures = failed;
-    return clbb__done(ctx, CLBB_OK);
+    clbb_status st = p.report ? check_report_write(p.report, ctx) : CLBB_OK;
+    check_report_destroy(p.report);
+    return clbb__done(ctx, st);
 }

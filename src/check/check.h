@@ -151,6 +151,8 @@ typedef struct check_result {
     double rel_l2;      /* ||y - ref|| / ||ref|| */
     double max_abs;
     double worst_ratio; /* max |y - ref| / (atol + rtol |ref|): > 1 fails */
+    size_t worst_index; /* the element of worst_ratio (NCHW index into out) */
+    clbb_shape out;     /* the output's shape (once ran) */
     size_t over_bound;  /* elements beyond the per-element bound */
     check_tolerance tol;
     size_t nonfinite;   /* NaN/Inf in the output */
@@ -172,6 +174,11 @@ typedef struct check_result {
 clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int bench_iters,
                       check_result *result);
 
+/* check_run with `warmup` untimed runs before the bench_iters timed ones
+ * (check_run: 3). */
+clbb_status check_run_timed(clbb_context *ctx, const check_case *c, uint64_t seed, int bench_iters,
+                            int warmup, check_result *result);
+
 /* Seed from CLBB_SEED, else from the clock. */
 uint64_t check_seed(void);
 
@@ -190,6 +197,10 @@ typedef struct check_model_result {
     int pass;
     clbb_precision_info prec; /* what the model's precision ran as */
     double worst_rel_l2, worst_ratio;
+    double max_abs;          /* max |y - ref| over every output */
+    int worst_output;        /* the output and element of worst_ratio */
+    size_t worst_index;
+    double forward_ms;       /* timed runs only: median forward, host clock */
     check_tolerance tol;
     int num_outputs;
     char message[512];
@@ -201,6 +212,12 @@ typedef struct check_model_result {
 clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
                                  clbb_precision precision, uint64_t seed,
                                  check_model_result *r);
+
+/* check_model_case_run, then (timing_runs > 0) the median of that many
+ * more forwards (host clock, to the queue's end) in r->forward_ms. */
+clbb_status check_model_case_run_timed(clbb_context *ctx, const check_model_case *c,
+                                       clbb_precision precision, uint64_t seed, int timing_runs,
+                                       check_model_result *r);
 
 /* The model tolerance per precision (see check_models.c). */
 check_tolerance check_model_tolerance(clbb_precision precision);

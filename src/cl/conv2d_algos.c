@@ -79,3 +79,12 @@ const char *clbb__conv_unsupported(clbb_conv_algo algo, const clbb_conv2d_desc *
     const conv_algo_desc *a = clbb__conv_algo(algo);
     return a ? a->unsupported(NULL, d, dtype) : "no such algorithm";
 }
+
+clbb_conv_algo clbb__conv_auto_algo(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                                    clbb_dtype dtype) {
+    /* the strict pick: the tuner times the tensor-core kernels as candidates */
+    const conv_algo_desc *a = clbb__conv_pick(ctx, d, dtype, clbb__default_family(ctx), 0);
+    for (int k = 1; a && k < CLBB_CONV_ALGO_COUNT; k++)
+        if (ALGOS[k] == a) return (clbb_conv_algo)k;
+    return CLBB_CONV_ALGO_AUTO;
+}

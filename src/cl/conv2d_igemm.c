@@ -53,7 +53,8 @@ static const char *const GPU_CANDIDATES[] = {
     "TM=64,TN=128,TK=16,WM=4,WN=8", "TM=64,TN=64,TK=8,WM=8,WN=8", NULL};
 static const char *const CPU_CANDIDATES[] = {
     "", "MV=1", "MV=2", "MV=4", "VW=8", "MV=2,RB=1,NW=14", "MV=2,RB=2,NW=7", "MV=1,RB=2,NW=14",
-    NULL};
+    /* SB is a kernel argument: no build, so cheap to try */
+    "SB=1", "SB=4", NULL};
 
 static long pow2_ceil(long v) {
     long p = 1;

@@ -33,13 +33,14 @@ static size_t summarize(const float *v, size_t n, out_stats *st) {
 
 int clbb_cmd_run(int argc, char **argv) {
     cli_model_args a = {.note_random = 1};
-    const char *output = NULL;
+    const char *output = NULL, *tuning = NULL;
     cli_image_args img;
     cli_image_args_init(&img);
     const cli_opt opts[] = {
         CLI_MODEL_OPTS(&a),
         CLI_IMAGE_OPTS(&img),
         {"--output", CLI_STRING, &output, 0, 0, NULL},
+        {"--tuning", CLI_STRING, &tuning, 0, 0, NULL},
         CLI_OPT_END,
     };
     int rc = cli_parse("run", argc, argv, opts);
@@ -66,6 +67,11 @@ int clbb_cmd_run(int argc, char **argv) {
     clbb_shape shapes[CLBB_MAX_OUT_INDICES];
     int nout = 0;
     if ((rc = cli_context(a.device, 0, &ctx))) goto done;
+    /* a tuning file of `clbb tune --out` instead of the device's default */
+    if (tuning && clbb_context_load_tuning(ctx, tuning) != CLBB_OK) {
+        rc = cli_error(CLI_USAGE, "--tuning: %s", clbb_last_error(ctx));
+        goto done;
+    }
     if ((rc = cli_model_create(&a, &cfg, ctx, &m))) goto done;
     clbb_context_stats before, after;
     clbb_context_get_stats(ctx, &before);

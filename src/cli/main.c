@@ -99,10 +99,14 @@ static const cli_command COMMANDS[] = {
      "        [--precision fp32|tf32x3|tf32|fp16]\n"
      "        [--image FILE.jpg|png [--resize WxH] [--keep-ratio|--no-keep-ratio]\n"
      "         [--pad-divisor N] [--preprocess pytorch|caffe|detectron2-x101]]\n"
-     "        [--visualize FILE.png]   (--image replaces --input/--shape)\n"},
+     "        [--visualize FILE.png]   (--image replaces --input/--shape)\n"
+     "        [--tuning FILE]          (a `clbb tune --out` table instead of the default)\n"},
     {"check", clbb_cmd_check, 0,
      "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--small] [-v]\n"
-     "        [--seed N] [--precision fp32|tf32x3|tf32|fp16] [--only WORD,...]\n"},
+     "        [--seed N] [--precision fp32|tf32x3|tf32|fp16] [--only WORD,...]\n"
+     "        [--report FILE.json [--report-runs K]]   (JSON + FILE.md; docs/report.md)\n"
+     "  check --compare A.json B.json [--markdown OUT.md] [--slower PCT]\n"
+     "                                           regressions of B against A (exit 1)\n"},
     {"bench", clbb_cmd_bench, 1,
      "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
      "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|tf32x3|tf32|fp16]\n"
@@ -110,7 +114,8 @@ static const cli_command COMMANDS[] = {
      "  bench --compare A.json B.json ... [--svg FILE]   compare reports of bench --json\n"},
     {"tune", clbb_cmd_tune, 1,
      "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
-     "        [--iters K] [--precision fp32|tf32x3|tf32|fp16]\n"},
+     "        [--iters K] [--precision fp32|tf32x3|tf32|fp16]\n"
+     "        [--budget SECONDS]                  (stop in time, keep the best so far)\n"},
     {"version", clbb_cmd_version, 0,
      "  version                                  print clbb's version (also --version)\n"},
 };
