@@ -330,15 +330,18 @@ void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const i
                   !(clbb__context_vendor(ctx) == CLBB_VENDOR_CPU || ctx->info.is_cpu));
 }
 
-const char *clbb__igemm_mma_name(const char *base, int mma) {
-    static const char *const IGEMM[] = {"igemm", "igemm_tf32", "igemm_tf32x3"};
+const char *clbb__igemm_mma_name(const char *base, const clbb_op *op, int mma) {
+    /* [strict, TF32, 3xTF32, fp16 operands on the TF32 unit] */
+    static const char *const IGEMM[] = {"igemm", "igemm_tf32", "igemm_tf32x3", "igemm_fp16"};
     static const char *const WINO[] = {"winograd_f2x2_3x3", "winograd_f2x2_3x3_tf32",
-                                       "winograd_f2x2_3x3_tf32x3"};
+                                       "winograd_f2x2_3x3_tf32x3", "winograd_f2x2_3x3_fp16"};
     static const char *const DEFORM[] = {"deform_igemm", "deform_igemm_tf32",
-                                         "deform_igemm_tf32x3"};
+                                         "deform_igemm_tf32x3", "deform_igemm_fp16"};
     const char *const *names = !strcmp(base, "igemm") ? IGEMM : !strcmp(base, "winograd") ? WINO
                                                                                      : DEFORM;
-    return names[mma == 3 ? 2 : mma == 1 ? 1 : 0];
+    const conv_state *s = op->impl;
+    if (!mma) return names[0];
+    return names[mma == 3 ? 2 : s->math == CLBB_MATH_FP16 ? 3 : 1];
 }
 
 clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
@@ -668,7 +671,7 @@ static clbb_status igemm_reshape(clbb_op *op) {
     const int nopad = !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
     clbb__opt_int(extra, sizeof extra, "IG_NOPAD", nopad);
     clbb__opt_int(extra, sizeof extra, "IG_MODE", 0);
-    CLBB_CHECK(clbb__igemm_conv_kernels(op, &a->pk, t, extra, clbb__igemm_mma_name("igemm", mma),
+    CLBB_CHECK(clbb__igemm_conv_kernels(op, &a->pk, t, extra, clbb__igemm_mma_name("igemm", op, mma),
                                         &a->conv, &a->reduce, a->gws, a->lws));
     return CLBB_OK;
 }

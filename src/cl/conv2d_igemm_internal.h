@@ -38,9 +38,10 @@ int clbb__igemm_mma(clbb_op *op, const ig_pack *pk, int M);
 clbb_status clbb__igemm_fit_mma(clbb_context *ctx, const int tuned[IG_NTILE], int M,
                                 const ig_pack *pk, long ncols, long batches, int split_k,
                                 int t[IG_NTILE]);
-/* The algorithm name prefix for base "igemm", "winograd" or "deform" and
- * an IG_MMA value (e.g. "igemm_tf32x3"). */
-const char *clbb__igemm_mma_name(const char *base, int mma);
+/* The algorithm name prefix for base "igemm", "winograd" or "deform", the
+ * op's math and an IG_MMA value (e.g. "igemm_tf32x3"; FP16 math, whose half
+ * operands the TF32 unit multiplies exactly: "igemm_fp16"). */
+const char *clbb__igemm_mma_name(const char *base, const clbb_op *op, int mma);
 void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const ig_pack *pk,
                          char *buf, size_t size);
 /* Uploads n packed floats into *w and frees them. */

@@ -156,7 +156,7 @@ static clbb_status wino_reshape(clbb_op *op) {
     a->gws[2][1] = (size_t)M;
     a->gws[2][2] = 1;
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s_t%dx%dx%d_w%dx%d",
-             clbb__igemm_mma_name("winograd", mma), t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM],
+             clbb__igemm_mma_name("winograd", op, mma), t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM],
              t[IG_WN]);
     return CLBB_OK;
 }

@@ -69,7 +69,7 @@ static clbb_status gpu_reshape(clbb_op *op) {
     clbb__opt_int(extra, sizeof extra, "IG_MASK", s->modulated);
     clbb__opt_int(extra, sizeof extra, "IG_MASK_SIG", s->mask_sigmoid);
     clbb__opt_int(extra, sizeof extra, "CPD", d->in_channels / s->dg);
-    CLBB_CHECK(clbb__igemm_conv_kernels(op, &s->pk, t, extra, clbb__igemm_mma_name("deform", mma),
+    CLBB_CHECK(clbb__igemm_conv_kernels(op, &s->pk, t, extra, clbb__igemm_mma_name("deform", op, mma),
                                         &s->k, &s->reduce, s->gws, s->lws));
     return CLBB_OK;
 }
