@@ -237,7 +237,7 @@ for s in "$@"; do
       grep -i "offset" "$OUT/dcntune.txt" | head -20; tail -5 "$OUT/dcntune.txt" ;;
     precision)
       step precision
-      timeout 560 /usr/bin/python3 benchmarks/torch_precision.py ./$B/clbb --device nvidia \
+      timeout 560 python3 benchmarks/torch_precision.py ./$B/clbb --device nvidia \
         --out "$OUT/torch_precision.json" > "$OUT/torch_precision.txt" 2>&1; echo "torch_precision rc $?"
       sed -n '/^PyTorch /,$p' "$OUT/torch_precision.txt" ;;
     checkprec)
