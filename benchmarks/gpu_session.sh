@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec)
 # precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
 # fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
 # checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
@@ -240,12 +240,27 @@ for s in "$@"; do
       timeout 560 python3 benchmarks/torch_precision.py ./$B/clbb --device nvidia \
         --out "$OUT/torch_precision.json" > "$OUT/torch_precision.txt" 2>&1; echo "torch_precision rc $?"
       sed -n '/^PyTorch /,$p' "$OUT/torch_precision.txt" ;;
-    checkprec)
-      step checkprec
+    checkprec|checkprecq)
+      # every op case at each precision; blocks and backbones whole (checkprec) or their quick subset
+      step $s
+      q=""; [ $s = checkprecq ] && q=--quick
       for p in tf32x3 tf32 fp16; do
-        timeout 180 ./$B/clbb check --ops --blocks --models --precision $p --device nvidia > "$OUT/check_$p.txt" 2>&1
-        echo "$p rc $?: $(grep -m1 '^precision:' "$OUT/check_$p.txt") / $(tail -1 "$OUT/check_$p.txt")"
-        grep -E "FAIL" "$OUT/check_$p.txt" | head -5
+        timeout 150 ./$B/clbb check --ops --precision $p --device nvidia > "$OUT/check_ops_$p.txt" 2>&1
+        echo "$p ops rc $?: $(grep -m1 '^precision:' "$OUT/check_ops_$p.txt") / $(tail -1 "$OUT/check_ops_$p.txt")"
+        timeout 150 ./$B/clbb check --blocks --models $q --precision $p --device nvidia > "$OUT/check_models_$p.txt" 2>&1
+        echo "$p blocks+models rc $?: $(tail -1 "$OUT/check_models_$p.txt")"
+        grep -hE "FAIL" "$OUT/check_ops_$p.txt" "$OUT/check_models_$p.txt" | head -5
+      done ;;
+    pluginprec)
+      # issue 10's configs at each precision (1x3x800x1344), and ResNet-50's layers at 32x224 per precision
+      step pluginprec
+      for p in tf32x3 tf32 fp16; do
+        for a in resnet50 resnet50_dcn_c3c5 resnet50_dcnv2_c3c5 resnet50_gcb_r16_c3c5 resnet50_attn1111_c4c5; do
+          f="$OUT/pluginprec_${a}_$p"
+          timeout 100 ./$B/clbb bench --arch $a --shape 1,3,800,1344 --device nvidia --iters 20 --precision $p --json "$f.json" > "$f.txt" 2>&1
+          echo "$p $a: $(grep -E '^clbb:' "$f.txt" | tail -1)"
+        done
+        timeout 100 ./$B/clbb bench --arch resnet50 --shape 32,3,224,224 --device nvidia --iters 20 --precision $p > "$OUT/layers_resnet50_32x224_$p.txt" 2>&1
       done ;;
     opbench)
       step opbench
