@@ -72,6 +72,8 @@ OP_TESTS(attention, 600)
 OP_TESTS(gen_attention, 900)
 OP_TESTS(upsample_add, 300)
 OP_TESTS(deform_conv2d, 600)
+OP_TESTS(ghost_module, 300)
+OP_TESTS(se_gate, 300)
 
 /* The pass test catches one wrong element. The issue's case: 2e-3 added
  * to one output of ghost_dw_k5s2/direct. And an error sized to half the
