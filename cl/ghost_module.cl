@@ -8,8 +8,11 @@
  * (j0 .. j0 + GM_CB - 1) and the cheap channels they feed. Phase 1: every
  * item takes pixels of the tile grown by the cheap conv's halo R = KS / 2,
  * computes the GM_CB primary outputs there (dot products over C, weights
- * uniform across the group: broadcast reads) and keeps them in local
- * memory (0 outside the image: the cheap conv's zero padding). Halo
+ * uniform across the group: broadcast reads), split over ks parts of C
+ * where the tile has fewer pixels than the group has items (7x7 maps:
+ * a 960-term sum per item was the critical path), partial sums reduced in
+ * local memory; the tile keeps them (0 outside the image: the cheap
+ * conv's zero padding). Halo
  * pixels are recomputed by the neighbouring tiles ((TH+2R)(TW+2R) / TH TW
  * of the primary's work; none where the tile is the whole image, as at
  * GhostNet's 14x14 and 7x7 stages). Phase 2: every item takes (channel,
@@ -19,7 +22,7 @@
  * Grid: (tiles * GM_LWS, ceil(P / GM_CB), N), work-groups of GM_LWS.
  * wp: transposed, [C][Pp] with Pp = P rounded up to GM_CB (zero rows);
  * sp, bp: [Pp] folded BN of the primary; wc [Q][KS*KS], sc, bc [Q].
- * tile: GM_CB * (TH + 2R) * (TW + 2R) floats.
+ * tile: (1 + ks) * GM_CB * (TH + 2R) * (TW + 2R) floats (the tile, then the partials).
  * Macros: GM_LWS, GM_CB, KS, ACT, HAS_GATE (x * gate[n, c] read),
  * HAS_RES (y += residual after the activation), DTYPE. */
 
@@ -31,31 +34,42 @@ ghost_module(__global const st_t *x, int x_off, int x_bs, __global const st_t *g
              int y_bs, __global const float *restrict wp, __global const float *restrict sp,
              __global const float *restrict bp, __global const float *restrict wc,
              __global const float *restrict sc, __global const float *restrict bc,
-             __local float *tile, int C, int P, int Pp, int Q, int per, int H, int W, int TH,
+             __local float *tile, int ks, int C, int P, int Pp, int Q, int per, int H, int W, int TH,
              int TW, int tiles_w) {
     const int t = get_local_id(0), tid = get_group_id(0);
     const int j0 = get_group_id(1) * GM_CB, n = get_group_id(2);
     const int ty0 = tid / tiles_w * TH, tx0 = tid % tiles_w * TW;
     const int hw = TW + 2 * R, hn = (TH + 2 * R) * hw, plane = H * W;
+    /* the halo tile clipped to the image: what phase 1 computes */
+    const int y0 = max(ty0 - R, 0), y1 = min(ty0 + TH + R, H);
+    const int x0 = max(tx0 - R, 0), x1 = min(tx0 + TW + R, W);
+    const int cw = x1 - x0, cn = (y1 - y0) * cw;
+    __local float *part = tile + GM_CB * hn;
     const __global st_t *xn = x + x_off + n * x_bs;
-    for (int q = t; q < hn; q += GM_LWS) {
-        const int iy = ty0 - R + q / hw, ix = tx0 - R + q % hw;
-        const int inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+    for (int q = t; q < GM_CB * hn; q += GM_LWS) tile[q] = 0.0f;
+    for (int e = t; e < cn * ks; e += GM_LWS) {
+        const int q = e % cn, sp_ = e / cn;
+        const int c0 = sp_ * C / ks, c1 = (sp_ + 1) * C / ks;
         float acc[GM_CB];
         for (int b = 0; b < GM_CB; b++) acc[b] = 0.0f;
-        if (inside) {
-            const __global st_t *xp = xn + iy * W + ix;
-            const __global float *w = wp + j0;
-            for (int c = 0; c < C; c++, w += Pp) {
-                float v = LD(xp, c * plane);
+        const __global st_t *xp = xn + (y0 + q / cw) * W + x0 + q % cw;
+        const __global float *w = wp + (size_t)c0 * Pp + j0;
+        for (int c = c0; c < c1; c++, w += Pp) {
+            float v = LD(xp, c * plane);
 #if HAS_GATE
-                v *= LD(gate, g_off + n * g_bs + c);
+            v *= LD(gate, g_off + n * g_bs + c);
 #endif
-                for (int b = 0; b < GM_CB; b++) acc[b] = fma(w[b], v, acc[b]);
-            }
+            for (int b = 0; b < GM_CB; b++) acc[b] = fma(w[b], v, acc[b]);
         }
-        for (int b = 0; b < GM_CB; b++)
-            tile[b * hn + q] = inside ? clbb_act(fma(acc[b], sp[j0 + b], bp[j0 + b])) : 0.0f;
+        for (int b = 0; b < GM_CB; b++) part[(sp_ * GM_CB + b) * cn + q] = acc[b];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int e = t; e < GM_CB * cn; e += GM_LWS) {
+        const int b = e / cn, q = e % cn;
+        float a = 0.0f;
+        for (int k = 0; k < ks; k++) a += part[(k * GM_CB + b) * cn + q];
+        const int ly = y0 + q / cw - (ty0 - R), lx = x0 + q % cw - (tx0 - R);
+        tile[b * hn + ly * hw + lx] = clbb_act(fma(a, sp[j0 + b], bp[j0 + b]));
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     const int tn = TH * TW;

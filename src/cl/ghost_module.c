@@ -8,7 +8,7 @@
 
 #include "op_internal.h"
 
-#define GM_LWS 128
+#define GM_LWS 256
 #define GM_CB 8     /* primary channels per work-group (register accumulators) */
 #define GM_TILE 16  /* largest tile side: whole 14x14 and 7x7 maps, no halo recompute */
 
@@ -17,7 +17,7 @@ typedef struct gm_state {
     int32_t pp; /* P rounded up to GM_CB */
     clbb_activation act;
     int has_res, has_gate;
-    int th, tw, tiles_w, tiles;
+    int th, tw, tiles_w, tiles, ks;
     size_t local_bytes;
     cl_mem wp, sp, bp, wc, sc, bc;
     cl_kernel k;
@@ -41,7 +41,15 @@ static clbb_status gm_reshape(clbb_op *op, clbb_shape in) {
     s->tiles_w = (in.w + s->tw - 1) / s->tw;
     s->tiles = s->tiles_w * ((in.h + s->th - 1) / s->th);
     const int r = d->cheap_kernel / 2;
-    s->local_bytes = (size_t)GM_CB * (s->th + 2 * r) * (s->tw + 2 * r) * sizeof(float);
+    /* C split in ks parts where the clipped halo tile has few pixels */
+    const int ch = s->th + 2 * r < in.h ? s->th + 2 * r : in.h;
+    const int cw = s->tw + 2 * r < in.w ? s->tw + 2 * r : in.w;
+    s->ks = GM_LWS / (ch * cw);
+    if (s->ks > 8) s->ks = 8;
+    if (s->ks > d->in_channels) s->ks = d->in_channels;
+    if (s->ks < 1) s->ks = 1;
+    s->local_bytes =
+        (size_t)(1 + s->ks) * GM_CB * (s->th + 2 * r) * (s->tw + 2 * r) * sizeof(float);
     clbb_device_info info;
     CLBB_CHECK(clbb_context_device_info(op->ctx, &info));
     if (info.local_mem_bytes && s->local_bytes > info.local_mem_bytes)
@@ -57,8 +65,8 @@ static clbb_status gm_reshape(clbb_op *op, clbb_shape in) {
     op->info.bytes = clbb_dtype_size(op->dtype) * n * plane *
                          ((double)in.c + (1.0 + s->has_res) * op->out_shape.c) +
                      4.0 * ((double)s->pp * d->in_channels + d->cheap_channels * kk);
-    snprintf(op->info.algorithm, sizeof op->info.algorithm, "ghost_module_t%dx%d_cb%d", s->th,
-             s->tw, GM_CB);
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, "ghost_module_t%dx%d_cb%d_k%d", s->th,
+             s->tw, GM_CB, s->ks);
     if (!s->k) {
         char opts[192];
         clbb__opt_dtype(opts, sizeof opts, op->dtype);
@@ -94,12 +102,13 @@ static clbb_status gm_run(clbb_op *op) {
     const clbb_tensor *gate = s->has_gate ? &op->in[1 + s->has_res] : x;
     cl_int C = s->d.in_channels, P = s->d.primary_channels, Pp = s->pp, Q = s->d.cheap_channels,
            per = s->d.cheap_per_primary, H = i.h, W = i.w, TH = s->th, TW = s->tw,
-           tw = s->tiles_w;
+           tw = s->tiles_w, ks = s->ks;
     CLBB_CHECK(clbb__kernel_args(
         op->ctx, s->k, "ghost_module", CLBB_TENSOR_ARGS(x), CLBB_TENSOR_ARGS(gate),
         CLBB_TENSOR_ARGS(res), CLBB_TENSOR_ARGS(&op->out), sizeof(cl_mem), &s->wp, sizeof(cl_mem),
         &s->sp, sizeof(cl_mem), &s->bp, sizeof(cl_mem), &s->wc, sizeof(cl_mem), &s->sc,
-        sizeof(cl_mem), &s->bc, s->local_bytes, NULL, sizeof(cl_int), &C, sizeof(cl_int), &P,
+        sizeof(cl_mem), &s->bc, s->local_bytes, NULL, sizeof(cl_int), &ks, sizeof(cl_int), &C,
+        sizeof(cl_int), &P,
         sizeof(cl_int), &Pp, sizeof(cl_int), &Q, sizeof(cl_int), &per, sizeof(cl_int), &H,
         sizeof(cl_int), &W, sizeof(cl_int), &TH, sizeof(cl_int), &TW, sizeof(cl_int), &tw,
         CLBB_ARGS_END));
