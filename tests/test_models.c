@@ -1160,7 +1160,8 @@ static uint64_t ghostnet_kernels(clbb_context *ctx, const char *fuse, int *fused
     cr_assert_eq(clbb_context_get_stats(ctx, &b), CLBB_OK);
     *fused_ops = 0;
     for (int k = 0; k < m->p.num_ops; k++)
-        *fused_ops += !strcmp(m->p.ops[k].kind, "ghost_module") || !strcmp(m->p.ops[k].kind, "se_gate");
+        *fused_ops +=
+            !strcmp(m->p.ops[k].kind, "ghost_module") || !strcmp(m->p.ops[k].kind, "se_gate");
     free(x);
     clbb_model_destroy(m);
     unsetenv("CLBB_FUSE");

@@ -87,13 +87,14 @@ int clbb_cmd_bench(int argc, char **argv) {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--compare")) return bench_compare_main(argc, argv);
     cli_model_args a = {0};
-    const char *json = NULL, *svg_path = NULL;
+    const char *json = NULL, *svg_path = NULL, *algo_name = NULL;
     long iters = 20, warmup = 5;
     int baseline = 0, quiet = 0;
     const cli_opt opts[] = {
         CLI_MODEL_OPTS(&a),
         {"--json", CLI_STRING, &json, 0, 0, NULL},
         {"--svg", CLI_STRING, &svg_path, 0, 0, NULL},
+        {"--conv-algo", CLI_STRING, &algo_name, 0, 0, NULL},
         {"--iters", CLI_INT, &iters, 1, 100000, NULL},
         {"--warmup", CLI_INT, &warmup, 0, 100000, NULL},
         {"--baseline", CLI_FLAG, &baseline, 0, 0, NULL},
@@ -104,6 +105,18 @@ int clbb_cmd_bench(int argc, char **argv) {
     if (rc) return CLI_PARSE_EXIT(rc);
     if (a.input) return cli_error(CLI_USAGE, "bench takes --shape, not --input");
     if (!a.has_shape) return cli_error(CLI_USAGE, "bench needs --shape N,C,H,W");
+    /* --conv-algo: every conv forced to one algorithm where it applies (a
+     * small-batch A/B: igemm's one launch against Winograd's three) */
+    clbb_conv_algo algo = CLBB_CONV_ALGO_AUTO;
+    if (algo_name) {
+        int found = 0;
+        for (int k = 0; k < CLBB_CONV_ALGO_COUNT && !found; k++)
+            if (!strcmp(algo_name, clbb_conv_algo_name((clbb_conv_algo)k))) {
+                algo = (clbb_conv_algo)k;
+                found = 1;
+            }
+        if (!found) return cli_error(CLI_USAGE, "--conv-algo: unknown algorithm '%s'", algo_name);
+    }
     clbb_model_config cfg;
     if ((rc = cli_model_config(&a, &cfg))) return rc;
     /* before the benchmark: a bad --json fails at once */
@@ -118,6 +131,10 @@ int clbb_cmd_bench(int argc, char **argv) {
     timing t = {0}, tb = {0};
     if ((rc = cli_context(a.device, 1, &ctx))) goto done;
     if ((rc = cli_model_create(&a, &cfg, ctx, &m))) goto done;
+    if (algo != CLBB_CONV_ALGO_AUTO && clbb_model_set_conv_algo(m, algo) != CLBB_OK) {
+        rc = cli_error(CLI_RUNTIME, "--conv-algo: %s", clbb_last_error(ctx));
+        goto done;
+    }
     clbb_status st = clbb_tensor_create(ctx, shape, CLBB_DTYPE_F32, &in);
     if (st == CLBB_OK) st = clbb_tensor_write_f32(ctx, in, x, clbb_shape_numel(shape));
     double peak_gf = 0, peak_gb = 0;
