@@ -48,8 +48,8 @@ ghost_module(__global const st_t *x, int x_off, int x_bs, __global const st_t *g
     const __global st_t *xn = x + x_off + n * x_bs;
     for (int q = t; q < GM_CB * hn; q += GM_LWS) tile[q] = 0.0f;
     for (int e = t; e < cn * ks; e += GM_LWS) {
-        const int q = e % cn, sp_ = e / cn;
-        const int c0 = sp_ * C / ks, c1 = (sp_ + 1) * C / ks;
+        const int q = e % cn, part_k = e / cn;
+        const int c0 = part_k * C / ks, c1 = (part_k + 1) * C / ks;
         float acc[GM_CB];
         for (int b = 0; b < GM_CB; b++) acc[b] = 0.0f;
         const __global st_t *xp = xn + (y0 + q / cw) * W + x0 + q % cw;
@@ -61,7 +61,7 @@ ghost_module(__global const st_t *x, int x_off, int x_bs, __global const st_t *g
 #endif
             for (int b = 0; b < GM_CB; b++) acc[b] = fma(w[b], v, acc[b]);
         }
-        for (int b = 0; b < GM_CB; b++) part[(sp_ * GM_CB + b) * cn + q] = acc[b];
+        for (int b = 0; b < GM_CB; b++) part[(part_k * GM_CB + b) * cn + q] = acc[b];
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int e = t; e < GM_CB * cn; e += GM_LWS) {
