@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency)
 # precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
 # fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
 # checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
@@ -11,6 +11,10 @@
 # (weights, config, input, float64 PyTorch outputs), run by `clbb run` at fp32 and fp16 and
 # compared; one PASS/FAIL line per config and precision, failures do not stop the loop.
 # pluginbench: `clbb bench` of the same timed configs at 1x3x800x1344, fp32 and fp16.
+# latency: small-batch launches (issue 13): the fused ops and the fused GhostNet against the
+# reference (fp32, fp16), then GhostNet and ResNet-50 at 1x3x224x224 (and 32x) with the Ghost/SE
+# fusions off (CLBB_FUSE=0), default and forced (CLBB_FUSE=1), ResNet-50 also with every conv
+# on igemm (one launch where Winograd takes three), alternating twice; bench JSON per run.
 # basebuild/compare: the tree of an earlier commit in .base/ (git archive, git-ignored, carried),
 # built beside and timed against this one, workload by workload, alternating, in one session.
 set -u
@@ -262,6 +266,27 @@ for s in "$@"; do
         done
         timeout 100 ./$B/clbb bench --arch resnet50 --shape 32,3,224,224 --device nvidia --iters 20 --precision $p > "$OUT/layers_resnet50_32x224_$p.txt" 2>&1
       done ;;
+    latency)
+      step latency
+      for prec in fp32 fp16; do
+        CLBB_FUSE=1 timeout 300 ./$B/clbb check --ops --blocks --models --only ghost,se_gate --precision $prec \
+          --device nvidia > "$OUT/latency_check_$prec.txt" 2>&1; tail -14 "$OUT/latency_check_$prec.txt"
+      done
+      for rep in 1 2; do
+        for w in "ghostnet 1,3,224,224" "ghostnet 32,3,224,224" "resnet50 1,3,224,224" "resnet50 32,3,224,224"; do
+          set -- $w
+          for v in fuse0 default fuse1 igemm; do
+            [ $1 = ghostnet ] && [ $v = igemm ] && continue
+            [ $1 = resnet50 ] && [ $v = fuse1 ] && continue
+            env=""; extra=""
+            case $v in fuse0) env="CLBB_FUSE=0";; fuse1) env="CLBB_FUSE=1";; igemm) extra="--conv-algo igemm";; esac
+            f="$OUT/latency_${1}_${2//,/x}_${v}_$rep"
+            env $env timeout 200 ./$B/clbb bench --arch $1 --shape $2 --device nvidia --iters 50 --warmup 10 \
+              --quiet $extra --json "$f.json" > "$f.txt" 2>&1
+            echo "$1 $2 $v #$rep: $(grep -o '[0-9]* kernels per forward' "$f.txt"); $(grep '^clbb:' "$f.txt")"
+          done
+        done
+      done | tee "$OUT/latency.txt" ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;

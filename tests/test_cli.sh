@@ -185,6 +185,12 @@ expect 2 "col.json: config JSON is malformed at line 2, column 14" -- run --conf
 expect 0 "" -- bench --arch resnet18 --shape 1,3,32,32 --iters 2 --warmup 1 --json "$T/b.json" --quiet
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['median_ms']>0 and d['gflop']>0 and d['layers'] and d['shape']==[1,3,32,32], d" "$T/b.json" \
     || { echo "FAIL: bench JSON"; fails=$((fails + 1)); }
+# kernels per forward in the text and the JSON; --conv-algo by name
+expect 0 "" -- bench --arch resnet18 --shape 1,3,32,32 --iters 1 --warmup 0 --quiet --conv-algo igemm --json "$T/k.json"
+grep -q "kernels per forward" "$T/out" || { echo "FAIL: bench text: no kernels per forward"; fails=$((fails + 1)); }
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['kernels_per_forward']>=21, d['kernels_per_forward']" "$T/k.json" \
+    || { echo "FAIL: bench kernels_per_forward"; fails=$((fails + 1)); }
+expect 2 "unknown algorithm 'nope'" -- bench --arch resnet18 --shape 1,3,32,32 --conv-algo nope
 
 # --help / -h on every command: its usage on stdout, exit 0; one text per
 # command, the same in `clbb --help`

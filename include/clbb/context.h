@@ -257,6 +257,11 @@ typedef struct clbb_context_stats {
     uint64_t device_bytes_peak;          /**< high-water mark of the above */
     uint64_t scratch_bytes;              /**< the op scratch shared by every op (in the above) */
     uint64_t tuning_entries;             /**< entries of the tuning table */
+    /** kernel launches enqueued so far (clEnqueueNDRangeKernel calls and
+     *  CLBlast routine calls; buffer copies not counted): the difference over
+     *  one clbb_model_forward() is its kernels per forward, the figure that
+     *  bounds small-batch latency where each launch costs host time */
+    uint64_t kernels_enqueued;
 } clbb_context_stats;
 
 /** Fills @p stats.

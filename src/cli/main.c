@@ -111,6 +111,7 @@ static const cli_command COMMANDS[] = {
      "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
      "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|tf32x3|tf32|fp16]\n"
      "        [--svg FILE]                        (--svg: SVG chart of the per-layer times)\n"
+     "        [--conv-algo NAME]                  (every conv forced to NAME where it applies)\n"
      "  bench --compare A.json B.json ... [--svg FILE]   compare reports of bench --json\n"},
     {"tune", clbb_cmd_tune, 1,
      "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
@@ -151,6 +152,8 @@ static void print_footer(FILE *f, int model) {
             "  CLBB_CPU_KERNELS   1 or 0: CPU-shaped or GPU-shaped kernels whatever the device\n"
             "  CLBB_SEED          seed of `clbb check`'s random data (default: the clock)\n"
             "  CLBB_TUNE_VERBOSE  set: `clbb tune` logs every candidate\n"
+            "  CLBB_FUSE          0 or 1: Ghost-module / SE launch fusions off or on at every\n"
+            "                     batch (default: on for GPU kernels at batch <= 8)\n"
             "exit status: 0 success, 2 usage or input error, 1 device or runtime failure\n");
 }
 

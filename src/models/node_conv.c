@@ -140,16 +140,6 @@ static clbb_status conv_plan_with(clbb_model *m, int i, clbb_conv_algo algo,
     return clbb__plan_bind(m, po, ins, 3, n->out);
 }
 
-/* Drops the ops a failed attempt left at the end of the plan. */
-static void plan_truncate(clbb_model *m, int num_ops) {
-    plan *p = &m->p;
-    while (p->num_ops > num_ops) {
-        plan_op *po = &p->ops[--p->num_ops];
-        clbb_op_destroy(po->op);
-        for (int k = 0; k < po->num_views; k++) clbb_tensor_destroy(po->views[k]);
-    }
-}
-
 static clbb_status conv_plan(clbb_model *m, int i) {
     clbb_conv_algo algo;
     clbb_kernel_family family;
@@ -162,7 +152,7 @@ static clbb_status conv_plan(clbb_model *m, int i) {
      * the output): the layer falls back to the automatic choice */
     if ((st == CLBB_ERR_UNSUPPORTED || st == CLBB_ERR_INVALID_ARGUMENT) &&
         (algo != CLBB_CONV_ALGO_AUTO || family != CLBB_KERNEL_FAMILY_AUTO || c.params[0])) {
-        plan_truncate(m, start);
+        clbb__plan_truncate(m, start);
         st = conv_plan_with(m, i, CLBB_CONV_ALGO_AUTO, CLBB_KERNEL_FAMILY_AUTO, NULL);
     }
     if (st != CLBB_OK) return st;
