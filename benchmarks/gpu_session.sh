@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx)
 # precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
 # fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
 # checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
@@ -272,7 +272,7 @@ for s in "$@"; do
         CLBB_FUSE=1 timeout 300 ./$B/clbb check --ops --blocks --models --only ghost,se_gate --precision $prec \
           --device nvidia > "$OUT/latency_check_$prec.txt" 2>&1; tail -14 "$OUT/latency_check_$prec.txt"
       done
-      for rep in 1 2; do
+      for rep in ${LAT_REPS:-1 2}; do
         for w in "ghostnet 1,3,224,224" "ghostnet 32,3,224,224" "resnet50 1,3,224,224" "resnet50 32,3,224,224"; do
           set -- $w
           for v in fuse0 default fuse1 igemm; do
@@ -287,6 +287,18 @@ for s in "$@"; do
           done
         done
       done | tee "$OUT/latency.txt" ;;
+    ptx)
+      # the PTX the NVIDIA driver keeps for the tensor-core GEMMs (program cache = PTX text):
+      # local-memory (stack) use and mma counts, and the compiler's warnings on a cold build
+      step ptx
+      timeout 100 env CLBB_CACHE_DIR=/tmp/clbb-ptx ./$B/clbb bench --arch resnet50 --shape 8,3,224,224 --device nvidia \
+        --iters 2 --precision tf32 > "$OUT/ptx_bench.txt" 2>&1
+      grep -v "^layer\|^conv\|^max\|^layer" "$OUT/ptx_bench.txt" | sort | uniq -c | head -20
+      n=0
+      for f in $(grep -l "mma.sync" -r /tmp/clbb-ptx 2>/dev/null); do
+        echo "$f: $(grep -c 'mma.sync' $f) mma, $(grep -c 'ld.local\|st.local' $f) local ld/st, $(grep -c '^\s*\.local' $f) .local decls, $(grep -c 'bar.sync' $f) bar"
+        n=$((n + 1)); [ $n -le 3 ] && cp "$f" "$OUT/ptx_$n.txt"
+      done | head -30 ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;
