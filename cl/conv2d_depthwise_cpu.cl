@@ -20,7 +20,7 @@
  *   Epilogue: act(acc + shift[c] [+ residual]) into y (channel views:
  *   y_off / y_bs).
  *
- * Macros: KH KW SH SW DH DW HAS_RES ACT, VW (8 or 16), DTYPE. */
+ * Macros: KH KW SH SW DH DW HAS_RES ACT, VW (8 or 16), DTYPE, WDTYPE. */
 #define U 4
 #if VW == 16
 typedef float16 vt;
@@ -62,7 +62,7 @@ static inline vt act_v(vt v) {
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
 conv2d_depthwise_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, int XW,
-                     __global const float *restrict w, __global const float *restrict shift,
+                     __global const wt_t *restrict w, __global const float *restrict shift,
                      __global const st_t *restrict res, int r_off, int r_bs,
                      __global st_t *restrict y, int y_off, int y_bs, int C, int HO, int WO,
                      int RB) {
@@ -74,7 +74,7 @@ conv2d_depthwise_cpu(__global const st_t *restrict x, int x_off, int x_bs, int X
     __global const st_t *rc = res + r_off + n * r_bs + c * HO * WO;
 #endif
     float wk[KH * KW];
-    for (int i = 0; i < KH * KW; i++) wk[i] = w[c * KH * KW + i];
+    for (int i = 0; i < KH * KW; i++) wk[i] = WLD(w, c * KH * KW + i);
     const float b = shift[c];
     for (int oh = oh0; oh < oh1; oh++) {
         __global const st_t *xr = xc + oh * SH * XW;

@@ -105,6 +105,16 @@ float *check_rand(size_t n, uint64_t *rng, float lo, float hi);
  * 0.5) if scale; into param[0..3] (weights, bias, scale, shift). */
 clbb_status check_conv_params(uint64_t *rng, size_t fan_in, int cout, int bias, int scale,
                               float **param);
+/* The parameters of a conv-like op as the device stores them in `dtype`
+ * (src/cl/conv2d.c): F16 keeps its weights in half, so the reference of an
+ * F16 case gets *wq = float(scale) * w rounded to half (nearest even, as
+ * clbb__weights_upload) and *bq = float(scale * bias + shift), to run with
+ * no epilogue scale or shift: the weights' rounding is then modelled, not
+ * absorbed by the tolerance. F32 (and any other): *wq = *bq = NULL, nothing
+ * to model. O x per_out weights; bias, scale, shift may be NULL. */
+clbb_status check_conv_stored_params(clbb_dtype dtype, int O, size_t per_out, const float *w,
+                                     const float *bias, const float *scale, const float *shift,
+                                     float **wq, float **bq);
 /* out_shape of ops whose output has the first input's shape. */
 clbb_status check_out_same_shape(const check_case *c, clbb_shape *out, char *msg, size_t msg_size);
 /* ||y - ref|| / max(||ref||, rms_floor sqrt(n)) (see check_op.rms_floor);

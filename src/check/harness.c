@@ -42,6 +42,33 @@ clbb_status check_conv_params(uint64_t *rng, size_t fan_in, int cout, int bias, 
     return CLBB_OK;
 }
 
+clbb_status check_conv_stored_params(clbb_dtype dtype, int O, size_t per_out, const float *w,
+                                     const float *bias, const float *scale, const float *shift,
+                                     float **wq, float **bq) {
+    *wq = *bq = NULL;
+    if (dtype != CLBB_DTYPE_F16) return CLBB_OK;
+    const size_t n = per_out * (size_t)O;
+    float *q = malloc((n ? n : 1) * sizeof *q);
+    float *b = malloc((size_t)(O ? O : 1) * sizeof *b);
+    if (!q || !b) {
+        free(q);
+        free(b);
+        return CLBB_ERR_OUT_OF_MEMORY;
+    }
+    /* the same arithmetic as clbb__conv_fold: scale times weight in float,
+     * the shift in double rounded once */
+    for (int o = 0; o < O; o++) {
+        const double sc = scale ? scale[o] : 1.0;
+        b[o] = (float)(sc * (bias ? bias[o] : 0.0) + (shift ? shift[o] : 0.0));
+        const float scf = (float)sc;
+        for (size_t k = 0; k < per_out; k++) q[(size_t)o * per_out + k] = scf * w[(size_t)o * per_out + k];
+    }
+    clbb_ref_quantize(CLBB_DTYPE_F16, q, n);
+    *wq = q;
+    *bq = b;
+    return CLBB_OK;
+}
+
 check_case *check_push(case_list *l, const check_op *op, clbb_dtype dtype) {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 64;

@@ -7,7 +7,7 @@
 #include "conv2d_internal.h"
 
 typedef struct dw_state {
-    cl_mem w; /* [C][KH][KW], scale folded */
+    cl_mem w; /* [C][KH][KW], scale folded, in conv_wdtype */
     conv_pad pad;
     cl_kernel k;
     size_t gws[3], lws[3];
@@ -45,7 +45,7 @@ static clbb_status dw_pack(clbb_op *op, const float *w) {
     dw_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     size_t n = (size_t)d->out_channels * d->kernel_h * d->kernel_w;
-    return clbb__buffer_from_host(op->ctx, w, n * sizeof(float), "conv2d weights", &a->w);
+    return clbb__weights_upload(op->ctx, conv_wdtype(op), w, n, "conv2d weights", &a->w);
 }
 
 static clbb_status dw_cpu_reshape(clbb_op *op) {

@@ -245,7 +245,7 @@ void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const i
 
 clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
                                       cl_mem *w) {
-    clbb_status st = clbb__buffer_from_host(op->ctx, packed, n * sizeof *packed, what, w);
+    clbb_status st = clbb__weights_upload(op->ctx, conv_wdtype(op), packed, n, what, w);
     free(packed);
     return st;
 }
@@ -293,20 +293,25 @@ clbb_status clbb__igemm_cpu_pack(clbb_op *op, const float *w, int G, int M, int 
     /* a multiple of 4 vectors, so that MV in {1, 2, 4} tiles it */
     const int mpv = (nv + 3) / 4 * 4;
     size_t n = (size_t)G * mpv * K * vw;
+    const int half = conv_wdtype(op) == CLBB_DTYPE_F16;
     void *mapped;
-    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * sizeof(float), "conv2d igemm cpu weights", out,
+    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * (half ? 2 : 4), "conv2d igemm cpu weights", out,
                                     &mapped));
     /* OIHW [g*M + m][k] -> [g][m / VW][k][m % VW], written in order, zero
-     * past M */
+     * past M; half weights rounded to nearest even (clbb__weights_upload) */
     float *p = mapped;
+    uint16_t *ph = mapped;
+    size_t e = 0;
     for (int g = 0; g < G; g++)
         for (int v = 0; v < mpv; v++) {
             const int m0 = v * vw, live = M - m0 < 0 ? 0 : M - m0 < vw ? M - m0 : vw;
             const float *src = live ? w + ((size_t)g * M + m0) * K : w;
-            for (int k = 0; k < K; k++, p += vw) {
-                for (int l = 0; l < live; l++) p[l] = src[(size_t)l * K + k];
-                for (int l = live; l < vw; l++) p[l] = 0.0f;
-            }
+            for (int k = 0; k < K; k++, e += vw)
+                for (int l = 0; l < vw; l++) {
+                    const float x = l < live ? src[(size_t)l * K + k] : 0.0f;
+                    if (half) ph[e + l] = clbb__float_to_half(x);
+                    else p[e + l] = x;
+                }
         }
     *mpv_out = mpv;
     return clbb__buffer_unmap(op->ctx, *out, mapped);

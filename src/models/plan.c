@@ -117,7 +117,9 @@ static clbb_status check_fits(clbb_model *m) {
                               in.n, in.c, in.h, in.w, p->slot_bytes[s] / 1048576.0,
                               d.max_alloc_bytes / 1048576.0);
     }
-    for (int i = 0; i < m->g.num_params; i++) weights += 4.0 * (double)m->g.params[i].numel;
+    /* weights are stored in the activations' dtype (half in fp16) */
+    const double wsz = (double)clbb_dtype_size(m->dtype);
+    for (int i = 0; i < m->g.num_params; i++) weights += wsz * (double)m->g.params[i].numel;
     if (d.global_mem_bytes && act + weights > (double)d.global_mem_bytes)
         return clbb__fail(m->ctx, CLBB_ERR_DEVICE_MEMORY,
                           "input %dx%dx%dx%d needs %.1f MiB of activations and %.1f MiB of "
