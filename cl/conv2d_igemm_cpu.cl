@@ -159,7 +159,27 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
             __global const st_t *rc = res + r_off + n * r_bs + co * HWO;
 #endif
 #pragma unroll
-            for (int r = 0; r < RB; r++)
+            for (int r = 0; r < RB; r++) {
+#if DTYPE == 1
+                /* half: the row's NRW outputs (and residuals) converted
+                 * as vectors, as the input above */
+                const int p0 = (oh0 + r) * WO + ow0;
+                float ov[NRW];
+#if HAS_RES
+                CLBB_LD_RUN(NRW, rc + p0, ov);
+#endif
+#pragma unroll
+                for (int j = 0; j < NRW; j++) {
+                    float t[VW];
+                    VW_STORE(acc[r * NRW + j][i], t);
+                    float v = t[l] + b;
+#if HAS_RES
+                    v += ov[j];
+#endif
+                    ov[j] = clbb_act(v);
+                }
+                CLBB_ST_RUN(NRW, ov, yc + p0);
+#else
 #pragma unroll
                 for (int j = 0; j < NRW; j++) {
                     float t[VW];
@@ -171,6 +191,8 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
 #endif
                     ST(yc, p, clbb_act(v));
                 }
+#endif
+            }
         }
     }
 }

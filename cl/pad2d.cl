@@ -19,7 +19,7 @@ static inline void row_copy(__global st_t *d, __global const st_t *s, int n, flo
     }
     for (int i = 0; i < n; i += 8) {
         const int o = min(i, n - 8);
-        STN(8, LDN(8, 0, s + o) * g, 0, d + o);
+        clbb_st8h(clbb_ld8h(s + o) * g, d + o);
     }
 }
 static inline void row_zero(__global st_t *d, int n) {
@@ -27,7 +27,7 @@ static inline void row_zero(__global st_t *d, int n) {
         for (int i = 0; i < n; i++) ST(d, i, 0.0f);
         return;
     }
-    for (int i = 0; i < n; i += 8) STN(8, (float8)0.0f, 0, d + min(i, n - 8));
+    for (int i = 0; i < n; i += 8) clbb_st8h((float8)0.0f, d + min(i, n - 8));
 }
 #else
 static inline void row_copy(__global st_t *d, __global const st_t *s, int n, float g) {

@@ -14,6 +14,8 @@
 #define CHECK_MAX_INPUTS 4
 #define CHECK_MAX_PARAMS 8
 #define CHECK_PARAMS_MAX 128
+/* The largest finite half: an F16 value beyond it is stored as infinity. */
+#define CHECK_HALF_MAX 65504.0
 
 typedef struct check_op check_op;
 
@@ -120,6 +122,10 @@ clbb_status check_out_same_shape(const check_case *c, clbb_shape *out, char *msg
 /* ||y - ref|| / max(||ref||, rms_floor sqrt(n)) (see check_op.rms_floor);
  * *max_abs: max |y - ref| (infinite where one is NaN). */
 double check_rel_l2(const float *y, const float *ref, size_t n, double rms_floor, double *max_abs);
+/* A conv2d case (1x16x6x6, 1x1 to 16 channels) whose weights are 1e5 times
+ * the usual, so its outputs (~1e5) exceed half's range: in F16 check_run
+ * must fail it as an overflow (tests/test_ops.c). */
+void check_conv2d_overflow_case(check_case *c, clbb_dtype dtype);
 /* Op options of a case. */
 void check_op_options(const check_case *c, clbb_op_options *o);
 
@@ -144,6 +150,9 @@ typedef struct check_result {
     size_t over_bound;  /* elements beyond the per-element bound */
     check_tolerance tol;
     size_t nonfinite;   /* NaN/Inf in the output */
+    size_t overflow;    /* F16: reference elements beyond CHECK_HALF_MAX (their own
+                           failure kind: the value does not exist in half) */
+    double max_ref;     /* max |reference| */
     size_t unwritten;   /* output elements still holding the poison */
     size_t guard_damage;/* guard / neighbour / input elements changed */
     double median_ms;   /* bench only: the op, profiling events */
@@ -171,6 +180,7 @@ typedef struct check_model_case {
     const char *json; /* config */
     clbb_shape input;
     int quick;
+    double input_scale; /* input uniform in +-input_scale (0: 1) */
 } check_model_case;
 
 size_t check_block_cases(const check_model_case **cases);
@@ -181,6 +191,10 @@ typedef struct check_model_result {
     double worst_rel_l2, worst_ratio;
     check_tolerance tol;
     int num_outputs;
+    /* fp16: the first layer (graph order) whose reference exceeds half's
+     * range, and the first whose device output holds NaN/inf (-1: none) */
+    int overflow_layer, nonfinite_layer;
+    double overflow_max;
     char message[512];
 } check_model_result;
 

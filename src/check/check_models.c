@@ -103,8 +103,11 @@ clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
                                  check_model_result *r) {
     memset(r, 0, sizeof *r);
     r->tol = check_model_tolerance(precision);
+    r->overflow_layer = r->nonfinite_layer = -1;
+    const int fp16 = precision == CLBB_PRECISION_FP16;
     clbb_model *m = NULL;
     float *x = NULL, *refs[CLBB_MAX_OUT_INDICES] = {0}, *dev = NULL;
+    double *node_max = NULL;
     clbb_shape shapes[CLBB_MAX_OUT_INDICES];
     clbb_status st = clbb_model_create_from_json(ctx, c->json, strlen(c->json), &m);
     if (st == CLBB_OK) st = clbb_model_set_precision(m, precision);
@@ -113,18 +116,49 @@ clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
     if (st == CLBB_OK && !(x = malloc(n * sizeof *x))) st = CLBB_ERR_OUT_OF_MEMORY;
     if (st == CLBB_OK) {
         uint64_t s = seed;
-        clbb__fill_uniform(x, n, &s, -1, 1);
+        const float sc = c->input_scale > 0 ? (float)c->input_scale : 1.0f;
+        clbb__fill_uniform(x, n, &s, -sc, sc);
         /* the device's input is stored in the precision's dtype */
         if (precision == CLBB_PRECISION_FP16) clbb_ref_quantize(CLBB_DTYPE_F16, x, n);
-        st = clbb_model_forward(m, c->input, x);
+        /* fp16: every layer's device output scanned for NaN/inf (one read
+         * per layer: the small check shapes afford it), every reference
+         * layer's max |value| recorded, so an overflow of half is named
+         * by layer instead of surfacing as a wrong output */
+        st = clbb__model_forward_scan(m, c->input, x, fp16 ? &r->nonfinite_layer : NULL);
     }
-    if (st == CLBB_OK) st = clbb_model_forward_reference(m, c->input, x, refs, shapes);
+    const int num_nodes = m ? clbb__model_graph(m)->num_nodes : 0;
+    if (st == CLBB_OK && fp16 && !(node_max = calloc((size_t)num_nodes + 1, sizeof *node_max)))
+        st = CLBB_ERR_OUT_OF_MEMORY;
+    if (st == CLBB_OK)
+        st = clbb__model_forward_reference_stats(m, c->input, x, refs, shapes, node_max);
     if (st != CLBB_OK) {
         snprintf(r->message, sizeof r->message, "%s: %s", clbb_status_string(st), clbb_last_error(ctx));
         goto done;
     }
     r->num_outputs = clbb_model_num_outputs(m);
     r->pass = 1;
+    for (int i = 0; node_max && i < num_nodes && r->overflow_layer < 0; i++)
+        if (!(node_max[i] <= CHECK_HALF_MAX)) {
+            r->overflow_layer = i;
+            r->overflow_max = node_max[i];
+        }
+    if (r->overflow_layer >= 0 || r->nonfinite_layer >= 0) {
+        /* its own failure kind: the values do not exist in half */
+        const graph *g = clbb__model_graph(m);
+        r->pass = 0;
+        if (r->overflow_layer >= 0)
+            snprintf(r->message, sizeof r->message,
+                     "overflow in layer %s: max |ref| %.3g > %.0f; first non-finite device "
+                     "output: %s",
+                     g->nodes[r->overflow_layer].name, r->overflow_max, CHECK_HALF_MAX,
+                     r->nonfinite_layer >= 0 ? g->nodes[r->nonfinite_layer].name : "none");
+        else
+            snprintf(r->message, sizeof r->message,
+                     "non-finite device output in layer %s (its reference stays within half's "
+                     "range: max |ref| %.3g)",
+                     g->nodes[r->nonfinite_layer].name, node_max ? node_max[r->nonfinite_layer] : 0.0);
+        goto done;
+    }
     for (int i = 0; i < r->num_outputs; i++) {
         clbb_shape s;
         clbb_model_output_shape(m, i, &s);
@@ -164,6 +198,7 @@ clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
         }
     }
 done:
+    free(node_max);
     for (int i = 0; i < CLBB_MAX_OUT_INDICES; i++) free(refs[i]);
     free(dev);
     free(x);

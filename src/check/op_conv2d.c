@@ -15,6 +15,7 @@
 typedef struct conv_params {
     clbb_conv2d_desc conv;
     int bias, scale, gate;
+    int huge; /* weights 1e5 times the usual: outputs beyond half's range */
 } conv_params;
 _Static_assert(sizeof(conv_params) <= CHECK_PARAMS_MAX, "conv_params fits a case");
 
@@ -263,7 +264,22 @@ static clbb_status conv_data(const check_case *c, uint64_t *rng, check_data *d) 
     }
     /* outputs of unit scale: weights of variance ~1/fan_in */
     const size_t fan_in = (size_t)(k->in_channels / k->groups) * k->kernel_h * k->kernel_w;
-    return check_conv_params(rng, fan_in, k->out_channels, p->bias, p->scale, d->param);
+    clbb_status st = check_conv_params(rng, fan_in, k->out_channels, p->bias, p->scale, d->param);
+    if (st == CLBB_OK && p->huge)
+        for (size_t i = 0; i < fan_in * k->out_channels; i++) d->param[P_W][i] *= 1e5f;
+    return st;
+}
+
+void check_conv2d_overflow_case(check_case *c, clbb_dtype dtype) {
+    memset(c, 0, sizeof *c);
+    c->op = &clbb__check_conv2d;
+    c->dtype = dtype;
+    c->in = (clbb_shape){1, 16, 6, 6};
+    c->algo = CLBB_CONV_ALGO_AUTO;
+    conv_params *p = CHECK_PARAMS(c, conv_params);
+    p->conv = (clbb_conv2d_desc){16, 16, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+    p->bias = p->huge = 1;
+    snprintf(c->name, sizeof c->name, "overflow_1x1_huge_weights");
 }
 
 static clbb_status conv_create(clbb_context *ctx, const check_case *c, const check_data *d,
