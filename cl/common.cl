@@ -77,6 +77,37 @@ typedef float acc_t;
     })
 #define CLBB_UP(p) ((const __global ushort *)(p))
 #define CLBB_UPW(p) ((__global ushort *)(p))
+/* Vectors of 4, 8, 16 keep F16C's one-instruction conversion: the bits
+ * travel as a ushort vector (whose loads and stores assume no alignment)
+ * through an aligned private copy that LLVM folds away, and only the
+ * conversion runs the builtin (it asserts 16-byte alignment on global
+ * memory). Vectors of 2 and scalars convert in integers. */
+#define CLBB_LDN_HW(n, o, p)                                                             \
+    ({                                                                                   \
+        __private ushort t_[n] __attribute__((aligned(2 * (n))));                         \
+        CLBB_CAT(vstore, n)(CLBB_CAT(vload, n)((o), CLBB_UP(p)), 0, t_);                  \
+        CLBB_CAT(vload_half, n)(0, (const __private half *)t_);                          \
+    })
+#define CLBB_STN_HW(n, v, o, p)                                                          \
+    do {                                                                                 \
+        __private ushort t_[n] __attribute__((aligned(2 * (n))));                         \
+        CLBB_CAT(CLBB_CAT(vstore_half, n), _rte)((v), 0, (__private half *)t_);           \
+        CLBB_CAT(vstore, n)(CLBB_CAT(vload, n)(0, t_), (o), CLBB_UPW(p));                 \
+    } while (0)
+#define CLBB_LDN_SOFT(n, o, p)                                                           \
+    CLBB_H2F(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(int, n),                     \
+             CLBB_CAT(vload, n)((o), CLBB_UP(p)))
+#define CLBB_LDN_2 CLBB_LDN_SOFT
+#define CLBB_LDN_4 CLBB_LDN_HW
+#define CLBB_LDN_8 CLBB_LDN_HW
+#define CLBB_LDN_16 CLBB_LDN_HW
+#define CLBB_STN_SOFT(n, v, o, p)                                                        \
+    CLBB_CAT(vstore, n)(CLBB_F2H(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(ushort, n), (v)), \
+                        (o), CLBB_UPW(p))
+#define CLBB_STN_2 CLBB_STN_SOFT
+#define CLBB_STN_4 CLBB_STN_HW
+#define CLBB_STN_8 CLBB_STN_HW
+#define CLBB_STN_16 CLBB_STN_HW
 #endif
 
 #if DTYPE == 1
@@ -84,12 +115,8 @@ typedef half st_t;
 #if CLBB_SOFT_HALF
 #define LD(p, i) CLBB_H2F(float, uint, int, CLBB_UP(p)[i])
 #define ST(p, i, v) (CLBB_UPW(p)[i] = CLBB_F2H(float, uint, ushort, (float)(v)))
-#define LDN(n, o, p)                                                                     \
-    CLBB_H2F(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(int, n),                     \
-             CLBB_CAT(vload, n)((o), CLBB_UP(p)))
-#define STN(n, v, o, p)                                                                  \
-    CLBB_CAT(vstore, n)(CLBB_F2H(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(ushort, n), (v)), \
-                        (o), CLBB_UPW(p))
+#define LDN(n, o, p) CLBB_CAT(CLBB_LDN_, n)(n, o, p)
+#define STN(n, v, o, p) CLBB_CAT(CLBB_STN_, n)(n, v, o, p)
 #else
 #define LD(p, i) vload_half((i), (p))
 #define ST(p, i, v) vstore_half_rte((v), (i), (p))
@@ -108,10 +135,8 @@ typedef float st_t;
 typedef half wt_t;
 #if CLBB_SOFT_HALF
 #define WLD(p, i) CLBB_H2F(float, uint, int, CLBB_UP(p)[i])
-#define WLDN(n, o, p)                                                                    \
-    CLBB_H2F(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(int, n),                     \
-             CLBB_CAT(vload, n)((o), CLBB_UP(p)))
-#define WLDA(n, o, p) WLDN(n, o, p)
+#define WLDN(n, o, p) CLBB_CAT(CLBB_LDN_, n)(n, o, p)
+#define WLDA(n, o, p) CLBB_CAT(vloada_half, n)((o), (p))
 #else
 #define WLD(p, i) vload_half((i), (p))
 #define WLDN(n, o, p) CLBB_CAT(vload_half, n)((o), (p))

@@ -58,6 +58,17 @@
  * in an int. */
 
 typedef CLBB_CAT(float, VW) vw_t;
+/* XF: x is a float copy (fp16 ops: pad2d converts the half input once,
+ * so the K loop's broadcasts are plain float loads, as in fp32; converting
+ * per tap cost fp16 2.5-4x the time of fp32 on PoCL) */
+#ifndef XF
+#define XF 0
+#endif
+#if XF
+typedef float xs_t;
+#else
+typedef st_t xs_t;
+#endif
 #define VW_STORE(v, p) CLBB_CAT(vstore, VW)((v), 0, (p))
 
 #define KHW (KH * KW)
@@ -66,7 +77,7 @@ typedef CLBB_CAT(float, VW) vw_t;
 #define SPAN ((NRW - 1) * SW + 1)
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
-conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, int XW,
+conv2d_igemm_cpu(__global const xs_t *restrict x, int x_off, int x_bs, int XH, int XW,
                  __global const wt_t *restrict w, __global const float *restrict shift,
                  __global const st_t *restrict res, int r_off, int r_bs,
                  __global st_t *restrict y, int y_off, int y_bs, int HO, int WO, int NPB,
@@ -85,7 +96,7 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
     const int XHW = XH * XW;
 
     __global const wt_t *a = w + (grp * MPV + mb * MV) * KDIM * VW;
-    __global const st_t *xb =
+    __global const xs_t *xb =
         x + x_off + n * x_bs + grp * CIN_G * XHW + oh0 * SH * XW + ow0 * SW;
 
     vw_t acc[NR][MV];
@@ -106,30 +117,32 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
         for (int kw = 0; kw < KW; kw++) toff[kh * KW + kw] = kh * DH * XW + kw * DW;
 #endif
     for (int ci = 0; ci < CIN_G; ci++) {
-        __global const st_t *xc = xb + ci * XHW;
+        __global const xs_t *xc = xb + ci * XHW;
         __global const wt_t *ac = a + ci * KHW * VW;
 #if KHW > 1
 #pragma unroll 1
         for (int t = 0; t < KHW; t++) {
-            __global const st_t *xt = xc + toff[t];
+            __global const xs_t *xt = xc + toff[t];
 #else
         {
             const int t = 0;
-            __global const st_t *xt = xc;
+            __global const xs_t *xt = xc;
 #endif
             vw_t av[MV];
 #pragma unroll
             for (int i = 0; i < MV; i++) av[i] = WLDA(VW, i * KDIM + t, ac);
 #pragma unroll
             for (int r = 0; r < RB; r++) {
-                __global const st_t *xr = xt + r * SH * XW;
-#if DTYPE == 1
+                __global const xs_t *xr = xt + r * SH * XW;
+#if DTYPE == 1 && !XF
                 /* half input: the row's span converted in vectors first,
                  * then broadcast (a scalar vload_half per broadcast made
                  * fp16 3-10x slower than fp32 on PoCL) */
                 float xs[SPAN];
                 CLBB_LD_RUN(SPAN, xr, xs);
 #define XB(j) xs[(j) * SW]
+#elif XF
+#define XB(j) xr[(j) * SW]
 #else
 #define XB(j) LD(xr, (j) * SW)
 #endif

@@ -68,14 +68,16 @@ int clbb__conv_needs_pad(const conv_state *s) {
     return d->pad_top || d->pad_left || d->pad_bottom || d->pad_right || s->has_gate;
 }
 
-clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw) {
+clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw, int f32) {
     conv_state *s = op->impl;
     char opts[64];
     clbb__opt_dtype(opts, sizeof opts, op->dtype);
+    if (f32) clbb__opt_int(opts, sizeof opts, "PAD_F32", 1);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "pad2d", opts, &prog));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "pad2d_gate", &p->k));
-    s->ws_bytes = (size_t)op->in_shape.n * s->d.in_channels * xh * xw * clbb_dtype_size(op->dtype);
+    s->ws_bytes = (size_t)op->in_shape.n * s->d.in_channels * xh * xw *
+                  (f32 ? sizeof(float) : clbb_dtype_size(op->dtype));
     CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d padded input"));
     p->xh = xh;
     p->xw = xw;

@@ -60,7 +60,7 @@ static clbb_status dw_cpu_reshape(clbb_op *op) {
         xh = (o.h - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1;
         /* + SW-1: the stride-2 load reads a 2*VW vector whose last lane is unused */
         xw = (o.w - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1 + d->stride_w - 1;
-        CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw));
+        CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw, 0));
     }
     a->pad.xh = xh;
     a->pad.xw = xw;

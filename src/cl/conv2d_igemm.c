@@ -391,9 +391,12 @@ static clbb_status cpu_reshape(clbb_op *op) {
                           "%d rows and NW <= %d columns",
                           s->tuning, mpv, o.h, o.w);
     const int mv = best[0], rb = best[1], nw = best[2];
-    const int pad = clbb__conv_needs_pad(s);
+    /* fp16: the input is converted to a float copy once (pad2d, PAD_F32),
+     * not once per tap in the K loop (-D XF) */
+    const int xf = op->dtype == CLBB_DTYPE_F16;
+    const int pad = clbb__conv_needs_pad(s) || xf;
     int xh = i.h, xw = i.w;
-    if (pad) {
+    if (clbb__conv_needs_pad(s)) {
         xh = (o.h - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1;
         xw = (o.w - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1;
     }
@@ -409,13 +412,14 @@ static clbb_status cpu_reshape(clbb_op *op) {
     clbb__opt_int(opts, sizeof opts, "MV", mv);
     clbb__opt_int(opts, sizeof opts, "RB", rb);
     clbb__opt_int(opts, sizeof opts, "NRW", nw);
+    if (xf) clbb__opt_int(opts, sizeof opts, "XF", 1);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm_cpu", opts, &prog));
-    if (pad) CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw));
+    if (pad) CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw, xf));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_cpu", &a->conv));
     /* super-blocks of position blocks whose input footprint stays in a
      * core's L2 while every M block's A panel passes over them once */
-    const double bfoot = (double)clbb_dtype_size(op->dtype) * cin_g *
+    const double bfoot = (xf ? 4.0 : (double)clbb_dtype_size(op->dtype)) * cin_g *
                          ((rb - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1) *
                          ((nw - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1);
     double sbd = CPU_B_BUDGET / bfoot;

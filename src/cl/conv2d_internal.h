@@ -147,14 +147,15 @@ static inline int conv_tuned(const conv_state *s, int i, int def) {
  * copy is xh x xw per channel (xw may exceed what the taps reach, for
  * vector over-reads) and lives in the context's scratch. Prepare at
  * reshape; run writes the copy and returns where the input now is (x
- * itself when the conv has no pads and no gate, i.e. k is NULL). */
+ * itself when the conv has no pads and no gate, i.e. k is NULL). f32: the
+ * copy is float whatever the op's dtype (-D PAD_F32). */
 typedef struct conv_pad {
     cl_kernel k;
     size_t gws[3];
     int xh, xw;
 } conv_pad;
 int clbb__conv_needs_pad(const conv_state *s);
-clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw);
+clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw, int f32);
 clbb_status clbb__conv_pad_run(clbb_op *op, const conv_pad *p, cl_mem *xm, cl_int *xoff,
                                cl_int *xbs);
 void clbb__conv_pad_release(conv_pad *p);
