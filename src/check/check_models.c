@@ -92,7 +92,10 @@ size_t check_backbone_cases(const check_model_case **cases) {
  * GN), worst element 7e-6 of the RMS, on PoCL and an H200. F16: every
  * activation stored in half (2^-11 relative per layer, compounding through
  * the blocks): worst rel_l2 2.8e-3 (ResNet-50 GN), 1e-3 elsewhere; worst
- * element 1.2e-2 of the RMS. */
+ * element 1.2e-2 of the RMS. Since the weights are stored in half too
+ * (folded BN scale included; the reference is unfused, so it cannot round
+ * the same products): measured worst rel_l2 9.8e-4 (GN bottleneck), 7e-4
+ * for the backbones, a tenth of the element bound, on PoCL. */
 check_tolerance check_model_tolerance(clbb_precision p) {
     if (p == CLBB_PRECISION_FP16) return (check_tolerance){1e-2, 5e-2, 1e-2};
     return (check_tolerance){1e-4, 2e-4, 2e-5};
