@@ -13,7 +13,14 @@
  *            ST(p, i, v) stores acc_t v as element i (round to nearest even);
  *            LDN(n, o, p) / STN(n, v, o, p)  n-wide vectors (n = 2, 4, 8, 16)
  *                      at vector offset o, as vloadn / vstoren take them.
- *          Parameters (weights, shifts, norm statistics) stay float.
+ *          Shifts and norm statistics stay float (the epilogue is fp32).
+ *   WDTYPE storage type of the packed conv weights: 0 float (default), 1
+ *          half (an F16 op: half the bytes of every weight read; the
+ *          products still accumulate in float). Kernels read weights as
+ *          wt_t through WLD(p, i) (element i), WLDN(n, o, p) (n-vector o,
+ *          any alignment) and WLDA(n, o, p) (n-vector o, p + o*n aligned to
+ *          the vector: the packed layouts guarantee it; float keeps the
+ *          plain vector dereference, so fp32 code is unchanged).
  *   ACT    activation of the program's epilogues: 0 none, 1 ReLU, 2 ReLU6,
  *          3 hard-sigmoid relu6(x + 3) / 6, 4 sigmoid 1 / (1 + exp(-x))
  *          (defaults to 0).
@@ -27,24 +34,193 @@
 #ifndef ACT
 #define ACT 0
 #endif
+#ifndef WDTYPE
+#define WDTYPE 0
+#endif
 
 typedef float acc_t;
 
 #define CLBB_CAT_(a, b) a##b
 #define CLBB_CAT(a, b) CLBB_CAT_(a, b)
 
+/* Half <-> float in plain integer arithmetic, for x86 CPU devices (PoCL):
+ * there the builtins made fp16 3-20x slower than fp32 (scalar vload_half /
+ * vstore_half_rte are out-of-line software routines; a call in a
+ * micro-kernel's inner loop spills every accumulator; vload_half8 /
+ * vstore_half8_rte assert 16-byte alignment). These inline, vectorize with
+ * the loop and are exact: half -> float rebiases the exponent (subnormals
+ * through one exact subtraction, inf/NaN kept); float -> half rounds to
+ * nearest even (subnormals through one float addition of 0.5, which rounds
+ * at 2^-24), overflows to inf and turns NaN into a quiet NaN, bit-exact
+ * with clbb__float_to_half but for NaN payloads. GPUs keep the builtins
+ * (one conversion instruction). */
+#if defined(__x86_64__) && !defined(CLBB_HALF_BUILTINS)
+#define CLBB_SOFT_HALF 1
+#define CLBB_H2F(T, UT, IT, h)                                                           \
+    ({                                                                                   \
+        const UT u_ = CLBB_CAT(convert_, UT)(h);                                          \
+        const UT m_ = (u_ & 0x7fffu) << 13, e_ = m_ & 0x0f800000u;                         \
+        T f_ = CLBB_CAT(as_, T)(m_ + 0x38000000u);                                        \
+        f_ = select(f_, CLBB_CAT(as_, T)(m_ + 0x70000000u), CLBB_CAT(as_, IT)(e_ == 0x0f800000u)); \
+        f_ = select(f_, CLBB_CAT(as_, T)(m_ + 0x38800000u) - 0x1p-14f, CLBB_CAT(as_, IT)(e_ == 0u)); \
+        CLBB_CAT(as_, T)(CLBB_CAT(as_, UT)(f_) | ((u_ & 0x8000u) << 16));                  \
+    })
+#define CLBB_F2H(T, UT, US, f)                                                           \
+    ({                                                                                   \
+        const UT x_ = CLBB_CAT(as_, UT)(f), a_ = x_ & 0x7fffffffu;                         \
+        UT r_ = (a_ + 0xc8000fffu + ((a_ >> 13) & 1u)) >> 13;                              \
+        const UT s_ = CLBB_CAT(as_, UT)(CLBB_CAT(as_, T)(a_) + 0.5f) - 0x3f000000u;        \
+        r_ = select(r_, s_, CLBB_CAT(as_, UT)(a_ < 0x38800000u));                          \
+        r_ = select(r_, (UT)0x7c00u, CLBB_CAT(as_, UT)(a_ >= 0x47800000u));                \
+        r_ = select(r_, (UT)0x7e00u, CLBB_CAT(as_, UT)(a_ > 0x7f800000u));                 \
+        CLBB_CAT(convert_, US)(r_ | ((x_ >> 16) & 0x8000u));                               \
+    })
+#define CLBB_UP(p) ((const __global ushort *)(p))
+#define CLBB_UPW(p) ((__global ushort *)(p))
+/* Vectors of 4, 8, 16 keep F16C's one-instruction conversion: the bits
+ * travel as a ushort vector (whose loads and stores assume no alignment)
+ * through an aligned private copy that LLVM folds away, and only the
+ * conversion runs the builtin (it asserts 16-byte alignment on global
+ * memory). Vectors of 2 and scalars convert in integers. */
+#define CLBB_LDN_HW(n, o, p)                                                             \
+    ({                                                                                   \
+        __private ushort t_[n] __attribute__((aligned(2 * (n))));                         \
+        CLBB_CAT(vstore, n)(CLBB_CAT(vload, n)((o), CLBB_UP(p)), 0, t_);                  \
+        CLBB_CAT(vload_half, n)(0, (const __private half *)t_);                          \
+    })
+#define CLBB_STN_HW(n, v, o, p)                                                          \
+    do {                                                                                 \
+        __private ushort t_[n] __attribute__((aligned(2 * (n))));                         \
+        CLBB_CAT(CLBB_CAT(vstore_half, n), _rte)((v), 0, (__private half *)t_);           \
+        CLBB_CAT(vstore, n)(CLBB_CAT(vload, n)(0, t_), (o), CLBB_UPW(p));                 \
+    } while (0)
+#define CLBB_LDN_SOFT(n, o, p)                                                           \
+    CLBB_H2F(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(int, n),                     \
+             CLBB_CAT(vload, n)((o), CLBB_UP(p)))
+#define CLBB_LDN_2 CLBB_LDN_SOFT
+#define CLBB_LDN_4 CLBB_LDN_HW
+#define CLBB_LDN_8 CLBB_LDN_HW
+#define CLBB_LDN_16 CLBB_LDN_HW
+#define CLBB_STN_SOFT(n, v, o, p)                                                        \
+    CLBB_CAT(vstore, n)(CLBB_F2H(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(ushort, n), (v)), \
+                        (o), CLBB_UPW(p))
+#define CLBB_STN_2 CLBB_STN_SOFT
+#define CLBB_STN_4 CLBB_STN_HW
+#define CLBB_STN_8 CLBB_STN_HW
+#define CLBB_STN_16 CLBB_STN_HW
+#endif
+
 #if DTYPE == 1
 typedef half st_t;
+#if CLBB_SOFT_HALF
+#define LD(p, i) CLBB_H2F(float, uint, int, CLBB_UP(p)[i])
+#define ST(p, i, v) (CLBB_UPW(p)[i] = CLBB_F2H(float, uint, ushort, (float)(v)))
+#define LDN(n, o, p) CLBB_CAT(CLBB_LDN_, n)(n, o, p)
+#define STN(n, v, o, p) CLBB_CAT(CLBB_STN_, n)(n, v, o, p)
+#else
 #define LD(p, i) vload_half((i), (p))
 #define ST(p, i, v) vstore_half_rte((v), (i), (p))
 #define LDN(n, o, p) CLBB_CAT(vload_half, n)((o), (p))
 #define STN(n, v, o, p) CLBB_CAT(CLBB_CAT(vstore_half, n), _rte)((v), (o), (p))
+#endif
 #else
 typedef float st_t;
 #define LD(p, i) ((p)[i])
 #define ST(p, i, v) ((p)[i] = (v))
 #define LDN(n, o, p) CLBB_CAT(vload, n)((o), (p))
 #define STN(n, v, o, p) CLBB_CAT(vstore, n)((v), (o), (p))
+#endif
+
+#if WDTYPE == 1
+typedef half wt_t;
+#if CLBB_SOFT_HALF
+#define WLD(p, i) CLBB_H2F(float, uint, int, CLBB_UP(p)[i])
+#define WLDN(n, o, p) CLBB_CAT(CLBB_LDN_, n)(n, o, p)
+#define WLDA(n, o, p) CLBB_CAT(vloada_half, n)((o), (p))
+#else
+#define WLD(p, i) vload_half((i), (p))
+#define WLDN(n, o, p) CLBB_CAT(vload_half, n)((o), (p))
+#define WLDA(n, o, p) CLBB_CAT(vloada_half, n)((o), (p))
+#endif
+#else
+typedef float wt_t;
+#define WLD(p, i) ((p)[i])
+#define WLDN(n, o, p) CLBB_CAT(vload, n)((o), (p))
+#define WLDA(n, o, p) (((const __global CLBB_CAT(float, n) *)(p))[o])
+#endif
+
+#if DTYPE == 1
+/* 8 halves at any p (2-byte aligned) to floats and back, as one F16C
+ * conversion each on x86: PoCL 3.1's vload_half8 / vstore_half8_rte assert
+ * 16-byte alignment of p (an unaligned store faults), its ushort vload8 /
+ * vstore8 do not; so the bits travel as ushort8 through an aligned private
+ * copy, which LLVM folds away. */
+#if CLBB_SOFT_HALF
+#define clbb_ld8h(p) LDN(8, 0, (p))
+#define clbb_ld4h(p) LDN(4, 0, (p))
+#define clbb_st8h(v, p) STN(8, (v), 0, (p))
+#define clbb_st4h(v, p) STN(4, (v), 0, (p))
+#else
+inline float8 clbb_ld8h(const __global half *p) {
+    __private ushort t[8] __attribute__((aligned(16)));
+    vstore8(vload8(0, (const __global ushort *)p), 0, t);
+    return vload_half8(0, (const __private half *)t);
+}
+inline float4 clbb_ld4h(const __global half *p) {
+    __private ushort t[4] __attribute__((aligned(8)));
+    vstore4(vload4(0, (const __global ushort *)p), 0, t);
+    return vload_half4(0, (const __private half *)t);
+}
+inline void clbb_st4h(float4 v, __global half *p) {
+    __private ushort t[4] __attribute__((aligned(8)));
+    vstore_half4_rte(v, 0, (__private half *)t);
+    vstore4(vload4(0, t), 0, (__global ushort *)p);
+}
+inline void clbb_st8h(float8 v, __global half *p) {
+    __private ushort t[8] __attribute__((aligned(16)));
+    vstore_half8_rte(v, 0, (__private half *)t);
+    vstore8(vload8(0, t), 0, (__global ushort *)p);
+}
+#endif
+/* n (a compile-time constant) halves from p into t as floats, through 8-
+ * and 4-wide conversions only: PoCL's scalar vload_half is a software
+ * routine (5x the cost of a float load per element on x86), its vector
+ * forms one F16C instruction. Runs not a multiple of the vector end with
+ * a vector that overlaps the previous one (never past p + n); runs shorter
+ * than 4 stay scalar. */
+#define CLBB_LD_RUN(n, p, t)                                                          \
+    do {                                                                              \
+        if ((n) >= 8) {                                                               \
+            _Pragma("unroll") for (int i_ = 0; i_ < ((n) + 7) / 8; i_++) {            \
+                const int o_ = min(8 * i_, (n) - 8);                                  \
+                vstore8(clbb_ld8h((p) + o_), 0, (t) + o_);                             \
+            }                                                                         \
+        } else if ((n) >= 4) {                                                        \
+            vstore4(clbb_ld4h(p), 0, (t));                                            \
+            vstore4(clbb_ld4h((p) + (n) - 4), 0, (t) + (n) - 4);                      \
+        } else {                                                                      \
+            _Pragma("unroll") for (int i_ = 0; i_ < (n); i_++) (t)[i_] = vload_half(i_, (p)); \
+        }                                                                             \
+    } while (0)
+#endif
+
+#if DTYPE == 1
+/* The converse: n floats of t stored as halves at p (round to nearest
+ * even), overlapping vectors rewriting identical values. */
+#define CLBB_ST_RUN(n, t, p)                                                          \
+    do {                                                                              \
+        if ((n) >= 8) {                                                               \
+            _Pragma("unroll") for (int i_ = 0; i_ < ((n) + 7) / 8; i_++) {            \
+                const int o_ = min(8 * i_, (n) - 8);                                  \
+                clbb_st8h(vload8(0, (t) + o_), (p) + o_);                              \
+            }                                                                         \
+        } else if ((n) >= 4) {                                                        \
+            clbb_st4h(vload4(0, (t)), (p));                                           \
+            clbb_st4h(vload4(0, (t) + (n) - 4), (p) + (n) - 4);                       \
+        } else {                                                                      \
+            _Pragma("unroll") for (int i_ = 0; i_ < (n); i_++) ST((p), i_, (t)[i_]);  \
+        }                                                                             \
+    } while (0)
 #endif
 
 inline float clbb_act(float v) {

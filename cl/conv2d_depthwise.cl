@@ -5,14 +5,14 @@
  * launcher. The KH x KW filter of the channel lives in registers; each input
  * row span is read once per work-item and reused across its OW_T outputs.
  *
- * Macros: KH KW SH SW DH DW PT PL, OW_T, HAS_RES, HAS_GATE, ACT, DTYPE. */
+ * Macros: KH KW SH SW DH DW PT PL, OW_T, HAS_RES, HAS_GATE, ACT, DTYPE, WDTYPE. */
 #ifndef OW_T
 #define OW_T 4
 #endif
 #define SPAN ((OW_T - 1) * SW + (KW - 1) * DW + 1)
 
 __kernel void conv2d_depthwise(__global const st_t *restrict x, int x_off, int x_bs,
-                               __global const float *restrict w,
+                               __global const wt_t *restrict w,
                                __global const float *restrict shift,
                                __global const st_t *restrict res, int r_off, int r_bs,
                                __global const st_t *restrict gate, int g_off, int g_bs,
@@ -24,7 +24,7 @@ __kernel void conv2d_depthwise(__global const st_t *restrict x, int x_off, int x
     const int n = nc / C, c = nc - n * C;
     const __global st_t *xp = x + x_off + n * x_bs + c * H * W;
     float wk[KH * KW];
-    for (int i = 0; i < KH * KW; i++) wk[i] = w[c * KH * KW + i];
+    for (int i = 0; i < KH * KW; i++) wk[i] = WLD(w, c * KH * KW + i);
     acc_t acc[OW_T];
     for (int j = 0; j < OW_T; j++) acc[j] = 0.0f;
     const int iw0 = ow0 * SW - PL;

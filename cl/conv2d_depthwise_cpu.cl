@@ -20,29 +20,43 @@
  *   Epilogue: act(acc + shift[c] [+ residual]) into y (channel views:
  *   y_off / y_bs).
  *
- * Macros: KH KW SH SW DH DW HAS_RES ACT, VW (8 or 16), DTYPE. */
+ * Macros: KH KW SH SW DH DW HAS_RES ACT, VW (8 or 16), DTYPE, WDTYPE. */
 #define U 4
+/* XF: the padded copy is float (fp16 ops: pad2d converts the half input
+ * once; converting per tap made fp16 6x slower than fp32 on PoCL) */
+#ifndef XF
+#define XF 0
+#endif
+#if XF
+typedef float xs_t;
+#define XLDN(n, p) CLBB_CAT(vload, n)(0, (p))
+#define XLD(p, i) ((p)[i])
+#else
+typedef st_t xs_t;
+#define XLDN(n, p) LDN(n, 0, (p))
+#define XLD(p, i) LD(p, i)
+#endif
 #if VW == 16
 typedef float16 vt;
 #if SW == 2
-#define VLOAD_S(p) (float16)(LDN(16, 0, (p)).even, LDN(16, 0, (p) + 16).even)
+#define VLOAD_S(p) (float16)(XLDN(16, (p)).even, XLDN(16, (p) + 16).even)
 #endif
 #else
 typedef float8 vt;
 #if SW == 2
-#define VLOAD_S(p) LDN(16, 0, (p)).even
+#define VLOAD_S(p) XLDN(16, (p)).even
 #endif
 #endif
 #define VLOAD(p) LDN(VW, 0, (p))
 #define VSTORE(v, p) STN(VW, (v), 0, (p))
 #if SW == 1
-#define LOADX(p) VLOAD(p)
+#define LOADX(p) XLDN(VW, p)
 #elif SW == 2
 #define LOADX(p) VLOAD_S(p)
 #else
-static inline vt loadx_strided(const __global st_t *p) {
+static inline vt loadx_strided(const __global xs_t *p) {
     float t[VW];
-    for (int l = 0; l < VW; l++) t[l] = LD(p, l * SW);
+    for (int l = 0; l < VW; l++) t[l] = XLD(p, l * SW);
     return CLBB_CAT(vload, VW)(0, t);
 }
 #define LOADX(p) loadx_strided(p)
@@ -61,30 +75,30 @@ static inline vt act_v(vt v) {
 }
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
-conv2d_depthwise_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, int XW,
-                     __global const float *restrict w, __global const float *restrict shift,
+conv2d_depthwise_cpu(__global const xs_t *restrict x, int x_off, int x_bs, int XH, int XW,
+                     __global const wt_t *restrict w, __global const float *restrict shift,
                      __global const st_t *restrict res, int r_off, int r_bs,
                      __global st_t *restrict y, int y_off, int y_bs, int C, int HO, int WO,
                      int RB) {
     const int rb = get_global_id(0), c = get_global_id(1), n = get_global_id(2);
     const int oh0 = rb * RB, oh1 = min(oh0 + RB, HO);
-    __global const st_t *xc = x + x_off + n * x_bs + c * XH * XW;
+    __global const xs_t *xc = x + x_off + n * x_bs + c * XH * XW;
     __global st_t *yc = y + y_off + n * y_bs + c * HO * WO;
 #if HAS_RES
     __global const st_t *rc = res + r_off + n * r_bs + c * HO * WO;
 #endif
     float wk[KH * KW];
-    for (int i = 0; i < KH * KW; i++) wk[i] = w[c * KH * KW + i];
+    for (int i = 0; i < KH * KW; i++) wk[i] = WLD(w, c * KH * KW + i);
     const float b = shift[c];
     for (int oh = oh0; oh < oh1; oh++) {
-        __global const st_t *xr = xc + oh * SH * XW;
+        __global const xs_t *xr = xc + oh * SH * XW;
         __global st_t *yr = yc + oh * WO;
         if (WO < VW) {
             for (int ow = 0; ow < WO; ow++) {
                 float a = 0.0f;
                 for (int kh = 0; kh < KH; kh++)
                     for (int kw = 0; kw < KW; kw++)
-                        a = fma(LD(xr, kh * DH * XW + ow * SW + kw * DW), wk[kh * KW + kw], a);
+                        a = fma(XLD(xr, kh * DH * XW + ow * SW + kw * DW), wk[kh * KW + kw], a);
                 a += b;
 #if HAS_RES
                 a += LD(rc, oh * WO + ow);
@@ -106,7 +120,7 @@ conv2d_depthwise_cpu(__global const st_t *restrict x, int x_off, int x_bs, int X
 #pragma unroll
                 for (int kw = 0; kw < KW; kw++) {
                     const vt wv = (vt)wk[kh * KW + kw];
-                    __global const st_t *p = xr + kh * DH * XW + kw * DW;
+                    __global const xs_t *p = xr + kh * DH * XW + kw * DW;
 #pragma unroll
                     for (int u = 0; u < U; u++)
                         acc[u] = fma(LOADX(p + base[u] * SW), wv, acc[u]);

@@ -7,10 +7,10 @@
  *
  * Macros: KH KW SH SW DH DW PT PL (pad top/left), CIN_G COUT_G (channels per
  * group), HAS_RES, HAS_GATE (input channel scale gate[n, ci], an N x CIN x 1 x 1 tensor),
- * DTYPE (common.cl). */
+ * DTYPE, WDTYPE (common.cl). */
 
 __kernel void conv2d_direct(__global const st_t *restrict x, int x_off, int x_bs,
-                            __global const float *restrict w,
+                            __global const wt_t *restrict w,
                             __global const float *restrict shift,
                             __global const st_t *restrict res, int r_off, int r_bs,
                             __global const st_t *restrict gate, int g_off, int g_bs,
@@ -21,7 +21,7 @@ __kernel void conv2d_direct(__global const st_t *restrict x, int x_off, int x_bs
     const int n = nc / COUT, co = nc - n * COUT;
     const int g = co / COUT_G;
     const __global st_t *xp = x + x_off + n * x_bs + g * CIN_G * H * W;
-    const __global float *wp = w + co * (CIN_G * KH * KW);
+    const __global wt_t *wp = w + co * (CIN_G * KH * KW);
     const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
     acc_t acc = 0.0f;
     for (int ci = 0; ci < CIN_G; ci++) {
@@ -32,7 +32,7 @@ __kernel void conv2d_direct(__global const st_t *restrict x, int x_off, int x_bs
             for (int kw = 0; kw < KW; kw++) {
                 const int iw = iw0 + kw * DW;
                 if (iw < 0 || iw >= W) continue;
-                part = fma(LD(xp, (ci * H + ih) * W + iw), wp[(ci * KH + kh) * KW + kw], part);
+                part = fma(LD(xp, (ci * H + ih) * W + iw), WLD(wp, (ci * KH + kh) * KW + kw), part);
             }
         }
 #if HAS_GATE

@@ -59,7 +59,8 @@
  *                   PoCL 3.1 miscompiles a fully unrolled block wider than
  *                   4x4 that runs for a single K slice (all-NaN output)
  *   mode 0: KH KW SH SW DH DW PT PL CIN_G COUT_G HAS_RES HAS_GATE ACT DTYPE (x,
- *           residual, gate, y; A, the split-K partials and mode 1 are float);
+ *           residual, gate, y; the split-K partials and mode 1's B and C are
+ *           float); every mode: WDTYPE (A's storage, common.cl);
  *           IG_NOPAD (1: all pads are zero, so no window leaves the input);
  *           IG_KSPLIT (default 1) K splits, IG_KPER (default KP/TK) slices
  *           per split
@@ -165,13 +166,13 @@ typedef float vn_t;
 #endif
 
 /* Global -> registers for the A slice starting at row kt of the batch. */
-static inline void ig_load_a(__global const float4 *a, int kt, int m0, int tid, float4 *ra) {
+static inline void ig_load_a(__global const wt_t *a, int kt, int m0, int tid, float4 *ra) {
 #pragma unroll
     for (int i = 0; i < A_LOADS; i++) {
         const int e = tid + i * NT;
         if (A_IN(e)) {
             const int k = e / (TM / 4), c = e - k * (TM / 4);
-            ra[i] = a[((kt + k) * MP + m0) / 4 + c];
+            ra[i] = WLDA(4, ((kt + k) * MP + m0) / 4 + c, a);
         }
     }
 }
@@ -516,7 +517,7 @@ static inline void ig_store_b(__local vn_t *bs, int col0, int k0, const float *r
 
 __kernel __attribute__((reqd_work_group_size(NT, 1, 1))) void
 conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
-             __global const float4 *restrict w, __global const float *restrict shift,
+             __global const wt_t *restrict w, __global const float *restrict shift,
              __global const st_t *restrict res, int r_off, int r_bs,
              __global const st_t *restrict gate, int g_off, int g_bs,
 #if IG_MODE == 2
@@ -535,7 +536,7 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
     const int split = get_group_id(2) - grp * IG_KSPLIT;
     const int t0 = split * IG_KPER, t1 = min(NKT, t0 + IG_KPER);
     const int HW = H * W, HWO = HO * WO;
-    __global const float4 *a = w + grp * (KP * MP / 4);
+    __global const wt_t *a = w + grp * (KP * MP);
 
     /* this item's B columns, decomposed once */
     const int col0 = tid % TN, k0 = tid / TN;
@@ -719,14 +720,14 @@ static inline void ig_store_bd(__local vn_t *bs, int tid, const float4 *rb) {
 }
 
 __kernel __attribute__((reqd_work_group_size(NT, 1, 1))) void
-gemm_kmajor_batched(__global const float4 *restrict amat, __global const float4 *restrict bmat,
+gemm_kmajor_batched(__global const wt_t *restrict amat, __global const float4 *restrict bmat,
                     int b_off, __global float *restrict cmat, int c_off, int ldb) {
     __local vm_t as[2][TK * AS_LD / VM];
     __local vn_t bs[2][TK * BS_LD / VN];
     const int tid = get_local_id(0);
     const int tx = IG_LANE_TX(tid), ty = IG_LANE_TY(tid);
     const int n0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM, z = get_group_id(2);
-    __global const float4 *a = amat + z * (KP * MP / 4);
+    __global const wt_t *a = amat + z * (KP * MP);
     /* b_off and ldb are multiples of 4 (launcher) */
     __global const float4 *b = bmat + (b_off + z * KP * ldb + n0) / 4;
 

@@ -45,7 +45,7 @@
  * the MV loads of a work-item are one aligned vector from each of MV
  * sequential streams.
  *
- * Macros (all required): KH KW SH SW DH DW HAS_RES ACT DTYPE; VW (4, 8 or 16),
+ * Macros (all required): KH KW SH SW DH DW HAS_RES ACT DTYPE WDTYPE; VW (4, 8 or 16),
  * MV (1, 2 or 4), RB, NRW. Channel counts, groups and pads are arguments:
  * they do not shape the inner loop, and leaving them out of the options
  * lets one program serve many layers (ResNet-50 needs 11 instead of 21,
@@ -58,14 +58,27 @@
  * in an int. */
 
 typedef CLBB_CAT(float, VW) vw_t;
+/* XF: x is a float copy (fp16 ops: pad2d converts the half input once,
+ * so the K loop's broadcasts are plain float loads, as in fp32; converting
+ * per tap cost fp16 2.5-4x the time of fp32 on PoCL) */
+#ifndef XF
+#define XF 0
+#endif
+#if XF
+typedef float xs_t;
+#else
+typedef st_t xs_t;
+#endif
 #define VW_STORE(v, p) CLBB_CAT(vstore, VW)((v), 0, (p))
 
 #define KHW (KH * KW)
 #define NR (RB * NRW)
+/* the input elements one row of a tap reads: columns 0, SW, ..., (NRW-1)*SW */
+#define SPAN ((NRW - 1) * SW + 1)
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
-conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, int XW,
-                 __global const vw_t *restrict w, __global const float *restrict shift,
+conv2d_igemm_cpu(__global const xs_t *restrict x, int x_off, int x_bs, int XH, int XW,
+                 __global const wt_t *restrict w, __global const float *restrict shift,
                  __global const st_t *restrict res, int r_off, int r_bs,
                  __global st_t *restrict y, int y_off, int y_bs, int HO, int WO, int NPB,
                  int NMB, int SB, int CIN_G, int COUT_G, int MPV, int GROUPS) {
@@ -82,8 +95,8 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
     const int n = z / GROUPS, grp = z - n * GROUPS;
     const int XHW = XH * XW;
 
-    __global const vw_t *a = w + (grp * MPV + mb * MV) * KDIM;
-    __global const st_t *xb =
+    __global const wt_t *a = w + (grp * MPV + mb * MV) * KDIM * VW;
+    __global const xs_t *xb =
         x + x_off + n * x_bs + grp * CIN_G * XHW + oh0 * SH * XW + ow0 * SW;
 
     vw_t acc[NR][MV];
@@ -104,26 +117,38 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
         for (int kw = 0; kw < KW; kw++) toff[kh * KW + kw] = kh * DH * XW + kw * DW;
 #endif
     for (int ci = 0; ci < CIN_G; ci++) {
-        __global const st_t *xc = xb + ci * XHW;
-        __global const vw_t *ac = a + ci * KHW;
+        __global const xs_t *xc = xb + ci * XHW;
+        __global const wt_t *ac = a + ci * KHW * VW;
 #if KHW > 1
 #pragma unroll 1
         for (int t = 0; t < KHW; t++) {
-            __global const st_t *xt = xc + toff[t];
+            __global const xs_t *xt = xc + toff[t];
 #else
         {
             const int t = 0;
-            __global const st_t *xt = xc;
+            __global const xs_t *xt = xc;
 #endif
             vw_t av[MV];
 #pragma unroll
-            for (int i = 0; i < MV; i++) av[i] = ac[i * KDIM + t];
+            for (int i = 0; i < MV; i++) av[i] = WLDA(VW, i * KDIM + t, ac);
 #pragma unroll
             for (int r = 0; r < RB; r++) {
-                __global const st_t *xr = xt + r * SH * XW;
+                __global const xs_t *xr = xt + r * SH * XW;
+#if DTYPE == 1 && !XF
+                /* half input: the row's span converted in vectors first,
+                 * then broadcast (a scalar vload_half per broadcast made
+                 * fp16 3-10x slower than fp32 on PoCL) */
+                float xs[SPAN];
+                CLBB_LD_RUN(SPAN, xr, xs);
+#define XB(j) xs[(j) * SW]
+#elif XF
+#define XB(j) xr[(j) * SW]
+#else
+#define XB(j) LD(xr, (j) * SW)
+#endif
 #pragma unroll
                 for (int j = 0; j < NRW; j++) {
-                    const vw_t bv = (vw_t)LD(xr, j * SW);
+                    const vw_t bv = (vw_t)XB(j);
 #pragma unroll
                     for (int i = 0; i < MV; i++)
                         acc[r * NRW + j][i] = fma(av[i], bv, acc[r * NRW + j][i]);
@@ -147,7 +172,27 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
             __global const st_t *rc = res + r_off + n * r_bs + co * HWO;
 #endif
 #pragma unroll
-            for (int r = 0; r < RB; r++)
+            for (int r = 0; r < RB; r++) {
+#if DTYPE == 1
+                /* half: the row's NRW outputs (and residuals) converted
+                 * as vectors, as the input above */
+                const int p0 = (oh0 + r) * WO + ow0;
+                float ov[NRW];
+#if HAS_RES
+                CLBB_LD_RUN(NRW, rc + p0, ov);
+#endif
+#pragma unroll
+                for (int j = 0; j < NRW; j++) {
+                    float t[VW];
+                    VW_STORE(acc[r * NRW + j][i], t);
+                    float v = t[l] + b;
+#if HAS_RES
+                    v += ov[j];
+#endif
+                    ov[j] = clbb_act(v);
+                }
+                CLBB_ST_RUN(NRW, ov, yc + p0);
+#else
 #pragma unroll
                 for (int j = 0; j < NRW; j++) {
                     float t[VW];
@@ -159,6 +204,8 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
 #endif
                     ST(yc, p, clbb_act(v));
                 }
+#endif
+            }
         }
     }
 }

@@ -33,7 +33,7 @@
  *
  * A is conv2d_igemm_cpu's packing (conv2d_igemm.c): A[g][MPV][K][VW].
  * Macros (all required): KH KW SH SW DH DW PT PL CIN_G COUT_G CPD (input
- * channels per deform group) HAS_RES IG_MASK ACT DTYPE; VW, MV, MPV (a
+ * channels per deform group) HAS_RES IG_MASK ACT DTYPE WDTYPE; VW, MV, MPV (a
  * multiple of MV), NVL (the vectors holding COUT_G, rounded up to MV; <=
  * MPV), VPS (dividing NVL, a multiple of MV), NR, NP (a multiple of NR), CK (dividing CIN_G). What the launcher
  * guarantees: local size (1, 1, 1); NP <= HO*WO; MV*(NR+1)+1 <= the
@@ -51,7 +51,7 @@ __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
 deform_conv2d_cpu(__global const st_t *restrict x, int x_off, int x_bs,
                   __global const st_t *restrict off, int o_off, int o_bs,
                   __global const st_t *restrict msk, int m_off, int m_bs,
-                  __global const vw_t *restrict w, __global const float *restrict shift,
+                  __global const wt_t *restrict w, __global const float *restrict shift,
                   __global const st_t *restrict res, int r_off, int r_bs,
                   __global st_t *restrict y, int y_off, int y_bs, int H, int W, int HO, int WO,
                   int GROUPS) {
@@ -65,7 +65,7 @@ deform_conv2d_cpu(__global const st_t *restrict x, int x_off, int x_bs,
 #endif
     /* this item's output vectors [vs, vs + VPS) of the NVL */
     const int vs = get_global_id(1) * VPS;
-    __global const vw_t *a = w + (grp * MPV + vs) * KDIM;
+    __global const wt_t *a = w + (grp * MPV + vs) * KDIM * VW;
 
     /* sampling of the current deform group: corner index and weight */
     int cidx[KHW][NP][4];
@@ -129,7 +129,7 @@ deform_conv2d_cpu(__global const st_t *restrict x, int x_off, int x_bs,
          * accumulators that fits the vector registers */
 #pragma unroll 1
         for (int v0 = 0; v0 < VPS; v0 += MV) {
-            __global const vw_t *ak = a + v0 * KDIM + c0 * KHW;
+            __global const wt_t *ak = a + (v0 * KDIM + c0 * KHW) * VW;
 #pragma unroll 1
             for (int j0 = 0; j0 < NP; j0 += NR) {
                 vw_t acc[NR][MV];
@@ -141,7 +141,7 @@ deform_conv2d_cpu(__global const st_t *restrict x, int x_off, int x_bs,
                 for (int k = 0; k < KC; k++) {
                     vw_t av[MV];
 #pragma unroll
-                    for (int i = 0; i < MV; i++) av[i] = ak[i * KDIM + k];
+                    for (int i = 0; i < MV; i++) av[i] = WLDA(VW, i * KDIM + k, ak);
 #pragma unroll
                     for (int j = 0; j < NR; j++) {
                         const vw_t bv = (vw_t)bt[k][j0 + j];

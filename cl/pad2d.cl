@@ -7,23 +7,79 @@
  *   HAS_GATE. xp is dense (offset 0, batch stride C*XH*XW). Everything is an
  *   argument, so one program serves every layer (per DTYPE: xp has x's
  *   storage type, which the CPU conv kernels read either way). */
+/* PAD_F32: the copy is float whatever x is (fp16 CPU convs convert their
+ * input once here instead of once per tap) */
+#ifndef PAD_F32
+#define PAD_F32 0
+#endif
+#if PAD_F32
+typedef float pt_t;
+#else
+typedef st_t pt_t;
+#endif
+
+#if DTYPE == 1 && PAD_F32
+static inline void row_copy(__global pt_t *d, __global const st_t *s, int n, float g) {
+    if (n < 8) {
+        for (int i = 0; i < n; i++) d[i] = LD(s, i) * g;
+        return;
+    }
+    for (int i = 0; i < n; i += 8) {
+        const int o = min(i, n - 8);
+        vstore8(clbb_ld8h(s + o) * g, 0, d + o);
+    }
+}
+static inline void row_zero(__global pt_t *d, int n) {
+    for (int i = 0; i < n; i++) d[i] = 0.0f;
+}
+#elif DTYPE == 1
+/* Half rows in 8-wide conversions (PoCL's scalar vload_half / vstore_half
+ * are software routines, its vector forms F16C instructions): a row shorter
+ * than 8 goes scalar, the last vector of a longer one overlaps the previous
+ * (rewriting the same values). */
+static inline void row_copy(__global st_t *d, __global const st_t *s, int n, float g) {
+    if (n < 8) {
+        for (int i = 0; i < n; i++) ST(d, i, LD(s, i) * g);
+        return;
+    }
+    for (int i = 0; i < n; i += 8) {
+        const int o = min(i, n - 8);
+        clbb_st8h(clbb_ld8h(s + o) * g, d + o);
+    }
+}
+static inline void row_zero(__global st_t *d, int n) {
+    if (n < 8) {
+        for (int i = 0; i < n; i++) ST(d, i, 0.0f);
+        return;
+    }
+    for (int i = 0; i < n; i += 8) clbb_st8h((float8)0.0f, d + min(i, n - 8));
+}
+#else
+static inline void row_copy(__global st_t *d, __global const st_t *s, int n, float g) {
+    for (int i = 0; i < n; i++) ST(d, i, LD(s, i) * g);
+}
+static inline void row_zero(__global st_t *d, int n) {
+    for (int i = 0; i < n; i++) ST(d, i, 0.0f);
+}
+#endif
+
 __kernel void pad2d_gate(__global const st_t *restrict x, int x_off, int x_bs,
                          __global const st_t *restrict gate, int g_off, int g_bs,
-                         __global st_t *restrict xp, int H, int W, int XH, int XW, int PT,
+                         __global pt_t *restrict xp, int H, int W, int XH, int XW, int PT,
                          int PL, int HAS_GATE) {
     const int row = get_global_id(0), c = get_global_id(1), n = get_global_id(2);
     if (row >= XH) return;
     const int C = get_global_size(1);
-    __global st_t *d = xp + ((n * C + c) * XH + row) * XW;
+    __global pt_t *d = xp + ((n * C + c) * XH + row) * XW;
     const int ih = row - PT;
     if ((uint)ih >= (uint)H) {
-        for (int i = 0; i < XW; i++) ST(d, i, 0.0f);
+        row_zero(d, XW);
         return;
     }
     const float g = HAS_GATE ? LD(gate, g_off + n * g_bs + c) : 1.0f;
     __global const st_t *s = x + x_off + n * x_bs + (c * H + ih) * W;
     const int lo = min(PL, XW), hi = min(PL + W, XW);
-    for (int i = 0; i < lo; i++) ST(d, i, 0.0f);
-    for (int i = lo; i < hi; i++) ST(d, i, LD(s, i - PL) * g);
-    for (int i = hi; i < XW; i++) ST(d, i, 0.0f);
+    row_zero(d, lo);
+    row_copy(d + lo, s + lo - PL, hi - lo, g);
+    row_zero(d + hi, XW - hi);
 }

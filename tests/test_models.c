@@ -633,6 +633,57 @@ Test(models, backbones_vs_reference_f16, .timeout = 1500) {
     run_cases(c, n, 0, n, CLBB_PRECISION_FP16, 1);
 }
 
+/* fp16 safety (issue 11): an input near half's limit drives the stem's
+ * output past 65504; the fp16 check fails the case as an overflow naming
+ * the first layer (the reference's max per layer, and the device scan's
+ * first non-finite output), not as a plain mismatch; fp32 passes it. */
+Test(models, fp16_overflow_names_the_layer, .timeout = 600) {
+    clbb_context *ctx = test_context();
+    const check_model_case c = {
+        "overflow_basic_block",
+        "{\"type\":\"ResNet\",\"depth\":18,\"num_stages\":1,\"strides\":[1],"
+        "\"dilations\":[1],\"out_indices\":[0],\"base_channels\":8}",
+        {1, 3, 16, 16}, 1, 6e4};
+    check_model_result r;
+    cr_assert_eq(check_model_case_run(ctx, &c, CLBB_PRECISION_FP16, 5, &r), CLBB_OK, "%s",
+                 r.message);
+    cr_expect(!r.pass, "an fp16 overflow passed: %s", r.message);
+    cr_expect_geq(r.overflow_layer, 0, "%s", r.message);
+    cr_expect_gt(r.overflow_max, 65504.0, "%s", r.message);
+    cr_expect(strstr(r.message, "overflow in layer ") != NULL, "%s", r.message);
+    cr_log_info("%s", r.message);
+    cr_assert_eq(check_model_case_run(ctx, &c, CLBB_PRECISION_FP32, 5, &r), CLBB_OK, "%s",
+                 r.message);
+    cr_expect(r.pass && r.overflow_layer < 0, "fp32: %s", r.message);
+    clbb_context_destroy(ctx);
+}
+
+/* Weights are stored in the mode's storage type: fp16 halves the device
+ * memory of the packed weights (issue 11). ResNet-18 at 1x3x32x32: only
+ * the per-channel shifts stay float. */
+Test(models, fp16_halves_weight_memory, .timeout = 600) {
+    clbb_context *ctx = test_context();
+    clbb_model *m = model_json(ctx, "{\"type\":\"ResNet\",\"depth\":18}");
+    clbb_model_init_weights(m, 1);
+    uint64_t w[2];
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(clbb_model_set_precision(m, k ? CLBB_PRECISION_FP16 : CLBB_PRECISION_FP32),
+                     CLBB_OK);
+        cr_assert_eq(clbb_model_plan(m, (clbb_shape){1, 3, 32, 32}), CLBB_OK, "%s",
+                     clbb_last_error(ctx));
+        clbb_model_memory mem;
+        cr_assert_eq(clbb_model_memory_usage(m, &mem), CLBB_OK);
+        w[k] = mem.weights_bytes;
+    }
+    cr_log_info("ResNet-18 weights on the device: fp32 %.2f MiB, fp16 %.2f MiB", w[0] / 1048576.0,
+                w[1] / 1048576.0);
+    cr_expect_lt((double)w[1], 0.52 * (double)w[0], "fp16 %llu bytes, fp32 %llu",
+                 (unsigned long long)w[1], (unsigned long long)w[0]);
+    cr_expect_gt((double)w[1], 0.45 * (double)w[0]);
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
 /* Graph views: nodes reading a transpose, a reshape and a permuted channel
  * slice of a stage output, made dense by copy nodes, on the device and in
  * the reference (what the attention plugins read). */

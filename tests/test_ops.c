@@ -122,6 +122,27 @@ Test(ops, one_wrong_element_fails) {
     cr_expect_lt(r.rel_l2, r.tol.rel_l2, "the planted error is below the L2 bound: %s", r.message);
 }
 
+/* fp16 safety (issue 11): a conv whose outputs exceed half's range fails
+ * as an overflow, naming the maximum, and is not passed on silently; in
+ * fp32 the same case is no overflow. */
+Test(ops, fp16_overflow_reported) {
+    clbb_context *ctx = test_context();
+    check_case c;
+    check_result r;
+    check_conv2d_overflow_case(&c, CLBB_DTYPE_F16);
+    cr_assert_eq(check_run(ctx, &c, 11, 0, &r), CLBB_OK, "%s", r.message);
+    cr_expect(r.ran && !r.pass, "an overflowing fp16 output passed: %s", r.message);
+    cr_expect_gt(r.overflow, 0);
+    cr_expect_gt(r.max_ref, CHECK_HALF_MAX);
+    cr_expect_gt(r.nonfinite, 0, "the device stores infinities: %s", r.message);
+    cr_expect(strstr(r.message, "overflow in the output: max |ref|") != NULL, "%s", r.message);
+    check_conv2d_overflow_case(&c, CLBB_DTYPE_F32);
+    cr_assert_eq(check_run(ctx, &c, 11, 0, &r), CLBB_OK, "%s", r.message);
+    /* (fp32's absolute bound is not made for outputs of 1e5: only the kind) */
+    cr_expect(r.ran && !r.overflow && !strstr(r.message, "overflow"), "fp32: %s", r.message);
+    clbb_context_destroy(ctx);
+}
+
 /* The relative L2 error of a reference far below its op's output scale is
  * measured against the floor: the oclgrind case (5 ReLU outputs, one of
  * 2.5e-5, fp32 error 1e-8) passes; a real error at that scale, or any at

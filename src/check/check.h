@@ -14,6 +14,8 @@
 #define CHECK_MAX_INPUTS 4
 #define CHECK_MAX_PARAMS 8
 #define CHECK_PARAMS_MAX 128
+/* The largest finite half: an F16 value beyond it is stored as infinity. */
+#define CHECK_HALF_MAX 65504.0
 
 typedef struct check_op check_op;
 
@@ -116,6 +118,16 @@ float *check_rand(size_t n, uint64_t *rng, float lo, float hi);
  * 0.5) if scale; into param[0..3] (weights, bias, scale, shift). */
 clbb_status check_conv_params(uint64_t *rng, size_t fan_in, int cout, int bias, int scale,
                               float **param);
+/* The parameters of a conv-like op as the device stores them in `dtype`
+ * (src/cl/conv2d.c): F16 keeps its weights in half, so the reference of an
+ * F16 case gets *wq = float(scale) * w rounded to half (nearest even, as
+ * clbb__weights_upload) and *bq = float(scale * bias + shift), to run with
+ * no epilogue scale or shift: the weights' rounding is then modelled, not
+ * absorbed by the tolerance. F32 (and any other): *wq = *bq = NULL, nothing
+ * to model. O x per_out weights; bias, scale, shift may be NULL. */
+clbb_status check_conv_stored_params(clbb_dtype dtype, int O, size_t per_out, const float *w,
+                                     const float *bias, const float *scale, const float *shift,
+                                     float **wq, float **bq);
 /* out_shape of ops whose output has the first input's shape. */
 clbb_status check_out_same_shape(const check_case *c, clbb_shape *out, char *msg, size_t msg_size);
 /* ||y - ref|| / max(||ref||, rms_floor sqrt(n)) (see check_op.rms_floor);
@@ -130,6 +142,10 @@ clbb_math check_case_math(const check_case *c);
 /* The math an op ran, from its algorithm name: tensor-core kernels append
  * "_" + clbb_math_name() (e.g. igemm_..._tf32); anything else is FP32. */
 clbb_math check_ran_math(const char *algorithm);
+/* A conv2d case (1x16x6x6, 1x1 to 16 channels) whose weights are 1e5 times
+ * the usual, so its outputs (~1e5) exceed half's range: in F16 check_run
+ * must fail it as an overflow (tests/test_ops.c). */
+void check_conv2d_overflow_case(check_case *c, clbb_dtype dtype);
 /* Op options of a case. */
 void check_op_options(const check_case *c, clbb_op_options *o);
 
@@ -156,6 +172,9 @@ typedef struct check_result {
     size_t over_bound;  /* elements beyond the per-element bound */
     check_tolerance tol;
     size_t nonfinite;   /* NaN/Inf in the output */
+    size_t overflow;    /* F16: reference elements beyond CHECK_HALF_MAX (their own
+                           failure kind: the value does not exist in half) */
+    double max_ref;     /* max |reference| */
     size_t unwritten;   /* output elements still holding the poison */
     size_t guard_damage;/* guard / neighbour / input elements changed */
     double median_ms;   /* bench only: the op, profiling events */
@@ -188,6 +207,7 @@ typedef struct check_model_case {
     const char *json; /* config */
     clbb_shape input;
     int quick;
+    double input_scale; /* input uniform in +-input_scale (0: 1) */
 } check_model_case;
 
 size_t check_block_cases(const check_model_case **cases);
@@ -203,6 +223,10 @@ typedef struct check_model_result {
     double forward_ms;       /* timed runs only: median forward, host clock */
     check_tolerance tol;
     int num_outputs;
+    /* fp16: the first layer (graph order) whose reference exceeds half's
+     * range, and the first whose device output holds NaN/inf (-1: none) */
+    int overflow_layer, nonfinite_layer;
+    double overflow_max;
     char message[512];
 } check_model_result;
 

@@ -6,6 +6,7 @@
  * with the variant it must select. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -14,6 +15,7 @@
 typedef struct conv_params {
     clbb_conv2d_desc conv;
     int bias, scale, gate;
+    int huge; /* weights 1e5 times the usual: outputs beyond half's range */
 } conv_params;
 _Static_assert(sizeof(conv_params) <= CHECK_PARAMS_MAX, "conv_params fits a case");
 
@@ -262,7 +264,22 @@ static clbb_status conv_data(const check_case *c, uint64_t *rng, check_data *d) 
     }
     /* outputs of unit scale: weights of variance ~1/fan_in */
     const size_t fan_in = (size_t)(k->in_channels / k->groups) * k->kernel_h * k->kernel_w;
-    return check_conv_params(rng, fan_in, k->out_channels, p->bias, p->scale, d->param);
+    clbb_status st = check_conv_params(rng, fan_in, k->out_channels, p->bias, p->scale, d->param);
+    if (st == CLBB_OK && p->huge)
+        for (size_t i = 0; i < fan_in * k->out_channels; i++) d->param[P_W][i] *= 1e5f;
+    return st;
+}
+
+void check_conv2d_overflow_case(check_case *c, clbb_dtype dtype) {
+    memset(c, 0, sizeof *c);
+    c->op = &clbb__check_conv2d;
+    c->dtype = dtype;
+    c->in = (clbb_shape){1, 16, 6, 6};
+    c->algo = CLBB_CONV_ALGO_AUTO;
+    conv_params *p = CHECK_PARAMS(c, conv_params);
+    p->conv = (clbb_conv2d_desc){16, 16, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+    p->bias = p->huge = 1;
+    snprintf(c->name, sizeof c->name, "overflow_1x1_huge_weights");
 }
 
 static clbb_status conv_create(clbb_context *ctx, const check_case *c, const check_data *d,
@@ -285,8 +302,27 @@ static void conv_reference(const check_case *c, check_data *d) {
     clbb_epilogue e = {d->param[P_SCALE], d->param[P_SHIFT], c->residual, c->act};
     const float *res = c->residual ? d->in[IN_RES] : NULL;
     const float *gate = p->gate ? d->in[IN_RES + c->residual] : NULL;
-    clbb_ref_conv2d(&p->conv, c->in, d->in[IN_X], d->param[P_W], d->param[P_BIAS], &e, res, gate,
-                    d->ref);
+    const clbb_conv2d_desc *k = &p->conv;
+    const size_t per_out = (size_t)(k->in_channels / k->groups) * k->kernel_h * k->kernel_w;
+    /* F16 stores the folded weights in half: the reference uses the same
+     * rounded weights (check_conv_stored_params), except for Winograd, which
+     * rounds its transformed filter U = G g G^T instead (F16's tolerance
+     * covers that: see below). On out of memory the unrounded weights
+     * remain, which only loosens the comparison. */
+    float *wq = NULL, *bq = NULL;
+    if (c->algo != CLBB_CONV_ALGO_WINOGRAD &&
+        check_conv_stored_params(c->dtype, k->out_channels, per_out, d->param[P_W],
+                                 d->param[P_BIAS], d->param[P_SCALE], d->param[P_SHIFT], &wq,
+                                 &bq) == CLBB_OK &&
+        wq) {
+        e.scale = e.shift = NULL;
+        clbb_ref_conv2d(k, c->in, d->in[IN_X], wq, bq, &e, res, gate, d->ref);
+    } else {
+        clbb_ref_conv2d(k, c->in, d->in[IN_X], d->param[P_W], d->param[P_BIAS], &e, res, gate,
+                        d->ref);
+    }
+    free(wq);
+    free(bq);
 }
 
 static double conv_work(const check_case *c) {

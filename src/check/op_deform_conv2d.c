@@ -10,6 +10,7 @@
  * views of x, offsets, mask and output), and explicit tunings. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -237,8 +238,24 @@ static void dcn_reference(const check_case *c, check_data *d) {
     const int m = p->dc.modulated;
     const float *mask = m ? d->in[IN_OFF + 1] : NULL;
     const float *res = c->residual ? d->in[IN_OFF + 1 + m] : NULL;
-    clbb_ref_deform_conv2d(&p->dc, c->in, d->in[IN_X], d->in[IN_OFF], mask, d->param[P_W],
-                           d->param[P_BIAS], &e, res, d->ref);
+    /* F16 stores the folded weights in half: the same rounded weights here
+     * (see conv2d's reference) */
+    const clbb_conv2d_desc *k = &p->dc.conv;
+    const size_t per_out = (size_t)(k->in_channels / k->groups) * k->kernel_h * k->kernel_w;
+    float *wq = NULL, *bq = NULL;
+    if (check_conv_stored_params(c->dtype, k->out_channels, per_out, d->param[P_W],
+                                 d->param[P_BIAS], d->param[P_SCALE], d->param[P_SHIFT], &wq,
+                                 &bq) == CLBB_OK &&
+        wq) {
+        e.scale = e.shift = NULL;
+        clbb_ref_deform_conv2d(&p->dc, c->in, d->in[IN_X], d->in[IN_OFF], mask, wq, bq, &e, res,
+                               d->ref);
+    } else {
+        clbb_ref_deform_conv2d(&p->dc, c->in, d->in[IN_X], d->in[IN_OFF], mask, d->param[P_W],
+                               d->param[P_BIAS], &e, res, d->ref);
+    }
+    free(wq);
+    free(bq);
 }
 
 static double dcn_work(const check_case *c) {

@@ -34,6 +34,22 @@ void clbb__conv_options(const clbb_op *op, char *buf, size_t size) {
     clbb__opt_int(buf, size, "HAS_RES", s->has_res);
     clbb__opt_int(buf, size, "HAS_GATE", s->has_gate);
     clbb__opt_int(buf, size, "ACT", s->act);
+    clbb__opt_wdtype(op, buf, size);
+}
+
+void clbb__opt_wdtype(const clbb_op *op, char *buf, size_t size) {
+    if (conv_wdtype(op) == CLBB_DTYPE_F16) clbb__opt_int(buf, size, "WDTYPE", 1);
+}
+
+clbb_status clbb__weights_upload(clbb_context *ctx, clbb_dtype wdtype, const float *w, size_t n,
+                                 const char *what, cl_mem *out) {
+    if (wdtype != CLBB_DTYPE_F16) return clbb__buffer_from_host(ctx, w, n * sizeof *w, what, out);
+    uint16_t *h = malloc((n ? n : 1) * sizeof *h);
+    if (!h) return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "%s: out of host memory", what);
+    for (size_t i = 0; i < n; i++) h[i] = clbb__float_to_half(w[i]);
+    clbb_status st = clbb__buffer_from_host(ctx, h, n * sizeof *h, what, out);
+    free(h);
+    return st;
 }
 
 void clbb__conv_cpu_options(const clbb_op *op, char *buf, size_t size) {
@@ -44,6 +60,7 @@ void clbb__conv_cpu_options(const clbb_op *op, char *buf, size_t size) {
     static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW", "HAS_RES", "ACT"};
     clbb__opt_dtype(buf, size, op->dtype);
     for (size_t m = 0; m < CLBB_ARRAY_SIZE(v); m++) clbb__opt_int(buf, size, names[m], v[m]);
+    clbb__opt_wdtype(op, buf, size);
 }
 
 int clbb__conv_needs_pad(const conv_state *s) {
@@ -51,14 +68,16 @@ int clbb__conv_needs_pad(const conv_state *s) {
     return d->pad_top || d->pad_left || d->pad_bottom || d->pad_right || s->has_gate;
 }
 
-clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw) {
+clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw, int f32) {
     conv_state *s = op->impl;
     char opts[64];
     clbb__opt_dtype(opts, sizeof opts, op->dtype);
+    if (f32) clbb__opt_int(opts, sizeof opts, "PAD_F32", 1);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "pad2d", opts, &prog));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "pad2d_gate", &p->k));
-    s->ws_bytes = (size_t)op->in_shape.n * s->d.in_channels * xh * xw * clbb_dtype_size(op->dtype);
+    s->ws_bytes = (size_t)op->in_shape.n * s->d.in_channels * xh * xw *
+                  (f32 ? sizeof(float) : clbb_dtype_size(op->dtype));
     CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d padded input"));
     p->xh = xh;
     p->xw = xw;
@@ -107,7 +126,7 @@ static clbb_status conv_reshape(clbb_op *op, clbb_shape in) {
     op->info.flops = 2.0 * (double)clbb_shape_numel(o) * per_out;
     op->info.bytes = esz * ((double)clbb_shape_numel(in) + (double)clbb_shape_numel(o) *
                                                                (1.0 + s->has_res)) +
-                     4.0 * d->out_channels * per_out;
+                     (double)clbb_dtype_size(conv_wdtype(op)) * d->out_channels * per_out;
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s", s->algo->name);
     CLBB_CHECK(s->algo->reshape(op));
     op->info.workspace_bytes = s->ws_bytes;

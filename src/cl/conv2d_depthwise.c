@@ -7,7 +7,7 @@
 #include "conv2d_internal.h"
 
 typedef struct dw_state {
-    cl_mem w; /* [C][KH][KW], scale folded */
+    cl_mem w; /* [C][KH][KW], scale folded, in conv_wdtype */
     conv_pad pad;
     cl_kernel k;
     size_t gws[3], lws[3];
@@ -47,7 +47,7 @@ static clbb_status dw_pack(clbb_op *op, const float *w) {
     dw_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     size_t n = (size_t)d->out_channels * d->kernel_h * d->kernel_w;
-    return clbb__buffer_from_host(op->ctx, w, n * sizeof(float), "conv2d weights", &a->w);
+    return clbb__weights_upload(op->ctx, conv_wdtype(op), w, n, "conv2d weights", &a->w);
 }
 
 static clbb_status dw_cpu_reshape(clbb_op *op) {
@@ -57,12 +57,14 @@ static clbb_status dw_cpu_reshape(clbb_op *op) {
     clbb_shape i = op->in_shape, o = op->out_shape;
     const int vw = conv_tuned(s, DW_VW, 8);
     int xh = i.h, xw = i.w;
-    const int pad = clbb__conv_needs_pad(s) || d->stride_w > 1;
+    /* fp16: a float copy, converted once (-D XF, PAD_F32) */
+    const int xf = op->dtype == CLBB_DTYPE_F16;
+    const int pad = clbb__conv_needs_pad(s) || d->stride_w > 1 || xf;
     if (pad) {
         xh = (o.h - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1;
         /* + SW-1: the stride-2 load reads a 2*VW vector whose last lane is unused */
         xw = (o.w - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1 + d->stride_w - 1;
-        CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw));
+        CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw, xf));
     }
     a->pad.xh = xh;
     a->pad.xw = xw;
@@ -73,6 +75,7 @@ static clbb_status dw_cpu_reshape(clbb_op *op) {
     char opts[256];
     clbb__conv_cpu_options(op, opts, sizeof opts);
     clbb__opt_int(opts, sizeof opts, "VW", vw);
+    if (xf) clbb__opt_int(opts, sizeof opts, "XF", 1);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_depthwise_cpu", opts, &prog));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_depthwise_cpu", &a->k));

@@ -5,7 +5,7 @@
 #include "conv2d_internal.h"
 
 typedef struct direct_state {
-    cl_mem w; /* OIHW, scale folded */
+    cl_mem w; /* OIHW, scale folded, in conv_wdtype */
     cl_kernel k;
     size_t gws[3], lws[3];
 } direct_state;
@@ -33,7 +33,7 @@ static clbb_status direct_pack(clbb_op *op, const float *w) {
     direct_state *a = s->as;
     const clbb_conv2d_desc *d = &s->d;
     size_t n = (size_t)d->out_channels * (d->in_channels / d->groups) * d->kernel_h * d->kernel_w;
-    return clbb__buffer_from_host(op->ctx, w, n * sizeof(float), "conv2d weights", &a->w);
+    return clbb__weights_upload(op->ctx, conv_wdtype(op), w, n, "conv2d weights", &a->w);
 }
 
 static clbb_status direct_reshape(clbb_op *op) {

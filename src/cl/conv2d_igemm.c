@@ -346,7 +346,7 @@ const char *clbb__igemm_mma_name(const char *base, const clbb_op *op, int mma) {
 
 clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
                                       cl_mem *w) {
-    clbb_status st = clbb__buffer_from_host(op->ctx, packed, n * sizeof *packed, what, w);
+    clbb_status st = clbb__weights_upload(op->ctx, conv_wdtype(op), packed, n, what, w);
     free(packed);
     return st;
 }
@@ -394,20 +394,25 @@ clbb_status clbb__igemm_cpu_pack(clbb_op *op, const float *w, int G, int M, int 
     /* a multiple of 4 vectors, so that MV in {1, 2, 4} tiles it */
     const int mpv = (nv + 3) / 4 * 4;
     size_t n = (size_t)G * mpv * K * vw;
+    const int half = conv_wdtype(op) == CLBB_DTYPE_F16;
     void *mapped;
-    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * sizeof(float), "conv2d igemm cpu weights", out,
+    CLBB_CHECK(clbb__buffer_map_new(op->ctx, n * (half ? 2 : 4), "conv2d igemm cpu weights", out,
                                     &mapped));
     /* OIHW [g*M + m][k] -> [g][m / VW][k][m % VW], written in order, zero
-     * past M */
+     * past M; half weights rounded to nearest even (clbb__weights_upload) */
     float *p = mapped;
+    uint16_t *ph = mapped;
+    size_t e = 0;
     for (int g = 0; g < G; g++)
         for (int v = 0; v < mpv; v++) {
             const int m0 = v * vw, live = M - m0 < 0 ? 0 : M - m0 < vw ? M - m0 : vw;
             const float *src = live ? w + ((size_t)g * M + m0) * K : w;
-            for (int k = 0; k < K; k++, p += vw) {
-                for (int l = 0; l < live; l++) p[l] = src[(size_t)l * K + k];
-                for (int l = live; l < vw; l++) p[l] = 0.0f;
-            }
+            for (int k = 0; k < K; k++, e += vw)
+                for (int l = 0; l < vw; l++) {
+                    const float x = l < live ? src[(size_t)l * K + k] : 0.0f;
+                    if (half) ph[e + l] = clbb__float_to_half(x);
+                    else p[e + l] = x;
+                }
         }
     *mpv_out = mpv;
     return clbb__buffer_unmap(op->ctx, *out, mapped);
@@ -487,9 +492,12 @@ static clbb_status cpu_reshape(clbb_op *op) {
                           "%d rows and NW <= %d columns",
                           s->tuning, mpv, o.h, o.w);
     const int mv = best[0], rb = best[1], nw = best[2];
-    const int pad = clbb__conv_needs_pad(s);
+    /* fp16: the input is converted to a float copy once (pad2d, PAD_F32),
+     * not once per tap in the K loop (-D XF) */
+    const int xf = op->dtype == CLBB_DTYPE_F16;
+    const int pad = clbb__conv_needs_pad(s) || xf;
     int xh = i.h, xw = i.w;
-    if (pad) {
+    if (clbb__conv_needs_pad(s)) {
         xh = (o.h - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1;
         xw = (o.w - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1;
     }
@@ -505,13 +513,14 @@ static clbb_status cpu_reshape(clbb_op *op) {
     clbb__opt_int(opts, sizeof opts, "MV", mv);
     clbb__opt_int(opts, sizeof opts, "RB", rb);
     clbb__opt_int(opts, sizeof opts, "NRW", nw);
+    if (xf) clbb__opt_int(opts, sizeof opts, "XF", 1);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm_cpu", opts, &prog));
-    if (pad) CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw));
+    if (pad) CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw, xf));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_igemm_cpu", &a->conv));
     /* super-blocks of position blocks whose input footprint stays in a
      * core's L2 while every M block's A panel passes over them once */
-    const double bfoot = (double)clbb_dtype_size(op->dtype) * cin_g *
+    const double bfoot = (xf ? 4.0 : (double)clbb_dtype_size(op->dtype)) * cin_g *
                          ((rb - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1) *
                          ((nw - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1);
     double sbd = CPU_B_BUDGET / bfoot;

@@ -44,7 +44,8 @@ clbb_status clbb__igemm_fit_mma(clbb_context *ctx, const int tuned[IG_NTILE], in
 const char *clbb__igemm_mma_name(const char *base, const clbb_op *op, int mma);
 void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const ig_pack *pk,
                          char *buf, size_t size);
-/* Uploads n packed floats into *w and frees them. */
+/* Uploads n packed floats into *w in the op's weight storage (conv_wdtype)
+ * and frees them. */
 clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
                                       cl_mem *w);
 

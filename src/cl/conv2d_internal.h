@@ -106,6 +106,20 @@ extern const conv_algo_desc clbb__conv_depthwise;
 extern const conv_algo_desc clbb__conv_igemm;
 extern const conv_algo_desc clbb__conv_winograd;
 
+/* The storage type of an op's packed weights: half for an F16 op (issue
+ * 11: weights in the mode's storage type halve model memory; products still
+ * accumulate in float and the shift stays float), else float. Kernels read
+ * them through WLD/WLDN/WLDA (cl/common.cl, -D WDTYPE). */
+static inline clbb_dtype conv_wdtype(const clbb_op *op) { return op->dtype; }
+/* Appends " -D WDTYPE=1" when the op's weights are half (fp32 programs keep
+ * their option strings, and so their cache keys). */
+void clbb__opt_wdtype(const clbb_op *op, char *buf, size_t size);
+/* Uploads n packed weights in the storage of wdtype (F16: rounded to
+ * nearest even on the host, bit-exact with vstore_half_rte, so the check
+ * reference can model it with clbb_ref_quantize). */
+clbb_status clbb__weights_upload(clbb_context *ctx, clbb_dtype wdtype, const float *w, size_t n,
+                                 const char *what, cl_mem *out);
+
 /* Build options common to every conv program (dtype, geometry, epilogue). */
 void clbb__conv_options(const clbb_op *op, char *buf, size_t size);
 /* Build options of the CPU kernels: dtype and the geometry and epilogue
@@ -134,14 +148,15 @@ static inline int conv_tuned(const conv_state *s, int i, int def) {
  * copy is xh x xw per channel (xw may exceed what the taps reach, for
  * vector over-reads) and lives in the context's scratch. Prepare at
  * reshape; run writes the copy and returns where the input now is (x
- * itself when the conv has no pads and no gate, i.e. k is NULL). */
+ * itself when the conv has no pads and no gate, i.e. k is NULL). f32: the
+ * copy is float whatever the op's dtype (-D PAD_F32). */
 typedef struct conv_pad {
     cl_kernel k;
     size_t gws[3];
     int xh, xw;
 } conv_pad;
 int clbb__conv_needs_pad(const conv_state *s);
-clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw);
+clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw, int f32);
 clbb_status clbb__conv_pad_run(clbb_op *op, const conv_pad *p, cl_mem *xm, cl_int *xoff,
                                cl_int *xbs);
 void clbb__conv_pad_release(conv_pad *p);

@@ -19,7 +19,7 @@
 #define WINO_KEYS IG_KS
 
 typedef struct wino_state {
-    cl_mem u; /* G g G^T, packed like igemm's A: [16][KP][MP] */
+    cl_mem u; /* G g G^T, packed like igemm's A: [16][KP][MP], in conv_wdtype */
     ig_pack pk;
     cl_kernel in, gemm, out;
     size_t gws[3][3], lws[3][3];
@@ -130,6 +130,7 @@ static clbb_status wino_reshape(clbb_op *op) {
     clbb__opt_int(gopts, sizeof gopts, "IG_MODE", 1);
     clbb__opt_int(gopts, sizeof gopts, "IG_MMA", mma);
     clbb__opt_int(gopts, sizeof gopts, "MROWS", M);
+    clbb__opt_wdtype(op, gopts, sizeof gopts); /* U in the weights' storage */
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm", gopts, &prog));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "gemm_kmajor_batched", &a->gemm));
 

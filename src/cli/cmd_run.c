@@ -95,7 +95,12 @@ int clbb_cmd_run(int argc, char **argv) {
     for (int i = 0; i < nout; i++) {
         size_t bad = summarize(outs[i], clbb_shape_numel(shapes[i]), &stats[i]);
         if (bad) {
-            rc = cli_error(CLI_RUNTIME, "output %d has %zu non-finite values", i, bad);
+            rc = cli_error(CLI_RUNTIME, "output %d has %zu non-finite values%s", i, bad,
+                           a.precision == CLBB_PRECISION_FP16
+                               ? " (fp16: a value beyond 65504 overflowed half; "
+                                 "CLBB_CHECK_OVERFLOW=1 names the first layer, or use "
+                                 "--precision fp32)"
+                               : "");
             goto done;
         }
     }

@@ -151,6 +151,8 @@ static void print_footer(FILE *f, int model) {
             "                     $XDG_CACHE_HOME/clbb, else $HOME/.cache/clbb)\n"
             "  CLBB_CPU_KERNELS   1 or 0: CPU-shaped or GPU-shaped kernels whatever the device\n"
             "  CLBB_SEED          seed of `clbb check`'s random data (default: the clock)\n"
+            "  CLBB_CHECK_OVERFLOW 1: scan every layer's output of a forward for NaN/inf and\n"
+            "                     name the first on stderr (fp16 overflow; check does it always)\n"
             "  CLBB_TUNE_VERBOSE  set: `clbb tune` logs every candidate\n"
             "  CLBB_FUSE          0 or 1: Ghost-module / SE launch fusions off or on at every\n"
             "                     batch (default: on for GPU kernels at batch <= 8)\n"

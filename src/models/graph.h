@@ -246,5 +246,10 @@ static inline const float *graph_pchan(const graph *g, int p, int off) {
  * malloc'ed. */
 clbb_status graph_forward_reference(const graph *g, const float *input, float **outputs,
                                     char *errbuf, size_t errbuf_size);
+/* The same, also recording max |value| of each node's output into
+ * node_max[num_nodes] (NULL: not recorded): what fp16 checks compare with
+ * half's range to name the first layer that overflows. */
+clbb_status graph_forward_reference_stats(const graph *g, const float *input, float **outputs,
+                                          double *node_max, char *errbuf, size_t errbuf_size);
 
 #endif

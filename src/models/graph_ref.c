@@ -2,6 +2,7 @@
  * reference (unfused: conv, then the norm from its raw statistics, then
  * residual, then activation), with the double-accumulating reference ops.
  * This is the oracle that device forwards are checked against. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +38,7 @@ static void scatter(const graph *g, float *const *vals, tref r, const float *d) 
 }
 
 /* One node: gather its inputs, run its kind's reference, scatter. */
-static clbb_status run_node(const graph *g, float **vals, const graph_node *n) {
+static clbb_status run_node(const graph *g, float **vals, const graph_node *n, double *max_abs) {
     float *in[NODE_MAX_INPUTS] = {0};
     clbb_shape shapes[NODE_MAX_INPUTS] = {{0, 0, 0, 0}};
     clbb_status st = CLBB_OK;
@@ -53,6 +54,15 @@ static clbb_status run_node(const graph *g, float **vals, const graph_node *n) {
     if (st == CLBB_OK) {
         graph_node_kind(n->kind)->reference(g, n, shapes, (const float *const *)in, y);
         scatter(g, vals, n->out, y);
+        if (max_abs) {
+            double mx = 0;
+            const size_t cnt = clbb_shape_numel(os);
+            for (size_t k = 0; k < cnt; k++) {
+                const double a = fabs((double)y[k]);
+                if (!(a <= mx)) mx = a; /* NaN counts as beyond any range */
+            }
+            *max_abs = mx;
+        }
     }
     free(y);
     for (int k = 0; k < NODE_MAX_INPUTS; k++) free(in[k]);
@@ -61,6 +71,11 @@ static clbb_status run_node(const graph *g, float **vals, const graph_node *n) {
 
 clbb_status graph_forward_reference(const graph *g, const float *input, float **outputs,
                                     char *eb, size_t es) {
+    return graph_forward_reference_stats(g, input, outputs, NULL, eb, es);
+}
+
+clbb_status graph_forward_reference_stats(const graph *g, const float *input, float **outputs,
+                                          double *node_max, char *eb, size_t es) {
     clbb_status st = CLBB_OK;
     float **vals = calloc((size_t)g->num_values, sizeof *vals);
     int *last = malloc((size_t)g->num_values * sizeof *last);
@@ -88,7 +103,7 @@ clbb_status graph_forward_reference(const graph *g, const float *input, float **
             st = CLBB_ERR_OUT_OF_MEMORY;
             break;
         }
-        st = run_node(g, vals, n);
+        st = run_node(g, vals, n, node_max ? &node_max[i] : NULL);
         /* values read for the last time can go */
         for (int k = 0; k < NODE_MAX_INPUTS; k++) {
             int v = n->in[k].value;

@@ -190,14 +190,31 @@ clbb_status clbb_model_output_shape(const clbb_model *m, int index, clbb_shape *
     return clbb__done(m->ctx, CLBB_OK);
 }
 
-clbb_status clbb_model_forward(clbb_model *m, clbb_shape shape, const float *input) {
+clbb_status clbb__model_forward_scan(clbb_model *m, clbb_shape shape, const float *input,
+                                     int *first_bad) {
     if (!m) return CLBB_ERR_INVALID_ARGUMENT;
     if (!input) return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "forward: input is NULL");
     CLBB_CHECK(need_weights(m));
     CLBB_CHECK(clbb__plan_build(m, shape));
     clbb_tensor *in = m->p.values[m->g.input];
     CLBB_CHECK(clbb_tensor_write_f32(m->ctx, in, input, clbb_shape_numel(shape)));
-    return clbb__done(m->ctx, clbb__plan_run(m));
+    if (!first_bad) return clbb__done(m->ctx, clbb__plan_run(m));
+    return clbb__done(m->ctx, clbb__plan_run_scan(m, first_bad));
+}
+
+clbb_status clbb_model_forward(clbb_model *m, clbb_shape shape, const float *input) {
+    /* CLBB_CHECK_OVERFLOW=1: the debug scan, naming on stderr the first
+     * layer whose output holds a NaN or infinity (an fp16 overflow) */
+    const char *env = getenv("CLBB_CHECK_OVERFLOW");
+    if (!env || strcmp(env, "1")) return clbb__model_forward_scan(m, shape, input, NULL);
+    int bad = -1;
+    clbb_status st = clbb__model_forward_scan(m, shape, input, &bad);
+    if (st == CLBB_OK && bad >= 0)
+        fprintf(stderr, "clbb: CLBB_CHECK_OVERFLOW: layer %s: its output holds NaN or "
+                        "infinity%s\n",
+                m->g.nodes[bad].name,
+                m->dtype == CLBB_DTYPE_F16 ? " (fp16: a value beyond 65504 overflowed half)" : "");
+    return st;
 }
 
 clbb_status clbb_model_forward_tensor(clbb_model *m, const clbb_tensor *input) {
@@ -258,6 +275,12 @@ clbb_status clbb_model_memory_usage(const clbb_model *m, clbb_model_memory *mem)
 
 clbb_status clbb_model_forward_reference(clbb_model *m, clbb_shape shape, const float *input,
                                          float **outputs, clbb_shape *shapes) {
+    return clbb__model_forward_reference_stats(m, shape, input, outputs, shapes, NULL);
+}
+
+clbb_status clbb__model_forward_reference_stats(clbb_model *m, clbb_shape shape,
+                                                const float *input, float **outputs,
+                                                clbb_shape *shapes, double *node_max) {
     if (!m) return CLBB_ERR_INVALID_ARGUMENT;
     if (!input || !outputs || !shapes)
         return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "forward_reference: NULL argument");
@@ -268,7 +291,8 @@ clbb_status clbb_model_forward_reference(clbb_model *m, clbb_shape shape, const 
     /* inference on the graph's own copy: a plan keeps its shapes */
     clbb_shape planned = m->p.valid ? m->p.input : shape;
     clbb_status st = graph_infer(&m->g, shape, msg, sizeof msg);
-    if (st == CLBB_OK) st = graph_forward_reference(&m->g, input, outputs, msg, sizeof msg);
+    if (st == CLBB_OK)
+        st = graph_forward_reference_stats(&m->g, input, outputs, node_max, msg, sizeof msg);
     if (st == CLBB_OK)
         for (int i = 0; i < m->g.num_outputs; i++) shapes[i] = m->g.values[m->g.outputs[i]].shape;
     if (m->p.valid) graph_infer(&m->g, planned, NULL, 0);

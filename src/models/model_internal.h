@@ -59,6 +59,20 @@ void clbb__plan_free(clbb_model *m);
 /* Enqueues every op of the plan. */
 clbb_status clbb__plan_run(clbb_model *m);
 
+/* Enqueues every op, reading each node's output back after its last op
+ * until one holds a NaN or infinity: *first_bad = that node (-1: none).
+ * A debug scan (one read per node) for fp16 checks and
+ * CLBB_CHECK_OVERFLOW=1; forwards use clbb__plan_run. */
+clbb_status clbb__plan_run_scan(clbb_model *m, int *first_bad);
+/* clbb_model_forward with that scan. */
+clbb_status clbb__model_forward_scan(clbb_model *m, clbb_shape shape, const float *input,
+                                     int *first_bad);
+/* clbb_model_forward_reference, also recording max |value| of every node's
+ * output into node_max[graph num_nodes] (NULL: not recorded). */
+clbb_status clbb__model_forward_reference_stats(clbb_model *m, clbb_shape shape,
+                                                const float *input, float **outputs,
+                                                clbb_shape *shapes, double *node_max);
+
 /* For node kinds: a new op slot of the plan for node i. */
 clbb_status clbb__plan_push(clbb_model *m, int node, const char *kind, plan_op **out);
 /* Binds an op to its inputs (views of the trefs, the absent ones skipped)

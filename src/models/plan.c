@@ -5,6 +5,7 @@
  * views); then execution with no host synchronization between ops. Models
  * are built only on the op API. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,9 @@ static clbb_status check_fits(clbb_model *m) {
                               in.n, in.c, in.h, in.w, p->slot_bytes[s] / 1048576.0,
                               d.max_alloc_bytes / 1048576.0);
     }
-    for (int i = 0; i < m->g.num_params; i++) weights += 4.0 * (double)m->g.params[i].numel;
+    /* weights are stored in the activations' dtype (half in fp16) */
+    const double wsz = (double)clbb_dtype_size(m->dtype);
+    for (int i = 0; i < m->g.num_params; i++) weights += wsz * (double)m->g.params[i].numel;
     if (d.global_mem_bytes && act + weights > (double)d.global_mem_bytes)
         return clbb__fail(m->ctx, CLBB_ERR_DEVICE_MEMORY,
                           "input %dx%dx%dx%d needs %.1f MiB of activations and %.1f MiB of "
@@ -273,6 +276,46 @@ clbb_status clbb__plan_run(clbb_model *m) {
             clbb__fail_append(m->ctx, " (layer %s)", m->g.nodes[p->ops[k].node].name);
             return st;
         }
+    }
+    return CLBB_OK;
+}
+
+/* Non-finite values in node i's output on the device (its channel range of
+ * the value); *bad = their count. */
+static clbb_status scan_node(clbb_model *m, int i, size_t *bad) {
+    const graph *g = &m->g;
+    const tref out = g->nodes[i].out;
+    const int c = graph_tref_channels(g, out);
+    clbb_tensor *v = NULL;
+    float *h = NULL;
+    *bad = 0;
+    clbb_status st = clbb_tensor_view_channels(m->ctx, m->p.values[out.value], out.c0, c, &v);
+    const size_t n = st == CLBB_OK ? clbb_shape_numel(clbb_tensor_shape(v)) : 0;
+    if (st == CLBB_OK && !(h = malloc((n ? n : 1) * sizeof *h)))
+        st = clbb__fail(m->ctx, CLBB_ERR_OUT_OF_MEMORY, "overflow scan: out of host memory");
+    if (st == CLBB_OK) st = clbb_tensor_read_f32(m->ctx, v, h, n);
+    for (size_t k = 0; st == CLBB_OK && k < n; k++) *bad += !isfinite(h[k]);
+    free(h);
+    clbb_tensor_destroy(v);
+    return st;
+}
+
+clbb_status clbb__plan_run_scan(clbb_model *m, int *first_bad) {
+    plan *p = &m->p;
+    *first_bad = -1;
+    for (int k = 0; k < p->num_ops; k++) {
+        clbb_status st = clbb_op_run(p->ops[k].op);
+        const int node = p->ops[k].node;
+        if (st != CLBB_OK) {
+            clbb__fail_append(m->ctx, " (layer %s)", m->g.nodes[node].name);
+            return st;
+        }
+        /* after the node's last op, until the first bad one: what follows
+         * an overflow only spreads it */
+        if (*first_bad >= 0 || (k + 1 < p->num_ops && p->ops[k + 1].node == node)) continue;
+        size_t bad;
+        CLBB_CHECK(scan_node(m, node, &bad));
+        if (bad) *first_bad = node;
     }
     return CLBB_OK;
 }
