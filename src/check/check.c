@@ -73,8 +73,13 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
     for (size_t i = 0; i < n; i++) {
         const check_case *c = &cases[i];
         clbb__progress(ctx, CLBB_PROGRESS_CHECK, p->done++, p->total, op->name);
-        /* small: our kernels only (CLBlast's are not ours), small work */
-        if (o->small && (check_case_work(c) > 1e6 || strstr(c->name, "/clblast"))) {
+        /* small: our kernels only (CLBlast's are not ours), small work;
+         * under a device profile only what it plans differently: not the
+         * CPU family (work-groups of one item) nor direct convolution
+         * (fixed 16x4 work-groups, no local memory) */
+        if (o->small && (check_case_work(c) > 1e6 || strstr(c->name, "/clblast") ||
+                         (clbb_context_profile(ctx) && (c->family == CLBB_KERNEL_FAMILY_CPU ||
+                                                        strstr(c->name, "/direct"))))) {
             skipped++;
             continue;
         }
