@@ -59,6 +59,12 @@ typedef struct clbb_context_options {
     /** Non-zero: create the queue with profiling (needed by benchmarks). */
     int profiling;
     /**
+     * Optional buffer that receives the error message when creation fails
+     * (there is no context to hold it then). May be NULL.
+     */
+    char *error_buffer;
+    size_t error_buffer_size; /**< Bytes of error_buffer (0: none written). */
+    /**
      * Device profile to plan with (see clbb/profile.h): a name from
      * clbb_device_profile_at(), e.g. "mali-g78". NULL: the
      * CLBB_DEVICE_PROFILE environment variable if set and not empty, else
@@ -70,12 +76,6 @@ typedef struct clbb_context_options {
      * clbb_device_profile_apply().
      */
     const char *profile;
-    /**
-     * Optional buffer that receives the error message when creation fails
-     * (there is no context to hold it then). May be NULL.
-     */
-    char *error_buffer;
-    size_t error_buffer_size; /**< Bytes of error_buffer (0: none written). */
 } clbb_context_options;
 
 /** Fills @p options with defaults (all zero/NULL). Thread-safe.
