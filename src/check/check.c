@@ -157,6 +157,8 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
     fprintf(out, "device: %s (%s, driver %s)\nprecision: %s\nseed: %llu (CLBB_SEED=%llu reproduces)\n",
             info.device_name, info.platform_name, info.driver_version,
             clbb_precision_name(o.precision), (unsigned long long)seed, (unsigned long long)seed);
+    const clbb_device_profile *prof = clbb_context_profile(ctx);
+    if (prof) fprintf(out, "profile: %s (planned as on %s)\n", prof->name, prof->description);
     int failed = 0;
     check_progress p = {0, clbb__progress_on(ctx) ? count_cases(&o) : 0};
     if (o.ops) {
