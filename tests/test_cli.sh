@@ -188,7 +188,7 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['median_ms
 
 # --help / -h on every command: its usage on stdout, exit 0; one text per
 # command, the same in `clbb --help`
-for c in devices run check bench tune version; do
+for c in devices profiles run check bench tune version; do
     for h in --help -h; do
         expect 0 "" -- $c $h
         grep -q "^usage: clbb $c" "$T/out" || { echo "FAIL: clbb $c $h: no usage on stdout"; fails=$((fails + 1)); }

@@ -96,7 +96,7 @@ typedef struct cli_command {
 static const cli_command COMMANDS[] = {
     {"devices", clbb_cmd_devices, 0,
      "  devices [--json]                         list OpenCL platforms and devices\n"
-     "        [--profile NAME]                    (the limits clbb plans with under NAME)\n"},
+     "        [--profile NAME]                   (the limits clbb plans with under NAME)\n"},
     {"profiles", clbb_cmd_profiles, 0,
      "  profiles [--json]                        list the device profiles (docs/profiles.md)\n"},
     {"run", clbb_cmd_run, 1,
