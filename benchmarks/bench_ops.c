@@ -33,7 +33,7 @@ int main(int argc, char **argv) {
                  clbb_precision_parse(argv[i + 1], &precision) == CLBB_OK) i++;
         else {
             fprintf(stderr, "usage: bench_ops [--op NAME] [--case TEXT] [--quick] [--iters N] [--device SEL] "
-                            "[--precision fp32|fp16]\n");
+                            "[--precision fp32|tf32x3|tf32|fp16]\n");
             return 2;
         }
     }
@@ -69,6 +69,7 @@ int main(int argc, char **argv) {
         size_t n = check_cases(op, quick, dtype, &cases);
         for (size_t i = 0; i < n; i++) {
             check_case *c = &cases[i];
+            c->precision = precision; /* conv-like ops run its math (tf32, tf32x3) */
             if (conv && !first_of_geometry(c)) continue;
             if (only_case && !strstr(c->name, only_case)) continue;
             char name[96];

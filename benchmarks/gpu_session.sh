@@ -2,12 +2,19 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx)
+# precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
+# fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
+# checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
 # torchplugins: PyTorch timings of the issue-10 configs (DCN, DCNv2, GCNet, empirical attention)
 # at 1x3x800x1344, fp32 (TF32 off), tf32 and fp16. pluginexport: every config exported
 # (weights, config, input, float64 PyTorch outputs), run by `clbb run` at fp32 and fp16 and
 # compared; one PASS/FAIL line per config and precision, failures do not stop the loop.
 # pluginbench: `clbb bench` of the same timed configs at 1x3x800x1344, fp32 and fp16.
+# latency: small-batch launches (issue 13): the fused ops and the fused GhostNet against the
+# reference (fp32, fp16), then GhostNet and ResNet-50 at 1x3x224x224 (and 32x) with the Ghost/SE
+# fusions off (CLBB_FUSE=0), default and forced (CLBB_FUSE=1), ResNet-50 also with every conv
+# on igemm (one launch where Winograd takes three), alternating twice; bench JSON per run.
 # basebuild/compare: the tree of an earlier commit in .base/ (git archive, git-ignored, carried),
 # built beside and timed against this one, workload by workload, alternating, in one session.
 set -u
@@ -232,6 +239,66 @@ for s in "$@"; do
       timeout 420 ./$B/clbb tune --arch resnet50_dcn_c3c5 --shape 1,3,800,1344 --device nvidia --iters 5 \
         --out "$OUT/dcn_tuning.txt" > "$OUT/dcntune.txt" 2>&1; echo "tune rc $?"
       grep -i "offset" "$OUT/dcntune.txt" | head -20; tail -5 "$OUT/dcntune.txt" ;;
+    precision)
+      step precision
+      timeout 560 python3 benchmarks/torch_precision.py ./$B/clbb --device nvidia \
+        --out "$OUT/torch_precision.json" > "$OUT/torch_precision.txt" 2>&1; echo "torch_precision rc $?"
+      sed -n '/^PyTorch /,$p' "$OUT/torch_precision.txt" ;;
+    checkprec|checkprecq)
+      # every op case at each precision; blocks and backbones whole (checkprec) or their quick subset
+      step $s
+      q=""; [ $s = checkprecq ] && q=--quick
+      for p in tf32x3 tf32 fp16; do
+        timeout 150 ./$B/clbb check --ops --precision $p --device nvidia > "$OUT/check_ops_$p.txt" 2>&1
+        echo "$p ops rc $?: $(grep -m1 '^precision:' "$OUT/check_ops_$p.txt") / $(tail -1 "$OUT/check_ops_$p.txt")"
+        timeout 150 ./$B/clbb check --blocks --models $q --precision $p --device nvidia > "$OUT/check_models_$p.txt" 2>&1
+        echo "$p blocks+models rc $?: $(tail -1 "$OUT/check_models_$p.txt")"
+        grep -hE "FAIL" "$OUT/check_ops_$p.txt" "$OUT/check_models_$p.txt" | head -5
+      done ;;
+    pluginprec)
+      # issue 10's configs at each precision (1x3x800x1344), and ResNet-50's layers at 32x224 per precision
+      step pluginprec
+      for p in tf32x3 tf32 fp16; do
+        for a in resnet50 resnet50_dcn_c3c5 resnet50_dcnv2_c3c5 resnet50_gcb_r16_c3c5 resnet50_attn1111_c4c5; do
+          f="$OUT/pluginprec_${a}_$p"
+          timeout 100 ./$B/clbb bench --arch $a --shape 1,3,800,1344 --device nvidia --iters 20 --precision $p --json "$f.json" > "$f.txt" 2>&1
+          echo "$p $a: $(grep -E '^clbb:' "$f.txt" | tail -1)"
+        done
+        timeout 100 ./$B/clbb bench --arch resnet50 --shape 32,3,224,224 --device nvidia --iters 20 --precision $p > "$OUT/layers_resnet50_32x224_$p.txt" 2>&1
+      done ;;
+    latency)
+      step latency
+      for prec in fp32 fp16; do
+        CLBB_FUSE=1 timeout 300 ./$B/clbb check --ops --blocks --models --only ghost,se_gate --precision $prec \
+          --device nvidia > "$OUT/latency_check_$prec.txt" 2>&1; tail -14 "$OUT/latency_check_$prec.txt"
+      done
+      for rep in ${LAT_REPS:-1 2}; do
+        for w in "ghostnet 1,3,224,224" "ghostnet 32,3,224,224" "resnet50 1,3,224,224" "resnet50 32,3,224,224"; do
+          set -- $w
+          for v in fuse0 default fuse1 igemm; do
+            [ $1 = ghostnet ] && [ $v = igemm ] && continue
+            [ $1 = resnet50 ] && [ $v = fuse1 ] && continue
+            env=""; extra=""
+            case $v in fuse0) env="CLBB_FUSE=0";; fuse1) env="CLBB_FUSE=1";; igemm) extra="--conv-algo igemm";; esac
+            f="$OUT/latency_${1}_${2//,/x}_${v}_$rep"
+            env $env timeout 200 ./$B/clbb bench --arch $1 --shape $2 --device nvidia --iters 50 --warmup 10 \
+              --quiet $extra --json "$f.json" > "$f.txt" 2>&1
+            echo "$1 $2 $v #$rep: $(grep -o '[0-9]* kernels per forward' "$f.txt"); $(grep '^clbb:' "$f.txt")"
+          done
+        done
+      done | tee "$OUT/latency.txt" ;;
+    ptx)
+      # the PTX the NVIDIA driver keeps for the tensor-core GEMMs (program cache = PTX text):
+      # local-memory (stack) use and mma counts, and the compiler's warnings on a cold build
+      step ptx
+      timeout 100 env CLBB_CACHE_DIR=/tmp/clbb-ptx ./$B/clbb bench --arch resnet50 --shape 8,3,224,224 --device nvidia \
+        --iters 2 --precision tf32 > "$OUT/ptx_bench.txt" 2>&1
+      grep -v "^layer\|^conv\|^max\|^layer" "$OUT/ptx_bench.txt" | sort | uniq -c | head -20
+      n=0
+      for f in $(grep -l "mma.sync" -r /tmp/clbb-ptx 2>/dev/null); do
+        echo "$f: $(grep -c 'mma.sync' $f) mma, $(grep -c 'ld.local\|st.local' $f) local ld/st, $(grep -c '^\s*\.local' $f) .local decls, $(grep -c 'bar.sync' $f) bar"
+        n=$((n + 1)); [ $n -le 3 ] && cp "$f" "$OUT/ptx_$n.txt"
+      done | head -30 ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;

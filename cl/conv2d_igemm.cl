@@ -75,7 +75,45 @@
  *   part holds IG_KSPLIT * groups*COUT_G * NCOLS floats when IG_KSPLIT > 1;
  *   the reduce kernel runs on (NCOLS rounded up, groups*COUT_G) exactly;
  *   A (and in mode 1 B, with b_off and ldb multiples of 4) are float4-
- *   aligned; all offsets fit in int. */
+ *   aligned; all offsets fit in int.
+ *
+ * Tensor cores (IG_MMA, NVIDIA only: inline PTX, see src/cl/mma.c): the
+ * same tiles, loads and epilogue, with the slice's products made by
+ * mma.sync.m16n8k8 TF32 instead of fmas. IG_MMA 1: one product of operands
+ * rounded to TF32 (nearest, ties away, as cvt.rna); IG_MMA 3: each operand split into a TF32 high
+ * part and a TF32 remainder, lo*hi + hi*lo + hi*hi (the lo*lo term, 2^-22
+ * relative, is dropped): fp32-level accuracy at three times the products.
+ * A warp owns a (8*WM) x (4*WN) sub-tile of WM/2 x WN/2 fragments of 16x8;
+ * its lane (4g + t) holds, per fragment, rows g and g+8 and columns 2t and
+ * 2t+1 of it (the PTX ISA's accumulator layout), i.e. a WM x WN register
+ * block whose rows and columns IG_ROW / IG_COL name, so the epilogue and
+ * split-K stores are the fma path's. Local rows are padded by 8 floats so
+ * that a fragment load (lanes reading rows k+t, columns +g) hits 32
+ * distinct banks. Needs WM, WN even, TM % (8*WM) == 0, TN % (4*WN) == 0,
+ * TK % 8 == 0 (the launcher's mma tile fit). */
+#ifndef IG_MMA
+#define IG_MMA 0
+#endif
+#if IG_MMA
+#define IG_LPAD 8
+#else
+#define IG_LPAD 0
+#endif
+/* IG_MMA 1 rounds operands to TF32 as they go into local memory (once per
+ * element and slice, not once per fragment use: cvt.rna runs at a quarter
+ * of the ALU rate and, per fragment, cost more than the products), with
+ * cvt.rna's rule (nearest, ties away) in two integer ops. Infinities stay;
+ * a NaN stays a NaN unless its payload is within 2^12 of all ones. */
+#if IG_MMA == 1
+#define IG_RND(v) as_float((as_uint(v) + 0x1000u) & 0xffffe000u)
+#define IG_RND4(v) as_float4((as_uint4(v) + (uint4)0x1000u) & (uint4)0xffffe000u)
+#else
+#define IG_RND(v) (v)
+#define IG_RND4(v) (v)
+#endif
+/* row strides of the local A [k][m] and B [k][n] slices */
+#define AS_LD (TM + IG_LPAD)
+#define BS_LD (TN + IG_LPAD)
 #ifndef IG_MODE
 #define IG_MODE 0
 #endif
@@ -143,15 +181,100 @@ static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
     for (int i = 0; i < A_LOADS; i++) {
         const int e = tid + i * NT;
         if (A_IN(e)) {
+            const int k = e / (TM / 4), c = e - k * (TM / 4);
 #if VM == 4
-            as[e] = ra[i];
+            as[k * (AS_LD / 4) + c] = IG_RND4(ra[i]);
 #else
-            vstore4(ra[i], e, (__local float *)as);
+            vstore4(IG_RND4(ra[i]), k * (AS_LD / 4) + c, (__local float *)as);
 #endif
         }
     }
 }
 
+#if IG_MMA
+#define IG_WGN (TN / (4 * WN)) /* warps across the tile's columns */
+/* a macro, not a function: the accumulators stay registers (no pointer
+ * into the private array reaches the asm) */
+#define IG_MMA_OP(c0, c1, c2, c3, a, b)                                                       \
+    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "                        \
+                 "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"            \
+                 : "+f"(c0), "+f"(c1), "+f"(c2), "+f"(c3)                                     \
+                 : "r"((a)[0]), "r"((a)[1]), "r"((a)[2]), "r"((a)[3]), "r"((b)[0]), "r"((b)[1]))
+/* x = hi + lo with hi its TF32 rounding and lo the TF32 rounding of the
+ * (exact) remainder */
+/* expands IG_C into its four accumulators before IG_MMA_OP counts arguments */
+#define IG_MMA_X(...) IG_MMA_OP(__VA_ARGS__)
+/* x = hi + lo: hi its TF32 rounding (cvt.rna's rule in integer ops, see
+ * IG_RND), lo the exact remainder (|lo| <= 2^-11 |x|), passed whole: the
+ * tensor core reads its top 19 bits, an error of at most 2^-22 |x| */
+#define IG_SPLIT(x, hi, lo)                                                                   \
+    ((hi) = (as_uint(x) + 0x1000u) & 0xffffe000u, (lo) = as_uint((x) - as_float(hi)))
+
+/* The products of one slice on tensor cores. ty is the row of the lane's
+ * first accumulator (warp row + g), the lane's B column is its warp's
+ * first column + g. */
+static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, int tx, int ty,
+                              float acc[WM][WN]) {
+    (void)tx;
+    __local const float *as = (__local const float *)as_;
+    __local const float *bs = (__local const float *)bs_;
+    const int lane = get_local_id(0) & 31, g = lane >> 2, t = lane & 3;
+    const int bn = ((get_local_id(0) >> 5) % IG_WGN) * (4 * WN) + g;
+#pragma unroll
+    for (int k = 0; k < TK; k += 8) {
+        uint bh[WN / 2][2];
+#if IG_MMA == 3
+        uint bl[WN / 2][2];
+#endif
+#pragma unroll
+        for (int f = 0; f < WN / 2; f++) {
+            const float v0 = bs[(k + t) * BS_LD + bn + 8 * f];
+            const float v1 = bs[(k + t + 4) * BS_LD + bn + 8 * f];
+#if IG_MMA == 3
+            IG_SPLIT(v0, bh[f][0], bl[f][0]);
+            IG_SPLIT(v1, bh[f][1], bl[f][1]);
+#else
+            bh[f][0] = as_uint(v0); /* rounded at the store (IG_RND) */
+            bh[f][1] = as_uint(v1);
+#endif
+        }
+#pragma unroll
+        for (int e = 0; e < WM / 2; e++) {
+            const int r = ty + 16 * e;
+            const float v[4] = {as[(k + t) * AS_LD + r], as[(k + t) * AS_LD + r + 8],
+                                as[(k + t + 4) * AS_LD + r], as[(k + t + 4) * AS_LD + r + 8]};
+            uint ah[4];
+#if IG_MMA == 3
+            uint al[4];
+#pragma unroll
+            for (int q = 0; q < 4; q++) IG_SPLIT(v[q], ah[q], al[q]);
+#else
+#pragma unroll
+            for (int q = 0; q < 4; q++) ah[q] = as_uint(v[q]);
+#endif
+#pragma unroll
+            for (int f = 0; f < WN / 2; f++) {
+#define IG_C acc[2 * e][2 * f], acc[2 * e][2 * f + 1], acc[2 * e + 1][2 * f], acc[2 * e + 1][2 * f + 1]
+#if IG_MMA == 3
+                /* the small terms first, so that they are not lost against the large one */
+                IG_MMA_X(IG_C, al, bh[f]);
+                IG_MMA_X(IG_C, ah, bl[f]);
+#endif
+                IG_MMA_X(IG_C, ah, bh[f]);
+#undef IG_C
+            }
+        }
+    }
+}
+
+/* Row and column of register (i, j): fragment i/2, j/2; rows g and g+8,
+ * columns 2t and 2t+1 of it (ty = warp row + g, tx = warp column + 2t). */
+#define IG_ROW(i, ty) ((ty) + 16 * ((i) >> 1) + 8 * ((i) & 1))
+#define IG_COL(j, tx) ((tx) + 8 * ((j) >> 1) + ((j) & 1))
+/* The lane's ty and tx (see IG_ROW / IG_COL). */
+#define IG_LANE_TY(tid) ((((tid) >> 5) / IG_WGN) * (8 * WM) + (((tid) & 31) >> 2))
+#define IG_LANE_TX(tid) ((((tid) >> 5) % IG_WGN) * (4 * WN) + 2 * ((tid) & 3))
+#else
 /* The FMAs of one slice: per k, WM/VM + WN/VN local vector loads feed
  * WM*WN fmas. */
 static inline void ig_compute(__local const vm_t *as, __local const vn_t *bs, int tx, int ty,
@@ -163,12 +286,12 @@ static inline void ig_compute(__local const vm_t *as, __local const vn_t *bs, in
         float af[WM], bf[WN];
 #pragma unroll
         for (int i = 0; i < WM / VM; i++) {
-            const vm_t v = as[k * (TM / VM) + i * TDM + ty];
+            const vm_t v = as[k * (AS_LD / VM) + i * TDM + ty];
             UNPACK_M(af + i * VM, v);
         }
 #pragma unroll
         for (int j = 0; j < WN / VN; j++) {
-            const vn_t v = bs[k * (TN / VN) + j * TDN + tx];
+            const vn_t v = bs[k * (BS_LD / VN) + j * TDN + tx];
             UNPACK_N(bf + j * VN, v);
         }
 #pragma unroll
@@ -181,6 +304,9 @@ static inline void ig_compute(__local const vm_t *as, __local const vn_t *bs, in
 /* Row (within the tile) of register row i, column of register column j. */
 #define IG_ROW(i, ty) ((((i) / VM) * TDM + (ty)) * VM + (i) % VM)
 #define IG_COL(j, tx) ((((j) / VN) * TDN + (tx)) * VN + (j) % VN)
+#define IG_LANE_TY(tid) ((tid) / TDN)
+#define IG_LANE_TX(tid) ((tid) % TDN)
+#endif
 
 #if IG_MODE == 0 || IG_MODE == 2
 /* ---------------------------------------------------------------- conv -- */
@@ -384,7 +510,7 @@ static inline void ig_store_b(__local vn_t *bs, int col0, int k0, const float *r
         const int row = k0 + r * B_KSTEP;
         if (B_ROW_OK(row))
 #pragma unroll
-            for (int c = 0; c < B_COLS; c++) b[row * TN + col0 + c * NT] = rb[r * B_COLS + c];
+            for (int c = 0; c < B_COLS; c++) b[row * BS_LD + col0 + c * NT] = IG_RND(rb[r * B_COLS + c]);
     }
 }
 
@@ -399,10 +525,10 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
 #endif
              __global st_t *restrict y, int y_off, int y_bs,
              __global float *restrict part, int H, int W, int HO, int WO, int NCOLS) {
-    __local vm_t as[2][TK * TM / VM];
-    __local vn_t bs[2][TK * TN / VN];
+    __local vm_t as[2][TK * AS_LD / VM];
+    __local vn_t bs[2][TK * BS_LD / VN];
     const int tid = get_local_id(0);
-    const int tx = tid % TDN, ty = tid / TDN;
+    const int tx = IG_LANE_TX(tid), ty = IG_LANE_TY(tid);
     const int n0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM;
     const int grp = get_group_id(2) / IG_KSPLIT;
     /* this work-group's K slices [t0, t1); never empty (launcher) */
@@ -478,11 +604,26 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
         const int m = m0 + IG_ROW(i, ty);
         if (m >= COUT_G) continue;
         __global float *prow = part + (split * cout + grp * COUT_G + m) * NCOLS;
+#if IG_MMA
+        /* column pairs as 2-wide stores where aligned (see the epilogue) */
+        const int even = !(((split * cout + grp * COUT_G + m) * NCOLS) & 1);
+#pragma unroll
+        for (int j = 0; j < WN; j += 2) {
+            const int col = n0 + IG_COL(j, tx);
+            if (even && col + 1 < NCOLS) {
+                vstore2((float2)(acc[i][j], acc[i][j + 1]), 0, prow + col);
+            } else {
+                if (col < NCOLS) prow[col] = acc[i][j];
+                if (col + 1 < NCOLS) prow[col + 1] = acc[i][j + 1];
+            }
+        }
+#else
 #pragma unroll
         for (int j = 0; j < WN; j++) {
             const int col = n0 + IG_COL(j, tx);
             if (col < NCOLS) prow[col] = acc[i][j];
         }
+#endif
     }
 #else
     /* epilogue: columns decomposed once, then row by row */
@@ -567,10 +708,11 @@ static inline void ig_store_bd(__local vn_t *bs, int tid, const float4 *rb) {
     for (int i = 0; i < B_LOADS; i++) {
         const int e = tid + i * NT;
         if (B_IN(e)) {
+            const int k = e / (TN / 4), c = e - k * (TN / 4);
 #if VN == 4
-            bs[e] = rb[i];
+            bs[k * (BS_LD / 4) + c] = IG_RND4(rb[i]);
 #else
-            vstore4(rb[i], e, (__local float *)bs);
+            vstore4(IG_RND4(rb[i]), k * (BS_LD / 4) + c, (__local float *)bs);
 #endif
         }
     }
@@ -579,10 +721,10 @@ static inline void ig_store_bd(__local vn_t *bs, int tid, const float4 *rb) {
 __kernel __attribute__((reqd_work_group_size(NT, 1, 1))) void
 gemm_kmajor_batched(__global const float4 *restrict amat, __global const float4 *restrict bmat,
                     int b_off, __global float *restrict cmat, int c_off, int ldb) {
-    __local vm_t as[2][TK * TM / VM];
-    __local vn_t bs[2][TK * TN / VN];
+    __local vm_t as[2][TK * AS_LD / VM];
+    __local vn_t bs[2][TK * BS_LD / VN];
     const int tid = get_local_id(0);
-    const int tx = tid % TDN, ty = tid / TDN;
+    const int tx = IG_LANE_TX(tid), ty = IG_LANE_TY(tid);
     const int n0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM, z = get_group_id(2);
     __global const float4 *a = amat + z * (KP * MP / 4);
     /* b_off and ldb are multiples of 4 (launcher) */

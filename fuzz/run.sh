@@ -12,7 +12,7 @@ command -v "${CC:-clang}" >/dev/null 2>&1 || { echo "clang not installed: skippe
 secs=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets=${FUZZ_TARGETS:-npy safetensors config tuning image}
+targets=${FUZZ_TARGETS:-npy safetensors config tuning image report}
 
 if [ ! -f "$build/build.ninja" ]; then
     CC=${CC:-clang} meson setup "$build" "$root" -Dfuzzers=true -Dtests=false -Dbenchmarks=false

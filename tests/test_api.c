@@ -380,3 +380,79 @@ Test(api, unmatched_selector_lists_devices) {
     cr_expect(strstr(err, want), "%s", err);
     cr_expect(strstr(err, "available"), "%s", err);
 }
+
+/* The precision fallback: never silently less accurate. Where the device
+ * has no tensor cores (PoCL; any device with CLBB_MMA=0) tf32 and tf32x3
+ * run strict fp32 and say why; fp16 keeps its half storage with fp32
+ * products; fp32 never falls back. Where it has them, nothing falls back. */
+Test(api, precision_fallback_is_reported) {
+    clbb_context *ctx = NULL;
+    cr_assert_eq(clbb_context_create(NULL, &ctx), CLBB_OK);
+    const char *cfg = "{\"type\":\"ResNet\",\"depth\":18}";
+    clbb_model *m = NULL;
+    cr_assert_eq(clbb_model_create_from_json(ctx, cfg, strlen(cfg), &m), CLBB_OK);
+    clbb_precision_info pi;
+    cr_assert_eq(clbb_model_precision_info(m, &pi), CLBB_OK);
+    cr_expect(pi.requested == CLBB_PRECISION_FP32 && pi.effective == CLBB_PRECISION_FP32 &&
+              pi.math == CLBB_MATH_FP32 && !pi.fallback && !pi.note[0]);
+    const int tc = clbb_context_has_math(ctx, CLBB_MATH_TF32);
+    static const clbb_precision ps[] = {CLBB_PRECISION_FP32, CLBB_PRECISION_TF32X3,
+                                        CLBB_PRECISION_TF32, CLBB_PRECISION_FP16};
+    static const clbb_math maths[] = {CLBB_MATH_FP32, CLBB_MATH_TF32X3, CLBB_MATH_TF32,
+                                      CLBB_MATH_FP16};
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_eq(clbb_model_set_precision(m, ps[i]), CLBB_OK);
+        cr_assert_eq(clbb_model_precision_info(m, &pi), CLBB_OK);
+        clbb_precision_info ctx_pi;
+        cr_assert_eq(clbb_precision_resolve(ctx, ps[i], &ctx_pi), CLBB_OK);
+        cr_expect_eq(memcmp(&pi, &ctx_pi, sizeof pi), 0, "model and context disagree");
+        cr_expect_eq(pi.requested, ps[i]);
+        const int has = clbb_context_has_math(ctx, (int)maths[i]);
+        cr_expect_eq(pi.fallback, !has, "%s", clbb_precision_name(ps[i]));
+        cr_expect_eq(pi.math, has ? maths[i] : CLBB_MATH_FP32);
+        cr_expect_eq(!pi.note[0], !pi.fallback, "note '%s'", pi.note);
+        if (ps[i] == CLBB_PRECISION_FP16)
+            cr_expect_eq(pi.effective, CLBB_PRECISION_FP16, "fp16 keeps half storage");
+        else if (!has)
+            cr_expect_eq(pi.effective, tc ? CLBB_PRECISION_TF32X3 : CLBB_PRECISION_FP32);
+        if (pi.fallback) {
+            clbb_device_info info;
+            clbb_context_device_info(ctx, &info);
+            cr_expect(strstr(pi.note, info.device_name), "the note names the device: %s", pi.note);
+        }
+    }
+    /* arguments */
+    cr_expect_eq(clbb_model_precision_info(NULL, &pi), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_precision_info(m, NULL), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "info"));
+    cr_expect_eq(clbb_precision_resolve(NULL, CLBB_PRECISION_FP32, &pi), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_precision_resolve(ctx, CLBB_PRECISION_FP32, NULL), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_precision_resolve(ctx, (clbb_precision)9, &pi), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "precision = 9"));
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
+/* deform_conv2d validates its math option like conv2d. */
+Test(api, deform_conv2d_math_is_validated) {
+    clbb_context *ctx = NULL;
+    cr_assert_eq(clbb_context_create(NULL, &ctx), CLBB_OK);
+    clbb_deform_conv2d_desc d = {{8, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 1, 0, 0};
+    static float w[8 * 8 * 9];
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    o.math = (clbb_math)7;
+    clbb_op *op = NULL;
+    cr_expect_eq(clbb_deform_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "options.math = 7"), "%s", clbb_last_error(ctx));
+    cr_expect_null(op);
+    for (int m = 0; m < CLBB_MATH_COUNT; m++) {
+        o.math = (clbb_math)m;
+        cr_expect_eq(clbb_deform_conv2d_create(ctx, &d, w, NULL, NULL, &o, &op), CLBB_OK, "%s",
+                     clbb_last_error(ctx));
+        clbb_op_destroy(op);
+        op = NULL;
+    }
+    clbb_context_destroy(ctx);
+}

@@ -185,6 +185,12 @@ expect 2 "col.json: config JSON is malformed at line 2, column 14" -- run --conf
 expect 0 "" -- bench --arch resnet18 --shape 1,3,32,32 --iters 2 --warmup 1 --json "$T/b.json" --quiet
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['median_ms']>0 and d['gflop']>0 and d['layers'] and d['shape']==[1,3,32,32], d" "$T/b.json" \
     || { echo "FAIL: bench JSON"; fails=$((fails + 1)); }
+# kernels per forward in the text and the JSON; --conv-algo by name
+expect 0 "" -- bench --arch resnet18 --shape 1,3,32,32 --iters 1 --warmup 0 --quiet --conv-algo igemm --json "$T/k.json"
+grep -q "kernels per forward" "$T/out" || { echo "FAIL: bench text: no kernels per forward"; fails=$((fails + 1)); }
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['kernels_per_forward']>=21, d['kernels_per_forward']" "$T/k.json" \
+    || { echo "FAIL: bench kernels_per_forward"; fails=$((fails + 1)); }
+expect 2 "unknown algorithm 'nope'" -- bench --arch resnet18 --shape 1,3,32,32 --conv-algo nope
 
 # --help / -h on every command: its usage on stdout, exit 0; one text per
 # command, the same in `clbb --help`
@@ -344,6 +350,117 @@ expect 2 "two or more" -- bench --compare "$T/b.json"
 expect 2 "unknown option '--quiet'" -- bench --compare "$T/b.json" "$T/b16.json" --quiet
 expect 2 "cannot write '$T/nodir/c.svg'" -- bench --compare "$T/b.json" "$T/b16.json" --svg "$T/nodir/c.svg"
 [ ! -e "$T/nodir" ] || { echo "FAIL: --svg left something behind"; fails=$((fails + 1)); }
+
+# --precision: a bad value named on every command; a tensor-core mode the
+# device cannot run (CLBB_MMA=0 makes it so on any device) falls back to
+# fp32 and says so on stderr and in bench's JSON; fp16 keeps half storage
+for c in run bench tune; do
+    expect 2 "--precision: 'bf16' is not fp32, tf32x3, tf32 or fp16" -- $c --arch resnet18 --shape 1,3,32,32 --precision bf16
+done
+expect 2 "--precision: 'tf16' is not fp32, tf32x3, tf32 or fp16" -- check --ops --precision tf16
+XENV=CLBB_MMA=0
+expect 0 "^precision: tf32 -> fp32 \(tensor cores turned off by CLBB_MMA=0" -- run --arch resnet18 --shape 1,3,32,32 --precision tf32
+grep -q "^precision: tf32 -> fp32$" "$T/out" || { echo "FAIL: run --precision tf32: stdout"; cat "$T/out"; fails=$((fails + 1)); }
+expect 0 "^precision: fp16 \(.*half storage, fp32 products" -- run --arch resnet18 --shape 1,3,32,32 --precision fp16
+expect 0 "^precision: tf32x3 -> fp32 \(" -- bench --arch resnet18 --shape 1,3,32,32 --iters 1 --warmup 0 --precision tf32x3 --json "$T/b3.json" --quiet
+python3 - "$T/b3.json" <<'PY' || { echo "FAIL: bench --json precision fields"; fails=$((fails + 1)); }
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert (r["precision"], r["effective_precision"], r["math"]) == ("tf32x3", "fp32", "fp32"), r
+assert "CLBB_MMA=0" in r["precision_note"], r["precision_note"]
+PY
+# check at each precision: ops (those with a math mode say which ran), a
+# block and a backbone; every tensor-core mode is a fallback here
+for p in tf32 tf32x3; do
+    expect 0 "^precision: $p -> fp32" -- check --ops --quick --precision $p
+    grep -q "^check: all passed (precision $p: fallback, every op ran fp32 products)$" "$T/out" &&
+        grep -Eq "^conv2d .* pass  math fp32$" "$T/out" && grep -Eq "^deform_conv2d .* pass  math fp32$" "$T/out" &&
+        grep -q "^precision: $p -> fp32 (" "$T/out" \
+        || { echo "FAIL: check --precision $p report"; cat "$T/out"; fails=$((fails + 1)); }
+    expect 0 "" -- check --blocks --models --quick --only=basic_block_identity,resnet18 --precision $p
+    grep -q "^resnet18 .* pass$" "$T/out" && grep -q "^basic_block_identity .* pass$" "$T/out" \
+        || { echo "FAIL: check --blocks --models --precision $p"; cat "$T/out"; fails=$((fails + 1)); }
+done
+expect 0 "^precision: fp16 \(" -- check --ops --quick --only=conv2d,deform --precision fp16
+grep -q "(precision fp16: fallback" "$T/out" || { echo "FAIL: check --precision fp16 fallback"; cat "$T/out"; fails=$((fails + 1)); }
+XENV=
+expect 0 "" -- check --ops --quick --only=conv2d --precision fp32
+grep -q "fallback\|math" "$T/out" && { echo "FAIL: check at fp32 reports math or fallback"; cat "$T/out"; fails=$((fails + 1)); }
+
+# check --report: JSON (parses, every case with its numbers) + Markdown; a
+# regression planted in a copy shows up in --compare's regression list with
+# exit 1; unreadable reports exit 2 naming the file (docs/report.md)
+PYJ=python3; [ -x /usr/bin/python3 ] && PYJ=/usr/bin/python3
+expect 0 "wrote" -- check --quick --ops --only conv --report "$T/rep.json" --seed 5
+[ -s "$T/rep.md" ] && grep -q "^| conv2d | " "$T/rep.md" && grep -q "Result: pass" "$T/rep.md" \
+    || { echo "FAIL: check --report Markdown"; cat "$T/rep.md"; fails=$((fails + 1)); }
+$PYJ - "$T" <<'PY' || { echo "FAIL: check --report JSON"; fails=$((fails + 1)); }
+import json, sys
+d = sys.argv[1]
+r = json.load(open(d + "/rep.json"))
+assert r["schema"] == "clbb-check-report" and r["schema_version"] == 1 and r["seed"] == "5", r
+assert r["device"]["name"] and isinstance(r["device"]["extensions"], list) and r["precision"] == "fp32"
+cases = r["cases"]
+assert cases and all(c["table"] in ("conv2d", "deform_conv2d") for c in cases)
+ran = [c for c in cases if c["status"] == "pass"]
+assert ran and all(c["rel_l2"] <= c["tolerance"]["rel_l2"] and c["of_bound"] <= 1 and
+                   len(c["worst_at"]) == 4 and c["median_ms"] > 0 for c in ran), ran[0]
+# plant: a passing case failed, an error past tolerance, the slowest case 3x slower
+b = json.loads(json.dumps(r))
+b["cases"][0]["status"] = "fail"; b["cases"][0]["reason"] = "planted"
+b["cases"][1]["rel_l2"] = b["cases"][1]["tolerance"]["rel_l2"] * 3
+slow = max(range(2, len(cases)), key=lambda i: cases[i]["median_ms"] or 0)
+b["cases"][slow]["median_ms"] *= 3
+json.dump(b, open(d + "/regressed.json", "w"))
+open(d + "/slow_name", "w").write(cases[slow]["name"])
+open(d + "/names", "w").write(cases[0]["name"] + "\n" + cases[1]["name"] + "\n")
+bad = json.loads(json.dumps(r)); bad["cases"][3]["status"] = 7
+json.dump(bad, open(d + "/badstatus.json", "w"))
+bad = json.loads(json.dumps(r)); bad["schema_version"] = 99
+json.dump(bad, open(d + "/badver.json", "w"))
+open(d + "/trunc.json", "w").write(open(d + "/rep.json").read()[:500])
+PY
+expect 0 "" -- check --compare "$T/rep.json" "$T/rep.json"
+grep -q "^regressions (0)" "$T/out" || { echo "FAIL: compare of a report with itself"; cat "$T/out"; fails=$((fails + 1)); }
+expect 1 "" -- check --compare "$T/rep.json" "$T/regressed.json" --markdown "$T/cmp.md"
+sed -n '/^regressions (3)/,/^fixes/p' "$T/out" >"$T/regs"
+{ grep -q "pass -> fail: planted" "$T/regs" && grep -q "error .* of the tolerance" "$T/regs" &&
+  grep -qF "$(cat "$T/slow_name")" "$T/regs" && grep -q "ms (+200%)" "$T/regs" &&
+  grep -q "^## regressions (3)" "$T/cmp.md"; } \
+    || { echo "FAIL: compare regressions"; cat "$T/out"; fails=$((fails + 1)); }
+expect 0 "" -- check --compare "$T/regressed.json" "$T/rep.json"
+grep -q "^fixes (1)" "$T/out" || { echo "FAIL: compare fixes"; cat "$T/out"; fails=$((fails + 1)); }
+expect 2 "trunc.json: not valid JSON" -- check --compare "$T/rep.json" "$T/trunc.json"
+expect 2 "badstatus.json: key 'cases\[3\].status'" -- check --compare "$T/badstatus.json" "$T/rep.json"
+expect 2 "badver.json: key 'schema_version'" -- check --compare "$T/rep.json" "$T/badver.json"
+expect 2 "b.json: key 'schema' is missing" -- check --compare "$T/rep.json" "$T/b.json"
+expect 2 "nothere.json" -- check --compare "$T/rep.json" "$T/nothere.json"
+expect 2 "needs two reports" -- check --compare "$T/rep.json"
+expect 2 "cannot write '$T/nodir/r.json'" -- check --ops --only softmax --report "$T/nodir/r.json"
+# blocks too; a name without .json gets .md appended
+expect 0 "" -- check --blocks --only basic_block_identity --report "$T/blk"
+$PYJ -c "import json,sys; c=json.load(open(sys.argv[1]))['cases']; assert len(c)==1 and c[0]['kind']=='block' and c[0]['status']=='pass' and c[0]['median_ms']>0 and c[0]['of_bound']<1, c" "$T/blk" \
+    && [ -s "$T/blk.md" ] || { echo "FAIL: check --blocks --report"; fails=$((fails + 1)); }
+expect 2 "go with --compare" -- check --ops --only softmax --markdown "$T/x.md"
+
+# tune --budget: the CPU family's own candidates on PoCL, a progress line
+# per layer with an estimate, stops in time (10 s: the whole tune takes
+# minutes) keeping the best so far, and the file it writes loads in run
+t0=$(date +%s)
+expect 0 "" -- tune --arch resnet18 --shape 1,3,32,32 --budget 10 --iters 2 --out "$T/tuned.json"
+t1=$(date +%s)
+{ grep -Eq '^\[1/15\] conv1 .*est\. remaining [0-9]+s' "$T/out" && grep -q "igemm_cpu" "$T/out" &&
+  grep -Eq "^(budget of 10s reached|tuned 15 of 15 layers)" "$T/out"; } \
+    || { echo "FAIL: tune progress / budget lines"; cat "$T/out"; fails=$((fails + 1)); }
+# the tune's own time is bounded; context and model creation come on top
+[ $((t1 - t0)) -le 25 ] || { echo "FAIL: tune --budget 10 took $((t1 - t0)) s"; fails=$((fails + 1)); }
+# programs cached now: 1 s cannot hold 15 layers of candidates
+expect 0 "" -- tune --arch resnet18 --shape 1,3,32,32 --budget 1 --out "$T/tuned1.json"
+grep -q "^budget of 1s reached" "$T/out" || { echo "FAIL: tune --budget 1"; cat "$T/out"; fails=$((fails + 1)); }
+expect 0 "" -- run --arch resnet18 --shape 1,3,32,32 --tuning "$T/tuned.json"
+expect 0 "" -- run --arch resnet18 --shape 1,3,32,32 --tuning "$T/tuned1.json"
+expect 2 "--tuning: .*nothere.json" -- run --arch resnet18 --shape 1,3,32,32 --tuning "$T/nothere.json"
+expect 2 "--budget: '0'" -- tune --arch resnet18 --shape 1,3,32,32 --budget 0
 
 # device profiles (docs/profiles.md): the table, --profile on the commands
 # that create a context, CLBB_DEVICE_PROFILE, unknown names listing the known

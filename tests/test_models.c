@@ -1120,3 +1120,65 @@ Test(models, plugin_weights_round_trip, .init = test_dir_make, .fini = test_dir_
     clbb_model_destroy(b);
     clbb_context_destroy(ctx);
 }
+
+/* The planner's launch fusions (plan_fuse.c: Ghost module, SE gate), on
+ * where they are off by default here (PoCL gets the CPU family): every
+ * Ghost block and backbone of the check tables against the unfused
+ * reference, fp32 and the quick ones in fp16. */
+static void run_ghost_cases(const check_model_case *c, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (strstr(c[i].name, "ghost")) {
+            run_cases(c, n, i, i + 1, CLBB_PRECISION_FP32, 0);
+            run_cases(c, n, i, i + 1, CLBB_PRECISION_FP16, 1);
+        }
+}
+
+Test(models, fused_ghost_vs_reference, .timeout = 900) {
+    setenv("CLBB_FUSE", "1", 1);
+    const check_model_case *c;
+    size_t n = check_block_cases(&c);
+    run_ghost_cases(c, n);
+    n = check_backbone_cases(&c);
+    run_ghost_cases(c, n);
+    unsetenv("CLBB_FUSE");
+}
+
+/* Kernels per forward of GhostNet at batch 1: the fused plan takes each
+ * Ghost module (two or three nodes) and SE block (three) in one launch;
+ * CLBB_FUSE=0 gives the node-per-op plan back. */
+static uint64_t ghostnet_kernels(clbb_context *ctx, const char *fuse, int *fused_ops) {
+    setenv("CLBB_FUSE", fuse, 1);
+    clbb_model *m = model_json(ctx, "{\"type\":\"GhostNet\",\"width\":1.0}");
+    const clbb_shape in = {1, 3, 64, 64};
+    cr_assert_eq(clbb_model_init_weights(m, 1), CLBB_OK);
+    cr_assert_eq(clbb_model_plan(m, in), CLBB_OK, "%s", clbb_last_error(ctx));
+    float *x = calloc(clbb_shape_numel(in), sizeof *x);
+    cr_assert(x);
+    clbb_context_stats a, b;
+    cr_assert_eq(clbb_context_get_stats(ctx, &a), CLBB_OK);
+    cr_assert_eq(clbb_model_forward(m, in, x), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_context_get_stats(ctx, &b), CLBB_OK);
+    *fused_ops = 0;
+    for (int k = 0; k < m->p.num_ops; k++)
+        *fused_ops +=
+            !strcmp(m->p.ops[k].kind, "ghost_module") || !strcmp(m->p.ops[k].kind, "se_gate");
+    free(x);
+    clbb_model_destroy(m);
+    unsetenv("CLBB_FUSE");
+    return b.kernels_enqueued - a.kernels_enqueued;
+}
+
+Test(models, fusion_cuts_ghostnet_launches, .timeout = 300) {
+    clbb_context *ctx = test_context();
+    int fused_ops, plain_ops;
+    const uint64_t fused = ghostnet_kernels(ctx, "1", &fused_ops);
+    const uint64_t plain = ghostnet_kernels(ctx, "0", &plain_ops);
+    cr_expect_eq(fused_ops, 32 + 7, "16 bottlenecks x 2 Ghost modules + 7 SE blocks");
+    cr_expect_eq(plain_ops, 0);
+    /* 16 ghost1 (2 nodes), 16 ghost2 with their residual (3), 7 SE (3) */
+    cr_expect_geq(plain, fused + 16 + 32 + 14, "%llu kernels fused, %llu unfused",
+                  (unsigned long long)fused, (unsigned long long)plain);
+    cr_log_info("GhostNet 1x3x64x64: %llu kernels per forward fused, %llu unfused",
+                (unsigned long long)fused, (unsigned long long)plain);
+    clbb_context_destroy(ctx);
+}

@@ -72,6 +72,8 @@ OP_TESTS(attention, 600)
 OP_TESTS(gen_attention, 900)
 OP_TESTS(upsample_add, 300)
 OP_TESTS(deform_conv2d, 600)
+OP_TESTS(ghost_module, 300)
+OP_TESTS(se_gate, 300)
 
 /* The pass test catches one wrong element. The issue's case: 2e-3 added
  * to one output of ghost_dw_k5s2/direct. And an error sized to half the
@@ -384,6 +386,84 @@ Test(ops, context_mlp_refusals) {
     cr_expect_eq(clbb_op_reshape(op, (clbb_shape){1, 3, 2, 1}, &o), CLBB_ERR_SHAPE);
     cr_expect(strstr(clbb_last_error(ctx), "expected N x 3 x 1 x 1") != NULL, "%s",
               clbb_last_error(ctx));
+    clbb_op_destroy(op);
+    clbb_context_destroy(ctx);
+}
+
+/* Per-precision tolerances: an op without a math mode runs the same
+ * kernels at fp32, tf32x3 and tf32 (fp32's row); conv-like ops have rows of
+ * their own. The math an op ran comes from its algorithm name. */
+Test(ops, precision_tolerances_and_ran_math) {
+    for (size_t i = 0; i < check_num_ops(); i++) {
+        const check_op *op = check_op_at(i);
+        const check_tolerance t32 = check_op_tolerance(op, CLBB_PRECISION_FP32);
+        for (int p = CLBB_PRECISION_TF32X3; p <= CLBB_PRECISION_TF32; p++) {
+            const check_tolerance t = check_op_tolerance(op, (clbb_precision)p);
+            if (op->math)
+                cr_expect(t.rel_l2 >= t32.rel_l2 && t.atol >= t32.atol && t.rel_l2 > 0, "%s %s",
+                          op->name, clbb_precision_name((clbb_precision)p));
+            else
+                cr_expect(!memcmp(&t, &t32, sizeof t), "%s", op->name);
+        }
+    }
+    cr_expect(check_op_named("conv2d")->math && check_op_named("deform_conv2d")->math);
+    cr_expect_eq(check_ran_math("igemm_t64x64x16_w4x4"), CLBB_MATH_FP32);
+    cr_expect_eq(check_ran_math("igemm_t64x64x16_w4x4_tf32"), CLBB_MATH_TF32);
+    cr_expect_eq(check_ran_math("igemm_t64x64x16_w4x4_tf32x3_ks2"), CLBB_MATH_TF32X3);
+    cr_expect_eq(check_ran_math("winograd_f2x2_3x3_fp16"), CLBB_MATH_FP16);
+    cr_expect_eq(check_ran_math("x_tf32y"), CLBB_MATH_FP32);
+}
+
+/* ghost_module and se_gate refuse bad geometry and name a non-finite
+ * parameter with its index; a wrong input width is a shape error. */
+Test(ops, ghost_module_and_se_gate_refusals) {
+    clbb_context *ctx = test_context();
+    float wp[6] = {1, 1, 1, 1, 1, 1}, wc[18] = {0}, sh[2] = {0, INFINITY};
+    const clbb_ghost_module_desc even = {3, 2, 2, 1, 2}, cut = {3, 2, 5, 2, 3};
+    const clbb_ghost_module_desc ok = {3, 2, 2, 1, 3};
+    clbb_op *op = NULL;
+    cr_expect_eq(clbb_ghost_module_create(ctx, &even, wp, NULL, NULL, wc, NULL, NULL,
+                                          CLBB_ACTIVATION_RELU, 0, 0, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_ghost_module_create(ctx, &cut, wp, NULL, NULL, wc, NULL, NULL,
+                                          CLBB_ACTIVATION_RELU, 0, 0, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT, "5 cheap channels from 2 primaries x 2");
+    cr_expect_eq(clbb_ghost_module_create(ctx, &ok, wp, NULL, sh, wc, NULL, NULL,
+                                          CLBB_ACTIVATION_RELU, 0, 0, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "primary_shift[1] is not finite") != NULL, "%s",
+              clbb_last_error(ctx));
+    cr_expect_eq(clbb_ghost_module_create(ctx, NULL, wp, NULL, NULL, wc, NULL, NULL,
+                                          CLBB_ACTIVATION_RELU, 0, 0, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_null(op);
+    cr_assert_eq(clbb_ghost_module_create(ctx, &ok, wp, NULL, NULL, wc, NULL, NULL,
+                                          CLBB_ACTIVATION_RELU, 1, 1, NULL, &op),
+                 CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_shape o;
+    cr_expect_eq(clbb_op_reshape(op, (clbb_shape){1, 4, 5, 5}, &o), CLBB_ERR_SHAPE);
+    cr_expect_eq(clbb_op_reshape(op, (clbb_shape){2, 3, 5, 6}, &o), CLBB_OK, "%s",
+                 clbb_last_error(ctx));
+    cr_expect(o.n == 2 && o.c == 4 && o.h == 5 && o.w == 6);
+    clbb_op_destroy(op);
+    op = NULL;
+    float w0[6] = {1, 1, 1, 1, 1, 1}, b0[2] = {0, 0}, w1[6] = {1, 1, NAN, 1, 1, 1}, b1[3] = {0};
+    cr_expect_eq(clbb_se_gate_create(ctx, 3, 2, w0, b0, w1, b1, CLBB_ACTIVATION_HARD_SIGMOID,
+                                     NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "w1[2] is not finite") != NULL, "%s",
+              clbb_last_error(ctx));
+    cr_expect_eq(clbb_se_gate_create(ctx, 0, 2, w0, b0, w1, b1, CLBB_ACTIVATION_NONE, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_se_gate_create(ctx, 3, 2, w0, NULL, w1, b1, CLBB_ACTIVATION_NONE, NULL, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_null(op);
+    w1[2] = 1;
+    cr_assert_eq(clbb_se_gate_create(ctx, 3, 2, w0, b0, w1, b1, CLBB_ACTIVATION_NONE, NULL, &op),
+                 CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect_eq(clbb_op_reshape(op, (clbb_shape){1, 2, 4, 4}, &o), CLBB_ERR_SHAPE);
+    cr_expect_eq(clbb_op_reshape(op, (clbb_shape){1, 3, 4, 4}, &o), CLBB_OK);
+    cr_expect(o.c == 3 && o.h == 1 && o.w == 1);
     clbb_op_destroy(op);
     clbb_context_destroy(ctx);
 }

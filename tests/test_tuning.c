@@ -134,6 +134,64 @@ Test(tuning, rows_fall_back_device_vendor_default, .init = test_dir_make, .fini 
     clbb_context_destroy(ctx);
 }
 
+/* A tiny model that asks its convs for tensor-core TF32 products, as on a
+ * device that has them (set behind the fallback rule: PoCL has none). */
+static clbb_model *tiny_tf32(clbb_context *ctx) {
+    clbb_model *m = tiny(ctx);
+    cr_assert_eq(clbb_model_set_precision(m, CLBB_PRECISION_TF32), CLBB_OK);
+    m->prec.math = CLBB_MATH_TF32;
+    return m;
+}
+
+/* The math is part of the key: an entry tuned for tf32 kernels is not used
+ * at fp32 and the other way round; an old table (keys without a math) is
+ * fp32's. */
+Test(tuning, precision_is_part_of_the_key, .init = test_dir_make, .fini = test_dir_remove,
+     .timeout = 600) {
+    clbb_context *ctx = profiling_context();
+    char k32[192], ktf[192], path[128], auto_algo[96];
+    clbb_model *m = tiny(ctx);
+    layer_key(m, k32, sizeof k32);
+    layer_algorithm(m, auto_algo, sizeof auto_algo);
+    clbb_model_destroy(m);
+    cr_assert(!strstr(k32, "math"), "an fp32 key keeps the old form: %s", k32);
+    /* tf32 requested on a device without tensor cores runs fp32: fp32's key */
+    m = tiny(ctx);
+    cr_assert_eq(clbb_model_set_precision(m, CLBB_PRECISION_TF32), CLBB_OK);
+    char kfb[192];
+    layer_key(m, kfb, sizeof kfb);
+    clbb_model_destroy(m);
+    cr_expect_str_eq(kfb, k32);
+    m = tiny_tf32(ctx);
+    layer_key(m, ktf, sizeof ktf);
+    clbb_model_destroy(m);
+    cr_assert(strcmp(ktf, k32), "tf32 and fp32 share the key %s", k32);
+    cr_expect(strstr(ktf, "| math tf32"), "%s", ktf);
+    cr_assert(!strstr(auto_algo, "direct"), "AUTO picks %s here", auto_algo);
+    snprintf(path, sizeof path, "%s/t.json", test_dir);
+    const row direct = {"", "", "", "direct", "gpu", ""};
+    char algo[96];
+    /* an fp32 entry: fp32 uses it, tf32 does not */
+    write_file(path, k32, &direct, 1);
+    expect_choice(ctx, path, "direct");
+    m = tiny_tf32(ctx);
+    layer_algorithm(m, algo, sizeof algo);
+    cr_expect_str_eq(algo, auto_algo, "a tf32 model used an fp32 entry");
+    clbb_model_destroy(m);
+    /* a tf32 entry: tf32 uses it, fp32 does not */
+    write_file(path, ktf, &direct, 1);
+    cr_assert_eq(clbb_context_load_tuning(ctx, path), CLBB_OK, "%s", clbb_last_error(ctx));
+    m = tiny_tf32(ctx);
+    layer_algorithm(m, algo, sizeof algo);
+    cr_expect(strstr(algo, "direct"), "a tf32 model ignored its entry: %s", algo);
+    clbb_model_destroy(m);
+    m = tiny(ctx);
+    layer_algorithm(m, algo, sizeof algo);
+    cr_expect_str_eq(algo, auto_algo, "an fp32 model used a tf32 entry");
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}
+
 Test(tuning, malformed_files_are_refused, .init = test_dir_make, .fini = test_dir_remove) {
     clbb_context *ctx = test_context();
     char path[128];
@@ -228,5 +286,44 @@ Test(tuning, tune_writes_a_table_later_contexts_use, .init = test_dir_make, .fin
     cr_assert_eq(check_model_case_run(ctx, &mc, CLBB_PRECISION_FP32, 3, &r), CLBB_OK, "%s",
                  r.message);
     cr_expect(r.pass, "%s", r.message);
+    clbb_context_destroy(ctx);
+}
+
+/* clbb_model_tune_with: the result adds up, a budget too small for one
+ * layer stops before it and still writes a file that loads, bad options
+ * are refused. */
+Test(tuning, tune_with_budget_and_result, .init = test_dir_make, .fini = test_dir_remove,
+     .timeout = 900) {
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.profiling = 1;
+    o.cache_dir = "";
+    clbb_context *ctx;
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    clbb_model *m = tiny(ctx);
+    char path[128];
+    snprintf(path, sizeof path, "%s/tuned.json", test_dir);
+    clbb_tune_options to;
+    clbb_tune_options_init(&to);
+    cr_expect_eq(to.iters, 10);
+    to.iters = 1;
+    to.path = path;
+    clbb_tune_result r;
+    cr_assert_eq(clbb_model_tune_with(m, IN, &to, &r), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect(r.layers >= 3 && r.layers_tuned == r.layers && !r.budget_reached);
+    cr_expect(r.layers_changed >= 0 && r.layers_changed <= r.layers_tuned);
+    cr_expect(r.candidates_tried == r.candidates_total && r.candidates_total >= r.layers);
+    cr_expect(r.default_ms > 0 && r.tuned_ms > 0 && r.tuned_ms <= r.default_ms + 1e-12);
+    to.budget_s = 1e-3; /* the planning alone takes longer */
+    cr_assert_eq(clbb_model_tune_with(m, IN, &to, &r), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect(r.budget_reached && r.layers_tuned == 0 && r.candidates_tried == 0);
+    cr_expect_eq(clbb_context_load_tuning(ctx, path), CLBB_OK, "%s", clbb_last_error(ctx));
+    to.budget_s = -1;
+    cr_expect_eq(clbb_model_tune_with(m, IN, &to, &r), CLBB_ERR_INVALID_ARGUMENT);
+    to.budget_s = 0;
+    to.iters = 0;
+    cr_expect_eq(clbb_model_tune_with(m, IN, &to, NULL), CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(clbb_model_tune_with(NULL, IN, NULL, &r), CLBB_ERR_INVALID_ARGUMENT);
+    clbb_model_destroy(m);
     clbb_context_destroy(ctx);
 }

@@ -206,6 +206,18 @@ CLBB_API clbb_status clbb_list_devices(clbb_device_info *infos, size_t capacity,
 CLBB_API clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_device_info *info);
 
 /**
+ * Says whether the device has matrix units for a math mode (see
+ * ::clbb_math in clbb/ops.h): 1 for CLBB_MATH_FP32 always; for the tensor-
+ * core modes 1 only on NVIDIA devices whose driver builds and correctly runs
+ * a probe kernel with inline PTX `mma.sync` (probed once per context, at
+ * the first query; the result is cached). Uses the context (its thread).
+ * @param ctx  the context.
+ * @param math the mode (an int so that any value may be asked).
+ * @return 1 (has it), 0 (does not, or ctx NULL or an unknown mode).
+ */
+CLBB_API int clbb_context_has_math(clbb_context *ctx, int math);
+
+/**
  * Measures the device's ceilings for benchmark reports: the FMA rate
  * (GFLOP/s, fastest of 5 runs of independent FMA chains) and the copy
  * bandwidth (GB/s, read + write). Takes some tens of milliseconds and
@@ -260,6 +272,11 @@ typedef struct clbb_context_stats {
     uint64_t device_bytes_peak;          /**< high-water mark of the above */
     uint64_t scratch_bytes;              /**< the op scratch shared by every op (in the above) */
     uint64_t tuning_entries;             /**< entries of the tuning table */
+    /** kernel launches enqueued so far (clEnqueueNDRangeKernel calls and
+     *  CLBlast routine calls; buffer copies not counted): the difference over
+     *  one clbb_model_forward() is its kernels per forward, the figure that
+     *  bounds small-batch latency where each launch costs host time */
+    uint64_t kernels_enqueued;
 } clbb_context_stats;
 
 /** Fills @p stats.

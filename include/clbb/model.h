@@ -298,23 +298,28 @@ CLBB_API const char *const *clbb_model_preset_names(void);
 /**
  * Precision of a model's forward. FP32: fp32 storage and arithmetic (the
  * default). FP16: activations stored as IEEE binary16 (half the bytes
- * between layers), weights, BN scale/shift and accumulation in fp32; every
- * device runs it (vload_half / vstore_half need no cl_khr_fp16).
+ * between layers), BN scale/shift and accumulation in fp32, fp16 tensor-
+ * core products where the device has them (::CLBB_MATH_FP16); every device
+ * runs it (vload_half / vstore_half need no cl_khr_fp16). TF32X3 and TF32:
+ * fp32 storage, convolutions on tensor cores (::CLBB_MATH_TF32X3,
+ * ::CLBB_MATH_TF32); a device without them runs strict fp32 (more accurate).
  */
 typedef enum clbb_precision {
-    CLBB_PRECISION_FP32 = 0, /**< fp32 storage and arithmetic */
-    CLBB_PRECISION_FP16 = 1, /**< fp16 activations, fp32 weights and arithmetic */
+    CLBB_PRECISION_FP32 = 0,   /**< fp32 storage and arithmetic */
+    CLBB_PRECISION_FP16 = 1,   /**< fp16 activations, fp32 accumulation */
+    CLBB_PRECISION_TF32X3 = 2, /**< fp32 storage, 3xTF32 tensor-core convs */
+    CLBB_PRECISION_TF32 = 3,   /**< fp32 storage, TF32 tensor-core convs */
 } clbb_precision;
 
 /** Number of precisions (for tables). */
-#define CLBB_PRECISION_COUNT 2
+#define CLBB_PRECISION_COUNT 4
 
 /** Name of a precision. Thread-safe.
  *  @param precision any value.
- *  @return "fp32", "fp16" (static); NULL if unknown. */
+ *  @return "fp32", "fp16", "tf32x3", "tf32" (static); NULL if unknown. */
 CLBB_API const char *clbb_precision_name(clbb_precision precision);
 
-/** Parses "fp32" / "fp16". Thread-safe.
+/** Parses "fp32" / "fp16" / "tf32x3" / "tf32". Thread-safe.
  *  @param name      the text.
  *  @param precision receives the value.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL or an unknown name). */
@@ -354,11 +359,63 @@ CLBB_API clbb_status clbb_model_create_from_json(clbb_context *ctx, const char *
 /**
  * Sets the precision of later forwards (drops the current plan; the next
  * forward plans and builds again). Outputs are read as fp32 whatever it is.
+ * A mode the device cannot run falls back to the nearest mode at least as
+ * accurate (TF32 -> TF32X3 -> FP32; FP16 keeps its half storage with fp32
+ * products where the device has no fp16 tensor cores), never to a less
+ * accurate one; clbb_model_precision_info() says what runs and why. Asks
+ * the context which math modes its device has (clbb_context_has_math():
+ * the tensor-core probe runs at the first ask), so call it on the
+ * context's thread.
  * @param model the model.
- * @param precision the storage precision.
- * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL, unknown precision).
+ * @param precision the requested precision.
+ * @return CLBB_OK (also when it falls back); CLBB_ERR_INVALID_ARGUMENT
+ *         (NULL, unknown precision).
  */
 CLBB_API clbb_status clbb_model_set_precision(clbb_model *model, clbb_precision precision);
+
+/** What a model's precision runs as on its device (clbb_model_precision_info()). */
+typedef struct clbb_precision_info {
+    /** The precision asked for (clbb_model_set_precision(); FP32 by default). */
+    clbb_precision requested;
+    /** The precision that runs: the requested one, or the nearest at least
+     *  as accurate that the device has (TF32 -> TF32X3 -> FP32). FP16 stays
+     *  FP16 (half storage) even where its products fall back to fp32. */
+    clbb_precision effective;
+    /** The products the model's convolutions ask for (see ::clbb_math);
+     *  CLBB_MATH_FP32 where the device has no matrix units for the mode.
+     *  A layer whose algorithm has no tensor-core variant still computes
+     *  strictly: clbb_model_profile() names each layer's algorithm. */
+    clbb_math math;
+    /** Non-zero when effective or math is other than the request implies. */
+    int fallback;
+    /** Why it fell back, one line naming the device (e.g. "no tensor cores
+     *  on this device: pthread-cpu"); "" without a fallback. */
+    char note[192];
+} clbb_precision_info;
+
+/**
+ * Reads the requested and effective precision of a model and the reason
+ * for a fallback (see clbb_model_set_precision()). Reads the model only
+ * (thread-safe against other readers; not against a concurrent
+ * clbb_model_set_precision()).
+ * @param model the model.
+ * @param info  receives the information.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (model or info NULL).
+ */
+CLBB_API clbb_status clbb_model_precision_info(const clbb_model *model, clbb_precision_info *info);
+
+/**
+ * What a precision would run as on a context's device, without a model
+ * (the rule of clbb_model_set_precision(); `clbb check` reports it). Asks
+ * clbb_context_has_math(): call it on the context's thread.
+ * @param ctx       the context.
+ * @param precision the requested precision.
+ * @param info      receives the information.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx or info NULL, unknown
+ *         precision).
+ */
+CLBB_API clbb_status clbb_precision_resolve(clbb_context *ctx, clbb_precision precision,
+                                            clbb_precision_info *info);
 
 /** Destroys a model and its device buffers (before its context).
  *  @param model the model; NULL: no-op. */
@@ -576,7 +633,8 @@ CLBB_API clbb_status clbb_model_forward_reference(clbb_model *model, clbb_shape 
  * algorithm and kernel-parameter candidate on random data (median of
  * @p iters profiled runs after 2 warm-ups), rejects any whose output
  * differs from the direct kernel by more than 1e-5 relative L2 (2e-3 in
- * FP16), and stores the fastest in the context's tuning table, then writes
+ * FP16), and stores the fastest in the context's tuning table (when it beats
+ * the layer's default kernel; see clbb_model_tune_with()), then writes
  * the whole table to @p path (NULL: the device's default file in the cache
  * directory, which later contexts load by themselves) and drops the plan.
  * The context must have profiling on. A candidate that does not apply or
@@ -597,6 +655,60 @@ CLBB_API clbb_status clbb_model_forward_reference(clbb_model *model, clbb_shape 
  */
 CLBB_API clbb_status clbb_model_tune(clbb_model *model, clbb_shape input, int iters,
                                      const char *path, FILE *log);
+
+/** Options of clbb_model_tune_with(). Fill with clbb_tune_options_init(). */
+typedef struct clbb_tune_options {
+    int iters;         /**< timed runs per candidate (default 10) */
+    const char *path;  /**< the tuning file written; NULL: the device's default file */
+    /** NULL or where the lines go: one per layer, "[k/N] layer ... est.
+     *  remaining Ns", and the budget's note. */
+    FILE *log;
+    /** 0: no limit. Else the tune's wall-clock bound in seconds (planning
+     *  included): no candidate is started that the average candidate's time
+     *  says would end past it; the layer being tuned keeps its best so far,
+     *  the layers not reached keep their defaults, and the file is written. */
+    double budget_s;
+} clbb_tune_options;
+
+/** What clbb_model_tune_with() did. */
+typedef struct clbb_tune_result {
+    int layers;           /**< distinct conv layer keys of the model */
+    int layers_tuned;     /**< of them, tuned over every candidate */
+    int layers_changed;   /**< tuned layers whose choice differs from the default kernel */
+    int candidates_total; /**< candidates of every layer */
+    int candidates_tried; /**< of them, run (skipped ones included) */
+    int budget_reached;   /**< 1: the budget stopped the tune early */
+    double seconds;       /**< wall-clock time of the tune */
+    /** The default kernels' times (ms), summed over the layers tuned (each
+     *  layer key once). */
+    double default_ms;
+    /** The chosen kernels' times over the same layers: default_ms /
+     *  tuned_ms is the speed-up of the convolutions. */
+    double tuned_ms;
+} clbb_tune_result;
+
+/** Fills @p options with the defaults (10 iterations, default file, no log,
+ *  no budget). Thread-safe. @param options the struct to fill; NULL: no-op. */
+CLBB_API void clbb_tune_options_init(clbb_tune_options *options);
+
+/**
+ * clbb_model_tune() with options: a time budget, and a summary. Candidates
+ * come from the algorithm descriptors for the kernel family of the
+ * context's device (the CPU micro-kernel's VW, MV, RB, NW, SB on CPU
+ * devices, the GPU tiles elsewhere, as a device profile or
+ * CLBB_CPU_KERNELS sets it); an algorithm without that family is tried once
+ * with its defaults. Each layer's default kernel (what runs untuned) is
+ * timed too, and a candidate replaces it only when faster.
+ * @param model the model.
+ * @param input the input shape tuned for.
+ * @param options NULL for the defaults.
+ * @param result NULL or what the tune did (filled also when it fails).
+ * @return as clbb_model_tune(); also CLBB_ERR_INVALID_ARGUMENT (iters < 1,
+ *         budget_s negative or not finite). A budget reached is CLBB_OK.
+ */
+CLBB_API clbb_status clbb_model_tune_with(clbb_model *model, clbb_shape input,
+                                          const clbb_tune_options *options,
+                                          clbb_tune_result *result);
 
 /** Per-layer timing of one profiled forward (for `clbb bench`). */
 typedef struct clbb_layer_profile {

@@ -173,6 +173,32 @@ typedef enum clbb_conv_algo {
  *  @return "auto", "direct", "igemm", ... (static); NULL if unknown. */
 CLBB_API const char *clbb_conv_algo_name(clbb_conv_algo algo);
 
+/**
+ * The products a matrix op may use. FP32: IEEE fp32 multiplies (strict;
+ * the default). TF32X3: tensor-core products of each operand split into a
+ * TF32 high part and a TF32 remainder, three products (hi*hi + hi*lo +
+ * lo*hi), accurate to fp32 level. TF32: one tensor-core product of TF32
+ * operands (10-bit mantissa), fp32 accumulation. FP16: tensor-core products
+ * of half operands, fp32 accumulation. Every mode accumulates in fp32. An
+ * algorithm or device without matrix units for the mode computes the op
+ * in strict fp32 instead (never less accurate); clbb_context_has_math()
+ * says which modes a device runs, clbb_op_info() names the one an op got.
+ */
+typedef enum clbb_math {
+    CLBB_MATH_FP32 = 0,   /**< strict fp32 products */
+    CLBB_MATH_TF32X3 = 1, /**< 3 TF32 tensor-core products (fp32-level accuracy) */
+    CLBB_MATH_TF32 = 2,   /**< 1 TF32 tensor-core product */
+    CLBB_MATH_FP16 = 3,   /**< fp16 tensor-core products */
+} clbb_math;
+
+/** Number of math modes (for tables). */
+#define CLBB_MATH_COUNT 4
+
+/** Name of a math mode. Thread-safe.
+ *  @param math any value.
+ *  @return "fp32", "tf32x3", "tf32", "fp16" (static); NULL if unknown. */
+CLBB_API const char *clbb_math_name(clbb_math math);
+
 /** Options of clbb_conv2d_create(). Fill with clbb_conv2d_options_init(). */
 typedef struct clbb_conv2d_options {
     /** Element type of x, residual, gate and y (default F32). */
@@ -197,6 +223,10 @@ typedef struct clbb_conv2d_options {
      * gate tensor of shape N x in_channels x 1 x 1 after the residual.
      */
     int input_gate;
+    /** Products the op may use (default CLBB_MATH_FP32); see ::clbb_math.
+     *  Only the GPU-family implicit GEMM and Winograd kernels have tensor-
+     *  core variants; every other algorithm computes strictly. */
+    clbb_math math;
 } clbb_conv2d_options;
 
 /** Fills @p options with the defaults (F32, AUTO family and algorithm, no
@@ -449,7 +479,9 @@ CLBB_API clbb_status clbb_deform_conv2d_output_shape(const clbb_deform_conv2d_de
 /**
  * Creates a deformable convolution with a fused epilogue (as conv2d:
  * y = act(scale * (conv + bias) + shift [+ residual])). options: dtype and
- * family as for conv2d; algo must be AUTO; input_gate must be 0; tuning:
+ * family as for conv2d; math as clbb_conv2d_options.math (a kernel without
+ * a tensor-core variant computes strictly; clbb_op_info() names what ran);
+ * algo must be AUTO; input_gate must be 0; tuning:
  * GPU family TM TN TK WM WN KS (igemm's tile keys), CPU family MV NR NB CK
  * (vectors, positions per register block, blocks, channels per sample
  * chunk); another key is CLBB_ERR_INVALID_ARGUMENT.
@@ -465,7 +497,7 @@ CLBB_API clbb_status clbb_deform_conv2d_output_shape(const clbb_deform_conv2d_de
  * @param out      receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc, weights or out
  *         NULL, a bad descriptor field or deform_groups, named; an algo
- *         other than AUTO, an input gate, a bad tuning text or option,
+ *         other than AUTO, an input gate, a bad tuning text, math or option,
  *         non-finite parameters); CLBB_ERR_DEVICE_MEMORY (weight buffers);
  *         CLBB_ERR_DEVICE (mapping the weight buffer);
  *         CLBB_ERR_OUT_OF_MEMORY.
@@ -596,6 +628,76 @@ CLBB_API clbb_status clbb_context_mlp_create(clbb_context *ctx, int32_t channels
                                              float eps, const float *w1, const float *b1,
                                              clbb_activation act, const clbb_op_options *options,
                                              clbb_op **out);
+
+/** Geometry of clbb_ghost_module_create(): GhostNet's Ghost module with a
+ *  1x1 primary conv (stride 1, one group) and its cheap depthwise conv. */
+typedef struct clbb_ghost_module_desc {
+    int32_t in_channels;       /**< C of x (>= 1) */
+    int32_t primary_channels;  /**< P, the primary conv's outputs (GhostNet: init_channels) */
+    int32_t cheap_channels;    /**< Q, the cheap outputs kept (1 .. P * cheap_per_primary) */
+    int32_t cheap_per_primary; /**< cheap outputs per primary channel (ratio - 1, >= 1) */
+    int32_t cheap_kernel;      /**< odd KS of the cheap conv (pad KS / 2; GhostNet: 3) */
+} clbb_ghost_module_desc;
+
+/**
+ * A Ghost module (huawei-noah ghostnet GhostModule with a 1x1 primary) in
+ * one kernel: p = act(primary_scale * (Wp . (x * gate)) + primary_shift)
+ * (N x P x H x W), c_k = act(cheap_scale_k * dw_k(p_{k / cheap_per_primary})
+ * + cheap_shift_k) for k < Q (KS x KS depthwise, zero padding), and
+ * y = concat(p, c) [+ residual] (N x (P + Q) x H x W; the residual is
+ * added after the activation). BN is passed folded (scale, shift).
+ * All arrays are copied; the op keeps no pointer.
+ * @param ctx context.
+ * @param desc the geometry.
+ * @param primary_weight P x C floats (PyTorch's [P][C][1][1]).
+ * @param primary_scale,primary_shift P floats each, or NULL (1, 0).
+ * @param cheap_weight Q x KS x KS floats (PyTorch's [.][1][KS][KS], the first Q rows).
+ * @param cheap_scale,cheap_shift Q floats each, or NULL (1, 0).
+ * @param act activation of both halves.
+ * @param residual non-zero: a residual input is added to y.
+ * @param input_gate non-zero: x is multiplied by a gate input (N x C x 1 x 1) first.
+ * @param options dtype and kernel family (NULL: defaults).
+ * @param out receives the op (NULL on failure).
+ * Setup inputs: x [, residual (y's shape)] [, gate]; dense images; not in
+ * place. Kernel family: GPU (runs on every device). Thread safety: as every
+ * op, one thread at a time per context.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx, out, desc or a
+ *         weight, a bad geometry, a non-finite value (named), a bad
+ *         activation or option); CLBB_ERR_UNSUPPORTED (at reshape: the tile
+ *         does not fit the device's local memory); CLBB_ERR_DEVICE_MEMORY;
+ *         CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_ghost_module_create(
+    clbb_context *ctx, const clbb_ghost_module_desc *desc, const float *primary_weight,
+    const float *primary_scale, const float *primary_shift, const float *cheap_weight,
+    const float *cheap_scale, const float *cheap_shift, clbb_activation act, int residual,
+    int input_gate, const clbb_op_options *options, clbb_op **out);
+
+/**
+ * GhostNet's squeeze-and-excitation gate (timm SqueezeExcite with
+ * hard_sigmoid) in one kernel per sample: m = mean over H x W of x
+ * (N x C), h = relu(w0 . m + b0) (N x P), y = act(w1 . h + b1)
+ * (N x C x 1 x 1: the gate the next conv multiplies its input by).
+ * All arrays are copied; the op keeps no pointer.
+ * @param ctx context.
+ * @param channels C (>= 1).
+ * @param planes P, the reduced channels (>= 1; C * P <= 2^28).
+ * @param w0,b0 P x C and P floats (conv_reduce).
+ * @param w1,b1 C x P and C floats (conv_expand).
+ * @param act activation of the gate (GhostNet: HARD_SIGMOID).
+ * @param options dtype and kernel family (NULL: defaults).
+ * @param out receives the op (NULL on failure).
+ * Setup inputs: x (N x C x H x W). Kernel family: GPU (runs on every
+ * device). Thread safety: as every op, one thread at a time per context.
+ * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx, out or array,
+ *         channels or planes out of range, a non-finite value (named), a
+ *         bad activation or option); CLBB_ERR_DEVICE_MEMORY;
+ *         CLBB_ERR_OUT_OF_MEMORY.
+ */
+CLBB_API clbb_status clbb_se_gate_create(clbb_context *ctx, int32_t channels, int32_t planes,
+                                        const float *w0, const float *b0, const float *w1,
+                                        const float *b1, clbb_activation act,
+                                        const clbb_op_options *options, clbb_op **out);
 
 /**
  * Batched matrix product of two activations:

@@ -207,6 +207,31 @@ CLBB_API void clbb_ref_context_mlp(int32_t n, int32_t c, int32_t planes, const f
                                    const float *w0, const float *b0, const float *ln_weight,
                                    const float *ln_bias, float eps, const float *w1,
                                    const float *b1, clbb_activation act, float *y);
+/** The Ghost module of clbb_ghost_module_create() (double accumulation).
+ *  @param desc the geometry.
+ *  @param shape x's shape (N x C x H x W).
+ *  @param x,gate the input and the gate (N x C, or NULL: none).
+ *  @param wp,sp,bp primary weight (P x C) and folded BN (P each, or NULL: 1, 0).
+ *  @param wc,sc,bc cheap weight (Q x KS x KS) and folded BN (Q each, or NULL).
+ *  @param act the activation of both halves.
+ *  @param res the residual (y's shape) or NULL.
+ *  @param y N x (P + Q) x H x W floats. */
+CLBB_API void clbb_ref_ghost_module(const clbb_ghost_module_desc *desc, clbb_shape shape,
+                                    const float *x, const float *gate, const float *wp,
+                                    const float *sp, const float *bp, const float *wc,
+                                    const float *sc, const float *bc, clbb_activation act,
+                                    const float *res, float *y);
+/** The SE gate of clbb_se_gate_create(): y = act(w1 . relu(w0 . mean_HW(x) + b0) + b1).
+ *  @param shape x's shape.
+ *  @param x     the input.
+ *  @param planes P.
+ *  @param w0,b0 P x C and P floats.
+ *  @param w1,b1 C x P and C floats.
+ *  @param act   the gate's activation.
+ *  @param y     N x C floats. */
+CLBB_API void clbb_ref_se_gate(clbb_shape shape, const float *x, int32_t planes, const float *w0,
+                               const float *b0, const float *w1, const float *b1,
+                               clbb_activation act, float *y);
 /** y (N x C x M x P) = act(alpha * A (N x C x M x K) . B (N x C x K x P)), dense.
  *  @param n,c,m,k,p the extents.
  *  @param alpha the scale.

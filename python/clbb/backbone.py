@@ -74,7 +74,8 @@ class Backbone:
         MMDetection's init_weights() from seed.
     device: None (CLBB_DEVICE, else the first GPU, else the first device),
         a selector ("0:1", "pocl", "gpu") or an index into clbb.devices().
-    precision: 'fp32' or 'fp16' (half storage, fp32 outputs).
+    precision: 'fp32', 'tf32x3', 'tf32' (tensor-core convs where the device
+        has them, else fp32) or 'fp16' (half storage, fp32 outputs).
 
     backbone(x) runs a float32 NCHW numpy array (or torch tensor) and
     returns the tuple of feature maps in MMDetection's order. A Backbone
@@ -117,7 +118,7 @@ class Backbone:
         prec = ctypes.c_int(0)
         if lib.clbb_precision_parse(str(precision).encode(), ctypes.byref(prec)) != L.OK:
             raise Error(L.ERR_INVALID_ARGUMENT, "invalid argument",
-                        f"precision '{precision}' is not fp32 or fp16")
+                        f"precision '{precision}' is not fp32, tf32x3, tf32 or fp16")
         self.precision = str(precision)
         self.weights = weights if weights is not None else checkpoint
         self.weights_report = None

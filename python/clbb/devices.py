@@ -140,7 +140,7 @@ def check(device=None, ops=False, blocks=False, models=False, quick=False, small
     prec = ctypes.c_int(0)
     if lib.clbb_precision_parse(str(precision).encode(), ctypes.byref(prec)) != L.OK:
         raise Error(L.ERR_INVALID_ARGUMENT, "invalid argument",
-                    f"precision '{precision}' is not fp32 or fp16")
+                    f"precision '{precision}' is not fp32, tf32x3, tf32 or fp16")
     libc = ctypes.CDLL(None)
     libc.fopen.restype = ctypes.c_void_p
     libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]

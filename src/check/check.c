@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "check.h"
+#include "report.h"
 
 void clbb_check_options_init(clbb_check_options *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
     o->precision = CLBB_PRECISION_FP32;
+    o->report_runs = 3;
 }
 
 static clbb_dtype dtype_of(clbb_precision p) {
@@ -31,10 +33,26 @@ static int selected(const char *only, const char *name) {
     return 0;
 }
 
-/* Cases run over the whole check, for progress reports. */
+/* Cases run over the whole check, for progress reports; the math modes
+ * the ops with one ran (bits of clbb_math, from their algorithm names): a
+ * tensor-core precision none of whose ops ran its math is a fallback; the
+ * report's recorder (NULL: none) and its timed runs per case. */
 typedef struct check_progress {
     uint64_t done, total;
+    unsigned math_ran;
+    check_report *report;
+    int op_runs, model_runs;
 } check_progress;
+
+/* "fp32", "tf32+fp32", ...: the math modes of a bit set. */
+static void math_list(unsigned bits, char *buf, size_t size) {
+    buf[0] = 0;
+    for (int m = CLBB_MATH_COUNT - 1; m >= 0; m--)
+        if (bits >> m & 1u) {
+            const size_t len = strlen(buf);
+            snprintf(buf + len, size - len, "%s%s", len ? "+" : "", clbb_math_name((clbb_math)m));
+        }
+}
 
 static int model_case_selected(const check_model_case *c, const clbb_check_options *o) {
     return !(o->quick && !c->quick) && selected(o->only, c->name);
@@ -65,13 +83,16 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
     size_t ran = 0, skipped = 0, bad = 0;
     if (!n) {
         fprintf(out, "  FAIL %s: no case table (out of host memory)\n", op->name);
+        if (p->report) check_report_table_error(p->report, op->name, "no case table (out of host memory)");
         bad++;
     }
     double worst = 0, worst_ratio = 0;
     char worst_name[96] = "-";
-    check_tolerance tol = op->tol[dtype_of(o->precision)];
+    check_tolerance tol = check_op_tolerance(op, o->precision);
+    unsigned math_ran = 0;
     for (size_t i = 0; i < n; i++) {
-        const check_case *c = &cases[i];
+        check_case *c = &cases[i];
+        c->precision = o->precision; /* its tolerance row and its op's math */
         clbb__progress(ctx, CLBB_PROGRESS_CHECK, p->done++, p->total, op->name);
         /* small: our kernels only (CLBlast's are not ours), small work;
          * under a device profile only what it plans differently: not the
@@ -83,10 +104,18 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
                          (clbb_context_profile(ctx) && (c->family == CLBB_KERNEL_FAMILY_CPU ||
                                                         strstr(c->name, "/direct"))))) {
             skipped++;
+            if (p->report) {
+                check_result r = {.tol = op->tol[c->dtype]};
+                clbb__strlcpy(r.message, "skipped: --small (large work or not clbb's kernel)",
+                              sizeof r.message);
+                check_report_op_case(p->report, c, CLBB_OK, &r);
+            }
             continue;
         }
         check_result r;
-        clbb_status st = check_run(ctx, c, seed + i, 0, &r);
+        /* the check's run builds and warms the op: one more untimed run */
+        clbb_status st = check_run_timed(ctx, c, seed + i, p->op_runs, 1, &r);
+        if (p->report) check_report_op_case(p->report, c, st, &r);
         if (st != CLBB_OK) {
             bad++;
             fprintf(out, "  FAIL %s %s: %s\n", op->name, c->name, r.message);
@@ -98,6 +127,7 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
             continue;
         }
         ran++;
+        math_ran |= 1u << check_ran_math(r.algorithm);
         if (!(r.rel_l2 <= worst)) {
             worst = r.rel_l2;
             clbb__strlcpy(worst_name, c->name, sizeof worst_name);
@@ -111,9 +141,20 @@ static int check_op_table(clbb_context *ctx, const check_op *op, const clbb_chec
                     op->name, c->name, r.algorithm, r.rel_l2, r.max_abs, r.worst_ratio);
         }
     }
-    fprintf(out, "%-16s %6zu %6zu %7zu %11.3e %9.1e %10.3f %8.1e+%.1e  %-36.36s %s\n", op->name,
-            n, ran, skipped, worst, tol.rel_l2, worst_ratio, tol.atol, tol.rtol, worst_name,
-            bad ? "FAIL" : "pass");
+    /* every case fell back to strict products: held to fp32's bound
+     * (check_run) */
+    if (op->math && math_ran == 1u << CLBB_MATH_FP32 &&
+        (o->precision == CLBB_PRECISION_TF32 || o->precision == CLBB_PRECISION_TF32X3))
+        tol = check_op_tolerance(op, CLBB_PRECISION_FP32);
+    /* which math the ops ran: only where the precision asks for one */
+    char maths[64] = "";
+    if (op->math && o->precision != CLBB_PRECISION_FP32 && math_ran) {
+        math_list(math_ran, maths, sizeof maths);
+        p->math_ran |= math_ran;
+    }
+    fprintf(out, "%-16s %6zu %6zu %7zu %11.3e %9.1e %10.3f %8.1e+%.1e  %-36.36s %s%s%s\n",
+            op->name, n, ran, skipped, worst, tol.rel_l2, worst_ratio, tol.atol, tol.rtol,
+            worst_name, bad ? "FAIL" : "pass", maths[0] ? "  math " : "", maths);
     free(cases);
     return (int)bad;
 }
@@ -122,16 +163,21 @@ static int check_model_table(clbb_context *ctx, const char *title, const check_m
                              size_t n, const clbb_check_options *o, uint64_t seed, FILE *out,
                              check_progress *p) {
     int failed = 0;
-    const check_tolerance t = check_model_tolerance(o->precision);
+    clbb_precision_info pi;
+    clbb_precision_resolve(ctx, o->precision, &pi);
+    const check_tolerance t = check_model_tolerance(pi.effective);
     fprintf(out, "%-28s %7s %11s %9s %10s  %s   (bound: %.1g rms + %.1g|ref|)\n", title,
             "outputs", "max_rel_l2", "tolerance", "of_bound", "result", t.atol, t.rtol);
     for (size_t i = 0; i < n; i++) {
         if (!model_case_selected(&cases[i], o)) continue;
         clbb__progress(ctx, CLBB_PROGRESS_CHECK, p->done++, p->total, cases[i].name);
         check_model_result r;
-        clbb_status st = check_model_case_run(ctx, &cases[i], o->precision, seed + i, &r);
+        clbb_status st =
+            check_model_case_run_timed(ctx, &cases[i], o->precision, seed + i, p->model_runs, &r);
+        if (p->report) check_report_model_case(p->report, title, &cases[i], st, &r);
         int ok = st == CLBB_OK && r.pass;
         failed += !ok;
+        if (st == CLBB_OK) p->math_ran |= 1u << r.prec.math;
         fprintf(out, "%-28s %7d %11.3e %9.1e %10.3f  %s%s%s\n", cases[i].name, r.num_outputs,
                 r.worst_rel_l2, r.tol.rel_l2, r.worst_ratio, ok ? "pass" : "FAIL", ok ? "" : ": ",
                 ok ? "" : r.message);
@@ -148,6 +194,9 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
     if (!clbb_precision_name(o.precision))
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "check: precision = %d",
                           (int)o.precision);
+    if (o.report_runs < 0)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "check: report_runs = %d",
+                          o.report_runs);
     if (!o.ops && !o.blocks && !o.models) {
         o.ops = 1;
         o.blocks = o.models = !o.small;
@@ -156,13 +205,24 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
     const uint64_t seed = o.seed ? o.seed : check_seed();
     clbb_device_info info;
     clbb_context_device_info(ctx, &info);
-    fprintf(out, "device: %s (%s, driver %s)\nprecision: %s\nseed: %llu (CLBB_SEED=%llu reproduces)\n",
-            info.device_name, info.platform_name, info.driver_version,
-            clbb_precision_name(o.precision), (unsigned long long)seed, (unsigned long long)seed);
+    clbb_precision_info pi;
+    clbb_precision_resolve(ctx, o.precision, &pi);
+    fprintf(out, "device: %s (%s, driver %s)\nprecision: %s", info.device_name,
+            info.platform_name, info.driver_version, clbb_precision_name(o.precision));
+    if (pi.fallback)
+        fprintf(out, " -> %s (%s)", clbb_precision_name(pi.effective), pi.note);
+    fprintf(out, "\nseed: %llu (CLBB_SEED=%llu reproduces)\n", (unsigned long long)seed,
+            (unsigned long long)seed);
     const clbb_device_profile *prof = clbb_context_profile(ctx);
     if (prof) fprintf(out, "profile: %s (planned as on %s)\n", prof->name, prof->description);
     int failed = 0;
-    check_progress p = {0, clbb__progress_on(ctx) ? count_cases(&o) : 0};
+    check_progress p = {0, clbb__progress_on(ctx) ? count_cases(&o) : 0, 0, NULL, 0, 0};
+    if (o.report_path && o.report_path[0]) {
+        if (!(p.report = check_report_create(ctx, &o, seed)))
+            return clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "check --report: out of host memory");
+        p.op_runs = clbb__context_profiling(ctx) ? o.report_runs : 0;
+        p.model_runs = o.report_runs;
+    }
     if (o.ops) {
         fprintf(out, "%-16s %6s %6s %7s %11s %9s %10s %17s  %-36s %s\n", "op", "cases", "ran",
                 "skipped", "max_rel_l2", "tolerance", "of_bound", "bound(atol+rtol)",
@@ -182,7 +242,19 @@ clbb_status clbb_check(clbb_context *ctx, const clbb_check_options *options, int
         failed += check_model_table(ctx, "backbone", cases, n, &o, seed, out, &p);
     }
     clbb__progress(ctx, CLBB_PROGRESS_CHECK, p.done, p.total, "done");
-    fprintf(out, "%s\n", failed ? "check: FAILED" : "check: all passed");
+    /* a tensor-core precision whose ops all ran strict products checked
+     * the fallback, not the tensor cores: the summary says so */
+    const clbb_math want = check_case_math(&(check_case){.precision = o.precision});
+    const int fellback = want != CLBB_MATH_FP32 && !(p.math_ran >> want & 1u);
+    char maths[64];
+    math_list(p.math_ran, maths, sizeof maths);
+    fprintf(out, "%s", failed ? "check: FAILED" : "check: all passed");
+    if (fellback)
+        fprintf(out, " (precision %s: fallback, every op ran %s products)",
+                clbb_precision_name(o.precision), maths[0] ? maths : "fp32");
+    fprintf(out, "\n");
     *failures = failed;
-    return clbb__done(ctx, CLBB_OK);
+    clbb_status st = p.report ? check_report_write(p.report, ctx) : CLBB_OK;
+    check_report_destroy(p.report);
+    return clbb__done(ctx, st);
 }

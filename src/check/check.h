@@ -24,6 +24,10 @@ typedef struct check_case {
     const check_op *op;
     clbb_shape in;              /* shape of the first input */
     clbb_dtype dtype;           /* of every tensor of the op */
+    /* the precision checked: the tolerance row, and the math of ops that
+     * take one (check_push sets it from dtype; `clbb check --precision`
+     * overrides it) */
+    clbb_precision precision;
     int algo;                   /* the op's algorithm (conv: a clbb_conv_algo; 0: AUTO) */
     clbb_kernel_family family;  /* AUTO, or the family checked */
     char tuning[96];            /* conv: tuning text ("" none) */
@@ -79,7 +83,14 @@ struct check_op {
                           clbb_op **op);
     /* d->ref from d->in and d->param */
     void (*reference)(const check_case *c, check_data *d);
-    check_tolerance tol[CLBB_DTYPE_COUNT];
+    /* per precision (clbb_precision): storage and, for ops with a math
+     * mode, the products. An op without one (math 0) runs the same kernels
+     * at fp32, tf32x3 and tf32 (fp32 storage, no matrix products), so only
+     * its fp32 and fp16 rows are read (check_op_tolerance). */
+    check_tolerance tol[CLBB_PRECISION_COUNT];
+    /* 1: the op takes clbb_conv2d_options.math (created with the case
+     * precision's math: check_case_math) */
+    int math;
     /* Floor of the reference's RMS in the relative L2 error (0: none). The
      * rounding error of a sum scales with its terms, not with its result:
      * where an activation clips all but a few outputs of a tiny case, or
@@ -110,6 +121,15 @@ clbb_status check_out_same_shape(const check_case *c, clbb_shape *out, char *msg
 /* ||y - ref|| / max(||ref||, rms_floor sqrt(n)) (see check_op.rms_floor);
  * *max_abs: max |y - ref| (infinite where one is NaN). */
 double check_rel_l2(const float *y, const float *ref, size_t n, double rms_floor, double *max_abs);
+/* The tolerance of an op at a precision (see check_op.tol). */
+check_tolerance check_op_tolerance(const check_op *op, clbb_precision precision);
+/* The math a case's op is created with: its precision's (fp32 -> FP32,
+ * tf32x3 -> TF32X3, tf32 -> TF32, fp16 -> FP16); the op falls back to
+ * strict products where the device has no matrix units. */
+clbb_math check_case_math(const check_case *c);
+/* The math an op ran, from its algorithm name: tensor-core kernels append
+ * "_" + clbb_math_name() (e.g. igemm_..._tf32); anything else is FP32. */
+clbb_math check_ran_math(const char *algorithm);
 /* Op options of a case. */
 void check_op_options(const check_case *c, clbb_op_options *o);
 
@@ -131,6 +151,8 @@ typedef struct check_result {
     double rel_l2;      /* ||y - ref|| / ||ref|| */
     double max_abs;
     double worst_ratio; /* max |y - ref| / (atol + rtol |ref|): > 1 fails */
+    size_t worst_index; /* the element of worst_ratio (NCHW index into out) */
+    clbb_shape out;     /* the output's shape (once ran) */
     size_t over_bound;  /* elements beyond the per-element bound */
     check_tolerance tol;
     size_t nonfinite;   /* NaN/Inf in the output */
@@ -152,6 +174,11 @@ typedef struct check_result {
 clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int bench_iters,
                       check_result *result);
 
+/* check_run with `warmup` untimed runs before the bench_iters timed ones
+ * (check_run: 3). */
+clbb_status check_run_timed(clbb_context *ctx, const check_case *c, uint64_t seed, int bench_iters,
+                            int warmup, check_result *result);
+
 /* Seed from CLBB_SEED, else from the clock. */
 uint64_t check_seed(void);
 
@@ -168,7 +195,12 @@ size_t check_backbone_cases(const check_model_case **cases);
 
 typedef struct check_model_result {
     int pass;
+    clbb_precision_info prec; /* what the model's precision ran as */
     double worst_rel_l2, worst_ratio;
+    double max_abs;          /* max |y - ref| over every output */
+    int worst_output;        /* the output and element of worst_ratio */
+    size_t worst_index;
+    double forward_ms;       /* timed runs only: median forward, host clock */
     check_tolerance tol;
     int num_outputs;
     char message[512];
@@ -180,6 +212,12 @@ typedef struct check_model_result {
 clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
                                  clbb_precision precision, uint64_t seed,
                                  check_model_result *r);
+
+/* check_model_case_run, then (timing_runs > 0) the median of that many
+ * more forwards (host clock, to the queue's end) in r->forward_ms. */
+clbb_status check_model_case_run_timed(clbb_context *ctx, const check_model_case *c,
+                                       clbb_precision precision, uint64_t seed, int timing_runs,
+                                       check_model_result *r);
 
 /* The model tolerance per precision (see check_models.c). */
 check_tolerance check_model_tolerance(clbb_precision precision);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "models/model_internal.h"
@@ -92,15 +93,56 @@ size_t check_backbone_cases(const check_model_case **cases) {
  * GN), worst element 7e-6 of the RMS, on PoCL and an H200. F16: every
  * activation stored in half (2^-11 relative per layer, compounding through
  * the blocks): worst rel_l2 2.8e-3 (ResNet-50 GN), 1e-3 elsewhere; worst
- * element 1.2e-2 of the RMS. */
+ * element 1.2e-2 of the RMS; PyTorch's fp16 backbones measure 1.3e-3 to
+ * 2.9e-3 (the goal max_rel_l2 is compared with). TF32X3: fp32's bound;
+ * 3xTF32's per-product error is a few 2^-22 (the dropped lo*lo term and
+ * lo's own rounding) on top of fp32 accumulation, so a backbone stays at
+ * fp32 level (goal: <= 2e-6 as fp32). TF32: every conv operand rounded to
+ * 2^-11 relative (~4e-4 rel_l2 per layer, compounding much as fp16's half
+ * storage does); PyTorch's TF32 backbones measure 7.5e-4 to 1.2e-3, which
+ * is the goal; the bound is 2e-3 (a seed's spread over that), per element
+ * 2e-2 of the RMS (fp16's worst element scaled by its rel_l2 ratio). A
+ * device without tensor cores runs tf32x3 and tf32 as fp32, well inside. */
 check_tolerance check_model_tolerance(clbb_precision p) {
-    if (p == CLBB_PRECISION_FP16) return (check_tolerance){1e-2, 5e-2, 1e-2};
-    return (check_tolerance){1e-4, 2e-4, 2e-5};
+    switch (p) {
+    case CLBB_PRECISION_FP16: return (check_tolerance){1e-2, 5e-2, 1e-2};
+    case CLBB_PRECISION_TF32: return (check_tolerance){2e-3, 2e-2, 5e-3};
+    case CLBB_PRECISION_TF32X3:
+    default: return (check_tolerance){1e-4, 2e-4, 2e-5};
+    }
 }
 
 clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
                                  clbb_precision precision, uint64_t seed,
                                  check_model_result *r) {
+    return check_model_case_run_timed(ctx, c, precision, seed, 0, r);
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+/* The median of `runs` more forwards on the same input (planned and built
+ * by the first, so this is the steady state). */
+static clbb_status time_forward(clbb_context *ctx, clbb_model *m, clbb_shape in, const float *x,
+                                int runs, double *ms) {
+    double t[16];
+    if (runs > (int)CLBB_ARRAY_SIZE(t)) runs = (int)CLBB_ARRAY_SIZE(t);
+    for (int i = 0; i < runs; i++) {
+        const double t0 = now_ms();
+        CLBB_CHECK(clbb_model_forward(m, in, x));
+        CLBB_CHECK(clbb_context_finish(ctx));
+        t[i] = now_ms() - t0;
+    }
+    *ms = clbb__median(t, (size_t)runs);
+    return CLBB_OK;
+}
+
+clbb_status check_model_case_run_timed(clbb_context *ctx, const check_model_case *c,
+                                       clbb_precision precision, uint64_t seed, int timing_runs,
+                                       check_model_result *r) {
     memset(r, 0, sizeof *r);
     r->tol = check_model_tolerance(precision);
     clbb_model *m = NULL;
@@ -108,6 +150,9 @@ clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
     clbb_shape shapes[CLBB_MAX_OUT_INDICES];
     clbb_status st = clbb_model_create_from_json(ctx, c->json, strlen(c->json), &m);
     if (st == CLBB_OK) st = clbb_model_set_precision(m, precision);
+    if (st == CLBB_OK) st = clbb_model_precision_info(m, &r->prec);
+    /* a fallback is held to the bound of the precision it runs */
+    if (st == CLBB_OK) r->tol = check_model_tolerance(r->prec.effective);
     if (st == CLBB_OK) st = clbb__model_randomize(m, seed);
     size_t n = clbb_shape_numel(c->input);
     if (st == CLBB_OK && !(x = malloc(n * sizeof *x))) st = CLBB_ERR_OUT_OF_MEMORY;
@@ -117,6 +162,8 @@ clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
         /* the device's input is stored in the precision's dtype */
         if (precision == CLBB_PRECISION_FP16) clbb_ref_quantize(CLBB_DTYPE_F16, x, n);
         st = clbb_model_forward(m, c->input, x);
+        if (st == CLBB_OK && timing_runs > 0)
+            st = time_forward(ctx, m, c->input, x, timing_runs, &r->forward_ms);
     }
     if (st == CLBB_OK) st = clbb_model_forward_reference(m, c->input, x, refs, shapes);
     if (st != CLBB_OK) {
@@ -142,18 +189,26 @@ clbb_status check_model_case_run(clbb_context *ctx, const check_model_case *c,
         double rms = 0;
         for (size_t k = 0; k < cnt; k++) rms += (double)refs[i][k] * refs[i][k];
         rms = sqrt(rms / (double)cnt);
-        size_t bad = 0, over = 0;
+        size_t bad = 0, over = 0, worst_k = 0;
         double worst = 0;
         for (size_t k = 0; k < cnt; k++) {
             bad += !isfinite(dev[k]);
             const double e = fabs((double)dev[k] - refs[i][k]);
             double ratio = e == 0 ? 0 : e / (r->tol.atol * rms + r->tol.rtol * fabs((double)refs[i][k]));
             if (!(ratio <= 1)) over++;
-            if (!(ratio <= worst)) worst = isnan(ratio) ? INFINITY : ratio;
+            if (!(ratio <= worst)) {
+                worst = isnan(ratio) ? INFINITY : ratio;
+                worst_k = k;
+            }
         }
         double mx, e = clbb__rel_l2(dev, refs[i], cnt, &mx);
         if (!(e <= r->worst_rel_l2)) r->worst_rel_l2 = e;
-        if (!(worst <= r->worst_ratio)) r->worst_ratio = worst;
+        if (!(mx <= r->max_abs)) r->max_abs = mx;
+        if (!(worst <= r->worst_ratio)) {
+            r->worst_ratio = worst;
+            r->worst_output = i;
+            r->worst_index = worst_k;
+        }
         if (bad || over || !(e <= r->tol.rel_l2)) {
             r->pass = 0;
             snprintf(r->message, sizeof r->message,

@@ -57,7 +57,37 @@ check_case *check_push(case_list *l, const check_op *op, clbb_dtype dtype) {
     memset(c, 0, sizeof *c);
     c->op = op;
     c->dtype = dtype;
+    c->precision = dtype == CLBB_DTYPE_F16 ? CLBB_PRECISION_FP16 : CLBB_PRECISION_FP32;
     return c;
+}
+
+check_tolerance check_op_tolerance(const check_op *op, clbb_precision p) {
+    if (!op->math && p != CLBB_PRECISION_FP16) p = CLBB_PRECISION_FP32;
+    return op->tol[p];
+}
+
+clbb_math check_case_math(const check_case *c) {
+    switch (c->precision) {
+    case CLBB_PRECISION_TF32X3: return CLBB_MATH_TF32X3;
+    case CLBB_PRECISION_TF32: return CLBB_MATH_TF32;
+    case CLBB_PRECISION_FP16: return CLBB_MATH_FP16;
+    default: return CLBB_MATH_FP32;
+    }
+}
+
+clbb_math check_ran_math(const char *algorithm) {
+    /* tf32x3 before tf32: "_tf32" is a prefix of "_tf32x3" */
+    static const clbb_math order[] = {CLBB_MATH_TF32X3, CLBB_MATH_TF32, CLBB_MATH_FP16};
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(order); i++) {
+        char w[16];
+        snprintf(w, sizeof w, "_%s", clbb_math_name(order[i]));
+        for (const char *p = strstr(algorithm, w); p; p = strstr(p + 1, w)) {
+            const char next = p[strlen(w)];
+            if (!(next >= 'a' && next <= 'z') && !(next >= '0' && next <= '9'))
+                return order[i];
+        }
+    }
+    return CLBB_MATH_FP32;
 }
 
 clbb_status check_out_same_shape(const check_case *c, clbb_shape *o, char *msg, size_t ms) {
@@ -228,7 +258,10 @@ static void evaluate(const gtensor *g, check_data *d, const check_tolerance *tol
                 /* exact ops have a zero bound: 0/0 is a pass */
                 double ratio = e == 0 ? 0 : e / (tol->atol + tol->rtol * fabs((double)d->ref[k]));
                 if (!(ratio <= 1)) r->over_bound++;
-                if (!(ratio <= r->worst_ratio)) r->worst_ratio = isnan(ratio) ? INFINITY : ratio;
+                if (!(ratio <= r->worst_ratio)) {
+                    r->worst_ratio = isnan(ratio) ? INFINITY : ratio;
+                    r->worst_index = k;
+                }
             }
     for (size_t i = 0; i < g->total; i++)
         if (!inside[i] && get_bits(g->host, g->esz, i) != fill) r->guard_damage++;
@@ -246,11 +279,11 @@ static size_t input_damage(clbb_context *ctx, gtensor *g) {
     return bad;
 }
 
-static clbb_status bench(clbb_context *ctx, clbb_op *op, int iters, check_result *r) {
+static clbb_status bench(clbb_context *ctx, clbb_op *op, int iters, int warmup, check_result *r) {
     double *t = malloc((size_t)iters * sizeof *t);
     if (!t) return CLBB_ERR_OUT_OF_MEMORY;
     clbb_status st = CLBB_OK;
-    for (int i = 0; i < 3 && st == CLBB_OK; i++) st = clbb_op_run(op);
+    for (int i = 0; i < warmup && st == CLBB_OK; i++) st = clbb_op_run(op);
     if (st == CLBB_OK) st = clbb_context_finish(ctx);
     for (int i = 0; i < iters && st == CLBB_OK; i++) {
         st = clbb__profile_begin(ctx);
@@ -279,9 +312,14 @@ static void data_free(check_data *d) {
 
 clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int bench_iters,
                       check_result *r) {
+    return check_run_timed(ctx, c, seed, bench_iters, 3, r);
+}
+
+clbb_status check_run_timed(clbb_context *ctx, const check_case *c, uint64_t seed, int bench_iters,
+                            int warmup, check_result *r) {
     memset(r, 0, sizeof *r);
     const check_op *op_desc = c->op;
-    r->tol = op_desc->tol[c->dtype];
+    r->tol = check_op_tolerance(op_desc, c->precision);
     check_data d;
     memset(&d, 0, sizeof d);
     gtensor gin[CHECK_MAX_INPUTS], gy;
@@ -324,6 +362,12 @@ clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int
     clbb_op_info info;
     clbb_op_get_info(op, &info);
     clbb__strlcpy(r->algorithm, info.algorithm, sizeof r->algorithm);
+    /* an op that fell back to strict products (no matrix units, or an
+     * algorithm without a tensor-core variant) is held to the bound of
+     * what it ran: a fallback must be as accurate as fp32 */
+    if (op_desc->math && check_ran_math(info.algorithm) == CLBB_MATH_FP32 &&
+        (c->precision == CLBB_PRECISION_TF32 || c->precision == CLBB_PRECISION_TF32X3))
+        r->tol = check_op_tolerance(op_desc, CLBB_PRECISION_FP32);
     r->flops = info.flops;
     r->bytes = info.bytes;
     /* in place: the output is that input's view, read back from its buffer
@@ -341,6 +385,7 @@ clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int
     op_desc->reference(c, &d);
     r->ref_ms = now_ms() - t0;
     r->ran = 1;
+    r->out = d.out;
     evaluate(gout, &d, &r->tol, c->op->rms_floor, ip >= 0 ? SENTINEL[c->dtype] : POISON[c->dtype], r);
     for (int k = 0; k < d.num_inputs; k++)
         if (k != ip) r->guard_damage += input_damage(ctx, &gin[k]);
@@ -355,7 +400,7 @@ clbb_status check_run(clbb_context *ctx, const check_case *c, uint64_t seed, int
                  r->rel_l2, r->tol.rel_l2, r->max_abs, r->over_bound, r->tol.atol, r->tol.rtol,
                  r->worst_ratio, r->unwritten, r->nonfinite, r->guard_damage,
                  variant_ok ? "" : ", kernel variant is not ", variant_ok ? "" : c->expect);
-    if (bench_iters > 0 && (st = bench(ctx, op, bench_iters, r)) != CLBB_OK) goto fail;
+    if (bench_iters > 0 && (st = bench(ctx, op, bench_iters, warmup, r)) != CLBB_OK) goto fail;
     goto done;
 fail:
     snprintf(r->message, sizeof r->message, "%s: %s", clbb_status_string(st), clbb_last_error(ctx));

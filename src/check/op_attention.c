@@ -148,7 +148,7 @@ const check_op clbb__check_attention = {
     .make_data = at_data,
     .create = at_create,
     .reference = at_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-5, 2e-6, 1e-5}, [CLBB_DTYPE_F16] = {2e-3, 1e-4, 2e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-5, 2e-6, 1e-5}, [CLBB_PRECISION_FP16] = {2e-3, 1e-4, 2e-3}},
     .rms_floor = 0.01,
     .work = at_work,
 };

@@ -109,5 +109,5 @@ const check_op clbb__check_channel_affine = {
     .make_data = ca_data,
     .create = ca_create,
     .reference = ca_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-6, 5e-7, 5e-7}, [CLBB_DTYPE_F16] = {1e-3, 1e-6, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-6, 5e-7, 5e-7}, [CLBB_PRECISION_FP16] = {1e-3, 1e-6, 1e-3}},
 };

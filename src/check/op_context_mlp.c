@@ -99,7 +99,7 @@ const check_op clbb__check_context_mlp = {
     .make_data = cm_data,
     .create = cm_create,
     .reference = cm_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-5, 1e-5, 1e-5}, [CLBB_DTYPE_F16] = {1e-3, 1e-3, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-5, 1e-5, 1e-5}, [CLBB_PRECISION_FP16] = {1e-3, 1e-3, 1e-3}},
     .rms_floor = 0.1,
     .work = cm_work,
 };

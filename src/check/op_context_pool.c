@@ -87,7 +87,7 @@ const check_op clbb__check_context_pool = {
     .make_data = cp_data,
     .create = cp_create,
     .reference = cp_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-5, 2e-6, 1e-5}, [CLBB_DTYPE_F16] = {2e-3, 1e-4, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-5, 2e-6, 1e-5}, [CLBB_PRECISION_FP16] = {2e-3, 1e-4, 1e-3}},
     .rms_floor = 0.01,
     .work = cp_work,
 };

@@ -276,6 +276,7 @@ static clbb_status conv_create(clbb_context *ctx, const check_case *c, const che
     o.algo = (clbb_conv_algo)c->algo;
     o.tuning = c->tuning[0] ? c->tuning : NULL;
     o.input_gate = p->gate;
+    o.math = check_case_math(c);
     return clbb_conv2d_create(ctx, &p->conv, d->param[P_W], d->param[P_BIAS], &e, &o, op);
 }
 
@@ -304,7 +305,18 @@ static double conv_work(const check_case *c) {
  * same rounded inputs, so what remains is the output's rounding (2^-11
  * relative) and, on the CPU kernels, the rounding of the padded, gated
  * input copy (2^-11 of each product, up to ~1e-3 absolute on an O(1)
- * output). */
+ * output); fp16 tensor-core products (CLBB_MATH_FP16) round the fp32
+ * weights to half as well (2^-11 relative, ~3e-4 rms over the sum), inside
+ * the same bound. TF32: 10 explicit mantissa bits, each operand rounded to
+ * nearest at 2^-11 relative (rms 2^-11/sqrt(3) per operand, ~4e-4 per
+ * product, and so ~4e-4 rel_l2 over a sum of random-sign terms; per element
+ * ~4e-4 of the O(1) output, 5 sigma 2e-3): rel_l2 2e-3, atol 3e-3, rtol
+ * 2e-3. TF32X3: hi*hi + hi*lo + lo*hi of 2^-11-split operands drops lo*lo
+ * (~2^-22 of each product) and rounds lo to TF32 (another ~2^-22), on top
+ * of fp32 accumulation (2^-24 per add, which the tensor cores may truncate
+ * rather than round): a few times fp32's per-product error, still far
+ * below fp32's bound over a 4608-term sum: rel_l2 1e-5 as fp32, atol 6e-5,
+ * rtol 1.5e-5. */
 const check_op clbb__check_conv2d = {
     .name = "conv2d",
     .cases = conv_cases,
@@ -312,7 +324,11 @@ const check_op clbb__check_conv2d = {
     .make_data = conv_data,
     .create = conv_create,
     .reference = conv_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-5, 4e-5, 1e-5}, [CLBB_DTYPE_F16] = {2e-3, 2e-3, 2e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-5, 4e-5, 1e-5},
+            [CLBB_PRECISION_FP16] = {2e-3, 2e-3, 2e-3},
+            [CLBB_PRECISION_TF32X3] = {1e-5, 6e-5, 1.5e-5},
+            [CLBB_PRECISION_TF32] = {2e-3, 3e-3, 2e-3}},
+    .math = 1,
     /* pre-activation outputs are of unit scale by construction (conv_data) */
     .rms_floor = 0.1,
     .work = conv_work,

@@ -80,5 +80,5 @@ const check_op clbb__check_copy = {
     .make_data = copy_data,
     .create = copy_create,
     .reference = copy_reference,
-    .tol = {[CLBB_DTYPE_F32] = {0, 0, 0}, [CLBB_DTYPE_F16] = {0, 0, 0}},
+    .tol = {[CLBB_PRECISION_FP32] = {0, 0, 0}, [CLBB_PRECISION_FP16] = {0, 0, 0}},
 };

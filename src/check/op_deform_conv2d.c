@@ -227,6 +227,7 @@ static clbb_status dcn_create(clbb_context *ctx, const check_case *c, const chec
     o.dtype = c->dtype;
     o.family = c->family;
     o.tuning = c->tuning[0] ? c->tuning : NULL;
+    o.math = check_case_math(c);
     return clbb_deform_conv2d_create(ctx, &p->dc, d->param[P_W], d->param[P_BIAS], &e, &o, op);
 }
 
@@ -262,7 +263,10 @@ static double dcn_work(const check_case *c) {
  * interpolation being continuous; mmcv's border rule is continuous too).
  * F16: x, offsets, mask, residual and output are stored in half; the
  * reference reads the same rounded values, so what remains is the output's
- * rounding (2^-11 relative), as conv2d. */
+ * rounding (2^-11 relative), as conv2d. TF32 and TF32X3: conv2d's
+ * reasoning (the bilinear samples are fp32 values rounded or split like
+ * any other operand), with TF32X3's atol at deform's fp32 atol plus
+ * conv2d's TF32X3 increment. */
 const check_op clbb__check_deform_conv2d = {
     .name = "deform_conv2d",
     .cases = dcn_cases,
@@ -270,7 +274,11 @@ const check_op clbb__check_deform_conv2d = {
     .make_data = dcn_data,
     .create = dcn_create,
     .reference = dcn_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-5, 5e-5, 1e-5}, [CLBB_DTYPE_F16] = {2e-3, 2e-3, 2e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-5, 5e-5, 1e-5},
+            [CLBB_PRECISION_FP16] = {2e-3, 2e-3, 2e-3},
+            [CLBB_PRECISION_TF32X3] = {1e-5, 7e-5, 1.5e-5},
+            [CLBB_PRECISION_TF32] = {2e-3, 3e-3, 2e-3}},
+    .math = 1,
     .rms_floor = 0.1,
     .work = dcn_work,
 };

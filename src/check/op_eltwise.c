@@ -82,7 +82,7 @@ const check_op clbb__check_add = {
     .make_data = bin_data,
     .create = add_create,
     .reference = add_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-6, 2e-7, 2e-7}, [CLBB_DTYPE_F16] = {1e-3, 1e-6, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-6, 2e-7, 2e-7}, [CLBB_PRECISION_FP16] = {1e-3, 1e-6, 1e-3}},
 };
 
 const check_op clbb__check_mul = {
@@ -92,5 +92,5 @@ const check_op clbb__check_mul = {
     .make_data = bin_data,
     .create = mul_create,
     .reference = mul_reference,
-    .tol = {[CLBB_DTYPE_F32] = {0, 0, 0}, [CLBB_DTYPE_F16] = {1e-3, 1e-6, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {0, 0, 0}, [CLBB_PRECISION_FP16] = {1e-3, 1e-6, 1e-3}},
 };

@@ -174,7 +174,7 @@ const check_op clbb__check_gen_attention = {
     .make_data = ga_data,
     .create = ga_create,
     .reference = ga_reference,
-    .tol = {[CLBB_DTYPE_F32] = {2e-5, 2e-5, 2e-5}, [CLBB_DTYPE_F16] = {2e-3, 1e-3, 2e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {2e-5, 2e-5, 2e-5}, [CLBB_PRECISION_FP16] = {2e-3, 1e-3, 2e-3}},
     .rms_floor = 0.1,
     .work = ga_work,
 };
@@ -243,5 +243,5 @@ const check_op clbb__check_upsample_add = {
     .make_data = up_data,
     .create = up_create,
     .reference = up_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-6, 2e-6, 2e-6}, [CLBB_DTYPE_F16] = {1e-3, 1e-3, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-6, 2e-6, 2e-6}, [CLBB_PRECISION_FP16] = {1e-3, 1e-3, 1e-3}},
 };

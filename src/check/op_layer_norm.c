@@ -75,5 +75,5 @@ const check_op clbb__check_layer_norm = {
     .make_data = ln_data,
     .create = ln_create,
     .reference = ln_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-5, 5e-6, 5e-6}, [CLBB_DTYPE_F16] = {1e-3, 1e-4, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-5, 5e-6, 5e-6}, [CLBB_PRECISION_FP16] = {1e-3, 1e-4, 1e-3}},
 };

@@ -166,7 +166,7 @@ const check_op clbb__check_matmul = {
     .make_data = mm_data,
     .create = mm_create,
     .reference = mm_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-5, 4e-5, 1e-5}, [CLBB_DTYPE_F16] = {2e-3, 2e-3, 2e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-5, 4e-5, 1e-5}, [CLBB_PRECISION_FP16] = {2e-3, 2e-3, 2e-3}},
     .rms_floor = 0.1,
     .work = mm_work,
 };

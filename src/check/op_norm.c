@@ -117,7 +117,7 @@ const check_op clbb__check_batch_norm = {
     .make_data = norm_data,
     .create = bn_create,
     .reference = bn_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-5, 2e-6, 2e-6}, [CLBB_DTYPE_F16] = {1e-3, 1e-4, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-5, 2e-6, 2e-6}, [CLBB_PRECISION_FP16] = {1e-3, 1e-4, 1e-3}},
 };
 
 const check_op clbb__check_group_norm = {
@@ -127,5 +127,5 @@ const check_op clbb__check_group_norm = {
     .make_data = norm_data,
     .create = gn_create,
     .reference = gn_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-5, 5e-6, 5e-6}, [CLBB_DTYPE_F16] = {1e-3, 1e-4, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-5, 5e-6, 5e-6}, [CLBB_PRECISION_FP16] = {1e-3, 1e-4, 1e-3}},
 };

@@ -135,7 +135,7 @@ const check_op clbb__check_max_pool2d = {
     .make_data = pool_data,
     .create = max_create,
     .reference = max_reference,
-    .tol = {[CLBB_DTYPE_F32] = {0, 0, 0}, [CLBB_DTYPE_F16] = {0, 0, 0}},
+    .tol = {[CLBB_PRECISION_FP32] = {0, 0, 0}, [CLBB_PRECISION_FP16] = {0, 0, 0}},
 };
 
 const check_op clbb__check_avg_pool2d = {
@@ -145,7 +145,7 @@ const check_op clbb__check_avg_pool2d = {
     .make_data = pool_data,
     .create = avg_create,
     .reference = avg_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-6, 1e-6, 1e-6}, [CLBB_DTYPE_F16] = {1e-3, 1e-6, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-6, 1e-6, 1e-6}, [CLBB_PRECISION_FP16] = {1e-3, 1e-6, 1e-3}},
 };
 
 const check_op clbb__check_global_avg_pool = {
@@ -155,5 +155,5 @@ const check_op clbb__check_global_avg_pool = {
     .make_data = pool_data,
     .create = gap_create,
     .reference = gap_reference,
-    .tol = {[CLBB_DTYPE_F32] = {1e-6, 1e-6, 1e-6}, [CLBB_DTYPE_F16] = {1e-3, 1e-6, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-6, 1e-6, 1e-6}, [CLBB_PRECISION_FP16] = {1e-3, 1e-6, 1e-3}},
 };

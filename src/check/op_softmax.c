@@ -116,5 +116,5 @@ const check_op clbb__check_softmax = {
     .make_data = sm_data,
     .create = sm_create,
     .reference = sm_reference,
-    .tol = {[CLBB_DTYPE_F32] = {2e-6, 1e-12, 4e-6}, [CLBB_DTYPE_F16] = {1e-3, 1e-7, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {2e-6, 1e-12, 4e-6}, [CLBB_PRECISION_FP16] = {1e-3, 1e-7, 1e-3}},
 };

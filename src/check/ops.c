@@ -10,7 +10,7 @@ extern const check_op clbb__check_conv2d, clbb__check_batch_norm, clbb__check_gr
     clbb__check_channel_affine, clbb__check_context_pool, clbb__check_context_mlp,
     clbb__check_matmul,
     clbb__check_attention, clbb__check_gen_attention, clbb__check_upsample_add,
-    clbb__check_deform_conv2d;
+    clbb__check_deform_conv2d, clbb__check_ghost_module, clbb__check_se_gate;
 
 static const check_op *const OPS[] = {
     &clbb__check_conv2d,     &clbb__check_batch_norm, &clbb__check_group_norm,
@@ -20,6 +20,7 @@ static const check_op *const OPS[] = {
     &clbb__check_context_pool, &clbb__check_context_mlp, &clbb__check_matmul,     &clbb__check_attention,
     &clbb__check_gen_attention, &clbb__check_upsample_add,
     &clbb__check_deform_conv2d,
+    &clbb__check_ghost_module, &clbb__check_se_gate,
 };
 
 size_t check_num_ops(void) { return CLBB_ARRAY_SIZE(OPS); }

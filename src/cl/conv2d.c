@@ -14,6 +14,7 @@ void clbb_conv2d_options_init(clbb_conv2d_options *o) {
     o->dtype = CLBB_DTYPE_F32;
     o->family = CLBB_KERNEL_FAMILY_AUTO;
     o->algo = CLBB_CONV_ALGO_AUTO;
+    o->math = CLBB_MATH_FP32;
 }
 
 void clbb__conv_options(const clbb_op *op, char *buf, size_t size) {
@@ -227,6 +228,9 @@ static clbb_status choose(clbb_context *ctx, const clbb_conv2d_desc *desc,
     if (!clbb_kernel_family_name(o->family))
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: options.family = %d",
                           (int)o->family);
+    if (!clbb_math_name(o->math))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: options.math = %d",
+                          (int)o->math);
     if (o->algo != CLBB_CONV_ALGO_AUTO && !clbb__conv_algo(o->algo))
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "conv2d: options.algo = %d",
                           (int)o->algo);
@@ -235,7 +239,9 @@ static clbb_status choose(clbb_context *ctx, const clbb_conv2d_desc *desc,
     const clbb_kernel_family want =
         o->family == CLBB_KERNEL_FAMILY_AUTO ? clbb__default_family(ctx) : o->family;
     if (o->algo == CLBB_CONV_ALGO_AUTO) {
-        c->algo = clbb__conv_pick(ctx, desc, o->dtype, want);
+        const int mma = o->math != CLBB_MATH_FP32 && want == CLBB_KERNEL_FAMILY_GPU &&
+                        clbb_context_has_math(ctx, o->math);
+        c->algo = clbb__conv_pick(ctx, desc, o->dtype, want, mma);
         if (!c->algo)
             return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
                               "conv2d: no algorithm computes a %dx%d conv with groups %d in %s",
@@ -298,6 +304,7 @@ clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
     s->has_res = has_res;
     s->has_gate = has_gate;
     s->act = act;
+    s->math = c.o.math;
     s->algo = c.algo;
     memcpy(s->tuned, c.tuned, sizeof c.tuned);
     if (c.o.tuning) clbb__strlcpy(s->tuning, c.o.tuning, sizeof s->tuning);

@@ -33,7 +33,9 @@ static const char *dw_unsupported(const clbb_context *ctx, const clbb_conv2d_des
 }
 
 /* one output channel per input channel: nothing else beats it */
-static int dw_score(const clbb_context *ctx, const clbb_conv2d_desc *d, clbb_kernel_family f) {
+static int dw_score(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                    clbb_kernel_family f, int mma) {
+    (void)mma;
     (void)ctx;
     (void)d;
     (void)f;

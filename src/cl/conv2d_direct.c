@@ -19,7 +19,9 @@ static const char *direct_unsupported(const clbb_context *ctx, const clbb_conv2d
 }
 
 /* the fallback: whatever else applies goes first */
-static int direct_score(const clbb_context *ctx, const clbb_conv2d_desc *d, clbb_kernel_family f) {
+static int direct_score(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                        clbb_kernel_family f, int mma) {
+    (void)mma;
     (void)ctx;
     (void)d;
     (void)f;

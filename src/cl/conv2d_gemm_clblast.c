@@ -34,7 +34,9 @@ static const char *gemm_unsupported(const clbb_context *ctx, const clbb_conv2d_d
 }
 
 /* the baseline: never picked by AUTO */
-static int gemm_score(const clbb_context *ctx, const clbb_conv2d_desc *d, clbb_kernel_family f) {
+static int gemm_score(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                      clbb_kernel_family f, int mma) {
+    (void)mma;
     (void)ctx;
     (void)d;
     (void)f;

@@ -53,7 +53,8 @@ static const char *const GPU_CANDIDATES[] = {
     "TM=64,TN=128,TK=16,WM=4,WN=8", "TM=64,TN=64,TK=8,WM=8,WN=8", NULL};
 static const char *const CPU_CANDIDATES[] = {
     "", "MV=1", "MV=2", "MV=4", "VW=8", "MV=2,RB=1,NW=14", "MV=2,RB=2,NW=7", "MV=1,RB=2,NW=14",
-    NULL};
+    /* SB is a kernel argument: no build, so cheap to try */
+    "SB=1", "SB=4", NULL};
 
 static long pow2_ceil(long v) {
     long p = 1;
@@ -233,6 +234,92 @@ clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
     return CLBB_OK;
 }
 
+/* The constraints of IG_MMA (cl/conv2d_igemm.cl) and the device's limits. */
+static int mma_tile_ok(const clbb_device_info *info, const ig_pack *pk, int tm, int tn, int tk,
+                       int wm, int wn) {
+    if (wm < 2 || wn < 2 || wm % 2 || wn % 2 || tm < 16 || tm % (8 * wm) || tn % (4 * wn) ||
+        tk % 8 || pk->tm % tm)
+        return 0;
+    const size_t nt = (size_t)(tm / wm) * (tn / wn);
+    const size_t lmem = 2u * (size_t)tk * (tm + 8 + tn + 8) * sizeof(float);
+    const size_t maxwg = info->max_work_group_size ? info->max_work_group_size : 256;
+    const uint64_t lmax = info->local_mem_bytes ? info->local_mem_bytes : 16384;
+    return nt <= maxwg && lmem <= lmax;
+}
+
+int clbb__igemm_mma(clbb_op *op, const ig_pack *pk, int M) {
+    const conv_state *s = op->impl;
+    if (op->family != CLBB_KERNEL_FAMILY_GPU || s->math == CLBB_MATH_FP32) return 0;
+    /* fragments are 16 rows by 8 deep: a GEMM of fewer rows (ResNeXt's
+     * 4-channel groups) would waste most of each product, and a packing
+     * shallower than 8 cannot feed one */
+    if (M < 16 || pk->tm < 16 || pk->tk % 8) return 0;
+    if (!clbb_context_has_math(op->ctx, s->math)) return 0;
+    /* a tuned tile the tensor cores cannot run keeps the strict kernel
+     * (more accurate, never less) */
+    const int *tu = s->tuned;
+    if (tu[IG_TM] > 0 || tu[IG_TN] > 0 || tu[IG_WM] > 0 || tu[IG_WN] > 0) {
+        const int tm = tu[IG_TM] > 0 ? tu[IG_TM] : pk->tm, tn = tu[IG_TN] > 0 ? tu[IG_TN] : 128;
+        const int wm = tu[IG_WM] > 0 ? tu[IG_WM] : tm >= 64 ? 8 : tm / 8;
+        const int wn = tu[IG_WN] > 0 ? tu[IG_WN] : tn >= 32 ? 8 : tn / 4;
+        if (!mma_tile_ok(&op->ctx->info, pk, tm, tn, pk->tk, wm, wn)) return 0;
+    }
+    /* FP16: half operands are exact in TF32 (11 significant bits both) */
+    return s->math == CLBB_MATH_TF32X3 ? 3 : 1;
+}
+
+clbb_status clbb__igemm_fit_mma(clbb_context *ctx, const int tuned[IG_NTILE], int M,
+                                const ig_pack *pk, long ncols, long batches, int split_k,
+                                int t[IG_NTILE]) {
+    const clbb_device_info *info = &ctx->info;
+    const int nkt = pk->kp / pk->tk, tk = pk->tk;
+    int tm = tuned[IG_TM] ? tuned[IG_TM] : pk->tm;
+    if (tm > 128) tm = 128;
+    int tn = tuned[IG_TN] ? tuned[IG_TN] : 128;
+    int ks = tuned[IG_KS] ? tuned[IG_KS] : 1;
+    if (!tuned[IG_TN]) {
+        const long cap = pow2_ceil(ncols < 8 ? 8 : ncols);
+        while (tn > 8 && tn / 2 >= cap) tn /= 2;
+    }
+    /* two work-groups per SM: split K first (it keeps the tile), then
+     * narrower tiles, as the fma path does */
+    if (!tuned[IG_TN] && !tuned[IG_KS]) {
+        const long target = 2L * (info->compute_units ? info->compute_units : 1);
+        for (;;) {
+            const long wgs = num_groups(M, tm, ncols, tn, batches);
+            ks = split_k ? pick_split(wgs, target, nkt) : 1;
+            if (wgs * ks >= target) break;
+            if (tn > 32) tn /= 2;
+            else if (!tuned[IG_TM] && tm > 32) tm /= 2;
+            else break;
+        }
+    }
+    if (ks > 1) {
+        if (!split_k)
+            return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                              "conv2d: tuning KS=%d: this algorithm has no split-K", ks);
+        if (ks > nkt) ks = nkt;
+        const int per = (nkt + ks - 1) / ks;
+        ks = (nkt + per - 1) / per;
+    }
+    /* warp tiles of 64x32 (8x8 accumulators a lane) where the tile allows */
+    int wm = tuned[IG_WM] ? tuned[IG_WM] : tm >= 64 ? 8 : tm / 8;
+    int wn = tuned[IG_WN] ? tuned[IG_WN] : tn >= 32 ? 8 : tn / 4;
+    if (!mma_tile_ok(info, pk, tm, tn, tk, wm, wn))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "conv2d: tensor-core tile TM=%d TN=%d TK=%d WM=%d WN=%d: needs WM, WN "
+                          "even, TM %% (8 WM) == 0, TN %% (4 WN) == 0, TK %% 8 == 0 and the "
+                          "device's work-group and local-memory limits",
+                          tm, tn, tk, wm, wn);
+    t[IG_TM] = tm;
+    t[IG_TN] = tn;
+    t[IG_TK] = tk;
+    t[IG_WM] = wm;
+    t[IG_WN] = wn;
+    t[IG_KS] = ks;
+    return CLBB_OK;
+}
+
 void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const ig_pack *pk,
                          char *buf, size_t size) {
     for (int i = 0; i < IG_KS; i++) clbb__opt_int(buf, size, clbb__ig_tile_keys[i].name, t[i]);
@@ -241,6 +328,20 @@ void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const i
     /* see IG_UNROLL_K in the kernel */
     clbb__opt_int(buf, size, "IG_UNROLL_K",
                   !(clbb__context_vendor(ctx) == CLBB_VENDOR_CPU || ctx->info.is_cpu));
+}
+
+const char *clbb__igemm_mma_name(const char *base, const clbb_op *op, int mma) {
+    /* [strict, TF32, 3xTF32, fp16 operands on the TF32 unit] */
+    static const char *const IGEMM[] = {"igemm", "igemm_tf32", "igemm_tf32x3", "igemm_fp16"};
+    static const char *const WINO[] = {"winograd_f2x2_3x3", "winograd_f2x2_3x3_tf32",
+                                       "winograd_f2x2_3x3_tf32x3", "winograd_f2x2_3x3_fp16"};
+    static const char *const DEFORM[] = {"deform_igemm", "deform_igemm_tf32",
+                                         "deform_igemm_tf32x3", "deform_igemm_fp16"};
+    const char *const *names = !strcmp(base, "igemm") ? IGEMM : !strcmp(base, "winograd") ? WINO
+                                                                                     : DEFORM;
+    const conv_state *s = op->impl;
+    if (!mma) return names[0];
+    return names[mma == 3 ? 2 : s->math == CLBB_MATH_FP16 ? 3 : 1];
 }
 
 clbb_status clbb__igemm_upload_packed(clbb_op *op, float *packed, size_t n, const char *what,
@@ -467,7 +568,9 @@ static const char *igemm_unsupported(const clbb_context *ctx, const clbb_conv2d_
 }
 
 /* the general workhorse: below depthwise and winograd where they apply */
-static int igemm_score(const clbb_context *ctx, const clbb_conv2d_desc *d, clbb_kernel_family f) {
+static int igemm_score(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                       clbb_kernel_family f, int mma) {
+    (void)mma;
     (void)ctx;
     (void)d;
     (void)f;
@@ -556,15 +659,20 @@ static clbb_status igemm_reshape(clbb_op *op) {
     const long ncols = (long)o.n * o.h * o.w;
     int tuned[IG_NTILE], t[IG_NTILE];
     clbb__igemm_tuned(s, IG_NTILE, tuned);
-    CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1,
-                               d->kernel_h * d->kernel_w == 1, t));
+    const int mma = clbb__igemm_mma(op, &a->pk, M);
+    if (mma)
+        CLBB_CHECK(clbb__igemm_fit_mma(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1, t));
+    else
+        CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1,
+                                   d->kernel_h * d->kernel_w == 1, t));
     memcpy(a->t, t, sizeof t);
     char extra[64] = "";
+    clbb__opt_int(extra, sizeof extra, "IG_MMA", mma);
     const int nopad = !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
     clbb__opt_int(extra, sizeof extra, "IG_NOPAD", nopad);
     clbb__opt_int(extra, sizeof extra, "IG_MODE", 0);
-    CLBB_CHECK(clbb__igemm_conv_kernels(op, &a->pk, t, extra, "igemm", &a->conv, &a->reduce,
-                                        a->gws, a->lws));
+    CLBB_CHECK(clbb__igemm_conv_kernels(op, &a->pk, t, extra, clbb__igemm_mma_name("igemm", op, mma),
+                                        &a->conv, &a->reduce, a->gws, a->lws));
     return CLBB_OK;
 }
 

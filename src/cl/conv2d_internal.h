@@ -18,6 +18,7 @@ typedef struct conv_state {
     clbb_conv2d_desc d;
     int has_res, has_gate;
     clbb_activation act;
+    clbb_math math; /* the products asked for (the algorithm may be stricter) */
     const struct conv_algo_desc *algo;
     char tuning[256];
     /* the tuning text parsed against the family's keys (-1: absent) */
@@ -67,9 +68,10 @@ typedef struct conv_algo_desc {
     const char *(*unsupported)(const clbb_context *ctx, const clbb_conv2d_desc *d,
                                clbb_dtype dtype);
     /* weight for AUTO among the supported algorithms (0: never chosen by
-     * AUTO); see conv2d_algos.c */
+     * AUTO); see conv2d_algos.c. mma: the op may run on tensor cores (its
+     * math is not FP32 and the device has them) */
     int (*auto_score)(const clbb_context *ctx, const clbb_conv2d_desc *d,
-                      clbb_kernel_family family);
+                      clbb_kernel_family family, int mma);
     conv_family family[3]; /* indexed by clbb_kernel_family; [AUTO] unused */
     const conv_default *defaults; /* GPU family defaults, or NULL */
     size_t state_size;
@@ -92,7 +94,7 @@ unsigned clbb__conv_algo_families(const conv_algo_desc *a);
 /* The algorithm AUTO picks for a geometry, dtype and family: the highest
  * auto_score among the supported. */
 const conv_algo_desc *clbb__conv_pick(const clbb_context *ctx, const clbb_conv2d_desc *d,
-                                      clbb_dtype dtype, clbb_kernel_family family);
+                                      clbb_dtype dtype, clbb_kernel_family family, int mma);
 /* The default parameter text of a descriptor's defaults table for this
  * context's device class. */
 const char *clbb__conv_default_params(const clbb_context *ctx, const conv_default *table);

@@ -19,4 +19,9 @@ const char *const *clbb__conv_candidates(clbb_conv_algo algo, clbb_kernel_family
 const char *clbb__conv_unsupported(clbb_conv_algo algo, const clbb_conv2d_desc *d,
                                    clbb_dtype dtype);
 
+/* The algorithm AUTO picks for a geometry on this context (its default
+ * kernel family); AUTO when none applies. */
+clbb_conv_algo clbb__conv_auto_algo(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                                    clbb_dtype dtype);
+
 #endif

@@ -47,9 +47,15 @@ static const char *wino_unsupported(const clbb_context *ctx, const clbb_conv2d_d
  * 2.5-3.5x faster than Winograd F(2x2) does through the GPU-shaped tile
  * GEMM (PoCL, AVX-512: 1.3-1.7 ms vs 3.2-5.3 ms per layer), more than the
  * 2.25x fewer multiplies give back. */
-static int wino_score(const clbb_context *ctx, const clbb_conv2d_desc *d, clbb_kernel_family f) {
+static int wino_score(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                      clbb_kernel_family f, int mma) {
     (void)ctx;
     if (f == CLBB_KERNEL_FAMILY_CPU || d->in_channels < 32) return 0;
+    /* on tensor cores the GEMMs are cheap and the transforms' traffic is
+     * what is left: igemm wins on 64 channels (ResNet-50's layer1 at batch
+     * 32 on the H200, TF32: 0.125 vs 0.160 ms), Winograd from 128 (0.106 vs
+     * 0.138 ms at 128, 0.079 vs 0.148 at 256) */
+    if (mma && d->in_channels < 128) return 0;
     /* DCN's conv_offset (18 or 27 outputs): from 128 or 256 channels the
      * long K of the transformed GEMMs pays for the transforms, 20-25%
      * faster than igemm on the H200 (resnet50_dcn_c3c5 at 800 x 1344:
@@ -99,7 +105,11 @@ static clbb_status wino_reshape(clbb_op *op) {
     const long P = (long)o.n * th * tw;
     int tuned[IG_NTILE], t[IG_NTILE];
     clbb__igemm_tuned(s, WINO_KEYS, tuned);
-    CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &a->pk, P, 16, 0, 1, t));
+    const int mma = clbb__igemm_mma(op, &a->pk, M);
+    if (mma)
+        CLBB_CHECK(clbb__igemm_fit_mma(op->ctx, tuned, M, &a->pk, P, 16, 0, t));
+    else
+        CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &a->pk, P, 16, 0, 1, t));
     const long pp = (P + t[IG_TN] - 1) / t[IG_TN] * t[IG_TN];
     const double vfl = 16.0 * kp * pp, mfl = 16.0 * M * pp;
     if (vfl + mfl > (double)INT_MAX)
@@ -118,6 +128,7 @@ static clbb_status wino_reshape(clbb_op *op) {
     char gopts[256] = "";
     clbb__igemm_options(op->ctx, t, &a->pk, gopts, sizeof gopts);
     clbb__opt_int(gopts, sizeof gopts, "IG_MODE", 1);
+    clbb__opt_int(gopts, sizeof gopts, "IG_MMA", mma);
     clbb__opt_int(gopts, sizeof gopts, "MROWS", M);
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_igemm", gopts, &prog));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "gemm_kmajor_batched", &a->gemm));
@@ -144,8 +155,9 @@ static clbb_status wino_reshape(clbb_op *op) {
     a->gws[2][0] = clbb__round_up((size_t)P, 64);
     a->gws[2][1] = (size_t)M;
     a->gws[2][2] = 1;
-    snprintf(op->info.algorithm, sizeof op->info.algorithm, "winograd_f2x2_3x3_t%dx%dx%d_w%dx%d",
-             t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM], t[IG_WN]);
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s_t%dx%dx%d_w%dx%d",
+             clbb__igemm_mma_name("winograd", op, mma), t[IG_TM], t[IG_TN], t[IG_TK], t[IG_WM],
+             t[IG_WN]);
     return CLBB_OK;
 }
 

@@ -58,14 +58,19 @@ static clbb_status gpu_reshape(clbb_op *op) {
     const long ncols = (long)o.n * o.h * o.w;
     int tuned[IG_NTILE], t[IG_NTILE];
     clbb__igemm_tuned(&s->c, IG_NTILE, tuned);
-    CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &s->pk, ncols, d->groups, 1, 0, t));
+    const int mma = clbb__igemm_mma(op, &s->pk, M);
+    if (mma)
+        CLBB_CHECK(clbb__igemm_fit_mma(op->ctx, tuned, M, &s->pk, ncols, d->groups, 1, t));
+    else
+        CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &s->pk, ncols, d->groups, 1, 0, t));
     char extra[96] = "";
+    clbb__opt_int(extra, sizeof extra, "IG_MMA", mma);
     clbb__opt_int(extra, sizeof extra, "IG_MODE", 2);
     clbb__opt_int(extra, sizeof extra, "IG_MASK", s->modulated);
     clbb__opt_int(extra, sizeof extra, "IG_MASK_SIG", s->mask_sigmoid);
     clbb__opt_int(extra, sizeof extra, "CPD", d->in_channels / s->dg);
-    CLBB_CHECK(clbb__igemm_conv_kernels(op, &s->pk, t, extra, "deform_igemm", &s->k, &s->reduce,
-                                        s->gws, s->lws));
+    CLBB_CHECK(clbb__igemm_conv_kernels(op, &s->pk, t, extra, clbb__igemm_mma_name("deform", op, mma),
+                                        &s->k, &s->reduce, s->gws, s->lws));
     return CLBB_OK;
 }
 
@@ -256,6 +261,9 @@ clbb_status clbb_deform_conv2d_create(clbb_context *ctx, const clbb_deform_conv2
     if (o.input_gate)
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
                           "deform_conv2d: options.input_gate must be 0");
+    if (!clbb_math_name(o.math))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "deform_conv2d: options.math = %d",
+                          (int)o.math);
     clbb_dtype dtype;
     clbb_kernel_family family;
     const clbb_op_options oo = {o.dtype, o.family};
@@ -286,6 +294,7 @@ clbb_status clbb_deform_conv2d_create(clbb_context *ctx, const clbb_deform_conv2
     s->c.d = *d;
     s->c.has_res = has_res;
     s->c.act = act;
+    s->c.math = o.math;
     memcpy(s->c.tuned, tuned, sizeof tuned);
     if (o.tuning) clbb__strlcpy(s->c.tuning, o.tuning, sizeof s->c.tuning);
     s->dg = desc->deform_groups;

@@ -15,14 +15,28 @@
 typedef struct timing {
     clbb_model_timing t;
     clbb_layer_profile *layers; /* medians per layer */
+    uint64_t kernels;           /* kernel launches of one forward */
 } timing;
 
+/* Kernel launches of one forward of the planned model (the context's
+ * counter before and after). */
+static clbb_status count_kernels(clbb_context *ctx, clbb_model *m, const clbb_tensor *in,
+                                 uint64_t *kernels) {
+    clbb_context_stats a, b;
+    clbb_status st = clbb_context_get_stats(ctx, &a);
+    if (st == CLBB_OK) st = clbb_model_forward_tensor(m, in);
+    if (st == CLBB_OK) st = clbb_context_get_stats(ctx, &b);
+    *kernels = st == CLBB_OK ? b.kernels_enqueued - a.kernels_enqueued : 0;
+    return st;
+}
+
 /* The model is planned: one profiled forward gives the number of ops. */
-static clbb_status time_model(clbb_model *m, const clbb_tensor *in, int warmup, int iters,
-                              timing *t) {
+static clbb_status time_model(clbb_context *ctx, clbb_model *m, const clbb_tensor *in,
+                              int warmup, int iters, timing *t) {
     memset(t, 0, sizeof *t);
     size_t n = 0;
     clbb_status st = clbb_model_forward_tensor(m, in);
+    if (st == CLBB_OK) st = count_kernels(ctx, m, in, &t->kernels);
     if (st == CLBB_OK) st = clbb_model_profile(m, NULL, 0, &n, NULL);
     if (st != CLBB_OK) return st;
     t->layers = calloc(n + 1, sizeof *t->layers);
@@ -51,6 +65,7 @@ static cJSON *timing_json(const timing *t) {
     cJSON_AddNumberToObject(o, "min_ms", t->t.wall_min_ms);
     cJSON_AddNumberToObject(o, "kernel_ms", t->t.kernel_median_ms);
     cJSON_AddNumberToObject(o, "gflop", t->t.gflop);
+    cJSON_AddNumberToObject(o, "kernels_per_forward", (double)t->kernels);
     cJSON *layers = cJSON_AddArrayToObject(o, "layers");
     for (size_t l = 0; l < t->t.num_layers; l++) {
         const clbb_layer_profile *p = &t->layers[l];
@@ -72,13 +87,14 @@ int clbb_cmd_bench(int argc, char **argv) {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--compare")) return bench_compare_main(argc, argv);
     cli_model_args a = {0};
-    const char *json = NULL, *svg_path = NULL;
+    const char *json = NULL, *svg_path = NULL, *algo_name = NULL;
     long iters = 20, warmup = 5;
     int baseline = 0, quiet = 0;
     const cli_opt opts[] = {
         CLI_MODEL_OPTS(&a),
         {"--json", CLI_STRING, &json, 0, 0, NULL},
         {"--svg", CLI_STRING, &svg_path, 0, 0, NULL},
+        {"--conv-algo", CLI_STRING, &algo_name, 0, 0, NULL},
         {"--iters", CLI_INT, &iters, 1, 100000, NULL},
         {"--warmup", CLI_INT, &warmup, 0, 100000, NULL},
         {"--baseline", CLI_FLAG, &baseline, 0, 0, NULL},
@@ -89,6 +105,18 @@ int clbb_cmd_bench(int argc, char **argv) {
     if (rc) return CLI_PARSE_EXIT(rc);
     if (a.input) return cli_error(CLI_USAGE, "bench takes --shape, not --input");
     if (!a.has_shape) return cli_error(CLI_USAGE, "bench needs --shape N,C,H,W");
+    /* --conv-algo: every conv forced to one algorithm where it applies (a
+     * small-batch A/B: igemm's one launch against Winograd's three) */
+    clbb_conv_algo algo = CLBB_CONV_ALGO_AUTO;
+    if (algo_name) {
+        int found = 0;
+        for (int k = 0; k < CLBB_CONV_ALGO_COUNT && !found; k++)
+            if (!strcmp(algo_name, clbb_conv_algo_name((clbb_conv_algo)k))) {
+                algo = (clbb_conv_algo)k;
+                found = 1;
+            }
+        if (!found) return cli_error(CLI_USAGE, "--conv-algo: unknown algorithm '%s'", algo_name);
+    }
     clbb_model_config cfg;
     if ((rc = cli_model_config(&a, &cfg))) return rc;
     /* before the benchmark: a bad --json fails at once */
@@ -103,6 +131,10 @@ int clbb_cmd_bench(int argc, char **argv) {
     timing t = {0}, tb = {0};
     if ((rc = cli_context(a.device, 1, &ctx))) goto done;
     if ((rc = cli_model_create(&a, &cfg, ctx, &m))) goto done;
+    if (algo != CLBB_CONV_ALGO_AUTO && clbb_model_set_conv_algo(m, algo) != CLBB_OK) {
+        rc = cli_error(CLI_RUNTIME, "--conv-algo: %s", clbb_last_error(ctx));
+        goto done;
+    }
     clbb_status st = clbb_tensor_create(ctx, shape, CLBB_DTYPE_F32, &in);
     if (st == CLBB_OK) st = clbb_tensor_write_f32(ctx, in, x, clbb_shape_numel(shape));
     double peak_gf = 0, peak_gb = 0;
@@ -110,10 +142,10 @@ int clbb_cmd_bench(int argc, char **argv) {
     double t_build = cli_now_ms();
     if (st == CLBB_OK) st = clbb_model_plan(m, shape);
     t_build = cli_now_ms() - t_build;
-    if (st == CLBB_OK) st = time_model(m, in, (int)warmup, (int)iters, &t);
+    if (st == CLBB_OK) st = time_model(ctx, m, in, (int)warmup, (int)iters, &t);
     if (st == CLBB_OK && baseline) {
         st = clbb_model_set_conv_algo(m, CLBB_CONV_ALGO_GEMM_CLBLAST);
-        if (st == CLBB_OK) st = time_model(m, in, (int)warmup, (int)iters, &tb);
+        if (st == CLBB_OK) st = time_model(ctx, m, in, (int)warmup, (int)iters, &tb);
     }
     if (st != CLBB_OK) {
         rc = cli_error(CLI_RUNTIME, "bench failed: %s", clbb_last_error(ctx));
@@ -125,9 +157,9 @@ int clbb_cmd_bench(int argc, char **argv) {
     if (!quiet) print_layers(&t, peak_gf, peak_gb);
     printf("device: %s (%s, driver %s); measured peak %.0f GFLOP/s FMA, %.0f GB/s copy\n",
            info.device_name, info.platform_name, info.driver_version, peak_gf, peak_gb);
-    printf("%s %dx%dx%dx%d %s: %.1f GFLOP, %zu ops; plan+build %.1f ms\n", arch, shape.n,
-           shape.c, shape.h, shape.w, clbb_precision_name(a.precision), t.t.gflop,
-           t.t.num_layers, t_build);
+    printf("%s %dx%dx%dx%d %s: %.1f GFLOP, %zu ops, %llu kernels per forward; plan+build %.1f ms\n",
+           arch, shape.n, shape.c, shape.h, shape.w, clbb_precision_name(a.precision), t.t.gflop,
+           t.t.num_layers, (unsigned long long)t.kernels, t_build);
     printf("clbb:     median %.3f ms (min %.3f), kernels %.3f ms, %.0f GFLOP/s (%.1f%% of peak)\n",
            t.t.wall_median_ms, t.t.wall_min_ms, t.t.kernel_median_ms,
            t.t.gflop / (t.t.wall_median_ms * 1e-3),
@@ -143,10 +175,18 @@ int clbb_cmd_bench(int argc, char **argv) {
         int sh[4] = {shape.n, shape.c, shape.h, shape.w};
         cJSON_AddItemToObject(o, "shape", cJSON_CreateIntArray(sh, 4));
         cJSON_AddStringToObject(o, "precision", clbb_precision_name(a.precision));
+        clbb_precision_info pi;
+        if (clbb_model_precision_info(m, &pi) == CLBB_OK) {
+            /* "precision" is the request; what ran, and why it differs */
+            cJSON_AddStringToObject(o, "effective_precision", clbb_precision_name(pi.effective));
+            cJSON_AddStringToObject(o, "math", clbb_math_name(pi.math));
+            cJSON_AddStringToObject(o, "precision_note", pi.note);
+        }
         cJSON_AddNumberToObject(o, "median_ms", t.t.wall_median_ms);
         cJSON_AddNumberToObject(o, "min_ms", t.t.wall_min_ms);
         cJSON_AddNumberToObject(o, "kernel_ms", t.t.kernel_median_ms);
         cJSON_AddNumberToObject(o, "gflop", t.t.gflop);
+        cJSON_AddNumberToObject(o, "kernels_per_forward", (double)t.kernels);
         cJSON_AddNumberToObject(o, "peak_gflops", peak_gf);
         cJSON_AddNumberToObject(o, "peak_gbps", peak_gb);
         cJSON_AddNumberToObject(o, "plan_ms", t_build);

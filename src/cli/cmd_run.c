@@ -33,13 +33,14 @@ static size_t summarize(const float *v, size_t n, out_stats *st) {
 
 int clbb_cmd_run(int argc, char **argv) {
     cli_model_args a = {.note_random = 1};
-    const char *output = NULL;
+    const char *output = NULL, *tuning = NULL;
     cli_image_args img;
     cli_image_args_init(&img);
     const cli_opt opts[] = {
         CLI_MODEL_OPTS(&a),
         CLI_IMAGE_OPTS(&img),
         {"--output", CLI_STRING, &output, 0, 0, NULL},
+        {"--tuning", CLI_STRING, &tuning, 0, 0, NULL},
         CLI_OPT_END,
     };
     int rc = cli_parse("run", argc, argv, opts);
@@ -66,6 +67,11 @@ int clbb_cmd_run(int argc, char **argv) {
     clbb_shape shapes[CLBB_MAX_OUT_INDICES];
     int nout = 0;
     if ((rc = cli_context(a.device, 0, &ctx))) goto done;
+    /* a tuning file of `clbb tune --out` instead of the device's default */
+    if (tuning && clbb_context_load_tuning(ctx, tuning) != CLBB_OK) {
+        rc = cli_error(CLI_USAGE, "--tuning: %s", clbb_last_error(ctx));
+        goto done;
+    }
     if ((rc = cli_model_create(&a, &cfg, ctx, &m))) goto done;
     clbb_context_stats before, after;
     clbb_context_get_stats(ctx, &before);
@@ -120,8 +126,11 @@ int clbb_cmd_run(int argc, char **argv) {
     clbb_context_device_info(ctx, &info);
     clbb_model_memory mem;
     clbb_model_memory_usage(m, &mem);
-    printf("device: %s\nprecision: %s\ninput: %dx%dx%dx%d\n", info.device_name,
-           clbb_precision_name(a.precision), shape.n, shape.c, shape.h, shape.w);
+    clbb_precision_info pi;
+    clbb_model_precision_info(m, &pi);
+    printf("device: %s\nprecision: %s", info.device_name, clbb_precision_name(a.precision));
+    if (pi.effective != pi.requested) printf(" -> %s", clbb_precision_name(pi.effective));
+    printf("\ninput: %dx%dx%dx%d\n", shape.n, shape.c, shape.h, shape.w);
     for (int i = 0; i < nout; i++) {
         printf("out%d: %dx%dx%dx%d  min %.4g mean %.4g max %.4g", i, shapes[i].n, shapes[i].c,
                shapes[i].h, shapes[i].w, stats[i].min, stats[i].mean, stats[i].max);

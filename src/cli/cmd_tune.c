@@ -8,11 +8,12 @@
 int clbb_cmd_tune(int argc, char **argv) {
     cli_model_args a = {0};
     const char *out = NULL;
-    long iters = 10;
+    long iters = 10, budget = 0;
     const cli_opt opts[] = {
         CLI_MODEL_OPTS(&a),
         {"--out", CLI_STRING, &out, 0, 0, NULL},
         {"--iters", CLI_INT, &iters, 1, 1000, NULL},
+        {"--budget", CLI_INT, &budget, 1, 7 * 24 * 3600, NULL},
         CLI_OPT_END,
     };
     int rc = cli_parse("tune", argc, argv, opts);
@@ -29,7 +30,14 @@ int clbb_cmd_tune(int argc, char **argv) {
     clbb_model *m = NULL;
     if ((rc = cli_context(a.device, 1, &ctx))) return rc;
     if ((rc = cli_model_create(&a, &cfg, ctx, &m))) goto done;
-    clbb_status st = clbb_model_tune(m, a.shape, (int)iters, out, stdout);
+    clbb_tune_options o;
+    clbb_tune_options_init(&o);
+    o.iters = (int)iters;
+    o.path = out;
+    o.log = stdout;
+    o.budget_s = (double)budget;
+    clbb_tune_result r;
+    clbb_status st = clbb_model_tune_with(m, a.shape, &o, &r);
     if (st != CLBB_OK) {
         rc = cli_error(cli_code(st), "tune failed: %s", clbb_last_error(ctx));
         goto done;

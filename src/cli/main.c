@@ -102,21 +102,27 @@ static const cli_command COMMANDS[] = {
     {"run", clbb_cmd_run, 1,
      "  run   (--arch NAME | --config FILE.json) [--weights FILE.safetensors] [--seed N]\n"
      "        (--input FILE.npy | --shape N,C,H,W) [--output DIR] [--device SEL]\n"
-     "        [--precision fp32|fp16]\n"
+     "        [--precision fp32|tf32x3|tf32|fp16]\n"
      "        [--image FILE.jpg|png [--resize WxH] [--keep-ratio|--no-keep-ratio]\n"
      "         [--pad-divisor N] [--preprocess pytorch|caffe|detectron2-x101]]\n"
-     "        [--visualize FILE.png]   (--image replaces --input/--shape)\n"},
+     "        [--visualize FILE.png]   (--image replaces --input/--shape)\n"
+     "        [--tuning FILE]          (a `clbb tune --out` table instead of the default)\n"},
     {"check", clbb_cmd_check, 0,
      "  check [--device SEL] [--ops] [--blocks] [--models] [--quick] [--small] [-v]\n"
-     "        [--seed N] [--precision fp32|fp16] [--only WORD,...]\n"},
+     "        [--seed N] [--precision fp32|tf32x3|tf32|fp16] [--only WORD,...]\n"
+     "        [--report FILE.json [--report-runs K]]   (JSON + FILE.md; docs/report.md)\n"
+     "  check --compare A.json B.json [--markdown OUT.md] [--slower PCT]\n"
+     "                                           regressions of B against A (exit 1)\n"},
     {"bench", clbb_cmd_bench, 1,
      "  bench (--arch NAME | --config FILE.json) --shape N,C,H,W [--iters K] [--warmup W]\n"
-     "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|fp16]\n"
+     "        [--json FILE] [--device SEL] [--baseline] [--quiet] [--precision fp32|tf32x3|tf32|fp16]\n"
      "        [--svg FILE]                        (--svg: SVG chart of the per-layer times)\n"
+     "        [--conv-algo NAME]                  (every conv forced to NAME where it applies)\n"
      "  bench --compare A.json B.json ... [--svg FILE]   compare reports of bench --json\n"},
     {"tune", clbb_cmd_tune, 1,
      "  tune  (--arch NAME | --config FILE.json) --shape N,C,H,W [--device SEL] [--out FILE]\n"
-     "        [--iters K] [--precision fp32|fp16]\n"},
+     "        [--iters K] [--precision fp32|tf32x3|tf32|fp16]\n"
+     "        [--budget SECONDS]                  (stop in time, keep the best so far)\n"},
     {"version", clbb_cmd_version, 0,
      "  version                                  print clbb's version (also --version)\n"},
 };
@@ -154,6 +160,8 @@ static void print_footer(FILE *f, int model) {
             "  CLBB_DEVICE_PROFILE default --profile\n"
             "  CLBB_SEED          seed of `clbb check`'s random data (default: the clock)\n"
             "  CLBB_TUNE_VERBOSE  set: `clbb tune` logs every candidate\n"
+            "  CLBB_FUSE          0 or 1: Ghost-module / SE launch fusions off or on at every\n"
+            "                     batch (default: on for GPU kernels at batch <= 8)\n"
             "exit status: 0 success, 2 usage or input error, 1 device or runtime failure\n");
 }
 

@@ -201,10 +201,21 @@ int cli_model_input(const cli_model_args *a, const clbb_model_config *cfg, const
     return CLI_OK;
 }
 
+void cli_precision_line(const clbb_precision_info *p) {
+    if (!p->fallback) return;
+    if (p->effective != p->requested)
+        fprintf(stderr, "precision: %s -> %s (%s)\n", clbb_precision_name(p->requested),
+                clbb_precision_name(p->effective), p->note);
+    else
+        fprintf(stderr, "precision: %s (%s)\n", clbb_precision_name(p->requested), p->note);
+}
+
 int cli_model_create(const cli_model_args *a, const clbb_model_config *cfg, clbb_context *ctx,
                      clbb_model **model) {
     clbb_status st = clbb_model_create(ctx, cfg, model);
     if (st == CLBB_OK) st = clbb_model_set_precision(*model, a->precision);
+    clbb_precision_info pi;
+    if (st == CLBB_OK && clbb_model_precision_info(*model, &pi) == CLBB_OK) cli_precision_line(&pi);
     if (st != CLBB_OK) {
         clbb_model_destroy(*model);
         *model = NULL;

@@ -49,6 +49,10 @@ int cli_model_input(const cli_model_args *a, const clbb_model_config *cfg, const
 int cli_model_create(const cli_model_args *a, const clbb_model_config *cfg, clbb_context *ctx,
                      clbb_model **model);
 
+/* The one stderr line of a precision that falls back ("precision: tf32 ->
+ * fp32 (no tensor cores on this device: ...)"); nothing otherwise. */
+void cli_precision_line(const clbb_precision_info *p);
+
 int cli_read_file(const char *path, char **data, size_t *size);
 int cli_mkdir_p(const char *path);
 

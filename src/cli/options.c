@@ -53,7 +53,7 @@ static int store(const cli_opt *o, const char *name, const char *v) {
         break;
     case CLI_PRECISION:
         if (clbb_precision_parse(v, (clbb_precision *)o->dest) != CLBB_OK)
-            return cli_error(CLI_USAGE, "%s: '%s' is not fp32 or fp16", name, v);
+            return cli_error(CLI_USAGE, "%s: '%s' is not fp32, tf32x3, tf32 or fp16", name, v);
         break;
     case CLI_ARGS: break;
     }

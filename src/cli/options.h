@@ -14,7 +14,7 @@ typedef enum cli_opt_kind {
     CLI_INT,       /* long *: an integer in min..max */
     CLI_U64,       /* uint64_t *: a number (decimal or 0x...); min 1 refuses 0 */
     CLI_SHAPE,     /* clbb_shape *: N,C,H,W of positive integers */
-    CLI_PRECISION, /* clbb_precision *: fp32 or fp16 */
+    CLI_PRECISION, /* clbb_precision *: fp32, tf32x3, tf32 or fp16 */
     CLI_ARGS       /* cli_args *: the positional arguments (name NULL) */
 } cli_opt_kind;
 

@@ -139,6 +139,7 @@ clbb_status clbb__enqueue(clbb_context *ctx, cl_kernel kernel, cl_uint dims, con
     CLBB_CHECK(check_limits(ctx, kernel, dims, lws, what));
     cl_event ev = NULL;
     int capture = ctx->prof != NULL;
+    ctx->stats.kernels_enqueued++;
     cl_int err = clEnqueueNDRangeKernel(ctx->queue, kernel, dims, NULL, gws, lws, 0, NULL,
                                         capture ? &ev : NULL);
     if (err != CL_SUCCESS) {
@@ -155,6 +156,7 @@ clbb_status clbb__enqueue_begin(clbb_context *ctx, const char *what, cl_event **
     *event = ctx->prof ? slot : NULL;
     if (clbb__fault_hit(ctx, CLBB_FAULT_ENQUEUE))
         return clbb__fail(ctx, CLBB_ERR_DEVICE, "%s: injected enqueue failure", what);
+    ctx->stats.kernels_enqueued++;
     return CLBB_OK;
 }
 

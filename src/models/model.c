@@ -1,5 +1,6 @@
 /* clbb_model API: creation from a config, precision, forwards, outputs,
  * reference forward. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ clbb_status clbb_model_create(clbb_context *ctx, const clbb_model_config *cfg, c
     m->cfg = *cfg;
     m->precision = CLBB_PRECISION_FP32;
     m->dtype = CLBB_DTYPE_F32;
+    m->prec = (clbb_precision_info){CLBB_PRECISION_FP32, CLBB_PRECISION_FP32, CLBB_MATH_FP32, 0,
+                                    ""};
     st = cfg->type == CLBB_MODEL_GHOSTNET ? build_ghostnet(cfg, &m->g, msg, sizeof msg)
                                           : build_resnet(cfg, &m->g, msg, sizeof msg);
     if (st != CLBB_OK) {
@@ -90,6 +93,8 @@ const char *clbb_precision_name(clbb_precision p) {
     switch (p) {
     case CLBB_PRECISION_FP32: return "fp32";
     case CLBB_PRECISION_FP16: return "fp16";
+    case CLBB_PRECISION_TF32X3: return "tf32x3";
+    case CLBB_PRECISION_TF32: return "tf32";
     }
     return NULL;
 }
@@ -111,8 +116,66 @@ clbb_status clbb_model_set_precision(clbb_model *m, clbb_precision p) {
                           (int)p);
     m->precision = p;
     m->dtype = p == CLBB_PRECISION_FP16 ? CLBB_DTYPE_F16 : CLBB_DTYPE_F32;
+    clbb__precision_resolve(m->ctx, p, &m->prec);
     clbb__plan_free(m);
     return clbb__done(m->ctx, CLBB_OK);
+}
+
+/* The math a precision asks its convolutions for. */
+static clbb_math math_of(clbb_precision p) {
+    switch (p) {
+    case CLBB_PRECISION_TF32X3: return CLBB_MATH_TF32X3;
+    case CLBB_PRECISION_TF32: return CLBB_MATH_TF32;
+    case CLBB_PRECISION_FP16: return CLBB_MATH_FP16;
+    default: return CLBB_MATH_FP32;
+    }
+}
+
+void clbb__precision_resolve(clbb_context *ctx, clbb_precision p, clbb_precision_info *info) {
+    *info = (clbb_precision_info){p, p, math_of(p), 0, ""};
+    if (p == CLBB_PRECISION_FP32) return;
+    /* nearest at least as accurate: TF32 -> TF32X3 -> FP32 (3xTF32 needs
+     * the same units as TF32, but a device may one day have one only) */
+    if (p == CLBB_PRECISION_TF32 && !clbb_context_has_math(ctx, CLBB_MATH_TF32))
+        info->effective = CLBB_PRECISION_TF32X3, info->math = CLBB_MATH_TF32X3;
+    if (info->effective == CLBB_PRECISION_TF32X3 &&
+        !clbb_context_has_math(ctx, CLBB_MATH_TF32X3))
+        info->effective = CLBB_PRECISION_FP32, info->math = CLBB_MATH_FP32;
+    /* fp16 keeps its half storage; fp32 products instead of half ones are
+     * as accurate or more */
+    if (p == CLBB_PRECISION_FP16 && !clbb_context_has_math(ctx, CLBB_MATH_FP16))
+        info->math = CLBB_MATH_FP32;
+    if (info->math == math_of(p)) return;
+    info->fallback = 1;
+    clbb_device_info di;
+    if (clbb_context_device_info(ctx, &di) != CLBB_OK) di.device_name[0] = 0;
+    const char *e = getenv("CLBB_MMA");
+    const char *why = e && !strcmp(e, "0") ? "tensor cores turned off by CLBB_MMA=0"
+                      : p == CLBB_PRECISION_FP16 ? "no fp16 tensor cores on this device"
+                                                 : "no tensor cores on this device";
+    snprintf(info->note, sizeof info->note, "%s%s%s%s", why, di.device_name[0] ? ": " : "",
+             di.device_name,
+             p == CLBB_PRECISION_FP16 ? "; half storage, fp32 products (as accurate or more)"
+             : info->effective == CLBB_PRECISION_FP32 ? "; strict fp32 (more accurate)"
+                                                      : "; 3xTF32 (more accurate)");
+}
+
+clbb_status clbb_precision_resolve(clbb_context *ctx, clbb_precision p, clbb_precision_info *info) {
+    if (!ctx) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!info) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "precision_resolve: info is NULL");
+    if (!clbb_precision_name(p))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "precision_resolve: precision = %d",
+                          (int)p);
+    clbb__precision_resolve(ctx, p, info);
+    return clbb__done(ctx, CLBB_OK);
+}
+
+clbb_status clbb_model_precision_info(const clbb_model *m, clbb_precision_info *info) {
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    if (!info)
+        return clbb__fail(m->ctx, CLBB_ERR_INVALID_ARGUMENT, "precision_info: info is NULL");
+    *info = m->prec;
+    return CLBB_OK;
 }
 
 clbb_status clbb_model_output_shape(const clbb_model *m, int index, clbb_shape *shape) {

@@ -43,8 +43,15 @@ struct clbb_model {
     clbb_conv_algo conv_algo; /* forced algorithm, AUTO for per-layer choice */
     clbb_precision precision;
     clbb_dtype dtype;         /* storage of activations, from the precision */
+    /* what the precision runs as on this device (clbb_model_precision_info):
+     * info.math is what every conv node asks for */
+    clbb_precision_info prec;
     plan p;
 };
+
+/* What precision p runs as on ctx's device: the fallback rule of
+ * clbb_model_set_precision() (asks clbb_context_has_math()). */
+void clbb__precision_resolve(clbb_context *ctx, clbb_precision p, clbb_precision_info *info);
 
 /* Builds device ops and buffers for an input shape (no-op if planned). */
 clbb_status clbb__plan_build(clbb_model *m, clbb_shape input);
@@ -57,6 +64,12 @@ clbb_status clbb__plan_push(clbb_model *m, int node, const char *kind, plan_op *
 /* Binds an op to its inputs (views of the trefs, the absent ones skipped)
  * and output: reshape to the first input's shape, then setup. */
 clbb_status clbb__plan_bind(clbb_model *m, plan_op *po, const tref *ins, int num_ins, tref out);
+/* Drops the ops after the first num_ops (what a failed attempt left). */
+void clbb__plan_truncate(clbb_model *m, int num_ops);
+/* Plans the run of nodes from i that one fused op computes (plan_fuse.c):
+ * *used gets how many nodes it took, 0 when none applies (or fusion is
+ * off: CLBB_FUSE, batch, family). */
+clbb_status clbb__plan_fused(clbb_model *m, int i, int *used);
 /* The op options of the model (its storage dtype; AUTO family). */
 void clbb__plan_options(const clbb_model *m, clbb_op_options *o);
 

@@ -53,6 +53,13 @@ void clbb__conv_key(const clbb_model *m, int node, char *buf, size_t size) {
              d->pad_left, d->pad_bottom, d->pad_right, n->in[NODE_RES].value >= 0 && !gn,
              n->in[NODE_GATE].value >= 0, gn ? 0 : (int)n->act,
              pow2_ceil((long)o.n * o.h * o.w), pow2_ceil(o.w));
+    /* the math is part of the key: the best tensor-core kernel says
+     * nothing about the best strict one. fp32 keys carry no suffix, so
+     * tables written before precision modes read as fp32. */
+    if (m->prec.math != CLBB_MATH_FP32) {
+        const size_t len = strlen(buf);
+        if (len < size) snprintf(buf + len, size - len, " | math %s", clbb_math_name(m->prec.math));
+    }
 }
 
 clbb_status clbb__node_epilogue(clbb_model *m, const graph_node *n, float **scale,
@@ -94,6 +101,7 @@ clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
     o.family = family;
     o.input_gate = n->in[NODE_GATE].value >= 0;
     o.algo = algo;
+    o.math = m->prec.math;
     o.tuning = tuning && tuning[0] ? tuning : NULL;
     const float *w = g->params[n->weight].data + (size_t)n->oc_off * weights_per_out(n);
     if (st == CLBB_OK)
@@ -132,16 +140,6 @@ static clbb_status conv_plan_with(clbb_model *m, int i, clbb_conv_algo algo,
     return clbb__plan_bind(m, po, ins, 3, n->out);
 }
 
-/* Drops the ops a failed attempt left at the end of the plan. */
-static void plan_truncate(clbb_model *m, int num_ops) {
-    plan *p = &m->p;
-    while (p->num_ops > num_ops) {
-        plan_op *po = &p->ops[--p->num_ops];
-        clbb_op_destroy(po->op);
-        for (int k = 0; k < po->num_views; k++) clbb_tensor_destroy(po->views[k]);
-    }
-}
-
 static clbb_status conv_plan(clbb_model *m, int i) {
     clbb_conv_algo algo;
     clbb_kernel_family family;
@@ -154,7 +152,7 @@ static clbb_status conv_plan(clbb_model *m, int i) {
      * the output): the layer falls back to the automatic choice */
     if ((st == CLBB_ERR_UNSUPPORTED || st == CLBB_ERR_INVALID_ARGUMENT) &&
         (algo != CLBB_CONV_ALGO_AUTO || family != CLBB_KERNEL_FAMILY_AUTO || c.params[0])) {
-        plan_truncate(m, start);
+        clbb__plan_truncate(m, start);
         st = conv_plan_with(m, i, CLBB_CONV_ALGO_AUTO, CLBB_KERNEL_FAMILY_AUTO, NULL);
     }
     if (st != CLBB_OK) return st;

@@ -40,6 +40,7 @@ static clbb_status dcn_plan(clbb_model *m, int i) {
     clbb_conv2d_options o;
     clbb_conv2d_options_init(&o);
     o.dtype = m->dtype;
+    o.math = m->prec.math;
     plan_op *po = NULL;
     if (st == CLBB_OK) st = clbb__plan_push(m, i, "deform_conv2d", &po);
     const clbb_deform_conv2d_desc d = node_desc(n);

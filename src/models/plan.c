@@ -149,6 +149,15 @@ clbb_status clbb__plan_push(clbb_model *m, int node, const char *kind, plan_op *
     return CLBB_OK;
 }
 
+void clbb__plan_truncate(clbb_model *m, int num_ops) {
+    plan *p = &m->p;
+    while (p->num_ops > num_ops) {
+        plan_op *po = &p->ops[--p->num_ops];
+        clbb_op_destroy(po->op);
+        for (int k = 0; k < po->num_views; k++) clbb_tensor_destroy(po->views[k]);
+    }
+}
+
 static clbb_status keep_view(clbb_model *m, plan_op *po, clbb_tensor *v) {
     if (po->num_views == PLAN_MAX_VIEWS) {
         clbb_tensor_destroy(v);
@@ -223,8 +232,13 @@ static clbb_status build(clbb_model *m, clbb_shape input) {
     }
     clbb_context_stats before, after;
     clbb_context_get_stats(ctx, &before);
-    for (int i = 0; i < g->num_nodes; i++) {
-        st = graph_node_kind(g->nodes[i].kind)->plan(m, i);
+    for (int i = 0, used = 0; i < g->num_nodes; i += used) {
+        /* a run of nodes one op computes (plan_fuse.c), else the node alone */
+        st = clbb__plan_fused(m, i, &used);
+        if (st == CLBB_OK && !used) {
+            st = graph_node_kind(g->nodes[i].kind)->plan(m, i);
+            used = 1;
+        }
         if (st != CLBB_OK) {
             clbb__fail_append(ctx, " (layer %s)", g->nodes[i].name);
             return st;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cl/conv2d_registry.h"
 #include "model_internal.h"
@@ -82,14 +83,16 @@ done:
     return st;
 }
 
-/* The candidates of a layer: every algorithm the registry has, in the
- * device's own kernel family where the algorithm has it (the other family
- * is correct but shaped for the other kind of device), each with its
- * family's tuning texts. */
+/* The candidates of a layer: every algorithm the registry has that
+ * supports it, in the context's own kernel family (the device type, a
+ * device profile or CLBB_CPU_KERNELS decides it) with that family's tuning
+ * texts from the descriptor; an algorithm without that family is tried
+ * once, with its defaults, in the family it has (correct, but shaped for
+ * the other kind of device: on PoCL the GPU tiles run 3-15x slower, so
+ * timing their whole list would only spend the budget). */
 static size_t layer_candidates(clbb_model *m, const graph_node *n, candidate *out, size_t cap) {
     size_t k = 0;
-    clbb_device_info info;
-    clbb_context_device_info(m->ctx, &info);
+    const clbb_kernel_family own = clbb__default_family(m->ctx);
     for (int a = 1; a < CLBB_CONV_ALGO_COUNT; a++) {
         clbb_conv2d_options o;
         clbb_conv2d_options_init(&o);
@@ -97,26 +100,61 @@ static size_t layer_candidates(clbb_model *m, const graph_node *n, candidate *ou
         o.dtype = m->dtype;
         o.input_gate = n->in[NODE_GATE].value >= 0;
         if (clbb_conv2d_supports(m->ctx, &n->conv, &o, NULL) != CLBB_OK) continue;
-        unsigned fams = clbb__conv_families(o.algo);
-        clbb_kernel_family own = clbb__default_family(m->ctx);
-        clbb_kernel_family f = (fams >> own) & 1u ? own
-                               : (fams >> CLBB_KERNEL_FAMILY_GPU) & 1u ? CLBB_KERNEL_FAMILY_GPU
-                                                                       : CLBB_KERNEL_FAMILY_CPU;
-        for (const char *const *c = clbb__conv_candidates(o.algo, f); c && *c && k < cap; c++)
-            out[k++] = (candidate){o.algo, f, *c};
+        const unsigned fams = clbb__conv_families(o.algo);
+        if ((fams >> own) & 1u) {
+            for (const char *const *c = clbb__conv_candidates(o.algo, own); c && *c && k < cap; c++)
+                out[k++] = (candidate){o.algo, own, *c};
+        } else if (fams && k < cap) {
+            const clbb_kernel_family f = (fams >> CLBB_KERNEL_FAMILY_GPU) & 1u
+                                             ? CLBB_KERNEL_FAMILY_GPU
+                                             : CLBB_KERNEL_FAMILY_CPU;
+            out[k++] = (candidate){o.algo, f, ""};
+        }
     }
     return k;
 }
 
-/* Candidates timed over the whole tune, for progress reports. */
-typedef struct tune_progress {
-    uint64_t done, total;
-} tune_progress;
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
 
-static clbb_status tune_layer(clbb_model *m, int i, int iters, FILE *log, tune_progress *p) {
+/* The whole tune: candidates timed so far (progress, estimates, budget). */
+typedef struct tune_state {
+    const clbb_tune_options *o;
+    clbb_tune_result *r;
+    double t0, cand_t0;   /* start of the tune / of the first candidate (ms) */
+    uint64_t done, total; /* candidates */
+    int layer;            /* distinct layers started */
+} tune_state;
+
+/* Seconds per candidate so far (the layers' reference runs included). */
+static double per_candidate_s(const tune_state *t) {
+    return t->done ? (now_ms() - t->cand_t0) / 1e3 / (double)t->done : 0;
+}
+
+/* Whether `runs` more candidates, at the average so far, would end past
+ * the budget. */
+static int over_budget(const tune_state *t, int runs) {
+    return t->o->budget_s > 0 &&
+           (now_ms() - t->t0) / 1e3 + runs * per_candidate_s(t) > t->o->budget_s;
+}
+
+static void choose(clbb_tuning_choice *c, const candidate *cd, double ms) {
+    memset(c, 0, sizeof *c);
+    c->ms = ms;
+    clbb__strlcpy(c->algo, clbb_conv_algo_name(cd->algo), sizeof c->algo);
+    clbb__strlcpy(c->family, clbb_kernel_family_name(cd->family), sizeof c->family);
+    clbb__strlcpy(c->params, cd->tuning, sizeof c->params);
+}
+
+static clbb_status tune_layer(clbb_model *m, int i, tune_state *t) {
     clbb_context *ctx = m->ctx;
     const graph *g = &m->g;
     const graph_node *n = &g->nodes[i];
+    const int iters = t->o->iters;
+    FILE *log = t->o->log;
     char key[192];
     clbb__conv_key(m, i, key, sizeof key);
     scratch s = {0};
@@ -124,6 +162,7 @@ static clbb_status tune_layer(clbb_model *m, int i, int iters, FILE *log, tune_p
     char msg[256];
     clbb_status st = clbb_conv2d_output_shape(&n->conv, in, &out, msg, sizeof msg);
     if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
+    t->layer++;
     st = random_tensor(m, in, 1, &s.x);
     if (st == CLBB_OK && n->in[NODE_RES].value >= 0 && n->norm.kind != NORM_GN)
         st = random_tensor(m, out, 2, &s.res);
@@ -137,23 +176,43 @@ static clbb_status tune_layer(clbb_model *m, int i, int iters, FILE *log, tune_p
         st = clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "tune: out of host memory");
     const candidate direct = {CLBB_CONV_ALGO_DIRECT, CLBB_KERNEL_FAMILY_AUTO, ""};
     if (st == CLBB_OK) st = try_one(m, i, &direct, &s, iters, s.ref, NULL, NULL, 0);
+    /* what the layer runs untuned: the bar a candidate has to beat */
+    const candidate dflt = {CLBB_CONV_ALGO_AUTO, CLBB_KERNEL_FAMILY_AUTO, ""};
+    double default_ms = -1;
+    char default_name[96] = "";
+    if (st == CLBB_OK) {
+        clbb_status ds = try_one(m, i, &dflt, &s, iters, s.out, &default_ms, default_name,
+                                 sizeof default_name);
+        if (ds == CLBB_ERR_OUT_OF_MEMORY) st = ds;
+        else if (ds != CLBB_OK) default_ms = -1;
+    }
     candidate cands[96];
     const size_t nc = st == CLBB_OK ? layer_candidates(m, n, cands, CLBB_ARRAY_SIZE(cands)) : 0;
     /* every kernel stores in the layer's dtype: half storage rounds each
-     * output to 2^-11 relative, the rest is fp32 accumulation order */
-    const double tol = m->dtype == CLBB_DTYPE_F16 ? 2e-3 : 1e-5;
-    clbb_tuning_choice best;
-    memset(&best, 0, sizeof best);
-    best.ms = -1;
+     * output to 2^-11 relative, the rest is fp32 accumulation order. TF32
+     * and fp16 products round each operand to 2^-11 relative (about 4e-4
+     * rms per product against the strict direct kernel), 3xTF32 stays at
+     * fp32 level. */
+    const double tol =
+        m->dtype == CLBB_DTYPE_F16 || m->prec.math == CLBB_MATH_TF32 || m->prec.math == CLBB_MATH_FP16
+            ? 2e-3
+            : 1e-5;
+    clbb_tuning_choice best, same;
+    best.ms = same.ms = -1;
     char best_name[96] = "";
-    double auto_ms = -1;
     const int verbose = log && getenv("CLBB_TUNE_VERBOSE");
-    for (size_t c = 0; st == CLBB_OK && c < nc; c++) {
+    size_t c = 0;
+    for (; st == CLBB_OK && c < nc; c++) {
+        if (over_budget(t, 1)) {
+            t->r->budget_reached = 1;
+            break;
+        }
         double ms = 0;
         char name[96] = "";
         const candidate *cd = &cands[c];
         clbb_status cs = try_one(m, i, cd, &s, iters, s.out, &ms, name, sizeof name);
-        clbb__progress(ctx, CLBB_PROGRESS_TUNE, ++p->done, p->total, n->name);
+        t->r->candidates_tried++;
+        clbb__progress(ctx, CLBB_PROGRESS_TUNE, ++t->done, t->total, n->name);
         /* a candidate that does not apply, does not build or does not run
          * (a tile beyond the device's resources) is skipped; running out of
          * host memory ends the tuning */
@@ -175,60 +234,124 @@ static clbb_status tune_layer(clbb_model *m, int i, int iters, FILE *log, tune_p
             if (log) fprintf(log, "  %s: candidate %s rejected: rel_l2 %.3g vs direct\n", key, name, err);
             continue;
         }
-        if (cd->algo == CLBB_CONV_ALGO_IMPLICIT_GEMM && !cd->tuning[0]) auto_ms = ms;
         if (best.ms < 0 || ms < best.ms) {
-            best.ms = ms;
-            clbb__strlcpy(best.algo, clbb_conv_algo_name(cd->algo), sizeof best.algo);
-            clbb__strlcpy(best.family, clbb_kernel_family_name(cd->family), sizeof best.family);
-            clbb__strlcpy(best.params, cd->tuning, sizeof best.params);
+            choose(&best, cd, ms);
             clbb__strlcpy(best_name, name, sizeof best_name);
         }
+        /* the default's own kernel, as an explicit choice */
+        if (same.ms < 0 && !strcmp(name, default_name)) choose(&same, cd, ms);
     }
-    if (st == CLBB_OK && best.ms >= 0) {
-        st = clbb__tuning_put(ctx, key, &best);
-        if (log) {
-            fprintf(log, "%-40.40s %-72s -> %-32s %8.4f ms", n->name, key, best_name, best.ms);
-            if (auto_ms > 0) fprintf(log, "  (igemm default %.4f ms)", auto_ms);
-            fprintf(log, "\n");
+    if (st == CLBB_OK && c == nc) t->r->layers_tuned++;
+    /* a candidate replaces the default only when faster; else the layer
+     * keeps the default's kernel (stored explicitly when a candidate is it) */
+    const int better = best.ms >= 0 && (default_ms < 0 || best.ms < default_ms);
+    if (!better && same.ms < 0 && default_ms > 0) {
+        /* no candidate is the default's kernel: its algorithm with its own
+         * defaults and the automatic family is */
+        const clbb_conv_algo a = clbb__conv_auto_algo(ctx, &n->conv, m->dtype);
+        const candidate cd = {a, CLBB_KERNEL_FAMILY_AUTO, ""};
+        if (a != CLBB_CONV_ALGO_AUTO) choose(&same, &cd, default_ms);
+    }
+    const clbb_tuning_choice *keep = better ? &best : same.ms >= 0 ? &same : NULL;
+    /* the kernel's name carries its compiled tile, not the runtime super-
+     * block SB: a chosen SB is a change under the same name */
+    const int changed = better && (strcmp(best_name, default_name) || strstr(best.params, "SB="));
+    if (st == CLBB_OK && keep) st = clbb__tuning_put(ctx, key, keep);
+    if (st == CLBB_OK) {
+        t->r->layers_changed += changed;
+        if (default_ms > 0) {
+            t->r->default_ms += default_ms;
+            t->r->tuned_ms += better ? best.ms : default_ms;
         }
+    }
+    if (st == CLBB_OK && log) {
+        fprintf(log, "[%d/%d] %-28.28s %-44.44s -> %-28s", t->layer, t->r->layers, n->name, key,
+                better ? best_name : default_name[0] ? default_name : "(default)");
+        if (better) fprintf(log, " %8.4f ms", best.ms);
+        if (default_ms > 0)
+            fprintf(log, " (default %s %.4f ms%s)", default_name, default_ms,
+                    better ? "" : ", kept");
+        if (c < nc) fprintf(log, " [budget: %zu of %zu candidates]", c, nc);
+        fprintf(log, "  est. remaining %.0fs\n",
+                per_candidate_s(t) * (double)(t->total > t->done ? t->total - t->done : 0));
+        fflush(log);
     }
     scratch_free(&s);
     return st;
 }
 
-clbb_status clbb_model_tune(clbb_model *m, clbb_shape input, int iters, const char *path, FILE *log) {
+void clbb_tune_options_init(clbb_tune_options *o) {
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->iters = 10;
+}
+
+/* Whether conv node i's key is the key of an earlier conv node (tuned
+ * once). */
+static int seen_before(clbb_model *m, int i) {
+    char key[192];
+    clbb__conv_key(m, i, key, sizeof key);
+    for (int j = 0; j < i; j++)
+        if (m->g.nodes[j].kind == NODE_CONV) {
+            char other[192];
+            clbb__conv_key(m, j, other, sizeof other);
+            if (!strcmp(other, key)) return 1;
+        }
+    return 0;
+}
+
+clbb_status clbb_model_tune_with(clbb_model *m, clbb_shape input, const clbb_tune_options *options,
+                                 clbb_tune_result *result) {
+    clbb_tune_result dummy;
+    clbb_tune_result *r = result ? result : &dummy;
+    memset(r, 0, sizeof *r);
     if (!m) return CLBB_ERR_INVALID_ARGUMENT;
     clbb_context *ctx = m->ctx;
-    if (iters < 1) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "tune: iters = %d", iters);
+    clbb_tune_options o;
+    clbb_tune_options_init(&o);
+    if (options) o = *options;
+    if (o.iters < 1) return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "tune: iters = %d", o.iters);
+    if (!(o.budget_s >= 0) || !isfinite(o.budget_s))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "tune: budget_s = %g", o.budget_s);
     if (!clbb__context_profiling(ctx))
         return clbb__fail(ctx, CLBB_ERR_INVALID_STATE, "tune needs a context created with profiling on");
+    tune_state t = {&o, r, now_ms(), 0, 0, 0, 0};
     CLBB_CHECK(clbb_model_plan(m, input));
     clbb_status st = CLBB_OK;
     const graph *g = &m->g;
-    tune_progress p = {0, 0};
-    /* pass 0 counts the candidates (only when someone watches), pass 1 tunes */
-    for (int pass = clbb__progress_on(ctx) ? 0 : 1; pass < 2; pass++) {
-        for (int i = 0; i < g->num_nodes && st == CLBB_OK; i++) {
-            if (g->nodes[i].kind != NODE_CONV) continue;
-            char key[192];
-            clbb__conv_key(m, i, key, sizeof key);
-            int seen = 0;
-            for (int j = 0; j < i && !seen; j++)
-                if (g->nodes[j].kind == NODE_CONV) {
-                    char other[192];
-                    clbb__conv_key(m, j, other, sizeof other);
-                    seen = !strcmp(other, key);
-                }
-            if (seen) continue;
-            if (pass == 0) {
-                candidate cands[96];
-                p.total += layer_candidates(m, &g->nodes[i], cands, CLBB_ARRAY_SIZE(cands));
-            } else {
-                st = tune_layer(m, i, iters, log, &p);
-            }
-        }
+    for (int i = 0; i < g->num_nodes; i++) {
+        if (g->nodes[i].kind != NODE_CONV || seen_before(m, i)) continue;
+        candidate cands[96];
+        t.total += layer_candidates(m, &g->nodes[i], cands, CLBB_ARRAY_SIZE(cands));
+        r->layers++;
     }
+    r->candidates_total = (int)t.total;
+    t.cand_t0 = now_ms();
+    for (int i = 0; i < g->num_nodes && st == CLBB_OK && !r->budget_reached; i++) {
+        if (g->nodes[i].kind != NODE_CONV || seen_before(m, i)) continue;
+        /* a layer starts with the direct reference and the default, each
+         * about a candidate's time: worth it only with one candidate more */
+        if (over_budget(&t, 3)) {
+            r->budget_reached = 1;
+            break;
+        }
+        st = tune_layer(m, i, &t);
+    }
+    r->seconds = (now_ms() - t.t0) / 1e3;
     if (st != CLBB_OK) return st;
+    if (o.log) {
+        if (r->budget_reached)
+            fprintf(o.log,
+                    "budget of %gs reached after %.1fs: %d of %d layers tuned, the best so far "
+                    "kept, the others keep their defaults\n",
+                    o.budget_s, r->seconds, r->layers_tuned, r->layers);
+        fprintf(o.log, "tuned %d of %d layers in %.1fs: %d changed; convolutions %.3f -> %.3f ms",
+                r->layers_tuned, r->layers, r->seconds, r->layers_changed, r->default_ms,
+                r->tuned_ms);
+        if (r->tuned_ms > 0) fprintf(o.log, " (%.2fx)", r->default_ms / r->tuned_ms);
+        fprintf(o.log, "\n");
+    }
+    const char *path = o.path;
     char def[1200];
     if (!path) {
         clbb__tuning_default_path(ctx, def, sizeof def);
@@ -238,4 +361,14 @@ clbb_status clbb_model_tune(clbb_model *m, clbb_shape input, int iters, const ch
     CLBB_CHECK(clbb__tuning_save(ctx, path));
     clbb__plan_free(m); /* the next forward plans with the tuned kernels */
     return clbb__done(ctx, CLBB_OK);
+}
+
+clbb_status clbb_model_tune(clbb_model *m, clbb_shape input, int iters, const char *path, FILE *log) {
+    if (!m) return CLBB_ERR_INVALID_ARGUMENT;
+    clbb_tune_options o;
+    clbb_tune_options_init(&o);
+    o.iters = iters;
+    o.path = path;
+    o.log = log;
+    return clbb_model_tune_with(m, input, &o, NULL);
 }
