@@ -8,6 +8,7 @@
 
 #include "clbb/status.h"
 #include "clbb/context.h"
+#include "clbb/profile.h"
 #include "clbb/tensor.h"
 #include "clbb/ops.h"
 #include "clbb/reference.h"

@@ -194,7 +194,7 @@ expect 2 "unknown algorithm 'nope'" -- bench --arch resnet18 --shape 1,3,32,32 -
 
 # --help / -h on every command: its usage on stdout, exit 0; one text per
 # command, the same in `clbb --help`
-for c in devices run check bench tune version; do
+for c in devices profiles run check bench tune version; do
     for h in --help -h; do
         expect 0 "" -- $c $h
         grep -q "^usage: clbb $c" "$T/out" || { echo "FAIL: clbb $c $h: no usage on stdout"; fails=$((fails + 1)); }
@@ -461,6 +461,25 @@ expect 0 "" -- run --arch resnet18 --shape 1,3,32,32 --tuning "$T/tuned.json"
 expect 0 "" -- run --arch resnet18 --shape 1,3,32,32 --tuning "$T/tuned1.json"
 expect 2 "--tuning: .*nothere.json" -- run --arch resnet18 --shape 1,3,32,32 --tuning "$T/nothere.json"
 expect 2 "--budget: '0'" -- tune --arch resnet18 --shape 1,3,32,32 --budget 0
+
+# device profiles (docs/profiles.md): the table, --profile on the commands
+# that create a context, CLBB_DEVICE_PROFILE, unknown names listing the known
+expect 0 "" -- profiles
+grep -q "^mali-g78 .* arm " "$T/out" || { echo "FAIL: clbb profiles lacks mali-g78"; fails=$((fails + 1)); }
+expect 0 "" -- profiles --json
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d)>=8 and d[0]['name']=='mali-g78', d" "$T/out" \
+    || { echo "FAIL: clbb profiles --json"; fails=$((fails + 1)); }
+expect 0 "" -- devices --profile mali-g78
+grep -q "^profile: mali-g78" "$T/out" && grep -q "max work-group: 384" "$T/out" \
+    || { echo "FAIL: devices --profile mali-g78: $(cat "$T/out")"; fails=$((fails + 1)); }
+XENV="CLBB_DEVICE_PROFILE=amd-rdna3"; expect 0 "" -- devices --json; XENV=
+grep -q '"profile":.*"amd-rdna3"' "$T/out" || { echo "FAIL: devices --json under CLBB_DEVICE_PROFILE"; fails=$((fails + 1)); }
+expect 2 "unknown device profile 'nope'; known: mali-g78, .*apple-m2" -- check --ops --only layer_norm --profile nope
+expect 2 "unknown device profile 'nope'" -- devices --profile nope
+expect 2 "unknown device profile 'nope'" -- run --arch resnet18 --shape 1,3,32,32 --profile nope
+XENV="CLBB_DEVICE_PROFILE=nope"; expect 2 "'nope' \(from CLBB_DEVICE_PROFILE\)" -- check --ops --only layer_norm; XENV=
+XENV="CLBB_DEVICE_PROFILE=nope"; expect 0 "" -- check --ops --quick --only layer_norm --profile none; XENV=
+expect 0 "" -- check --ops --quick --only layer_norm --profile apple-m2
 
 if [ "$fails" -ne 0 ]; then echo "$fails CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"

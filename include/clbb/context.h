@@ -64,6 +64,18 @@ typedef struct clbb_context_options {
      */
     char *error_buffer;
     size_t error_buffer_size; /**< Bytes of error_buffer (0: none written). */
+    /**
+     * Device profile to plan with (see clbb/profile.h): a name from
+     * clbb_device_profile_at(), e.g. "mali-g78". NULL: the
+     * CLBB_DEVICE_PROFILE environment variable if set and not empty, else
+     * none; "" or "none": no profile (whatever the environment says).
+     * Under a profile the context picks the profile's device class
+     * (default tiles, tuning rows) and the GPU kernel family (unless
+     * CLBB_CPU_KERNELS says otherwise), and clbb_context_device_info()
+     * gives the limits it plans with: the real device's clamped by
+     * clbb_device_profile_apply().
+     */
+    const char *profile;
 } clbb_context_options;
 
 /** Fills @p options with defaults (all zero/NULL). Thread-safe.
@@ -80,7 +92,8 @@ CLBB_API void clbb_context_options_init(clbb_context_options *options);
  * @param out receives the context; set to NULL on failure. Free with
  *        clbb_context_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (out NULL, options->device ""
- *         or a malformed "P:D" selector); CLBB_ERR_NO_DEVICE (no platform,
+ *         a malformed "P:D" selector, or an unknown profile: the message
+ *         names the known ones); CLBB_ERR_NO_DEVICE (no platform,
  *         or no device matches, an out-of-range "P:D" included);
  *         CLBB_ERR_DEVICE (clCreateContext or clCreateCommandQueue failed);
  *         CLBB_ERR_OUT_OF_MEMORY.
@@ -93,8 +106,8 @@ CLBB_API clbb_status clbb_context_create(const clbb_context_options *options,
  * Both are borrowed: clbb retains neither and never releases them; they
  * must outlive the clbb context. The device is the queue's device.
  * Profiling works only if the caller's queue has it enabled
- * (options->profiling is ignored). options->device is ignored; cache_dir
- * and error_buffer apply as in clbb_context_create(). Thread-safe (it
+ * (options->profiling is ignored). options->device is ignored; cache_dir,
+ * profile and error_buffer apply as in clbb_context_create(). Thread-safe (it
  * creates a new context), but the caller's queue is then used from the
  * clbb context's thread.
  * @param cl_ctx  the caller's OpenCL context (borrowed).
@@ -105,7 +118,7 @@ CLBB_API clbb_status clbb_context_create(const clbb_context_options *options,
  *                @p cl_ctx.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (out, cl_ctx or queue NULL,
  *         queue not a valid command queue, of another cl_context, or
- *         out-of-order); CLBB_ERR_DEVICE (the queue's device has no
+ *         out-of-order, an unknown profile); CLBB_ERR_DEVICE (the queue's device has no
  *         platform); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_context_create_from_cl(cl_context cl_ctx, cl_command_queue queue,
@@ -184,7 +197,9 @@ typedef struct clbb_device_info {
 CLBB_API clbb_status clbb_list_devices(clbb_device_info *infos, size_t capacity, size_t *count);
 
 /** Info of the context's device (platform_index and device_index are -1
- *  for a context from clbb_context_create_from_cl()).
+ *  for a context from clbb_context_create_from_cl()). Under a profile the
+ *  limits are the ones the context plans with (see
+ *  clbb_device_profile_apply()); names and driver are the real device's.
  *  @param ctx  the context.
  *  @param info receives the description.
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL). */

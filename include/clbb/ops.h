@@ -898,7 +898,9 @@ CLBB_API clbb_status clbb_op_setup(clbb_op *op, const clbb_tensor *const *inputs
  *  @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL); CLBB_ERR_INVALID_STATE
  *          (before setup, or after a failed reshape or setup);
  *          CLBB_ERR_DEVICE (setting an argument or an enqueue failed,
- *          CLBlast's SGEMM failed); CLBB_ERR_DEVICE_MEMORY (the driver
+ *          CLBlast's SGEMM failed); CLBB_ERR_UNSUPPORTED (a launch beyond
+ *          the max work-group size or, under a device profile, the local
+ *          memory the context plans with: the message names the limit); CLBB_ERR_DEVICE_MEMORY (the driver
  *          reported an allocation failure at enqueue);
  *          CLBB_ERR_OUT_OF_MEMORY (recording a profiling event). */
 CLBB_API clbb_status clbb_op_run(clbb_op *op);

@@ -31,7 +31,7 @@ class Shape(ctypes.Structure):
 class ContextOptions(ctypes.Structure):
     _fields_ = [("device", ctypes.c_char_p), ("cache_dir", ctypes.c_char_p),
                 ("profiling", ctypes.c_int), ("error_buffer", ctypes.c_char_p),
-                ("error_buffer_size", ctypes.c_size_t),
+                ("error_buffer_size", ctypes.c_size_t), ("profile", ctypes.c_char_p),
                 ("_reserved", ctypes.c_char * _RESERVED)]
 
 

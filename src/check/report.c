@@ -134,9 +134,9 @@ check_report *check_report_create(clbb_context *ctx, const clbb_check_options *o
     if (gmtime_r(&now, &tm)) strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
     add_str(r, r->root, "date", date);
     add_device(r, ctx);
-    /* the profile's name is all the report needs: a string, whatever
-     * profiles the library knows */
-    add_str(r, r->root, "profile", getenv("CLBB_DEVICE_PROFILE"));
+    /* the profile the context plans with (--profile or CLBB_DEVICE_PROFILE) */
+    const clbb_device_profile *prof = clbb_context_profile(ctx);
+    add_str(r, r->root, "profile", prof ? prof->name : NULL);
     add_str(r, r->root, "kernel_family", clbb_kernel_family_name(clbb__default_family(ctx)));
     add_str(r, r->root, "precision", clbb_precision_name(o->precision));
     char s[24];

@@ -20,8 +20,11 @@ typedef struct clblast_state {
 
 static const char *gemm_unsupported(const clbb_context *ctx, const clbb_conv2d_desc *d,
                                     clbb_dtype dtype) {
-    (void)ctx;
     if (dtype != CLBB_DTYPE_F32) return "CLBlast's SGEMM reads and writes float";
+    /* CLBlast sizes its work-groups from its database of the real device,
+     * beyond the reach of a profile's limits */
+    if (ctx && clbb_context_profile(ctx))
+        return "CLBlast plans for the real device, not a device profile";
     /* Depthwise convolutions would become one 1-row GEMM per channel: no
      * BLAS user would write that, so the baseline leaves them to a direct
      * kernel. */

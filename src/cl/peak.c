@@ -23,7 +23,12 @@ clbb_status clbb_context_measure_peak(clbb_context *ctx, double *gflops, double 
     *gflops = *gbps = 0;
     if (!ctx->profiling)
         return clbb__fail(ctx, CLBB_ERR_INVALID_STATE, "device peak needs a profiling context");
-    const int cpu = ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu;
+    /* the real device's type: a profile changes plans, not the hardware
+     * whose ceilings are measured */
+    cl_device_type type = 0;
+    clGetDeviceInfo(ctx->device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    const int cpu = ctx->profile ? (type & CL_DEVICE_TYPE_CPU) != 0
+                                 : ctx->vendor == CLBB_VENDOR_CPU || ctx->info.is_cpu;
     /* CPUs: whole native-width vectors per work-item (PoCL does not
      * vectorize the float4 chains across work-items well: 22 vs 300+
      * GFLOP/s on 2 AVX-512 cores) */

@@ -15,6 +15,7 @@ int clbb_cmd_run(int argc, char **argv);
 int clbb_cmd_bench(int argc, char **argv);
 int clbb_cmd_tune(int argc, char **argv);
 int clbb_cmd_version(int argc, char **argv);
+int clbb_cmd_profiles(int argc, char **argv);
 
 /* Usage of subcommand `cmd` (NULL or unknown: every command's) on f. */
 void cli_usage(FILE *f, const char *cmd);
@@ -25,8 +26,13 @@ int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Exit code for a library status: usage/input errors 2, device errors 1. */
 int cli_code(clbb_status st);
 
-/* Creates a context for --device (NULL: default); prints errors. */
+/* Creates a context for --device (NULL: default) under --profile
+ * (cli_profile); prints errors. */
 int cli_context(const char *device, int profiling, clbb_context **ctx);
+
+/* --profile NAME of the command being run (NULL: CLBB_DEVICE_PROFILE):
+ * one value per process, set by the option table entry CLI_PROFILE_OPT. */
+extern const char *cli_profile;
 
 /* Monotonic wall clock in milliseconds. */
 double cli_now_ms(void);

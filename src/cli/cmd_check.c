@@ -40,6 +40,7 @@ int clbb_cmd_check(int argc, char **argv) {
     clbb_check_options_init(&o);
     const cli_opt opts[] = {
         {"--device", CLI_STRING, &device, 0, 0, NULL},
+        CLI_PROFILE_OPT,
         {"--ops", CLI_FLAG, &o.ops, 0, 0, NULL},
         {"--blocks", CLI_FLAG, &o.blocks, 0, 0, NULL},
         {"--models", CLI_FLAG, &o.models, 0, 0, NULL},

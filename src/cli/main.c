@@ -33,11 +33,14 @@ int cli_code(clbb_status st) {
     }
 }
 
+const char *cli_profile = NULL;
+
 int cli_context(const char *device, int profiling, clbb_context **ctx) {
     char err[1024] = "";
     clbb_context_options o;
     clbb_context_options_init(&o);
     o.device = device;
+    o.profile = cli_profile;
     o.profiling = profiling;
     o.error_buffer = err;
     o.error_buffer_size = sizeof err;
@@ -92,7 +95,10 @@ typedef struct cli_command {
 
 static const cli_command COMMANDS[] = {
     {"devices", clbb_cmd_devices, 0,
-     "  devices [--json]                         list OpenCL platforms and devices\n"},
+     "  devices [--json]                         list OpenCL platforms and devices\n"
+     "        [--profile NAME]                   (the limits clbb plans with under NAME)\n"},
+    {"profiles", clbb_cmd_profiles, 0,
+     "  profiles [--json]                        list the device profiles (docs/profiles.md)\n"},
     {"run", clbb_cmd_run, 1,
      "  run   (--arch NAME | --config FILE.json) [--weights FILE.safetensors] [--seed N]\n"
      "        (--input FILE.npy | --shape N,C,H,W) [--output DIR] [--device SEL]\n"
@@ -143,6 +149,7 @@ static void print_footer(FILE *f, int model) {
     fprintf(f,
             "--config FILE: JSON or MMDetection's Python form (backbone=dict(...), model=dict(...))\n"
             "--device SEL: P:D from `clbb devices`, or part of a device, vendor or platform name\n"
+            "--profile NAME: plan as on device profile NAME (`clbb profiles`; none: no profile)\n"
             "options take their value as `--opt VALUE` or `--opt=VALUE`; -h, --help: a "
             "command's usage\n"
             "environment:\n"
@@ -150,6 +157,7 @@ static void print_footer(FILE *f, int model) {
             "  CLBB_CACHE_DIR     program-binary and tuning cache (\"\" disables it; default\n"
             "                     $XDG_CACHE_HOME/clbb, else $HOME/.cache/clbb)\n"
             "  CLBB_CPU_KERNELS   1 or 0: CPU-shaped or GPU-shaped kernels whatever the device\n"
+            "  CLBB_DEVICE_PROFILE default --profile\n"
             "  CLBB_SEED          seed of `clbb check`'s random data (default: the clock)\n"
             "  CLBB_CHECK_OVERFLOW 1: scan every layer's output of a forward for NaN/inf and\n"
             "                     name the first on stderr (fp16 overflow; check does it always)\n"

@@ -25,6 +25,7 @@ typedef struct cli_model_args {
     {"--input", CLI_STRING, &(a)->input, 0, 0, NULL},                                       \
     {"--shape", CLI_SHAPE, &(a)->shape, 0, 0, &(a)->has_shape},                             \
     {"--device", CLI_STRING, &(a)->device, 0, 0, NULL},                                     \
+    CLI_PROFILE_OPT,                                                                        \
     {"--precision", CLI_PRECISION, &(a)->precision, 0, 0, NULL}
 
 /* Resolves --arch / --config into a validated config. */

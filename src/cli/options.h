@@ -34,6 +34,9 @@ typedef struct cli_opt {
     int *given;    /* optional: set to 1 when the option is given */
 } cli_opt;
 
+/* --profile NAME, shared by every command that creates a context. */
+#define CLI_PROFILE_OPT {"--profile", CLI_STRING, &cli_profile, 0, 0, NULL}
+
 /* Ends a table. */
 #define CLI_OPT_END {NULL, CLI_FLAG, NULL, 0, 0, NULL}
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "context_impl.h"
+#include "profiles.h"
 
 #define MAX_PLATFORMS 16
 #define MAX_DEVICES 64
@@ -288,6 +289,40 @@ static clbb_status fail_create(const clbb_context_options *o, clbb_status st, co
     return st;
 }
 
+/* The option, else $CLBB_DEVICE_PROFILE; "" and "none" mean no profile.
+ * Resolved before any OpenCL object exists, so a typo costs nothing. */
+static clbb_status resolve_profile(const clbb_context_options *o,
+                                   const clbb_device_profile **out) {
+    *out = NULL;
+    const char *name = o ? o->profile : NULL;
+    int from_env = 0;
+    if (!name) {
+        name = getenv("CLBB_DEVICE_PROFILE");
+        from_env = 1;
+    }
+    if (!name || !name[0] || !strcmp(name, "none")) return CLBB_OK;
+    *out = clbb_device_profile_find(name);
+    if (*out) return CLBB_OK;
+    char names[512], msg[768];
+    clbb__profile_names(names, sizeof names);
+    snprintf(msg, sizeof msg, "unknown device profile '%.64s'%s; known: %s (or none)", name,
+             from_env ? " (from CLBB_DEVICE_PROFILE)" : "", names);
+    return fail_create(o, CLBB_ERR_INVALID_ARGUMENT, msg);
+}
+
+/* What the device is for planning: its own class and limits, or the
+ * profile's class with the limits clamped to the profile's. */
+static void set_device_class(clbb_context *ctx, const clbb_device_profile *prof) {
+    ctx->profile = prof;
+    if (prof) {
+        clbb_device_profile_apply(prof, &ctx->info);
+        ctx->vendor = clbb__profile_vendor(prof);
+    } else {
+        ctx->vendor = vendor_of(&ctx->info);
+    }
+    ctx->family = kernel_family(ctx);
+}
+
 static clbb_context *context_alloc(const clbb_context_options *o) {
     clbb_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
@@ -300,6 +335,9 @@ clbb_status clbb_context_create(const clbb_context_options *o, clbb_context **ou
     char msg[1024];
     if (!out) return fail_create(o, CLBB_ERR_INVALID_ARGUMENT, "clbb_context_create: out is NULL");
     *out = NULL;
+    const clbb_device_profile *prof;
+    clbb_status pst = resolve_profile(o, &prof);
+    if (pst != CLBB_OK) return pst;
     const char *sel = o ? o->device : NULL;
     if (!sel) {
         sel = getenv("CLBB_DEVICE");
@@ -367,8 +405,7 @@ clbb_status clbb_context_create(const clbb_context_options *o, clbb_context **ou
     ctx->device = s.device;
     ctx->owns_cl = 1;
     fill_info(s.platform, s.device, s.want_p, s.want_d, &ctx->info);
-    ctx->vendor = vendor_of(&ctx->info);
-    ctx->family = kernel_family(ctx);
+    set_device_class(ctx, prof);
     load_default_tuning(ctx);
     *out = ctx;
     return CLBB_OK;
@@ -392,6 +429,9 @@ clbb_status clbb_context_create_from_cl(cl_context cl_ctx, cl_command_queue queu
         return fail_create(o, CLBB_ERR_INVALID_ARGUMENT, "queue does not belong to cl_ctx");
     if (qp & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE)
         return fail_create(o, CLBB_ERR_INVALID_ARGUMENT, "queue must be in-order");
+    const clbb_device_profile *prof;
+    clbb_status pst = resolve_profile(o, &prof);
+    if (pst != CLBB_OK) return pst;
     cl_platform_id plat;
     if (clGetDeviceInfo(dev, CL_DEVICE_PLATFORM, sizeof plat, &plat, NULL) != CL_SUCCESS)
         return fail_create(o, CLBB_ERR_DEVICE, "clGetDeviceInfo(CL_DEVICE_PLATFORM) failed");
@@ -404,8 +444,7 @@ clbb_status clbb_context_create_from_cl(cl_context cl_ctx, cl_command_queue queu
     ctx->owns_cl = 0;
     ctx->profiling = (qp & CL_QUEUE_PROFILING_ENABLE) != 0;
     fill_info(plat, dev, -1, -1, &ctx->info);
-    ctx->vendor = vendor_of(&ctx->info);
-    ctx->family = kernel_family(ctx);
+    set_device_class(ctx, prof);
     load_default_tuning(ctx);
     *out = ctx;
     return CLBB_OK;
@@ -466,4 +505,13 @@ clbb_status clbb_context_get_stats(const clbb_context *ctx, clbb_context_stats *
     stats->scratch_bytes = ctx->scratch_bytes;
     stats->tuning_entries = ctx->num_tuning;
     return clbb__done(ctx, CLBB_OK);
+}
+
+const clbb_device_profile *clbb_context_profile(const clbb_context *ctx) {
+    return ctx ? ctx->profile : NULL;
+}
+
+void clbb__launch_limits(const clbb_context *ctx, size_t *max_work_items, uint64_t *max_local) {
+    *max_work_items = ctx->launch_max_work_items;
+    *max_local = ctx->launch_max_local;
 }

@@ -63,6 +63,11 @@ struct clbb_context {
     size_t num_tuning;
     /* tensor cores (src/cl/mma.c): 0 not probed yet, 1 present, 2 absent */
     int mma;
+    /* the device profile planned with (NULL: none); info holds the
+     * clamped limits then, and the launch path records what it used */
+    const clbb_device_profile *profile;
+    size_t launch_max_work_items;
+    uint64_t launch_max_local;
     /* clbb_context_set_progress() (NULL: none) */
     clbb_progress_fn progress;
     void *progress_user;

@@ -100,10 +100,43 @@ static clbb_status record_event(clbb_context *ctx, cl_event ev) {
     return CLBB_OK;
 }
 
+/* Every launch within the limits the context plans with: a profile's
+ * smaller work-group and local memory must hold on the real device too,
+ * or the plan would not run on the profiled one. A NULL lws lets the
+ * driver choose, within its own device's limit. */
+static clbb_status check_limits(clbb_context *ctx, cl_kernel kernel, cl_uint dims,
+                                const size_t *lws, const char *what) {
+    const clbb_device_info *i = &ctx->info;
+    const char *prof = ctx->profile ? ctx->profile->name : NULL;
+    if (lws) {
+        size_t items = 1;
+        for (cl_uint d = 0; d < dims; d++) items *= lws[d];
+        if (i->max_work_group_size && items > i->max_work_group_size)
+            return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
+                              "%s: a work-group of %zu work-items exceeds the max work-group "
+                              "size %zu%s%s%s",
+                              what, items, i->max_work_group_size, prof ? " of profile '" : "",
+                              prof ? prof : "", prof ? "'" : "");
+        if (items > ctx->launch_max_work_items) ctx->launch_max_work_items = items;
+    }
+    if (!prof) return CLBB_OK; /* one query per launch: only where it is asked for */
+    cl_ulong local = 0;
+    if (clGetKernelWorkGroupInfo(kernel, ctx->device, CL_KERNEL_LOCAL_MEM_SIZE, sizeof local,
+                                 &local, NULL) != CL_SUCCESS)
+        return CLBB_OK;
+    if (i->local_mem_bytes && local > i->local_mem_bytes)
+        return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
+                          "%s: %llu bytes of local memory exceed the %llu of profile '%s'", what,
+                          (unsigned long long)local, (unsigned long long)i->local_mem_bytes, prof);
+    if (local > ctx->launch_max_local) ctx->launch_max_local = local;
+    return CLBB_OK;
+}
+
 clbb_status clbb__enqueue(clbb_context *ctx, cl_kernel kernel, cl_uint dims, const size_t *gws,
                           const size_t *lws, const char *what) {
     if (clbb__fault_hit(ctx, CLBB_FAULT_ENQUEUE))
         return clbb__fail(ctx, CLBB_ERR_DEVICE, "%s: injected enqueue failure", what);
+    CLBB_CHECK(check_limits(ctx, kernel, dims, lws, what));
     cl_event ev = NULL;
     int capture = ctx->prof != NULL;
     ctx->stats.kernels_enqueued++;

@@ -113,6 +113,8 @@ void clbb__tuning_default_path(const clbb_context *ctx, char *buf, size_t size) 
     clbb__sha256_init(&s);
     clbb__sha256_update(&s, ctx->info.device_name, strlen(ctx->info.device_name) + 1);
     clbb__sha256_update(&s, ctx->info.platform_name, strlen(ctx->info.platform_name) + 1);
+    /* a tune under a profile is another device's: its own file */
+    if (ctx->profile) clbb__sha256_update(&s, ctx->profile->name, strlen(ctx->profile->name) + 1);
     uint8_t d[32];
     clbb__sha256_final(&s, d);
     snprintf(buf, size, "%s/tuning-%02x%02x%02x%02x%02x%02x%02x%02x.json", ctx->cache_dir, d[0],
