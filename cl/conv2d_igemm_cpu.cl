@@ -34,7 +34,7 @@
  *   The input it reads has no padding: either x itself (no pads, no gate)
  *   or xp, the padded and gated copy made by pad2d_gate (cl/pad2d.cl), whose
  *   size XH x XW is passed in; so the inner loop has no bounds tests. The
- *   KH*KW taps are a run-time loop (see there).
+ *   KH*KW taps and the input channels are one run-time loop (see there).
  *   Epilogue: act(acc + shift[co] [+ residual]) into y (channel views:
  *   y_off / y_bs); the stores run along positions of one channel, which
  *   LLVM's SLP vectorizer turns into transposes and short vector stores.
@@ -45,11 +45,14 @@
  * the MV loads of a work-item are one aligned vector from each of MV
  * sequential streams.
  *
- * Macros (all required): KH KW SH SW DH DW HAS_RES ACT DTYPE; VW (4, 8 or 16),
- * MV (1, 2 or 4), RB, NRW. Channel counts, groups and pads are arguments:
- * they do not shape the inner loop, and leaving them out of the options
- * lets one program serve many layers (ResNet-50 needs 11 instead of 21,
- * which halves the time to load a model's programs from the cache).
+ * Macros (all required): DTYPE; VW (4, 8 or 16), MV (1, 2 or 4), RB, NRW:
+ * the register tile. Channel counts, groups, pads, the window (KH KW),
+ * strides (SH SW), dilations (DH DW), the residual (HAS_RES) and the
+ * activation (ACT_RT, as ACT in common.cl) are arguments: they do not
+ * shape the register tile, and leaving them out of the options lets one
+ * program serve every layer with the same tile (ResNet-50 needs 3
+ * programs instead of 16; on PoCL each costs a front-end build and a
+ * code generation on the first run, about 0.5 s each on this machine).
  * What the launcher guarantees: local size (1, 1, 1); global size as
  * above; MV*(RB*NRW + 1) + 1 <= 32 vector registers (accumulators, A
  * vectors and one broadcast; one more and LLVM spills accumulators in the
@@ -60,16 +63,27 @@
 typedef CLBB_CAT(float, VW) vw_t;
 #define VW_STORE(v, p) CLBB_CAT(vstore, VW)((v), 0, (p))
 
-#define KHW (KH * KW)
 #define NR (RB * NRW)
+
+/* the epilogue's activation (as clbb_act, chosen at run time) */
+inline float igemm_cpu_act(float v, int act) {
+    switch (act) {
+    case 1: return fmax(v, 0.0f);
+    case 2: return fmin(fmax(v, 0.0f), 6.0f);
+    case 3: return fmin(fmax(v + 3.0f, 0.0f), 6.0f) / 6.0f;
+    case 4: return 1.0f / (1.0f + exp(-v));
+    default: return v;
+    }
+}
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
 conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, int XW,
                  __global const vw_t *restrict w, __global const float *restrict shift,
                  __global const st_t *restrict res, int r_off, int r_bs,
                  __global st_t *restrict y, int y_off, int y_bs, int HO, int WO, int NPB,
-                 int NMB, int SB, int CIN_G, int COUT_G, int MPV, int GROUPS) {
-    const int KDIM = CIN_G * KHW;
+                 int NMB, int SB, int CIN_G, int COUT_G, int MPV, int GROUPS, int KH, int KW,
+                 int SH, int SW, int DH, int DW, int HAS_RES, int ACT_RT) {
+    const int KDIM = CIN_G * KH * KW;
     const int ncw = (WO + NRW - 1) / NRW;
     /* dim 0 runs over super-blocks of SB position blocks x all NMB M
      * blocks, position blocks fastest inside (see the header) */
@@ -80,11 +94,11 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
     const int rb = pb / ncw, cw = pb - rb * ncw;
     const int oh0 = min(rb * RB, HO - RB), ow0 = min(cw * NRW, WO - NRW);
     const int n = z / GROUPS, grp = z - n * GROUPS;
-    const int XHW = XH * XW;
+    const int XHW = XH * XW, SHXW = SH * XW, DHXW = DH * XW;
 
     __global const vw_t *a = w + (grp * MPV + mb * MV) * KDIM;
     __global const st_t *xb =
-        x + x_off + n * x_bs + grp * CIN_G * XHW + oh0 * SH * XW + ow0 * SW;
+        x + x_off + n * x_bs + grp * CIN_G * XHW + oh0 * SHXW + ow0 * SW;
 
     vw_t acc[NR][MV];
 #pragma unroll
@@ -92,43 +106,44 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
 #pragma unroll
         for (int i = 0; i < MV; i++) acc[j][i] = (vw_t)0.0f;
 
-    /* The taps of a KxK window are a run-time loop over an offset table:
-     * unrolled, LLVM notices that tap (kh, kw+1) of column j reads what
-     * tap (kh, kw) of column j+1 read, keeps those broadcasts live across
-     * taps and spills the accumulators. */
-#if KHW > 1
-    int toff[KHW];
-#pragma unroll
-    for (int kh = 0; kh < KH; kh++)
-#pragma unroll
-        for (int kw = 0; kw < KW; kw++) toff[kh * KW + kw] = kh * DH * XW + kw * DW;
-#endif
-    for (int ci = 0; ci < CIN_G; ci++) {
-        __global const st_t *xc = xb + ci * XHW;
-        __global const vw_t *ac = a + ci * KHW;
-#if KHW > 1
+    /* One run-time loop over k = (ci*KH + kh)*KW + kw with the input
+     * address stepped along (kw, then kh, then ci): A is one sequential
+     * stream per vector, and the taps stay a loop (unrolled, LLVM notices
+     * that tap (kh, kw+1) of column j reads what tap (kh, kw) of column
+     * j+1 read, keeps those broadcasts live across taps and spills the
+     * accumulators). Sizes, strides and dilations are arguments: they
+     * only step pointers, and leaving them out of the options lets one
+     * program serve every layer with the same tile. */
+    __global const st_t *xc = xb, *xrow = xb, *xt = xb;
+    int kw = 0, kh = 0;
 #pragma unroll 1
-        for (int t = 0; t < KHW; t++) {
-            __global const st_t *xt = xc + toff[t];
-#else
-        {
-            const int t = 0;
-            __global const st_t *xt = xc;
-#endif
-            vw_t av[MV];
+    for (int k = 0; k < KDIM; k++) {
+        vw_t av[MV];
 #pragma unroll
-            for (int i = 0; i < MV; i++) av[i] = ac[i * KDIM + t];
+        for (int i = 0; i < MV; i++) av[i] = a[i * KDIM + k];
 #pragma unroll
-            for (int r = 0; r < RB; r++) {
-                __global const st_t *xr = xt + r * SH * XW;
+        for (int r = 0; r < RB; r++) {
+            __global const st_t *xr = xt + r * SHXW;
 #pragma unroll
-                for (int j = 0; j < NRW; j++) {
-                    const vw_t bv = (vw_t)LD(xr, j * SW);
+            for (int j = 0; j < NRW; j++) {
+                const vw_t bv = (vw_t)LD(xr, j * SW);
 #pragma unroll
-                    for (int i = 0; i < MV; i++)
-                        acc[r * NRW + j][i] = fma(av[i], bv, acc[r * NRW + j][i]);
-                }
+                for (int i = 0; i < MV; i++)
+                    acc[r * NRW + j][i] = fma(av[i], bv, acc[r * NRW + j][i]);
             }
+        }
+        if (++kw < KW) {
+            xt += DW;
+        } else {
+            kw = 0;
+            if (++kh < KH) {
+                xrow += DHXW;
+            } else {
+                kh = 0;
+                xc += XHW;
+                xrow = xc;
+            }
+            xt = xrow;
         }
     }
 
@@ -143,9 +158,7 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
             const int co = grp * COUT_G + m;
             const float b = shift[co];
             __global st_t *yc = y + y_off + n * y_bs + co * HWO;
-#if HAS_RES
             __global const st_t *rc = res + r_off + n * r_bs + co * HWO;
-#endif
 #pragma unroll
             for (int r = 0; r < RB; r++)
 #pragma unroll
@@ -154,10 +167,8 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
                     VW_STORE(acc[r * NRW + j][i], t);
                     const int p = (oh0 + r) * WO + ow0 + j;
                     float v = t[l] + b;
-#if HAS_RES
-                    v += LD(rc, p);
-#endif
-                    ST(yc, p, clbb_act(v));
+                    if (HAS_RES) v += LD(rc, p);
+                    ST(yc, p, igemm_cpu_act(v, ACT_RT));
                 }
         }
     }

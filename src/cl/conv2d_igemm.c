@@ -398,8 +398,10 @@ static clbb_status cpu_reshape(clbb_op *op) {
         (double)clbb_shape_numel(o) > (double)INT_MAX || nblk * ((nv + mv - 1) / mv) > 1e9)
         return clbb__fail(op->ctx, CLBB_ERR_UNSUPPORTED,
                           "conv2d: this shape exceeds the CPU igemm kernel's int indexing");
-    char opts[256];
-    clbb__conv_cpu_options(op, opts, sizeof opts);
+    /* only the register tile shapes the program: the window, strides,
+     * residual and activation are arguments (cl/conv2d_igemm_cpu.cl) */
+    char opts[256] = "";
+    clbb__opt_dtype(opts, sizeof opts, op->dtype);
     clbb__opt_int(opts, sizeof opts, "VW", vw);
     clbb__opt_int(opts, sizeof opts, "MV", mv);
     clbb__opt_int(opts, sizeof opts, "RB", rb);
@@ -438,8 +440,11 @@ static clbb_status cpu_run(clbb_op *op) {
     const clbb_tensor *r = conv_or_x(op, conv_res(op)), *y = &op->out;
     clbb_shape o = op->out_shape;
     cl_int xh = a->xh, xw = a->xw;
-    cl_int groups = s->d.groups, cin_g = s->d.in_channels / groups,
-           cout_g = s->d.out_channels / groups;
+    const clbb_conv2d_desc *d = &s->d;
+    cl_int groups = d->groups, cin_g = d->in_channels / groups,
+           cout_g = d->out_channels / groups;
+    cl_int win[8] = {d->kernel_h, d->kernel_w,   d->stride_h, d->stride_w,
+                     d->dilation_h, d->dilation_w, s->has_res,  s->act};
     cl_mem xm;
     cl_int xoff, xbs;
     CLBB_CHECK(clbb__conv_pad_run(op, &a->pad, &xm, &xoff, &xbs));
@@ -450,7 +455,11 @@ static clbb_status cpu_run(clbb_op *op) {
                                  sizeof(cl_int), &o.h, sizeof(cl_int), &o.w, sizeof(cl_int),
                                  &a->npb, sizeof(cl_int), &a->nmb, sizeof(cl_int), &a->sb,
                                  sizeof(cl_int), &cin_g, sizeof(cl_int), &cout_g, sizeof(cl_int),
-                                 &a->mpv, sizeof(cl_int), &groups, CLBB_ARGS_END));
+                                 &a->mpv, sizeof(cl_int), &groups, sizeof(cl_int), &win[0],
+                                 sizeof(cl_int), &win[1], sizeof(cl_int), &win[2],
+                                 sizeof(cl_int), &win[3], sizeof(cl_int), &win[4],
+                                 sizeof(cl_int), &win[5], sizeof(cl_int), &win[6],
+                                 sizeof(cl_int), &win[7], CLBB_ARGS_END));
     return clbb__enqueue(ctx, a->conv, 3, a->gws[0], a->lws[0], "conv2d_igemm_cpu");
 }
 
