@@ -35,16 +35,6 @@ void clbb__conv_options(const clbb_op *op, char *buf, size_t size) {
     clbb__opt_int(buf, size, "ACT", s->act);
 }
 
-void clbb__conv_cpu_options(const clbb_op *op, char *buf, size_t size) {
-    const conv_state *s = op->impl;
-    const clbb_conv2d_desc *d = &s->d;
-    const int v[] = {d->kernel_h, d->kernel_w, d->stride_h, d->stride_w, d->dilation_h,
-                     d->dilation_w, s->has_res, s->act};
-    static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW", "HAS_RES", "ACT"};
-    clbb__opt_dtype(buf, size, op->dtype);
-    for (size_t m = 0; m < CLBB_ARRAY_SIZE(v); m++) clbb__opt_int(buf, size, names[m], v[m]);
-}
-
 int clbb__conv_needs_pad(const conv_state *s) {
     const clbb_conv2d_desc *d = &s->d;
     return d->pad_top || d->pad_left || d->pad_bottom || d->pad_right || s->has_gate;

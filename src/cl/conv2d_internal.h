@@ -106,10 +106,6 @@ extern const conv_algo_desc clbb__conv_winograd;
 
 /* Build options common to every conv program (dtype, geometry, epilogue). */
 void clbb__conv_options(const clbb_op *op, char *buf, size_t size);
-/* Build options of the CPU kernels: dtype and the geometry and epilogue
- * macros that shape their loops (KH KW SH SW DH DW HAS_RES ACT); channel
- * counts and pads are kernel arguments, so layers share programs. */
-void clbb__conv_cpu_options(const clbb_op *op, char *buf, size_t size);
 
 /* Checks that the weights (O x per_out), bias and epilogue scale/shift
  * (NULL: absent) are finite; messages start with type. */
