@@ -52,7 +52,8 @@ static inline vt loadx_strided(const __global st_t *p) {
 #define LOADX(p) loadx_strided(p)
 #endif
 
-static inline vt act_v(vt v, int act) {
+/* always_inline: PoCL otherwise keeps these a call per output */
+__attribute__((always_inline)) static inline vt act_v(vt v, int act) {
     switch (act) {
     case 1: return fmax(v, (vt)0.0f);
     case 2: return fmin(fmax(v, (vt)0.0f), (vt)6.0f);
@@ -62,7 +63,7 @@ static inline vt act_v(vt v, int act) {
     }
 }
 
-static inline float act_s(float v, int act) {
+__attribute__((always_inline)) static inline float act_s(float v, int act) {
     switch (act) {
     case 1: return fmax(v, 0.0f);
     case 2: return fmin(fmax(v, 0.0f), 6.0f);

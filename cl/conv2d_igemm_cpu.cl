@@ -66,7 +66,8 @@ typedef CLBB_CAT(float, VW) vw_t;
 #define NR (RB * NRW)
 
 /* the epilogue's activation (as clbb_act, chosen at run time) */
-inline float igemm_cpu_act(float v, int act) {
+/* always_inline: PoCL otherwise keeps it a call per output element */
+__attribute__((always_inline)) inline float igemm_cpu_act(float v, int act) {
     switch (act) {
     case 1: return fmax(v, 0.0f);
     case 2: return fmin(fmax(v, 0.0f), 6.0f);

@@ -129,6 +129,7 @@ static inline int conv_tuned(const conv_state *s, int i, int def) {
  * vector over-reads) and lives in the context's scratch. Prepare at
  * reshape; run writes the copy and returns where the input now is (x
  * itself when the conv has no pads and no gate, i.e. k is NULL). */
+#define CONV_PAD_LWS 8 /* pad2d_gate's work-group: rows of one channel */
 typedef struct conv_pad {
     cl_kernel k;
     size_t gws[3];
