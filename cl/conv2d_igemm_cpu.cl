@@ -46,13 +46,15 @@
  * sequential streams.
  *
  * Macros (all required): DTYPE; VW (4, 8 or 16), MV (1, 2 or 4), RB, NRW:
- * the register tile. Channel counts, groups, pads, the window (KH KW),
- * strides (SH SW), dilations (DH DW), the residual (HAS_RES) and the
- * activation (ACT_RT, as ACT in common.cl) are arguments: they do not
- * shape the register tile, and leaving them out of the options lets one
- * program serve every layer with the same tile (ResNet-50 needs 3
- * programs instead of 16; on PoCL each costs a front-end build and a
- * code generation on the first run, about 0.5 s each on this machine).
+ * the register tile; HAS_RES and ACT: the epilogue, unrolled over the
+ * VW*MV*RB*NRW outputs of a work-item (as run-time tests there, PoCL's code
+ * generation took 8 times longer: 2.1 s instead of 0.27 s of CPU). Channel
+ * counts, groups, pads, the window (KH KW), strides (SH SW) and dilations
+ * (DH DW) are arguments: they only step pointers, and leaving them out of
+ * the options lets one program serve every layer with the same tile and
+ * epilogue (ResNet-50 needs 7 programs instead of 16; on PoCL each costs a
+ * front-end build and two code generations on the first run, see
+ * docs/cold_start.md).
  * What the launcher guarantees: local size (1, 1, 1); global size as
  * above; MV*(RB*NRW + 1) + 1 <= 32 vector registers (accumulators, A
  * vectors and one broadcast; one more and LLVM spills accumulators in the
@@ -65,25 +67,13 @@ typedef CLBB_CAT(float, VW) vw_t;
 
 #define NR (RB * NRW)
 
-/* the epilogue's activation (as clbb_act, chosen at run time) */
-/* always_inline: PoCL otherwise keeps it a call per output element */
-__attribute__((always_inline)) inline float igemm_cpu_act(float v, int act) {
-    switch (act) {
-    case 1: return fmax(v, 0.0f);
-    case 2: return fmin(fmax(v, 0.0f), 6.0f);
-    case 3: return fmin(fmax(v + 3.0f, 0.0f), 6.0f) / 6.0f;
-    case 4: return 1.0f / (1.0f + exp(-v));
-    default: return v;
-    }
-}
-
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
 conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, int XW,
                  __global const vw_t *restrict w, __global const float *restrict shift,
                  __global const st_t *restrict res, int r_off, int r_bs,
                  __global st_t *restrict y, int y_off, int y_bs, int HO, int WO, int NPB,
                  int NMB, int SB, int CIN_G, int COUT_G, int MPV, int GROUPS, int KH, int KW,
-                 int SH, int SW, int DH, int DW, int HAS_RES, int ACT_RT) {
+                 int SH, int SW, int DH, int DW) {
     const int KDIM = CIN_G * KH * KW;
     const int ncw = (WO + NRW - 1) / NRW;
     /* dim 0 runs over super-blocks of SB position blocks x all NMB M
@@ -159,7 +149,9 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
             const int co = grp * COUT_G + m;
             const float b = shift[co];
             __global st_t *yc = y + y_off + n * y_bs + co * HWO;
+#if HAS_RES
             __global const st_t *rc = res + r_off + n * r_bs + co * HWO;
+#endif
 #pragma unroll
             for (int r = 0; r < RB; r++)
 #pragma unroll
@@ -168,8 +160,10 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
                     VW_STORE(acc[r * NRW + j][i], t);
                     const int p = (oh0 + r) * WO + ow0 + j;
                     float v = t[l] + b;
-                    if (HAS_RES) v += LD(rc, p);
-                    ST(yc, p, igemm_cpu_act(v, ACT_RT));
+#if HAS_RES
+                    v += LD(rc, p);
+#endif
+                    ST(yc, p, clbb_act(v));
                 }
         }
     }

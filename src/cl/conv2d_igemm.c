@@ -398,10 +398,12 @@ static clbb_status cpu_reshape(clbb_op *op) {
         (double)clbb_shape_numel(o) > (double)INT_MAX || nblk * ((nv + mv - 1) / mv) > 1e9)
         return clbb__fail(op->ctx, CLBB_ERR_UNSUPPORTED,
                           "conv2d: this shape exceeds the CPU igemm kernel's int indexing");
-    /* only the register tile shapes the program: the window, strides,
-     * residual and activation are arguments (cl/conv2d_igemm_cpu.cl) */
+    /* the register tile and the epilogue shape the program; the window,
+     * strides and dilations are arguments (cl/conv2d_igemm_cpu.cl) */
     char opts[256] = "";
     clbb__opt_dtype(opts, sizeof opts, op->dtype);
+    clbb__opt_int(opts, sizeof opts, "HAS_RES", s->has_res);
+    clbb__opt_int(opts, sizeof opts, "ACT", s->act);
     clbb__opt_int(opts, sizeof opts, "VW", vw);
     clbb__opt_int(opts, sizeof opts, "MV", mv);
     clbb__opt_int(opts, sizeof opts, "RB", rb);
@@ -443,8 +445,8 @@ static clbb_status cpu_run(clbb_op *op) {
     const clbb_conv2d_desc *d = &s->d;
     cl_int groups = d->groups, cin_g = d->in_channels / groups,
            cout_g = d->out_channels / groups;
-    cl_int win[8] = {d->kernel_h, d->kernel_w,   d->stride_h, d->stride_w,
-                     d->dilation_h, d->dilation_w, s->has_res,  s->act};
+    cl_int win[6] = {d->kernel_h,   d->kernel_w,   d->stride_h,
+                     d->stride_w,   d->dilation_h, d->dilation_w};
     cl_mem xm;
     cl_int xoff, xbs;
     CLBB_CHECK(clbb__conv_pad_run(op, &a->pad, &xm, &xoff, &xbs));
@@ -458,8 +460,7 @@ static clbb_status cpu_run(clbb_op *op) {
                                  &a->mpv, sizeof(cl_int), &groups, sizeof(cl_int), &win[0],
                                  sizeof(cl_int), &win[1], sizeof(cl_int), &win[2],
                                  sizeof(cl_int), &win[3], sizeof(cl_int), &win[4],
-                                 sizeof(cl_int), &win[5], sizeof(cl_int), &win[6],
-                                 sizeof(cl_int), &win[7], CLBB_ARGS_END));
+                                 sizeof(cl_int), &win[5], CLBB_ARGS_END));
     return clbb__enqueue(ctx, a->conv, 3, a->gws[0], a->lws[0], "conv2d_igemm_cpu");
 }
 
