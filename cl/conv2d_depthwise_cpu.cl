@@ -20,11 +20,7 @@
  *   Epilogue: act(acc + shift[c] [+ residual]) into y (channel views:
  *   y_off / y_bs).
  *
- * Macros: KH KW SH SW DH DW (they shape the unrolled taps and loads), VW
- * (8 or 16), DTYPE. The residual (HAS_RES) and the activation (ACT_RT, as
- * ACT in common.cl) are arguments: they only touch the epilogue, and one
- * program then serves every layer with the same window (GhostNet: 3
- * programs instead of 5, each a build and a code generation on PoCL). */
+ * Macros: KH KW SH SW DH DW HAS_RES ACT, VW (8 or 16), DTYPE. */
 #define U 4
 #if VW == 16
 typedef float16 vt;
@@ -52,25 +48,16 @@ static inline vt loadx_strided(const __global st_t *p) {
 #define LOADX(p) loadx_strided(p)
 #endif
 
-/* always_inline: PoCL otherwise keeps these a call per output */
-__attribute__((always_inline)) static inline vt act_v(vt v, int act) {
-    switch (act) {
-    case 1: return fmax(v, (vt)0.0f);
-    case 2: return fmin(fmax(v, (vt)0.0f), (vt)6.0f);
-    case 3: return fmin(fmax(v + (vt)3.0f, (vt)0.0f), (vt)6.0f) / (vt)6.0f;
-    case 4: return (vt)1.0f / ((vt)1.0f + exp(-v));
-    default: return v;
-    }
-}
-
-__attribute__((always_inline)) static inline float act_s(float v, int act) {
-    switch (act) {
-    case 1: return fmax(v, 0.0f);
-    case 2: return fmin(fmax(v, 0.0f), 6.0f);
-    case 3: return fmin(fmax(v + 3.0f, 0.0f), 6.0f) / 6.0f;
-    case 4: return 1.0f / (1.0f + exp(-v));
-    default: return v;
-    }
+static inline vt act_v(vt v) {
+#if ACT == 1
+    return fmax(v, (vt)0.0f);
+#elif ACT == 2
+    return fmin(fmax(v, (vt)0.0f), (vt)6.0f);
+#elif ACT == 3
+    return fmin(fmax(v + (vt)3.0f, (vt)0.0f), (vt)6.0f) / (vt)6.0f;
+#else
+    return v;
+#endif
 }
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
@@ -78,12 +65,14 @@ conv2d_depthwise_cpu(__global const st_t *restrict x, int x_off, int x_bs, int X
                      __global const float *restrict w, __global const float *restrict shift,
                      __global const st_t *restrict res, int r_off, int r_bs,
                      __global st_t *restrict y, int y_off, int y_bs, int C, int HO, int WO,
-                     int RB, int HAS_RES, int ACT_RT) {
+                     int RB) {
     const int rb = get_global_id(0), c = get_global_id(1), n = get_global_id(2);
     const int oh0 = rb * RB, oh1 = min(oh0 + RB, HO);
     __global const st_t *xc = x + x_off + n * x_bs + c * XH * XW;
     __global st_t *yc = y + y_off + n * y_bs + c * HO * WO;
+#if HAS_RES
     __global const st_t *rc = res + r_off + n * r_bs + c * HO * WO;
+#endif
     float wk[KH * KW];
     for (int i = 0; i < KH * KW; i++) wk[i] = w[c * KH * KW + i];
     const float b = shift[c];
@@ -97,8 +86,10 @@ conv2d_depthwise_cpu(__global const st_t *restrict x, int x_off, int x_bs, int X
                     for (int kw = 0; kw < KW; kw++)
                         a = fma(LD(xr, kh * DH * XW + ow * SW + kw * DW), wk[kh * KW + kw], a);
                 a += b;
-                if (HAS_RES) a += LD(rc, oh * WO + ow);
-                ST(yr, ow, act_s(a, ACT_RT));
+#if HAS_RES
+                a += LD(rc, oh * WO + ow);
+#endif
+                ST(yr, ow, clbb_act(a));
             }
             continue;
         }
@@ -123,8 +114,10 @@ conv2d_depthwise_cpu(__global const st_t *restrict x, int x_off, int x_bs, int X
 #pragma unroll
             for (int u = 0; u < U; u++) {
                 vt v = acc[u] + (vt)b;
-                if (HAS_RES) v += VLOAD(rc + oh * WO + base[u]);
-                VSTORE(act_v(v, ACT_RT), yr + base[u]);
+#if HAS_RES
+                v += VLOAD(rc + oh * WO + base[u]);
+#endif
+                VSTORE(act_v(v), yr + base[u]);
             }
         }
     }

@@ -46,15 +46,15 @@
  * sequential streams.
  *
  * Macros (all required): DTYPE; VW (4, 8 or 16), MV (1, 2 or 4), RB, NRW:
- * the register tile; HAS_RES and ACT: the epilogue, unrolled over the
- * VW*MV*RB*NRW outputs of a work-item (as run-time tests there, PoCL's code
- * generation took 8 times longer: 2.1 s instead of 0.27 s of CPU). Channel
- * counts, groups, pads, the window (KH KW), strides (SH SW) and dilations
- * (DH DW) are arguments: they only step pointers, and leaving them out of
- * the options lets one program serve every layer with the same tile and
- * epilogue (ResNet-50 needs 7 programs instead of 16; on PoCL each costs a
- * front-end build and two code generations on the first run, see
- * docs/cold_start.md).
+ * the register tile; SW: the column stride of its broadcasts (as an
+ * argument, GhostNet's small-tile convs ran 20% slower); HAS_RES and ACT:
+ * the epilogue, unrolled over the VW*MV*RB*NRW outputs of a work-item (as
+ * run-time tests there, PoCL's code generation took 8 times longer: 2.1 s
+ * instead of 0.27 s of CPU). Channel counts, groups, pads, the window
+ * (KH KW), the row stride SH and dilations (DH DW) are arguments: they
+ * only step pointers, and leaving them out of the options lets layers
+ * share programs (on PoCL each program costs a front-end build and two
+ * code generations on the first run, see docs/cold_start.md).
  * What the launcher guarantees: local size (1, 1, 1); global size as
  * above; MV*(RB*NRW + 1) + 1 <= 32 vector registers (accumulators, A
  * vectors and one broadcast; one more and LLVM spills accumulators in the
@@ -73,7 +73,7 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
                  __global const st_t *restrict res, int r_off, int r_bs,
                  __global st_t *restrict y, int y_off, int y_bs, int HO, int WO, int NPB,
                  int NMB, int SB, int CIN_G, int COUT_G, int MPV, int GROUPS, int KH, int KW,
-                 int SH, int SW, int DH, int DW) {
+                 int SH, int DH, int DW) {
     const int KDIM = CIN_G * KH * KW;
     const int ncw = (WO + NRW - 1) / NRW;
     /* dim 0 runs over super-blocks of SB position blocks x all NMB M
@@ -105,36 +105,45 @@ conv2d_igemm_cpu(__global const st_t *restrict x, int x_off, int x_bs, int XH, i
      * accumulators). Sizes, strides and dilations are arguments: they
      * only step pointers, and leaving them out of the options lets one
      * program serve every layer with the same tile. */
-    __global const st_t *xc = xb, *xrow = xb, *xt = xb;
-    int kw = 0, kh = 0;
+    /* one k: MV vector loads of A, RB*NRW broadcasts of the input at xt,
+     * MV*RB*NRW FMAs */
+#define IG_STEP(xt, k)                                                                  \
+    {                                                                                   \
+        vw_t av[MV];                                                                    \
+        _Pragma("unroll") for (int i = 0; i < MV; i++) av[i] = a[i * KDIM + (k)];       \
+        _Pragma("unroll") for (int r = 0; r < RB; r++) {                                \
+            __global const st_t *xr = (xt) + r * SHXW;                                  \
+            _Pragma("unroll") for (int j = 0; j < NRW; j++) {                           \
+                const vw_t bv = (vw_t)LD(xr, j * SW);                                   \
+                _Pragma("unroll") for (int i = 0; i < MV; i++)                          \
+                    acc[r * NRW + j][i] = fma(av[i], bv, acc[r * NRW + j][i]);          \
+            }                                                                           \
+        }                                                                               \
+    }
+    if (KH * KW == 1) {
+        /* 1x1: k is the input channel (most of GhostNet's convs, whose
+         * small tiles make the stepping below a third of the loop) */
 #pragma unroll 1
-    for (int k = 0; k < KDIM; k++) {
-        vw_t av[MV];
-#pragma unroll
-        for (int i = 0; i < MV; i++) av[i] = a[i * KDIM + k];
-#pragma unroll
-        for (int r = 0; r < RB; r++) {
-            __global const st_t *xr = xt + r * SHXW;
-#pragma unroll
-            for (int j = 0; j < NRW; j++) {
-                const vw_t bv = (vw_t)LD(xr, j * SW);
-#pragma unroll
-                for (int i = 0; i < MV; i++)
-                    acc[r * NRW + j][i] = fma(av[i], bv, acc[r * NRW + j][i]);
-            }
-        }
-        if (++kw < KW) {
-            xt += DW;
-        } else {
-            kw = 0;
-            if (++kh < KH) {
-                xrow += DHXW;
+        for (int k = 0; k < KDIM; k++) IG_STEP(xb + k * XHW, k)
+    } else {
+        __global const st_t *xc = xb, *xrow = xb, *xt = xb;
+        int kw = 0, kh = 0;
+#pragma unroll 1
+        for (int k = 0; k < KDIM; k++) {
+            IG_STEP(xt, k)
+            if (++kw < KW) {
+                xt += DW;
             } else {
-                kh = 0;
-                xc += XHW;
-                xrow = xc;
+                kw = 0;
+                if (++kh < KH) {
+                    xrow += DHXW;
+                } else {
+                    kh = 0;
+                    xc += XHW;
+                    xrow = xc;
+                }
+                xt = xrow;
             }
-            xt = xrow;
         }
     }
 

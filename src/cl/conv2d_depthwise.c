@@ -68,11 +68,11 @@ static clbb_status dw_cpu_reshape(clbb_op *op) {
         (double)clbb_shape_numel(o) > 2147483647.0)
         return clbb__fail(op->ctx, CLBB_ERR_UNSUPPORTED,
                           "conv2d: this shape exceeds the CPU depthwise kernel's int indexing");
-    /* the residual and activation are arguments (cl/conv2d_depthwise_cpu.cl) */
+    /* the window, strides and epilogue shape its unrolled taps and stores */
     char opts[256];
-    const int v[] = {d->kernel_h, d->kernel_w, d->stride_h, d->stride_w, d->dilation_h,
-                     d->dilation_w, vw};
-    static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW", "VW"};
+    const int v[] = {d->kernel_h,   d->kernel_w,  d->stride_h, d->stride_w,
+                     d->dilation_h, d->dilation_w, s->has_res, s->act, vw};
+    static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW", "HAS_RES", "ACT", "VW"};
     clbb__opt_dtype(opts, sizeof opts, op->dtype);
     for (size_t m = 0; m < CLBB_ARRAY_SIZE(v); m++) clbb__opt_int(opts, sizeof opts, names[m], v[m]);
     cl_program prog;
@@ -97,7 +97,7 @@ static clbb_status dw_cpu_run(clbb_op *op) {
     clbb_context *ctx = op->ctx;
     const clbb_tensor *r = conv_or_x(op, conv_res(op)), *y = &op->out;
     clbb_shape o = op->out_shape;
-    cl_int xh = a->pad.xh, xw = a->pad.xw, has_res = s->has_res, act = s->act;
+    cl_int xh = a->pad.xh, xw = a->pad.xw;
     cl_mem xm;
     cl_int xoff, xbs;
     CLBB_CHECK(clbb__conv_pad_run(op, &a->pad, &xm, &xoff, &xbs));
@@ -106,8 +106,7 @@ static clbb_status dw_cpu_run(clbb_op *op) {
                                  sizeof(cl_int), &xw, sizeof(cl_mem), &a->w, sizeof(cl_mem),
                                  &s->shift, CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(y),
                                  sizeof(cl_int), &o.c, sizeof(cl_int), &o.h, sizeof(cl_int), &o.w,
-                                 sizeof(cl_int), &a->rb, sizeof(cl_int), &has_res,
-                                 sizeof(cl_int), &act, CLBB_ARGS_END));
+                                 sizeof(cl_int), &a->rb, CLBB_ARGS_END));
     return clbb__enqueue(ctx, a->k, 3, a->gws, a->lws, "conv2d_depthwise_cpu");
 }
 

@@ -404,6 +404,7 @@ static clbb_status cpu_reshape(clbb_op *op) {
     clbb__opt_dtype(opts, sizeof opts, op->dtype);
     clbb__opt_int(opts, sizeof opts, "HAS_RES", s->has_res);
     clbb__opt_int(opts, sizeof opts, "ACT", s->act);
+    clbb__opt_int(opts, sizeof opts, "SW", d->stride_w);
     clbb__opt_int(opts, sizeof opts, "VW", vw);
     clbb__opt_int(opts, sizeof opts, "MV", mv);
     clbb__opt_int(opts, sizeof opts, "RB", rb);
@@ -445,8 +446,7 @@ static clbb_status cpu_run(clbb_op *op) {
     const clbb_conv2d_desc *d = &s->d;
     cl_int groups = d->groups, cin_g = d->in_channels / groups,
            cout_g = d->out_channels / groups;
-    cl_int win[6] = {d->kernel_h,   d->kernel_w,   d->stride_h,
-                     d->stride_w,   d->dilation_h, d->dilation_w};
+    cl_int win[5] = {d->kernel_h, d->kernel_w, d->stride_h, d->dilation_h, d->dilation_w};
     cl_mem xm;
     cl_int xoff, xbs;
     CLBB_CHECK(clbb__conv_pad_run(op, &a->pad, &xm, &xoff, &xbs));
@@ -460,7 +460,7 @@ static clbb_status cpu_run(clbb_op *op) {
                                  &a->mpv, sizeof(cl_int), &groups, sizeof(cl_int), &win[0],
                                  sizeof(cl_int), &win[1], sizeof(cl_int), &win[2],
                                  sizeof(cl_int), &win[3], sizeof(cl_int), &win[4],
-                                 sizeof(cl_int), &win[5], CLBB_ARGS_END));
+                                 CLBB_ARGS_END));
     return clbb__enqueue(ctx, a->conv, 3, a->gws[0], a->lws[0], "conv2d_igemm_cpu");
 }
 
