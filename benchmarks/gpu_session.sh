@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart)
 # precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
 # fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
 # checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
@@ -299,6 +299,24 @@ for s in "$@"; do
         echo "$f: $(grep -c 'mma.sync' $f) mma, $(grep -c 'ld.local\|st.local' $f) local ld/st, $(grep -c '^\s*\.local' $f) .local decls, $(grep -c 'bar.sync' $f) bar"
         n=$((n + 1)); [ $n -le 3 ] && cp "$f" "$OUT/ptx_$n.txt"
       done | head -30 ;;
+    coldstart)
+      # cold start (issue 13): `clbb bench` on an empty clbb cache and an empty driver cache
+      # (NVIDIA: CUDA_CACHE_PATH; PoCL: POCL_CACHE_DIR), then again on the warm ones; each
+      # prints "cold start: plan ... first forward ...; warm plan ..." (JSON: plan_cold_ms,
+      # plan_warm_ms, first_forward_ms, programs_built, disk_cache)
+      step coldstart
+      for w in "resnet50 1,3,224,224" "resnet50 32,3,224,224" "ghostnet 1,3,224,224" "ghostnet 32,3,224,224"; do
+        set -- $w
+        C=/tmp/clbb-cold; rm -rf $C; mkdir -p $C/clbb $C/cuda $C/pocl
+        for run in cold warm; do
+          f="$OUT/coldstart_${1}_${2//,/x}_$run"
+          t0=$(date +%s.%N)
+          CLBB_CACHE_DIR=$C/clbb CUDA_CACHE_PATH=$C/cuda POCL_CACHE_DIR=$C/pocl \
+            timeout 300 ./$B/clbb bench --arch $1 --shape $2 --device nvidia --iters 5 --warmup 1 --quiet \
+            --json "$f.json" > "$f.txt" 2>&1
+          echo "$run $1 $2: $(grep -E '^cold start:' "$f.txt") (process $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}") s)"
+        done
+      done | tee "$OUT/coldstart.txt" ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;

@@ -2,7 +2,7 @@
  * conv kernels read every tap without bounds tests.
  *
  * pad2d_gate. One work-item: one row in [0, XH) of one channel c of one
- *   image n of xp[n][c][XH][XW]; global size (XH, C, N), any local size:
+ *   image n of xp[n][c][XH][XW]; global size (XH rounded up, C, N), any local size:
  *   the row of x shifted by (PT, PL), zeros outside, times gate[n, c] when
  *   HAS_GATE. xp is dense (offset 0, batch stride C*XH*XW). Everything is an
  *   argument, so one program serves every layer (per DTYPE: xp has x's

@@ -1,7 +1,7 @@
 /* Program caches: a second process on the same device loads every program
  * from the disk cache and compiles nothing; a corrupt cache entry falls
  * back to a build; the in-memory cache is hit within a context; a failed
- * build reports its log. */
+ * build reports its log; a warm plan builds nothing. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -139,4 +139,49 @@ Test(cache, build_failure_reports_the_log) {
     cr_assert_eq(clbb__program_get(ctx, "no_such_family", "", &p), CLBB_ERR_BUILD);
     cr_assert(strstr(clbb_last_error(ctx), "no_such_family"));
     clbb_context_destroy(ctx);
+}
+
+/* Plans resnet18 at 1x3x64x64 in a fresh context on `cache`; returns the
+ * context's stats after the plan and, through `replan`, those of a second
+ * model planned in the same context. */
+static clbb_context_stats plan_resnet18(const char *cache, clbb_context_stats *replan) {
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.cache_dir = cache;
+    clbb_context *ctx = NULL;
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    clbb_model_config cfg;
+    cr_assert_eq(clbb_model_config_preset("resnet18", &cfg), CLBB_OK);
+    const clbb_shape in = {1, 3, 64, 64};
+    clbb_model *m[2] = {NULL, NULL};
+    clbb_context_stats st[2];
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(clbb_model_create(ctx, &cfg, &m[k]), CLBB_OK);
+        cr_assert_eq(clbb_model_init_weights(m[k], 1), CLBB_OK);
+        cr_assert_eq(clbb_model_plan(m[k], in), CLBB_OK, "%s", clbb_last_error(ctx));
+        clbb_context_get_stats(ctx, &st[k]);
+    }
+    clbb_model_destroy(m[0]);
+    clbb_model_destroy(m[1]);
+    clbb_context_destroy(ctx);
+    *replan = st[1];
+    return st[0];
+}
+
+/* Warm start: a second context on a warm disk cache plans without a build,
+ * and replanning in a context touches neither the compiler nor the disk. */
+Test(cache, warm_plan_builds_nothing, .init = test_dir_make, .fini = test_dir_remove, .timeout = 600) {
+    clbb_context_stats re1, re2;
+    clbb_context_stats first = plan_resnet18(test_dir, &re1);
+    cr_assert_gt(first.programs_built_from_source, 0);
+    cr_assert_eq(re1.programs_built_from_source, first.programs_built_from_source,
+                 "replanning built %llu programs",
+                 (unsigned long long)(re1.programs_built_from_source - first.programs_built_from_source));
+    cr_assert_eq(re1.programs_loaded_from_disk, first.programs_loaded_from_disk);
+    clbb_context_stats second = plan_resnet18(test_dir, &re2);
+    cr_assert_eq(second.programs_built_from_source, 0, "the warm plan built %llu programs",
+                 (unsigned long long)second.programs_built_from_source);
+    cr_assert_eq(second.programs_loaded_from_disk, first.programs_built_from_source);
+    cr_assert_eq(re2.programs_built_from_source, 0);
+    cr_assert_eq(re2.programs_loaded_from_disk, second.programs_loaded_from_disk);
 }

@@ -183,7 +183,7 @@ expect 2 "col.json: config JSON is malformed at line 2, column 14" -- run --conf
 
 # bench writes its JSON
 expect 0 "" -- bench --arch resnet18 --shape 1,3,32,32 --iters 2 --warmup 1 --json "$T/b.json" --quiet
-python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['median_ms']>0 and d['gflop']>0 and d['layers'] and d['shape']==[1,3,32,32], d" "$T/b.json" \
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['median_ms']>0 and d['gflop']>0 and d['layers'] and d['shape']==[1,3,32,32] and d['plan_cold_ms']>0 and d['plan_warm_ms']>0 and d['first_forward_ms']>0 and d['disk_cache'] in ('warm','cold','partly warm','off'), d" "$T/b.json" \
     || { echo "FAIL: bench JSON"; fails=$((fails + 1)); }
 # kernels per forward in the text and the JSON; --conv-algo by name
 expect 0 "" -- bench --arch resnet18 --shape 1,3,32,32 --iters 1 --warmup 0 --quiet --conv-algo igemm --json "$T/k.json"

@@ -81,7 +81,11 @@ clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw, int
     CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d padded input"));
     p->xh = xh;
     p->xw = xw;
-    p->gws[0] = (size_t)xh;
+    /* one local size for every layer (rows past XH return at once): PoCL
+     * generates code per kernel and local size, and the size it picks
+     * from the global one differs per layer (GhostNet: 32 code
+     * generations of this kernel on the first run, about 0.4 s each) */
+    p->gws[0] = ((size_t)xh + CONV_PAD_LWS - 1) / CONV_PAD_LWS * CONV_PAD_LWS;
     p->gws[1] = (size_t)s->d.in_channels;
     p->gws[2] = (size_t)op->in_shape.n;
     return CLBB_OK;
@@ -103,7 +107,8 @@ clbb_status clbb__conv_pad_run(clbb_op *op, const conv_pad *p, cl_mem *xm, cl_in
                                  sizeof(cl_mem), &ws, sizeof(cl_int), &h, sizeof(cl_int), &w,
                                  sizeof(cl_int), &xh, sizeof(cl_int), &xw, sizeof(cl_int), &pt,
                                  sizeof(cl_int), &pl, sizeof(cl_int), &has_gate, CLBB_ARGS_END));
-    CLBB_CHECK(clbb__enqueue(ctx, p->k, 3, p->gws, NULL, "pad2d_gate"));
+    static const size_t lws[3] = {CONV_PAD_LWS, 1, 1};
+    CLBB_CHECK(clbb__enqueue(ctx, p->k, 3, p->gws, lws, "pad2d_gate"));
     *xm = ws;
     *xoff = 0;
     *xbs = s->d.in_channels * xh * xw;

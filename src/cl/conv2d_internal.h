@@ -150,6 +150,7 @@ static inline int conv_tuned(const conv_state *s, int i, int def) {
  * reshape; run writes the copy and returns where the input now is (x
  * itself when the conv has no pads and no gate, i.e. k is NULL). f32: the
  * copy is float whatever the op's dtype (-D PAD_F32). */
+#define CONV_PAD_LWS 8 /* pad2d_gate's work-group: rows of one channel */
 typedef struct conv_pad {
     cl_kernel k;
     size_t gws[3];

@@ -139,9 +139,36 @@ int clbb_cmd_bench(int argc, char **argv) {
     if (st == CLBB_OK) st = clbb_tensor_write_f32(ctx, in, x, clbb_shape_numel(shape));
     double peak_gf = 0, peak_gb = 0;
     if (st == CLBB_OK) st = clbb_context_measure_peak(ctx, &peak_gf, &peak_gb);
+    /* cold start: the first plan in this fresh context (its in-memory
+     * program table is empty; the disk cache may be warm, see below), the
+     * first forward (drivers that compile lazily, PoCL, do it there), and a
+     * warm plan: a second model planned with the programs built */
+    clbb_context_stats s0, s1;
+    clbb_context_get_stats(ctx, &s0);
     double t_build = cli_now_ms();
     if (st == CLBB_OK) st = clbb_model_plan(m, shape);
     t_build = cli_now_ms() - t_build;
+    clbb_context_get_stats(ctx, &s1);
+    double t_first = cli_now_ms();
+    if (st == CLBB_OK) st = clbb_model_forward_tensor(m, in);
+    if (st == CLBB_OK) st = clbb_context_finish(ctx);
+    t_first = cli_now_ms() - t_first;
+    double t_warm = 0;
+    if (st == CLBB_OK) {
+        clbb_model *m2 = NULL;
+        if ((rc = cli_model_create(&a, &cfg, ctx, &m2))) goto done;
+        t_warm = cli_now_ms();
+        st = clbb_model_plan(m2, shape);
+        t_warm = cli_now_ms() - t_warm;
+        clbb_model_destroy(m2);
+    }
+    const unsigned long long built = s1.programs_built_from_source - s0.programs_built_from_source,
+                             from_disk = s1.programs_loaded_from_disk - s0.programs_loaded_from_disk;
+    const char *cache_env = getenv("CLBB_CACHE_DIR");
+    const char *disk = cache_env && !cache_env[0] ? "off"
+                       : built == 0         ? "warm"
+                       : from_disk == 0     ? "cold"
+                                            : "partly warm";
     if (st == CLBB_OK) st = time_model(ctx, m, in, (int)warmup, (int)iters, &t);
     if (st == CLBB_OK && baseline) {
         st = clbb_model_set_conv_algo(m, CLBB_CONV_ALGO_GEMM_CLBLAST);
@@ -160,6 +187,9 @@ int clbb_cmd_bench(int argc, char **argv) {
     printf("%s %dx%dx%dx%d %s: %.1f GFLOP, %zu ops, %llu kernels per forward; plan+build %.1f ms\n",
            arch, shape.n, shape.c, shape.h, shape.w, clbb_precision_name(a.precision), t.t.gflop,
            t.t.num_layers, (unsigned long long)t.kernels, t_build);
+    printf("cold start: plan %.1f ms (%llu programs built, %llu from the disk cache: %s), "
+           "first forward %.1f ms; warm plan %.1f ms\n",
+           t_build, built, from_disk, disk, t_first, t_warm);
     printf("clbb:     median %.3f ms (min %.3f), kernels %.3f ms, %.0f GFLOP/s (%.1f%% of peak)\n",
            t.t.wall_median_ms, t.t.wall_min_ms, t.t.kernel_median_ms,
            t.t.gflop / (t.t.wall_median_ms * 1e-3),
@@ -190,6 +220,12 @@ int clbb_cmd_bench(int argc, char **argv) {
         cJSON_AddNumberToObject(o, "peak_gflops", peak_gf);
         cJSON_AddNumberToObject(o, "peak_gbps", peak_gb);
         cJSON_AddNumberToObject(o, "plan_ms", t_build);
+        cJSON_AddNumberToObject(o, "plan_cold_ms", t_build);
+        cJSON_AddNumberToObject(o, "plan_warm_ms", t_warm);
+        cJSON_AddNumberToObject(o, "first_forward_ms", t_first);
+        cJSON_AddNumberToObject(o, "programs_built", (double)built);
+        cJSON_AddNumberToObject(o, "programs_from_disk", (double)from_disk);
+        cJSON_AddStringToObject(o, "disk_cache", disk);
         cJSON *tj = timing_json(&t);
         cJSON_AddItemToObject(o, "layers", cJSON_DetachItemFromObject(tj, "layers"));
         cJSON_Delete(tj);
