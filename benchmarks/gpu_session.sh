@@ -247,9 +247,11 @@ for s in "$@"; do
     checkprec|checkprecq)
       # every op case at each precision; blocks and backbones whole (checkprec) or their quick subset
       step $s
+      # CHECK_OPS_ONLY (e.g. conv,deform: the ops with a math mode) narrows the op tables
       q=""; [ $s = checkprecq ] && q=--quick
+      only=""; [ -n "${CHECK_OPS_ONLY:-}" ] && only="--only $CHECK_OPS_ONLY"
       for p in tf32x3 tf32 fp16; do
-        timeout 150 ./$B/clbb check --ops --precision $p --device nvidia > "$OUT/check_ops_$p.txt" 2>&1
+        timeout 150 ./$B/clbb check --ops $only --precision $p --device nvidia > "$OUT/check_ops_$p.txt" 2>&1
         echo "$p ops rc $?: $(grep -m1 '^precision:' "$OUT/check_ops_$p.txt") / $(tail -1 "$OUT/check_ops_$p.txt")"
         timeout 150 ./$B/clbb check --blocks --models $q --precision $p --device nvidia > "$OUT/check_models_$p.txt" 2>&1
         echo "$p blocks+models rc $?: $(tail -1 "$OUT/check_models_$p.txt")"
@@ -258,7 +260,7 @@ for s in "$@"; do
     pluginprec)
       # issue 10's configs at each precision (1x3x800x1344), and ResNet-50's layers at 32x224 per precision
       step pluginprec
-      for p in tf32x3 tf32 fp16; do
+      for p in ${PLUGIN_PRECS:-tf32x3 tf32 fp16}; do
         for a in resnet50 resnet50_dcn_c3c5 resnet50_dcnv2_c3c5 resnet50_gcb_r16_c3c5 resnet50_attn1111_c4c5; do
           f="$OUT/pluginprec_${a}_$p"
           timeout 100 ./$B/clbb bench --arch $a --shape 1,3,800,1344 --device nvidia --iters 20 --precision $p --json "$f.json" > "$f.txt" 2>&1
