@@ -94,7 +94,10 @@ typedef float mul_t;
 #define MULM(a, b) ((a) * (b))
 #endif
 
-inline float clbb_act(float v) {
+/* Helpers are static inline: a plain C99 inline definition has no external
+ * one, so a driver that does not inline (-cl-opt-disable) fails to link the
+ * program (the clc test's -O0 pass finds such calls). */
+static inline float clbb_act(float v) {
 #if ACT == 1
     return fmax(v, 0.0f);
 #elif ACT == 2
@@ -111,7 +114,7 @@ inline float clbb_act(float v) {
 /* Work-group tree reductions: each of the n items (n a power of two, the
  * work-group's size) passes its v through red (n local floats) and every
  * item gets the result; the closing barrier lets red be reused at once. */
-inline float clbb_wg_sum(__local float *red, int t, int n, float v) {
+static inline float clbb_wg_sum(__local float *red, int t, int n, float v) {
     red[t] = v;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int k = n / 2; k > 0; k >>= 1) {
@@ -123,7 +126,7 @@ inline float clbb_wg_sum(__local float *red, int t, int n, float v) {
     return r;
 }
 
-inline float clbb_wg_max(__local float *red, int t, int n, float v) {
+static inline float clbb_wg_max(__local float *red, int t, int n, float v) {
     red[t] = v;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int k = n / 2; k > 0; k >>= 1) {
