@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Compiles every (kernel source, -D options) pair clbb builds with clang's
 OpenCL C front end, as OpenCL C 1.2 and as 3.0, on a minimal device: no
-extension at all (no cl_khr_fp64, so no double; for 3.0 no optional feature:
-no generic address space, program-scope globals, sub-groups, pipes,
-device-side enqueue, images), cl_khr_fp16 only for the CLBB_FP16_NATIVE
-variants. Exits 1 on any error, and on any warning about a double literal or
-an ignored extension (what a strict 1.2 driver rejects).
+extension (no cl_khr_fp64, so no double) and, for 3.0, no optional feature
+(generic address space, program-scope globals, sub-groups, work-group
+collectives, pipes, device-side enqueue, images, seq_cst atomics);
+cl_khr_fp16 only for the CLBB_FP16_NATIVE variants. The 1.2 pass also
+generates code at -O0, which finds helpers that link only when inlined.
+Exits 1 on any error, on a warning a strict driver makes an error (double
+literal, ignored extension), and when a planted bad kernel passes.
 
-The pairs come from request logs (src/cl/program.c writes one "family<TAB>
+The pairs come from build logs (src/cl/program.c writes one "family<TAB>
 options" line per program it builds when CLBB_PROGRAM_LOG=FILE is set) and
 from tests/clc_variants.txt (scripts/clc_collect.sh's collection from
 `clbb check --quick` and model runs on PoCL); every fp16 set (-D DTYPE=1)
