@@ -21,6 +21,13 @@
  *          any alignment) and WLDA(n, o, p) (n-vector o, p + o*n aligned to
  *          the vector: the packed layouts guarantee it; float keeps the
  *          plain vector dereference, so fp32 code is unchanged).
+ *            mul_t, LDM(p, i), MULM(a, b)  a product of two activation
+ *                      elements where one is a gate (SE / input gate):
+ *                      MULM(LDM(x, i), LDM(g, j)) is LD(x, i) * LD(g, j)
+ *                      as an acc_t, in half when CLBB_FP16_NATIVE is set.
+ *   CLBB_FP16_NATIVE  1 (with DTYPE 1): the device has cl_khr_fp16; the
+ *          host (src/cl/program.c) adds it, no launcher passes it. See the
+ *          variant below for what changes and why it stays as accurate.
  *   ACT    activation of the program's epilogues: 0 none, 1 ReLU, 2 ReLU6,
  *          3 hard-sigmoid relu6(x + 3) / 6, 4 sigmoid 1 / (1 + exp(-x))
  *          (defaults to 0).
@@ -110,8 +117,43 @@ typedef float acc_t;
 #define CLBB_STN_16 CLBB_STN_HW
 #endif
 
-#if DTYPE == 1
+#ifndef CLBB_FP16_NATIVE
+#define CLBB_FP16_NATIVE 0
+#endif
+
+#if DTYPE == 1 && CLBB_FP16_NATIVE
+/* Native half (cl_khr_fp16): half storage read and written directly, in
+ * halfn vectors where LDN / STN are used, instead of through vload_half.
+ * Loads convert to float at once and stores round once to nearest even
+ * (convert_half_rte), exactly as vload_half / vstore_half_rte do, so the
+ * stored values match the portable variant bit for bit; all accumulation,
+ * and the BN scale/shift of the epilogues, stay float (no half sums: the
+ * error of a long half sum grows with its length, and overflows at 65504).
+ * The one thing done in half is MULM, x * gate with both operands half
+ * storage: its exact product fits a float, so a correctly rounded half
+ * product is the float product rounded once more to half: the rounding a
+ * stored result gets anyway (mul_channel stores it; bit for bit the same
+ * where the device keeps half denormals), or one extra half rounding of an
+ * input element (the igemm and Winograd input gates).
+ * The gates clbb's models feed are sigmoid / hard-sigmoid outputs in
+ * [0, 1], so |x * gate| <= |x| cannot overflow half. Products with fp32
+ * weights stay float: rounding a weight to half would add error for no
+ * speed. No device we run on has cl_khr_fp16 (PoCL, oclgrind, NVIDIA):
+ * this variant is compiled by clang in CI (the clc test), not run. */
+#pragma OPENCL EXTENSION cl_khr_fp16 : enable
 typedef half st_t;
+typedef half mul_t;
+#define LD(p, i) convert_float((p)[i])
+#define ST(p, i, v) ((p)[i] = convert_half_rte(v))
+#define LDN(n, o, p) CLBB_CAT(convert_float, n)(CLBB_CAT(vload, n)((o), (p)))
+#define STN(n, v, o, p) CLBB_CAT(vstore, n)(CLBB_CAT(CLBB_CAT(convert_half, n), _rte)(v), (o), (p))
+#define LDM(p, i) ((p)[i])
+#define MULM(a, b) convert_float((a) * (b))
+#elif DTYPE == 1
+/* Portable half: storage only, through vload_half / vstore_half (core in
+ * every OpenCL C version, no extension needed); arithmetic in float. */
+typedef half st_t;
+typedef float mul_t;
 #if CLBB_SOFT_HALF
 #define LD(p, i) CLBB_H2F(float, uint, int, CLBB_UP(p)[i])
 #define ST(p, i, v) (CLBB_UPW(p)[i] = CLBB_F2H(float, uint, ushort, (float)(v)))
@@ -123,12 +165,17 @@ typedef half st_t;
 #define LDN(n, o, p) CLBB_CAT(vload_half, n)((o), (p))
 #define STN(n, v, o, p) CLBB_CAT(CLBB_CAT(vstore_half, n), _rte)((v), (o), (p))
 #endif
+#define LDM(p, i) LD(p, i)
+#define MULM(a, b) ((a) * (b))
 #else
 typedef float st_t;
+typedef float mul_t;
 #define LD(p, i) ((p)[i])
 #define ST(p, i, v) ((p)[i] = (v))
 #define LDN(n, o, p) CLBB_CAT(vload, n)((o), (p))
 #define STN(n, v, o, p) CLBB_CAT(vstore, n)((v), (o), (p))
+#define LDM(p, i) LD(p, i)
+#define MULM(a, b) ((a) * (b))
 #endif
 
 #if WDTYPE == 1
@@ -161,22 +208,22 @@ typedef float wt_t;
 #define clbb_st8h(v, p) STN(8, (v), 0, (p))
 #define clbb_st4h(v, p) STN(4, (v), 0, (p))
 #else
-inline float8 clbb_ld8h(const __global half *p) {
+static inline float8 clbb_ld8h(const __global half *p) {
     __private ushort t[8] __attribute__((aligned(16)));
     vstore8(vload8(0, (const __global ushort *)p), 0, t);
     return vload_half8(0, (const __private half *)t);
 }
-inline float4 clbb_ld4h(const __global half *p) {
+static inline float4 clbb_ld4h(const __global half *p) {
     __private ushort t[4] __attribute__((aligned(8)));
     vstore4(vload4(0, (const __global ushort *)p), 0, t);
     return vload_half4(0, (const __private half *)t);
 }
-inline void clbb_st4h(float4 v, __global half *p) {
+static inline void clbb_st4h(float4 v, __global half *p) {
     __private ushort t[4] __attribute__((aligned(8)));
     vstore_half4_rte(v, 0, (__private half *)t);
     vstore4(vload4(0, t), 0, (__global ushort *)p);
 }
-inline void clbb_st8h(float8 v, __global half *p) {
+static inline void clbb_st8h(float8 v, __global half *p) {
     __private ushort t[8] __attribute__((aligned(16)));
     vstore_half8_rte(v, 0, (__private half *)t);
     vstore8(vload8(0, t), 0, (__global ushort *)p);
@@ -223,7 +270,10 @@ inline void clbb_st8h(float8 v, __global half *p) {
     } while (0)
 #endif
 
-inline float clbb_act(float v) {
+/* Helpers are static inline: a plain C99 inline definition has no external
+ * one, so a driver that does not inline (-cl-opt-disable) fails to link the
+ * program (the clc test's -O0 pass finds such calls). */
+static inline float clbb_act(float v) {
 #if ACT == 1
     return fmax(v, 0.0f);
 #elif ACT == 2
@@ -240,7 +290,7 @@ inline float clbb_act(float v) {
 /* Work-group tree reductions: each of the n items (n a power of two, the
  * work-group's size) passes its v through red (n local floats) and every
  * item gets the result; the closing barrier lets red be reused at once. */
-inline float clbb_wg_sum(__local float *red, int t, int n, float v) {
+static inline float clbb_wg_sum(__local float *red, int t, int n, float v) {
     red[t] = v;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int k = n / 2; k > 0; k >>= 1) {
@@ -252,7 +302,7 @@ inline float clbb_wg_sum(__local float *red, int t, int n, float v) {
     return r;
 }
 
-inline float clbb_wg_max(__local float *red, int t, int n, float v) {
+static inline float clbb_wg_max(__local float *red, int t, int n, float v) {
     red[t] = v;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int k = n / 2; k > 0; k >>= 1) {

@@ -379,9 +379,10 @@ static inline void ig_load_b(__global const st_t *x, __global const st_t *gate,
             const int ok = (uint)ih < (uint)H && (uint)iw < (uint)W;
 #endif
             if (ok & B_ROW_OK(row) & B_K_OK(k)) {
-                v = LD(x, cs->xo[c] + delta);
 #if HAS_GATE
-                v *= LD(gate, cs->go[c] + ci);
+                v = MULM(LDM(x, cs->xo[c] + delta), LDM(gate, cs->go[c] + ci));
+#else
+                v = LD(x, cs->xo[c] + delta);
 #endif
             }
             rb[r * B_COLS + c] = v;

@@ -31,16 +31,16 @@ __kernel void winograd_f2x2_3x3_input(__global const st_t *restrict x, int x_off
         const int ih0 = 2 * th - PT, iw0 = 2 * tw - PL;
         const __global st_t *xp = x + x_off + n * x_bs + ci * H * W;
 #if HAS_GATE
-        const float gv = LD(gate, g_off + n * g_bs + ci);
+        const mul_t gv = LDM(gate, g_off + n * g_bs + ci);
 #else
-        const float gv = 1.0f;
+        const mul_t gv = (mul_t)1.0f;
 #endif
         for (int i = 0; i < 4; i++) {
             const int ih = ih0 + i;
             if ((uint)ih >= (uint)H) continue;
             for (int j = 0; j < 4; j++) {
                 const int iw = iw0 + j;
-                if ((uint)iw < (uint)W) d[i][j] = LD(xp, ih * W + iw) * gv;
+                if ((uint)iw < (uint)W) d[i][j] = MULM(LDM(xp, ih * W + iw), gv);
             }
         }
     }

@@ -105,7 +105,8 @@ __kernel void mul_channel(__global const st_t *x, int x_off, int x_bs,
     for (int j = 0; j < VEC; j++) {
         const int i = i0 + j;
         if (i >= chw) return;
-        ST(y, y_off + n * y_bs + i, LD(x, x_off + n * x_bs + i) * LD(gate, g_off + n * g_bs + c));
+        ST(y, y_off + n * y_bs + i,
+           MULM(LDM(x, x_off + n * x_bs + i), LDM(gate, g_off + n * g_bs + c)));
         if (++p == HW) {
             p = 0;
             c++;

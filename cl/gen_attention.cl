@@ -32,10 +32,10 @@
  * HAS_Q1 (bit 1), HAS_POS (bit 1 or 3), TRANSPOSED, SHORTCUT, MASK
  * (spatial_range >= 0), SR (spatial_range), KVS (kv_stride), DTYPE. */
 
-inline int ga_floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+static inline int ga_floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 /* keys [lo, hi) of one axis that query index i sees (mmcv's map) */
-inline void ga_window(int i, int *lo, int *hi) {
+static inline void ga_window(int i, int *lo, int *hi) {
     *lo = max(ga_floor_div(i - SR, KVS), 0);
     *hi = ga_floor_div(i + SR + 1, KVS) + 1;
 }

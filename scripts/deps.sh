@@ -5,11 +5,12 @@
 # CLBB_BUILD_PKGS: to build the library, the CLI and the test suites and run
 #   them on the CPU through PoCL.
 # CLBB_TEST_PKGS: tools of the tests that are skipped without them
-#   (sanitizers/valgrind, oclgrind, clang + libFuzzer, doxygen for the docs
-#   test, xmllint, the Python tests).
+#   (sanitizers/valgrind, oclgrind, clang + libFuzzer, clang-15's OpenCL C
+#   front end for the clc test, doxygen for the docs test, xmllint, the
+#   Python tests).
 CLBB_BUILD_PKGS="meson ninja-build gcc pkg-config python3 ocl-icd-opencl-dev opencl-c-headers \
 pocl-opencl-icd libclblast-dev libcjson-dev libcriterion-dev libpng-dev libjpeg62-turbo-dev"
-CLBB_TEST_PKGS="valgrind oclgrind clang libclang-rt-14-dev doxygen libxml2-utils \
+CLBB_TEST_PKGS="valgrind oclgrind clang libclang-rt-14-dev clang-15 doxygen libxml2-utils \
 python3-numpy python3-opencv python3-pil python3-dask python3-distributed python3-pytest \
 python3-torch"
 

@@ -185,3 +185,46 @@ Test(cache, warm_plan_builds_nothing, .init = test_dir_make, .fini = test_dir_re
     cr_assert_eq(re2.programs_built_from_source, 0);
     cr_assert_eq(re2.programs_loaded_from_disk, second.programs_loaded_from_disk);
 }
+
+/* CLBB_PROGRAM_LOG gets one line per built program (what the clc test
+ * compiles with clang); an fp16-storage program (" -D DTYPE=1", not
+ * DTYPE=10 or SRC_DTYPE=1) on a device with cl_khr_fp16 gets
+ * -D CLBB_FP16_NATIVE=1. No device here has the extension, so has_fp16 is
+ * set by hand: PoCL may then reject the half arithmetic, and the build
+ * error names the options instead of the log. */
+Test(cache, build_log_and_fp16_native_option, .init = test_dir_make, .fini = test_dir_remove,
+     .timeout = 300) {
+    char log[128];
+    snprintf(log, sizeof log, "%s/built.txt", test_dir);
+    cr_assert_eq(setenv("CLBB_PROGRAM_LOG", log, 1), 0);
+    clbb_context *ctx = NULL;
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.cache_dir = "";
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    cl_program p;
+    ctx->info.has_fp16 = 0;
+    cr_assert_eq(clbb__program_get(ctx, "copy", " -D DTYPE=1", &p), CLBB_OK);
+    ctx->info.has_fp16 = 1;
+    cr_assert_eq(clbb__program_get(ctx, "copy", " -D DTYPE=0 -D SRC_DTYPE=1", &p), CLBB_OK);
+    cr_assert_eq(clbb__program_get(ctx, "copy", " -D DTYPE=10", &p), CLBB_OK);
+    clbb_status st = clbb__program_get(ctx, "copy", " -D DTYPE=1", &p);
+    int native_built = st == CLBB_OK;
+    if (!native_built) {
+        cr_assert_eq(st, CLBB_ERR_BUILD);
+        cr_assert(strstr(clbb_last_error(ctx), "-D DTYPE=1 -D CLBB_FP16_NATIVE=1"), "%s",
+                  clbb_last_error(ctx));
+    }
+    clbb_context_destroy(ctx);
+    char text[512] = "";
+    FILE *f = fopen(log, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *want = native_built ? "copy\t -D DTYPE=1\ncopy\t -D DTYPE=0 -D SRC_DTYPE=1\n"
+                                      "copy\t -D DTYPE=10\ncopy\t -D DTYPE=1 -D CLBB_FP16_NATIVE=1\n"
+                                    : "copy\t -D DTYPE=1\ncopy\t -D DTYPE=0 -D SRC_DTYPE=1\n"
+                                      "copy\t -D DTYPE=10\n";
+    cr_assert_str_eq(text, want);
+}

@@ -146,6 +146,36 @@ static clbb_status build(clbb_context *ctx, cl_program prog, const char *options
     return CLBB_ERR_BUILD;
 }
 
+/* The build log (CLBB_PROGRAM_LOG=FILE): one "family<TAB>options" line per
+ * program a context builds or loads from the disk cache, appended, so that
+ * tools/clc_check.py compiles every (source, options) pair the library
+ * really builds with clang's OpenCL C 1.2 / 3.0 front end (the clc test).
+ * Best effort, off by default; one short line per append-mode write keeps
+ * concurrent processes from interleaving. */
+static void log_build(const char *family, const char *options) {
+    const char *path = getenv("CLBB_PROGRAM_LOG");
+    if (!path || !path[0]) return;
+    FILE *f = fopen(path, "a");
+    if (!f) return;
+    fprintf(f, "%s\t%s\n", family, options);
+    fclose(f);
+}
+
+int clbb__fp16_native(const clbb_context *ctx) { return ctx->info.has_fp16; }
+
+/* options plus -D CLBB_FP16_NATIVE=1 for an fp16-storage program (the
+ * " -D DTYPE=1" token clbb__opt_dtype writes) on a device with native
+ * half arithmetic; common.cl does the rest, so no launcher knows. */
+static const char *native_options(clbb_context *ctx, const char *options, char *buf,
+                                  size_t size) {
+    static const char tok[] = " -D DTYPE=1";
+    const char *p = strstr(options, tok);
+    const char end = p ? p[sizeof tok - 1] : 'x';
+    if (!p || (end != '\0' && end != ' ') || !clbb__fp16_native(ctx)) return options;
+    if ((size_t)snprintf(buf, size, "%s -D CLBB_FP16_NATIVE=1", options) >= size) return options;
+    return buf;
+}
+
 static clbb_status remember(clbb_context *ctx, const uint8_t key[32], cl_program prog) {
     if (ctx->num_programs == ctx->cap_programs) {
         size_t cap = ctx->cap_programs ? ctx->cap_programs * 2 : 32;
@@ -189,6 +219,8 @@ clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char 
     if (!common || !src)
         return clbb__fail(ctx, CLBB_ERR_BUILD, "no embedded kernel source named '%s'", family);
     if (!options) options = "";
+    char native_buf[2048];
+    options = native_options(ctx, options, native_buf, sizeof native_buf);
     clbb_sha256 s;
     clbb__sha256_init(&s);
     key_source(&s, common, src, options);
@@ -213,6 +245,7 @@ clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char 
         cl_program prog = from_disk(ctx, path, options);
         if (prog) {
             ctx->stats.programs_loaded_from_disk++;
+            log_build(family, options);
             CLBB_CHECK(remember(ctx, key, prog));
             *out = prog;
             return CLBB_OK;
@@ -231,6 +264,7 @@ clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char 
         return st;
     }
     ctx->stats.programs_built_from_source++;
+    log_build(family, options);
     if (path[0]) write_binary(ctx, path, prog);
     CLBB_CHECK(remember(ctx, key, prog));
     *out = prog;

@@ -9,6 +9,13 @@
 clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char *options,
                               cl_program *out);
 
+/* 1 when fp16-storage programs are built with -D CLBB_FP16_NATIVE=1 (half
+ * loads, stores and gate products under cl_khr_fp16, see cl/common.cl):
+ * the device lists cl_khr_fp16 (ctx->info.has_fp16, which a device profile
+ * may clear but never set on a device without it). The one place that
+ * decides it, for clbb__program_get. */
+int clbb__fp16_native(const clbb_context *ctx);
+
 /* Creates a kernel of a program. */
 clbb_status clbb__kernel_create(clbb_context *ctx, cl_program program, const char *name,
                                 cl_kernel *out);
