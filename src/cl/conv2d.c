@@ -140,13 +140,7 @@ static clbb_status conv_reshape(clbb_op *op, clbb_shape in) {
 
 static clbb_status conv_setup(clbb_op *op) {
     conv_state *s = op->impl;
-    int i = 1;
-    if (s->has_res) CLBB_CHECK(clbb__op_expect_shape(op, i++, op->out_shape, "residual"));
-    if (s->has_gate) {
-        clbb_shape g = {op->in_shape.n, op->in_shape.c, 1, 1};
-        CLBB_CHECK(clbb__op_expect_shape(op, i, g, "gate"));
-    }
-    return CLBB_OK;
+    return clbb__op_expect_res_gate(op, s->has_res, s->has_gate);
 }
 
 static clbb_status conv_run(clbb_op *op) {

@@ -129,6 +129,19 @@ static int pick_split(long wgs, long target, int nkt) {
     return (int)((nkt + per - 1) / per);
 }
 
+/* A K split of ks > 1 (tuned or picked) checked against the algorithm and
+ * rounded so that no split is empty. */
+static clbb_status settle_split(clbb_context *ctx, int split_k, int nkt, int *ks) {
+    if (*ks <= 1) return CLBB_OK;
+    if (!split_k)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "conv2d: tuning KS=%d: this algorithm has no split-K", *ks);
+    if (*ks > nkt) *ks = nkt;
+    const int per = (nkt + *ks - 1) / *ks;
+    *ks = (nkt + per - 1) / per; /* no empty split */
+    return CLBB_OK;
+}
+
 clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
                             const ig_pack *pk, long ncols, long batches, int split_k, int cheap_b,
                             int t[IG_NTILE]) {
@@ -191,14 +204,7 @@ clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
             else break;
         }
     }
-    if (ks > 1) {
-        if (!split_k)
-            return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
-                              "conv2d: tuning KS=%d: this algorithm has no split-K", ks);
-        if (ks > nkt) ks = nkt;
-        const int per = (nkt + ks - 1) / ks;
-        ks = (nkt + per - 1) / per; /* no empty split */
-    }
+    CLBB_CHECK(settle_split(ctx, split_k, nkt, &ks));
     if (wm > tm || wn > tn || tm % 4)
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
                           "conv2d: tile TM=%d TN=%d WM=%d WN=%d: need WM <= TM, WN <= TN", tm,
@@ -294,14 +300,7 @@ clbb_status clbb__igemm_fit_mma(clbb_context *ctx, const int tuned[IG_NTILE], in
             else break;
         }
     }
-    if (ks > 1) {
-        if (!split_k)
-            return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
-                              "conv2d: tuning KS=%d: this algorithm has no split-K", ks);
-        if (ks > nkt) ks = nkt;
-        const int per = (nkt + ks - 1) / ks;
-        ks = (nkt + per - 1) / per;
-    }
+    CLBB_CHECK(settle_split(ctx, split_k, nkt, &ks));
     /* warp tiles of 64x32 (8x8 accumulators a lane) where the tile allows */
     int wm = tuned[IG_WM] ? tuned[IG_WM] : tm >= 64 ? 8 : tm / 8;
     int wn = tuned[IG_WN] ? tuned[IG_WN] : tn >= 32 ? 8 : tn / 4;

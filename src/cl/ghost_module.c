@@ -85,13 +85,7 @@ static clbb_status gm_reshape(clbb_op *op, clbb_shape in) {
 
 static clbb_status gm_setup(clbb_op *op) {
     gm_state *s = op->impl;
-    int i = 1;
-    if (s->has_res) CLBB_CHECK(clbb__op_expect_shape(op, i++, op->out_shape, "residual"));
-    if (s->has_gate) {
-        clbb_shape g = {op->in_shape.n, op->in_shape.c, 1, 1};
-        CLBB_CHECK(clbb__op_expect_shape(op, i, g, "gate"));
-    }
-    return CLBB_OK;
+    return clbb__op_expect_res_gate(op, s->has_res, s->has_gate);
 }
 
 static clbb_status gm_run(clbb_op *op) {

@@ -94,6 +94,16 @@ clbb_status clbb__op_expect_shape(clbb_op *op, int input, clbb_shape want, const
     return CLBB_OK;
 }
 
+clbb_status clbb__op_expect_res_gate(clbb_op *op, int has_res, int has_gate) {
+    int i = 1;
+    if (has_res) CLBB_CHECK(clbb__op_expect_shape(op, i++, op->out_shape, "residual"));
+    if (has_gate) {
+        clbb_shape g = {op->in_shape.n, op->in_shape.c, 1, 1};
+        CLBB_CHECK(clbb__op_expect_shape(op, i, g, "gate"));
+    }
+    return CLBB_OK;
+}
+
 /* Dtype, layout and aliasing of one bound tensor (input i, or the output
  * for i < 0). */
 static clbb_status check_tensor(clbb_op *op, int i, const clbb_tensor *t, const clbb_tensor *out) {

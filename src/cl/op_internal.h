@@ -71,6 +71,10 @@ clbb_status clbb__op_new(clbb_context *ctx, const clbb_op_vtable *vt, size_t imp
 /* Checks that a bound extra input has the expected shape. */
 clbb_status clbb__op_expect_shape(clbb_op *op, int input, clbb_shape want, const char *what);
 
+/* Checks the optional inputs after x of a conv-like op: a residual of the
+ * output's shape (input 1 when has_res), then a gate of N x C_in x 1 x 1. */
+clbb_status clbb__op_expect_res_gate(clbb_op *op, int has_res, int has_gate);
+
 /* Checks an activation value from the API. */
 clbb_status clbb__activation_check(clbb_context *ctx, clbb_activation act, const char *what);
 /* A norm's per-channel affine on the device: weight (NULL: 1) and bias
