@@ -146,6 +146,10 @@ clbb_math check_ran_math(const char *algorithm);
  * the usual, so its outputs (~1e5) exceed half's range: in F16 check_run
  * must fail it as an overflow (tests/test_ops.c). */
 void check_conv2d_overflow_case(check_case *c, clbb_dtype dtype);
+/* The inputs of a conv-like case (fresh random data): x of the case's
+ * input shape in [-1, 1], then a residual of d->out's shape when the case
+ * has one, then with gate an N x C x 1 x 1 gate in [0, 1]. */
+clbb_status check_conv_inputs(const check_case *c, uint64_t *rng, check_data *d, int gate);
 /* Op options of a case. */
 void check_op_options(const check_case *c, clbb_op_options *o);
 

@@ -117,6 +117,24 @@ clbb_math check_ran_math(const char *algorithm) {
     return CLBB_MATH_FP32;
 }
 
+clbb_status check_conv_inputs(const check_case *c, uint64_t *rng, check_data *d, int gate) {
+    d->shape[0] = c->in;
+    d->num_inputs = 1;
+    if (!(d->in[0] = check_rand(clbb_shape_numel(c->in), rng, -1, 1))) return CLBB_ERR_OUT_OF_MEMORY;
+    if (c->residual) {
+        d->shape[d->num_inputs] = d->out;
+        if (!(d->in[d->num_inputs++] = check_rand(clbb_shape_numel(d->out), rng, -1, 1)))
+            return CLBB_ERR_OUT_OF_MEMORY;
+    }
+    if (gate) {
+        /* gates are sigmoid-like: in [0, 1] */
+        d->shape[d->num_inputs] = (clbb_shape){c->in.n, c->in.c, 1, 1};
+        if (!(d->in[d->num_inputs++] = check_rand((size_t)c->in.n * c->in.c, rng, 0, 1)))
+            return CLBB_ERR_OUT_OF_MEMORY;
+    }
+    return CLBB_OK;
+}
+
 clbb_status check_out_same_shape(const check_case *c, clbb_shape *o, char *msg, size_t ms) {
     (void)msg;
     (void)ms;

@@ -249,19 +249,7 @@ enum { IN_X, IN_RES, IN_GATE };
 static clbb_status conv_data(const check_case *c, uint64_t *rng, check_data *d) {
     const conv_params *p = CHECK_PARAMS(c, conv_params);
     const clbb_conv2d_desc *k = &p->conv;
-    d->shape[0] = c->in;
-    d->num_inputs = 1;
-    if (!(d->in[0] = check_rand(clbb_shape_numel(c->in), rng, -1, 1))) return CLBB_ERR_OUT_OF_MEMORY;
-    if (c->residual) {
-        d->shape[d->num_inputs] = d->out;
-        if (!(d->in[d->num_inputs++] = check_rand(clbb_shape_numel(d->out), rng, -1, 1)))
-            return CLBB_ERR_OUT_OF_MEMORY;
-    }
-    if (p->gate) {
-        d->shape[d->num_inputs] = (clbb_shape){c->in.n, c->in.c, 1, 1};
-        if (!(d->in[d->num_inputs++] = check_rand((size_t)c->in.n * c->in.c, rng, 0, 1)))
-            return CLBB_ERR_OUT_OF_MEMORY;
-    }
+    CLBB_CHECK(check_conv_inputs(c, rng, d, p->gate));
     /* outputs of unit scale: weights of variance ~1/fan_in */
     const size_t fan_in = (size_t)(k->in_channels / k->groups) * k->kernel_h * k->kernel_w;
     clbb_status st = check_conv_params(rng, fan_in, k->out_channels, p->bias, p->scale, d->param);

@@ -72,19 +72,7 @@ enum { IN_X, IN_RES };
 
 static clbb_status gm_data(const check_case *c, uint64_t *rng, check_data *d) {
     const gm_params *p = CHECK_PARAMS(c, gm_params);
-    d->shape[0] = c->in;
-    d->num_inputs = 1;
-    if (!(d->in[0] = check_rand(clbb_shape_numel(c->in), rng, -1, 1))) return CLBB_ERR_OUT_OF_MEMORY;
-    if (c->residual) {
-        d->shape[d->num_inputs] = d->out;
-        if (!(d->in[d->num_inputs++] = check_rand(clbb_shape_numel(d->out), rng, -1, 1)))
-            return CLBB_ERR_OUT_OF_MEMORY;
-    }
-    if (p->gate) {
-        d->shape[d->num_inputs] = (clbb_shape){c->in.n, c->in.c, 1, 1};
-        if (!(d->in[d->num_inputs++] = check_rand((size_t)c->in.n * c->in.c, rng, 0, 1)))
-            return CLBB_ERR_OUT_OF_MEMORY;
-    }
+    CLBB_CHECK(check_conv_inputs(c, rng, d, p->gate));
     const int ks = p->d.cheap_kernel;
     CLBB_CHECK(check_conv_params(rng, (size_t)p->d.in_channels, p->d.primary_channels, 0, 1,
                                  d->param));

@@ -129,6 +129,15 @@ static int pick_split(long wgs, long target, int nkt) {
     return (int)((nkt + per - 1) / per);
 }
 
+static void set_tile(int t[IG_NTILE], int tm, int tn, int tk, int wm, int wn, int ks) {
+    t[IG_TM] = tm;
+    t[IG_TN] = tn;
+    t[IG_TK] = tk;
+    t[IG_WM] = wm;
+    t[IG_WN] = wn;
+    t[IG_KS] = ks;
+}
+
 /* A K split of ks > 1 (tuned or picked) checked against the algorithm and
  * rounded so that no split is empty. */
 static clbb_status settle_split(clbb_context *ctx, int split_k, int nkt, int *ks) {
@@ -231,12 +240,7 @@ clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
         tn /= 2;
         lmem = 2u * (size_t)tk * (tm + tn) * sizeof(float);
     }
-    t[IG_TM] = tm;
-    t[IG_TN] = tn;
-    t[IG_TK] = tk;
-    t[IG_WM] = wm;
-    t[IG_WN] = wn;
-    t[IG_KS] = ks;
+    set_tile(t, tm, tn, tk, wm, wn, ks);
     return CLBB_OK;
 }
 
@@ -310,12 +314,7 @@ clbb_status clbb__igemm_fit_mma(clbb_context *ctx, const int tuned[IG_NTILE], in
                           "even, TM %% (8 WM) == 0, TN %% (4 WN) == 0, TK %% 8 == 0 and the "
                           "device's work-group and local-memory limits",
                           tm, tn, tk, wm, wn);
-    t[IG_TM] = tm;
-    t[IG_TN] = tn;
-    t[IG_TK] = tk;
-    t[IG_WM] = wm;
-    t[IG_WN] = wn;
-    t[IG_KS] = ks;
+    set_tile(t, tm, tn, tk, wm, wn, ks);
     return CLBB_OK;
 }
 
