@@ -247,10 +247,10 @@ for s in "$@"; do
     checkprec|checkprecq)
       # every op case at each precision; blocks and backbones whole (checkprec) or their quick subset
       step $s
-      # CHECK_OPS_ONLY (e.g. conv,deform: the ops with a math mode) narrows the op tables
+      # CHECK_OPS_ONLY (e.g. conv,deform: the ops with a math mode) narrows the op tables, CHECK_PRECS the modes
       q=""; [ $s = checkprecq ] && q=--quick
       only=""; [ -n "${CHECK_OPS_ONLY:-}" ] && only="--only $CHECK_OPS_ONLY"
-      for p in tf32x3 tf32 fp16; do
+      for p in ${CHECK_PRECS:-tf32x3 tf32 fp16}; do
         timeout 150 ./$B/clbb check --ops $only --precision $p --device nvidia > "$OUT/check_ops_$p.txt" 2>&1
         echo "$p ops rc $?: $(grep -m1 '^precision:' "$OUT/check_ops_$p.txt") / $(tail -1 "$OUT/check_ops_$p.txt")"
         timeout 150 ./$B/clbb check --blocks --models $q --precision $p --device nvidia > "$OUT/check_models_$p.txt" 2>&1
