@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart f16 nvexp)
 # precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
 # fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
 # checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
@@ -247,13 +247,15 @@ for s in "$@"; do
     checkprec|checkprecq)
       # every op case at each precision; blocks and backbones whole (checkprec) or their quick subset
       step $s
-      # CHECK_OPS_ONLY (e.g. conv,deform: the ops with a math mode) narrows the op tables, CHECK_PRECS the modes
+      # CHECK_OPS_ONLY (e.g. conv,deform: the ops with a math mode) narrows the op tables (not fp16's with
+      # CHECK_FP16_ALL=1), CHECK_PRECS the modes, CHECK_TIMEOUT each run's limit
       q=""; [ $s = checkprecq ] && q=--quick
       only=""; [ -n "${CHECK_OPS_ONLY:-}" ] && only="--only $CHECK_OPS_ONLY"
       for p in ${CHECK_PRECS:-tf32x3 tf32 fp16}; do
-        timeout 150 ./$B/clbb check --ops $only --precision $p --device nvidia > "$OUT/check_ops_$p.txt" 2>&1
+        o=$only; [ $p = fp16 ] && [ -n "${CHECK_FP16_ALL:-}" ] && o=""
+        timeout ${CHECK_TIMEOUT:-150} stdbuf -oL ./$B/clbb check --ops $o --precision $p --device nvidia > "$OUT/check_ops_$p.txt" 2>&1
         echo "$p ops rc $?: $(grep -m1 '^precision:' "$OUT/check_ops_$p.txt") / $(tail -1 "$OUT/check_ops_$p.txt")"
-        timeout 150 ./$B/clbb check --blocks --models $q --precision $p --device nvidia > "$OUT/check_models_$p.txt" 2>&1
+        timeout ${CHECK_TIMEOUT:-150} stdbuf -oL ./$B/clbb check --blocks --models $q --precision $p --device nvidia > "$OUT/check_models_$p.txt" 2>&1
         echo "$p blocks+models rc $?: $(tail -1 "$OUT/check_models_$p.txt")"
         grep -hE "FAIL" "$OUT/check_ops_$p.txt" "$OUT/check_models_$p.txt" | head -5
       done ;;
@@ -319,6 +321,42 @@ for s in "$@"; do
           echo "$run $1 $2: $(grep -E '^cold start:' "$f.txt") (process $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}") s)"
         done
       done | tee "$OUT/coldstart.txt" ;;
+    f16)
+      # the fp16 tensor-core GEMMs (IG_MMA 2): conv/deform tables at fp16, the backbones at fp16
+      # (per-layer tables) and ResNet-50 at tf32 beside them, ptxas -v (triton's) of one kernel
+      step f16
+      timeout 240 ./$B/clbb check --ops --only conv,deform --precision fp16 --device nvidia > "$OUT/f16_check.txt" 2>&1
+      echo "check rc $?: $(tail -1 "$OUT/f16_check.txt")"; grep -E "FAIL|worst" "$OUT/f16_check.txt" | head -8
+      for w in "resnet50 32,3,224,224 fp16" "resnet50 1,3,800,1344 fp16" "resnext50_32x4d 32,3,224,224 fp16" \
+               "ghostnet 32,3,224,224 fp16" "resnet50 32,3,224,224 tf32" ${F16_EXTRA:-}; do
+        set -- $w
+        f="$OUT/f16_${1}_${2//,/x}_$3"
+        timeout 100 env CLBB_CACHE_DIR=/tmp/clbb-f16 ./$B/clbb bench --arch $1 --shape $2 --device nvidia --iters 20 --precision $3 --json "$f.json" > "$f.txt" 2>&1
+        echo "$3 $1 $2: $(grep -E '^clbb:' "$f.txt" | tail -1)"
+      done
+      px=$(python3 -c "import triton, os; print(os.path.join(os.path.dirname(triton.__file__), 'backends/nvidia/bin/ptxas'))" 2>/dev/null)
+      [ -x "$px" ] || px=$(command -v ptxas)
+      n=0
+      for f in $(grep -l "m16n8k16" -r /tmp/clbb-f16 2>/dev/null | head -4); do
+        n=$((n + 1)); cp "$f" "$OUT/f16_ptx_$n.txt"
+        [ -n "$px" ] && [ -x "$px" ] && "$px" -arch=sm_90 -v "$f" -o /dev/null 2>&1 | grep -E "registers|spill" | head -4
+      done ;;
+    nvexp)
+      # NVIDIA compiler experiments on the tensor-core GEMMs: register counts (-cl-nv-verbose),
+      # then ResNet-50 32x224 at fp16 and tf32 with the registers capped (NVEXP_OPTS, default
+      # -cl-nv-maxrregcount=128: two 256-item work-groups per SM) against the default build
+      step nvexp
+      timeout 100 env CLBB_CACHE_DIR=/tmp/clbb-nvv CLBB_CL_OPTIONS=-cl-nv-verbose CLBB_BUILD_VERBOSE=1 ./$B/clbb bench \
+        --arch resnet50 --shape 32,3,224,224 --device nvidia --iters 2 --precision fp16 > "$OUT/nvexp_verbose.txt" 2>&1
+      grep -E "built 'conv2d_igemm'|registers|spill" "$OUT/nvexp_verbose.txt" | sed -E "s/with '.*(TM=[0-9]+ -D TN=[0-9]+).*(IG_MMA=[0-9]).*/\1 \2/" | sort | uniq -c | head -24
+      for o in ${NVEXP_OPTS:--cl-nv-maxrregcount=128}; do
+        for p in fp16 tf32; do
+          f="$OUT/nvexp_${o//[^a-z0-9]/}_$p"
+          timeout 100 env CLBB_CACHE_DIR=/tmp/clbb-nve$o CLBB_CL_OPTIONS=$o ./$B/clbb bench --arch resnet50 --shape 32,3,224,224 \
+            --device nvidia --iters 20 --precision $p > "$f.txt" 2>&1
+          echo "$o $p: $(grep -E '^clbb:' "$f.txt" | tail -1)"
+        done
+      done ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;

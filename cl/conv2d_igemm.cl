@@ -91,7 +91,16 @@
  * split-K stores are the fma path's. Local rows are padded by 8 floats so
  * that a fragment load (lanes reading rows k+t, columns +g) hits 32
  * distinct banks. Needs WM, WN even, TM % (8*WM) == 0, TN % (4*WN) == 0,
- * TK % 8 == 0 (the launcher's mma tile fit). */
+ * TK % 8 == 0 (the launcher's mma tile fit).
+ * IG_MMA 2 (fp16 precision): mma.sync.m16n8k16 with f16 operands and f32
+ * accumulation. The slices in local memory hold half pairs, one uint per
+ * (k even, k + 1) of a row or column (the f16x2 layout of the fragments),
+ * so that a fragment register is one local load and a slice takes half the
+ * local memory and half the loads of TF32's; the loaders convert each pair
+ * once as they store it (cvt.rn.f16x2: exact for half inputs, nearest even
+ * for float ones such as Winograd's transformed input or a deformable
+ * sample). Rows are paired in the loaders' ownership (IG_PAIR_K), so one
+ * work-item holds both rows of each pair. Needs TK % 16 == 0 too. */
 #ifndef IG_MMA
 #define IG_MMA 0
 #endif
@@ -111,6 +120,12 @@
 #else
 #define IG_RND(v) (v)
 #define IG_RND4(v) (v)
+#endif
+/* rows of a local slice: k, or k pairs with IG_MMA 2 */
+#if IG_MMA == 2
+#define IG_LROWS (TK / 2)
+#else
+#define IG_LROWS TK
 #endif
 /* row strides of the local A [k][m] and B [k][n] slices */
 #define AS_LD (TM + IG_LPAD)
@@ -135,13 +150,42 @@
 #define VN (WN < 4 ? WN : 4)
 #define NKT (KP / TK)
 
+/* Vector loads of a slice W wide (A: W = TM, mode 1's B: W = TN): float4
+ * e = tid + i*NT of the work-group, k = e / (W/4); with IG_MMA 2 load i
+ * is row 2*(e / (W/4)) + (i & 1), e = tid + (i >> 1)*NT, so that loads
+ * 2j and 2j + 1 of an item are the two rows of one pair. */
+#if IG_MMA == 2
+#define IG_VECS(w) (TK / 2 * (w) / 4)
+#define IG_VLOADS(w) (2 * ((IG_VECS(w) + NT - 1) / NT))
+#define IG_VE(i) (tid + ((i) >> 1) * NT)
+#define IG_VK(e, i, w) (2 * ((e) / ((w) / 4)) + ((i) & 1))
+#else
+#define IG_VECS(w) (TK * (w) / 4)
+#define IG_VLOADS(w) ((IG_VECS(w) + NT - 1) / NT)
+#define IG_VE(i) (tid + (i) * NT)
+#define IG_VK(e, i, w) ((e) / ((w) / 4))
+#endif
 /* A slice: TK*TM/4 float4s spread over the work-group */
-#define A_VECS (TK * TM / 4)
-#define A_LOADS ((A_VECS + NT - 1) / NT)
+#define A_VECS IG_VECS(TM)
+#define A_LOADS IG_VLOADS(TM)
 #if A_VECS % NT == 0
 #define A_IN(e) 1
 #else
 #define A_IN(e) ((e) < A_VECS)
+#endif
+
+#if IG_MMA == 2
+/* two floats as one f16x2 word, lo in the low half (the lower k) */
+static inline uint ig_h2(float lo, float hi) {
+    uint d;
+    asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(d) : "f"(hi), "f"(lo));
+    return d;
+}
+/* a pair of vector loads (rows k, k + 1) as four f16x2 words at row k/2 */
+static inline void ig_store_pair(__local uint4 *l, int o, float4 lo, float4 hi) {
+    l[o] = (uint4)(ig_h2(lo.s0, hi.s0), ig_h2(lo.s1, hi.s1), ig_h2(lo.s2, hi.s2),
+                   ig_h2(lo.s3, hi.s3));
+}
 #endif
 
 #if VM == 4
@@ -169,15 +213,24 @@ typedef float vn_t;
 static inline void ig_load_a(__global const wt_t *a, int kt, int m0, int tid, float4 *ra) {
 #pragma unroll
     for (int i = 0; i < A_LOADS; i++) {
-        const int e = tid + i * NT;
+        const int e = IG_VE(i);
         if (A_IN(e)) {
-            const int k = e / (TM / 4), c = e - k * (TM / 4);
+            const int k = IG_VK(e, i, TM), c = e % (TM / 4);
             ra[i] = WLDA(4, ((kt + k) * MP + m0) / 4 + c, a);
         }
     }
 }
 
 static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
+#if IG_MMA == 2
+#pragma unroll
+    for (int i = 0; i < A_LOADS; i += 2) {
+        const int e = IG_VE(i);
+        if (A_IN(e))
+            ig_store_pair((__local uint4 *)as, e / (TM / 4) * (AS_LD / 4) + e % (TM / 4), ra[i],
+                          ra[i + 1]);
+    }
+#else
 #pragma unroll
     for (int i = 0; i < A_LOADS; i++) {
         const int e = tid + i * NT;
@@ -190,14 +243,20 @@ static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
 #endif
         }
     }
+#endif
 }
 
 #if IG_MMA
 #define IG_WGN (TN / (4 * WN)) /* warps across the tile's columns */
 /* a macro, not a function: the accumulators stay registers (no pointer
  * into the private array reaches the asm) */
+#if IG_MMA == 2
+#define IG_MMA_SHAPE "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+#else
+#define IG_MMA_SHAPE "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
+#endif
 #define IG_MMA_OP(c0, c1, c2, c3, a, b)                                                       \
-    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "                        \
+    asm volatile(IG_MMA_SHAPE                                                                 \
                  "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"            \
                  : "+f"(c0), "+f"(c1), "+f"(c2), "+f"(c3)                                     \
                  : "r"((a)[0]), "r"((a)[1]), "r"((a)[2]), "r"((a)[3]), "r"((b)[0]), "r"((b)[1]))
@@ -214,6 +273,38 @@ static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
 /* The products of one slice on tensor cores. ty is the row of the lane's
  * first accumulator (warp row + g), the lane's B column is its warp's
  * first column + g. */
+#if IG_MMA == 2
+/* f16: local rows are k pairs, a k16 step is 8 of them; fragment register
+ * q of A is pair row t (+4 for q >= 2), row r (+8 for odd q); of B, pair
+ * row t (+4), column bn (the PTX ISA's m16n8k16 layouts) */
+static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, int tx, int ty,
+                              float acc[WM][WN]) {
+    (void)tx;
+    __local const uint *as = (__local const uint *)as_;
+    __local const uint *bs = (__local const uint *)bs_;
+    const int lane = get_local_id(0) & 31, g = lane >> 2, t = lane & 3;
+    const int bn = ((get_local_id(0) >> 5) % IG_WGN) * (4 * WN) + g;
+#pragma unroll
+    for (int k = 0; k < TK / 2; k += 8) {
+        uint bh[WN / 2][2];
+#pragma unroll
+        for (int f = 0; f < WN / 2; f++) {
+            bh[f][0] = bs[(k + t) * BS_LD + bn + 8 * f];
+            bh[f][1] = bs[(k + t + 4) * BS_LD + bn + 8 * f];
+        }
+#pragma unroll
+        for (int e = 0; e < WM / 2; e++) {
+            const int r = ty + 16 * e;
+            const uint ah[4] = {as[(k + t) * AS_LD + r], as[(k + t) * AS_LD + r + 8],
+                                as[(k + t + 4) * AS_LD + r], as[(k + t + 4) * AS_LD + r + 8]};
+#pragma unroll
+            for (int f = 0; f < WN / 2; f++)
+                IG_MMA_X(acc[2 * e][2 * f], acc[2 * e][2 * f + 1], acc[2 * e + 1][2 * f],
+                         acc[2 * e + 1][2 * f + 1], ah, bh[f]);
+        }
+    }
+}
+#else
 static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, int tx, int ty,
                               float acc[WM][WN]) {
     (void)tx;
@@ -267,6 +358,7 @@ static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, 
         }
     }
 }
+#endif
 
 /* Row and column of register (i, j): fragment i/2, j/2; rows g and g+8,
  * columns 2t and 2t+1 of it (ty = warp row + g, tx = warp column + 2t). */
@@ -331,8 +423,18 @@ static inline void ig_compute(__local const vm_t *as, __local const vn_t *bs, in
 #define B_COLS (TN / NT)
 #define B_KSTEP 1
 #endif
+/* IG_BROW(r): the item's r-th row of the slice; with IG_MMA 2 its rows
+ * come in pairs (2p, 2p + 1), p = k0 + (r/2)*B_KSTEP (IG_PAIR_K) */
+#if IG_MMA == 2
+#define B_KROWS (2 * ((TK / 2 + B_KSTEP - 1) / B_KSTEP))
+#define IG_BROW(r) (2 * (k0 + ((r) >> 1) * B_KSTEP) + ((r) & 1))
+#define B_ALL_ROWS ((TK / 2) % B_KSTEP == 0)
+#else
 #define B_KROWS ((TK + B_KSTEP - 1) / B_KSTEP)
-#if TK % B_KSTEP == 0
+#define IG_BROW(r) (k0 + (r) * B_KSTEP)
+#define B_ALL_ROWS (TK % B_KSTEP == 0)
+#endif
+#if B_ALL_ROWS
 #define B_ROW_OK(r) 1
 #else
 #define B_ROW_OK(r) ((r) < TK)
@@ -362,7 +464,7 @@ static inline void ig_load_b(__global const st_t *x, __global const st_t *gate,
     (void)H;
 #pragma unroll
     for (int r = 0; r < B_KROWS; r++) {
-        const int row = k0 + r * B_KSTEP;
+        const int row = IG_BROW(r);
         const int k = kt + row;
         const int ci = k / KHW, kr = k - ci * KHW;
         const int kh = kr / KW, kw = kr - kh * KW;
@@ -449,7 +551,7 @@ static inline void ig_load_b_deform(__global const st_t *x, __global const st_t 
         /* a corner of weight 0 is not loaded (it may lie outside the plane) */
 #pragma unroll
         for (int r = 0; r < B_KROWS; r++) {
-            const int row = k0 + r * B_KSTEP;
+            const int row = IG_BROW(r);
             const int p = base + row * HW + i1;
             float v = 0.0f;
             if (B_ROW_OK(row)) {
@@ -464,7 +566,7 @@ static inline void ig_load_b_deform(__global const st_t *x, __global const st_t 
 #else
 #pragma unroll
     for (int r = 0; r < B_KROWS; r++) {
-        const int row = k0 + r * B_KSTEP;
+        const int row = IG_BROW(r);
         const int k = kt + row;
         const int tap = k / CIN_G, ci = k - tap * CIN_G;
         const int kh = tap / KW, kw = tap - kh * KW;
@@ -506,14 +608,27 @@ static inline void ig_load_b_deform(__global const st_t *x, __global const st_t 
 #endif
 
 static inline void ig_store_b(__local vn_t *bs, int col0, int k0, const float *rb) {
+#if IG_MMA == 2
+    __local uint *b = (__local uint *)bs;
+#pragma unroll
+    for (int r = 0; r < B_KROWS; r += 2) {
+        const int row = IG_BROW(r);
+        if (B_ROW_OK(row))
+#pragma unroll
+            for (int c = 0; c < B_COLS; c++)
+                b[row / 2 * BS_LD + col0 + c * NT] =
+                    ig_h2(rb[r * B_COLS + c], rb[(r + 1) * B_COLS + c]);
+    }
+#else
     __local float *b = (__local float *)bs;
 #pragma unroll
     for (int r = 0; r < B_KROWS; r++) {
-        const int row = k0 + r * B_KSTEP;
+        const int row = IG_BROW(r);
         if (B_ROW_OK(row))
 #pragma unroll
             for (int c = 0; c < B_COLS; c++) b[row * BS_LD + col0 + c * NT] = IG_RND(rb[r * B_COLS + c]);
     }
+#endif
 }
 
 __kernel __attribute__((reqd_work_group_size(NT, 1, 1))) void
@@ -527,8 +642,9 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
 #endif
              __global st_t *restrict y, int y_off, int y_bs,
              __global float *restrict part, int H, int W, int HO, int WO, int NCOLS) {
-    __local vm_t as[2][TK * AS_LD / VM];
-    __local vn_t bs[2][TK * BS_LD / VN];
+    /* 16-byte aligned whatever VM and VN: IG_MMA 2 stores uint4s */
+    __local vm_t as[2][IG_LROWS * AS_LD / VM] __attribute__((aligned(16)));
+    __local vn_t bs[2][IG_LROWS * BS_LD / VN] __attribute__((aligned(16)));
     const int tid = get_local_id(0);
     const int tx = IG_LANE_TX(tid), ty = IG_LANE_TY(tid);
     const int n0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM;
@@ -685,8 +801,8 @@ __kernel void conv2d_igemm_splitk_reduce(__global const float *restrict part,
 #else
 /* ------------------------------------------------- dense batched GEMM -- */
 
-#define B_VECS (TK * TN / 4)
-#define B_LOADS ((B_VECS + NT - 1) / NT)
+#define B_VECS IG_VECS(TN)
+#define B_LOADS IG_VLOADS(TN)
 #if B_VECS % NT == 0
 #define B_IN(e) 1
 #else
@@ -697,15 +813,24 @@ static inline void ig_load_bd(__global const float4 *b, int kt, int ldb, int tid
                               float4 *rb) {
 #pragma unroll
     for (int i = 0; i < B_LOADS; i++) {
-        const int e = tid + i * NT;
+        const int e = IG_VE(i);
         if (B_IN(e)) {
-            const int k = e / (TN / 4), c = e - k * (TN / 4);
+            const int k = IG_VK(e, i, TN), c = e % (TN / 4);
             rb[i] = b[(kt + k) * (ldb / 4) + c];
         }
     }
 }
 
 static inline void ig_store_bd(__local vn_t *bs, int tid, const float4 *rb) {
+#if IG_MMA == 2
+#pragma unroll
+    for (int i = 0; i < B_LOADS; i += 2) {
+        const int e = IG_VE(i);
+        if (B_IN(e))
+            ig_store_pair((__local uint4 *)bs, e / (TN / 4) * (BS_LD / 4) + e % (TN / 4), rb[i],
+                          rb[i + 1]);
+    }
+#else
 #pragma unroll
     for (int i = 0; i < B_LOADS; i++) {
         const int e = tid + i * NT;
@@ -718,13 +843,15 @@ static inline void ig_store_bd(__local vn_t *bs, int tid, const float4 *rb) {
 #endif
         }
     }
+#endif
 }
 
 __kernel __attribute__((reqd_work_group_size(NT, 1, 1))) void
 gemm_kmajor_batched(__global const wt_t *restrict amat, __global const float4 *restrict bmat,
                     int b_off, __global float *restrict cmat, int c_off, int ldb) {
-    __local vm_t as[2][TK * AS_LD / VM];
-    __local vn_t bs[2][TK * BS_LD / VN];
+    /* 16-byte aligned whatever VM and VN: IG_MMA 2 stores uint4s */
+    __local vm_t as[2][IG_LROWS * AS_LD / VM] __attribute__((aligned(16)));
+    __local vn_t bs[2][IG_LROWS * BS_LD / VN] __attribute__((aligned(16)));
     const int tid = get_local_id(0);
     const int tx = IG_LANE_TX(tid), ty = IG_LANE_TY(tid);
     const int n0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM, z = get_group_id(2);

@@ -244,14 +244,15 @@ clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
     return CLBB_OK;
 }
 
-/* The constraints of IG_MMA (cl/conv2d_igemm.cl) and the device's limits. */
+/* The constraints of IG_MMA (cl/conv2d_igemm.cl) and the device's limits;
+ * mma 2 (f16 products) keeps half pairs in local memory and steps K by 16. */
 static int mma_tile_ok(const clbb_device_info *info, const ig_pack *pk, int tm, int tn, int tk,
-                       int wm, int wn) {
+                       int wm, int wn, int mma) {
     if (wm < 2 || wn < 2 || wm % 2 || wn % 2 || tm < 16 || tm % (8 * wm) || tn % (4 * wn) ||
-        tk % 8 || pk->tm % tm)
+        tk % (mma == 2 ? 16 : 8) || pk->tm % tm)
         return 0;
     const size_t nt = (size_t)(tm / wm) * (tn / wn);
-    const size_t lmem = 2u * (size_t)tk * (tm + 8 + tn + 8) * sizeof(float);
+    const size_t lmem = 2u * (size_t)tk * (tm + 8 + tn + 8) * (mma == 2 ? 2 : sizeof(float));
     const size_t maxwg = info->max_work_group_size ? info->max_work_group_size : 256;
     const uint64_t lmax = info->local_mem_bytes ? info->local_mem_bytes : 16384;
     return nt <= maxwg && lmem <= lmax;
@@ -265,6 +266,10 @@ int clbb__igemm_mma(clbb_op *op, const ig_pack *pk, int M) {
      * shallower than 8 cannot feed one */
     if (M < 16 || pk->tm < 16 || pk->tk % 8) return 0;
     if (!clbb_context_has_math(op->ctx, s->math)) return 0;
+    /* FP16: f16 products (m16n8k16) where the packing is 16 deep; else the
+     * TF32 unit, on which half operands are exact (11 significant bits
+     * both): as accurate, slower */
+    const int mma = s->math == CLBB_MATH_TF32X3 ? 3 : s->math == CLBB_MATH_FP16 && !(pk->tk % 16) ? 2 : 1;
     /* a tuned tile the tensor cores cannot run keeps the strict kernel
      * (more accurate, never less) */
     const int *tu = s->tuned;
@@ -272,14 +277,13 @@ int clbb__igemm_mma(clbb_op *op, const ig_pack *pk, int M) {
         const int tm = tu[IG_TM] > 0 ? tu[IG_TM] : pk->tm, tn = tu[IG_TN] > 0 ? tu[IG_TN] : 128;
         const int wm = tu[IG_WM] > 0 ? tu[IG_WM] : tm >= 64 ? 8 : tm / 8;
         const int wn = tu[IG_WN] > 0 ? tu[IG_WN] : tn >= 32 ? 8 : tn / 4;
-        if (!mma_tile_ok(&op->ctx->info, pk, tm, tn, pk->tk, wm, wn)) return 0;
+        if (!mma_tile_ok(&op->ctx->info, pk, tm, tn, pk->tk, wm, wn, mma)) return 0;
     }
-    /* FP16: half operands are exact in TF32 (11 significant bits both) */
-    return s->math == CLBB_MATH_TF32X3 ? 3 : 1;
+    return mma;
 }
 
 clbb_status clbb__igemm_fit_mma(clbb_context *ctx, const int tuned[IG_NTILE], int M,
-                                const ig_pack *pk, long ncols, long batches, int split_k,
+                                const ig_pack *pk, long ncols, long batches, int split_k, int mma,
                                 int t[IG_NTILE]) {
     const clbb_device_info *info = &ctx->info;
     const int nkt = pk->kp / pk->tk, tk = pk->tk;
@@ -308,10 +312,10 @@ clbb_status clbb__igemm_fit_mma(clbb_context *ctx, const int tuned[IG_NTILE], in
     /* warp tiles of 64x32 (8x8 accumulators a lane) where the tile allows */
     int wm = tuned[IG_WM] ? tuned[IG_WM] : tm >= 64 ? 8 : tm / 8;
     int wn = tuned[IG_WN] ? tuned[IG_WN] : tn >= 32 ? 8 : tn / 4;
-    if (!mma_tile_ok(info, pk, tm, tn, tk, wm, wn))
+    if (!mma_tile_ok(info, pk, tm, tn, tk, wm, wn, mma))
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
                           "conv2d: tensor-core tile TM=%d TN=%d TK=%d WM=%d WN=%d: needs WM, WN "
-                          "even, TM %% (8 WM) == 0, TN %% (4 WN) == 0, TK %% 8 == 0 and the "
+                          "even, TM %% (8 WM) == 0, TN %% (4 WN) == 0, TK %% 8 == 0 (16 for fp16) and the "
                           "device's work-group and local-memory limits",
                           tm, tn, tk, wm, wn);
     set_tile(t, tm, tn, tk, wm, wn, ks);
@@ -329,7 +333,7 @@ void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const i
 }
 
 const char *clbb__igemm_mma_name(const char *base, const clbb_op *op, int mma) {
-    /* [strict, TF32, 3xTF32, fp16 operands on the TF32 unit] */
+    /* [strict, TF32, 3xTF32, fp16 (f16 products, or half operands on the TF32 unit)] */
     static const char *const IGEMM[] = {"igemm", "igemm_tf32", "igemm_tf32x3", "igemm_fp16"};
     static const char *const WINO[] = {"winograd_f2x2_3x3", "winograd_f2x2_3x3_tf32",
                                        "winograd_f2x2_3x3_tf32x3", "winograd_f2x2_3x3_fp16"};
@@ -668,7 +672,7 @@ static clbb_status igemm_reshape(clbb_op *op) {
     clbb__igemm_tuned(s, IG_NTILE, tuned);
     const int mma = clbb__igemm_mma(op, &a->pk, M);
     if (mma)
-        CLBB_CHECK(clbb__igemm_fit_mma(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1, t));
+        CLBB_CHECK(clbb__igemm_fit_mma(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1, mma, t));
     else
         CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1,
                                    d->kernel_h * d->kernel_w == 1, t));

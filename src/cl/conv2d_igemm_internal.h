@@ -31,16 +31,17 @@ clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
                             int t[IG_NTILE]);
 /* The tensor-core variant the op's GEMM (M rows per group, packed as pk)
  * runs: 0 none (strict fmas: the op asked for FP32, the device has no
- * tensor cores, the GEMM is too narrow), 1 TF32, 3 3xTF32 (IG_MMA). */
+ * tensor cores, the GEMM is too narrow), 1 TF32, 2 f16 products (FP16 math,
+ * packing 16 deep), 3 3xTF32 (IG_MMA). */
 int clbb__igemm_mma(clbb_op *op, const ig_pack *pk, int M);
-/* The tile of a tensor-core GEMM (as clbb__igemm_fit; see IG_MMA in
- * cl/conv2d_igemm.cl for the constraints). */
+/* The tile of a tensor-core GEMM of variant mma (as clbb__igemm_fit; see
+ * IG_MMA in cl/conv2d_igemm.cl for the constraints). */
 clbb_status clbb__igemm_fit_mma(clbb_context *ctx, const int tuned[IG_NTILE], int M,
-                                const ig_pack *pk, long ncols, long batches, int split_k,
+                                const ig_pack *pk, long ncols, long batches, int split_k, int mma,
                                 int t[IG_NTILE]);
 /* The algorithm name prefix for base "igemm", "winograd" or "deform", the
- * op's math and an IG_MMA value (e.g. "igemm_tf32x3"; FP16 math, whose half
- * operands the TF32 unit multiplies exactly: "igemm_fp16"). */
+ * op's math and an IG_MMA value (e.g. "igemm_tf32x3"; FP16 math: "igemm_fp16",
+ * f16 products or, packed 8 deep, half operands on the TF32 unit). */
 const char *clbb__igemm_mma_name(const char *base, const clbb_op *op, int mma);
 void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const ig_pack *pk,
                          char *buf, size_t size);

@@ -131,7 +131,10 @@ static void write_binary(clbb_context *ctx, const char *path, cl_program prog) {
 static clbb_status build(clbb_context *ctx, cl_program prog, const char *options,
                          const char *family) {
     cl_int err = clBuildProgram(prog, 1, &ctx->device, options, NULL, NULL);
-    if (err == CL_SUCCESS) return CLBB_OK;
+    /* CLBB_BUILD_VERBOSE=1: every successful build's log on stderr (with
+     * CLBB_CL_OPTIONS=-cl-nv-verbose the NVIDIA driver's register counts) */
+    const char *verbose = getenv("CLBB_BUILD_VERBOSE");
+    if (err == CL_SUCCESS && !(verbose && !strcmp(verbose, "1"))) return CLBB_OK;
     size_t log_size = 0;
     clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &log_size);
     char *log = malloc(log_size + 1);
@@ -139,6 +142,11 @@ static clbb_status build(clbb_context *ctx, cl_program prog, const char *options
         log[0] = '\0';
         clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, log_size, log, NULL);
         log[log_size] = '\0';
+    }
+    if (err == CL_SUCCESS) {
+        fprintf(stderr, "clbb: built '%s' with '%s':\n%s\n", family, options, log ? log : "");
+        free(log);
+        return CLBB_OK;
     }
     clbb__fail(ctx, CLBB_ERR_BUILD, "building program '%s' with options '%s': %s (%d)\n%s",
                family, options, clbb__cl_error_name(err), (int)err, log ? log : "");
@@ -171,8 +179,15 @@ static const char *native_options(clbb_context *ctx, const char *options, char *
     static const char tok[] = " -D DTYPE=1";
     const char *p = strstr(options, tok);
     const char end = p ? p[sizeof tok - 1] : 'x';
-    if (!p || (end != '\0' && end != ' ') || !clbb__fp16_native(ctx)) return options;
-    if ((size_t)snprintf(buf, size, "%s -D CLBB_FP16_NATIVE=1", options) >= size) return options;
+    /* CLBB_CL_OPTIONS: compiler options added to every program (driver
+     * experiments such as -cl-nv-maxrregcount=N; part of the cache key) */
+    const char *extra = getenv("CLBB_CL_OPTIONS");
+    if (!extra) extra = "";
+    const int native = p && (end == '\0' || end == ' ') && clbb__fp16_native(ctx);
+    if (!native && !extra[0]) return options;
+    if ((size_t)snprintf(buf, size, "%s%s%s%s", options, native ? " -D CLBB_FP16_NATIVE=1" : "",
+                         extra[0] ? " " : "", extra) >= size)
+        return options;
     return buf;
 }
 
