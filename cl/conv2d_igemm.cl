@@ -174,12 +174,85 @@
 #define A_IN(e) ((e) < A_VECS)
 #endif
 
+#ifndef IG_MMA_EMU
+#define IG_MMA_EMU 0
+#endif
+#if IG_MMA && IG_MMA_EMU
+/* Tensor-core emulation (CLBB_MMA=emu, src/cl/mma.c): every mma.sync and
+ * cvt of the IG_MMA kernels made in plain OpenCL C as the PTX ISA defines
+ * them, so that their fragment layouts, pair-row loaders and epilogues run
+ * (and are checked against the reference) on PoCL and oclgrind. A warp's
+ * 32 lanes write their fragments to a local scratch of the warp, a barrier,
+ * then each lane sums its four accumulators (fma in float, TF32 operands
+ * truncated to their 19 bits as the hardware reads them). Only the
+ * arithmetic is emulated, not its speed: barriers twice per product. */
+#define IG_EMU_K (IG_MMA == 2 ? 16 : 8)
+#define IG_EMU_WARP (16 * IG_EMU_K + IG_EMU_K * 8)
+#define IG_EMU_LOCAL __local float ig_emu[NT / 32 * IG_EMU_WARP];
+#define IG_EMU_PARAM , __local float *emu
+#define IG_EMU_ARG , ig_emu
+static inline float ig_emu_h2f(uint bits) {
+    const ushort u = (ushort)bits;
+    return vload_half(0, (const __private half *)&u);
+}
+static inline uint ig_emu_f2h(float f) {
+    ushort u;
+    vstore_half_rte(f, 0, (__private half *)&u);
+    return u;
+}
+static inline float4 ig_mma_emu(__local float *emu, uint a0, uint a1, uint a2, uint a3, uint b0,
+                                uint b1, float4 c) {
+    const int lane = get_local_id(0) & 31, g = lane >> 2, t = lane & 3;
+    __local float *A = emu + (get_local_id(0) >> 5) * IG_EMU_WARP; /* [16][K] */
+    __local float *B = A + 16 * IG_EMU_K;                          /* [K][8] */
+    barrier(CLK_LOCAL_MEM_FENCE); /* the previous product's reads are done */
+#if IG_MMA == 2
+    const uint av[4] = {a0, a1, a2, a3};
+    for (int q = 0; q < 4; q++) {
+        const int r = g + 8 * (q & 1), k = 2 * t + 8 * (q >> 1);
+        A[r * 16 + k] = ig_emu_h2f(av[q] & 0xffffu);
+        A[r * 16 + k + 1] = ig_emu_h2f(av[q] >> 16);
+    }
+    B[(2 * t) * 8 + g] = ig_emu_h2f(b0 & 0xffffu);
+    B[(2 * t + 1) * 8 + g] = ig_emu_h2f(b0 >> 16);
+    B[(2 * t + 8) * 8 + g] = ig_emu_h2f(b1 & 0xffffu);
+    B[(2 * t + 9) * 8 + g] = ig_emu_h2f(b1 >> 16);
+#else
+    A[g * 8 + t] = as_float(a0 & 0xffffe000u);
+    A[(g + 8) * 8 + t] = as_float(a1 & 0xffffe000u);
+    A[g * 8 + t + 4] = as_float(a2 & 0xffffe000u);
+    A[(g + 8) * 8 + t + 4] = as_float(a3 & 0xffffe000u);
+    B[t * 8 + g] = as_float(b0 & 0xffffe000u);
+    B[(t + 4) * 8 + g] = as_float(b1 & 0xffffe000u);
+#endif
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = 0; k < IG_EMU_K; k++) {
+        const float x0 = A[g * IG_EMU_K + k], x1 = A[(g + 8) * IG_EMU_K + k];
+        const float y0 = B[k * 8 + 2 * t], y1 = B[k * 8 + 2 * t + 1];
+        c = (float4)(fma(x0, y0, c.s0), fma(x0, y1, c.s1), fma(x1, y0, c.s2), fma(x1, y1, c.s3));
+    }
+    return c;
+}
+/* loops, not straight-line code: PoCL compiles a kernel with a barrier per
+ * product fully unrolled for minutes */
+#define IG_MMA_UNROLL _Pragma("unroll 1")
+#else
+#define IG_EMU_LOCAL
+#define IG_EMU_PARAM
+#define IG_EMU_ARG
+#define IG_MMA_UNROLL _Pragma("unroll")
+#endif
+
 #if IG_MMA == 2
 /* two floats as one f16x2 word, lo in the low half (the lower k) */
 static inline uint ig_h2(float lo, float hi) {
+#if IG_MMA_EMU
+    return ig_emu_f2h(lo) | ig_emu_f2h(hi) << 16;
+#else
     uint d;
     asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(d) : "f"(hi), "f"(lo));
     return d;
+#endif
 }
 /* a pair of vector loads (rows k, k + 1) as four f16x2 words at row k/2 */
 static inline void ig_store_pair(__local uint4 *l, int o, float4 lo, float4 hi) {
@@ -255,11 +328,20 @@ static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
 #else
 #define IG_MMA_SHAPE "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
 #endif
+#if IG_MMA_EMU
+#define IG_MMA_OP(c0, c1, c2, c3, a, b)                                                       \
+    do {                                                                                      \
+        const float4 r_ = ig_mma_emu(emu, (a)[0], (a)[1], (a)[2], (a)[3], (b)[0], (b)[1],     \
+                                     (float4)((c0), (c1), (c2), (c3)));                       \
+        (c0) = r_.s0, (c1) = r_.s1, (c2) = r_.s2, (c3) = r_.s3;                               \
+    } while (0)
+#else
 #define IG_MMA_OP(c0, c1, c2, c3, a, b)                                                       \
     asm volatile(IG_MMA_SHAPE                                                                 \
                  "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"            \
                  : "+f"(c0), "+f"(c1), "+f"(c2), "+f"(c3)                                     \
                  : "r"((a)[0]), "r"((a)[1]), "r"((a)[2]), "r"((a)[3]), "r"((b)[0]), "r"((b)[1]))
+#endif
 /* x = hi + lo with hi its TF32 rounding and lo the TF32 rounding of the
  * (exact) remainder */
 /* expands IG_C into its four accumulators before IG_MMA_OP counts arguments */
@@ -278,26 +360,26 @@ static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
  * q of A is pair row t (+4 for q >= 2), row r (+8 for odd q); of B, pair
  * row t (+4), column bn (the PTX ISA's m16n8k16 layouts) */
 static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, int tx, int ty,
-                              float acc[WM][WN]) {
+                              float acc[WM][WN] IG_EMU_PARAM) {
     (void)tx;
     __local const uint *as = (__local const uint *)as_;
     __local const uint *bs = (__local const uint *)bs_;
     const int lane = get_local_id(0) & 31, g = lane >> 2, t = lane & 3;
     const int bn = ((get_local_id(0) >> 5) % IG_WGN) * (4 * WN) + g;
-#pragma unroll
+IG_MMA_UNROLL
     for (int k = 0; k < TK / 2; k += 8) {
         uint bh[WN / 2][2];
-#pragma unroll
+IG_MMA_UNROLL
         for (int f = 0; f < WN / 2; f++) {
             bh[f][0] = bs[(k + t) * BS_LD + bn + 8 * f];
             bh[f][1] = bs[(k + t + 4) * BS_LD + bn + 8 * f];
         }
-#pragma unroll
+IG_MMA_UNROLL
         for (int e = 0; e < WM / 2; e++) {
             const int r = ty + 16 * e;
             const uint ah[4] = {as[(k + t) * AS_LD + r], as[(k + t) * AS_LD + r + 8],
                                 as[(k + t + 4) * AS_LD + r], as[(k + t + 4) * AS_LD + r + 8]};
-#pragma unroll
+IG_MMA_UNROLL
             for (int f = 0; f < WN / 2; f++)
                 IG_MMA_X(acc[2 * e][2 * f], acc[2 * e][2 * f + 1], acc[2 * e + 1][2 * f],
                          acc[2 * e + 1][2 * f + 1], ah, bh[f]);
@@ -306,19 +388,19 @@ static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, 
 }
 #else
 static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, int tx, int ty,
-                              float acc[WM][WN]) {
+                              float acc[WM][WN] IG_EMU_PARAM) {
     (void)tx;
     __local const float *as = (__local const float *)as_;
     __local const float *bs = (__local const float *)bs_;
     const int lane = get_local_id(0) & 31, g = lane >> 2, t = lane & 3;
     const int bn = ((get_local_id(0) >> 5) % IG_WGN) * (4 * WN) + g;
-#pragma unroll
+IG_MMA_UNROLL
     for (int k = 0; k < TK; k += 8) {
         uint bh[WN / 2][2];
 #if IG_MMA == 3
         uint bl[WN / 2][2];
 #endif
-#pragma unroll
+IG_MMA_UNROLL
         for (int f = 0; f < WN / 2; f++) {
             const float v0 = bs[(k + t) * BS_LD + bn + 8 * f];
             const float v1 = bs[(k + t + 4) * BS_LD + bn + 8 * f];
@@ -330,7 +412,7 @@ static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, 
             bh[f][1] = as_uint(v1);
 #endif
         }
-#pragma unroll
+IG_MMA_UNROLL
         for (int e = 0; e < WM / 2; e++) {
             const int r = ty + 16 * e;
             const float v[4] = {as[(k + t) * AS_LD + r], as[(k + t) * AS_LD + r + 8],
@@ -338,13 +420,13 @@ static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, 
             uint ah[4];
 #if IG_MMA == 3
             uint al[4];
-#pragma unroll
+IG_MMA_UNROLL
             for (int q = 0; q < 4; q++) IG_SPLIT(v[q], ah[q], al[q]);
 #else
-#pragma unroll
+IG_MMA_UNROLL
             for (int q = 0; q < 4; q++) ah[q] = as_uint(v[q]);
 #endif
-#pragma unroll
+IG_MMA_UNROLL
             for (int f = 0; f < WN / 2; f++) {
 #define IG_C acc[2 * e][2 * f], acc[2 * e][2 * f + 1], acc[2 * e + 1][2 * f], acc[2 * e + 1][2 * f + 1]
 #if IG_MMA == 3
@@ -371,7 +453,7 @@ static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, 
 /* The FMAs of one slice: per k, WM/VM + WN/VN local vector loads feed
  * WM*WN fmas. */
 static inline void ig_compute(__local const vm_t *as, __local const vn_t *bs, int tx, int ty,
-                              float acc[WM][WN]) {
+                              float acc[WM][WN] IG_EMU_PARAM) {
 #if IG_UNROLL_K
 #pragma unroll
 #endif
@@ -645,6 +727,7 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
     /* 16-byte aligned whatever VM and VN: IG_MMA 2 stores uint4s */
     __local vm_t as[2][IG_LROWS * AS_LD / VM] __attribute__((aligned(16)));
     __local vn_t bs[2][IG_LROWS * BS_LD / VN] __attribute__((aligned(16)));
+    IG_EMU_LOCAL
     const int tid = get_local_id(0);
     const int tx = IG_LANE_TX(tid), ty = IG_LANE_TY(tid);
     const int n0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM;
@@ -706,12 +789,12 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
         const int cur = (t - t0) & 1;
         ig_load_a(a, (t + 1) * TK, m0, tid, ra);
         IG_LOAD_B((t + 1) * TK);
-        ig_compute(as[cur], bs[cur], tx, ty, acc);
+        ig_compute(as[cur], bs[cur], tx, ty, acc IG_EMU_ARG);
         ig_store_a(as[cur ^ 1], tid, ra);
         ig_store_b(bs[cur ^ 1], col0, k0, rb);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    ig_compute(as[(t1 - 1 - t0) & 1], bs[(t1 - 1 - t0) & 1], tx, ty, acc);
+    ig_compute(as[(t1 - 1 - t0) & 1], bs[(t1 - 1 - t0) & 1], tx, ty, acc IG_EMU_ARG);
 
 #if IG_KSPLIT > 1
     /* split K: raw partial sums part[split][co][col]; the epilogue runs in
@@ -852,6 +935,7 @@ gemm_kmajor_batched(__global const wt_t *restrict amat, __global const float4 *r
     /* 16-byte aligned whatever VM and VN: IG_MMA 2 stores uint4s */
     __local vm_t as[2][IG_LROWS * AS_LD / VM] __attribute__((aligned(16)));
     __local vn_t bs[2][IG_LROWS * BS_LD / VN] __attribute__((aligned(16)));
+    IG_EMU_LOCAL
     const int tid = get_local_id(0);
     const int tx = IG_LANE_TX(tid), ty = IG_LANE_TY(tid);
     const int n0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM, z = get_group_id(2);
@@ -874,12 +958,12 @@ gemm_kmajor_batched(__global const wt_t *restrict amat, __global const float4 *r
         const int cur = t & 1;
         ig_load_a(a, (t + 1) * TK, m0, tid, ra);
         ig_load_bd(b, (t + 1) * TK, ldb, tid, rb);
-        ig_compute(as[cur], bs[cur], tx, ty, acc);
+        ig_compute(as[cur], bs[cur], tx, ty, acc IG_EMU_ARG);
         ig_store_a(as[cur ^ 1], tid, ra);
         ig_store_bd(bs[cur ^ 1], tid, rb);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    ig_compute(as[(NKT - 1) & 1], bs[(NKT - 1) & 1], tx, ty, acc);
+    ig_compute(as[(NKT - 1) & 1], bs[(NKT - 1) & 1], tx, ty, acc IG_EMU_ARG);
 
 #pragma unroll
     for (int i = 0; i < WM; i++) {

@@ -210,7 +210,10 @@ CLBB_API clbb_status clbb_context_device_info(const clbb_context *ctx, clbb_devi
  * ::clbb_math in clbb/ops.h): 1 for CLBB_MATH_FP32 always; for the tensor-
  * core modes 1 only on NVIDIA devices whose driver builds and correctly runs
  * a probe kernel with inline PTX `mma.sync` (probed once per context, at
- * the first query; the result is cached). Uses the context (its thread).
+ * the first query; the result is cached). CLBB_MMA=0 in the environment
+ * makes it 0 everywhere; CLBB_MMA=emu makes it 1 on any device, whose
+ * tensor-core kernels then emulate each product in OpenCL C (for testing:
+ * correct, slow). Uses the context (its thread).
  * @param ctx  the context.
  * @param math the mode (an int so that any value may be asked).
  * @return 1 (has it), 0 (does not, or ctx NULL or an unknown mode).

@@ -330,6 +330,7 @@ void clbb__igemm_options(const clbb_context *ctx, const int t[IG_NTILE], const i
     /* see IG_UNROLL_K in the kernel */
     clbb__opt_int(buf, size, "IG_UNROLL_K",
                   !(clbb__context_vendor(ctx) == CLBB_VENDOR_CPU || ctx->info.is_cpu));
+    if (clbb__mma_emulated(ctx)) clbb__opt_int(buf, size, "IG_MMA_EMU", 1);
 }
 
 const char *clbb__igemm_mma_name(const char *base, const clbb_op *op, int mma) {

@@ -4,7 +4,9 @@
  * product: a driver that does not take inline PTX, or a device older than
  * sm_80 (no TF32), fails it and keeps the strict kernels.
  * CLBB_MMA=0 in the environment turns the tensor-core kernels off (A/B
- * timing, driver bug workaround). */
+ * timing, driver bug workaround); CLBB_MMA=emu runs them on any device with
+ * each mma.sync emulated in OpenCL C (IG_MMA_EMU in cl/conv2d_igemm.cl):
+ * slow, but their layouts and loaders then run under PoCL, oclgrind and CI. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,9 +67,14 @@ int clbb_context_has_math(clbb_context *ctx, int math) {
     if (!ctx->mma) {
         const char *e = getenv("CLBB_MMA");
         const int off = e && !strcmp(e, "0");
-        ctx->mma = !off && ctx->vendor == CLBB_VENDOR_NVIDIA && ctx->info.is_gpu && probe(ctx)
-                       ? 1
-                       : 2;
+        if (e && !strcmp(e, "emu"))
+            ctx->mma = 3;
+        else
+            ctx->mma = !off && ctx->vendor == CLBB_VENDOR_NVIDIA && ctx->info.is_gpu && probe(ctx)
+                           ? 1
+                           : 2;
     }
-    return ctx->mma == 1;
+    return ctx->mma == 1 || ctx->mma == 3;
 }
+
+int clbb__mma_emulated(const clbb_context *ctx) { return ctx->mma == 3; }

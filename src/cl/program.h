@@ -15,6 +15,9 @@ clbb_status clbb__program_get(clbb_context *ctx, const char *family, const char 
  * may clear but never set on a device without it). The one place that
  * decides it, for clbb__program_get. */
 int clbb__fp16_native(const clbb_context *ctx);
+/* 1: the tensor-core kernels emulate mma.sync (CLBB_MMA=emu, src/cl/mma.c;
+ * known once clbb_context_has_math was asked, as every IG_MMA launcher does) */
+int clbb__mma_emulated(const clbb_context *ctx);
 
 /* Creates a kernel of a program. */
 clbb_status clbb__kernel_create(clbb_context *ctx, cl_program program, const char *name,

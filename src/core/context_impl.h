@@ -61,7 +61,8 @@ struct clbb_context {
     size_t num_tuning_rows;
     clbb_tuning_entry *tuning;
     size_t num_tuning;
-    /* tensor cores (src/cl/mma.c): 0 not probed yet, 1 present, 2 absent */
+    /* tensor cores (src/cl/mma.c): 0 not probed yet, 1 present, 2 absent,
+     * 3 emulated (CLBB_MMA=emu) */
     int mma;
     /* the device profile planned with (NULL: none); info holds the
      * clamped limits then, and the launch path records what it used */

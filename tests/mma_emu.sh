@@ -1,0 +1,36 @@
+#!/bin/sh
+# The NVIDIA tensor-core kernels (IG_MMA 1 TF32, 2 fp16, 3 3xTF32 of
+# cl/conv2d_igemm.cl: inline-PTX mma.sync) with every product emulated in
+# OpenCL C (CLBB_MMA=emu, docs/precision.md), so that their fragment
+# layouts, pair-row loaders, split-K and epilogues are checked against the
+# reference on PoCL in CI, not only on an NVIDIA GPU: the conv2d (igemm,
+# Winograd) and deform_conv2d tables at each tensor-core precision, GPU
+# kernel family, and one fp16 bottleneck block. Each table must report that
+# its math ran (`math tf32+fp32`, ...), so a silent fallback to the strict
+# kernels fails the test.
+# One PoCL thread: with more, PoCL 3.1 returns wrong results for the larger
+# emulated cases (barrier-heavy kernels; not reproducible with one thread or
+# under oclgrind, which reports no race), see docs/precision.md.
+# Usage: mma_emu.sh PATH/TO/clbb
+set -u
+CLBB=$1
+export CLBB_MMA=emu CLBB_CPU_KERNELS=0 POCL_MAX_PTHREAD_COUNT=1
+T=$(mktemp -d /tmp/clbb-mma-emu-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail=0
+for p in tf32 fp16 tf32x3; do
+    "$CLBB" check --ops --only conv,deform --quick --small --precision $p > "$T/out" 2>&1
+    rc=$?
+    echo "== $p (exit $rc)"
+    grep -v "^  ok" "$T/out"
+    [ $rc -eq 0 ] || fail=1
+    n=$(grep -c "pass  math $p+" "$T/out")
+    [ "$n" -eq 2 ] || { echo "expected conv2d and deform_conv2d to run math $p: $n did"; fail=1; }
+done
+"$CLBB" check --blocks --quick --only bottleneck_caffe_s2,dcnv2_bottleneck_s2_dg2 --precision fp16 > "$T/out" 2>&1
+rc=$?
+echo "== fp16 block (exit $rc)"
+cat "$T/out"
+[ $rc -eq 0 ] || fail=1
+grep -q "pass" "$T/out" || { echo "no block ran"; fail=1; }
+exit $fail
