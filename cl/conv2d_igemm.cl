@@ -254,10 +254,20 @@ static inline uint ig_h2(float lo, float hi) {
     return d;
 #endif
 }
-/* a pair of vector loads (rows k, k + 1) as four f16x2 words at row k/2 */
-static inline void ig_store_pair(__local uint4 *l, int o, float4 lo, float4 hi) {
-    l[o] = (uint4)(ig_h2(lo.s0, hi.s0), ig_h2(lo.s1, hi.s1), ig_h2(lo.s2, hi.s2),
-                   ig_h2(lo.s3, hi.s3));
+/* The vector loads r of a slice w wide (nloads of them, nvecs float4s in
+ * all, see IG_VE / IG_VK) into local rows ld apart: loads 2j and 2j + 1
+ * (rows k, k + 1) as four f16x2 words at pair row k/2. */
+static inline void ig_store_pairs(__local uint4 *l, int tid, const float4 *r, int nloads,
+                                  int nvecs, int w, int ld) {
+#pragma unroll
+    for (int i = 0; i < nloads; i += 2) {
+        const int e = IG_VE(i);
+        const float4 lo = r[i], hi = r[i + 1];
+        if (e < nvecs)
+            l[e / (w / 4) * (ld / 4) + e % (w / 4)] =
+                (uint4)(ig_h2(lo.s0, hi.s0), ig_h2(lo.s1, hi.s1), ig_h2(lo.s2, hi.s2),
+                        ig_h2(lo.s3, hi.s3));
+    }
 }
 #endif
 
@@ -296,13 +306,7 @@ static inline void ig_load_a(__global const wt_t *a, int kt, int m0, int tid, fl
 
 static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
 #if IG_MMA == 2
-#pragma unroll
-    for (int i = 0; i < A_LOADS; i += 2) {
-        const int e = IG_VE(i);
-        if (A_IN(e))
-            ig_store_pair((__local uint4 *)as, e / (TM / 4) * (AS_LD / 4) + e % (TM / 4), ra[i],
-                          ra[i + 1]);
-    }
+    ig_store_pairs((__local uint4 *)as, tid, ra, A_LOADS, A_VECS, TM, AS_LD);
 #else
 #pragma unroll
     for (int i = 0; i < A_LOADS; i++) {
@@ -355,17 +359,20 @@ static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
 /* The products of one slice on tensor cores. ty is the row of the lane's
  * first accumulator (warp row + g), the lane's B column is its warp's
  * first column + g. */
+/* the slices as T (float, or uint pairs), the lane's (g, t) and B column */
+#define IG_FRAG_SETUP(T)                                                                      \
+    (void)tx;                                                                                 \
+    __local const T *as = (__local const T *)as_;                                             \
+    __local const T *bs = (__local const T *)bs_;                                             \
+    const int lane = get_local_id(0) & 31, g = lane >> 2, t = lane & 3;                       \
+    const int bn = ((get_local_id(0) >> 5) % IG_WGN) * (4 * WN) + g
 #if IG_MMA == 2
 /* f16: local rows are k pairs, a k16 step is 8 of them; fragment register
  * q of A is pair row t (+4 for q >= 2), row r (+8 for odd q); of B, pair
  * row t (+4), column bn (the PTX ISA's m16n8k16 layouts) */
 static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, int tx, int ty,
                               float acc[WM][WN] IG_EMU_PARAM) {
-    (void)tx;
-    __local const uint *as = (__local const uint *)as_;
-    __local const uint *bs = (__local const uint *)bs_;
-    const int lane = get_local_id(0) & 31, g = lane >> 2, t = lane & 3;
-    const int bn = ((get_local_id(0) >> 5) % IG_WGN) * (4 * WN) + g;
+    IG_FRAG_SETUP(uint);
 IG_MMA_UNROLL
     for (int k = 0; k < TK / 2; k += 8) {
         uint bh[WN / 2][2];
@@ -389,11 +396,7 @@ IG_MMA_UNROLL
 #else
 static inline void ig_compute(__local const vm_t *as_, __local const vn_t *bs_, int tx, int ty,
                               float acc[WM][WN] IG_EMU_PARAM) {
-    (void)tx;
-    __local const float *as = (__local const float *)as_;
-    __local const float *bs = (__local const float *)bs_;
-    const int lane = get_local_id(0) & 31, g = lane >> 2, t = lane & 3;
-    const int bn = ((get_local_id(0) >> 5) % IG_WGN) * (4 * WN) + g;
+    IG_FRAG_SETUP(float);
 IG_MMA_UNROLL
     for (int k = 0; k < TK; k += 8) {
         uint bh[WN / 2][2];
@@ -906,13 +909,7 @@ static inline void ig_load_bd(__global const float4 *b, int kt, int ldb, int tid
 
 static inline void ig_store_bd(__local vn_t *bs, int tid, const float4 *rb) {
 #if IG_MMA == 2
-#pragma unroll
-    for (int i = 0; i < B_LOADS; i += 2) {
-        const int e = IG_VE(i);
-        if (B_IN(e))
-            ig_store_pair((__local uint4 *)bs, e / (TN / 4) * (BS_LD / 4) + e % (TN / 4), rb[i],
-                          rb[i + 1]);
-    }
+    ig_store_pairs((__local uint4 *)bs, tid, rb, B_LOADS, B_VECS, TN, BS_LD);
 #else
 #pragma unroll
     for (int i = 0; i < B_LOADS; i++) {
