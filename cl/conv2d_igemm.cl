@@ -304,23 +304,25 @@ static inline void ig_load_a(__global const wt_t *a, int kt, int m0, int tid, fl
     }
 }
 
-static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
+/* The vector loads r of a slice w wide (nloads, nvecs float4s in all)
+ * into local rows ld apart, as floats (rounded to TF32 with IG_MMA 1) or,
+ * with IG_MMA 2, as f16x2 pairs. The local arrays are 16-byte aligned and
+ * ld a multiple of 4, so every float4 store is aligned whatever VM / VN. */
+static inline void ig_store_slice(__local float4 *l, int tid, const float4 *r, int nloads,
+                                  int nvecs, int w, int ld) {
 #if IG_MMA == 2
-    ig_store_pairs((__local uint4 *)as, tid, ra, A_LOADS, A_VECS, TM, AS_LD);
+    ig_store_pairs((__local uint4 *)l, tid, r, nloads, nvecs, w, ld);
 #else
 #pragma unroll
-    for (int i = 0; i < A_LOADS; i++) {
-        const int e = tid + i * NT;
-        if (A_IN(e)) {
-            const int k = e / (TM / 4), c = e - k * (TM / 4);
-#if VM == 4
-            as[k * (AS_LD / 4) + c] = IG_RND4(ra[i]);
-#else
-            vstore4(IG_RND4(ra[i]), k * (AS_LD / 4) + c, (__local float *)as);
-#endif
-        }
+    for (int i = 0; i < nloads; i++) {
+        const int e = IG_VE(i);
+        if (e < nvecs) l[IG_VK(e, i, w) * (ld / 4) + e % (w / 4)] = IG_RND4(r[i]);
     }
 #endif
+}
+
+static inline void ig_store_a(__local vm_t *as, int tid, const float4 *ra) {
+    ig_store_slice((__local float4 *)as, tid, ra, A_LOADS, A_VECS, TM, AS_LD);
 }
 
 #if IG_MMA
@@ -908,22 +910,7 @@ static inline void ig_load_bd(__global const float4 *b, int kt, int ldb, int tid
 }
 
 static inline void ig_store_bd(__local vn_t *bs, int tid, const float4 *rb) {
-#if IG_MMA == 2
-    ig_store_pairs((__local uint4 *)bs, tid, rb, B_LOADS, B_VECS, TN, BS_LD);
-#else
-#pragma unroll
-    for (int i = 0; i < B_LOADS; i++) {
-        const int e = tid + i * NT;
-        if (B_IN(e)) {
-            const int k = e / (TN / 4), c = e - k * (TN / 4);
-#if VN == 4
-            bs[k * (BS_LD / 4) + c] = IG_RND4(rb[i]);
-#else
-            vstore4(IG_RND4(rb[i]), k * (BS_LD / 4) + c, (__local float *)bs);
-#endif
-        }
-    }
-#endif
+    ig_store_slice((__local float4 *)bs, tid, rb, B_LOADS, B_VECS, TN, BS_LD);
 }
 
 __kernel __attribute__((reqd_work_group_size(NT, 1, 1))) void
