@@ -386,6 +386,20 @@ grep -q "(precision fp16: fallback" "$T/out" || { echo "FAIL: check --precision 
 XENV=
 expect 0 "" -- check --ops --quick --only=conv2d --precision fp32
 grep -q "fallback\|math" "$T/out" && { echo "FAIL: check at fp32 reports math or fallback"; cat "$T/out"; fails=$((fails + 1)); }
+# CLBB_MMA=emu: the tensor cores emulated, so tf32 runs without a fallback
+# line (tests/mma_emu.sh checks the kernels themselves)
+XENV=CLBB_MMA=emu
+expect 0 "" -- run --arch resnet18 --shape 1,3,32,32 --precision tf32
+grep -q "^precision: tf32$" "$T/out" || { echo "FAIL: CLBB_MMA=emu run --precision tf32"; cat "$T/out" "$T/err"; fails=$((fails + 1)); }
+# CLBB_CL_OPTIONS reaches every build (a bad one: a build error naming it,
+# which run and bench once lost by asking for stats after the failure);
+# CLBB_BUILD_VERBOSE=1 logs successful builds
+XENV="CLBB_CACHE_DIR= CLBB_CL_OPTIONS=-cl-no-such-option"
+expect 1 "building program '.*-cl-no-such-option" -- run --arch resnet18 --shape 1,3,32,32
+expect 1 "building program '.*-cl-no-such-option" -- bench --arch resnet18 --shape 1,3,32,32 --iters 1 --warmup 0
+XENV="CLBB_CACHE_DIR= CLBB_BUILD_VERBOSE=1"
+expect 0 "^clbb: built 'conv2d_" -- run --arch resnet18 --shape 1,3,32,32
+XENV=
 
 # check --report: JSON (parses, every case with its numbers) + Markdown; a
 # regression planted in a copy shows up in --compare's regression list with

@@ -101,7 +101,12 @@ static void ca_reference(const check_case *c, check_data *d) {
 /* The kernel computes x*mul + add (two roundings, or one fma) then + res
  * and the activation; the reference rounds once: a few ulps of the terms
  * (O(1)), so atol and rtol 5e-7 (hard-sigmoid's +3 and /6 add two more,
- * 2^-24 of 6). F16: the output's rounding. */
+ * 2^-24 of 6). The terms cancel in part (x*mul + add + res of random
+ * signs), so the output is smaller than they are and its relative L2 error
+ * larger than their ulps: 2.7e-6 in a tiny case (seed 1796168598800688,
+ * largest error 2.3e-8, 0.05 of the element bound), hence 1e-5 there while
+ * the per-element bound stays at the terms' ulps. F16: the output's
+ * rounding. */
 const check_op clbb__check_channel_affine = {
     .name = "channel_affine",
     .cases = ca_cases,
@@ -109,5 +114,5 @@ const check_op clbb__check_channel_affine = {
     .make_data = ca_data,
     .create = ca_create,
     .reference = ca_reference,
-    .tol = {[CLBB_PRECISION_FP32] = {1e-6, 5e-7, 5e-7}, [CLBB_PRECISION_FP16] = {1e-3, 1e-6, 1e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {1e-5, 5e-7, 5e-7}, [CLBB_PRECISION_FP16] = {1e-3, 1e-6, 1e-3}},
 };

@@ -143,12 +143,14 @@ int clbb_cmd_bench(int argc, char **argv) {
      * program table is empty; the disk cache may be warm, see below), the
      * first forward (drivers that compile lazily, PoCL, do it there), and a
      * warm plan: a second model planned with the programs built */
-    clbb_context_stats s0, s1;
-    clbb_context_get_stats(ctx, &s0);
+    /* stats only after successes: a successful call clears the last error,
+     * which a failure's message is read from */
+    clbb_context_stats s0 = {0}, s1 = {0};
+    if (st == CLBB_OK) st = clbb_context_get_stats(ctx, &s0);
     double t_build = cli_now_ms();
     if (st == CLBB_OK) st = clbb_model_plan(m, shape);
     t_build = cli_now_ms() - t_build;
-    clbb_context_get_stats(ctx, &s1);
+    if (st == CLBB_OK) st = clbb_context_get_stats(ctx, &s1);
     double t_first = cli_now_ms();
     if (st == CLBB_OK) st = clbb_model_forward_tensor(m, in);
     if (st == CLBB_OK) st = clbb_context_finish(ctx);

@@ -85,12 +85,13 @@ int clbb_cmd_run(int argc, char **argv) {
         if (st == CLBB_OK) st = clbb_model_read_output(m, i, outs[i], n);
     }
     double t1 = cli_now_ms();
-    clbb_context_get_stats(ctx, &after);
     if (st != CLBB_OK) {
         rc = cli_error(cli_code(st) == CLI_USAGE ? CLI_USAGE : CLI_RUNTIME, "forward failed: %s",
                        clbb_last_error(ctx));
         goto done;
     }
+    /* after the error check: a successful call clears the last error */
+    clbb_context_get_stats(ctx, &after);
     out_stats stats[CLBB_MAX_OUT_INDICES];
     for (int i = 0; i < nout; i++) {
         size_t bad = summarize(outs[i], clbb_shape_numel(shapes[i]), &stats[i]);
