@@ -89,28 +89,38 @@ typedef float acc_t;
  * through an aligned private copy that LLVM folds away, and only the
  * conversion runs the builtin (it asserts 16-byte alignment on global
  * memory). Vectors of 2 and scalars convert in integers. */
+/* The bits move as whole vectors through these 2-byte-aligned vector
+ * types: PoCL 3.1's vloadn / vstoren of ushort are element-wise (LLVM
+ * kept 8 16-bit loads or vpextrd/shift/store sequences per vector: 3x
+ * the time of a float store in the depthwise kernel), a dereference of
+ * an under-aligned vector pointer is one unaligned vector move. */
+typedef ushort2 clbb_us2u __attribute__((aligned(2)));
+typedef ushort4 clbb_us4u __attribute__((aligned(2)));
+typedef ushort8 clbb_us8u __attribute__((aligned(2)));
+typedef ushort16 clbb_us16u __attribute__((aligned(2)));
+#define CLBB_USP(n, o, p) ((__global CLBB_CAT(CLBB_CAT(clbb_us, n), u) *)(CLBB_UPW(p) + (o) * (n)))
+#define CLBB_USPC(n, o, p)                                                               \
+    ((const __global CLBB_CAT(CLBB_CAT(clbb_us, n), u) *)(CLBB_UP(p) + (o) * (n)))
 #define CLBB_LDN_HW(n, o, p)                                                             \
     ({                                                                                   \
-        __private ushort t_[n] __attribute__((aligned(2 * (n))));                         \
-        CLBB_CAT(vstore, n)(CLBB_CAT(vload, n)((o), CLBB_UP(p)), 0, t_);                  \
-        CLBB_CAT(vload_half, n)(0, (const __private half *)t_);                          \
+        __private CLBB_CAT(ushort, n) t_;                                                \
+        t_ = *CLBB_USPC(n, o, p);                                                         \
+        CLBB_CAT(vload_half, n)(0, (const __private half *)&t_);                         \
     })
 #define CLBB_STN_HW(n, v, o, p)                                                          \
     do {                                                                                 \
-        __private ushort t_[n] __attribute__((aligned(2 * (n))));                         \
-        CLBB_CAT(CLBB_CAT(vstore_half, n), _rte)((v), 0, (__private half *)t_);           \
-        CLBB_CAT(vstore, n)(CLBB_CAT(vload, n)(0, t_), (o), CLBB_UPW(p));                 \
+        __private CLBB_CAT(ushort, n) t_;                                                \
+        CLBB_CAT(CLBB_CAT(vstore_half, n), _rte)((v), 0, (__private half *)&t_);          \
+        *CLBB_USP(n, o, p) = t_;                                                          \
     } while (0)
 #define CLBB_LDN_SOFT(n, o, p)                                                           \
-    CLBB_H2F(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(int, n),                     \
-             CLBB_CAT(vload, n)((o), CLBB_UP(p)))
+    CLBB_H2F(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(int, n), *CLBB_USPC(n, o, p))
 #define CLBB_LDN_2 CLBB_LDN_SOFT
 #define CLBB_LDN_4 CLBB_LDN_HW
 #define CLBB_LDN_8 CLBB_LDN_HW
 #define CLBB_LDN_16 CLBB_LDN_HW
 #define CLBB_STN_SOFT(n, v, o, p)                                                        \
-    CLBB_CAT(vstore, n)(CLBB_F2H(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(ushort, n), (v)), \
-                        (o), CLBB_UPW(p))
+    (*CLBB_USP(n, o, p) = CLBB_F2H(CLBB_CAT(float, n), CLBB_CAT(uint, n), CLBB_CAT(ushort, n), (v)))
 #define CLBB_STN_2 CLBB_STN_SOFT
 #define CLBB_STN_4 CLBB_STN_HW
 #define CLBB_STN_8 CLBB_STN_HW
@@ -229,6 +239,37 @@ static inline void clbb_st8h(float8 v, __global half *p) {
     vstore8(vload8(0, t), 0, (__global ushort *)p);
 }
 #endif
+/* Runs of 1-3 halves (n a compile-time constant): on x86 the n elements
+ * travel as the low lanes of one ushort4 (the rest zero, nothing read or
+ * written past p + n) through one F16C conversion; 1x1 convs on small maps
+ * pick tiles of 1-3 columns, where a per-element conversion cost as much as
+ * the tile's FMAs (scalar vload_half: a software routine on PoCL). */
+#if CLBB_SOFT_HALF
+#define CLBB_LD_SHORT(n, p, t)                                                        \
+    do {                                                                              \
+        const __global ushort *u_ = CLBB_UP(p);                                       \
+        const ushort4 h_ = (ushort4)(u_[0], (n) > 1 ? u_[(n) > 1] : 0,                \
+                                     (n) > 2 ? u_[2 * ((n) > 2)] : 0, 0);             \
+        __private ushort b_[4] __attribute__((aligned(8)));                           \
+        vstore4(h_, 0, b_);                                                           \
+        float f_[4];                                                                  \
+        vstore4(vload_half4(0, (const __private half *)b_), 0, f_);                   \
+        _Pragma("unroll") for (int i_ = 0; i_ < (n); i_++) (t)[i_] = f_[i_];          \
+    } while (0)
+#define CLBB_ST_SHORT(n, t, p)                                                        \
+    do {                                                                              \
+        float4 v_ = (float4)0.0f;                                                     \
+        _Pragma("unroll") for (int i_ = 0; i_ < (n); i_++) v_[i_] = (t)[i_];          \
+        __private ushort b_[4] __attribute__((aligned(8)));                           \
+        vstore_half4_rte(v_, 0, (__private half *)b_);                                \
+        _Pragma("unroll") for (int i_ = 0; i_ < (n); i_++) CLBB_UPW(p)[i_] = b_[i_];  \
+    } while (0)
+#else
+#define CLBB_LD_SHORT(n, p, t)                                                        \
+    _Pragma("unroll") for (int i_ = 0; i_ < (n); i_++) (t)[i_] = vload_half(i_, (p))
+#define CLBB_ST_SHORT(n, t, p)                                                        \
+    _Pragma("unroll") for (int i_ = 0; i_ < (n); i_++) ST((p), i_, (t)[i_])
+#endif
 /* n (a compile-time constant) halves from p into t as floats, through 8-
  * and 4-wide conversions only: PoCL's scalar vload_half is a software
  * routine (5x the cost of a float load per element on x86), its vector
@@ -246,7 +287,7 @@ static inline void clbb_st8h(float8 v, __global half *p) {
             vstore4(clbb_ld4h(p), 0, (t));                                            \
             vstore4(clbb_ld4h((p) + (n) - 4), 0, (t) + (n) - 4);                      \
         } else {                                                                      \
-            _Pragma("unroll") for (int i_ = 0; i_ < (n); i_++) (t)[i_] = vload_half(i_, (p)); \
+            CLBB_LD_SHORT(n, p, t);                                                   \
         }                                                                             \
     } while (0)
 #endif
@@ -265,7 +306,7 @@ static inline void clbb_st8h(float8 v, __global half *p) {
             clbb_st4h(vload4(0, (t)), (p));                                           \
             clbb_st4h(vload4(0, (t) + (n) - 4), (p) + (n) - 4);                       \
         } else {                                                                      \
-            _Pragma("unroll") for (int i_ = 0; i_ < (n); i_++) ST((p), i_, (t)[i_]);  \
+            CLBB_ST_SHORT(n, t, p);                                                   \
         }                                                                             \
     } while (0)
 #endif

@@ -1,5 +1,6 @@
 /* Zero-padded (and optionally gated) copy of an NCHW input, so that CPU
- * conv kernels read every tap without bounds tests.
+ * conv kernels read every tap without bounds tests (pad2d_gate; pad2d_plane
+ * where nothing is padded).
  *
  * pad2d_gate. One work-item: one row in [0, XH) of one channel c of one
  *   image n of xp[n][c][XH][XW]; global size (XH rounded up, C, N), any local size:
@@ -82,4 +83,18 @@ __kernel void pad2d_gate(__global const st_t *restrict x, int x_off, int x_bs,
     row_zero(d, lo);
     row_copy(d + lo, s + lo - PL, hi - lo, g);
     row_zero(d + hi, XW - hi);
+}
+
+/* pad2d_plane: the same copy where there is nothing to pad (XH = H, XW =
+ * W, PT = PL = 0: the gated or float copy of a 1x1 conv's input). One
+ * work-item (local size 1): the whole (c, n) plane as one run; global size
+ * (C, N). Row by row, the 7- and 14-wide rows of GhostNet's deep layers
+ * went scalar (under 8) or paid a work-item each: a fp16 1x1 conv's float
+ * copy of 960x7x7 took as long as the conv. */
+__kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
+pad2d_plane(__global const st_t *restrict x, int x_off, int x_bs, __global const st_t *restrict gate,
+            int g_off, int g_bs, __global pt_t *restrict xp, int HW, int HAS_GATE) {
+    const int c = get_global_id(0), n = get_global_id(1), C = get_global_size(0);
+    const float g = HAS_GATE ? LD(gate, g_off + n * g_bs + c) : 1.0f;
+    row_copy(xp + (n * C + c) * HW, x + x_off + n * x_bs + c * HW, HW, g);
 }

@@ -488,3 +488,38 @@ Test(ops, ghost_module_and_se_gate_refusals) {
     clbb_op_destroy(op);
     clbb_context_destroy(ctx);
 }
+
+/* fp16 on PoCL: a float input converted into half (every fp16 forward from
+ * float data) takes copy_dense, 8 elements a work-item (issue 11); a source
+ * channel view (offset, batch stride of the parent) and an image span not a
+ * multiple of 8 (2 x 3x5x7: 105 = 13 vectors + 1) cover its indexing and its
+ * tail. Each element must be the input rounded to half: within 2^-11 relative
+ * (normal range) of it. */
+Test(ops, copy_f32_to_f16_dense) {
+    clbb_context *ctx = test_context();
+    const clbb_shape parent = {2, 5, 5, 7}, s = {2, 3, 5, 7};
+    const size_t np = clbb_shape_numel(parent), n = clbb_shape_numel(s);
+    float *h = malloc(np * sizeof *h), *out = malloc(n * sizeof *out);
+    cr_assert(h && out);
+    for (size_t i = 0; i < np; i++) h[i] = (float)((int)(i * 37 % 201) - 100) / 64.0f + 0.001f;
+    clbb_tensor *src = NULL, *view = NULL, *dst = NULL;
+    cr_assert_eq(clbb_tensor_create(ctx, parent, CLBB_DTYPE_F32, &src), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write_f32(ctx, src, h, np), CLBB_OK);
+    cr_assert_eq(clbb_tensor_view_channels(ctx, src, 1, 3, &view), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, s, CLBB_DTYPE_F16, &dst), CLBB_OK);
+    cr_assert_eq(clbb_tensor_copy(ctx, view, dst), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_assert_eq(clbb_tensor_read_f32(ctx, dst, out, n), CLBB_OK);
+    size_t bad = 0;
+    for (int b = 0; b < s.n; b++)
+        for (int i = 0; i < s.c * s.h * s.w; i++) {
+            const float want = h[(size_t)b * 5 * 35 + 35 + i], got = out[(size_t)b * 105 + i];
+            if (!(fabsf(got - want) <= fabsf(want) * 0x1p-11f)) bad++;
+        }
+    cr_expect_eq(bad, 0, "%zu of %zu elements are not the input rounded to half", bad, n);
+    clbb_tensor_destroy(dst);
+    clbb_tensor_destroy(view);
+    clbb_tensor_destroy(src);
+    free(h);
+    free(out);
+    clbb_context_destroy(ctx);
+}

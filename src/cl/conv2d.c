@@ -73,9 +73,11 @@ clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw, int
     char opts[64];
     clbb__opt_dtype(opts, sizeof opts, op->dtype);
     if (f32) clbb__opt_int(opts, sizeof opts, "PAD_F32", 1);
+    const clbb_conv2d_desc *d = &s->d;
+    p->plane = xh == op->in_shape.h && xw == op->in_shape.w && !d->pad_top && !d->pad_left;
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "pad2d", opts, &prog));
-    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "pad2d_gate", &p->k));
+    CLBB_CHECK(clbb__kernel_create(op->ctx, prog, p->plane ? "pad2d_plane" : "pad2d_gate", &p->k));
     s->ws_bytes = (size_t)op->in_shape.n * s->d.in_channels * xh * xw *
                   (f32 ? sizeof(float) : clbb_dtype_size(op->dtype));
     CLBB_CHECK(clbb__scratch_reserve(op->ctx, s->ws_bytes, "conv2d padded input"));
@@ -88,6 +90,11 @@ clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw, int
     p->gws[0] = ((size_t)xh + CONV_PAD_LWS - 1) / CONV_PAD_LWS * CONV_PAD_LWS;
     p->gws[1] = (size_t)s->d.in_channels;
     p->gws[2] = (size_t)op->in_shape.n;
+    if (p->plane) {
+        p->gws[0] = (size_t)s->d.in_channels;
+        p->gws[1] = (size_t)op->in_shape.n;
+        p->gws[2] = 1;
+    }
     return CLBB_OK;
 }
 
@@ -103,12 +110,22 @@ clbb_status clbb__conv_pad_run(clbb_op *op, const conv_pad *p, cl_mem *xm, cl_in
     cl_mem ws = clbb__scratch(ctx);
     cl_int h = op->in_shape.h, w = op->in_shape.w, pt = s->d.pad_top, pl = s->d.pad_left,
            has_gate = s->has_gate, xh = p->xh, xw = p->xw;
-    CLBB_CHECK(clbb__kernel_args(ctx, p->k, "pad2d_gate", CLBB_TENSOR_ARGS(x), CLBB_TENSOR_ARGS(g),
-                                 sizeof(cl_mem), &ws, sizeof(cl_int), &h, sizeof(cl_int), &w,
-                                 sizeof(cl_int), &xh, sizeof(cl_int), &xw, sizeof(cl_int), &pt,
-                                 sizeof(cl_int), &pl, sizeof(cl_int), &has_gate, CLBB_ARGS_END));
-    static const size_t lws[3] = {CONV_PAD_LWS, 1, 1};
-    CLBB_CHECK(clbb__enqueue(ctx, p->k, 3, p->gws, lws, "pad2d_gate"));
+    if (p->plane) {
+        cl_int hw = h * w;
+        CLBB_CHECK(clbb__kernel_args(ctx, p->k, "pad2d_plane", CLBB_TENSOR_ARGS(x),
+                                     CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &ws, sizeof(cl_int), &hw,
+                                     sizeof(cl_int), &has_gate, CLBB_ARGS_END));
+        static const size_t one[3] = {1, 1, 1};
+        CLBB_CHECK(clbb__enqueue(ctx, p->k, 2, p->gws, one, "pad2d_plane"));
+    } else {
+        CLBB_CHECK(clbb__kernel_args(ctx, p->k, "pad2d_gate", CLBB_TENSOR_ARGS(x),
+                                     CLBB_TENSOR_ARGS(g), sizeof(cl_mem), &ws, sizeof(cl_int), &h,
+                                     sizeof(cl_int), &w, sizeof(cl_int), &xh, sizeof(cl_int), &xw,
+                                     sizeof(cl_int), &pt, sizeof(cl_int), &pl, sizeof(cl_int),
+                                     &has_gate, CLBB_ARGS_END));
+        static const size_t lws[3] = {CONV_PAD_LWS, 1, 1};
+        CLBB_CHECK(clbb__enqueue(ctx, p->k, 3, p->gws, lws, "pad2d_gate"));
+    }
     *xm = ws;
     *xoff = 0;
     *xbs = s->d.in_channels * xh * xw;

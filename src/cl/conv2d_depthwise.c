@@ -12,7 +12,11 @@ typedef struct dw_state {
     cl_kernel k;
     size_t gws[3], lws[3];
     int rb; /* CPU: rows per work-item */
+    int lpad; /* CPU fp16: the padded float tile is made in local memory (LPAD) */
 } dw_state;
+
+/* the LPAD tile's budget: about a core's L1 data cache */
+#define DW_LPAD_BYTES 32768
 
 /* tuning keys, by family */
 enum { DW_OW_T };
@@ -57,14 +61,25 @@ static clbb_status dw_cpu_reshape(clbb_op *op) {
     clbb_shape i = op->in_shape, o = op->out_shape;
     const int vw = conv_tuned(s, DW_VW, 8);
     int xh = i.h, xw = i.w;
-    /* fp16: a float copy, converted once (-D XF, PAD_F32) */
+    /* fp16: a float copy, converted once (-D XF, PAD_F32), or (LPAD) a
+     * float tile each work-item makes in local memory (no gate: pad2d
+     * applies that) */
     const int xf = op->dtype == CLBB_DTYPE_F16;
     const int pad = clbb__conv_needs_pad(s) || d->stride_w > 1 || xf;
+    /* about 4096 outputs per work-item: PoCL pays per work-group */
+    int rb = (4096 + o.w - 1) / o.w;
+    if (rb > o.h) rb = o.h;
+    a->lpad = 0;
     if (pad) {
         xh = (o.h - 1) * d->stride_h + (d->kernel_h - 1) * d->dilation_h + 1;
         /* + SW-1: the stride-2 load reads a 2*VW vector whose last lane is unused */
         xw = (o.w - 1) * d->stride_w + (d->kernel_w - 1) * d->dilation_w + 1 + d->stride_w - 1;
-        CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw, xf));
+        const long row = (long)xw * 4, halo = (long)(d->kernel_h - 1) * d->dilation_h + 1;
+        const long fit = ((long)DW_LPAD_BYTES / row - halo) / d->stride_h + 1;
+        const unsigned long long lmem = op->ctx->info.local_mem_bytes;
+        a->lpad = xf && !s->has_gate && fit >= 1 && (!lmem || lmem >= DW_LPAD_BYTES);
+        if (a->lpad && rb > fit) rb = (int)fit;
+        if (!a->lpad) CLBB_CHECK(clbb__conv_pad_prepare(op, &a->pad, xh, xw, xf));
     }
     a->pad.xh = xh;
     a->pad.xw = xw;
@@ -75,13 +90,10 @@ static clbb_status dw_cpu_reshape(clbb_op *op) {
     char opts[256];
     clbb__conv_cpu_options(op, opts, sizeof opts);
     clbb__opt_int(opts, sizeof opts, "VW", vw);
-    if (xf) clbb__opt_int(opts, sizeof opts, "XF", 1);
+    if (xf) clbb__opt_int(opts, sizeof opts, a->lpad ? "LPAD" : "XF", 1);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "conv2d_depthwise_cpu", opts, &prog));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "conv2d_depthwise_cpu", &a->k));
-    /* about 4096 outputs per work-item: PoCL pays per work-group */
-    int rb = (4096 + o.w - 1) / o.w;
-    if (rb > o.h) rb = o.h;
     a->rb = rb;
     a->gws[0] = (size_t)((o.h + rb - 1) / rb);
     a->gws[1] = (size_t)o.c;
@@ -102,12 +114,21 @@ static clbb_status dw_cpu_run(clbb_op *op) {
     cl_mem xm;
     cl_int xoff, xbs;
     CLBB_CHECK(clbb__conv_pad_run(op, &a->pad, &xm, &xoff, &xbs));
+    /* LPAD: the input's geometry and the tile follow (a size of 0 ends the
+     * list otherwise) */
+    cl_int h = op->in_shape.h, w = op->in_shape.w, pt = s->d.pad_top, pl = s->d.pad_left;
+    const size_t lp = a->lpad ? sizeof(cl_int) : 0;
+    const size_t tile = (size_t)((a->rb - 1) * s->d.stride_h +
+                                 (s->d.kernel_h - 1) * s->d.dilation_h + 1) *
+                        (size_t)xw * sizeof(float);
     CLBB_CHECK(clbb__kernel_args(ctx, a->k, "conv2d_depthwise_cpu", sizeof(cl_mem), &xm,
                                  sizeof(cl_int), &xoff, sizeof(cl_int), &xbs, sizeof(cl_int), &xh,
                                  sizeof(cl_int), &xw, sizeof(cl_mem), &a->w, sizeof(cl_mem),
                                  &s->shift, CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(y),
                                  sizeof(cl_int), &o.c, sizeof(cl_int), &o.h, sizeof(cl_int), &o.w,
-                                 sizeof(cl_int), &a->rb, CLBB_ARGS_END));
+                                 sizeof(cl_int), &a->rb, lp, (const void *)&h, lp,
+                                 (const void *)&w, lp, (const void *)&pt, lp, (const void *)&pl,
+                                 a->lpad ? tile : 0, (const void *)NULL, CLBB_ARGS_END));
     return clbb__enqueue(ctx, a->k, 3, a->gws, a->lws, "conv2d_depthwise_cpu");
 }
 

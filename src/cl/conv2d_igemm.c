@@ -496,8 +496,10 @@ static clbb_status cpu_reshape(clbb_op *op) {
                           s->tuning, mpv, o.h, o.w);
     const int mv = best[0], rb = best[1], nw = best[2];
     /* fp16: the input is converted to a float copy once (pad2d, PAD_F32),
-     * not once per tap in the K loop (-D XF) */
-    const int xf = op->dtype == CLBB_DTYPE_F16;
+     * not once per tap in the K loop (-D XF); but a 1x1 map (SE convs)
+     * converts its one column in the loop: there the copy's launch cost
+     * more than the conv (GhostNet: 0.003-0.034 ms against 0.001-0.024) */
+    const int xf = op->dtype == CLBB_DTYPE_F16 && (clbb__conv_needs_pad(s) || i.h * i.w > 1);
     const int pad = clbb__conv_needs_pad(s) || xf;
     int xh = i.h, xw = i.w;
     if (clbb__conv_needs_pad(s)) {

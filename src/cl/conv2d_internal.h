@@ -155,6 +155,7 @@ typedef struct conv_pad {
     cl_kernel k;
     size_t gws[3];
     int xh, xw;
+    int plane; /* nothing to pad: k is pad2d_plane, a work-item per plane */
 } conv_pad;
 int clbb__conv_needs_pad(const conv_state *s);
 clbb_status clbb__conv_pad_prepare(clbb_op *op, conv_pad *p, int xh, int xw, int f32);

@@ -9,8 +9,9 @@
 
 typedef struct copy_state {
     cl_kernel k;
-    clbb_dtype src_dtype; /* of the kernel built */
-    size_t gws[2], lws[2];
+    cl_kernel kd; /* copy_dense: float into half, x dense per image (else NULL) */
+    clbb_dtype src_dtype; /* of the kernels built */
+    size_t gws[2], lws[2], gws_dense[2];
 } copy_state;
 
 static clbb_status copy_reshape(clbb_op *op, clbb_shape in) {
@@ -25,6 +26,8 @@ static clbb_status copy_reshape(clbb_op *op, clbb_shape in) {
     s->lws[1] = 1;
     s->gws[0] = clbb__round_up(chw, COPY_LWS);
     s->gws[1] = (size_t)in.n;
+    s->gws_dense[0] = clbb__round_up((chw + 7) / 8, COPY_LWS);
+    s->gws_dense[1] = (size_t)in.n;
     return CLBB_OK;
 }
 
@@ -34,12 +37,15 @@ static clbb_status copy_setup(clbb_op *op) {
     const clbb_dtype src = op->in[0].dtype;
     if (s->k && s->src_dtype == src) return CLBB_OK;
     clbb__kernel_release(&s->k);
+    clbb__kernel_release(&s->kd);
     char opts[96];
     clbb__opt_dtype(opts, sizeof opts, op->dtype);
     clbb__opt_int(opts, sizeof opts, "SRC_DTYPE", src);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "copy", opts, &prog));
     CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "copy_strided", &s->k));
+    if (src == CLBB_DTYPE_F32 && op->dtype == CLBB_DTYPE_F16)
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "copy_dense", &s->kd));
     s->src_dtype = src;
     return CLBB_OK;
 }
@@ -52,6 +58,13 @@ static clbb_status copy_run(clbb_op *op) {
     cl_int st[4];
     for (int i = 0; i < 4; i++) st[i] = (cl_int)x->stride[i];
     cl_int xoff = (cl_int)x->offset;
+    if (s->kd && st[3] == 1 && st[2] == sh.w && st[1] == (cl_int)sh.h * sh.w) {
+        cl_int chw = sh.c * sh.h * sh.w;
+        CLBB_CHECK(clbb__kernel_args(op->ctx, s->kd, "copy_dense", sizeof(cl_mem), &x->mem,
+                                     sizeof(cl_int), &xoff, sizeof(cl_int), &st[0],
+                                     CLBB_TENSOR_ARGS(y), sizeof(cl_int), &chw, CLBB_ARGS_END));
+        return clbb__enqueue(op->ctx, s->kd, 2, s->gws_dense, s->lws, "copy_dense");
+    }
     CLBB_CHECK(clbb__kernel_args(op->ctx, s->k, "copy_strided", sizeof(cl_mem), &x->mem,
                                  sizeof(cl_int), &xoff, sizeof(cl_int), &st[0], sizeof(cl_int),
                                  &st[1], sizeof(cl_int), &st[2], sizeof(cl_int), &st[3],
@@ -63,6 +76,7 @@ static clbb_status copy_run(clbb_op *op) {
 static void copy_destroy(clbb_op *op) {
     copy_state *s = op->impl;
     clbb__kernel_release(&s->k);
+    clbb__kernel_release(&s->kd);
 }
 
 static const clbb_op_vtable COPY_VT = {"copy", CLBB_FAMILIES_GPU, copy_reshape, copy_setup,

@@ -7,11 +7,12 @@
 #include "eltwise_internal.h"
 
 #define ELT_VEC 4
+#define ELT_VEC_F16_ADD 8
 #define ELT_LWS0 256
 
 /* Flat grid over each image's C x HW span (see cl/eltwise.cl). */
-static void elt_sizes(clbb_shape s, size_t gws[3], size_t lws[3]) {
-    size_t items = ((size_t)s.c * s.h * s.w + ELT_VEC - 1) / ELT_VEC;
+static void elt_sizes(clbb_shape s, int vec, size_t gws[3], size_t lws[3]) {
+    size_t items = ((size_t)s.c * s.h * s.w + vec - 1) / vec;
     lws[0] = items >= 4 * ELT_LWS0 ? ELT_LWS0 : items >= 64 ? 64 : 16;
     lws[1] = 1;
     lws[2] = 1;
@@ -21,15 +22,15 @@ static void elt_sizes(clbb_shape s, size_t gws[3], size_t lws[3]) {
 }
 
 static clbb_status elt_program(clbb_context *ctx, clbb_dtype dtype, clbb_activation act,
-                               int has_scale, int has_shift, int has_res, const char *name,
-                               cl_kernel *out) {
+                               int has_scale, int has_shift, int has_res, int vec,
+                               const char *name, cl_kernel *out) {
     char opts[256];
     clbb__opt_dtype(opts, sizeof opts, dtype);
     clbb__opt_int(opts, sizeof opts, "ACT", act);
     clbb__opt_int(opts, sizeof opts, "HAS_SCALE", has_scale);
     clbb__opt_int(opts, sizeof opts, "HAS_SHIFT", has_shift);
     clbb__opt_int(opts, sizeof opts, "HAS_RES", has_res);
-    clbb__opt_int(opts, sizeof opts, "VEC", ELT_VEC);
+    clbb__opt_int(opts, sizeof opts, "VEC", vec);
     cl_program prog;
     CLBB_CHECK(clbb__program_get(ctx, "eltwise", opts, &prog));
     return clbb__kernel_create(ctx, prog, name, out);
@@ -42,7 +43,7 @@ clbb_status clbb__affine_kernel(clbb_context *ctx, clbb_dtype dtype, clbb_kernel
                                 clbb_activation act, int has_scale, int has_shift, int has_res,
                                 cl_kernel *out) {
     const int cpu = family == CLBB_KERNEL_FAMILY_CPU;
-    return elt_program(ctx, dtype, act, has_scale, has_shift, has_res,
+    return elt_program(ctx, dtype, act, has_scale, has_shift, has_res, ELT_VEC,
                        cpu ? "channel_affine_act_cpu" : "channel_affine_act", out);
 }
 
@@ -67,7 +68,7 @@ clbb_status clbb__affine_enqueue(clbb_context *ctx, cl_kernel k, clbb_kernel_fam
         lws[0] = lws[1] = lws[2] = 1;
         return clbb__enqueue(ctx, k, 3, gws, lws, name);
     }
-    elt_sizes(s, gws, lws);
+    elt_sizes(s, ELT_VEC, gws, lws);
     return clbb__enqueue(ctx, k, 2, gws, lws, "channel_affine_act");
 }
 
@@ -180,6 +181,13 @@ typedef struct bin_state {
     cl_kernel k;
 } bin_state;
 
+/* add in half: 8 elements a work-item, one 8-wide conversion each (see
+ * add_act); mul and float keep 4 */
+static int bin_vec(const clbb_op *op) {
+    const bin_state *s = op->impl;
+    return op->dtype == CLBB_DTYPE_F16 && !s->is_mul ? ELT_VEC_F16_ADD : ELT_VEC;
+}
+
 static clbb_status bin_reshape(clbb_op *op, clbb_shape in) {
     bin_state *s = op->impl;
     op->out_shape = in;
@@ -188,7 +196,7 @@ static clbb_status bin_reshape(clbb_op *op, clbb_shape in) {
     op->info.bytes = (double)clbb_dtype_size(op->dtype) * n * (s->is_mul ? 2 : 3);
     snprintf(op->info.algorithm, sizeof op->info.algorithm, s->is_mul ? "mul_channel" : "add_act");
     if (!s->k)
-        CLBB_CHECK(elt_program(op->ctx, op->dtype, s->act, 0, 0, 0,
+        CLBB_CHECK(elt_program(op->ctx, op->dtype, s->act, 0, 0, 0, bin_vec(op),
                                s->is_mul ? "mul_channel" : "add_act", &s->k));
     return CLBB_OK;
 }
@@ -209,7 +217,7 @@ static clbb_status bin_run(clbb_op *op) {
                                  CLBB_TENSOR_ARGS(&op->in[1]), CLBB_TENSOR_ARGS(&op->out),
                                  sizeof(cl_int), &C, sizeof(cl_int), &HW, CLBB_ARGS_END));
     size_t gws[3], lws[3];
-    elt_sizes(sh, gws, lws);
+    elt_sizes(sh, bin_vec(op), gws, lws);
     return clbb__enqueue(op->ctx, s->k, 2, gws, lws, name);
 }
 
