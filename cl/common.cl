@@ -314,19 +314,19 @@ static inline void clbb_st8h(float8 v, __global half *p) {
 /* Helpers are static inline: a plain C99 inline definition has no external
  * one, so a driver that does not inline (-cl-opt-disable) fails to link the
  * program (the clc test's -O0 pass finds such calls). */
-static inline float clbb_act(float v) {
+/* The activation ACT on v of float type T (a scalar or any vector) */
 #if ACT == 1
-    return fmax(v, 0.0f);
+#define CLBB_ACT(T, v) fmax((v), (T)0.0f)
 #elif ACT == 2
-    return fmin(fmax(v, 0.0f), 6.0f);
+#define CLBB_ACT(T, v) fmin(fmax((v), (T)0.0f), (T)6.0f)
 #elif ACT == 3
-    return fmin(fmax(v + 3.0f, 0.0f), 6.0f) / 6.0f;
+#define CLBB_ACT(T, v) (fmin(fmax((v) + (T)3.0f, (T)0.0f), (T)6.0f) / (T)6.0f)
 #elif ACT == 4
-    return 1.0f / (1.0f + exp(-v));
+#define CLBB_ACT(T, v) ((T)1.0f / ((T)1.0f + exp(-(v))))
 #else
-    return v;
+#define CLBB_ACT(T, v) (v)
 #endif
-}
+static inline float clbb_act(float v) { return CLBB_ACT(float, v); }
 
 /* Work-group tree reductions: each of the n items (n a power of two, the
  * work-group's size) passes its v through red (n local floats) and every

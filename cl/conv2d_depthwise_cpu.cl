@@ -79,17 +79,7 @@ static inline vt loadx_strided(const XAS xs_t *p) {
 #define LOADX(p) loadx_strided(p)
 #endif
 
-static inline vt act_v(vt v) {
-#if ACT == 1
-    return fmax(v, (vt)0.0f);
-#elif ACT == 2
-    return fmin(fmax(v, (vt)0.0f), (vt)6.0f);
-#elif ACT == 3
-    return fmin(fmax(v + (vt)3.0f, (vt)0.0f), (vt)6.0f) / (vt)6.0f;
-#else
-    return v;
-#endif
-}
+static inline vt act_v(vt v) { return CLBB_ACT(vt, v); }
 
 #if LPAD
 /* n halves from s as floats at d: 8-wide conversions, the last one

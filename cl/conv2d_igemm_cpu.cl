@@ -71,19 +71,7 @@ typedef st_t xs_t;
 #endif
 #define VW_STORE(v, p) CLBB_CAT(vstore, VW)((v), 0, (p))
 
-static inline vw_t act_vw(vw_t v) {
-#if ACT == 1
-    return fmax(v, (vw_t)0.0f);
-#elif ACT == 2
-    return fmin(fmax(v, (vw_t)0.0f), (vw_t)6.0f);
-#elif ACT == 3
-    return fmin(fmax(v + (vw_t)3.0f, (vw_t)0.0f), (vw_t)6.0f) / (vw_t)6.0f;
-#elif ACT == 4
-    return (vw_t)1.0f / ((vw_t)1.0f + exp(-v));
-#else
-    return v;
-#endif
-}
+static inline vw_t act_vw(vw_t v) { return CLBB_ACT(vw_t, v); }
 
 #define KHW (KH * KW)
 #define NR (RB * NRW)

@@ -84,19 +84,7 @@ channel_affine_act_cpu(__global const st_t *x, int x_off, int x_bs,
 
 #if DTYPE == 1
 typedef CLBB_CAT(float, VEC) vec_t;
-static inline vec_t act_vec(vec_t v) {
-#if ACT == 1
-    return fmax(v, (vec_t)0.0f);
-#elif ACT == 2
-    return fmin(fmax(v, (vec_t)0.0f), (vec_t)6.0f);
-#elif ACT == 3
-    return fmin(fmax(v + (vec_t)3.0f, (vec_t)0.0f), (vec_t)6.0f) / (vec_t)6.0f;
-#elif ACT == 4
-    return (vec_t)1.0f / ((vec_t)1.0f + exp(-v));
-#else
-    return v;
-#endif
-}
+static inline vec_t act_vec(vec_t v) { return CLBB_ACT(vec_t, v); }
 #endif
 
 __kernel void add_act(__global const st_t *a, int a_off, int a_bs,
