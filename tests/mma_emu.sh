@@ -5,8 +5,7 @@
 # layouts, pair-row loaders, split-K and epilogues are checked against the
 # reference on PoCL in CI, not only on an NVIDIA GPU: the conv2d (igemm,
 # Winograd) and deform_conv2d tables at each tensor-core precision, GPU
-# kernel family, two fp16 blocks, and the tf32 and fp16 conv tables under
-# oclgrind. Each table must report that
+# kernel family, two fp16 blocks, and the fp16 conv table under oclgrind. Each table must report that
 # its math ran (`math tf32+fp32`, ...), so a silent fallback to the strict
 # kernels fails the test.
 # One PoCL thread: with more, PoCL 3.1 returns wrong results for the larger
@@ -35,9 +34,10 @@ cat "$T/out"
 [ $rc -eq 0 ] || fail=1
 grep -q "pass" "$T/out" || { echo "no block ran"; fail=1; }
 # the same kernels under oclgrind (out-of-bounds accesses, data races in the
-# local-memory tiles, the emulation's scratch): tf32 and fp16's pair loaders
+# local-memory tiles, the emulation's scratch): fp16, whose pair loaders are
+# the most intricate (tf32 under oclgrind: one more minute, left out for CI time)
 if command -v oclgrind >/dev/null 2>&1; then
-    for p in tf32 fp16; do
+    for p in fp16; do
         rm -f "$T/log"
         CLBB_CACHE_DIR="$T/cache" oclgrind --check-api --data-races --log "$T/log" \
             "$CLBB" check --ops --only conv --small --quick --precision $p --device oclgrind \
