@@ -8,6 +8,16 @@
 
 #include "options.h"
 
+/* Prints a JSON array (or NULL: out of memory) and frees it. */
+static int print_json_array(cJSON *arr) {
+    char *text = arr ? cJSON_Print(arr) : NULL;
+    cJSON_Delete(arr);
+    if (!text) return cli_error(CLI_RUNTIME, "out of memory");
+    printf("%s\n", text);
+    free(text);
+    return CLI_OK;
+}
+
 static const char *type_of(const clbb_device_info *d) {
     return d->is_gpu ? "GPU" : d->is_cpu ? "CPU" : "accelerator";
 }
@@ -62,12 +72,7 @@ static int print_json(const clbb_device_info *d, size_t n, const clbb_device_pro
         else cJSON_AddNullToObject(o, "profile");
         cJSON_AddItemToArray(arr, o);
     }
-    char *text = arr ? cJSON_Print(arr) : NULL;
-    cJSON_Delete(arr);
-    if (!text) return cli_error(CLI_RUNTIME, "out of memory");
-    printf("%s\n", text);
-    free(text);
-    return CLI_OK;
+    return print_json_array(arr);
 }
 
 /* --profile, else $CLBB_DEVICE_PROFILE, as clbb_context_create() reads
@@ -149,12 +154,7 @@ static int profiles_json(void) {
         cJSON_AddNumberToObject(o, "compute_units", p->compute_units);
         cJSON_AddItemToArray(arr, o);
     }
-    char *text = arr ? cJSON_Print(arr) : NULL;
-    cJSON_Delete(arr);
-    if (!text) return cli_error(CLI_RUNTIME, "out of memory");
-    printf("%s\n", text);
-    free(text);
-    return CLI_OK;
+    return print_json_array(arr);
 }
 
 int clbb_cmd_profiles(int argc, char **argv) {
