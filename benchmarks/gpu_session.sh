@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart f16 nvexp)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart f16 nvexp attn)
 # precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
 # fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
 # checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
@@ -357,6 +357,29 @@ for s in "$@"; do
           echo "$o $p: $(grep -E '^clbb:' "$f.txt" | tail -1)"
         done
       done ;;
+    attn)
+      # GeneralizedAttention's kernels (rows: fp32, mma: TF32/FP16 tensor cores): the op table per
+      # precision, the attention blocks and backbones against the reference, then attn1111 at
+      # 1x3x800x1344 per kernel choice (old q64k32, rows with 1/2/4 key splits, per precision) beside
+      # the plain ResNet-50 (per-layer tables)
+      step attn
+      for p in fp32 tf32 fp16; do
+        timeout 120 ./$B/clbb check --ops --only gen_attention --precision $p --device nvidia > "$OUT/attn_check_$p.txt" 2>&1
+        echo "$p ops rc $?: $(tail -1 "$OUT/attn_check_$p.txt")"; grep -E "FAIL|^gen_attention " "$OUT/attn_check_$p.txt" | head -4
+        timeout 120 ./$B/clbb check --blocks --models --only attn --precision $p --device nvidia > "$OUT/attn_models_$p.txt" 2>&1
+        echo "$p blocks+models rc $?: $(tail -1 "$OUT/attn_models_$p.txt")"; grep -E "FAIL" "$OUT/attn_models_$p.txt" | head -4
+      done
+      for w in ${ATTN_RUNS:-"fp32 CLBB_GA_KERNEL=flash" "fp32 CLBB_GA_KS=1" "fp32 CLBB_GA_KS=2" "fp32 CLBB_GA_KS=4" "fp32 -" "tf32x3 -" "tf32 -" "fp16 -"}; do
+        set -- $w
+        for a in resnet50_attn1111_c4c5 resnet50; do
+          [ $a = resnet50 ] && [ "$2" != - ] && continue
+          f="$OUT/attn_bench_${a}_$1_${2//[^A-Za-z0-9]/}"
+          timeout 100 env $( [ "$2" != - ] && echo "$2" ) ./$B/clbb bench --arch $a --shape 1,3,800,1344 --device nvidia --iters 20 \
+            --precision $1 > "$f.txt" 2>&1
+          echo "$1 $2 $a: $(grep -E '^clbb:' "$f.txt" | tail -1)"
+          grep -E "layer3.1.gen_attention_block |layer4.1.gen_attention_block " "$f.txt" | awk '{print "   ", $1, $4, $5}'
+        done
+      done | tee "$OUT/attn_summary.txt" ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;

@@ -13,7 +13,21 @@
  *   gy[m,qy,ky] + [bit 1] q(i').py[m,qy,ky,:], i' the transposed query for
  *   TRANSPOSED types (i' = qx*Wq + qy, the launcher checks Hq == Wq); gx,
  *   gy are geom_bias . px, py (zero without bit 3), px, py the host's
- *   position features.
+ *   position features. Under GEO_T (the rows kernel) the table is stored
+ *   transposed, entry-major (geo[nm][j][i]), so that the 32 queries of a
+ *   warp read one entry in one coalesced line.
+ * gen_attention_rows (GPU family): a work-item per (query, key split):
+ *   work-groups of 128 = GA_QB queries x GA_KS splits of one (n, m),
+ *   global (ceil(Lq/GA_QB)*128, N*M). Each item keeps its query's qa (D
+ *   floats) and its output (DV) in registers; per tile of GA_KS*GA_SJ keys
+ *   (K and V tiles in local memory, [dim][key], read as float4 broadcasts:
+ *   the items of a warp are consecutive queries of one split) it scores its
+ *   split's GA_SJ keys, takes their maximum, rescales and adds the value
+ *   sum, so a row's softmax needs no exchange between items; the splits
+ *   merge their (max, sum, output) once at the end through local memory.
+ *   Why not q64k32 (below): its row maxima and sums went through local
+ *   memory with three barriers per 32 keys, 0.61 ms per attn1111 c4 layer
+ *   on the H200 (8 TFLOP/s). Needs GA_LDS floats of local memory.
  * gen_attention_flash (GPU family): a work-group of 128 items (16 x 8)
  *   per tile of 64 queries of one (n, m), global (ceil(Lq/64)*128, N*M).
  *   Per tile of 32 keys: K, V tiles to local memory, each item 4 queries x
@@ -32,6 +46,8 @@
  * HAS_Q1 (bit 1), HAS_POS (bit 1 or 3), TRANSPOSED, SHORTCUT, MASK
  * (spatial_range >= 0), SR (spatial_range), KVS (kv_stride), DTYPE. */
 
+#include "mma.cl"
+
 static inline int ga_floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 /* keys [lo, hi) of one axis that query index i sees (mmcv's map) */
@@ -49,7 +65,11 @@ __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
                                  __global float *restrict geo, int Hq, int Wq, int Hk, int Wk) {
     const int T = Wk + Hk, Lq = Hq * Wq, e = get_global_id(0), nm = get_global_id(1);
     if (e >= Lq * T) return;
+#if GEO_T
+    const int j = e / Lq, i = e - j * Lq, n = nm / M, m = nm % M;
+#else
     const int i = e / T, j = e - i * T, n = nm / M, m = nm % M;
+#endif
     const int qy = i / Wq, qx = i % Wq;
     float s;
     int qi = i;
@@ -71,7 +91,7 @@ __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
     (void)f;
     (void)qi;
 #endif
-    geo[(size_t)nm * Lq * T + e] = s;
+    geo[(size_t)nm * Lq * T + e] = s; /* e = j*Lq + i under GEO_T */
 }
 #endif
 
@@ -237,6 +257,430 @@ void gen_attention_flash(__global const st_t *v, int v_off, int v_bs,
         }
     }
 }
+
+#ifdef GA_KS
+#define GA_QB (128 / GA_KS)
+#define GA_BK (GA_KS * GA_SJ)
+
+__kernel __attribute__((reqd_work_group_size(128, 1, 1)))
+void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
+                        __global const st_t *k, int k_off, int k_bs,
+                        __global const st_t *q, int q_off, int q_bs,
+                        __global const float *restrict ab,
+                        __global const float *restrict geo,
+                        __global st_t *y, int y_off, int y_bs,
+                        int Wq, int Lq, int Wk, int Hk) {
+    __local float lds[GA_LDS] __attribute__((aligned(16)));
+    __local float *Ks = lds, *Vs = lds + HAS_K * D * GA_BK;
+    const int t = get_local_id(0), h = t / GA_QB, ql = t - h * GA_QB;
+    const int nm = get_global_id(1), n = nm / M, m = nm % M;
+    const int qraw = get_group_id(0) * GA_QB + ql, qi = min(qraw, Lq - 1), Lk = Wk * Hk;
+#if HAS_K
+    float qa[D];
+    for (int d = 0; d < D; d++) {
+        float val = 0.0f;
+#if HAS_Q0
+        val = LD(q, q_off + n * q_bs + (size_t)(m * D + d) * Lq + qi);
+#endif
+#if HAS_AB
+        val += ab[m * D + d];
+#endif
+        qa[d] = val;
+    }
+    const __global st_t *kp = k + k_off + n * k_bs + (size_t)m * D * Lk;
+#endif
+#if SHORTCUT
+    const int mi = 0;
+#else
+    const int mi = qi;
+#endif
+    int ylo = 0, yhi = Hk, xlo = 0, xhi = Wk;
+#if MASK
+    ga_window(mi / Wq, &ylo, &yhi);
+    ga_window(mi % Wq, &xlo, &xhi);
+#else
+    (void)mi;
+#endif
+#if HAS_POS
+    __global const float *g = geo + (size_t)nm * (Wk + Hk) * Lq + qi;
+#endif
+    const __global st_t *vp = v + v_off + n * v_bs + (size_t)m * DV * Lk;
+    float o[DV];
+    for (int c = 0; c < DV; c++) o[c] = 0.0f;
+    float mrow = -INFINITY, l = 0.0f;
+    for (int k0 = 0; k0 < Lk; k0 += GA_BK) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+#if HAS_K
+        for (int e = t; e < D * GA_BK; e += 128) {
+            const int d = e / GA_BK, j = e - d * GA_BK;
+            Ks[e] = k0 + j < Lk ? LD(kp, (size_t)d * Lk + k0 + j) : 0.0f;
+        }
+#endif
+        for (int e = t; e < DV * GA_BK; e += 128) {
+            const int c = e / GA_BK, j = e - c * GA_BK;
+            Vs[e] = k0 + j < Lk ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        const int j0 = k0 + h * GA_SJ; /* this split's first key */
+        float s[GA_SJ];
+        for (int j = 0; j < GA_SJ; j++) s[j] = 0.0f;
+#if HAS_K
+        for (int d = 0; d < D; d++) {
+            const float qd = qa[d];
+            for (int j = 0; j < GA_SJ; j += 4) {
+                const float4 kv = vload4(0, Ks + d * GA_BK + h * GA_SJ + j);
+                s[j] = fma(qd, kv.x, s[j]);
+                s[j + 1] = fma(qd, kv.y, s[j + 1]);
+                s[j + 2] = fma(qd, kv.z, s[j + 2]);
+                s[j + 3] = fma(qd, kv.w, s[j + 3]);
+            }
+        }
+#endif
+        int ky = j0 / Wk, kx = j0 - ky * Wk;
+        float cm = -INFINITY;
+        for (int j = 0; j < GA_SJ; j++) {
+            float e = s[j];
+#if HAS_POS
+            /* keys past Lk are masked below; their rows clamped to stay in the table */
+            e += g[(size_t)kx * Lq] + g[(size_t)(Wk + min(ky, Hk - 1)) * Lq];
+#endif
+#if MASK
+            if (ky < ylo || ky >= yhi || kx < xlo || kx >= xhi) e = -INFINITY;
+#endif
+            s[j] = j0 + j < Lk ? e : -INFINITY;
+            cm = fmax(cm, s[j]);
+            if (++kx == Wk) {
+                kx = 0;
+                ky++;
+            }
+        }
+        const float mx = fmax(mrow, cm);
+        if (mx == -INFINITY) continue; /* nothing seen yet: every weight is 0 */
+        const float alpha = exp(mrow - mx);
+        mrow = mx;
+        float ps = 0.0f;
+        for (int j = 0; j < GA_SJ; j++) {
+            s[j] = exp(s[j] - mx);
+            ps += s[j];
+        }
+        l = fma(l, alpha, ps);
+        for (int c = 0; c < DV; c++) {
+            float acc = o[c] * alpha;
+            for (int j = 0; j < GA_SJ; j += 4) {
+                const float4 vv = vload4(0, Vs + c * GA_BK + h * GA_SJ + j);
+                acc = fma(s[j], vv.x, acc);
+                acc = fma(s[j + 1], vv.y, acc);
+                acc = fma(s[j + 2], vv.z, acc);
+                acc = fma(s[j + 3], vv.w, acc);
+            }
+            o[c] = acc;
+        }
+    }
+#if GA_KS > 1
+    /* splits 1.. hand (max, sum, output) to split 0 */
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (h > 0) {
+        __local float *p = lds + ((h - 1) * GA_QB + ql) * (DV + 2);
+        p[0] = mrow;
+        p[1] = l;
+        for (int c = 0; c < DV; c++) p[2 + c] = o[c];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (h > 0) return;
+    for (int u = 1; u < GA_KS; u++) {
+        __local const float *p = lds + ((u - 1) * GA_QB + ql) * (DV + 2);
+        const float m2 = p[0], mx = fmax(mrow, m2);
+        const float a1 = mrow == -INFINITY ? 0.0f : exp(mrow - mx);
+        const float a2 = m2 == -INFINITY ? 0.0f : exp(m2 - mx);
+        mrow = mx;
+        l = l * a1 + p[1] * a2;
+        for (int c = 0; c < DV; c++) o[c] = o[c] * a1 + p[2 + c] * a2;
+    }
+#endif
+    if (qraw >= Lq) return;
+    __global st_t *yp = y + y_off + n * y_bs + (size_t)m * DV * Lq;
+    const float inv = 1.0f / l;
+    for (int c = 0; c < DV; c++) ST(yp, (size_t)c * Lq + qi, o[c] * inv);
+}
+#endif
+
+#if IG_MMA == 1 || IG_MMA == 2
+/* gen_attention_mma (GPU family, tensor cores: TF32 with IG_MMA 1, FP16
+ * with 2, f32 accumulation): FlashAttention-2's scheme on mma.sync.
+ * Work-groups of 4 warps, a warp per 16 queries (64 per group) of one
+ * (n, m), global (ceil(Lq/64)*128, N*M); per tile of 64 keys (K and V in
+ * local memory, TF32-rounded floats or f16 pairs) a warp makes its 16 x 64
+ * scores S = q . K on the tensor cores from q fragments kept in registers,
+ * adds appr_bias . k (per key, in fp32 from the unrounded keys: rounding
+ * q + appr_bias to half or TF32 instead doubled the error at D = 64) and
+ * the position tables (GEO_T), masks, takes the row maxima over the
+ * quad of lanes that holds a row (two butterfly shuffles), rescales, and
+ * multiplies exp(S - max) by V straight from the accumulators: in FP16 two
+ * 16x8 accumulator tiles are the 16x16 A fragment; in TF32 the A fragment
+ * of keys 8j.. reads accumulator columns (2t, 2t+1) as k-indices (t, t+4),
+ * and V's rows are taken in that order. Each lane sums its own columns of
+ * the row sums; the quad adds them at the end. Needs D, DV <= 64. */
+#define GA_BK 64
+#if IG_MMA == 2
+#define GA_KSTEP 16
+#define GA_DP ((D + 15) / 16 * 16)
+typedef uint ga_lt; /* a local element: a pair of halves */
+#define GA_KROWS (GA_DP / 2)     /* K tile rows: d pairs */
+#define GA_VCOLS (GA_BK / 2 + 4) /* V tile row: key pairs, padded */
+#else
+#define GA_KSTEP 8
+#define GA_DP ((D + 7) / 8 * 8)
+typedef float ga_lt;
+#define GA_KROWS GA_DP
+#define GA_VCOLS (GA_BK + 8)
+#endif
+#define GA_KCOLS (GA_BK + 8) /* rows padded: fragment loads hit 32 banks */
+#define GA_DVP ((DV + 7) / 8 * 8)
+#define GA_NQF (GA_DP / GA_KSTEP) /* qa fragments */
+#define GA_NS (GA_BK / 8)         /* score accumulator tiles */
+#define GA_NO (GA_DVP / 8)        /* output accumulator tiles */
+
+#if IG_MMA_EMU
+/* the maximum (or sum) of the 4 lanes of a quad, through local memory */
+static inline float ga_quad(float v, int max_, __local float *x) {
+    const int i = get_local_id(0);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    x[i] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const float a = x[i & ~3], b = x[(i & ~3) + 1], c = x[(i & ~3) + 2], d = x[(i & ~3) + 3];
+    return max_ ? fmax(fmax(a, b), fmax(c, d)) : (a + b) + (c + d);
+}
+#else
+static inline float ga_shfl(float v, int lanemask) {
+    float r;
+    asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(r) : "f"(v), "r"(lanemask));
+    return r;
+}
+static inline float ga_quad(float v, int max_) {
+    const float a = ga_shfl(v, 1);
+    v = max_ ? fmax(v, a) : v + a;
+    const float b = ga_shfl(v, 2);
+    return max_ ? fmax(v, b) : v + b;
+}
+#endif
+#if IG_MMA_EMU
+#define GA_QUAD(v, max_) ga_quad(v, max_, qx)
+#else
+#define GA_QUAD(v, max_) ga_quad(v, max_)
+#endif
+
+/* q of query qi (clamped), channel d (zero past D) */
+static inline float ga_q(__global const st_t *qp, int Lq, int d, int qi) {
+    return d < D ? LD(qp, (size_t)d * Lq + qi) : 0.0f;
+}
+
+__kernel __attribute__((reqd_work_group_size(128, 1, 1)))
+void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
+                       __global const st_t *k, int k_off, int k_bs,
+                       __global const st_t *q, int q_off, int q_bs,
+                       __global const float *restrict ab,
+                       __global const float *restrict geo,
+                       __global st_t *y, int y_off, int y_bs,
+                       int Wq, int Lq, int Wk, int Hk) {
+#if HAS_Q0
+    __local ga_lt Ks[GA_KROWS * GA_KCOLS] __attribute__((aligned(16)));
+#endif
+#if HAS_AB
+    __local float kbias[GA_BK];
+#endif
+    __local ga_lt Vs[GA_DVP * GA_VCOLS] __attribute__((aligned(16)));
+#if IG_MMA_EMU
+    __local float emu[4 * IG_EMU_WARP];
+    __local float qx[128];
+#endif
+    const int tid = get_local_id(0), lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int nm = get_global_id(1), n = nm / M, m = nm % M;
+    const int qw = get_group_id(0) * 64 + (tid >> 5) * 16; /* the warp's first query */
+    const int Lk = Wk * Hk;
+    int qr[2], ylo[2], yhi[2], xlo[2], xhi[2];
+    for (int r = 0; r < 2; r++) {
+        qr[r] = min(qw + g + 8 * r, Lq - 1);
+#if SHORTCUT
+        const int mi = 0;
+#else
+        const int mi = qr[r];
+#endif
+        ylo[r] = 0, yhi[r] = Hk, xlo[r] = 0, xhi[r] = Wk;
+#if MASK
+        ga_window(mi / Wq, &ylo[r], &yhi[r]);
+        ga_window(mi % Wq, &xlo[r], &xhi[r]);
+#else
+        (void)mi;
+#endif
+    }
+#if HAS_Q0
+    /* the warp's q as A fragments, for all of D */
+    uint qf[GA_NQF][4];
+    {
+        __global const st_t *qp = q + q_off + n * q_bs + (size_t)m * D * Lq;
+        for (int f = 0; f < GA_NQF; f++) {
+            const int d0 = f * GA_KSTEP;
+#if IG_MMA == 2
+            for (int e = 0; e < 4; e++) {
+                const int r = qr[e & 1], d = d0 + 2 * t + 8 * (e >> 1);
+                qf[f][e] = ig_h2(ga_q(qp, Lq, d, r), ga_q(qp, Lq, d + 1, r));
+            }
+#else
+            for (int e = 0; e < 4; e++)
+                qf[f][e] = as_uint(IG_RND(ga_q(qp, Lq, d0 + t + 4 * (e >> 1), qr[e & 1])));
+#endif
+        }
+    }
+#endif
+#if HAS_K
+    const __global st_t *kp = k + k_off + n * k_bs + (size_t)m * D * Lk;
+#endif
+#if HAS_POS
+    __global const float *gq[2];
+    for (int r = 0; r < 2; r++) gq[r] = geo + (size_t)nm * (Wk + Hk) * Lq + qr[r];
+#endif
+    const __global st_t *vp = v + v_off + n * v_bs + (size_t)m * DV * Lk;
+    float o[GA_NO][4];
+    for (int f = 0; f < GA_NO; f++) o[f][0] = o[f][1] = o[f][2] = o[f][3] = 0.0f;
+    float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.0f, 0.0f};
+    for (int k0 = 0; k0 < Lk; k0 += GA_BK) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+#if HAS_AB
+        if (tid < GA_BK) {
+            float b = 0.0f;
+            if (k0 + tid < Lk)
+                for (int d = 0; d < D; d++) b = fma(ab[m * D + d], LD(kp, (size_t)d * Lk + k0 + tid), b);
+            kbias[tid] = b;
+        }
+#endif
+#if HAS_Q0
+        for (int e = tid; e < GA_KROWS * GA_BK; e += 128) {
+            const int dr = e / GA_BK, j = e - dr * GA_BK, in = k0 + j < Lk;
+#if IG_MMA == 2
+            const int d = 2 * dr;
+            const float x0 = in && d < D ? LD(kp, (size_t)d * Lk + k0 + j) : 0.0f;
+            const float x1 = in && d + 1 < D ? LD(kp, (size_t)(d + 1) * Lk + k0 + j) : 0.0f;
+            Ks[dr * GA_KCOLS + j] = ig_h2(x0, x1);
+#else
+            Ks[dr * GA_KCOLS + j] = IG_RND(in && dr < D ? LD(kp, (size_t)dr * Lk + k0 + j) : 0.0f);
+#endif
+        }
+#endif
+#if IG_MMA == 2
+        for (int e = tid; e < GA_DVP * (GA_BK / 2); e += 128) {
+            const int c = e / (GA_BK / 2), j = 2 * (e - c * (GA_BK / 2));
+            const float x0 = c < DV && k0 + j < Lk ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f;
+            const float x1 = c < DV && k0 + j + 1 < Lk ? LD(vp, (size_t)c * Lk + k0 + j + 1) : 0.0f;
+            Vs[c * GA_VCOLS + j / 2] = ig_h2(x0, x1);
+        }
+#else
+        for (int e = tid; e < GA_DVP * GA_BK; e += 128) {
+            const int c = e / GA_BK, j = e - c * GA_BK;
+            Vs[c * GA_VCOLS + j] = IG_RND(c < DV && k0 + j < Lk ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f);
+        }
+#endif
+        barrier(CLK_LOCAL_MEM_FENCE);
+        float s[GA_NS][4];
+        for (int j = 0; j < GA_NS; j++) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
+#if HAS_Q0
+IG_MMA_UNROLL
+        for (int j = 0; j < GA_NS; j++) {
+IG_MMA_UNROLL
+            for (int f = 0; f < GA_NQF; f++) {
+                /* B: k = d rows (pairs) t and t + 4 of the slice, n = key 8j + g */
+                __local const uint *kb = (__local const uint *)Ks +
+                                         (8 * f + t) * GA_KCOLS + 8 * j + g;
+                const uint b[2] = {kb[0], kb[4 * GA_KCOLS]};
+                IG_MMA_OP(s[j][0], s[j][1], s[j][2], s[j][3], qf[f], b);
+            }
+        }
+#endif
+        /* position terms, window and tail masks; element (r, u) of tile j
+         * is row g + 8r, key k0 + 8j + 2t + u */
+        float tmax[2] = {-INFINITY, -INFINITY};
+        int kk = k0 + 2 * t, ky = kk / Wk, kx = kk - ky * Wk;
+        for (int j = 0; j < GA_NS; j++) {
+            int ky1 = ky, kx1 = kx + 1;
+            if (kx1 == Wk) kx1 = 0, ky1++;
+            for (int u = 0; u < 2; u++) {
+                const int x = u ? kx1 : kx, yy = u ? ky1 : ky, in = kk + u < Lk;
+                for (int r = 0; r < 2; r++) {
+                    float e = s[j][2 * r + u];
+#if HAS_AB
+                    e += kbias[8 * j + 2 * t + u];
+#endif
+#if HAS_POS
+                    e += gq[r][(size_t)x * Lq] + gq[r][(size_t)(Wk + min(yy, Hk - 1)) * Lq];
+#endif
+#if MASK
+                    if (yy < ylo[r] || yy >= yhi[r] || x < xlo[r] || x >= xhi[r]) e = -INFINITY;
+#endif
+                    e = in ? e : -INFINITY;
+                    s[j][2 * r + u] = e;
+                    tmax[r] = fmax(tmax[r], e);
+                }
+            }
+            kk += 8;
+            kx += 8;
+            while (kx >= Wk) kx -= Wk, ky++;
+        }
+        float alpha[2], mref[2];
+        for (int r = 0; r < 2; r++) {
+            const float mx = fmax(mrow[r], GA_QUAD(tmax[r], 1));
+            mref[r] = mx == -INFINITY ? 0.0f : mx; /* no key seen yet: every weight 0 */
+            alpha[r] = exp(mrow[r] - mref[r]);
+            mrow[r] = mx;
+        }
+        float ps[2] = {0.0f, 0.0f};
+        for (int j = 0; j < GA_NS; j++)
+            for (int e = 0; e < 4; e++) {
+                const float p = exp(s[j][e] - mref[e >> 1]);
+                s[j][e] = p;
+                ps[e >> 1] += p;
+            }
+        for (int r = 0; r < 2; r++) lrow[r] = fma(lrow[r], alpha[r], ps[r]);
+        for (int f = 0; f < GA_NO; f++) {
+            o[f][0] *= alpha[0], o[f][1] *= alpha[0];
+            o[f][2] *= alpha[1], o[f][3] *= alpha[1];
+        }
+        /* O += P . V: k-steps over the tile's keys, n-tiles over DV */
+IG_MMA_UNROLL
+        for (int kb = 0; kb < GA_BK / GA_KSTEP; kb++) {
+            uint a[4];
+#if IG_MMA == 2
+            a[0] = ig_h2(s[2 * kb][0], s[2 * kb][1]);
+            a[1] = ig_h2(s[2 * kb][2], s[2 * kb][3]);
+            a[2] = ig_h2(s[2 * kb + 1][0], s[2 * kb + 1][1]);
+            a[3] = ig_h2(s[2 * kb + 1][2], s[2 * kb + 1][3]);
+#else
+            a[0] = as_uint(IG_RND(s[kb][0]));
+            a[1] = as_uint(IG_RND(s[kb][2]));
+            a[2] = as_uint(IG_RND(s[kb][1]));
+            a[3] = as_uint(IG_RND(s[kb][3]));
+#endif
+IG_MMA_UNROLL
+            for (int f = 0; f < GA_NO; f++) {
+                __local const uint *vb = (__local const uint *)Vs + (8 * f + g) * GA_VCOLS;
+#if IG_MMA == 2
+                const uint b[2] = {vb[8 * kb + t], vb[8 * kb + t + 4]};
+#else
+                /* k-index t is key 2t, t + 4 is key 2t + 1 (the A order above) */
+                const uint b[2] = {vb[8 * kb + 2 * t], vb[8 * kb + 2 * t + 1]};
+#endif
+                IG_MMA_OP(o[f][0], o[f][1], o[f][2], o[f][3], a, b);
+            }
+        }
+    }
+    float inv[2];
+    for (int r = 0; r < 2; r++) inv[r] = 1.0f / GA_QUAD(lrow[r], 0);
+    __global st_t *yp = y + y_off + n * y_bs + (size_t)m * DV * Lq;
+    for (int f = 0; f < GA_NO; f++)
+        for (int e = 0; e < 4; e++) {
+            const int r = e >> 1, c = 8 * f + 2 * t + (e & 1), qi = qw + g + 8 * r;
+            if (c < DV && qi < Lq) ST(yp, (size_t)c * Lq + qi, o[f][e] * inv[r]);
+        }
+}
+#endif
 
 __kernel void gen_attention_cpu(__global const st_t *v, int v_off, int v_bs,
                                 __global const st_t *k, int k_off, int k_bs,

@@ -76,6 +76,32 @@ typedef enum clbb_kernel_family {
 CLBB_API const char *clbb_kernel_family_name(clbb_kernel_family family);
 
 /**
+ * The products a matrix op may use. FP32: IEEE fp32 multiplies (strict;
+ * the default). TF32X3: tensor-core products of each operand split into a
+ * TF32 high part and a TF32 remainder, three products (hi*hi + hi*lo +
+ * lo*hi), accurate to fp32 level. TF32: one tensor-core product of TF32
+ * operands (10-bit mantissa), fp32 accumulation. FP16: tensor-core products
+ * of half operands, fp32 accumulation. Every mode accumulates in fp32. An
+ * algorithm or device without matrix units for the mode computes the op
+ * in strict fp32 instead (never less accurate); clbb_context_has_math()
+ * says which modes a device runs, clbb_op_info() names the one an op got.
+ */
+typedef enum clbb_math {
+    CLBB_MATH_FP32 = 0,   /**< strict fp32 products */
+    CLBB_MATH_TF32X3 = 1, /**< 3 TF32 tensor-core products (fp32-level accuracy) */
+    CLBB_MATH_TF32 = 2,   /**< 1 TF32 tensor-core product */
+    CLBB_MATH_FP16 = 3,   /**< fp16 tensor-core products */
+} clbb_math;
+
+/** Number of math modes (for tables). */
+#define CLBB_MATH_COUNT 4
+
+/** Name of a math mode. Thread-safe.
+ *  @param math any value.
+ *  @return "fp32", "tf32x3", "tf32", "fp16" (static); NULL if unknown. */
+CLBB_API const char *clbb_math_name(clbb_math math);
+
+/**
  * Options every op takes (the last argument but one of its create
  * function; NULL for the defaults). Fill with clbb_op_options_init().
  */
@@ -85,9 +111,13 @@ typedef struct clbb_op_options {
     /** Kernel family (default AUTO). An op with one family runs it whatever
      *  is asked here. */
     clbb_kernel_family family;
+    /** Products the op may use (default CLBB_MATH_FP32); see ::clbb_math.
+     *  Of the ops created with these options only gen_attention has tensor-
+     *  core kernels (TF32, FP16, GPU family); the others compute strictly. */
+    clbb_math math;
 } clbb_op_options;
 
-/** Fills @p options with the defaults (F32, AUTO). Thread-safe.
+/** Fills @p options with the defaults (F32, AUTO, FP32 math). Thread-safe.
  *  @param options the struct to fill; NULL: no-op. */
 CLBB_API void clbb_op_options_init(clbb_op_options *options);
 
@@ -172,32 +202,6 @@ typedef enum clbb_conv_algo {
  *  @param algo any value.
  *  @return "auto", "direct", "igemm", ... (static); NULL if unknown. */
 CLBB_API const char *clbb_conv_algo_name(clbb_conv_algo algo);
-
-/**
- * The products a matrix op may use. FP32: IEEE fp32 multiplies (strict;
- * the default). TF32X3: tensor-core products of each operand split into a
- * TF32 high part and a TF32 remainder, three products (hi*hi + hi*lo +
- * lo*hi), accurate to fp32 level. TF32: one tensor-core product of TF32
- * operands (10-bit mantissa), fp32 accumulation. FP16: tensor-core products
- * of half operands, fp32 accumulation. Every mode accumulates in fp32. An
- * algorithm or device without matrix units for the mode computes the op
- * in strict fp32 instead (never less accurate); clbb_context_has_math()
- * says which modes a device runs, clbb_op_info() names the one an op got.
- */
-typedef enum clbb_math {
-    CLBB_MATH_FP32 = 0,   /**< strict fp32 products */
-    CLBB_MATH_TF32X3 = 1, /**< 3 TF32 tensor-core products (fp32-level accuracy) */
-    CLBB_MATH_TF32 = 2,   /**< 1 TF32 tensor-core product */
-    CLBB_MATH_FP16 = 3,   /**< fp16 tensor-core products */
-} clbb_math;
-
-/** Number of math modes (for tables). */
-#define CLBB_MATH_COUNT 4
-
-/** Name of a math mode. Thread-safe.
- *  @param math any value.
- *  @return "fp32", "tf32x3", "tf32", "fp16" (static); NULL if unknown. */
-CLBB_API const char *clbb_math_name(clbb_math math);
 
 /** Options of clbb_conv2d_create(). Fill with clbb_conv2d_options_init(). */
 typedef struct clbb_conv2d_options {

@@ -146,6 +146,7 @@ void check_op_options(const check_case *c, clbb_op_options *o) {
     clbb_op_options_init(o);
     o->dtype = c->dtype;
     o->family = c->family;
+    o->math = check_case_math(c); /* read by the ops with tensor-core kernels */
 }
 
 size_t check_cases(const check_op *op, int quick, clbb_dtype dtype, check_case **cases) {

@@ -166,7 +166,12 @@ static double ga_work(const check_case *c) {
  * the device's exp() (<= 4 ulp); the output is a weighted mean of values
  * in [-0.5, 1.5]. F16: the inputs are rounded for both sides; the output's
  * rounding is 2^-11 relative, plus the accumulated scores/weights kept in
- * fp32. */
+ * fp32; the tensor-core kernel also rounds qa (q + appr_bias) and the
+ * weights to half (2^-11 each). TF32 (tensor cores): qa, k, the weights and
+ * v rounded to TF32 (2^-11 relative each): the energy's D products err by
+ * ~sqrt(D) 2^-11 |q||k| (~1e-3 absolute at D = 32), a relative error of
+ * the weights, and the weighted mean adds v's and the weights' rounding.
+ * TF32X3 runs the strict kernel (held to F32's bound, check.c). */
 const check_op clbb__check_gen_attention = {
     .name = "gen_attention",
     .cases = ga_cases,
@@ -174,9 +179,13 @@ const check_op clbb__check_gen_attention = {
     .make_data = ga_data,
     .create = ga_create,
     .reference = ga_reference,
-    .tol = {[CLBB_PRECISION_FP32] = {2e-5, 2e-5, 2e-5}, [CLBB_PRECISION_FP16] = {2e-3, 1e-3, 2e-3}},
+    .tol = {[CLBB_PRECISION_FP32] = {2e-5, 2e-5, 2e-5},
+            [CLBB_PRECISION_TF32X3] = {2e-5, 2e-5, 2e-5},
+            [CLBB_PRECISION_TF32] = {3e-3, 3e-3, 3e-3},
+            [CLBB_PRECISION_FP16] = {2e-3, 1e-3, 2e-3}},
     .rms_floor = 0.1,
     .work = ga_work,
+    .math = 1,
 };
 
 /* upsample_add: GeneralizedAttention's q_stride > 1 tail (z at the query

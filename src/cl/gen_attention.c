@@ -17,8 +17,14 @@ typedef struct ga_state {
     cl_mem ab_mem, px, py, gx, gy, geo;
     cl_kernel k_geom, k_attn;
     int hq, wq, hk, wk;
-    int gpu; /* the work-group kernel */
+    clbb_math math;
+    int kernel; /* GA_CPU, GA_ROWS, GA_FLASH, GA_MMA */
+    int ks;     /* the rows kernel's key splits */
 } ga_state;
+
+enum { GA_CPU, GA_ROWS, GA_FLASH, GA_MMA };
+static const char *const GA_KERNEL[] = {"gen_attention_cpu", "gen_attention_rows",
+                                        "gen_attention_flash", "gen_attention_mma"};
 
 static void release(clbb_op *op) {
     ga_state *s = op->impl;
@@ -67,6 +73,13 @@ done:
     return st;
 }
 
+/* Floats of the rows kernel's local memory: the K and V tiles ([dim][key],
+ * ks*sj keys), reused for the splits' merge (ks-1 rows of max, sum, DV). */
+static size_t rows_lds(int dk, int dv, int ks, int sj) {
+    const size_t tiles = (size_t)(dk + dv) * ks * sj, merge = (size_t)(128 / ks) * (ks - 1) * (dv + 2);
+    return tiles > merge ? tiles : merge;
+}
+
 static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     ga_state *s = op->impl;
     const clbb_gen_attention_desc *d = &s->d;
@@ -95,18 +108,60 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     }
     CLBB_CHECK(clbb__buffer_create(op->ctx, geo * sizeof(float), CL_MEM_READ_WRITE, NULL,
                                    "gen_attention position tables", &s->geo));
-    /* the work-group kernel's local tiles (cl/gen_attention.cl: Qs, Ks, Vs,
-     * Ps, two reductions), and its 128 work-items */
-    const int vt = (DV + 7) / 8;
-    const size_t lmem = sizeof(float) * ((clbb__ga_has_key(t) ? (size_t)D * (64 + 32) : 0) +
-                                         33u * 8 * vt + 32u * 65 + 2u * 64 * 9);
+    const int has_k = clbb__ga_has_key(t);
     clbb_device_info dev;
-    const int fits = clbb_context_device_info(op->ctx, &dev) == CLBB_OK &&
-                     (!dev.local_mem_bytes || lmem <= dev.local_mem_bytes) &&
-                     (!dev.max_work_group_size || dev.max_work_group_size >= 128);
-    s->gpu = op->family == CLBB_KERNEL_FAMILY_GPU && D <= 64 && DV <= 64 && fits;
-    snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s",
-             s->gpu ? "gen_attention_flash_q64k32" : "gen_attention_cpu_k8");
+    if (clbb_context_device_info(op->ctx, &dev) != CLBB_OK) memset(&dev, 0, sizeof dev);
+    const int wg_ok = !dev.max_work_group_size || dev.max_work_group_size >= 128;
+    /* the q64k32 kernel's local tiles (Qs, Ks, Vs, Ps, two reductions) */
+    const int vt = (DV + 7) / 8;
+    const size_t flash_lmem = sizeof(float) * ((has_k ? (size_t)D * (64 + 32) : 0) +
+                                               33u * 8 * vt + 32u * 65 + 2u * 64 * 9);
+    /* the rows kernel: 16 keys per split per tile past 32 head channels
+     * (registers: qa, the output and the scores), and as many splits (1, 2,
+     * 4) as it takes to give the device ~1024 items per compute unit while
+     * each split still sees two tiles' worth of keys and its local memory
+     * fits; CLBB_GA_KS=1|2|4 forces a split count (tests, timings) */
+    const int sj = D > 32 || DV > 32 ? 16 : 32;
+    const double items = (double)in.n * M * Lq;
+    const double want = 1024.0 * (dev.compute_units ? dev.compute_units : 16);
+    const char *fks = getenv("CLBB_GA_KS");
+    const int forced = fks && (!strcmp(fks, "1") || !strcmp(fks, "2") || !strcmp(fks, "4"))
+                           ? atoi(fks) : 0;
+    s->ks = 0;
+    for (int ks = 1; ks <= 4; ks *= 2) {
+        if (dev.local_mem_bytes && sizeof(float) * rows_lds(has_k ? D : 0, DV, ks, sj) >
+                                       dev.local_mem_bytes)
+            break;
+        if (forced ? ks > forced : ks > 1 && (items * (ks / 2) >= want || Lk < 2 * ks * sj))
+            break;
+        s->ks = ks;
+    }
+    const char *force = getenv("CLBB_GA_KERNEL"); /* flash: the q64k32 kernel (A/B timings) */
+    s->kernel = GA_CPU;
+    if (op->family == CLBB_KERNEL_FAMILY_GPU && D <= 64 && DV <= 64 && wg_ok) {
+        const int flash_ok = !dev.local_mem_bytes || flash_lmem <= dev.local_mem_bytes;
+        if (s->ks && !(force && !strcmp(force, "flash") && flash_ok)) s->kernel = GA_ROWS;
+        else if (flash_ok) s->kernel = GA_FLASH;
+    }
+    /* the tensor-core kernel: TF32 or FP16 math on a device that runs it,
+     * its K and V tiles (64 keys, rows padded by 8) within local memory */
+    const int mma = s->math == CLBB_MATH_TF32 ? 1 : s->math == CLBB_MATH_FP16 ? 2 : 0;
+    if (mma && s->kernel != GA_CPU && clbb_context_has_math(op->ctx, s->math)) {
+        const int ks = mma == 2 ? 16 : 8, dp = (D + ks - 1) / ks * ks, dvp = (DV + 7) / 8 * 8;
+        const int has_q = (t & 1) != 0; /* the QK products (appr_bias . k is per key) */
+        const size_t lm = mma == 2 ? 4u * ((has_q ? (size_t)dp / 2 * 72 : 0) + (size_t)dvp * 36)
+                                   : 4u * ((has_q ? (size_t)dp * 72 : 0) + (size_t)dvp * 72);
+        if (!dev.local_mem_bytes || lm + 4096 <= dev.local_mem_bytes) s->kernel = GA_MMA;
+    }
+    if (s->kernel == GA_MMA)
+        snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_mma_%s_q64k64",
+                 clbb_math_name(s->math));
+    else if (s->kernel == GA_ROWS)
+        snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_rows_k%dx%d",
+                 s->ks, sj);
+    else
+        snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s",
+                 s->kernel == GA_FLASH ? "gen_attention_flash_q64k32" : "gen_attention_cpu_k8");
     char opts[512];
     clbb__opt_dtype(opts, sizeof opts, op->dtype);
     clbb__opt_int(opts, sizeof opts, "D", D);
@@ -122,12 +177,21 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     clbb__opt_int(opts, sizeof opts, "MASK", d->spatial_range >= 0);
     clbb__opt_int(opts, sizeof opts, "SR", d->spatial_range);
     clbb__opt_int(opts, sizeof opts, "KVS", d->kv_stride);
+    clbb__opt_int(opts, sizeof opts, "GEO_T", s->kernel == GA_ROWS || s->kernel == GA_MMA);
+    if (s->kernel == GA_MMA) {
+        clbb__opt_int(opts, sizeof opts, "IG_MMA", mma);
+        if (clbb__mma_emulated(op->ctx)) clbb__opt_int(opts, sizeof opts, "IG_MMA_EMU", 1);
+    }
+    if (s->kernel == GA_ROWS) {
+        clbb__opt_int(opts, sizeof opts, "GA_KS", s->ks);
+        clbb__opt_int(opts, sizeof opts, "GA_SJ", sj);
+        clbb__opt_int(opts, sizeof opts, "GA_LDS", (int)rows_lds(has_k ? D : 0, DV, s->ks, sj));
+    }
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "gen_attention", opts, &prog));
     if (clbb__ga_has_position(t))
         CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "gen_attention_geom", &s->k_geom));
-    return clbb__kernel_create(op->ctx, prog, s->gpu ? "gen_attention_flash" : "gen_attention_cpu",
-                               &s->k_attn);
+    return clbb__kernel_create(op->ctx, prog, GA_KERNEL[s->kernel], &s->k_attn);
 }
 
 static clbb_status ga_setup(clbb_op *op) {
@@ -167,14 +231,15 @@ static clbb_status ga_run(clbb_op *op) {
         size_t lws[2] = {64, 1};
         CLBB_CHECK(clbb__enqueue(op->ctx, s->k_geom, 2, gws, lws, "gen_attention_geom"));
     }
-    const char *name = s->gpu ? "gen_attention_flash" : "gen_attention_cpu";
+    const char *name = GA_KERNEL[s->kernel];
     CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_attn, name, CLBB_TENSOR_ARGS(v),
                                  CLBB_TENSOR_ARGS(kt), CLBB_TENSOR_ARGS(qt), sizeof(cl_mem), &ab,
                                  sizeof(cl_mem), &s->geo, CLBB_TENSOR_ARGS(&op->out),
                                  sizeof(cl_int), &Wq, sizeof(cl_int), &Lq, sizeof(cl_int), &Wk,
                                  sizeof(cl_int), &Hk, CLBB_ARGS_END));
-    if (s->gpu) {
-        size_t gws[2] = {(size_t)(Lq + 63) / 64 * 128, (size_t)N * M}, lws[2] = {128, 1};
+    if (s->kernel != GA_CPU) {
+        const size_t qb = s->kernel == GA_ROWS ? (size_t)(128 / s->ks) : 64; /* flash, mma: 64 */
+        size_t gws[2] = {(Lq + qb - 1) / qb * 128, (size_t)N * M}, lws[2] = {128, 1};
         return clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name);
     }
     /* on a GPU (head dims beyond the tiles' limit) a warp's worth of queries */
@@ -225,12 +290,14 @@ clbb_status clbb_gen_attention_create(clbb_context *ctx, const clbb_gen_attentio
     clbb_dtype dtype;
     clbb_kernel_family family;
     CLBB_CHECK(clbb__op_options(ctx, options, GA_VT.families, "gen_attention", &dtype, &family));
+    const clbb_math math = options ? options->math : CLBB_MATH_FP32;
     const uint32_t t = desc->attention_type;
     const int inputs = 2 + clbb__ga_has_key(t) + clbb__ga_has_query(t);
     clbb_op *op = NULL;
     CLBB_CHECK(clbb__op_new(ctx, &GA_VT, sizeof(ga_state), inputs, dtype, family, &op));
     ga_state *s = op->impl;
     s->d = *desc;
+    s->math = math;
     const size_t od = (size_t)desc->num_heads * desc->qk_dim;
     const size_t fcn = od * (size_t)(desc->position_embedding_dim / 2);
     clbb_status st = CLBB_OK;

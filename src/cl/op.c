@@ -30,6 +30,9 @@ clbb_status clbb__op_options(clbb_context *ctx, const clbb_op_options *o, unsign
     if (!clbb_kernel_family_name(d.family))
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "%s: options.family = %d", type,
                           (int)d.family);
+    if (!clbb_math_name(d.math))
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "%s: options.math = %d", type,
+                          (int)d.math);
     *dtype = d.dtype;
     *family = clbb__resolve_family(ctx, d.family, families);
     return CLBB_OK;

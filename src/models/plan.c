@@ -133,6 +133,7 @@ static clbb_status check_fits(clbb_model *m) {
 void clbb__plan_options(const clbb_model *m, clbb_op_options *o) {
     clbb_op_options_init(o);
     o->dtype = m->dtype;
+    o->math = m->prec.math; /* the ops with tensor-core kernels read it */
 }
 
 clbb_status clbb__plan_push(clbb_model *m, int node, const char *kind, plan_op **out) {
