@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart f16 nvexp attn)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart f16 nvexp attn attnq)
 # precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
 # fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
 # checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
@@ -380,6 +380,28 @@ for s in "$@"; do
           grep -E "layer3.1.gen_attention_block |layer4.1.gen_attention_block " "$f.txt" | awk '{print "   ", $1, $4, $5}'
         done
       done | tee "$OUT/attn_summary.txt" ;;
+    attnq)
+      # the quick loop of the attention kernels: op tables, ptxas's registers / spills / stack of the
+      # gen_attention programs, attn1111 timings per precision (ATTN_RUNS as in attn)
+      step attnq
+      for p in fp32 tf32 fp16; do
+        timeout 120 ./$B/clbb check --ops --only gen_attention --precision $p --device nvidia > "$OUT/attnq_check_$p.txt" 2>&1
+        echo "$p ops rc $?: $(grep -E '^gen_attention ' "$OUT/attnq_check_$p.txt")"; grep FAIL "$OUT/attnq_check_$p.txt" | head -3
+      done
+      for p in fp32 tf32 fp16; do
+        timeout 100 env CLBB_CACHE_DIR=/tmp/clbb-attnv CLBB_CL_OPTIONS=-cl-nv-verbose CLBB_BUILD_VERBOSE=1 ./$B/clbb bench \
+          --arch resnet50_attn1111_c4c5 --shape 1,3,800,1344 --device nvidia --iters 1 --precision $p > "$OUT/attnq_verbose_$p.txt" 2>&1
+        awk "/built '/{on = /built .gen_attention/} on" "$OUT/attnq_verbose_$p.txt" | \
+          grep -E "built|registers|spill|stack|lmem" | sed -E "s/with '.*( -D D=[0-9]+).*/\1/" | head -16
+      done
+      for w in ${ATTN_RUNS:-"fp32 CLBB_GA_KS=2" "fp32 -" "tf32 -" "fp16 -"}; do
+        set -- $w
+        f="$OUT/attnq_bench_$1_${2//[^A-Za-z0-9]/}"
+        timeout 100 env $( [ "$2" != - ] && echo "$2" ) ./$B/clbb bench --arch resnet50_attn1111_c4c5 --shape 1,3,800,1344 \
+          --device nvidia --iters 20 --precision $1 > "$f.txt" 2>&1
+        echo "$1 $2: $(grep -E '^clbb:' "$f.txt" | tail -1)"
+        grep -E "layer3.1.gen_attention_block|layer4.1.gen_attention_block" "$f.txt" | awk '{print "   ", $1, $4, $5}'
+      done | tee "$OUT/attnq_summary.txt" ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;

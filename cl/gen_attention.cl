@@ -277,6 +277,7 @@ void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
     const int qraw = get_group_id(0) * GA_QB + ql, qi = min(qraw, Lq - 1), Lk = Wk * Hk;
 #if HAS_K
     float qa[D];
+#pragma unroll
     for (int d = 0; d < D; d++) {
         float val = 0.0f;
 #if HAS_Q0
@@ -306,6 +307,7 @@ void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
 #endif
     const __global st_t *vp = v + v_off + n * v_bs + (size_t)m * DV * Lk;
     float o[DV];
+#pragma unroll
     for (int c = 0; c < DV; c++) o[c] = 0.0f;
     float mrow = -INFINITY, l = 0.0f;
     for (int k0 = 0; k0 < Lk; k0 += GA_BK) {
@@ -323,10 +325,13 @@ void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
         barrier(CLK_LOCAL_MEM_FENCE);
         const int j0 = k0 + h * GA_SJ; /* this split's first key */
         float s[GA_SJ];
+#pragma unroll
         for (int j = 0; j < GA_SJ; j++) s[j] = 0.0f;
 #if HAS_K
+#pragma unroll
         for (int d = 0; d < D; d++) {
             const float qd = qa[d];
+#pragma unroll
             for (int j = 0; j < GA_SJ; j += 4) {
                 const float4 kv = vload4(0, Ks + d * GA_BK + h * GA_SJ + j);
                 s[j] = fma(qd, kv.x, s[j]);
@@ -338,6 +343,7 @@ void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
 #endif
         int ky = j0 / Wk, kx = j0 - ky * Wk;
         float cm = -INFINITY;
+#pragma unroll
         for (int j = 0; j < GA_SJ; j++) {
             float e = s[j];
 #if HAS_POS
@@ -347,7 +353,7 @@ void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
 #if MASK
             if (ky < ylo || ky >= yhi || kx < xlo || kx >= xhi) e = -INFINITY;
 #endif
-            s[j] = j0 + j < Lk ? e : -INFINITY;
+            s[j] = j0 + j < Lk ? e * M_LOG2E_F : -INFINITY; /* exp2 below: one MUFU op */
             cm = fmax(cm, s[j]);
             if (++kx == Wk) {
                 kx = 0;
@@ -356,16 +362,19 @@ void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
         }
         const float mx = fmax(mrow, cm);
         if (mx == -INFINITY) continue; /* nothing seen yet: every weight is 0 */
-        const float alpha = exp(mrow - mx);
+        const float alpha = exp2(mrow - mx);
         mrow = mx;
         float ps = 0.0f;
+#pragma unroll
         for (int j = 0; j < GA_SJ; j++) {
-            s[j] = exp(s[j] - mx);
+            s[j] = exp2(s[j] - mx);
             ps += s[j];
         }
         l = fma(l, alpha, ps);
+#pragma unroll
         for (int c = 0; c < DV; c++) {
             float acc = o[c] * alpha;
+#pragma unroll
             for (int j = 0; j < GA_SJ; j += 4) {
                 const float4 vv = vload4(0, Vs + c * GA_BK + h * GA_SJ + j);
                 acc = fma(s[j], vv.x, acc);
@@ -383,23 +392,27 @@ void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
         __local float *p = lds + ((h - 1) * GA_QB + ql) * (DV + 2);
         p[0] = mrow;
         p[1] = l;
+#pragma unroll
         for (int c = 0; c < DV; c++) p[2 + c] = o[c];
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     if (h > 0) return;
+#pragma unroll
     for (int u = 1; u < GA_KS; u++) {
         __local const float *p = lds + ((u - 1) * GA_QB + ql) * (DV + 2);
         const float m2 = p[0], mx = fmax(mrow, m2);
-        const float a1 = mrow == -INFINITY ? 0.0f : exp(mrow - mx);
-        const float a2 = m2 == -INFINITY ? 0.0f : exp(m2 - mx);
+        const float a1 = mrow == -INFINITY ? 0.0f : exp2(mrow - mx);
+        const float a2 = m2 == -INFINITY ? 0.0f : exp2(m2 - mx);
         mrow = mx;
         l = l * a1 + p[1] * a2;
+#pragma unroll
         for (int c = 0; c < DV; c++) o[c] = o[c] * a1 + p[2 + c] * a2;
     }
 #endif
     if (qraw >= Lq) return;
     __global st_t *yp = y + y_off + n * y_bs + (size_t)m * DV * Lq;
     const float inv = 1.0f / l;
+#pragma unroll
     for (int c = 0; c < DV; c++) ST(yp, (size_t)c * Lq + qi, o[c] * inv);
 }
 #endif
@@ -498,6 +511,7 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
     const int qw = get_group_id(0) * 64 + (tid >> 5) * 16; /* the warp's first query */
     const int Lk = Wk * Hk;
     int qr[2], ylo[2], yhi[2], xlo[2], xhi[2];
+#pragma unroll
     for (int r = 0; r < 2; r++) {
         qr[r] = min(qw + g + 8 * r, Lq - 1);
 #if SHORTCUT
@@ -518,14 +532,17 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
     uint qf[GA_NQF][4];
     {
         __global const st_t *qp = q + q_off + n * q_bs + (size_t)m * D * Lq;
+#pragma unroll
         for (int f = 0; f < GA_NQF; f++) {
             const int d0 = f * GA_KSTEP;
 #if IG_MMA == 2
+#pragma unroll
             for (int e = 0; e < 4; e++) {
                 const int r = qr[e & 1], d = d0 + 2 * t + 8 * (e >> 1);
                 qf[f][e] = ig_h2(ga_q(qp, Lq, d, r), ga_q(qp, Lq, d + 1, r));
             }
 #else
+#pragma unroll
             for (int e = 0; e < 4; e++)
                 qf[f][e] = as_uint(IG_RND(ga_q(qp, Lq, d0 + t + 4 * (e >> 1), qr[e & 1])));
 #endif
@@ -537,10 +554,12 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
 #endif
 #if HAS_POS
     __global const float *gq[2];
+#pragma unroll
     for (int r = 0; r < 2; r++) gq[r] = geo + (size_t)nm * (Wk + Hk) * Lq + qr[r];
 #endif
     const __global st_t *vp = v + v_off + n * v_bs + (size_t)m * DV * Lk;
     float o[GA_NO][4];
+#pragma unroll
     for (int f = 0; f < GA_NO; f++) o[f][0] = o[f][1] = o[f][2] = o[f][3] = 0.0f;
     float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.0f, 0.0f};
     for (int k0 = 0; k0 < Lk; k0 += GA_BK) {
@@ -581,6 +600,7 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
 #endif
         barrier(CLK_LOCAL_MEM_FENCE);
         float s[GA_NS][4];
+#pragma unroll
         for (int j = 0; j < GA_NS; j++) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
 #if HAS_Q0
 IG_MMA_UNROLL
@@ -599,11 +619,14 @@ IG_MMA_UNROLL
          * is row g + 8r, key k0 + 8j + 2t + u */
         float tmax[2] = {-INFINITY, -INFINITY};
         int kk = k0 + 2 * t, ky = kk / Wk, kx = kk - ky * Wk;
+#pragma unroll
         for (int j = 0; j < GA_NS; j++) {
             int ky1 = ky, kx1 = kx + 1;
             if (kx1 == Wk) kx1 = 0, ky1++;
+#pragma unroll
             for (int u = 0; u < 2; u++) {
                 const int x = u ? kx1 : kx, yy = u ? ky1 : ky, in = kk + u < Lk;
+#pragma unroll
                 for (int r = 0; r < 2; r++) {
                     float e = s[j][2 * r + u];
 #if HAS_AB
@@ -615,7 +638,7 @@ IG_MMA_UNROLL
 #if MASK
                     if (yy < ylo[r] || yy >= yhi[r] || x < xlo[r] || x >= xhi[r]) e = -INFINITY;
 #endif
-                    e = in ? e : -INFINITY;
+                    e = in ? e * M_LOG2E_F : -INFINITY; /* exp2 below */
                     s[j][2 * r + u] = e;
                     tmax[r] = fmax(tmax[r], e);
                 }
@@ -625,20 +648,25 @@ IG_MMA_UNROLL
             while (kx >= Wk) kx -= Wk, ky++;
         }
         float alpha[2], mref[2];
+#pragma unroll
         for (int r = 0; r < 2; r++) {
             const float mx = fmax(mrow[r], GA_QUAD(tmax[r], 1));
             mref[r] = mx == -INFINITY ? 0.0f : mx; /* no key seen yet: every weight 0 */
-            alpha[r] = exp(mrow[r] - mref[r]);
+            alpha[r] = exp2(mrow[r] - mref[r]);
             mrow[r] = mx;
         }
         float ps[2] = {0.0f, 0.0f};
+#pragma unroll
         for (int j = 0; j < GA_NS; j++)
+#pragma unroll
             for (int e = 0; e < 4; e++) {
-                const float p = exp(s[j][e] - mref[e >> 1]);
+                const float p = exp2(s[j][e] - mref[e >> 1]);
                 s[j][e] = p;
                 ps[e >> 1] += p;
             }
+#pragma unroll
         for (int r = 0; r < 2; r++) lrow[r] = fma(lrow[r], alpha[r], ps[r]);
+#pragma unroll
         for (int f = 0; f < GA_NO; f++) {
             o[f][0] *= alpha[0], o[f][1] *= alpha[0];
             o[f][2] *= alpha[1], o[f][3] *= alpha[1];
@@ -672,9 +700,12 @@ IG_MMA_UNROLL
         }
     }
     float inv[2];
+#pragma unroll
     for (int r = 0; r < 2; r++) inv[r] = 1.0f / GA_QUAD(lrow[r], 0);
     __global st_t *yp = y + y_off + n * y_bs + (size_t)m * DV * Lq;
+#pragma unroll
     for (int f = 0; f < GA_NO; f++)
+#pragma unroll
         for (int e = 0; e < 4; e++) {
             const int r = e >> 1, c = 8 * f + 2 * t + (e & 1), qi = qw + g + 8 * r;
             if (c < DV && qi < Lq) ST(yp, (size_t)c * Lq + qi, o[f][e] * inv[r]);

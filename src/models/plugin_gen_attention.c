@@ -1,7 +1,8 @@
 /* mmcv GeneralizedAttention (generalized_attention.py; "An Empirical Study
- * of Spatial Attention Mechanisms in Deep Networks"): kv (and q)
- * subsampling as AvgPool2d(1, stride) pool nodes, the 1x1 query / key /
- * value convs (no bias) as conv nodes, the attention core (energy, local
+ * of Spatial Attention Mechanisms in Deep Networks"): the 1x1 query / key /
+ * value convs (no bias) as conv nodes, with mmcv's kv (and q) subsampling,
+ * AvgPool2d(1, stride), as the convs' stride (a 1x1 window of stride s
+ * reads the pixels the pool keeps; no pool pass over x), the attention core (energy, local
  * window, softmax, value sum) as one gen_attention node, then proj_conv
  * (with bias) scaled by gamma with the residual x fused in its epilogue;
  * with q_stride > 1 the scaled projection is upsampled bilinearly
@@ -108,14 +109,14 @@ static int ga_build(builder *b, const char *name, const clbb_plugin_config *pl, 
     conv_spec qc, kc, vc, pc;
     if (clbb__ga_has_query(t)) {
         snprintf(key, sizeof key, "%s.query_conv", name);
-        qc = build_conv(b, key, C, od, 1, 1, 0, 1, 1, 0);
+        qc = build_conv(b, key, C, od, 1, pl->q_stride, 0, 1, 1, 0);
     }
     if (clbb__ga_has_key(t)) {
         snprintf(key, sizeof key, "%s.key_conv", name);
-        kc = build_conv(b, key, C, od, 1, 1, 0, 1, 1, 0);
+        kc = build_conv(b, key, C, od, 1, pl->kv_stride, 0, 1, 1, 0);
     }
     snprintf(key, sizeof key, "%s.value_conv", name);
-    vc = build_conv(b, key, C, od, 1, 1, 0, 1, 1, 0); /* v_dim = C // num_heads too */
+    vc = build_conv(b, key, C, od, 1, pl->kv_stride, 0, 1, 1, 0); /* v_dim = C // num_heads too */
     int fx = -1, fy = -1;
     if (clbb__ga_has_position(t)) {
         fx = plugin_param(b, name, "appr_geom_fc_x.weight", ROLE_LINEAR_WEIGHT, 2, od, fd / 2, 0, 0);
@@ -125,19 +126,7 @@ static int ga_build(builder *b, const char *name, const clbb_plugin_config *pl, 
     pc = build_conv(b, key, od, C, 1, 1, 0, 1, 1, 1);
     if (b->oom) return -1;
 
-    int xq = x, xkv = x;
-    if (pl->kv_stride > 1) {
-        snprintf(key, sizeof key, "%s.kv_downsample", name);
-        clbb_pool2d_desc s = {1, 1, pl->kv_stride, pl->kv_stride, 0, 0, 0, 1};
-        if ((xkv = emit_pool(b, key, NODE_AVG_POOL, tref_all(x), C, s)) < 0) return -1;
-    }
-    if (pl->q_stride > 1) {
-        snprintf(key, sizeof key, "%s.q_downsample", name);
-        clbb_pool2d_desc s = {1, 1, pl->q_stride, pl->q_stride, 0, 0, 0, 1};
-        xq = pl->q_stride == pl->kv_stride ? xkv
-                                           : emit_pool(b, key, NODE_AVG_POOL, tref_all(x), C, s);
-        if (xq < 0) return -1;
-    }
+    const int xq = x, xkv = x;
     graph_node a;
     graph_node_init(&a, NODE_GEN_ATTENTION, name);
     a.in[NODE_IN] = tref_all(x);
