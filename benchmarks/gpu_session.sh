@@ -388,7 +388,7 @@ for s in "$@"; do
         timeout 120 ./$B/clbb check --ops --only gen_attention --precision $p --device nvidia > "$OUT/attnq_check_$p.txt" 2>&1
         echo "$p ops rc $?: $(grep -E '^gen_attention ' "$OUT/attnq_check_$p.txt")"; grep FAIL "$OUT/attnq_check_$p.txt" | head -3
       done
-      for p in fp32 tf32 fp16; do
+      for p in ${ATTN_VERBOSE:-}; do
         timeout 100 env CLBB_CACHE_DIR=/tmp/clbb-attnv CLBB_CL_OPTIONS=-cl-nv-verbose CLBB_BUILD_VERBOSE=1 ./$B/clbb bench \
           --arch resnet50_attn1111_c4c5 --shape 1,3,800,1344 --device nvidia --iters 1 --precision $p > "$OUT/attnq_verbose_$p.txt" 2>&1
         awk "/built '/{on = /built .gen_attention/} on" "$OUT/attnq_verbose_$p.txt" | \

@@ -13,9 +13,11 @@
  *   gy[m,qy,ky] + [bit 1] q(i').py[m,qy,ky,:], i' the transposed query for
  *   TRANSPOSED types (i' = qx*Wq + qy, the launcher checks Hq == Wq); gx,
  *   gy are geom_bias . px, py (zero without bit 3), px, py the host's
- *   position features. Under GEO_T (the rows kernel) the table is stored
- *   transposed, entry-major (geo[nm][j][i]), so that the 32 queries of a
- *   warp read one entry in one coalesced line.
+ *   position features. Under GEO_T (the rows and mma kernels) the table is
+ *   stored transposed, entry-major (geo[nm][j][i]), so that the 32 queries
+ *   of a warp read one entry in one coalesced line, and so are px, py
+ *   ([m][k][d][q]) and gx, gy ([m][k][q]): the work-items, consecutive
+ *   queries, read consecutive floats.
  * gen_attention_rows (GPU family): a work-item per (query, key split):
  *   work-groups of 128 = GA_QB queries x GA_KS splits of one (n, m),
  *   global (ceil(Lq/GA_QB)*128, N*M). Each item keeps its query's qa (D
@@ -72,8 +74,23 @@ __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
 #endif
     const int qy = i / Wq, qx = i % Wq;
     float s;
-    int qi = i;
+    int qi = i, fs = 1; /* the feature's stride along d */
     __global const float *f;
+#if GEO_T
+    /* features [m][k][d][q], bias terms [m][k][q] */
+    if (j < Wk) {
+        s = gx[(m * Wk + j) * Wq + qx];
+        f = px + (size_t)(m * Wk + j) * D * Wq + qx;
+        fs = Wq;
+    } else {
+        s = gy[(m * Hk + (j - Wk)) * Hq + qy];
+        f = py + (size_t)(m * Hk + (j - Wk)) * D * Hq + qy;
+        fs = Hq;
+#if TRANSPOSED
+        qi = qx * Wq + qy;
+#endif
+    }
+#else
     if (j < Wk) {
         s = gx[(m * Wq + qx) * Wk + j];
         f = px + ((size_t)(m * Wq + qx) * Wk + j) * D;
@@ -84,10 +101,12 @@ __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
         qi = qx * Wq + qy;
 #endif
     }
+#endif
 #if HAS_Q1
     const __global st_t *qp = q + q_off + n * q_bs + (size_t)m * D * Lq + qi;
-    for (int d = 0; d < D; d++) s = fma(LD(qp, (size_t)d * Lq), f[d], s);
+    for (int d = 0; d < D; d++) s = fma(LD(qp, (size_t)d * Lq), f[(size_t)d * fs], s);
 #else
+    (void)fs;
     (void)f;
     (void)qi;
 #endif
@@ -432,7 +451,11 @@ void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
  * 16x8 accumulator tiles are the 16x16 A fragment; in TF32 the A fragment
  * of keys 8j.. reads accumulator columns (2t, 2t+1) as k-indices (t, t+4),
  * and V's rows are taken in that order. Each lane sums its own columns of
- * the row sums; the quad adds them at the end. Needs D, DV <= 64. */
+ * the row sums; the quad adds them at the end. Needs D, DV <= 64.
+ * With nsplit > 1 (too few query tiles to fill the device: attn1111's c5)
+ * each group takes split_keys keys of its query tile and writes its
+ * unnormalised output, maxima and sums to part; gen_attention_merge adds
+ * the splits (FlashDecoding's split-KV). */
 #define GA_BK 64
 #if IG_MMA == 2
 #define GA_KSTEP 16
@@ -494,7 +517,8 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
                        __global const float *restrict ab,
                        __global const float *restrict geo,
                        __global st_t *y, int y_off, int y_bs,
-                       int Wq, int Lq, int Wk, int Hk) {
+                       int Wq, int Lq, int Wk, int Hk, int nsplit, int split_keys,
+                       __global float *restrict part) {
 #if HAS_Q0
     __local ga_lt Ks[GA_KROWS * GA_KCOLS] __attribute__((aligned(16)));
 #endif
@@ -508,8 +532,10 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
 #endif
     const int tid = get_local_id(0), lane = tid & 31, g = lane >> 2, t = lane & 3;
     const int nm = get_global_id(1), n = nm / M, m = nm % M;
-    const int qw = get_group_id(0) * 64 + (tid >> 5) * 16; /* the warp's first query */
-    const int Lk = Wk * Hk;
+    /* group (query tile, key split): split sp takes keys sp*split_keys .. */
+    const int sp = get_group_id(0) % nsplit;
+    const int qw = get_group_id(0) / nsplit * 64 + (tid >> 5) * 16; /* the warp's first query */
+    const int Lk = Wk * Hk, kbeg = sp * split_keys, kend = min(Lk, kbeg + split_keys);
     int qr[2], ylo[2], yhi[2], xlo[2], xhi[2];
 #pragma unroll
     for (int r = 0; r < 2; r++) {
@@ -562,19 +588,19 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
 #pragma unroll
     for (int f = 0; f < GA_NO; f++) o[f][0] = o[f][1] = o[f][2] = o[f][3] = 0.0f;
     float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.0f, 0.0f};
-    for (int k0 = 0; k0 < Lk; k0 += GA_BK) {
+    for (int k0 = kbeg; k0 < kend; k0 += GA_BK) {
         barrier(CLK_LOCAL_MEM_FENCE);
 #if HAS_AB
         if (tid < GA_BK) {
             float b = 0.0f;
-            if (k0 + tid < Lk)
+            if (k0 + tid < kend)
                 for (int d = 0; d < D; d++) b = fma(ab[m * D + d], LD(kp, (size_t)d * Lk + k0 + tid), b);
             kbias[tid] = b;
         }
 #endif
 #if HAS_Q0
         for (int e = tid; e < GA_KROWS * GA_BK; e += 128) {
-            const int dr = e / GA_BK, j = e - dr * GA_BK, in = k0 + j < Lk;
+            const int dr = e / GA_BK, j = e - dr * GA_BK, in = k0 + j < kend;
 #if IG_MMA == 2
             const int d = 2 * dr;
             const float x0 = in && d < D ? LD(kp, (size_t)d * Lk + k0 + j) : 0.0f;
@@ -588,14 +614,14 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
 #if IG_MMA == 2
         for (int e = tid; e < GA_DVP * (GA_BK / 2); e += 128) {
             const int c = e / (GA_BK / 2), j = 2 * (e - c * (GA_BK / 2));
-            const float x0 = c < DV && k0 + j < Lk ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f;
-            const float x1 = c < DV && k0 + j + 1 < Lk ? LD(vp, (size_t)c * Lk + k0 + j + 1) : 0.0f;
+            const float x0 = c < DV && k0 + j < kend ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f;
+            const float x1 = c < DV && k0 + j + 1 < kend ? LD(vp, (size_t)c * Lk + k0 + j + 1) : 0.0f;
             Vs[c * GA_VCOLS + j / 2] = ig_h2(x0, x1);
         }
 #else
         for (int e = tid; e < GA_DVP * GA_BK; e += 128) {
             const int c = e / GA_BK, j = e - c * GA_BK;
-            Vs[c * GA_VCOLS + j] = IG_RND(c < DV && k0 + j < Lk ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f);
+            Vs[c * GA_VCOLS + j] = IG_RND(c < DV && k0 + j < kend ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f);
         }
 #endif
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -625,7 +651,7 @@ IG_MMA_UNROLL
             if (kx1 == Wk) kx1 = 0, ky1++;
 #pragma unroll
             for (int u = 0; u < 2; u++) {
-                const int x = u ? kx1 : kx, yy = u ? ky1 : ky, in = kk + u < Lk;
+                const int x = u ? kx1 : kx, yy = u ? ky1 : ky, in = kk + u < kend;
 #pragma unroll
                 for (int r = 0; r < 2; r++) {
                     float e = s[j][2 * r + u];
@@ -701,7 +727,30 @@ IG_MMA_UNROLL
     }
     float inv[2];
 #pragma unroll
-    for (int r = 0; r < 2; r++) inv[r] = 1.0f / GA_QUAD(lrow[r], 0);
+    for (int r = 0; r < 2; r++) lrow[r] = GA_QUAD(lrow[r], 0);
+    if (nsplit > 1) {
+        /* unnormalised output, max (log2 units) and sum of the split:
+         * part[nm][sp][c][Lq], then [DV] the maxima, [DV + 1] the sums */
+        __global float *pp = part + ((size_t)nm * nsplit + sp) * (DV + 2) * Lq;
+#pragma unroll
+        for (int f = 0; f < GA_NO; f++)
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                const int r = e >> 1, c = 8 * f + 2 * t + (e & 1), qi = qw + g + 8 * r;
+                if (c < DV && qi < Lq) pp[(size_t)c * Lq + qi] = o[f][e];
+            }
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            const int qi = qw + g + 8 * r;
+            if (t == 0 && qi < Lq) {
+                pp[(size_t)DV * Lq + qi] = mrow[r];
+                pp[(size_t)(DV + 1) * Lq + qi] = lrow[r];
+            }
+        }
+        return;
+    }
+#pragma unroll
+    for (int r = 0; r < 2; r++) inv[r] = 1.0f / lrow[r];
     __global st_t *yp = y + y_off + n * y_bs + (size_t)m * DV * Lq;
 #pragma unroll
     for (int f = 0; f < GA_NO; f++)
@@ -713,6 +762,31 @@ IG_MMA_UNROLL
 }
 #endif
 
+/* The key splits of gen_attention_mma merged: a work-item per query,
+ * global (Lq rounded, N*M); y = sum_s o_s 2^(m_s - M) / sum_s l_s 2^(m_s - M). */
+__kernel void gen_attention_merge(__global const float *restrict part, int nsplit,
+                                  __global st_t *y, int y_off, int y_bs, int Lq) {
+    const int i = get_global_id(0), nm = get_global_id(1), n = nm / M, m = nm % M;
+    if (i >= Lq) return;
+    __global const float *pp = part + (size_t)nm * nsplit * (DV + 2) * Lq + i;
+    const size_t ss = (size_t)(DV + 2) * Lq; /* one split */
+    float mx = -INFINITY;
+    for (int u = 0; u < nsplit; u++) mx = fmax(mx, pp[u * ss + (size_t)DV * Lq]);
+    float l = 0.0f;
+    for (int u = 0; u < nsplit; u++) {
+        const float mu = pp[u * ss + (size_t)DV * Lq];
+        l += mu == -INFINITY ? 0.0f : pp[u * ss + (size_t)(DV + 1) * Lq] * exp2(mu - mx);
+    }
+    __global st_t *yp = y + y_off + n * y_bs + (size_t)m * DV * Lq + i;
+    for (int c = 0; c < DV; c++) {
+        float acc = 0.0f;
+        for (int u = 0; u < nsplit; u++) {
+            const float mu = pp[u * ss + (size_t)DV * Lq];
+            if (mu != -INFINITY) acc = fma(pp[u * ss + (size_t)c * Lq], exp2(mu - mx), acc);
+        }
+        ST(yp, (size_t)c * Lq, acc / l);
+    }
+}
 __kernel void gen_attention_cpu(__global const st_t *v, int v_off, int v_bs,
                                 __global const st_t *k, int k_off, int k_bs,
                                 __global const st_t *q, int q_off, int q_bs,

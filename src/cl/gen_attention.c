@@ -14,8 +14,9 @@
 typedef struct ga_state {
     clbb_gen_attention_desc d;
     float *ab, *gb, *fcx, *fcy; /* host copies (NULL where unused) */
-    cl_mem ab_mem, px, py, gx, gy, geo;
-    cl_kernel k_geom, k_attn;
+    cl_mem ab_mem, px, py, gx, gy, geo, part;
+    cl_kernel k_geom, k_attn, k_merge;
+    int nsplit, split_keys; /* the mma kernel's key splits */
     int hq, wq, hk, wk;
     clbb_math math;
     int kernel; /* GA_CPU, GA_ROWS, GA_FLASH, GA_MMA */
@@ -30,16 +31,20 @@ static void release(clbb_op *op) {
     ga_state *s = op->impl;
     clbb__kernel_release(&s->k_geom);
     clbb__kernel_release(&s->k_attn);
-    cl_mem *m[] = {&s->px, &s->py, &s->gx, &s->gy, &s->geo};
+    clbb__kernel_release(&s->k_merge);
+    cl_mem *m[] = {&s->px, &s->py, &s->gx, &s->gy, &s->geo, &s->part};
     for (size_t i = 0; i < CLBB_ARRAY_SIZE(m); i++) {
         clbb__buffer_release(op->ctx, *m[i]);
         *m[i] = NULL;
     }
 }
 
-/* Features of one axis (double on the host) and geom_bias . features. */
-static clbb_status upload_axis(clbb_op *op, const float *fc, int nq, int nk, cl_mem *feat,
-                               cl_mem *bias_term) {
+/* Features of one axis (double on the host) and geom_bias . features, as
+ * [m][q][k][d] and [m][q][k], or transposed ([m][k][d][q], [m][k][q]: the
+ * geom kernel's work-items, consecutive queries, then read consecutive
+ * floats; the other way each read a row of its own). */
+static clbb_status upload_axis(clbb_op *op, const float *fc, int nq, int nk, int transposed,
+                               cl_mem *feat, cl_mem *bias_term) {
     ga_state *s = op->impl;
     const clbb_gen_attention_desc *d = &s->d;
     const size_t nf = (size_t)d->num_heads * nq * nk * d->qk_dim, nb = nf / d->qk_dim;
@@ -52,15 +57,19 @@ static clbb_status upload_axis(clbb_op *op, const float *fc, int nq, int nk, cl_
     }
     clbb__ga_position_features(fc, d->num_heads, d->qk_dim, d->position_embedding_dim,
                                d->position_magnitude, nq, d->q_stride, nk, d->kv_stride, f);
+    const int D = d->qk_dim;
     for (size_t i = 0; i < nb; i++) {
-        const int m = (int)(i / ((size_t)nq * nk));
+        /* i = (m*nq + q)*nk + k; its transposed place (m*nk + k)*nq + q */
+        const int m = (int)(i / ((size_t)nq * nk)), q = (int)(i / nk % nq), k = (int)(i % nk);
+        const size_t it = ((size_t)m * nk + k) * nq + q;
         double b = 0;
-        for (int c = 0; c < d->qk_dim; c++) {
-            ff[i * d->qk_dim + c] = (float)f[i * d->qk_dim + c];
+        for (int c = 0; c < D; c++) {
+            const size_t to = transposed ? (((size_t)m * nk + k) * D + c) * nq + q : i * D + c;
+            ff[to] = (float)f[i * D + c];
             if (d->attention_type & CLBB_GEN_ATTENTION_BIAS_POS)
-                b += (double)s->gb[m * d->qk_dim + c] * f[i * d->qk_dim + c];
+                b += (double)s->gb[m * D + c] * f[i * D + c];
         }
-        fb[i] = (float)b;
+        fb[transposed ? it : i] = (float)b;
     }
     st = clbb__buffer_from_host(op->ctx, ff, nf * sizeof *ff, "gen_attention features", feat);
     if (st == CLBB_OK)
@@ -102,10 +111,6 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
                       (clbb__ga_has_query(t) ? (double)M * D * Lq : 0));
     const size_t geo = clbb__ga_has_position(t) ? (size_t)in.n * M * Lq * (s->wk + s->hk) : 1;
     op->info.workspace_bytes = geo * sizeof(float);
-    if (clbb__ga_has_position(t)) {
-        CLBB_CHECK(upload_axis(op, s->fcx, s->wq, s->wk, &s->px, &s->gx));
-        CLBB_CHECK(upload_axis(op, s->fcy, s->hq, s->hk, &s->py, &s->gy));
-    }
     CLBB_CHECK(clbb__buffer_create(op->ctx, geo * sizeof(float), CL_MEM_READ_WRITE, NULL,
                                    "gen_attention position tables", &s->geo));
     const int has_k = clbb__ga_has_key(t);
@@ -153,9 +158,26 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
                                    : 4u * ((has_q ? (size_t)dp * 72 : 0) + (size_t)dvp * 72);
         if (!dev.local_mem_bytes || lm + 4096 <= dev.local_mem_bytes) s->kernel = GA_MMA;
     }
+    /* the mma kernel's key splits: where its query tiles are fewer than
+     * four work-groups per compute unit, split each tile's keys (at least
+     * one 64-key tile per split), up to 8 ways */
+    s->nsplit = 1;
+    s->split_keys = Lk;
+    if (s->kernel == GA_MMA) {
+        const long groups = (long)in.n * M * ((Lq + 63) / 64), tiles = (Lk + 63) / 64;
+        const long wgs = 4L * (dev.compute_units ? dev.compute_units : 16);
+        long ns = groups >= wgs ? 1 : (wgs + groups - 1) / groups;
+        if (ns > 8) ns = 8;
+        if (ns > tiles) ns = tiles;
+        const char *fs = getenv("CLBB_GA_SPLITS"); /* tests and timings */
+        if (fs && atoi(fs) >= 1 && atoi(fs) <= 8) ns = atoi(fs) < tiles ? atoi(fs) : tiles;
+        const long per = (tiles + ns - 1) / ns;
+        s->nsplit = (int)((tiles + per - 1) / per);
+        s->split_keys = (int)(per * 64);
+    }
     if (s->kernel == GA_MMA)
-        snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_mma_%s_q64k64",
-                 clbb_math_name(s->math));
+        snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_mma_%s_q64k64s%d",
+                 clbb_math_name(s->math), s->nsplit);
     else if (s->kernel == GA_ROWS)
         snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_rows_k%dx%d",
                  s->ks, sj);
@@ -187,10 +209,21 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
         clbb__opt_int(opts, sizeof opts, "GA_SJ", sj);
         clbb__opt_int(opts, sizeof opts, "GA_LDS", (int)rows_lds(has_k ? D : 0, DV, s->ks, sj));
     }
+    if (clbb__ga_has_position(t)) {
+        const int tr = s->kernel == GA_ROWS || s->kernel == GA_MMA;
+        CLBB_CHECK(upload_axis(op, s->fcx, s->wq, s->wk, tr, &s->px, &s->gx));
+        CLBB_CHECK(upload_axis(op, s->fcy, s->hq, s->hk, tr, &s->py, &s->gy));
+    }
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "gen_attention", opts, &prog));
     if (clbb__ga_has_position(t))
         CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "gen_attention_geom", &s->k_geom));
+    const size_t part = s->nsplit > 1 ? (size_t)in.n * M * s->nsplit * (DV + 2) * Lq : 1;
+    CLBB_CHECK(clbb__buffer_create(op->ctx, part * sizeof(float), CL_MEM_READ_WRITE, NULL,
+                                   "gen_attention split partials", &s->part));
+    op->info.workspace_bytes += part * sizeof(float);
+    if (s->nsplit > 1)
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "gen_attention_merge", &s->k_merge));
     return clbb__kernel_create(op->ctx, prog, GA_KERNEL[s->kernel], &s->k_attn);
 }
 
@@ -237,6 +270,20 @@ static clbb_status ga_run(clbb_op *op) {
                                  sizeof(cl_mem), &s->geo, CLBB_TENSOR_ARGS(&op->out),
                                  sizeof(cl_int), &Wq, sizeof(cl_int), &Lq, sizeof(cl_int), &Wk,
                                  sizeof(cl_int), &Hk, CLBB_ARGS_END));
+    if (s->kernel == GA_MMA) {
+        cl_int ns = s->nsplit, sk = s->split_keys;
+        CLBB_CHECK(clbb__kernel_args_from(op->ctx, s->k_attn, name, 18, sizeof(cl_int), &ns,
+                                          sizeof(cl_int), &sk, sizeof(cl_mem), &s->part,
+                                          CLBB_ARGS_END));
+        size_t gws[2] = {(size_t)(Lq + 63) / 64 * ns * 128, (size_t)N * M}, lws[2] = {128, 1};
+        CLBB_CHECK(clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name));
+        if (ns == 1) return CLBB_OK;
+        CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_merge, "gen_attention_merge", sizeof(cl_mem),
+                                     &s->part, sizeof(cl_int), &ns, CLBB_TENSOR_ARGS(&op->out),
+                                     sizeof(cl_int), &Lq, CLBB_ARGS_END));
+        size_t mg[2] = {clbb__round_up((size_t)Lq, 64), (size_t)N * M}, ml[2] = {64, 1};
+        return clbb__enqueue(op->ctx, s->k_merge, 2, mg, ml, "gen_attention_merge");
+    }
     if (s->kernel != GA_CPU) {
         const size_t qb = s->kernel == GA_ROWS ? (size_t)(128 / s->ks) : 64; /* flash, mma: 64 */
         size_t gws[2] = {(Lq + qb - 1) / qb * 128, (size_t)N * M}, lws[2] = {128, 1};

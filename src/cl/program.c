@@ -298,21 +298,35 @@ clbb_status clbb__kernel_create(clbb_context *ctx, cl_program program, const cha
     return CLBB_OK;
 }
 
-clbb_status clbb__kernel_args(clbb_context *ctx, cl_kernel k, const char *what, ...) {
-    va_list ap;
-    va_start(ap, what);
-    for (int i = 0;; i++) {
+static clbb_status args_from(clbb_context *ctx, cl_kernel k, const char *what, int first,
+                             va_list ap) {
+    for (int i = first;; i++) {
         size_t size = va_arg(ap, size_t);
         const void *ptr = va_arg(ap, const void *);
         if (size == 0) break;
         cl_int err = clSetKernelArg(k, (cl_uint)i, size, ptr);
         if (err != CL_SUCCESS) {
-            va_end(ap);
             clbb_status st = clbb__cl_fail(ctx, err, "clSetKernelArg");
             clbb__fail_append(ctx, " (argument %d of %s)", i, what);
             return st;
         }
     }
-    va_end(ap);
     return CLBB_OK;
+}
+
+clbb_status clbb__kernel_args(clbb_context *ctx, cl_kernel k, const char *what, ...) {
+    va_list ap;
+    va_start(ap, what);
+    const clbb_status st = args_from(ctx, k, what, 0, ap);
+    va_end(ap);
+    return st;
+}
+
+clbb_status clbb__kernel_args_from(clbb_context *ctx, cl_kernel k, const char *what, int first,
+                                   ...) {
+    va_list ap;
+    va_start(ap, first);
+    const clbb_status st = args_from(ctx, k, what, first, ap);
+    va_end(ap);
+    return st;
 }

@@ -26,6 +26,9 @@ clbb_status clbb__kernel_create(clbb_context *ctx, cl_program program, const cha
 /* Sets kernel arguments 0, 1, ... from (size_t size, const void *ptr) pairs
  * ending with CLBB_ARGS_END. */
 clbb_status clbb__kernel_args(clbb_context *ctx, cl_kernel k, const char *what, ...);
+/* the same from argument index first on (a kernel's extra arguments) */
+clbb_status clbb__kernel_args_from(clbb_context *ctx, cl_kernel k, const char *what, int first,
+                                   ...);
 #define CLBB_ARGS_END ((size_t)0), ((const void *)0)
 
 #endif
