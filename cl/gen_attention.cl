@@ -456,24 +456,24 @@ void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
  * each group takes split_keys keys of its query tile and writes its
  * unnormalised output, maxima and sums to part; gen_attention_merge adds
  * the splits (FlashDecoding's split-KV). */
-#define GA_BK 64
+#define GA_TK 64
 #if IG_MMA == 2
 #define GA_KSTEP 16
 #define GA_DP ((D + 15) / 16 * 16)
 typedef uint ga_lt; /* a local element: a pair of halves */
 #define GA_KROWS (GA_DP / 2)     /* K tile rows: d pairs */
-#define GA_VCOLS (GA_BK / 2 + 4) /* V tile row: key pairs, padded */
+#define GA_VCOLS (GA_TK / 2 + 4) /* V tile row: key pairs, padded */
 #else
 #define GA_KSTEP 8
 #define GA_DP ((D + 7) / 8 * 8)
 typedef float ga_lt;
 #define GA_KROWS GA_DP
-#define GA_VCOLS (GA_BK + 8)
+#define GA_VCOLS (GA_TK + 8)
 #endif
-#define GA_KCOLS (GA_BK + 8) /* rows padded: fragment loads hit 32 banks */
+#define GA_KCOLS (GA_TK + 8) /* rows padded: fragment loads hit 32 banks */
 #define GA_DVP ((DV + 7) / 8 * 8)
 #define GA_NQF (GA_DP / GA_KSTEP) /* qa fragments */
-#define GA_NS (GA_BK / 8)         /* score accumulator tiles */
+#define GA_NS (GA_TK / 8)         /* score accumulator tiles */
 #define GA_NO (GA_DVP / 8)        /* output accumulator tiles */
 
 #if IG_MMA_EMU
@@ -523,7 +523,7 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
     __local ga_lt Ks[GA_KROWS * GA_KCOLS] __attribute__((aligned(16)));
 #endif
 #if HAS_AB
-    __local float kbias[GA_BK];
+    __local float kbias[GA_TK];
 #endif
     __local ga_lt Vs[GA_DVP * GA_VCOLS] __attribute__((aligned(16)));
 #if IG_MMA_EMU
@@ -588,10 +588,10 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
 #pragma unroll
     for (int f = 0; f < GA_NO; f++) o[f][0] = o[f][1] = o[f][2] = o[f][3] = 0.0f;
     float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.0f, 0.0f};
-    for (int k0 = kbeg; k0 < kend; k0 += GA_BK) {
+    for (int k0 = kbeg; k0 < kend; k0 += GA_TK) {
         barrier(CLK_LOCAL_MEM_FENCE);
 #if HAS_AB
-        if (tid < GA_BK) {
+        if (tid < GA_TK) {
             float b = 0.0f;
             if (k0 + tid < kend)
                 for (int d = 0; d < D; d++) b = fma(ab[m * D + d], LD(kp, (size_t)d * Lk + k0 + tid), b);
@@ -599,8 +599,8 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
         }
 #endif
 #if HAS_Q0
-        for (int e = tid; e < GA_KROWS * GA_BK; e += 128) {
-            const int dr = e / GA_BK, j = e - dr * GA_BK, in = k0 + j < kend;
+        for (int e = tid; e < GA_KROWS * GA_TK; e += 128) {
+            const int dr = e / GA_TK, j = e - dr * GA_TK, in = k0 + j < kend;
 #if IG_MMA == 2
             const int d = 2 * dr;
             const float x0 = in && d < D ? LD(kp, (size_t)d * Lk + k0 + j) : 0.0f;
@@ -612,15 +612,15 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
         }
 #endif
 #if IG_MMA == 2
-        for (int e = tid; e < GA_DVP * (GA_BK / 2); e += 128) {
-            const int c = e / (GA_BK / 2), j = 2 * (e - c * (GA_BK / 2));
+        for (int e = tid; e < GA_DVP * (GA_TK / 2); e += 128) {
+            const int c = e / (GA_TK / 2), j = 2 * (e - c * (GA_TK / 2));
             const float x0 = c < DV && k0 + j < kend ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f;
             const float x1 = c < DV && k0 + j + 1 < kend ? LD(vp, (size_t)c * Lk + k0 + j + 1) : 0.0f;
             Vs[c * GA_VCOLS + j / 2] = ig_h2(x0, x1);
         }
 #else
-        for (int e = tid; e < GA_DVP * GA_BK; e += 128) {
-            const int c = e / GA_BK, j = e - c * GA_BK;
+        for (int e = tid; e < GA_DVP * GA_TK; e += 128) {
+            const int c = e / GA_TK, j = e - c * GA_TK;
             Vs[c * GA_VCOLS + j] = IG_RND(c < DV && k0 + j < kend ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f);
         }
 #endif
@@ -699,7 +699,7 @@ IG_MMA_UNROLL
         }
         /* O += P . V: k-steps over the tile's keys, n-tiles over DV */
 IG_MMA_UNROLL
-        for (int kb = 0; kb < GA_BK / GA_KSTEP; kb++) {
+        for (int kb = 0; kb < GA_TK / GA_KSTEP; kb++) {
             uint a[4];
 #if IG_MMA == 2
             a[0] = ig_h2(s[2 * kb][0], s[2 * kb][1]);

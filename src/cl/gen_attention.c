@@ -123,12 +123,13 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
                                                33u * 8 * vt + 32u * 65 + 2u * 64 * 9);
     /* the rows kernel: 16 keys per split per tile past 32 head channels
      * (registers: qa, the output and the scores), and as many splits (1, 2,
-     * 4) as it takes to give the device ~1024 items per compute unit while
+     * 4) as it takes to give the device ~256 items per compute unit (H200,
+     * attn1111: c4 two, c5 four, each the fastest of 1, 2, 4) while
      * each split still sees two tiles' worth of keys and its local memory
      * fits; CLBB_GA_KS=1|2|4 forces a split count (tests, timings) */
     const int sj = D > 32 || DV > 32 ? 16 : 32;
     const double items = (double)in.n * M * Lq;
-    const double want = 1024.0 * (dev.compute_units ? dev.compute_units : 16);
+    const double want = 256.0 * (dev.compute_units ? dev.compute_units : 16);
     const char *fks = getenv("CLBB_GA_KS");
     const int forced = fks && (!strcmp(fks, "1") || !strcmp(fks, "2") || !strcmp(fks, "4"))
                            ? atoi(fks) : 0;
