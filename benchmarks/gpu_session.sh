@@ -384,8 +384,8 @@ for s in "$@"; do
       # the quick loop of the attention kernels: op tables, ptxas's registers / spills / stack of the
       # gen_attention programs, attn1111 timings per precision (ATTN_RUNS as in attn)
       step attnq
-      for p in fp32 tf32 fp16; do
-        timeout 120 ./$B/clbb check --ops --only gen_attention --precision $p --device nvidia > "$OUT/attnq_check_$p.txt" 2>&1
+      for p in ${ATTN_CHECK_PRECS:-fp32 tf32 fp16}; do
+        timeout 150 stdbuf -oL ./$B/clbb check --ops --only gen_attention --precision $p --device nvidia > "$OUT/attnq_check_$p.txt" 2>&1
         echo "$p ops rc $?: $(grep -E '^gen_attention ' "$OUT/attnq_check_$p.txt")"; grep FAIL "$OUT/attnq_check_$p.txt" | head -3
       done
       for p in ${ATTN_VERBOSE:-}; do
@@ -394,12 +394,15 @@ for s in "$@"; do
         awk "/built '/{on = /built .gen_attention/} on" "$OUT/attnq_verbose_$p.txt" | \
           grep -E "built|registers|spill|stack|lmem" | sed -E "s/with '.*( -D D=[0-9]+).*/\1/" | head -16
       done
-      for w in ${ATTN_RUNS:-"fp32 CLBB_GA_KS=2" "fp32 -" "tf32 -" "fp16 -"}; do
+      # ATTN_RUNS: ';'-separated "ARCH PRECISION ENV" (ENV - for none), e.g. "resnet50 tf32 -"
+      IFS=';' read -ra runs <<< "${ATTN_RUNS:-a fp32 CLBB_GA_KS=2;a fp32 -;a tf32 -;a fp16 -}"
+      for w in "${runs[@]}"; do
         set -- $w
-        f="$OUT/attnq_bench_$1_${2//[^A-Za-z0-9]/}"
-        timeout 100 env $( [ "$2" != - ] && echo "$2" ) ./$B/clbb bench --arch resnet50_attn1111_c4c5 --shape 1,3,800,1344 \
-          --device nvidia --iters 20 --precision $1 > "$f.txt" 2>&1
-        echo "$1 $2: $(grep -E '^clbb:' "$f.txt" | tail -1)"
+        a=$1; [ $a = a ] && a=resnet50_attn1111_c4c5
+        f="$OUT/attnq_bench_${a}_$2_${3//[^A-Za-z0-9]/}"
+        timeout 100 env $( [ "$3" != - ] && echo "$3" ) ./$B/clbb bench --arch $a --shape 1,3,800,1344 \
+          --device nvidia --iters 20 --precision $2 > "$f.txt" 2>&1
+        echo "$a $2 $3: $(grep -E '^clbb:' "$f.txt" | tail -1)"
         grep -E "layer3.1.gen_attention_block|layer4.1.gen_attention_block" "$f.txt" | awk '{print "   ", $1, $4, $5}'
       done | tee "$OUT/attnq_summary.txt" ;;
     opbench)
