@@ -369,7 +369,7 @@ for s in "$@"; do
         timeout 120 ./$B/clbb check --blocks --models --only attn --precision $p --device nvidia > "$OUT/attn_models_$p.txt" 2>&1
         echo "$p blocks+models rc $?: $(tail -1 "$OUT/attn_models_$p.txt")"; grep -E "FAIL" "$OUT/attn_models_$p.txt" | head -4
       done
-      for w in ${ATTN_RUNS:-"fp32 CLBB_GA_KERNEL=flash" "fp32 CLBB_GA_KS=1" "fp32 CLBB_GA_KS=2" "fp32 CLBB_GA_KS=4" "fp32 -" "tf32x3 -" "tf32 -" "fp16 -"}; do
+      for w in ${ATTN_RUNS:-"fp32 CLBB_GA_KS=1" "fp32 CLBB_GA_KS=2" "fp32 CLBB_GA_KS=4" "fp32 -" "tf32x3 -" "tf32 -" "fp16 -"}; do
         set -- $w
         for a in resnet50_attn1111_c4c5 resnet50; do
           [ $a = resnet50 ] && [ "$2" != - ] && continue

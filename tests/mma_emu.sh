@@ -19,12 +19,14 @@ export CLBB_MMA=emu CLBB_CPU_KERNELS=0 POCL_MAX_PTHREAD_COUNT=1
 T=$(mktemp -d /tmp/clbb-mma-emu-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fail=0
-# gen_attention's tensor-core kernel (TF32 here, FP16 under oclgrind below;
-# it has no 3xTF32 variant: tf32x3 runs its strict kernel)
+# gen_attention's tensor-core kernel (TF32 here, with its keys split 3 ways
+# where they span 3 tiles or more: the split-KV partials and merge kernel;
+# FP16 unsplit under oclgrind below; no 3xTF32 variant: tf32x3 runs its
+# strict kernel)
 for p in tf32 fp16 tf32x3; do
     only=conv,deform; want=2
     [ $p = tf32 ] && only=conv,deform,gen_attention && want=3
-    "$CLBB" check --ops --only $only --quick --small --precision $p > "$T/out" 2>&1
+    CLBB_GA_SPLITS=3 "$CLBB" check --ops --only $only --quick --small --precision $p > "$T/out" 2>&1
     rc=$?
     echo "== $p (exit $rc)"
     grep -v "^  ok" "$T/out"

@@ -19,13 +19,13 @@ typedef struct ga_state {
     int nsplit, split_keys; /* the mma kernel's key splits */
     int hq, wq, hk, wk;
     clbb_math math;
-    int kernel; /* GA_CPU, GA_ROWS, GA_FLASH, GA_MMA */
+    int kernel; /* GA_CPU, GA_ROWS, GA_MMA */
     int ks;     /* the rows kernel's key splits */
 } ga_state;
 
-enum { GA_CPU, GA_ROWS, GA_FLASH, GA_MMA };
+enum { GA_CPU, GA_ROWS, GA_MMA };
 static const char *const GA_KERNEL[] = {"gen_attention_cpu", "gen_attention_rows",
-                                        "gen_attention_flash", "gen_attention_mma"};
+                                        "gen_attention_mma"};
 
 static void release(clbb_op *op) {
     ga_state *s = op->impl;
@@ -117,10 +117,6 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     clbb_device_info dev;
     if (clbb_context_device_info(op->ctx, &dev) != CLBB_OK) memset(&dev, 0, sizeof dev);
     const int wg_ok = !dev.max_work_group_size || dev.max_work_group_size >= 128;
-    /* the q64k32 kernel's local tiles (Qs, Ks, Vs, Ps, two reductions) */
-    const int vt = (DV + 7) / 8;
-    const size_t flash_lmem = sizeof(float) * ((has_k ? (size_t)D * (64 + 32) : 0) +
-                                               33u * 8 * vt + 32u * 65 + 2u * 64 * 9);
     /* the rows kernel: 16 keys per split per tile past 32 head channels
      * (registers: qa, the output and the scores), and as many splits (1, 2,
      * 4) as it takes to give the device ~256 items per compute unit (H200,
@@ -142,13 +138,9 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
             break;
         s->ks = ks;
     }
-    const char *force = getenv("CLBB_GA_KERNEL"); /* flash: the q64k32 kernel (A/B timings) */
-    s->kernel = GA_CPU;
-    if (op->family == CLBB_KERNEL_FAMILY_GPU && D <= 64 && DV <= 64 && wg_ok) {
-        const int flash_ok = !dev.local_mem_bytes || flash_lmem <= dev.local_mem_bytes;
-        if (s->ks && !(force && !strcmp(force, "flash") && flash_ok)) s->kernel = GA_ROWS;
-        else if (flash_ok) s->kernel = GA_FLASH;
-    }
+    s->kernel = op->family == CLBB_KERNEL_FAMILY_GPU && D <= 64 && DV <= 64 && wg_ok && s->ks
+                    ? GA_ROWS
+                    : GA_CPU;
     /* the tensor-core kernel: TF32 or FP16 math on a device that runs it,
      * its K and V tiles (64 keys, rows padded by 8) within local memory */
     const int mma = s->math == CLBB_MATH_TF32 ? 1 : s->math == CLBB_MATH_FP16 ? 2 : 0;
@@ -159,14 +151,15 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
                                    : 4u * ((has_q ? (size_t)dp * 72 : 0) + (size_t)dvp * 72);
         if (!dev.local_mem_bytes || lm + 4096 <= dev.local_mem_bytes) s->kernel = GA_MMA;
     }
-    /* the mma kernel's key splits: where its query tiles are fewer than
-     * four work-groups per compute unit, split each tile's keys (at least
-     * one 64-key tile per split), up to 8 ways */
+    /* the mma kernel's key splits: where its query tiles are fewer than the
+     * compute units, split each tile's keys (at least one 64-key tile per
+     * split), up to 8 ways. Not at four groups per unit: on the H200
+     * attn1111's c5 (136 groups) took 0.114 ms in 4 splits, 0.067 in one */
     s->nsplit = 1;
     s->split_keys = Lk;
     if (s->kernel == GA_MMA) {
         const long groups = (long)in.n * M * ((Lq + 63) / 64), tiles = (Lk + 63) / 64;
-        const long wgs = 4L * (dev.compute_units ? dev.compute_units : 16);
+        const long wgs = dev.compute_units ? dev.compute_units : 16;
         long ns = groups >= wgs ? 1 : (wgs + groups - 1) / groups;
         if (ns > 8) ns = 8;
         if (ns > tiles) ns = tiles;
@@ -183,8 +176,7 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
         snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_rows_k%dx%d",
                  s->ks, sj);
     else
-        snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s",
-                 s->kernel == GA_FLASH ? "gen_attention_flash_q64k32" : "gen_attention_cpu_k8");
+        snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_cpu_k8");
     char opts[512];
     clbb__opt_dtype(opts, sizeof opts, op->dtype);
     clbb__opt_int(opts, sizeof opts, "D", D);
@@ -286,7 +278,7 @@ static clbb_status ga_run(clbb_op *op) {
         return clbb__enqueue(op->ctx, s->k_merge, 2, mg, ml, "gen_attention_merge");
     }
     if (s->kernel != GA_CPU) {
-        const size_t qb = s->kernel == GA_ROWS ? (size_t)(128 / s->ks) : 64; /* flash, mma: 64 */
+        const size_t qb = (size_t)(128 / s->ks);
         size_t gws[2] = {(Lq + qb - 1) / qb * 128, (size_t)N * M}, lws[2] = {128, 1};
         return clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name);
     }
