@@ -52,6 +52,31 @@ static inline void ga_window(int i, int *lo, int *hi) {
     *hi = ga_floor_div(i + SR + 1, KVS) + 1;
 }
 
+/* The keys query qi sees, rows [ylo, yhi) and columns [xlo, xhi): all of
+ * them without MASK (the CPU kernel clamps hi); with SHORTCUT query 0's
+ * window for every query (mmcv computes one row and broadcasts it). */
+static inline void ga_query_window(int qi, int Wq, int Hk, int Wk, int *ylo, int *yhi, int *xlo,
+                                   int *xhi) {
+#if SHORTCUT
+    qi = 0;
+#endif
+    *ylo = 0, *yhi = Hk, *xlo = 0, *xhi = Wk;
+#if MASK
+    ga_window(qi / Wq, ylo, yhi);
+    ga_window(qi % Wq, xlo, xhi);
+#else
+    (void)qi;
+    (void)Wq;
+#endif
+}
+
+/* the attention kernels' arguments (rows, mma, cpu) */
+#define GA_PARAMS                                                                             \
+    __global const st_t *v, int v_off, int v_bs, __global const st_t *k, int k_off, int k_bs, \
+        __global const st_t *q, int q_off, int q_bs, __global const float *restrict ab,       \
+        __global const float *restrict geo, __global st_t *y, int y_off, int y_bs, int Wq,   \
+        int Lq, int Wk, int Hk
+
 #if HAS_POS
 __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
                                  __global const float *restrict px,
@@ -113,13 +138,7 @@ __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
 #define GA_BK (GA_KS * GA_SJ)
 
 __kernel __attribute__((reqd_work_group_size(128, 1, 1)))
-void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
-                        __global const st_t *k, int k_off, int k_bs,
-                        __global const st_t *q, int q_off, int q_bs,
-                        __global const float *restrict ab,
-                        __global const float *restrict geo,
-                        __global st_t *y, int y_off, int y_bs,
-                        int Wq, int Lq, int Wk, int Hk) {
+void gen_attention_rows(GA_PARAMS) {
     __local float lds[GA_LDS] __attribute__((aligned(16)));
     __local float *Ks = lds, *Vs = lds + HAS_K * D * GA_BK;
     const int t = get_local_id(0), h = t / GA_QB, ql = t - h * GA_QB;
@@ -140,18 +159,8 @@ void gen_attention_rows(__global const st_t *v, int v_off, int v_bs,
     }
     const __global st_t *kp = k + k_off + n * k_bs + (size_t)m * D * Lk;
 #endif
-#if SHORTCUT
-    const int mi = 0;
-#else
-    const int mi = qi;
-#endif
-    int ylo = 0, yhi = Hk, xlo = 0, xhi = Wk;
-#if MASK
-    ga_window(mi / Wq, &ylo, &yhi);
-    ga_window(mi % Wq, &xlo, &xhi);
-#else
-    (void)mi;
-#endif
+    int ylo, yhi, xlo, xhi;
+    ga_query_window(qi, Wq, Hk, Wk, &ylo, &yhi, &xlo, &xhi);
 #if HAS_POS
     __global const float *g = geo + (size_t)nm * (Wk + Hk) * Lq + qi;
 #endif
@@ -342,13 +351,7 @@ static inline float ga_q(__global const st_t *qp, int Lq, int d, int qi) {
 }
 
 __kernel __attribute__((reqd_work_group_size(128, 1, 1)))
-void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
-                       __global const st_t *k, int k_off, int k_bs,
-                       __global const st_t *q, int q_off, int q_bs,
-                       __global const float *restrict ab,
-                       __global const float *restrict geo,
-                       __global st_t *y, int y_off, int y_bs,
-                       int Wq, int Lq, int Wk, int Hk, int nsplit, int split_keys,
+void gen_attention_mma(GA_PARAMS, int nsplit, int split_keys,
                        __global float *restrict part) {
 #if HAS_Q0
     __local ga_lt Ks[GA_KROWS * GA_KCOLS] __attribute__((aligned(16)));
@@ -371,18 +374,7 @@ void gen_attention_mma(__global const st_t *v, int v_off, int v_bs,
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         qr[r] = min(qw + g + 8 * r, Lq - 1);
-#if SHORTCUT
-        const int mi = 0;
-#else
-        const int mi = qr[r];
-#endif
-        ylo[r] = 0, yhi[r] = Hk, xlo[r] = 0, xhi[r] = Wk;
-#if MASK
-        ga_window(mi / Wq, &ylo[r], &yhi[r]);
-        ga_window(mi % Wq, &xlo[r], &xhi[r]);
-#else
-        (void)mi;
-#endif
+        ga_query_window(qr[r], Wq, Hk, Wk, &ylo[r], &yhi[r], &xlo[r], &xhi[r]);
     }
 #if HAS_Q0
     /* the warp's q as A fragments, for all of D */
@@ -618,13 +610,7 @@ __kernel void gen_attention_merge(__global const float *restrict part, int nspli
         ST(yp, (size_t)c * Lq, acc / l);
     }
 }
-__kernel void gen_attention_cpu(__global const st_t *v, int v_off, int v_bs,
-                                __global const st_t *k, int k_off, int k_bs,
-                                __global const st_t *q, int q_off, int q_bs,
-                                __global const float *restrict ab,
-                                __global const float *restrict geo,
-                                __global st_t *y, int y_off, int y_bs,
-                                int Wq, int Lq, int Wk, int Hk) {
+__kernel void gen_attention_cpu(GA_PARAMS) {
     const int i = get_global_id(0), nm = get_global_id(1);
     if (i >= Lq) return;
     const int n = nm / M, m = nm % M, Lk = Wk * Hk;
@@ -642,20 +628,12 @@ __kernel void gen_attention_cpu(__global const st_t *v, int v_off, int v_bs,
     }
     const __global st_t *kp = k + k_off + n * k_bs + (size_t)m * D * Lk;
 #endif
-#if SHORTCUT
-    const int mi = 0;
-#else
-    const int mi = i;
-#endif
-    int ylo = 0, yhi = Hk, xlo = 0, xhi = Wk;
+    int ylo, yhi, xlo, xhi;
+    ga_query_window(i, Wq, Hk, Wk, &ylo, &yhi, &xlo, &xhi);
 #if MASK
-    ga_window(mi / Wq, &ylo, &yhi);
-    ga_window(mi % Wq, &xlo, &xhi);
     ylo = max(ylo, 0);
     yhi = min(yhi, Hk);
     xhi = min(xhi, Wk);
-#else
-    (void)mi;
 #endif
     __global const float *g = geo + ((size_t)nm * Lq + i) * (Wk + Hk);
     const __global st_t *vp = v + v_off + n * v_bs + (size_t)m * DV * Lk;
