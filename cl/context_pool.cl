@@ -2,9 +2,21 @@
  *   logit[p] = bias + sum_c w[c] x[n,c,p],  a = softmax_p(logit),
  *   y[n,c] = sum_p x[n,c,p] a[p]            (p over H*W).
  *
- * GPU family: three kernels, each wide enough to keep the GPU busy (the
- * earlier ones with a work-item per position, or a work-group per image,
- * were latency-bound at 1/5 of the memory bandwidth):
+ * GPU family, up to CP_SMALL_C channels (the fused GCNet plan pools conv3's
+ * input: 128-512 channels on ResNet-50), two kernels, since three launches
+ * of a few microseconds each were most of the op's time there:
+ * context_pool_logits_wg: work-group of CP_LWS items = tp positions x
+ *   CP_LWS / tp channel groups (tp a power of two), global (ceil(HW / tp)
+ *   * CP_LWS, N): item t sums channels g, g + groups, ... of position
+ *   p0 + t % tp (consecutive items, consecutive positions: coalesced), the
+ *   groups added in local memory; logit[n][p] = bias + sum.
+ * context_pool_wsum_logits: work-group of CP_LWS items per (c, n), global
+ *   (CP_LWS, C, N): M = the plane's max logit, then sum e^(l - M) and
+ *   sum x e^(l - M) in one pass (the logits are the image's HW floats,
+ *   cached), y = their ratio.
+ * GPU family above that, three kernels, each wide enough to keep the GPU
+ * busy (the earlier ones with a work-item per position, or a work-group per
+ * image, were latency-bound at 1/5 of the memory bandwidth):
  * context_pool_logits_split: work-item per (position, channel split s),
  *   global (HW rounded, splits, N); partial logits lpart[n][s][p] over
  *   channels s*cps .. (coalesced: consecutive items, consecutive p).
@@ -81,6 +93,50 @@ context_pool_wsum(__global const st_t *x, int x_off, int x_bs, __global const fl
         a = fma(LD(xp, p), ep[p] * exp(st[2 * i] - m), a);
     a = clbb_wg_sum(red, t, CP_LWS, a * inv);
     if (t == 0) ST(y, y_off + n * y_bs + c, a);
+}
+
+__kernel __attribute__((reqd_work_group_size(CP_LWS, 1, 1))) void
+context_pool_logits_wg(__global const st_t *x, int x_off, int x_bs,
+                       __global const float *restrict w, float bias,
+                       __global float *restrict logit, int C, int HW, int tp) {
+    __local float red[CP_LWS];
+    const int t = get_local_id(0), n = get_global_id(1), groups = CP_LWS / tp;
+    const int g = t / tp, p = get_group_id(0) * tp + (t - g * tp);
+    float l = 0.0f;
+    if (p < HW) {
+        const __global st_t *xp = x + x_off + n * x_bs + p;
+        for (int c = g; c < C; c += groups) l = fma(w[c], LD(xp, c * HW), l);
+    }
+    red[t] = l;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    /* k a multiple of tp: t and t + k hold the same position */
+    for (int k = CP_LWS / 2; k >= tp; k >>= 1) {
+        if (t < k) red[t] += red[t + k];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (t < tp && p < HW) logit[(size_t)n * HW + p] = bias + red[t];
+}
+
+__kernel __attribute__((reqd_work_group_size(CP_LWS, 1, 1))) void
+context_pool_wsum_logits(__global const st_t *x, int x_off, int x_bs,
+                         __global const float *restrict logit, __global st_t *y, int y_off,
+                         int y_bs, int HW) {
+    __local float red[CP_LWS];
+    const int t = get_local_id(0), c = get_global_id(1), n = get_global_id(2);
+    const __global float *lp = logit + (size_t)n * HW;
+    float m = -INFINITY;
+    for (int p = t; p < HW; p += CP_LWS) m = fmax(m, lp[p]);
+    m = clbb_wg_max(red, t, CP_LWS, m);
+    const __global st_t *xp = x + x_off + n * x_bs + c * HW;
+    float s = 0.0f, a = 0.0f;
+    for (int p = t; p < HW; p += CP_LWS) {
+        const float e = exp(lp[p] - m);
+        s += e;
+        a = fma(LD(xp, p), e, a);
+    }
+    s = clbb_wg_sum(red, t, CP_LWS, s);
+    a = clbb_wg_sum(red, t, CP_LWS, a);
+    if (t == 0) ST(y, y_off + n * y_bs + c, a / s);
 }
 
 /* The CPU family's logits: one work-item (local size 1) per 64 positions

@@ -1,7 +1,8 @@
 /* Conformance cases of context_pool, both kernel families: one position,
  * odd planes, a batch, planes shorter and longer than a work-group and a
- * float8, channel views, and ContextBlock's real shapes on ResNet-50 at
- * 800 x 1344 (c3, c4, c5). */
+ * float8, channel views, ContextBlock's real shapes on ResNet-50 at
+ * 800 x 1344 (c3, c4, c5) and the fused plan's (conv3's input), both GPU
+ * paths' edges (512 and 513 channels). */
 #include <math.h>
 #include <stdio.h>
 
@@ -17,6 +18,11 @@ static const cp_geom CP_GEOMS[] = {
     {"vec_edge", 1, 5, 1, 9, 0},     {"batch4", 4, 16, 9, 9, 0},
     {"wide_plane", 1, 2, 33, 65, 0}, {"gc_r50_c3", 1, 512, 100, 168, 0},
     {"gc_r50_c4", 1, 1024, 50, 84, 0}, {"gc_r50_c5", 2, 2048, 25, 42, 0},
+    /* the fused GCNet plan's contexts of conv3's input (the two-kernel GPU
+     * path up to 512 channels: 4, 8 and 16 channel groups), its edges */
+    {"fused_c3", 1, 128, 100, 168, 0}, {"fused_c4", 2, 256, 50, 84, 0},
+    {"fused_c5", 1, 512, 25, 42, 1},   {"groups_edge", 3, 63, 5, 7, 1},
+    {"split_edge", 1, 513, 6, 5, 1},
 };
 
 extern const check_op clbb__check_context_pool;

@@ -1,8 +1,10 @@
 /* context_pool op (cl/context_pool.cl): ContextBlock's attention pooling.
- * GPU family: split-channel partial logits, per-tile softmax statistics,
- * per-channel weighted sums (x read twice, every kernel thousands of
- * work-groups wide); CPU family: logits, softmax and weighted sums in three
- * kernels over N*HW floats. */
+ * GPU family: up to CP_SMALL_C channels, logits (channel groups added in
+ * a work-group) and per-channel weighted sums with the softmax made from
+ * the cached logits (two kernels); above, split-channel partial logits,
+ * per-tile softmax statistics, per-channel weighted sums (x read twice,
+ * every kernel thousands of work-groups wide); CPU family: logits, softmax
+ * and weighted sums in three kernels over N*HW floats. */
 #include <math.h>
 #include <stdio.h>
 
@@ -13,6 +15,9 @@
 /* the partial logits' channel splits: enough work-items (N*HW*splits) to
  * cover a large GPU's latency, each summing at least 16 channels */
 #define CP_TARGET_ITEMS 131072
+/* the two-kernel GPU path up to this many channels (a work-group's groups
+ * of at least 32 channels each: 16 groups of 16 positions at 512) */
+#define CP_SMALL_C 512
 
 typedef struct cp_state {
     int32_t channels;
@@ -23,9 +28,27 @@ typedef struct cp_state {
 
 static int cp_cpu(const clbb_op *op) { return op->family == CLBB_KERNEL_FAMILY_CPU; }
 
-static const char *const CP_NAMES[2][3] = {
+enum { CP_PATH_SPLIT, CP_PATH_CPU, CP_PATH_SMALL };
+
+static int cp_path(const clbb_op *op) {
+    const cp_state *s = op->impl;
+    return cp_cpu(op) ? CP_PATH_CPU : s->channels <= CP_SMALL_C ? CP_PATH_SMALL : CP_PATH_SPLIT;
+}
+
+static const char *const CP_NAMES[3][3] = {
     {"context_pool_logits_split", "context_pool_tile_stats", "context_pool_wsum"},
-    {"context_pool_logits_cpu", "context_pool_softmax", "context_pool_sum_cpu"}};
+    {"context_pool_logits_cpu", "context_pool_softmax", "context_pool_sum_cpu"},
+    {"context_pool_logits_wg", "context_pool_wsum_logits", NULL}};
+static const char *const CP_ALGOS[3] = {"context_pool_split_l256", "context_pool_3k_cpu",
+                                        "context_pool_2k_l256"};
+
+/* positions per work-group of context_pool_logits_wg: CP_GPU_LWS / groups,
+ * groups the largest power of two <= C / 32 (1 .. 16) */
+static int cp_tile_positions(int c) {
+    int groups = 1;
+    while (groups < 16 && groups * 2 * 32 <= c) groups *= 2;
+    return CP_GPU_LWS / groups;
+}
 
 static size_t cp_tiles(clbb_shape in) {
     return ((size_t)in.h * in.w + CP_GPU_LWS - 1) / CP_GPU_LWS;
@@ -56,7 +79,7 @@ static clbb_status cp_buffers(clbb_op *op, size_t ws, size_t e, size_t stats) {
 
 static clbb_status cp_reshape(clbb_op *op, clbb_shape in) {
     cp_state *s = op->impl;
-    const int cpu = cp_cpu(op);
+    const int cpu = cp_cpu(op), path = cp_path(op);
     if (in.c != s->channels)
         return clbb__fail(op->ctx, CLBB_ERR_SHAPE, "context_pool: input has %d channels, expected %d",
                           in.c, s->channels);
@@ -64,10 +87,9 @@ static clbb_status cp_reshape(clbb_op *op, clbb_shape in) {
     const double n = (double)clbb_shape_numel(in);
     op->info.flops = 4.0 * n;
     op->info.bytes = (double)clbb_dtype_size(op->dtype) * (2 * n + (double)in.n * in.c);
-    snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s",
-             cpu ? "context_pool_3k_cpu" : "context_pool_split_l256");
+    snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s", CP_ALGOS[path]);
     const size_t nhw = (size_t)in.n * in.h * in.w * sizeof(float);
-    if (cpu)
+    if (path != CP_PATH_SPLIT)
         CLBB_CHECK(cp_buffers(op, nhw, 0, 0));
     else
         CLBB_CHECK(cp_buffers(op, nhw * (size_t)cp_splits(in), nhw,
@@ -78,15 +100,15 @@ static clbb_status cp_reshape(clbb_op *op, clbb_shape in) {
         clbb__opt_int(opts, sizeof opts, "CP_LWS", cpu ? CP_LWS : CP_GPU_LWS);
         cl_program prog;
         CLBB_CHECK(clbb__program_get(op->ctx, "context_pool", opts, &prog));
-        for (int i = 0; i < 3; i++)
-            CLBB_CHECK(clbb__kernel_create(op->ctx, prog, CP_NAMES[cpu][i], &s->k[i]));
+        for (int i = 0; i < 3 && CP_NAMES[path][i]; i++)
+            CLBB_CHECK(clbb__kernel_create(op->ctx, prog, CP_NAMES[path][i], &s->k[i]));
     }
     return CLBB_OK;
 }
 
 static clbb_status cp_run_gpu(clbb_op *op) {
     cp_state *s = op->impl;
-    const char *const *nm = CP_NAMES[0];
+    const char *const *nm = CP_NAMES[CP_PATH_SPLIT];
     const clbb_shape i = op->in_shape;
     const clbb_tensor *x = &op->in[0];
     const int splits = cp_splits(i);
@@ -113,10 +135,32 @@ static clbb_status cp_run_gpu(clbb_op *op) {
     return clbb__enqueue(op->ctx, s->k[2], 3, g3, l3, nm[2]);
 }
 
-static clbb_status cp_run(clbb_op *op) {
-    if (!cp_cpu(op)) return cp_run_gpu(op);
+static clbb_status cp_run_small(clbb_op *op) {
     cp_state *s = op->impl;
-    const char *const *nm = CP_NAMES[1];
+    const char *const *nm = CP_NAMES[CP_PATH_SMALL];
+    const clbb_shape i = op->in_shape;
+    const clbb_tensor *x = &op->in[0];
+    cl_int C = i.c, HW = i.h * i.w, tp = cp_tile_positions(i.c);
+    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[0], nm[0], CLBB_TENSOR_ARGS(x), sizeof(cl_mem),
+                                 &s->weight, sizeof(cl_float), &s->bias, sizeof(cl_mem), &s->ws,
+                                 sizeof(cl_int), &C, sizeof(cl_int), &HW, sizeof(cl_int), &tp,
+                                 CLBB_ARGS_END));
+    size_t l2[2] = {CP_GPU_LWS, 1};
+    size_t g2[2] = {((size_t)HW + tp - 1) / tp * CP_GPU_LWS, (size_t)i.n};
+    CLBB_CHECK(clbb__enqueue(op->ctx, s->k[0], 2, g2, l2, nm[0]));
+    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[1], nm[1], CLBB_TENSOR_ARGS(x), sizeof(cl_mem),
+                                 &s->ws, CLBB_TENSOR_ARGS(&op->out), sizeof(cl_int), &HW,
+                                 CLBB_ARGS_END));
+    size_t l3[3] = {CP_GPU_LWS, 1, 1}, g3[3] = {CP_GPU_LWS, (size_t)C, (size_t)i.n};
+    return clbb__enqueue(op->ctx, s->k[1], 3, g3, l3, nm[1]);
+}
+
+static clbb_status cp_run(clbb_op *op) {
+    const int path = cp_path(op);
+    if (path == CP_PATH_SMALL) return cp_run_small(op);
+    if (path == CP_PATH_SPLIT) return cp_run_gpu(op);
+    cp_state *s = op->impl;
+    const char *const *nm = CP_NAMES[CP_PATH_CPU];
     const clbb_shape i = op->in_shape;
     const clbb_tensor *x = &op->in[0];
     cl_int C = i.c, HW = i.h * i.w;
