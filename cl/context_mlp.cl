@@ -14,25 +14,55 @@
  * against 27 for the three ops).
  * context_mlp_hidden: global (ceil(P / CM_ROWS) * CM_LWS, N); h (fp32) into
  *   the workspace.
- * context_mlp_out: global (ceil(C / CM_ROWS) * CM_LWS, N); every group
+ * context_mlp_out: global (ceil(C / CM_ROWS) * CM_LWS, N), C the output
+ *   channels (the op's CO, not necessarily the input's); every group
  *   first takes h's mean and variance over P (two passes, as layer_norm;
  *   PyTorch's biased variance), then each lane normalizes its h_j on the
  *   fly (no local copy, so P is unbounded).
+ * context_mlp_one: the same in one kernel where the first conv is small
+ *   (P x C <= CM1_MAX_PC, P <= CM1_MAX_P, C <= CM1_MAX_C: ContextBlock
+ *   r16, and every fused GCNet plan's but r4's c5), global
+ *   (ceil(CO / CM1_ROWS) * CM_LWS, N): each group makes the whole hidden
+ *   layer itself, x and h in local memory, from w0 transposed to C x P at
+ *   create (consecutive items, consecutive units: coalesced; the weights
+ *   come from the cache, CM1_MAX_PC floats per group), items t splitting
+ *   the channels in CM_LWS / pp segments (pp: P rounded up to a power of
+ *   two, at most CM_LWS), then the LayerNorm and ReLU in place and rows of
+ *   CM1_LANES lanes per output. Two launches of a c5 block took 16 us on an
+ *   H200, most of it launch latency.
  * x, y: (pointer, offset, batch stride) of st_t; weights fp32, PyTorch's
  * (out, in) order.
- * Macros: CM_LWS, CM_LANES (powers of two), ACT, DTYPE. */
+ * Macros: CM_LWS, CM_LANES, CM1_LANES (powers of two), CM1_MAX_C,
+ * CM1_MAX_P (the local arrays of context_mlp_one), ACT, DTYPE. */
+
+#define CM1_ROWS (CM_LWS / CM1_LANES)
 
 #define CM_ROWS (CM_LWS / CM_LANES)
 
-/* sum over the lanes of each row of v, in red[row * CM_LANES] */
-#define CM_REDUCE_ROWS(red, t, lane, v)                                 \
+/* sum over the lanes (rows of `lanes` items) of v, in red[row * lanes] */
+#define CM_REDUCE_LANES(red, t, lane, lanes, v)                         \
     do {                                                                \
         red[t] = (v);                                                   \
         barrier(CLK_LOCAL_MEM_FENCE);                                   \
-        for (int k_ = CM_LANES / 2; k_ > 0; k_ >>= 1) {                 \
+        for (int k_ = (lanes) / 2; k_ > 0; k_ >>= 1) {                  \
             if (lane < k_) red[t] += red[t + k_];                       \
             barrier(CLK_LOCAL_MEM_FENCE);                               \
         }                                                               \
+    } while (0)
+#define CM_REDUCE_ROWS(red, t, lane, v) CM_REDUCE_LANES(red, t, lane, CM_LANES, v)
+
+/* mean and 1 / sqrt(var + eps) of h[0..P) (global or local: a macro, as
+ * OpenCL 1.2 has no generic address space), two passes, biased variance */
+#define CM_LN_STATS(h, P, t, red, eps, mean, inv)                      \
+    do {                                                                \
+        float s_ = 0.0f, q_ = 0.0f;                                     \
+        for (int j_ = (t); j_ < (P); j_ += CM_LWS) s_ += (h)[j_];       \
+        mean = clbb_wg_sum(red, t, CM_LWS, s_) / (P);                   \
+        for (int j_ = (t); j_ < (P); j_ += CM_LWS) {                    \
+            const float d_ = (h)[j_] - mean;                            \
+            q_ = fma(d_, d_, q_);                                       \
+        }                                                               \
+        inv = rsqrt(clbb_wg_sum(red, t, CM_LWS, q_) / (P) + (eps));     \
     } while (0)
 
 __kernel __attribute__((reqd_work_group_size(CM_LWS, 1, 1))) void
@@ -60,15 +90,8 @@ context_mlp_out(__global const float *restrict h, __global const float *restrict
     const int t = get_local_id(0), lane = t % CM_LANES, n = get_global_id(1);
     const int c = get_group_id(0) * CM_ROWS + t / CM_LANES;
     const __global float *hn = h + (size_t)n * P;
-    float s = 0.0f;
-    for (int j = t; j < P; j += CM_LWS) s += hn[j];
-    const float mean = clbb_wg_sum(red, t, CM_LWS, s) / P;
-    float q = 0.0f;
-    for (int j = t; j < P; j += CM_LWS) {
-        const float d = hn[j] - mean;
-        q = fma(d, d, q);
-    }
-    const float inv = rsqrt(clbb_wg_sum(red, t, CM_LWS, q) / P + eps);
+    float mean, inv;
+    CM_LN_STATS(hn, P, t, red, eps, mean, inv);
     float a = 0.0f;
     if (c < C) {
         const __global float *wr = w1 + (size_t)c * P;
@@ -79,4 +102,49 @@ context_mlp_out(__global const float *restrict h, __global const float *restrict
     }
     CM_REDUCE_ROWS(red, t, lane, a);
     if (lane == 0 && c < C) ST(y, y_off + n * y_bs + c, clbb_act(red[t] + b1[c]));
+}
+
+__kernel __attribute__((reqd_work_group_size(CM_LWS, 1, 1))) void
+context_mlp_one(__global const st_t *x, int x_off, int x_bs, __global const float *restrict w0t,
+                __global const float *restrict b0, __global const float *restrict ln_w,
+                __global const float *restrict ln_b, float eps, __global const float *restrict w1,
+                __global const float *restrict b1, __global st_t *y, int y_off, int y_bs, int C,
+                int P, int CO, int pp) {
+    __local float xs[CM1_MAX_C];
+    __local float hs[CM1_MAX_P];
+    __local float red[CM_LWS];
+    const int t = get_local_id(0), n = get_global_id(1);
+    const __global st_t *xn = x + x_off + n * x_bs;
+    for (int c = t; c < C; c += CM_LWS) xs[c] = LD(xn, c);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    /* item t: unit jb + t % pp over channel segment t / pp, segments added
+     * by the first pp items */
+    const int segs = CM_LWS / pp, seg = t / pp, j0 = t - seg * pp;
+    const int cps = (C + segs - 1) / segs, c0 = seg * cps, c1 = min(C, c0 + cps);
+    for (int jb = 0; jb < P; jb += pp) {
+        const int j = jb + j0;
+        float a = 0.0f;
+        if (j < P)
+            for (int c = c0; c < c1; c++) a = fma(w0t[(size_t)c * P + j], xs[c], a);
+        red[t] = a;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (t < pp && j < P) {
+            float h = b0[j];
+            for (int k = 0; k < segs; k++) h += red[t + k * pp];
+            hs[j] = h;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float mean, inv;
+    CM_LN_STATS(hs, P, t, red, eps, mean, inv);
+    for (int j = t; j < P; j += CM_LWS) hs[j] = fmax(fma((hs[j] - mean) * inv, ln_w[j], ln_b[j]), 0.0f);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const int lane = t % CM1_LANES, c = get_group_id(0) * CM1_ROWS + t / CM1_LANES;
+    float a = 0.0f;
+    if (c < CO) {
+        const __global float *wr = w1 + (size_t)c * P;
+        for (int j = lane; j < P; j += CM1_LANES) a = fma(wr[j], hs[j], a);
+    }
+    CM_REDUCE_LANES(red, t, lane, CM1_LANES, a);
+    if (lane == 0 && c < CO) ST(y, y_off + n * y_bs + c, clbb_act(red[t] + b1[c]));
 }

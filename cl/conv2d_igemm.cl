@@ -8,8 +8,9 @@
  *   give the device enough tiles); B[k][col] is gathered from the NCHW input
  *   on the fly, k = (ci*KH + kh)*KW + kw, zero where the window reads
  *   padding, times gate[n, ci] with HAS_GATE. im2col never exists. The
- *   result goes through the epilogue act(acc + shift[co] [+ residual]) into
- *   y, or, with split K (IG_KSPLIT > 1), raw into part[split][co][col] for
+ *   result goes through the epilogue act(acc + shift[co] [+ add[n, co]]
+ *   [+ residual]) into y (add: an N x COUT x 1 x 1 tensor, HAS_ADD), or,
+ *   with split K (IG_KSPLIT > 1), raw into part[split][co][col] for
  *   conv2d_igemm_splitk_reduce to sum and finish.
  * conv2d_igemm (IG_MODE 2): the deformable convolution (src/cl/deform_conv2d.c,
  *   mmcv's DeformConv2d / ModulatedDeformConv2d): the same GEMM, K tap-major
@@ -59,13 +60,15 @@
  *                   PoCL 3.1 miscompiles a fully unrolled block wider than
  *                   4x4 that runs for a single K slice (all-NaN output)
  *   mode 0: KH KW SH SW DH DW PT PL CIN_G COUT_G HAS_RES HAS_GATE ACT DTYPE (x,
- *           residual, gate, y; the split-K partials and mode 1's B and C are
- *           float); every mode: WDTYPE (A's storage, common.cl);
+ *           residual, gate, add, y; the split-K partials and mode 1's B and
+ *           C are float); HAS_ADD (default 0; the launcher emits it only
+ *           when set, so other programs keep their cache keys); every
+ *           mode: WDTYPE (A's storage, common.cl);
  *           IG_NOPAD (1: all pads are zero, so no window leaves the input);
  *           IG_KSPLIT (default 1) K splits, IG_KPER (default KP/TK) slices
  *           per split
  *   mode 1: MROWS   rows of C that exist
- *   mode 2: as mode 0 (no HAS_GATE, no IG_NOPAD), plus CPD (input channels
+ *   mode 2: as mode 0 (no HAS_GATE, HAS_ADD or IG_NOPAD), plus CPD (input channels
  *           per deform group) and IG_MASK (0 v1, 1 v2)
  * What the launcher guarantees:
  *   local size (TDM*TDN, 1, 1) (= reqd_work_group_size), within the
@@ -127,6 +130,9 @@
 #endif
 #ifndef IG_KPER
 #define IG_KPER (KP / TK)
+#endif
+#ifndef HAS_ADD
+#define HAS_ADD 0
 #endif
 
 #define TDM (TM / WM)
@@ -370,6 +376,8 @@ static inline void ig_compute(__local const vm_t *as, __local const vn_t *bs, in
 #if IG_MODE == 2
 #undef HAS_GATE
 #define HAS_GATE 0
+#undef HAS_ADD
+#define HAS_ADD 0
 #undef IG_NOPAD
 #define IG_NOPAD 0
 #endif
@@ -600,6 +608,7 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
              __global const wt_t *restrict w, __global const float *restrict shift,
              __global const st_t *restrict res, int r_off, int r_bs,
              __global const st_t *restrict gate, int g_off, int g_bs,
+             __global const st_t *restrict add, int a_off, int a_bs,
 #if IG_MODE == 2
              __global const st_t *restrict off, int o_off, int o_bs,
              __global const st_t *restrict msk, int m_off, int m_bs,
@@ -714,6 +723,9 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
 #if HAS_RES
     int ro[WN];
 #endif
+#if HAS_ADD
+    int ao[WN];
+#endif
 #pragma unroll
     for (int j = 0; j < WN; j++) {
         const int col = n0 + IG_COL(j, tx);
@@ -721,6 +733,9 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
         yo[j] = col < NCOLS ? y_off + n * y_bs + p : -1;
 #if HAS_RES
         ro[j] = r_off + n * r_bs + p;
+#endif
+#if HAS_ADD
+        ao[j] = a_off + n * a_bs;
 #endif
     }
 #pragma unroll
@@ -733,6 +748,9 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
         for (int j = 0; j < WN; j++) {
             if (yo[j] < 0) continue;
             float v = acc[i][j] + b;
+#if HAS_ADD
+            v += LD(add, ao[j] + co);
+#endif
 #if HAS_RES
             v += LD(res, ro[j] + co * HWO);
 #endif
@@ -744,10 +762,11 @@ conv2d_igemm(__global const st_t *restrict x, int x_off, int x_bs,
 
 /* Split-K epilogue. Work-item: one output (col, co) over global size
  * (NCOLS rounded up, COUT); sums the IG_KSPLIT partials in split order, then
- * act(sum + shift[co] [+ residual]). */
+ * act(sum + shift[co] [+ add[n, co]] [+ residual]). */
 __kernel void conv2d_igemm_splitk_reduce(__global const float *restrict part,
                                          __global const float *restrict shift,
                                          __global const st_t *restrict res, int r_off, int r_bs,
+                                         __global const st_t *restrict add, int a_off, int a_bs,
                                          __global st_t *restrict y, int y_off, int y_bs,
                                          int HWO, int NCOLS) {
     const int col = get_global_id(0), co = get_global_id(1);
@@ -757,6 +776,9 @@ __kernel void conv2d_igemm_splitk_reduce(__global const float *restrict part,
     for (int s = 0; s < IG_KSPLIT; s++) v += part[(s * cout + co) * NCOLS + col];
     v += shift[co];
     const int n = col / HWO, p = col - n * HWO;
+#if HAS_ADD
+    v += LD(add, a_off + n * a_bs + co);
+#endif
 #if HAS_RES
     v += LD(res, r_off + n * r_bs + co * HWO + p);
 #endif

@@ -35,8 +35,10 @@
  *   or xp, the padded and gated copy made by pad2d_gate (cl/pad2d.cl), whose
  *   size XH x XW is passed in; so the inner loop has no bounds tests. The
  *   KH*KW taps are a run-time loop (see there).
- *   Epilogue: act(acc + shift[co] [+ residual]) into y (channel views:
- *   y_off / y_bs); the stores run along positions of one channel, which
+ *   Epilogue: act(acc + shift[co] [+ add[n, co]] [+ residual]) into y
+ *   (channel views: y_off / y_bs; add, an N x COUT x 1 x 1 tensor with
+ *   HAS_ADD, is one value per channel of the item's image, so it joins the
+ *   shift); the stores run along positions of one channel, which
  *   LLVM's SLP vectorizer turns into transposes and short vector stores.
  *
  * A is packed at create (conv2d_igemm.c) as A[g][MPV][K][VW]: MPV vectors
@@ -46,10 +48,12 @@
  * sequential streams.
  *
  * Macros (all required): KH KW SH SW DH DW HAS_RES ACT DTYPE WDTYPE; VW (4, 8 or 16),
- * MV (1, 2 or 4), RB, NRW. Channel counts, groups and pads are arguments:
- * they do not shape the inner loop, and leaving them out of the options
- * lets one program serve many layers (ResNet-50 needs 11 instead of 21,
- * which halves the time to load a model's programs from the cache).
+ * MV (1, 2 or 4), RB, NRW; HAS_ADD (default 0: emitted only when set, so
+ * that the other programs keep their cache keys). Channel counts, groups
+ * and pads are arguments: they do not shape the inner loop, and leaving
+ * them out of the options lets one program serve many layers (ResNet-50
+ * needs 11 instead of 21, which halves the time to load a model's programs
+ * from the cache).
  * What the launcher guarantees: local size (1, 1, 1); global size as
  * above; MV*(RB*NRW + 1) + 1 <= 32 vector registers (accumulators, A
  * vectors and one broadcast; one more and LLVM spills accumulators in the
@@ -70,6 +74,9 @@ typedef float xs_t;
 typedef st_t xs_t;
 #endif
 #define VW_STORE(v, p) CLBB_CAT(vstore, VW)((v), 0, (p))
+#ifndef HAS_ADD
+#define HAS_ADD 0
+#endif
 
 static inline vw_t act_vw(vw_t v) { return CLBB_ACT(vw_t, v); }
 
@@ -82,6 +89,7 @@ __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
 conv2d_igemm_cpu(__global const xs_t *restrict x, int x_off, int x_bs, int XH, int XW,
                  __global const wt_t *restrict w, __global const float *restrict shift,
                  __global const st_t *restrict res, int r_off, int r_bs,
+                 __global const st_t *restrict add, int a_off, int a_bs,
                  __global st_t *restrict y, int y_off, int y_bs, int HO, int WO, int NPB,
                  int NMB, int SB, int CIN_G, int COUT_G, int MPV, int GROUPS) {
     const int KDIM = CIN_G * KHW;
@@ -172,7 +180,14 @@ conv2d_igemm_cpu(__global const xs_t *restrict x, int x_off, int x_bs, int XH, i
         const int m0 = (mb * MV + i) * VW, mc = min(VW, COUT_G - m0);
         float bt[VW];
 #pragma unroll
-        for (int l = 0; l < VW; l++) bt[l] = l < mc ? shift[grp * COUT_G + m0 + l] : 0.0f;
+        for (int l = 0; l < VW; l++) {
+            const int co = grp * COUT_G + m0 + l;
+#if HAS_ADD
+            bt[l] = l < mc ? shift[co] + LD(add, a_off + n * a_bs + co) : 0.0f;
+#else
+            bt[l] = l < mc ? shift[co] : 0.0f;
+#endif
+        }
 #if !HAS_RES
         const vw_t bv = CLBB_CAT(vload, VW)(0, bt);
 #endif
@@ -214,7 +229,11 @@ conv2d_igemm_cpu(__global const xs_t *restrict x, int x_off, int x_bs, int XH, i
             const int m = m0 + l;
             if (m >= COUT_G) break;
             const int co = grp * COUT_G + m;
+#if HAS_ADD
+            const float b = shift[co] + LD(add, a_off + n * a_bs + co);
+#else
             const float b = shift[co];
+#endif
             __global st_t *yc = y + y_off + n * y_bs + co * HWO;
 #if HAS_RES
             __global const st_t *rc = res + r_off + n * r_bs + co * HWO;

@@ -291,6 +291,112 @@ Test(ops, conv2d_supports_matches_create) {
     clbb_context_destroy(ctx);
 }
 
+/* options.output_add: only the implicit GEMM computes it (a forced other
+ * algorithm is refused naming it, supports() says the same, AUTO resolves
+ * to igemm); setup checks the add tensor's shape by name; and the term
+ * lands where documented: a zero-weight 1x1 conv gives y = bias + add[n, co]
+ * in both kernel families. */
+Test(ops, conv2d_output_add) {
+    clbb_context *ctx = test_context();
+    float w[32 * 16 * 9] = {0};
+    const clbb_conv2d_desc d3 = {16, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const clbb_conv_algo no_add[] = {CLBB_CONV_ALGO_DIRECT, CLBB_CONV_ALGO_WINOGRAD};
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(no_add); i++) {
+        clbb_conv2d_options o;
+        clbb_conv2d_options_init(&o);
+        o.output_add = 1;
+        o.algo = no_add[i];
+        clbb_op *op = NULL;
+        cr_expect_eq(clbb_conv2d_create(ctx, &d3, w, NULL, NULL, &o, &op), CLBB_ERR_UNSUPPORTED,
+                     "%s with output_add accepted", clbb_conv_algo_name(o.algo));
+        cr_expect(strstr(clbb_last_error(ctx), "output_add") != NULL, "%s", clbb_last_error(ctx));
+        cr_expect_null(op);
+        cr_expect_eq(clbb_conv2d_supports(ctx, &d3, &o, NULL), CLBB_ERR_UNSUPPORTED);
+        cr_expect(strstr(clbb_last_error(ctx), "output_add") != NULL, "%s", clbb_last_error(ctx));
+        o.output_add = 0; /* the refusal is the add's: without it the algorithm applies */
+        cr_expect_eq(clbb_conv2d_supports(ctx, &d3, &o, NULL), CLBB_OK, "%s",
+                     clbb_last_error(ctx));
+    }
+    clbb_conv2d_options o;
+    clbb_conv2d_options_init(&o);
+    cr_expect_eq(o.output_add, 0);
+    o.output_add = 1;
+    for (int f = 0; f < 3; f++) {
+        o.family = (clbb_kernel_family)f;
+        clbb_conv_algo chosen = CLBB_CONV_ALGO_AUTO;
+        cr_expect_eq(clbb_conv2d_supports(ctx, &d3, &o, &chosen), CLBB_OK, "%s",
+                     clbb_last_error(ctx));
+        cr_expect_eq(chosen, CLBB_CONV_ALGO_IMPLICIT_GEMM, "family %s: AUTO gave %s",
+                     clbb_kernel_family_name(o.family), clbb_conv_algo_name(chosen));
+    }
+    /* depthwise geometries have no algorithm that adds */
+    const clbb_conv2d_desc dw = {8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    o.family = CLBB_KERNEL_FAMILY_AUTO;
+    cr_expect_eq(clbb_conv2d_supports(ctx, &dw, &o, NULL), CLBB_ERR_UNSUPPORTED);
+    cr_expect(strstr(clbb_last_error(ctx), "output_add") != NULL, "%s", clbb_last_error(ctx));
+    /* deform_conv2d takes conv2d's options but not the add */
+    clbb_deform_conv2d_desc dd = {{8, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 1, 0};
+    clbb_op *op = NULL;
+    cr_expect_eq(clbb_deform_conv2d_create(ctx, &dd, w, NULL, NULL, &o, &op),
+                 CLBB_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(clbb_last_error(ctx), "output_add") != NULL, "%s", clbb_last_error(ctx));
+    cr_expect_null(op);
+
+    /* setup order x, residual, add (no gate); y = bias + add + residual */
+    const clbb_conv2d_desc d1 = {4, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+    const float bias[3] = {0.5f, -1.0f, 2.0f};
+    const clbb_shape xs = {2, 4, 3, 5}, ys = {2, 3, 3, 5}, as = {2, 3, 1, 1},
+                     bad[] = {{2, 4, 1, 1}, {1, 3, 1, 1}, {2, 3, 3, 5}};
+    float xh[2 * 4 * 3 * 5], rh[2 * 3 * 3 * 5], ah[6] = {1, 2, 3, -4, -5, -6}, yh[2 * 3 * 3 * 5];
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(xh); i++) xh[i] = (float)(i % 7) - 3.0f;
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(rh); i++) rh[i] = 0.25f * (float)(i % 5);
+    clbb_tensor *x, *r, *a, *y, *b[CLBB_ARRAY_SIZE(bad)];
+    cr_assert_eq(clbb_tensor_create(ctx, xs, CLBB_DTYPE_F32, &x), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, ys, CLBB_DTYPE_F32, &r), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, as, CLBB_DTYPE_F32, &a), CLBB_OK);
+    cr_assert_eq(clbb_tensor_create(ctx, ys, CLBB_DTYPE_F32, &y), CLBB_OK);
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(bad); i++)
+        cr_assert_eq(clbb_tensor_create(ctx, bad[i], CLBB_DTYPE_F32, &b[i]), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write_f32(ctx, x, xh, CLBB_ARRAY_SIZE(xh)), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write_f32(ctx, r, rh, CLBB_ARRAY_SIZE(rh)), CLBB_OK);
+    cr_assert_eq(clbb_tensor_write_f32(ctx, a, ah, CLBB_ARRAY_SIZE(ah)), CLBB_OK);
+    const clbb_epilogue e = {NULL, NULL, 1, CLBB_ACTIVATION_NONE};
+    for (int f = CLBB_KERNEL_FAMILY_GPU; f <= CLBB_KERNEL_FAMILY_CPU; f++) {
+        o.family = (clbb_kernel_family)f;
+        o.algo = CLBB_CONV_ALGO_IMPLICIT_GEMM;
+        cr_assert_eq(clbb_conv2d_create(ctx, &d1, w, bias, &e, &o, &op), CLBB_OK, "%s",
+                     clbb_last_error(ctx));
+        cr_assert_eq(clbb_op_reshape(op, xs, NULL), CLBB_OK, "%s", clbb_last_error(ctx));
+        for (size_t i = 0; i < CLBB_ARRAY_SIZE(bad); i++) {
+            const clbb_tensor *ins[3] = {x, r, b[i]};
+            cr_expect_eq(clbb_op_setup(op, ins, 3, y), CLBB_ERR_SHAPE, "add %dx%dx%dx%d accepted",
+                         bad[i].n, bad[i].c, bad[i].h, bad[i].w);
+            cr_expect(strstr(clbb_last_error(ctx), "add is") != NULL, "%s", clbb_last_error(ctx));
+        }
+        const clbb_tensor *ins[3] = {x, r, a};
+        cr_expect_eq(clbb_op_setup(op, ins, 2, y), CLBB_ERR_INVALID_ARGUMENT);
+        cr_assert_eq(clbb_op_setup(op, ins, 3, y), CLBB_OK, "%s", clbb_last_error(ctx));
+        cr_assert_eq(clbb_op_run(op), CLBB_OK, "%s", clbb_last_error(ctx));
+        cr_assert_eq(clbb_tensor_read_f32(ctx, y, yh, CLBB_ARRAY_SIZE(yh)), CLBB_OK);
+        for (int n = 0; n < 2; n++)
+            for (int c = 0; c < 3; c++)
+                for (int p = 0; p < 15; p++) {
+                    const size_t i = ((size_t)n * 3 + c) * 15 + p;
+                    const float want = bias[c] + ah[n * 3 + c] + rh[i];
+                    cr_expect_float_eq(yh[i], want, 1e-6f, "%s: y[%d, %d, %d] = %g, want %g",
+                                       clbb_kernel_family_name(o.family), n, c, p, yh[i], want);
+                }
+        clbb_op_destroy(op);
+        op = NULL;
+    }
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(bad); i++) clbb_tensor_destroy(b[i]);
+    clbb_tensor_destroy(x);
+    clbb_tensor_destroy(r);
+    clbb_tensor_destroy(a);
+    clbb_tensor_destroy(y);
+    clbb_context_destroy(ctx);
+}
+
 /* deform_conv2d's argument checks: each refusal names the argument. */
 Test(ops, deform_conv2d_refusals) {
     clbb_context *ctx = test_context();
@@ -390,17 +496,17 @@ Test(ops, context_mlp_refusals) {
     clbb_context *ctx = test_context();
     float w0[6] = {1, 1, 1, 1, 1, 1}, b0[2] = {0, 0}, w1[6] = {1, 1, 1, 1, NAN, 1}, b1[3] = {0};
     clbb_op *op = NULL;
-    cr_expect_eq(clbb_context_mlp_create(ctx, 3, 2, w0, b0, NULL, NULL, 1e-5f, w1, b1,
+    cr_expect_eq(clbb_context_mlp_create(ctx, 3, 2, 3, w0, b0, NULL, NULL, 1e-5f, w1, b1,
                                          CLBB_ACTIVATION_NONE, NULL, &op),
                  CLBB_ERR_INVALID_ARGUMENT);
     cr_expect(strstr(clbb_last_error(ctx), "w1[4] is not finite") != NULL, "%s",
               clbb_last_error(ctx));
     cr_expect_null(op);
-    cr_expect_eq(clbb_context_mlp_create(ctx, 3, 2, w0, NULL, NULL, NULL, 1e-5f, w1, b1,
+    cr_expect_eq(clbb_context_mlp_create(ctx, 3, 2, 3, w0, NULL, NULL, NULL, 1e-5f, w1, b1,
                                          CLBB_ACTIVATION_NONE, NULL, &op),
                  CLBB_ERR_INVALID_ARGUMENT);
     w1[4] = 2;
-    cr_assert_eq(clbb_context_mlp_create(ctx, 3, 2, w0, b0, NULL, NULL, 1e-5f, w1, b1,
+    cr_assert_eq(clbb_context_mlp_create(ctx, 3, 2, 3, w0, b0, NULL, NULL, 1e-5f, w1, b1,
                                          CLBB_ACTIVATION_SIGMOID, NULL, &op),
                  CLBB_OK, "%s", clbb_last_error(ctx));
     clbb_shape o;

@@ -205,7 +205,7 @@ CLBB_API const char *clbb_conv_algo_name(clbb_conv_algo algo);
 
 /** Options of clbb_conv2d_create(). Fill with clbb_conv2d_options_init(). */
 typedef struct clbb_conv2d_options {
-    /** Element type of x, residual, gate and y (default F32). */
+    /** Element type of x, residual, gate, add and y (default F32). */
     clbb_dtype dtype;
     /** Kernel family (default AUTO); see clbb_conv2d_supports(). */
     clbb_kernel_family family;
@@ -227,6 +227,17 @@ typedef struct clbb_conv2d_options {
      * gate tensor of shape N x in_channels x 1 x 1 after the residual.
      */
     int input_gate;
+    /**
+     * Non-zero: the epilogue adds add[n, co] (a tensor of shape N x
+     * out_channels x 1 x 1, the op's dtype) after the shift and before the
+     * residual: y = act(scale * (conv + bias) + shift + add[n, co]
+     * [+ residual]); setup then takes it after the residual and the gate.
+     * Only the implicit GEMM (GPU and CPU families) computes it; other
+     * algorithms report unsupported (AUTO picks among those that do). It
+     * folds a per-image channel term (GCNet's channel_add context) into
+     * the conv that precedes it.
+     */
+    int output_add;
     /** Products the op may use (default CLBB_MATH_FP32); see ::clbb_math.
      *  Only the GPU-family implicit GEMM and Winograd kernels have tensor-
      *  core variants; every other algorithm computes strictly. */
@@ -234,15 +245,15 @@ typedef struct clbb_conv2d_options {
 } clbb_conv2d_options;
 
 /** Fills @p options with the defaults (F32, AUTO family and algorithm, no
- *  tuning, no gate). Thread-safe.
+ *  tuning, no gate, no output add, FP32 math). Thread-safe.
  *  @param options the struct to fill; NULL: no-op. */
 CLBB_API void clbb_conv2d_options_init(clbb_conv2d_options *options);
 
 /**
  * Says whether clbb_conv2d_create() with these arguments would get a
  * kernel: the algorithm (options->algo, AUTO: whichever the device gets)
- * applies to the geometry, the dtype and the requested kernel family on
- * this context's device. Answers from the same algorithm descriptors the
+ * applies to the geometry, the dtype, the requested kernel family and
+ * options->output_add on this context's device. Answers from the same algorithm descriptors the
  * launcher uses; does not build anything, and does not parse
  * options->tuning (create may still refuse it).
  * @param ctx     the context whose device is asked.
@@ -266,19 +277,23 @@ CLBB_API clbb_status clbb_conv2d_supports(clbb_context *ctx, const clbb_conv2d_d
  * @param desc    the geometry (copied).
  * @param weights OIHW host array of out*(in/groups)*kh*kw floats (copied).
  * @param bias NULL or out_channels floats, added before the epilogue scale:
- *        y = act(scale * (conv + bias) + shift [+ residual]).
+ *        y = act(scale * (conv + bias) + shift [+ add[n, co]] [+ residual]).
  * @param epilogue NULL for none; its arrays are copied.
  * @param options NULL for defaults.
  * @param out     receives the op (NULL on failure); free with clbb_op_destroy().
- * Setup inputs: x [, residual] [, gate]; dense images (channel views are
- * fine). In place is not allowed: the output may overlap no input.
+ * Setup inputs: x [, residual] [, gate] [, add] (gate: options.input_gate,
+ * N x in_channels x 1 x 1; add: options.output_add, N x out_channels x 1 x
+ * 1; clbb_op_setup() refuses another shape with CLBB_ERR_SHAPE naming it);
+ * dense images (channel views are fine). In place is not allowed: the
+ * output may overlap no input.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc, weights or out
  *         NULL, a bad descriptor field or option, named; a bad activation;
  *         non-finite weights, bias, scale or shift; a tuning text that is
  *         malformed, too long, or names a key, value or register tile the
  *         family does not take); CLBB_ERR_UNSUPPORTED (the algorithm does
- *         not apply to the geometry or dtype, or lacks the requested
- *         family; AUTO: none applies); CLBB_ERR_DEVICE_MEMORY (weight
+ *         not apply to the geometry or dtype, lacks the requested family
+ *         or does not compute options.output_add, named; AUTO: none
+ *         applies); CLBB_ERR_DEVICE_MEMORY (weight
  *         buffers); CLBB_ERR_DEVICE (mapping the CPU igemm weight buffer
  *         failed); CLBB_ERR_OUT_OF_MEMORY.
  */
@@ -485,7 +500,7 @@ CLBB_API clbb_status clbb_deform_conv2d_output_shape(const clbb_deform_conv2d_de
  * y = act(scale * (conv + bias) + shift [+ residual])). options: dtype and
  * family as for conv2d; math as clbb_conv2d_options.math (a kernel without
  * a tensor-core variant computes strictly; clbb_op_info() names what ran);
- * algo must be AUTO; input_gate must be 0; tuning:
+ * algo must be AUTO; input_gate and output_add must be 0; tuning:
  * GPU family TM TN TK WM WN KS (igemm's tile keys), CPU family MV NR NB CK
  * (vectors, positions per register block, blocks, channels per sample
  * chunk); another key is CLBB_ERR_INVALID_ARGUMENT.
@@ -501,8 +516,8 @@ CLBB_API clbb_status clbb_deform_conv2d_output_shape(const clbb_deform_conv2d_de
  * @param out      receives the op (NULL on failure); free with clbb_op_destroy().
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (ctx, desc, weights or out
  *         NULL, a bad descriptor field or deform_groups, named; an algo
- *         other than AUTO, an input gate, a bad tuning text, math or option,
- *         non-finite parameters); CLBB_ERR_DEVICE_MEMORY (weight buffers);
+ *         other than AUTO, an input gate or output add, a bad tuning text,
+ *         math or option, non-finite parameters); CLBB_ERR_DEVICE_MEMORY (weight buffers);
  *         CLBB_ERR_DEVICE (mapping the weight buffer);
  *         CLBB_ERR_OUT_OF_MEMORY.
  */
@@ -601,19 +616,22 @@ CLBB_API clbb_status clbb_context_pool_create(clbb_context *ctx, int32_t channel
  * ContextBlock's channel transform (mmcv context_block.py: channel_add_conv
  * and channel_mul_conv) on a pooled context x (N x C x 1 x 1):
  *   h = w0 . x + b0;  g = relu(LayerNorm_P(h) * ln_weight + ln_bias);
- *   y = act(w1 . g + b1)   (y: N x C x 1 x 1),
+ *   y = act(w1 . g + b1)   (y: N x CO x 1 x 1),
  * the LayerNorm over the P planes of each sample (biased variance, eps).
- * All arrays are copied; the op keeps no pointer.
+ * mmcv's module has CO = C; CO != C computes it on a context pooled from
+ * the input of a 1x1 conv that the first weight absorbs (what clbb's GCNet
+ * plan does). All arrays are copied; the op keeps no pointer.
  * @param ctx context.
  * @param channels C, the context's channels (>= 1).
- * @param planes P, the hidden planes (>= 1; C * P <= 2^28).
+ * @param planes P, the hidden planes (>= 1; C * P and CO * P <= 2^28).
+ * @param out_channels CO, the output's channels (>= 1; ContextBlock: C).
  * @param w0 P x C floats (the first conv's weight, PyTorch order).
  * @param b0 P floats (its bias).
  * @param ln_weight P floats, or NULL for ones (the LayerNorm's weight).
  * @param ln_bias P floats, or NULL for zeros.
  * @param eps the LayerNorm's epsilon (> 0; mmcv: 1e-5).
- * @param w1 C x P floats (the second conv's weight).
- * @param b1 C floats (its bias).
+ * @param w1 CO x P floats (the second conv's weight).
+ * @param b1 CO floats (its bias).
  * @param act activation of the output (channel_mul: SIGMOID; channel_add: NONE).
  * @param options dtype and kernel family (NULL: defaults).
  * @param out receives the op (NULL on failure).
@@ -621,16 +639,17 @@ CLBB_API clbb_status clbb_context_pool_create(clbb_context *ctx, int32_t channel
  * every device). Its reshape allocates N x P floats. Thread safety: as every
  * op, one thread at a time per context.
  * @return CLBB_OK; CLBB_ERR_INVALID_ARGUMENT (NULL ctx, out, w0, b0, w1 or b1,
- *         channels or planes < 1 or their product too large, eps not > 0, a
- *         non-finite value (named with its index), a bad activation or
- *         option); CLBB_ERR_DEVICE_MEMORY (the parameter buffers);
- *         CLBB_ERR_OUT_OF_MEMORY.
+ *         channels, planes or out_channels < 1 or a product too large, eps
+ *         not > 0, a non-finite value (named with its index), a bad
+ *         activation or option); CLBB_ERR_DEVICE_MEMORY (the parameter
+ *         buffers); CLBB_ERR_OUT_OF_MEMORY.
  */
 CLBB_API clbb_status clbb_context_mlp_create(clbb_context *ctx, int32_t channels, int32_t planes,
-                                             const float *w0, const float *b0,
-                                             const float *ln_weight, const float *ln_bias,
-                                             float eps, const float *w1, const float *b1,
-                                             clbb_activation act, const clbb_op_options *options,
+                                             int32_t out_channels, const float *w0,
+                                             const float *b0, const float *ln_weight,
+                                             const float *ln_bias, float eps, const float *w1,
+                                             const float *b1, clbb_activation act,
+                                             const clbb_op_options *options,
                                              clbb_op **out);
 
 /** Geometry of clbb_ghost_module_create(): GhostNet's Ghost module with a

@@ -58,6 +58,20 @@ CLBB_API void clbb_ref_conv2d(const clbb_conv2d_desc *desc, clbb_shape in, const
                               const float *gate, float *y);
 
 /**
+ * clbb_ref_conv2d() with clbb_conv2d_options.output_add's term:
+ *   y = act(scale * (conv(x * gate) + bias) + shift + add[n, co] + residual)
+ * (clbb_ref_conv2d() is this with add NULL).
+ * @param desc,in,x,weights,bias,epilogue,residual,gate as clbb_ref_conv2d().
+ * @param add      N x out_channels floats (the N x out_channels x 1 x 1
+ *                 tensor), or NULL (0).
+ * @param y        output-shaped result.
+ */
+CLBB_API void clbb_ref_conv2d_add(const clbb_conv2d_desc *desc, clbb_shape in, const float *x,
+                                  const float *weights, const float *bias,
+                                  const clbb_epilogue *epilogue, const float *residual,
+                                  const float *gate, const float *add, float *y);
+
+/**
  * Applies act(scale * v + shift + residual) in place over N x C x HW.
  * @param shape    the shape of @p y.
  * @param epilogue NULL for the identity; @p residual (NULL: none) is added
@@ -195,18 +209,20 @@ CLBB_API void clbb_ref_context_pool(clbb_shape shape, const float *x, const floa
                                     float bias, float *y);
 /** ContextBlock's channel transform (see clbb_context_mlp_create()):
  *  y = act(w1 . relu(LayerNorm(w0 . x + b0) * ln_weight + ln_bias) + b1).
- *  @param n,c,planes the samples, channels and hidden planes.
+ *  @param n,c,planes,co the samples, input channels, hidden planes and
+ *                   output channels.
  *  @param x         n x c floats.
  *  @param w0,b0     planes x c and planes floats.
  *  @param ln_weight,ln_bias planes floats each, or NULL (ones, zeros).
  *  @param eps       the LayerNorm's epsilon.
- *  @param w1,b1     c x planes and c floats.
+ *  @param w1,b1     co x planes and co floats.
  *  @param act       the output's activation.
- *  @param y         n x c floats. */
-CLBB_API void clbb_ref_context_mlp(int32_t n, int32_t c, int32_t planes, const float *x,
-                                   const float *w0, const float *b0, const float *ln_weight,
-                                   const float *ln_bias, float eps, const float *w1,
-                                   const float *b1, clbb_activation act, float *y);
+ *  @param y         n x co floats. */
+CLBB_API void clbb_ref_context_mlp(int32_t n, int32_t c, int32_t planes, int32_t co,
+                                   const float *x, const float *w0, const float *b0,
+                                   const float *ln_weight, const float *ln_bias, float eps,
+                                   const float *w1, const float *b1, clbb_activation act,
+                                   float *y);
 /** The Ghost module of clbb_ghost_module_create() (double accumulation).
  *  @param desc the geometry.
  *  @param shape x's shape (N x C x H x W).

@@ -2,8 +2,9 @@
  * stride/dilation/group combination ResNet, ResNeXt and GhostNet use and
  * their real layer shapes (at small spatial sizes so the double reference
  * stays quick on a CPU), times every algorithm that applies and each of
- * its kernel families; then explicit tunings of the GEMM kernels, each
- * with the variant it must select. */
+ * its kernel families; the output_add epilogue (add_* cases) on the
+ * algorithms that compute it and AUTO; then explicit tunings of the GEMM
+ * kernels, each with the variant it must select. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 typedef struct conv_params {
     clbb_conv2d_desc conv;
     int bias, scale, gate;
+    int add; /* options.output_add: an N x Cout x 1 x 1 input after the gate */
     int huge; /* weights 1e5 times the usual: outputs beyond half's range */
 } conv_params;
 _Static_assert(sizeof(conv_params) <= CHECK_PARAMS_MAX, "conv_params fits a case");
@@ -107,6 +109,25 @@ static const conv_geom CONV_GEOMS[] = {
     {"ghost_resnet_primary_k7", 1, 3, 17, 17, 32, 7, 7, 2, 3, 3, 3, 3, 1, 1, 0},
 };
 
+/* options.output_add (GCNet's channel_add term folded into the conv before
+ * it): 1x1 and 3x3, batch 1 and 3, odd sizes, groups, a ResNet conv3 with
+ * its GCNet add, and two split-K shapes (long K, few columns), each also
+ * run with a tuned K split (ADD_SPLITS) since only GPUs split K unasked. */
+static const conv_geom ADD_GEOMS[] = {
+    {"add_1x1", 1, 16, 7, 5, 24, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {"add_1x1_b3_odd", 3, 13, 5, 7, 19, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {"add_3x3_odd", 1, 7, 9, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"add_3x3_b3_s2", 3, 12, 11, 9, 33, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1},
+    {"add_3x3_g4_b3", 3, 24, 7, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 4, 1},
+    {"add_gcnet_conv3", 2, 64, 7, 7, 256, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {"add_splitk_3x3", 1, 256, 3, 3, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"add_splitk_1x1_b3", 3, 512, 2, 3, 24, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+};
+#define ADD_SPLITK_FIRST 6 /* ADD_GEOMS from here on get a tuned split-K case */
+static const char *const ADD_SPLITS[] = {"KS=4", "KS=3"};
+_Static_assert(CLBB_ARRAY_SIZE(ADD_GEOMS) - ADD_SPLITK_FIRST == CLBB_ARRAY_SIZE(ADD_SPLITS),
+               "one K split per split-K add geometry");
+
 /* Explicit tunings: geometries whose shapes reach the kernel paths the
  * per-device defaults do not (fewer work-items than tile columns, 2- and
  * 1-wide local vectors, A and B slices smaller than the work-group, TM =
@@ -194,7 +215,61 @@ static void epilogue_variant(check_case *c, int k) {
     }
 }
 
+/* The epilogue variants of the add cases: any three in a row have one
+ * with and one without residual. */
+static void add_variant(check_case *c, int k) {
+    conv_params *p = CHECK_PARAMS(c, conv_params);
+    p->add = 1;
+    switch (k % 4) {
+    case 0: p->bias = p->scale = 1; c->act = CLBB_ACTIVATION_RELU; break;
+    case 1: p->scale = 1; c->residual = 1; c->act = CLBB_ACTIVATION_RELU; break;
+    case 2: p->bias = p->gate = c->residual = c->views = 1; break;
+    default: p->bias = p->scale = c->views = 1; c->act = CLBB_ACTIVATION_SIGMOID; break;
+    }
+}
+
+static void add_cases(case_list *l, int quick, clbb_dtype dtype) {
+    int k = 0;
+    for (size_t i = 0; i < CLBB_ARRAY_SIZE(ADD_GEOMS); i++) {
+        const conv_geom *g = &ADD_GEOMS[i];
+        if (quick && !g->quick) continue;
+        const clbb_conv2d_desc d = geom_desc(g);
+        /* every algorithm that computes output_add, in each of its
+         * families, then AUTO (which must resolve to one of them) */
+        for (size_t a = 0; a <= CLBB_ARRAY_SIZE(ALGOS); a++) {
+            const clbb_conv_algo al = a < CLBB_ARRAY_SIZE(ALGOS) ? ALGOS[a] : CLBB_CONV_ALGO_AUTO;
+            if (al != CLBB_CONV_ALGO_AUTO &&
+                (!clbb__conv_takes_output_add(al) || clbb__conv_unsupported(al, &d, dtype)))
+                continue;
+            const unsigned fams = al == CLBB_CONV_ALGO_AUTO ? 0 : clbb__conv_families(al);
+            for (int f = CLBB_KERNEL_FAMILY_AUTO; f <= CLBB_KERNEL_FAMILY_CPU; f++) {
+                if (fams ? !((fams >> f) & 1u) : f != CLBB_KERNEL_FAMILY_AUTO) continue;
+                check_case *c = push_conv(l, dtype, g, al, (clbb_kernel_family)f);
+                if (!c) return;
+                add_variant(c, k++);
+                if (al == CLBB_CONV_ALGO_AUTO) {
+                    clbb__strlcpy(c->expect, "igemm", sizeof c->expect);
+                    snprintf(c->name, sizeof c->name, "%s/auto", g->name);
+                } else {
+                    snprintf(c->name, sizeof c->name, "%s/%s/%s", g->name, clbb_conv_algo_name(al),
+                             clbb_kernel_family_name((clbb_kernel_family)f));
+                }
+            }
+        }
+        if (i < ADD_SPLITK_FIRST) continue;
+        check_case *c =
+            push_conv(l, dtype, g, CLBB_CONV_ALGO_IMPLICIT_GEMM, CLBB_KERNEL_FAMILY_GPU);
+        if (!c) return;
+        add_variant(c, k++);
+        const char *ks = ADD_SPLITS[i - ADD_SPLITK_FIRST];
+        clbb__strlcpy(c->tuning, ks, sizeof c->tuning);
+        clbb__strlcpy(c->expect, "_ks", sizeof c->expect);
+        snprintf(c->name, sizeof c->name, "%s/igemm/gpu[%s]", g->name, ks);
+    }
+}
+
 static void conv_cases(case_list *l, int quick, clbb_dtype dtype) {
+    add_cases(l, quick, dtype);
     int k = 0;
     for (size_t i = 0; i < CLBB_ARRAY_SIZE(CONV_GEOMS); i++) {
         const conv_geom *g = &CONV_GEOMS[i];
@@ -246,10 +321,25 @@ static clbb_status conv_out_shape(const check_case *c, clbb_shape *o, char *msg,
 enum { P_W, P_BIAS, P_SCALE, P_SHIFT };
 enum { IN_X, IN_RES, IN_GATE };
 
+/* The index of the add input: after x and the residual and gate present. */
+static int add_input(const check_case *c) {
+    const conv_params *p = CHECK_PARAMS(c, conv_params);
+    return IN_RES + c->residual + p->gate;
+}
+
 static clbb_status conv_data(const check_case *c, uint64_t *rng, check_data *d) {
     const conv_params *p = CHECK_PARAMS(c, conv_params);
     const clbb_conv2d_desc *k = &p->conv;
     CLBB_CHECK(check_conv_inputs(c, rng, d, p->gate));
+    if (p->add) {
+        /* fresh values of the output's scale, bound as a channel view
+         * (a_off, a_bs that are not 0, Cout) with the case's views */
+        const int a = d->num_inputs++;
+        d->shape[a] = (clbb_shape){c->in.n, k->out_channels, 1, 1};
+        d->viewed[a] = c->views;
+        if (!(d->in[a] = check_rand((size_t)c->in.n * k->out_channels, rng, -1, 1)))
+            return CLBB_ERR_OUT_OF_MEMORY;
+    }
     /* outputs of unit scale: weights of variance ~1/fan_in */
     const size_t fan_in = (size_t)(k->in_channels / k->groups) * k->kernel_h * k->kernel_w;
     clbb_status st = check_conv_params(rng, fan_in, k->out_channels, p->bias, p->scale, d->param);
@@ -281,6 +371,7 @@ static clbb_status conv_create(clbb_context *ctx, const check_case *c, const che
     o.algo = (clbb_conv_algo)c->algo;
     o.tuning = c->tuning[0] ? c->tuning : NULL;
     o.input_gate = p->gate;
+    o.output_add = p->add;
     o.math = check_case_math(c);
     return clbb_conv2d_create(ctx, &p->conv, d->param[P_W], d->param[P_BIAS], &e, &o, op);
 }
@@ -290,6 +381,7 @@ static void conv_reference(const check_case *c, check_data *d) {
     clbb_epilogue e = {d->param[P_SCALE], d->param[P_SHIFT], c->residual, c->act};
     const float *res = c->residual ? d->in[IN_RES] : NULL;
     const float *gate = p->gate ? d->in[IN_RES + c->residual] : NULL;
+    const float *add = p->add ? d->in[add_input(c)] : NULL;
     const clbb_conv2d_desc *k = &p->conv;
     const size_t per_out = (size_t)(k->in_channels / k->groups) * k->kernel_h * k->kernel_w;
     /* F16 stores the folded weights in half: the reference uses the same
@@ -304,10 +396,10 @@ static void conv_reference(const check_case *c, check_data *d) {
                                  &bq) == CLBB_OK &&
         wq) {
         e.scale = e.shift = NULL;
-        clbb_ref_conv2d(k, c->in, d->in[IN_X], wq, bq, &e, res, gate, d->ref);
+        clbb_ref_conv2d_add(k, c->in, d->in[IN_X], wq, bq, &e, res, gate, add, d->ref);
     } else {
-        clbb_ref_conv2d(k, c->in, d->in[IN_X], d->param[P_W], d->param[P_BIAS], &e, res, gate,
-                        d->ref);
+        clbb_ref_conv2d_add(k, c->in, d->in[IN_X], d->param[P_W], d->param[P_BIAS], &e, res,
+                            gate, add, d->ref);
     }
     free(wq);
     free(bq);

@@ -33,6 +33,7 @@ void clbb__conv_options(const clbb_op *op, char *buf, size_t size) {
     clbb__opt_int(buf, size, "COUT_G", d->out_channels / d->groups);
     clbb__opt_int(buf, size, "HAS_RES", s->has_res);
     clbb__opt_int(buf, size, "HAS_GATE", s->has_gate);
+    if (s->has_add) clbb__opt_int(buf, size, "HAS_ADD", 1);
     clbb__opt_int(buf, size, "ACT", s->act);
     clbb__opt_wdtype(op, buf, size);
 }
@@ -60,6 +61,7 @@ void clbb__conv_cpu_options(const clbb_op *op, char *buf, size_t size) {
     static const char *const names[] = {"KH", "KW", "SH", "SW", "DH", "DW", "HAS_RES", "ACT"};
     clbb__opt_dtype(buf, size, op->dtype);
     for (size_t m = 0; m < CLBB_ARRAY_SIZE(v); m++) clbb__opt_int(buf, size, names[m], v[m]);
+    if (s->has_add) clbb__opt_int(buf, size, "HAS_ADD", 1);
     clbb__opt_wdtype(op, buf, size);
 }
 
@@ -146,8 +148,9 @@ static clbb_status conv_reshape(clbb_op *op, clbb_shape in) {
     const double per_out = (double)(d->in_channels / d->groups) * d->kernel_h * d->kernel_w;
     const double esz = (double)clbb_dtype_size(op->dtype);
     op->info.flops = 2.0 * (double)clbb_shape_numel(o) * per_out;
-    op->info.bytes = esz * ((double)clbb_shape_numel(in) + (double)clbb_shape_numel(o) *
-                                                               (1.0 + s->has_res)) +
+    op->info.bytes = esz * ((double)clbb_shape_numel(in) +
+                            (double)clbb_shape_numel(o) * (1.0 + s->has_res) +
+                            (double)o.n * o.c * s->has_add) +
                      (double)clbb_dtype_size(conv_wdtype(op)) * d->out_channels * per_out;
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s", s->algo->name);
     CLBB_CHECK(s->algo->reshape(op));
@@ -157,7 +160,12 @@ static clbb_status conv_reshape(clbb_op *op, clbb_shape in) {
 
 static clbb_status conv_setup(clbb_op *op) {
     conv_state *s = op->impl;
-    return clbb__op_expect_res_gate(op, s->has_res, s->has_gate);
+    CLBB_CHECK(clbb__op_expect_res_gate(op, s->has_res, s->has_gate));
+    if (s->has_add) {
+        const clbb_shape a = {op->in_shape.n, s->d.out_channels, 1, 1};
+        CLBB_CHECK(clbb__op_expect_shape(op, 1 + s->has_res + s->has_gate, a, "add"));
+    }
+    return CLBB_OK;
 }
 
 static clbb_status conv_run(clbb_op *op) {
@@ -276,12 +284,12 @@ static clbb_status choose(clbb_context *ctx, const clbb_conv2d_desc *desc,
     if (o->algo == CLBB_CONV_ALGO_AUTO) {
         const int mma = o->math != CLBB_MATH_FP32 && want == CLBB_KERNEL_FAMILY_GPU &&
                         clbb_context_has_math(ctx, o->math);
-        c->algo = clbb__conv_pick(ctx, desc, o->dtype, want, mma);
+        c->algo = clbb__conv_pick(ctx, desc, o->dtype, want, mma, clbb__conv_needs(o));
         if (!c->algo)
             return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
-                              "conv2d: no algorithm computes a %dx%d conv with groups %d in %s",
+                              "conv2d: no algorithm computes a %dx%d conv with groups %d in %s%s",
                               desc->kernel_h, desc->kernel_w, desc->groups,
-                              clbb_dtype_name(o->dtype));
+                              clbb_dtype_name(o->dtype), o->output_add ? " with output_add" : "");
     } else {
         c->algo = clbb__conv_algo(o->algo);
         const char *why = c->algo->unsupported(ctx, desc, o->dtype);
@@ -295,6 +303,11 @@ static clbb_status choose(clbb_context *ctx, const clbb_conv2d_desc *desc,
             return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
                               "conv2d: algorithm '%s' has no %s kernel family", c->algo->name,
                               clbb_kernel_family_name(o->family));
+        const unsigned needs = clbb__conv_needs(o);
+        if ((c->algo->takes & needs) != needs)
+            return clbb__fail(ctx, CLBB_ERR_UNSUPPORTED,
+                              "conv2d: algorithm '%s' does not compute options.output_add",
+                              c->algo->name);
     }
     c->family = clbb__resolve_family(ctx, want, clbb__conv_algo_families(c->algo));
     const conv_family *fam = &c->algo->family[c->family];
@@ -330,14 +343,16 @@ clbb_status clbb_conv2d_create(clbb_context *ctx, const clbb_conv2d_desc *desc,
     const size_t per_out = (size_t)(desc->in_channels / desc->groups) * desc->kernel_h *
                            desc->kernel_w;
     CLBB_CHECK(clbb__conv_check_params(ctx, "conv2d", O, per_out, weights, bias, epilogue));
-    const int has_res = epilogue && epilogue->residual, has_gate = c.o.input_gate != 0;
+    const int has_res = epilogue && epilogue->residual, has_gate = c.o.input_gate != 0,
+              has_add = c.o.output_add != 0;
     clbb_op *op;
-    CLBB_CHECK(clbb__op_new(ctx, &CONV_VT, sizeof(conv_state), 1 + has_res + has_gate, c.o.dtype,
-                            c.family, &op));
+    CLBB_CHECK(clbb__op_new(ctx, &CONV_VT, sizeof(conv_state), 1 + has_res + has_gate + has_add,
+                            c.o.dtype, c.family, &op));
     conv_state *s = op->impl;
     s->d = *desc;
     s->has_res = has_res;
     s->has_gate = has_gate;
+    s->has_add = has_add;
     s->act = act;
     s->math = c.o.math;
     s->algo = c.algo;

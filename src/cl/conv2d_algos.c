@@ -32,16 +32,21 @@ unsigned clbb__conv_algo_families(const conv_algo_desc *a) {
     return m;
 }
 
+unsigned clbb__conv_needs(const clbb_conv2d_options *o) {
+    return o && o->output_add ? CONV_TAKES_OUTPUT_ADD : 0u;
+}
+
 /* AUTO: the supported algorithm with the highest score. The scores live
  * with each algorithm (its auto_score says when it is worth it); ties go
  * to the lower enum value. */
 const conv_algo_desc *clbb__conv_pick(const clbb_context *ctx, const clbb_conv2d_desc *d,
-                                      clbb_dtype dtype, clbb_kernel_family family, int mma) {
+                                      clbb_dtype dtype, clbb_kernel_family family, int mma,
+                                      unsigned needs) {
     const conv_algo_desc *best = NULL;
     int best_score = 0;
     for (int a = 1; a < CLBB_CONV_ALGO_COUNT; a++) {
         const conv_algo_desc *al = ALGOS[a];
-        if (al->unsupported(ctx, d, dtype)) continue;
+        if ((al->takes & needs) != needs || al->unsupported(ctx, d, dtype)) continue;
         int score = al->auto_score(ctx, d, family, mma);
         if (score > best_score) {
             best = al;
@@ -80,11 +85,22 @@ const char *clbb__conv_unsupported(clbb_conv_algo algo, const clbb_conv2d_desc *
     return a ? a->unsupported(NULL, d, dtype) : "no such algorithm";
 }
 
-clbb_conv_algo clbb__conv_auto_algo(const clbb_context *ctx, const clbb_conv2d_desc *d,
-                                    clbb_dtype dtype) {
+int clbb__conv_takes_output_add(clbb_conv_algo algo) {
+    const conv_algo_desc *a = clbb__conv_algo(algo);
+    return a && (a->takes & CONV_TAKES_OUTPUT_ADD);
+}
+
+clbb_conv_algo clbb__conv_auto_algo_for(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                                        clbb_dtype dtype, int output_add) {
     /* the strict pick: the tuner times the tensor-core kernels as candidates */
-    const conv_algo_desc *a = clbb__conv_pick(ctx, d, dtype, clbb__default_family(ctx), 0);
+    const conv_algo_desc *a = clbb__conv_pick(ctx, d, dtype, clbb__default_family(ctx), 0,
+                                              output_add ? CONV_TAKES_OUTPUT_ADD : 0u);
     for (int k = 1; a && k < CLBB_CONV_ALGO_COUNT; k++)
         if (ALGOS[k] == a) return (clbb_conv_algo)k;
     return CLBB_CONV_ALGO_AUTO;
+}
+
+clbb_conv_algo clbb__conv_auto_algo(const clbb_context *ctx, const clbb_conv2d_desc *d,
+                                    clbb_dtype dtype) {
+    return clbb__conv_auto_algo_for(ctx, d, dtype, 0);
 }

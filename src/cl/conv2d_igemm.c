@@ -550,7 +550,8 @@ static clbb_status cpu_run(clbb_op *op) {
     conv_state *s = op->impl;
     igemm_state *a = s->as;
     clbb_context *ctx = op->ctx;
-    const clbb_tensor *r = conv_or_x(op, conv_res(op)), *y = &op->out;
+    const clbb_tensor *r = conv_or_x(op, conv_res(op)), *ad = conv_or_x(op, conv_add(op)),
+                      *y = &op->out;
     clbb_shape o = op->out_shape;
     cl_int xh = a->xh, xw = a->xw;
     cl_int groups = s->d.groups, cin_g = s->d.in_channels / groups,
@@ -561,11 +562,12 @@ static clbb_status cpu_run(clbb_op *op) {
     CLBB_CHECK(clbb__kernel_args(ctx, a->conv, "conv2d_igemm_cpu", sizeof(cl_mem), &xm,
                                  sizeof(cl_int), &xoff, sizeof(cl_int), &xbs, sizeof(cl_int), &xh,
                                  sizeof(cl_int), &xw, sizeof(cl_mem), &a->w, sizeof(cl_mem),
-                                 &s->shift, CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(y),
-                                 sizeof(cl_int), &o.h, sizeof(cl_int), &o.w, sizeof(cl_int),
-                                 &a->npb, sizeof(cl_int), &a->nmb, sizeof(cl_int), &a->sb,
-                                 sizeof(cl_int), &cin_g, sizeof(cl_int), &cout_g, sizeof(cl_int),
-                                 &a->mpv, sizeof(cl_int), &groups, CLBB_ARGS_END));
+                                 &s->shift, CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(ad),
+                                 CLBB_TENSOR_ARGS(y), sizeof(cl_int), &o.h, sizeof(cl_int), &o.w,
+                                 sizeof(cl_int), &a->npb, sizeof(cl_int), &a->nmb,
+                                 sizeof(cl_int), &a->sb, sizeof(cl_int), &cin_g, sizeof(cl_int),
+                                 &cout_g, sizeof(cl_int), &a->mpv, sizeof(cl_int), &groups,
+                                 CLBB_ARGS_END));
     return clbb__enqueue(ctx, a->conv, 3, a->gws[0], a->lws[0], "conv2d_igemm_cpu");
 }
 
@@ -695,14 +697,16 @@ static clbb_status igemm_run(clbb_op *op) {
     conv_state *s = op->impl;
     igemm_state *a = s->as;
     const clbb_tensor *x = conv_x(op), *r = conv_or_x(op, conv_res(op)),
-                      *g = conv_or_x(op, conv_gate(op)), *y = &op->out;
+                      *g = conv_or_x(op, conv_gate(op)), *ad = conv_or_x(op, conv_add(op)),
+                      *y = &op->out;
     clbb_shape i = op->in_shape, o = op->out_shape;
     cl_int ncols = o.n * o.h * o.w, hwo = o.h * o.w;
     /* split-K partials live in the context's scratch */
     cl_mem ws = a->reduce ? clbb__scratch(op->ctx) : NULL, part = ws ? ws : y->mem;
     CLBB_CHECK(clbb__kernel_args(op->ctx, a->conv, "conv2d_igemm", CLBB_TENSOR_ARGS(x),
                                  sizeof(cl_mem), &a->w, sizeof(cl_mem), &s->shift,
-                                 CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(g), CLBB_TENSOR_ARGS(y),
+                                 CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(g), CLBB_TENSOR_ARGS(ad),
+                                 CLBB_TENSOR_ARGS(y),
                                  sizeof(cl_mem), &part, sizeof(cl_int), &i.h, sizeof(cl_int),
                                  &i.w, sizeof(cl_int), &o.h, sizeof(cl_int), &o.w, sizeof(cl_int),
                                  &ncols, CLBB_ARGS_END));
@@ -710,8 +714,8 @@ static clbb_status igemm_run(clbb_op *op) {
     if (!a->reduce) return CLBB_OK;
     CLBB_CHECK(clbb__kernel_args(op->ctx, a->reduce, "conv2d_igemm_splitk_reduce", sizeof(cl_mem),
                                  &ws, sizeof(cl_mem), &s->shift, CLBB_TENSOR_ARGS(r),
-                                 CLBB_TENSOR_ARGS(y), sizeof(cl_int), &hwo, sizeof(cl_int), &ncols,
-                                 CLBB_ARGS_END));
+                                 CLBB_TENSOR_ARGS(ad), CLBB_TENSOR_ARGS(y), sizeof(cl_int), &hwo,
+                                 sizeof(cl_int), &ncols, CLBB_ARGS_END));
     return clbb__enqueue(op->ctx, a->reduce, 2, a->gws[1], a->lws[1], "conv2d_igemm_splitk_reduce");
 }
 
@@ -731,6 +735,7 @@ static void igemm_destroy(clbb_op *op) {
 const conv_algo_desc clbb__conv_igemm = {
     .id = CLBB_CONV_ALGO_IMPLICIT_GEMM,
     .name = "igemm",
+    .takes = CONV_TAKES_OUTPUT_ADD, /* both families' epilogues (and split-K's reduce) */
     .unsupported = igemm_unsupported,
     .auto_score = igemm_score,
     .family = {[CLBB_KERNEL_FAMILY_GPU] = {1, clbb__ig_tile_keys, IG_NTILE, GPU_CANDIDATES},

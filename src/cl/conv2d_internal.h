@@ -16,7 +16,7 @@ struct conv_algo_desc;
 /* State common to every algorithm. */
 typedef struct conv_state {
     clbb_conv2d_desc d;
-    int has_res, has_gate;
+    int has_res, has_gate, has_add;
     clbb_activation act;
     clbb_math math; /* the products asked for (the algorithm may be stricter) */
     const struct conv_algo_desc *algo;
@@ -28,8 +28,9 @@ typedef struct conv_state {
     void *as;        /* the algorithm's state */
 } conv_state;
 
-/* The bound tensors by role. Kernels take x in place of an absent residual
- * or gate, so that argument lists stay fixed. */
+/* The bound tensors by role, in setup order x [, residual] [, gate]
+ * [, add]. Kernels take x in place of an absent residual, gate or add, so
+ * that argument lists stay fixed. */
 static inline const clbb_tensor *conv_x(const clbb_op *op) { return &op->in[0]; }
 static inline const clbb_tensor *conv_res(const clbb_op *op) {
     const conv_state *s = op->impl;
@@ -38,6 +39,10 @@ static inline const clbb_tensor *conv_res(const clbb_op *op) {
 static inline const clbb_tensor *conv_gate(const clbb_op *op) {
     const conv_state *s = op->impl;
     return s->has_gate ? &op->in[1 + s->has_res] : NULL;
+}
+static inline const clbb_tensor *conv_add(const clbb_op *op) {
+    const conv_state *s = op->impl;
+    return s->has_add ? &op->in[1 + s->has_res + s->has_gate] : NULL;
 }
 static inline const clbb_tensor *conv_or_x(const clbb_op *op, const clbb_tensor *t) {
     return t ? t : conv_x(op);
@@ -59,9 +64,15 @@ typedef struct conv_default {
     const char *params;
 } conv_default;
 
+/* Optional epilogue inputs an algorithm's kernels compute (a bit mask in
+ * conv_algo_desc.takes; input_gate and the residual every algorithm
+ * takes). */
+enum { CONV_TAKES_OUTPUT_ADD = 1u << 0 };
+
 typedef struct conv_algo_desc {
     clbb_conv_algo id;
     const char *name;
+    unsigned takes; /* CONV_TAKES_* */
     /* NULL when the algorithm computes this geometry in this dtype on this
      * context, else the reason it does not (a static string); ctx NULL asks
      * for the device-independent part only */
@@ -92,9 +103,13 @@ const conv_algo_desc *clbb__conv_algo(clbb_conv_algo algo);
 /* The bit mask of kernel families an algorithm has. */
 unsigned clbb__conv_algo_families(const conv_algo_desc *a);
 /* The algorithm AUTO picks for a geometry, dtype and family: the highest
- * auto_score among the supported. */
+ * auto_score among the supported that take every CONV_TAKES_* bit of
+ * needs. */
 const conv_algo_desc *clbb__conv_pick(const clbb_context *ctx, const clbb_conv2d_desc *d,
-                                      clbb_dtype dtype, clbb_kernel_family family, int mma);
+                                      clbb_dtype dtype, clbb_kernel_family family, int mma,
+                                      unsigned needs);
+/* The CONV_TAKES_* bits a set of conv options needs. */
+unsigned clbb__conv_needs(const clbb_conv2d_options *o);
 /* The default parameter text of a descriptor's defaults table for this
  * context's device class. */
 const char *clbb__conv_default_params(const clbb_context *ctx, const conv_default *table);
@@ -120,10 +135,12 @@ void clbb__opt_wdtype(const clbb_op *op, char *buf, size_t size);
 clbb_status clbb__weights_upload(clbb_context *ctx, clbb_dtype wdtype, const float *w, size_t n,
                                  const char *what, cl_mem *out);
 
-/* Build options common to every conv program (dtype, geometry, epilogue). */
+/* Build options common to every conv program (dtype, geometry, epilogue;
+ * HAS_ADD only when set, so that the other programs' cache keys stay). */
 void clbb__conv_options(const clbb_op *op, char *buf, size_t size);
 /* Build options of the CPU kernels: dtype and the geometry and epilogue
- * macros that shape their loops (KH KW SH SW DH DW HAS_RES ACT); channel
+ * macros that shape their loops (KH KW SH SW DH DW HAS_RES ACT, HAS_ADD
+ * only when set); channel
  * counts and pads are kernel arguments, so layers share programs. */
 void clbb__conv_cpu_options(const clbb_op *op, char *buf, size_t size);
 

@@ -207,8 +207,10 @@ static clbb_status deform_run(clbb_op *op) {
     cl_mem ws = s->reduce ? clbb__scratch(ctx) : NULL, part = ws ? ws : y->mem;
     CLBB_CHECK(clbb__kernel_args(ctx, s->k, "conv2d_igemm (deformable)", CLBB_TENSOR_ARGS(x),
                                  sizeof(cl_mem), &s->w, sizeof(cl_mem), &s->c.shift,
-                                 CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(x), CLBB_TENSOR_ARGS(of),
-                                 CLBB_TENSOR_ARGS(m), CLBB_TENSOR_ARGS(y), sizeof(cl_mem), &part,
+                                 /* x stands for the gate and add it has not */
+                                 CLBB_TENSOR_ARGS(r), CLBB_TENSOR_ARGS(x), CLBB_TENSOR_ARGS(x),
+                                 CLBB_TENSOR_ARGS(of), CLBB_TENSOR_ARGS(m), CLBB_TENSOR_ARGS(y),
+                                 sizeof(cl_mem), &part,
                                  sizeof(cl_int), &i.h, sizeof(cl_int), &i.w, sizeof(cl_int),
                                  &o.h, sizeof(cl_int), &o.w, sizeof(cl_int), &ncols,
                                  CLBB_ARGS_END));
@@ -216,8 +218,8 @@ static clbb_status deform_run(clbb_op *op) {
     if (!s->reduce) return CLBB_OK;
     CLBB_CHECK(clbb__kernel_args(ctx, s->reduce, "conv2d_igemm_splitk_reduce", sizeof(cl_mem),
                                  &ws, sizeof(cl_mem), &s->c.shift, CLBB_TENSOR_ARGS(r),
-                                 CLBB_TENSOR_ARGS(y), sizeof(cl_int), &hwo, sizeof(cl_int),
-                                 &ncols, CLBB_ARGS_END));
+                                 CLBB_TENSOR_ARGS(x), CLBB_TENSOR_ARGS(y), sizeof(cl_int), &hwo,
+                                 sizeof(cl_int), &ncols, CLBB_ARGS_END));
     return clbb__enqueue(ctx, s->reduce, 2, s->gws[1], s->lws[1], "deform_conv2d split-K reduce");
 }
 
@@ -261,6 +263,9 @@ clbb_status clbb_deform_conv2d_create(clbb_context *ctx, const clbb_deform_conv2
     if (o.input_gate)
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
                           "deform_conv2d: options.input_gate must be 0");
+    if (o.output_add)
+        return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT,
+                          "deform_conv2d: options.output_add must be 0");
     if (!clbb_math_name(o.math))
         return clbb__fail(ctx, CLBB_ERR_INVALID_ARGUMENT, "deform_conv2d: options.math = %d",
                           (int)o.math);

@@ -41,7 +41,7 @@ static clbb_status pool_plan(clbb_model *m, int i) {
 static void mlp_reference(const graph *g, const graph_node *n, const clbb_shape *shapes,
                           const float *const *in, float *y) {
     const clbb_shape s = shapes[NODE_IN];
-    clbb_ref_context_mlp(s.n, s.c, (int32_t)g->params[n->weight].shape[0], in[NODE_IN],
+    clbb_ref_context_mlp(s.n, s.c, (int32_t)g->params[n->weight].shape[0], s.c, in[NODE_IN],
                          g->params[n->weight].data, g->params[n->bias].data,
                          graph_pchan(g, n->norm.weight, 0), graph_pchan(g, n->norm.bias, 0),
                          n->norm.eps, g->params[n->weight2].data, g->params[n->bias2].data, n->act,
@@ -57,7 +57,7 @@ static clbb_status mlp_plan(clbb_model *m, int i) {
     CLBB_CHECK(clbb__plan_push(m, i, "context_mlp", &po));
     CLBB_CHECK(clbb_context_mlp_create(
         m->ctx, graph_tref_channels(g, n->in[NODE_IN]), (int32_t)g->params[n->weight].shape[0],
-        g->params[n->weight].data, g->params[n->bias].data, graph_pchan(g, n->norm.weight, 0),
+        graph_tref_channels(g, n->in[NODE_IN]), g->params[n->weight].data, g->params[n->bias].data, graph_pchan(g, n->norm.weight, 0),
         graph_pchan(g, n->norm.bias, 0), n->norm.eps, g->params[n->weight2].data,
         g->params[n->bias2].data, n->act, &o, &po->op));
     return clbb__plan_bind(m, po, &n->in[NODE_IN], 1, n->out);

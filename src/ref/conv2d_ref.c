@@ -37,6 +37,12 @@ void clbb_ref_epilogue(clbb_shape s, const clbb_epilogue *e, const float *residu
 void clbb_ref_conv2d(const clbb_conv2d_desc *d, clbb_shape in, const float *x, const float *w,
                      const float *bias, const clbb_epilogue *e, const float *residual,
                      const float *gate, float *y) {
+    clbb_ref_conv2d_add(d, in, x, w, bias, e, residual, gate, NULL, y);
+}
+
+void clbb_ref_conv2d_add(const clbb_conv2d_desc *d, clbb_shape in, const float *x,
+                         const float *w, const float *bias, const clbb_epilogue *e,
+                         const float *residual, const float *gate, const float *add, float *y) {
     clbb_shape o;
     if (clbb_conv2d_output_shape(d, in, &o, NULL, 0) != CLBB_OK) return;
     const int cig = d->in_channels / d->groups, cog = d->out_channels / d->groups;
@@ -68,6 +74,7 @@ void clbb_ref_conv2d(const clbb_conv2d_desc *d, clbb_shape in, const float *x, c
                     double scale = e && e->scale ? e->scale[co] : 1.0;
                     double shift = e && e->shift ? e->shift[co] : 0.0;
                     double v = scale * acc + shift;
+                    if (add) v += add[(size_t)n * o.c + co];
                     size_t idx = (((size_t)n * o.c + co) * o.h + oh) * o.w + ow;
                     if (residual && e && e->residual) v += residual[idx];
                     y[idx] = (float)clbb_ref_activation(e ? e->activation : CLBB_ACTIVATION_NONE, v);

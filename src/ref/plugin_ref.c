@@ -88,9 +88,10 @@ void clbb_ref_context_pool(clbb_shape s, const float *x, const float *weight, fl
     free(a);
 }
 
-void clbb_ref_context_mlp(int32_t n, int32_t c, int32_t planes, const float *x, const float *w0,
-                          const float *b0, const float *ln_weight, const float *ln_bias, float eps,
-                          const float *w1, const float *b1, clbb_activation act, float *y) {
+void clbb_ref_context_mlp(int32_t n, int32_t c, int32_t planes, int32_t co, const float *x,
+                          const float *w0, const float *b0, const float *ln_weight,
+                          const float *ln_bias, float eps, const float *w1, const float *b1,
+                          clbb_activation act, float *y) {
     double *h = malloc((size_t)(planes > 0 ? planes : 1) * sizeof *h);
     if (!h) return;
     for (int32_t s = 0; s < n; s++) {
@@ -110,10 +111,10 @@ void clbb_ref_context_mlp(int32_t n, int32_t c, int32_t planes, const float *x, 
                              (ln_bias ? ln_bias[j] : 0.0);
             h[j] = g > 0 ? g : 0;
         }
-        for (int32_t k = 0; k < c; k++) {
+        for (int32_t k = 0; k < co; k++) {
             double a = b1[k];
             for (int32_t j = 0; j < planes; j++) a += (double)w1[(size_t)k * planes + j] * h[j];
-            y[(size_t)s * c + k] = (float)clbb_ref_activation(act, a);
+            y[(size_t)s * co + k] = (float)clbb_ref_activation(act, a);
         }
     }
     free(h);
