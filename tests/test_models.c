@@ -769,6 +769,7 @@ Test(models, graph_views_reshape_and_transpose, .timeout = 600) {
 #define PL_NL(extra, pos) "{\"cfg\":{\"type\":\"NonLocal2d\"" extra "},\"position\":\"" pos "\"}"
 static const check_model_case PLUGIN_CASES[] = {
     {"cb_att_add_conv3", "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.25", "after_conv3") "]}", {1, 3, 32, 40}, 1},
+    {"cb_avg_add_conv3_b2", "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.5,\"pooling_type\":\"avg\"", "after_conv3") "]}", {2, 3, 32, 40}, 1},
     {"cb_avg_mul_add_conv3", "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.25,\"pooling_type\":\"avg\",\"fusion_types\":[\"channel_mul\",\"channel_add\"]", "after_conv3") "]}", {2, 3, 32, 40}, 0},
     {"cb_mul_conv1", "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.5,\"fusion_types\":[\"channel_mul\"]", "after_conv1") "]}", {1, 3, 32, 40}, 0},
     {"cb_r16_conv2_stage2", "{" PL_NET ",\"plugins\":[{\"cfg\":{\"type\":\"ContextBlock\",\"ratio\":0.0625},\"stages\":[false,true],\"position\":\"after_conv2\"}]}", {1, 3, 32, 40}, 0},
@@ -1192,6 +1193,31 @@ Test(models, fused_ghost_vs_reference, .timeout = 900) {
     n = check_backbone_cases(&c);
     run_ghost_cases(c, n);
     unsetenv("CLBB_FUSE");
+}
+
+/* GCNet's ContextBlock after conv3 (plan_fuse_context.c): on by default,
+ * the fusion's channel_affine pass is gone and conv3 writes the block's
+ * output; CLBB_FUSE=0 plans the graph node by node. (Its numbers are the
+ * plugin and backbone tables': cb_*_conv3, resnet50_gcb_*.) */
+static int context_plan_ops(clbb_context *ctx, const char *fuse, const char *kind) {
+    if (fuse) setenv("CLBB_FUSE", fuse, 1);
+    clbb_model *m = model_json(ctx, "{" PL_NET ",\"plugins\":[" PL_CB(",\"ratio\":0.25", "after_conv3") "]}");
+    cr_assert_eq(clbb_model_init_weights(m, 1), CLBB_OK);
+    cr_assert_eq(clbb_model_plan(m, (clbb_shape){2, 3, 32, 40}), CLBB_OK, "%s", clbb_last_error(ctx));
+    int n = 0;
+    for (int k = 0; k < m->p.num_ops; k++) n += !strcmp(m->p.ops[k].kind, kind);
+    clbb_model_destroy(m);
+    unsetenv("CLBB_FUSE");
+    return n;
+}
+
+Test(models, context_block_fused_plan, .timeout = 300) {
+    clbb_context *ctx = test_context();
+    /* two stages: 3 + 4 Bottlenecks, each with its ContextBlock */
+    cr_expect_eq(context_plan_ops(ctx, NULL, "channel_affine"), 0);
+    cr_expect_eq(context_plan_ops(ctx, NULL, "context_pool"), 7);
+    cr_expect_eq(context_plan_ops(ctx, "0", "channel_affine"), 7);
+    clbb_context_destroy(ctx);
 }
 
 /* Kernels per forward of GhostNet at batch 1: the fused plan takes each

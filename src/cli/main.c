@@ -162,8 +162,8 @@ static void print_footer(FILE *f, int model) {
             "  CLBB_CHECK_OVERFLOW 1: scan every layer's output of a forward for NaN/inf and\n"
             "                     name the first on stderr (fp16 overflow; check does it always)\n"
             "  CLBB_TUNE_VERBOSE  set: `clbb tune` logs every candidate\n"
-            "  CLBB_FUSE          0 or 1: Ghost-module / SE launch fusions off or on at every\n"
-            "                     batch (default: on for GPU kernels at batch <= 8)\n"
+            "  CLBB_FUSE          0: no planner fusion; 1: the Ghost-module / SE launch fusions\n"
+            "                     too (default: only GCNet's ContextBlock through conv3)\n"
             "exit status: 0 success, 2 usage or input error, 1 device or runtime failure\n");
 }
 

@@ -13,6 +13,10 @@
 typedef struct plan_op {
     clbb_op *op;
     int node;
+    /* the node whose output this op completes, for the overflow scan: node,
+     * or what a fused plan computes instead (-1: an intermediate of a fused
+     * plan, scanned with the output it feeds) */
+    int out_node;
     char kind[32];
     clbb_tensor *views[PLAN_MAX_VIEWS]; /* bound views, destroyed with the plan */
     int num_views;
@@ -78,12 +82,23 @@ clbb_status clbb__plan_push(clbb_model *m, int node, const char *kind, plan_op *
 /* Binds an op to its inputs (views of the trefs, the absent ones skipped)
  * and output: reshape to the first input's shape, then setup. */
 clbb_status clbb__plan_bind(clbb_model *m, plan_op *po, const tref *ins, int num_ins, tref out);
+/* The tensor of a tref in the plan (a view kept by po where it needs one). */
+clbb_status clbb__plan_view(clbb_model *m, plan_op *po, tref r, const clbb_tensor **out);
+/* A device tensor of its own for an op of a fused plan (an intermediate no
+ * graph value holds: the liveness of the graph's slots does not cover it),
+ * destroyed with the plan. */
+clbb_status clbb__plan_scratch(clbb_model *m, plan_op *po, clbb_shape shape,
+                               const clbb_tensor **out);
 /* Drops the ops after the first num_ops (what a failed attempt left). */
 void clbb__plan_truncate(clbb_model *m, int num_ops);
 /* Plans the run of nodes from i that one fused op computes (plan_fuse.c):
  * *used gets how many nodes it took, 0 when none applies (or fusion is
  * off: CLBB_FUSE, batch, family). */
 clbb_status clbb__plan_fused(clbb_model *m, int i, int *used);
+/* How many nodes from i a fused plan would take (0: none), for liveness:
+ * the slots treat such a run as one node, since its ops read the run's
+ * inputs after writing what the graph defines later in it. */
+int clbb__plan_fused_span(const clbb_model *m, int i);
 /* The op options of the model (its storage dtype; AUTO family). */
 void clbb__plan_options(const clbb_model *m, clbb_op_options *o);
 
@@ -96,6 +111,14 @@ void clbb__conv_key(const clbb_model *m, int node, char *buf, size_t size);
  * algorithm, kernel family and tuning text. */
 clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
                                    clbb_kernel_family family, const char *tuning, clbb_op **op);
+/* Plans conv node i as n describes it (node i with the residual,
+ * activation and output a fused plan gives it; no GN), adding add[n, co]
+ * in its epilogue when add is not NULL (clbb_conv2d_options.output_add;
+ * setup order x, residual, gate, add); the layer's tuned or forced
+ * algorithm first, AUTO where that does not apply. out_node: the node
+ * whose output the op completes (plan_op.out_node). */
+clbb_status clbb__node_conv_plan_as(clbb_model *m, int i, const graph_node *n,
+                                    const clbb_tensor *add, int out_node);
 /* The fused epilogue of a conv-like node: BN folded into the scale and shift
  * (malloc'ed, NULL without BN; the caller frees), residual and activation
  * unless the node's norm is GN (then a group_norm op takes them). */

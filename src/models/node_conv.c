@@ -88,10 +88,11 @@ clbb_status clbb__node_epilogue(clbb_model *m, const graph_node *n, float **scal
     return st;
 }
 
-clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
-                                   clbb_kernel_family family, const char *tuning, clbb_op **op) {
+/* The conv op of n (a graph node, or a fused plan's variant of one). */
+static clbb_status conv_create(clbb_model *m, const graph_node *n, int output_add,
+                               clbb_conv_algo algo, clbb_kernel_family family, const char *tuning,
+                               clbb_op **op) {
     const graph *g = &m->g;
-    const graph_node *n = &g->nodes[node];
     float *scale, *shift;
     clbb_epilogue e;
     clbb_status st = clbb__node_epilogue(m, n, &scale, &shift, &e);
@@ -100,6 +101,7 @@ clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
     o.dtype = m->dtype;
     o.family = family;
     o.input_gate = n->in[NODE_GATE].value >= 0;
+    o.output_add = output_add;
     o.algo = algo;
     o.math = m->prec.math;
     o.tuning = tuning && tuning[0] ? tuning : NULL;
@@ -110,6 +112,11 @@ clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
     free(scale);
     free(shift);
     return st;
+}
+
+clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
+                                   clbb_kernel_family family, const char *tuning, clbb_op **op) {
+    return conv_create(m, &m->g.nodes[node], 0, algo, family, tuning, op);
 }
 
 /* The tuned or forced choice for a layer, else AUTO. */
@@ -129,33 +136,58 @@ static void layer_choice(const clbb_model *m, int node, clbb_conv_algo *algo,
             *family = (clbb_kernel_family)f;
 }
 
-static clbb_status conv_plan_with(clbb_model *m, int i, clbb_conv_algo algo,
-                                  clbb_kernel_family family, const char *tuning) {
-    const graph_node *n = &m->g.nodes[i];
+static clbb_status conv_plan_with(clbb_model *m, int i, const graph_node *n, const clbb_tensor *add,
+                                  clbb_conv_algo algo, clbb_kernel_family family,
+                                  const char *tuning) {
     const int gn = n->norm.kind == NORM_GN;
     plan_op *po;
     CLBB_CHECK(clbb__plan_push(m, i, "conv2d", &po));
-    CLBB_CHECK(clbb__node_conv_create(m, i, algo, family, tuning, &po->op));
-    const tref ins[3] = {n->in[NODE_IN], gn ? tref_none() : n->in[NODE_RES], n->in[NODE_GATE]};
-    return clbb__plan_bind(m, po, ins, 3, n->out);
+    CLBB_CHECK(conv_create(m, n, add != NULL, algo, family, tuning, &po->op));
+    if (!add) {
+        const tref ins[3] = {n->in[NODE_IN], gn ? tref_none() : n->in[NODE_RES], n->in[NODE_GATE]};
+        return clbb__plan_bind(m, po, ins, 3, n->out);
+    }
+    /* setup order: x, residual, gate, add */
+    const clbb_tensor *in[4], *y;
+    size_t k = 0;
+    const tref r[3] = {n->in[NODE_IN], n->in[NODE_RES], n->in[NODE_GATE]};
+    for (int j = 0; j < 3; j++)
+        if (r[j].value >= 0) CLBB_CHECK(clbb__plan_view(m, po, r[j], &in[k++]));
+    in[k++] = add;
+    CLBB_CHECK(clbb__plan_view(m, po, n->out, &y));
+    CLBB_CHECK(clbb_op_reshape(po->op, clbb_tensor_shape(in[0]), NULL));
+    return clbb_op_setup(po->op, in, k, y);
 }
 
-static clbb_status conv_plan(clbb_model *m, int i) {
+/* The layer's tuned or forced choice, else AUTO: a forced algorithm that
+ * does not apply here, or a tuning row that does not fit this shape
+ * (another driver's kernel names, a tile wider than the output), falls
+ * back to the automatic choice. */
+static clbb_status conv_plan_as(clbb_model *m, int i, const graph_node *n,
+                                const clbb_tensor *add) {
     clbb_conv_algo algo;
     clbb_kernel_family family;
     clbb_tuning_choice c;
     layer_choice(m, i, &algo, &family, &c);
     const int start = m->p.num_ops;
-    clbb_status st = conv_plan_with(m, i, algo, family, c.params);
-    /* a forced algorithm that does not apply here, or a tuning row that does
-     * not fit this shape (another driver's kernel names, a tile wider than
-     * the output): the layer falls back to the automatic choice */
+    clbb_status st = conv_plan_with(m, i, n, add, algo, family, c.params);
     if ((st == CLBB_ERR_UNSUPPORTED || st == CLBB_ERR_INVALID_ARGUMENT) &&
         (algo != CLBB_CONV_ALGO_AUTO || family != CLBB_KERNEL_FAMILY_AUTO || c.params[0])) {
         clbb__plan_truncate(m, start);
-        st = conv_plan_with(m, i, CLBB_CONV_ALGO_AUTO, CLBB_KERNEL_FAMILY_AUTO, NULL);
+        st = conv_plan_with(m, i, n, add, CLBB_CONV_ALGO_AUTO, CLBB_KERNEL_FAMILY_AUTO, NULL);
     }
-    if (st != CLBB_OK) return st;
+    return st;
+}
+
+clbb_status clbb__node_conv_plan_as(clbb_model *m, int i, const graph_node *n,
+                                    const clbb_tensor *add, int out_node) {
+    CLBB_CHECK(conv_plan_as(m, i, n, add));
+    m->p.ops[m->p.num_ops - 1].out_node = out_node;
+    return CLBB_OK;
+}
+
+static clbb_status conv_plan(clbb_model *m, int i) {
+    CLBB_CHECK(conv_plan_as(m, i, &m->g.nodes[i], NULL));
     return clbb__node_plan_gn(m, i);
 }
 

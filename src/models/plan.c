@@ -53,12 +53,18 @@ static clbb_status assign_slots(clbb_model *m) {
         p->value_slot[v] = -1;
     }
     def[g->input] = -1;
-    for (int i = 0; i < g->num_nodes; i++) {
-        const graph_node *n = &g->nodes[i];
-        if (def[n->out.value] == INT_MAX) def[n->out.value] = i;
-        for (int k = 0; k <= NODE_MAX_INPUTS; k++) {
-            int v = k < NODE_MAX_INPUTS ? n->in[k].value : n->out.value;
-            if (v >= 0 && last[v] < i) last[v] = i;
+    /* a fused run [lo, hi] counts as one node: what it writes is defined
+     * at lo, what it reads or writes is live until hi */
+    for (int lo = 0, hi; lo < g->num_nodes; lo = hi + 1) {
+        const int span = clbb__plan_fused_span(m, lo);
+        hi = lo + (span > 1 ? span - 1 : 0);
+        for (int i = lo; i <= hi; i++) {
+            const graph_node *n = &g->nodes[i];
+            if (def[n->out.value] == INT_MAX) def[n->out.value] = lo;
+            for (int k = 0; k <= NODE_MAX_INPUTS; k++) {
+                int v = k < NODE_MAX_INPUTS ? n->in[k].value : n->out.value;
+                if (v >= 0 && last[v] < hi) last[v] = hi;
+            }
         }
     }
     for (int o = 0; o < g->num_outputs; o++) last[g->outputs[o]] = INT_MAX;
@@ -147,7 +153,7 @@ clbb_status clbb__plan_push(clbb_model *m, int node, const char *kind, plan_op *
     }
     plan_op *po = &p->ops[p->num_ops++];
     memset(po, 0, sizeof *po);
-    po->node = node;
+    po->node = po->out_node = node;
     clbb__strlcpy(po->kind, kind, sizeof po->kind);
     *out = po;
     return CLBB_OK;
@@ -174,7 +180,7 @@ static clbb_status keep_view(clbb_model *m, plan_op *po, clbb_tensor *v) {
 
 /* The tensor a reference reads: the value, a channel view of it, then a
  * reshape or permute view of that. */
-static clbb_status view_of(clbb_model *m, plan_op *po, tref r, const clbb_tensor **out) {
+clbb_status clbb__plan_view(clbb_model *m, plan_op *po, tref r, const clbb_tensor **out) {
     const graph *g = &m->g;
     const clbb_tensor *t = m->p.values[r.value];
     int c = graph_tref_channels(g, r);
@@ -197,15 +203,24 @@ static clbb_status view_of(clbb_model *m, plan_op *po, tref r, const clbb_tensor
     return CLBB_OK;
 }
 
+clbb_status clbb__plan_scratch(clbb_model *m, plan_op *po, clbb_shape shape,
+                               const clbb_tensor **out) {
+    clbb_tensor *t;
+    CLBB_CHECK(clbb_tensor_create(m->ctx, shape, m->dtype, &t));
+    CLBB_CHECK(keep_view(m, po, t));
+    *out = t;
+    return CLBB_OK;
+}
+
 clbb_status clbb__plan_bind(clbb_model *m, plan_op *po, const tref *ins, int num_ins, tref out) {
     const clbb_tensor *in[NODE_MAX_INPUTS + 1], *y;
     size_t n = 0;
     for (int k = 0; k < num_ins; k++) {
         if (ins[k].value < 0) continue;
-        CLBB_CHECK(view_of(m, po, ins[k], &in[n]));
+        CLBB_CHECK(clbb__plan_view(m, po, ins[k], &in[n]));
         n++;
     }
-    CLBB_CHECK(view_of(m, po, out, &y));
+    CLBB_CHECK(clbb__plan_view(m, po, out, &y));
     CLBB_CHECK(clbb_op_reshape(po->op, clbb_tensor_shape(in[0]), NULL));
     return clbb_op_setup(po->op, in, n, y);
 }
@@ -306,14 +321,15 @@ clbb_status clbb__plan_run_scan(clbb_model *m, int *first_bad) {
     *first_bad = -1;
     for (int k = 0; k < p->num_ops; k++) {
         clbb_status st = clbb_op_run(p->ops[k].op);
-        const int node = p->ops[k].node;
+        const int node = p->ops[k].out_node;
         if (st != CLBB_OK) {
-            clbb__fail_append(m->ctx, " (layer %s)", m->g.nodes[node].name);
+            clbb__fail_append(m->ctx, " (layer %s)", m->g.nodes[p->ops[k].node].name);
             return st;
         }
         /* after the node's last op, until the first bad one: what follows
          * an overflow only spreads it */
-        if (*first_bad >= 0 || (k + 1 < p->num_ops && p->ops[k + 1].node == node)) continue;
+        if (*first_bad >= 0 || node < 0 || (k + 1 < p->num_ops && p->ops[k + 1].out_node == node))
+            continue;
         size_t bad;
         CLBB_CHECK(scan_node(m, node, &bad));
         if (bad) *first_bad = node;

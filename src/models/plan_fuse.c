@@ -1,4 +1,7 @@
-/* Launch fusions of the planner: runs of graph nodes that one op computes,
+/* Fusions of the planner. GCNet's ContextBlock after conv3 (channel_add):
+ * pooled through conv3's input, its term added in conv3's epilogue
+ * (plan_fuse_context.c); on by default. Launch fusions: runs of graph nodes
+ * that one op computes,
  * for small batches on GPU-family kernels, where each launch costs ~6 us
  * of host enqueue (an H200's driver) against a few microseconds of device
  * work. The graph and its reference stay unfused (the model checks compare
@@ -8,7 +11,9 @@
  *     nodes, GhostNet's ghost2) -> one ghost_module op.
  *   SE: global average pool, conv_reduce + ReLU, conv_expand + gate act
  *     -> one se_gate op.
- * Off unless CLBB_FUSE=1 (any batch and family): on the H200 they halve
+ * Off unless CLBB_FUSE=1 (any batch and family; CLBB_FUSE=0 turns every
+ * fusion off, and a forced conv algorithm plans the plain network): on the
+ * H200 they halve
  * GhostNet's launches at batch 1 (145 -> 56) but the fused kernels' own
  * time more than eats the saving (1.66 ms against 0.90 unfused; 32x224:
  * 3.50 against 1.64), and on PoCL they are 5-10x slower (GPU-shaped
@@ -16,21 +21,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model_internal.h"
+#include "plan_fuse.h"
 
-static int fuse_enabled(const clbb_model *m) {
+/* 0: none, 1: the default ones, 2: every fusion */
+static int fuse_level(const clbb_model *m) {
     const char *e = getenv("CLBB_FUSE");
     if (m->conv_algo != CLBB_CONV_ALGO_AUTO) return 0; /* a forced algorithm: the plain network */
-    return e && !strcmp(e, "1");
+    if (!e || !e[0]) return 1;
+    return !strcmp(e, "1") ? 2 : !strcmp(e, "0") ? 0 : 1;
 }
 
-static int same_ref(tref a, tref b) {
+int clbb__fuse_same_ref(tref a, tref b) {
     return a.value == b.value && a.c0 == b.c0 && a.c == b.c && a.view == TREF_SLICE &&
            b.view == TREF_SLICE;
 }
 
-/* Whether value v is a graph output or read by a node outside [lo, hi]. */
-static int read_outside(const graph *g, int v, int lo, int hi) {
+int clbb__fuse_read_outside(const graph *g, int v, int lo, int hi) {
     for (int o = 0; o < g->num_outputs; o++)
         if (g->outputs[o] == v) return 1;
     for (int i = 0; i < g->num_nodes; i++) {
@@ -65,9 +71,11 @@ static int match_ghost(const graph *g, int i, tref *res) {
     if (k % 2 == 0 || k > 7 || !plain_conv(b, k, 0) || b->conv.groups != full || full > init ||
         b->conv.out_channels % full || b->in[NODE_GATE].value >= 0 || b->act != a->act)
         return 0;
-    if (!same_ref(b->in[NODE_IN], tref_slice(mv, 0, full))) return 0;
+    if (!clbb__fuse_same_ref(b->in[NODE_IN], tref_slice(mv, 0, full))) return 0;
     const int q = b->conv.out_channels;
-    if (!same_ref(b->out, tref_slice(mv, init, q)) || g->values[mv].channels != init + q) return 0;
+    if (!clbb__fuse_same_ref(b->out, tref_slice(mv, init, q)) ||
+        g->values[mv].channels != init + q)
+        return 0;
     *res = tref_none();
     if (b->in[NODE_RES].value < 0) return 2;
     /* the residual: in the cheap conv's epilogue, then an add over the
@@ -76,7 +84,8 @@ static int match_ghost(const graph *g, int i, tref *res) {
     const graph_node *c = &g->nodes[i + 2];
     const tref rb = b->in[NODE_RES], rc = c->in[NODE_RES];
     if (c->kind != NODE_NORM || c->norm.kind != NORM_NONE || c->act != CLBB_ACTIVATION_NONE ||
-        !same_ref(c->in[NODE_IN], tref_slice(mv, 0, init)) || !same_ref(c->out, c->in[NODE_IN]) ||
+        !clbb__fuse_same_ref(c->in[NODE_IN], tref_slice(mv, 0, init)) ||
+        !clbb__fuse_same_ref(c->out, c->in[NODE_IN]) ||
         rc.value < 0 || rc.view != TREF_SLICE || rb.view != TREF_SLICE || rb.value != rc.value ||
         graph_tref_channels(g, rc) != init || rb.c0 != rc.c0 + init)
         return 0;
@@ -126,12 +135,14 @@ static int match_se(const graph *g, int i) {
         const graph_node *n = k ? e : r;
         if (n->in[NODE_RES].value >= 0 || n->in[NODE_GATE].value >= 0) return 0;
     }
-    if (!same_ref(r->in[NODE_IN], tref_all(p->out.value)) ||
-        !same_ref(e->in[NODE_IN], tref_all(r->out.value)) || r->conv.in_channels != c ||
+    if (!clbb__fuse_same_ref(r->in[NODE_IN], tref_all(p->out.value)) ||
+        !clbb__fuse_same_ref(e->in[NODE_IN], tref_all(r->out.value)) ||
+        r->conv.in_channels != c ||
         e->conv.out_channels != c || e->conv.in_channels != r->conv.out_channels ||
         p->out.c0 || r->out.c0 || e->out.c0 || graph_tref_channels(g, p->out) != c)
         return 0;
-    if (read_outside(g, p->out.value, i, i + 2) || read_outside(g, r->out.value, i, i + 2))
+    if (clbb__fuse_read_outside(g, p->out.value, i, i + 2) ||
+        clbb__fuse_read_outside(g, r->out.value, i, i + 2))
         return 0;
     return 3;
 }
@@ -150,12 +161,35 @@ static clbb_status plan_se(clbb_model *m, int i) {
     return clbb__plan_bind(m, po, &p->in[NODE_IN], 1, e->out);
 }
 
+int clbb__plan_fused_span(const clbb_model *m, int i) {
+    const int level = fuse_level(m);
+    if (!level) return 0;
+    int n = clbb__match_context_block(&m->g, i);
+    if (n || level < 2) return n;
+    tref res;
+    if ((n = match_ghost(&m->g, i, &res))) return n;
+    return match_se(&m->g, i);
+}
+
 clbb_status clbb__plan_fused(clbb_model *m, int i, int *used) {
     *used = 0;
-    if (!fuse_enabled(m)) return CLBB_OK;
+    const int level = fuse_level(m);
+    if (!level) return CLBB_OK;
     const graph *g = &m->g;
+    int n = clbb__match_context_block(g, i);
+    if (n) {
+        /* a conv3 no output_add kernel computes (none on this device) is
+         * planned unfused */
+        const int start = m->p.num_ops;
+        clbb_status st = clbb__plan_context_block(m, i);
+        if (st == CLBB_OK) *used = n;
+        if (st != CLBB_ERR_UNSUPPORTED) return st;
+        clbb__plan_truncate(m, start);
+        return CLBB_OK;
+    }
+    if (level < 2) return CLBB_OK;
     tref res;
-    int n = match_ghost(g, i, &res);
+    n = match_ghost(g, i, &res);
     if (n) {
         /* a module the op refuses (its tile beyond the device's local
          * memory) is planned unfused */
