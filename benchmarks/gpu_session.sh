@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart f16 nvexp attn attnq)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart f16 nvexp attn attnq gcbq)
 # precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
 # fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
 # checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
@@ -405,6 +405,30 @@ for s in "$@"; do
         echo "$a $2 $3: $(grep -E '^clbb:' "$f.txt" | tail -1)"
         grep -E "layer3.1.gen_attention_block|layer4.1.gen_attention_block" "$f.txt" | awk '{print "   ", $1, $4, $5}'
       done | tee "$OUT/attnq_summary.txt" ;;
+    gcbq)
+      # GCNet's fused plan (the ContextBlock pooled through conv3's input, its term in conv3's
+      # epilogue): RUNS timings first, ';'-separated "ARCH PRECISION ENV" (ENV - for none; e.g.
+      # "resnet50_gcb_r16_c3c5 tf32 CLBB_FUSE=0"), per-layer tables kept; then the GCB_OPS tables
+      # and the GCB_MODELS backbones against the C reference per precision (GCB_CHECK_PRECS)
+      step gcbq
+      IFS=';' read -ra runs <<< "${RUNS:-resnet50 fp32 -;resnet50_gcb_r16_c3c5 fp32 -}"
+      for w in "${runs[@]}"; do
+        set -- $w
+        f="$OUT/gcbq_bench_$1_$2_${3//[^A-Za-z0-9]/}"
+        timeout 100 env $( [ "$3" != - ] && echo "$3" ) ./$B/clbb bench --arch $1 --shape 1,3,800,1344 \
+          --device nvidia --iters 20 --precision $2 --json "$f.json" > "$f.txt" 2>&1
+        echo "$1 $2 $3: $(grep -E '^clbb:' "$f.txt" | tail -1)"
+      done | tee "$OUT/gcbq_summary.txt"
+      f=$(ls "$OUT"/gcbq_bench_resnet50_gcb_r16_c3c5_*.txt 2>/dev/null | head -1)
+      [ -n "$f" ] && grep -E "layer4.1.(conv3|context)" "$f" | awk '{print "   ", $1, $2, $4, $5}'
+      for p in ${GCB_CHECK_PRECS:-fp32 tf32 fp16}; do
+        timeout 200 stdbuf -oL ./$B/clbb check --ops --only ${GCB_OPS:-conv2d,context_mlp} --precision $p --device nvidia \
+          > "$OUT/gcbq_ops_$p.txt" 2>&1
+        echo "$p ops rc $?: $(grep -E '^(conv2d|context_mlp) ' "$OUT/gcbq_ops_$p.txt" | tr '\n' ' ')"; grep FAIL "$OUT/gcbq_ops_$p.txt" | head -3
+        timeout 200 stdbuf -oL ./$B/clbb check --models --only ${GCB_MODELS:-gcb} --precision $p --device nvidia \
+          > "$OUT/gcbq_models_$p.txt" 2>&1
+        echo "$p models rc $?:"; grep -E "^resnet" "$OUT/gcbq_models_$p.txt"
+      done ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;
