@@ -20,16 +20,15 @@
  *   PyTorch's biased variance), then each lane normalizes its h_j on the
  *   fly (no local copy, so P is unbounded).
  * context_mlp_one: the same in one kernel where the first conv is small
- *   (P x C <= CM1_MAX_PC, P <= CM1_MAX_P, C <= CM1_MAX_C: ContextBlock
- *   r16, and every fused GCNet plan's but r4's c5), global
+ *   (P x C <= CM1_MAX_PC, P <= CM1_MAX_P, C <= CM1_MAX_C: the fused
+ *   GCNet plan's r16 c3 block, small contexts), global
  *   (ceil(CO / CM1_ROWS) * CM_LWS, N): each group makes the whole hidden
  *   layer itself, x and h in local memory, from w0 transposed to C x P at
  *   create (consecutive items, consecutive units: coalesced; the weights
  *   come from the cache, CM1_MAX_PC floats per group), items t splitting
  *   the channels in CM_LWS / pp segments (pp: P rounded up to a power of
  *   two, at most CM_LWS), then the LayerNorm and ReLU in place and rows of
- *   CM1_LANES lanes per output. Two launches of a c5 block took 16 us on an
- *   H200, most of it launch latency.
+ *   CM1_LANES lanes per output (measured limit: src/cl/context_mlp.c).
  * x, y: (pointer, offset, batch stride) of st_t; weights fp32, PyTorch's
  * (out, in) order.
  * Macros: CM_LWS, CM_LANES, CM1_LANES (powers of two), CM1_MAX_C,

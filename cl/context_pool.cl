@@ -9,11 +9,12 @@
  *   CP_LWS / tp channel groups (tp a power of two), global (ceil(HW / tp)
  *   * CP_LWS, N): item t sums channels g, g + groups, ... of position
  *   p0 + t % tp (consecutive items, consecutive positions: coalesced), the
- *   groups added in local memory; logit[n][p] = bias + sum.
+ *   groups added in local memory; logit[n][p] = bias + sum, and the
+ *   tile's max logit into tmax[n][tile].
  * context_pool_wsum_logits: work-group of CP_LWS items per (c, n), global
- *   (CP_LWS, C, N): M = the plane's max logit, then sum e^(l - M) and
- *   sum x e^(l - M) in one pass (the logits are the image's HW floats,
- *   cached), y = their ratio.
+ *   (CP_LWS, C, N): M = the max of the tiles' maxima, then sum e^(l - M)
+ *   and sum x e^(l - M) in one pass, four positions per item and step
+ *   (the logits are the image's HW floats, cached), y = their ratio.
  * GPU family above that, three kernels, each wide enough to keep the GPU
  * busy (the earlier ones with a work-item per position, or a work-group per
  * image, were latency-bound at 1/5 of the memory bandwidth):
@@ -98,7 +99,8 @@ context_pool_wsum(__global const st_t *x, int x_off, int x_bs, __global const fl
 __kernel __attribute__((reqd_work_group_size(CP_LWS, 1, 1))) void
 context_pool_logits_wg(__global const st_t *x, int x_off, int x_bs,
                        __global const float *restrict w, float bias,
-                       __global float *restrict logit, int C, int HW, int tp) {
+                       __global float *restrict logit, __global float *restrict tmax, int C,
+                       int HW, int tp) {
     __local float red[CP_LWS];
     const int t = get_local_id(0), n = get_global_id(1), groups = CP_LWS / tp;
     const int g = t / tp, p = get_group_id(0) * tp + (t - g * tp);
@@ -114,22 +116,37 @@ context_pool_logits_wg(__global const st_t *x, int x_off, int x_bs,
         if (t < k) red[t] += red[t + k];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (t < tp && p < HW) logit[(size_t)n * HW + p] = bias + red[t];
+    l = t < tp && p < HW ? bias + red[t] : -INFINITY;
+    if (t < tp && p < HW) logit[(size_t)n * HW + p] = l;
+    /* the tile's max, so that the sums need not scan the logits twice */
+    const float m = clbb_wg_max(red, t, CP_LWS, l);
+    if (t == 0) tmax[(size_t)n * get_num_groups(0) + get_group_id(0)] = m;
 }
 
 __kernel __attribute__((reqd_work_group_size(CP_LWS, 1, 1))) void
 context_pool_wsum_logits(__global const st_t *x, int x_off, int x_bs,
-                         __global const float *restrict logit, __global st_t *y, int y_off,
-                         int y_bs, int HW) {
+                         __global const float *restrict logit,
+                         __global const float *restrict tmax, int tiles, __global st_t *y,
+                         int y_off, int y_bs, int HW) {
     __local float red[CP_LWS];
     const int t = get_local_id(0), c = get_global_id(1), n = get_global_id(2);
     const __global float *lp = logit + (size_t)n * HW;
     float m = -INFINITY;
-    for (int p = t; p < HW; p += CP_LWS) m = fmax(m, lp[p]);
+    for (int i = t; i < tiles; i += CP_LWS) m = fmax(m, tmax[(size_t)n * tiles + i]);
     m = clbb_wg_max(red, t, CP_LWS, m);
     const __global st_t *xp = x + x_off + n * x_bs + c * HW;
-    float s = 0.0f, a = 0.0f;
-    for (int p = t; p < HW; p += CP_LWS) {
+    /* four positions per item and step: four times the loads in flight of
+     * a scalar loop (one work-group per channel leaves the GPU latency-
+     * bound otherwise) */
+    float4 s4 = 0.0f, a4 = 0.0f;
+    const int hw4 = HW & ~3;
+    for (int p = 4 * t; p < hw4; p += 4 * CP_LWS) {
+        const float4 e = exp(vload4(0, lp + p) - m);
+        s4 += e;
+        a4 = fma(LDN(4, 0, xp + p), e, a4);
+    }
+    float s = (s4.x + s4.y) + (s4.z + s4.w), a = (a4.x + a4.y) + (a4.z + a4.w);
+    for (int p = hw4 + t; p < HW; p += CP_LWS) {
         const float e = exp(lp[p] - m);
         s += e;
         a = fma(LD(xp, p), e, a);

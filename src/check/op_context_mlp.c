@@ -3,7 +3,7 @@
  * sigmoid), the fused GCNet plan's (the context of conv3's input, C/4
  * channels in, C out), a batch, odd channel and plane counts, one plane
  * (its LayerNorm is all bias), channel views of the context; both paths
- * (one kernel up to 65536 first-conv weights, two above). */
+ * (one kernel up to 8192 first-conv weights, two above). */
 #include <math.h>
 #include <stdio.h>
 
@@ -36,7 +36,7 @@ static const cm_geom CM_GEOMS[] = {
     {"fused_r4_c5", 1, 512, 512, 2048, CLBB_ACTIVATION_NONE, 0},
     /* the one-kernel path's edges: planes over a group (two passes), a
      * context over its local array (two kernels) */
-    {"planes_300", 2, 64, 300, 0, CLBB_ACTIVATION_SIGMOID, 1},
+    {"planes_300", 2, 16, 300, 0, CLBB_ACTIVATION_SIGMOID, 1},
     {"context_2100", 1, 2100, 8, 0, CLBB_ACTIVATION_NONE, 0},
 };
 

@@ -61,6 +61,11 @@ static int cp_splits(clbb_shape in) {
     return s < 1 ? 1 : s > max_s ? max_s : s;
 }
 
+static size_t cp_small_tiles(clbb_shape in) {
+    const size_t tp = (size_t)cp_tile_positions(in.c);
+    return ((size_t)in.h * in.w + tp - 1) / tp;
+}
+
 static clbb_status cp_buffers(clbb_op *op, size_t ws, size_t e, size_t stats) {
     cp_state *s = op->impl;
     const size_t sizes[3] = {ws, e, stats};
@@ -89,8 +94,10 @@ static clbb_status cp_reshape(clbb_op *op, clbb_shape in) {
     op->info.bytes = (double)clbb_dtype_size(op->dtype) * (2 * n + (double)in.n * in.c);
     snprintf(op->info.algorithm, sizeof op->info.algorithm, "%s", CP_ALGOS[path]);
     const size_t nhw = (size_t)in.n * in.h * in.w * sizeof(float);
-    if (path != CP_PATH_SPLIT)
+    if (path == CP_PATH_CPU)
         CLBB_CHECK(cp_buffers(op, nhw, 0, 0));
+    else if (path == CP_PATH_SMALL)
+        CLBB_CHECK(cp_buffers(op, nhw, 0, cp_small_tiles(in) * (size_t)in.n * sizeof(float)));
     else
         CLBB_CHECK(cp_buffers(op, nhw * (size_t)cp_splits(in), nhw,
                               (size_t)in.n * cp_tiles(in) * 2 * sizeof(float)));
@@ -141,15 +148,17 @@ static clbb_status cp_run_small(clbb_op *op) {
     const clbb_shape i = op->in_shape;
     const clbb_tensor *x = &op->in[0];
     cl_int C = i.c, HW = i.h * i.w, tp = cp_tile_positions(i.c);
+    cl_int tiles = (cl_int)cp_small_tiles(i);
     CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[0], nm[0], CLBB_TENSOR_ARGS(x), sizeof(cl_mem),
                                  &s->weight, sizeof(cl_float), &s->bias, sizeof(cl_mem), &s->ws,
-                                 sizeof(cl_int), &C, sizeof(cl_int), &HW, sizeof(cl_int), &tp,
-                                 CLBB_ARGS_END));
+                                 sizeof(cl_mem), &s->stats, sizeof(cl_int), &C, sizeof(cl_int),
+                                 &HW, sizeof(cl_int), &tp, CLBB_ARGS_END));
     size_t l2[2] = {CP_GPU_LWS, 1};
-    size_t g2[2] = {((size_t)HW + tp - 1) / tp * CP_GPU_LWS, (size_t)i.n};
+    size_t g2[2] = {(size_t)tiles * CP_GPU_LWS, (size_t)i.n};
     CLBB_CHECK(clbb__enqueue(op->ctx, s->k[0], 2, g2, l2, nm[0]));
     CLBB_CHECK(clbb__kernel_args(op->ctx, s->k[1], nm[1], CLBB_TENSOR_ARGS(x), sizeof(cl_mem),
-                                 &s->ws, CLBB_TENSOR_ARGS(&op->out), sizeof(cl_int), &HW,
+                                 &s->ws, sizeof(cl_mem), &s->stats, sizeof(cl_int), &tiles,
+                                 CLBB_TENSOR_ARGS(&op->out), sizeof(cl_int), &HW,
                                  CLBB_ARGS_END));
     size_t l3[3] = {CP_GPU_LWS, 1, 1}, g3[3] = {CP_GPU_LWS, (size_t)C, (size_t)i.n};
     return clbb__enqueue(op->ctx, s->k[1], 3, g3, l3, nm[1]);
