@@ -171,41 +171,27 @@ int clbb__plan_fused_span(const clbb_model *m, int i) {
     return match_se(&m->g, i);
 }
 
+/* What a fused attempt's status means: planned (n nodes taken), refused by
+ * its op (UNSUPPORTED: a conv3 no output_add kernel computes, a Ghost tile
+ * beyond the device's local memory; the attempt's ops are dropped and the
+ * nodes planned unfused), or a failure. */
+static clbb_status settle(clbb_model *m, int start, clbb_status st, int n, int *used) {
+    if (st == CLBB_OK) *used = n;
+    if (st != CLBB_ERR_UNSUPPORTED) return st;
+    clbb__plan_truncate(m, start);
+    return CLBB_OK;
+}
+
 clbb_status clbb__plan_fused(clbb_model *m, int i, int *used) {
     *used = 0;
-    const int level = fuse_level(m);
+    const int level = fuse_level(m), start = m->p.num_ops;
     if (!level) return CLBB_OK;
     const graph *g = &m->g;
     int n = clbb__match_context_block(g, i);
-    if (n) {
-        /* a conv3 no output_add kernel computes (none on this device) is
-         * planned unfused */
-        const int start = m->p.num_ops;
-        clbb_status st = clbb__plan_context_block(m, i);
-        if (st == CLBB_OK) *used = n;
-        if (st != CLBB_ERR_UNSUPPORTED) return st;
-        clbb__plan_truncate(m, start);
-        return CLBB_OK;
-    }
+    if (n) return settle(m, start, clbb__plan_context_block(m, i), n, used);
     if (level < 2) return CLBB_OK;
     tref res;
-    n = match_ghost(g, i, &res);
-    if (n) {
-        /* a module the op refuses (its tile beyond the device's local
-         * memory) is planned unfused */
-        const int start = m->p.num_ops;
-        clbb_status st = plan_ghost(m, i, res);
-        if (st == CLBB_OK) *used = n;
-        if (st != CLBB_ERR_UNSUPPORTED) return st;
-        clbb__plan_truncate(m, start);
-        return CLBB_OK;
-    }
-    if ((n = match_se(g, i))) {
-        const int start = m->p.num_ops;
-        clbb_status st = plan_se(m, i);
-        if (st == CLBB_OK) *used = n;
-        if (st != CLBB_ERR_UNSUPPORTED) return st;
-        clbb__plan_truncate(m, start);
-    }
+    if ((n = match_ghost(g, i, &res))) return settle(m, start, plan_ghost(m, i, res), n, used);
+    if ((n = match_se(g, i))) return settle(m, start, plan_se(m, i), n, used);
     return CLBB_OK;
 }
