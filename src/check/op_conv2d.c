@@ -112,15 +112,18 @@ static const conv_geom CONV_GEOMS[] = {
 /* options.output_add (GCNet's channel_add term folded into the conv before
  * it): 1x1 and 3x3, batch 1 and 3, odd sizes, groups, a ResNet conv3 with
  * its GCNet add, and two split-K shapes (long K, few columns), each also
- * run with a tuned K split (ADD_SPLITS) since only GPUs split K unasked. */
+ * run with a tuned K split (ADD_SPLITS) since only GPUs split K unasked.
+ * The quick subset (sanitizers, emulated tensor cores, oclgrind) keeps a
+ * 1x1 with a batch, a strided 3x3 and a split-K 1x1: each new geometry is
+ * a PoCL program build per family there. */
 static const conv_geom ADD_GEOMS[] = {
-    {"add_1x1", 1, 16, 7, 5, 24, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {"add_1x1", 1, 16, 7, 5, 24, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0},
     {"add_1x1_b3_odd", 3, 13, 5, 7, 19, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {"add_3x3_odd", 1, 7, 9, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"add_3x3_odd", 1, 7, 9, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0},
     {"add_3x3_b3_s2", 3, 12, 11, 9, 33, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1},
-    {"add_3x3_g4_b3", 3, 24, 7, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 4, 1},
-    {"add_gcnet_conv3", 2, 64, 7, 7, 256, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {"add_splitk_3x3", 1, 256, 3, 3, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"add_3x3_g4_b3", 3, 24, 7, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 4, 0},
+    {"add_gcnet_conv3", 2, 64, 7, 7, 256, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0},
+    {"add_splitk_3x3", 1, 256, 3, 3, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0},
     {"add_splitk_1x1_b3", 3, 512, 2, 3, 24, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
 };
 #define ADD_SPLITK_FIRST 6 /* ADD_GEOMS from here on get a tuned split-K case */
