@@ -30,17 +30,24 @@
  *   Why not q64k32 (below): its row maxima and sums went through local
  *   memory with three barriers per 32 keys: 0.615 ms per attn1111 c4 layer
  *   on the H200 against this kernel's 0.340 (2026-12-02, removed). Needs GA_LDS floats of local memory.
- * gen_attention_cpu (CPU family): one work-item per query of one (n, m),
- *   global (Lq, N*M); key rows ky one at a time (rows outside the local
- *   window skipped), 8 keys of a row at a time as float8 (the key and
- *   value rows are contiguous along positions; ey is one scalar per row,
- *   ex 8 contiguous floats).
+ * gen_attention_cpu (CPU family): one work-item per GA_QB consecutive
+ *   queries of one (n, m), global (ceil(Lq / GA_QB), N*M); key rows ky
+ *   one at a time (rows outside every query's window skipped), in
+ *   segments of up to GA_SEG vectors of GA_VW keys (the key and value rows
+ *   are contiguous along positions; ey is one scalar per row, ex GA_VW
+ *   contiguous floats). Every segment is GA_SEG whole vectors (no
+ *   data-dependent trip counts: the scores stay in registers); lanes past
+ *   a row's end are masked, the keys and values read there are the next
+ *   row's (or zero past the plane), and the launcher pads the position
+ *   table by GA_SEG * GA_VW floats for those reads.
  * Both: SHORTCUT ('0010') masks every row as query 0 (mmcv computes one row
- * and broadcasts it).
+ * and broadcasts it); the launcher then runs them on the first group's
+ * queries only and gen_attention_broadcast copies query 0's row to the rest.
  *
  * Macros: D, DV, M, HAS_Q0 (bit 0), HAS_AB (bit 2), HAS_K (bit 0 or 2),
  * HAS_Q1 (bit 1), HAS_POS (bit 1 or 3), TRANSPOSED, SHORTCUT, MASK
- * (spatial_range >= 0), SR (spatial_range), KVS (kv_stride), DTYPE. */
+ * (spatial_range >= 0), SR (spatial_range), KVS (kv_stride), DTYPE; the CPU
+ * kernel's GA_VW (8 or 16), GA_QB, GA_SEG. */
 
 #include "mma.cl"
 
@@ -596,6 +603,19 @@ GA_UNROLL
 }
 #endif
 
+#if SHORTCUT
+/* '0010': every query's output row is query 0's, which the attention
+ * kernel made (with the rest of its first group); this copies it to the
+ * other queries. Work-item: a query i of one (n, channel), global (Lq
+ * rounded up, N*M*DV). */
+__kernel void gen_attention_broadcast(__global st_t *y, int y_off, int y_bs, int Lq) {
+    const int i = get_global_id(0), nc = get_global_id(1), n = nc / (M * DV);
+    if (i == 0 || i >= Lq) return;
+    __global st_t *yp = y + y_off + n * y_bs + (size_t)(nc - n * M * DV) * Lq;
+    ST(yp, i, LD(yp, 0)); /* exact: half -> float -> half round-trips */
+}
+#endif
+
 /* The key splits of gen_attention_mma merged: a work-item per query,
  * global (Lq rounded, N*M); y = sum_s o_s 2^(m_s - M) / sum_s l_s 2^(m_s - M). */
 __kernel void gen_attention_merge(__global const float *restrict part, int nsplit,
@@ -621,95 +641,156 @@ __kernel void gen_attention_merge(__global const float *restrict part, int nspli
         ST(yp, (size_t)c * Lq, acc / l);
     }
 }
+/* CPU kernel helpers: GA_VW-wide float vectors, their horizontal sum and max */
+#ifdef GA_VW
+typedef CLBB_CAT(float, GA_VW) ga_v;
+typedef CLBB_CAT(int, GA_VW) ga_vi;
+#define GA_LDV(p) LDN(GA_VW, 0, (p))
+#if GA_VW == 16
+#define GA_HALVE(v, op) op((v).lo, (v).hi)
+static inline float ga_hsum(ga_v v) {
+    const float8 a = v.lo + v.hi;
+    const float4 b = a.lo + a.hi;
+    return (b.x + b.y) + (b.z + b.w);
+}
+static inline float ga_hmax(ga_v v) {
+    const float8 a = fmax(v.lo, v.hi);
+    const float4 b = fmax(a.lo, a.hi);
+    return fmax(fmax(b.x, b.y), fmax(b.z, b.w));
+}
+#define GA_LANES (ga_vi)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#else
+static inline float ga_hsum(ga_v v) {
+    const float4 b = v.lo + v.hi;
+    return (b.x + b.y) + (b.z + b.w);
+}
+static inline float ga_hmax(ga_v v) {
+    const float4 b = fmax(v.lo, v.hi);
+    return fmax(fmax(b.x, b.y), fmax(b.z, b.w));
+}
+#define GA_LANES (ga_vi)(0, 1, 2, 3, 4, 5, 6, 7)
+#endif
+
+/* GA_VW elements of an st_t plane from j on, zero past its end (the last
+ * vector of a plane; elsewhere one vector load, which past a row's end
+ * reads the next row's keys, masked by the caller) */
+static inline ga_v ga_load_tail(const __global st_t *p, int j, int end) {
+    if (j + GA_VW <= end) return GA_LDV(p + j);
+    float t[GA_VW];
+    for (int b = 0; b < GA_VW; b++) t[b] = j + b < end ? LD(p, j + b) : 0.0f;
+    return CLBB_CAT(vload, GA_VW)(0, t);
+}
+
 __kernel void gen_attention_cpu(GA_PARAMS) {
-    const int i = get_global_id(0), nm = get_global_id(1);
-    if (i >= Lq) return;
+    const int i0 = get_global_id(0) * GA_QB, nm = get_global_id(1);
+    if (i0 >= Lq) return;
     const int n = nm / M, m = nm % M, Lk = Wk * Hk;
+    int qi[GA_QB];
+    for (int b = 0; b < GA_QB; b++) qi[b] = min(i0 + b, Lq - 1); /* past Lq: not stored */
 #if HAS_K
-    float qa[D];
-    for (int d = 0; d < D; d++) {
-        float val = 0.0f;
+    float qa[GA_QB][D];
+    for (int b = 0; b < GA_QB; b++)
+        for (int d = 0; d < D; d++) {
+            float val = 0.0f;
 #if HAS_Q0
-        val = LD(q, q_off + n * q_bs + (size_t)(m * D + d) * Lq + i);
+            val = LD(q, q_off + n * q_bs + (size_t)(m * D + d) * Lq + qi[b]);
 #endif
 #if HAS_AB
-        val += ab[m * D + d];
+            val += ab[m * D + d];
 #endif
-        qa[d] = val;
-    }
+            qa[b][d] = val;
+        }
     const __global st_t *kp = k + k_off + n * k_bs + (size_t)m * D * Lk;
 #endif
-    int ylo, yhi, xlo, xhi;
-    ga_query_window(i, Wq, Hk, Wk, &ylo, &yhi, &xlo, &xhi);
-#if MASK
-    ylo = max(ylo, 0);
-    yhi = min(yhi, Hk);
-    xhi = min(xhi, Wk);
+    int ylo[GA_QB], yhi[GA_QB], xlo[GA_QB], xhi[GA_QB];
+    int rlo = Hk, rhi = 0;
+    for (int b = 0; b < GA_QB; b++) {
+        ga_query_window(qi[b], Wq, Hk, Wk, &ylo[b], &yhi[b], &xlo[b], &xhi[b]);
+        ylo[b] = max(ylo[b], 0);
+        yhi[b] = min(yhi[b], Hk);
+        xhi[b] = min(xhi[b], Wk);
+        rlo = min(rlo, ylo[b]);
+        rhi = max(rhi, yhi[b]);
+    }
+#if HAS_POS
+    __global const float *g[GA_QB];
+    for (int b = 0; b < GA_QB; b++) g[b] = geo + ((size_t)nm * Lq + qi[b]) * (Wk + Hk);
 #endif
-    __global const float *g = geo + ((size_t)nm * Lq + i) * (Wk + Hk);
     const __global st_t *vp = v + v_off + n * v_bs + (size_t)m * DV * Lk;
-    float o[DV];
-    for (int c = 0; c < DV; c++) o[c] = 0.0f;
-    float mrow = -INFINITY, l = 0.0f;
-    const int8 lane = (int8)(0, 1, 2, 3, 4, 5, 6, 7);
-    /* key rows outside the window contribute exp(-inf) = 0: skipped */
-    for (int ky = ylo; ky < yhi; ky++) {
-#if HAS_POS
-        const float ey = g[Wk + ky];
-#endif
-        for (int kx0 = xlo & ~7; kx0 < xhi; kx0 += 8) {
-            const int j0 = ky * Wk + kx0, full = kx0 + 8 <= Wk;
-            float8 s8 = (float8)(0.0f);
+    /* the outputs as vectors of per-lane partial sums, reduced once at the
+     * end (a horizontal sum per value row and segment cost more than the
+     * products) */
+    ga_v o[GA_QB][DV];
+    float mrow[GA_QB], l[GA_QB];
+    for (int b = 0; b < GA_QB; b++) {
+        mrow[b] = -INFINITY;
+        l[b] = 0.0f;
+        for (int c = 0; c < DV; c++) o[b][c] = (ga_v)(0.0f);
+    }
+    /* key rows in segments of up to GA_SEG vectors: the scores of GA_QB
+     * queries x the segment stay in registers, each key and value vector
+     * is loaded once for the GA_QB queries, and the softmax rescales once
+     * per segment (the first version took a query per item, rescaled per
+     * 8 keys and reduced every value row horizontally per 8 keys: 14
+     * GFLOP/s on an AVX-512 PoCL, 323 ms per attn1111 c4 block at 800 x 1344) */
+    for (int ky = rlo; ky < rhi; ky++) {
+        for (int kx0 = 0; kx0 < Wk; kx0 += GA_SEG * GA_VW) {
+            const int j0 = ky * Wk + kx0;
+            ga_v s[GA_QB][GA_SEG];
+            for (int b = 0; b < GA_QB; b++)
+                for (int u = 0; u < GA_SEG; u++) s[b][u] = (ga_v)(0.0f);
 #if HAS_K
-            if (full) {
-                for (int d = 0; d < D; d++)
-                    s8 = fma((float8)(qa[d]), LDN(8, 0, kp + (size_t)d * Lk + j0), s8);
-            } else {
-                float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-                for (int d = 0; d < D; d++)
-                    for (int b = 0; b < 8 && kx0 + b < Wk; b++)
-                        tmp[b] = fma(qa[d], LD(kp, (size_t)d * Lk + j0 + b), tmp[b]);
-                s8 = vload8(0, tmp);
-            }
-#endif
-#if HAS_POS
-            if (full) {
-                s8 += vload8(0, g + kx0) + ey;
-            } else {
-                float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-                for (int b = 0; b < 8 && kx0 + b < Wk; b++) tmp[b] = g[kx0 + b];
-                s8 += vload8(0, tmp) + ey;
-            }
-#endif
-            const int8 kx = (int8)(kx0) + lane;
-            s8 = select(s8, (float8)(-INFINITY), (kx < (int8)(xlo)) | (kx >= (int8)(xhi)));
-            const float4 m4 = fmax(s8.lo, s8.hi);
-            const float cm = fmax(fmax(m4.x, m4.y), fmax(m4.z, m4.w));
-            const float mx = fmax(mrow, cm);
-            if (mx == -INFINITY) continue; /* nothing seen yet: every weight is 0 */
-            const float alpha = exp(mrow - mx);
-            mrow = mx;
-            const float8 p8 = exp(s8 - (float8)(mx));
-            const float4 p4 = p8.lo + p8.hi;
-            l = fma(l, alpha, (p4.x + p4.y) + (p4.z + p4.w));
-            if (full) {
-                for (int c = 0; c < DV; c++) {
-                    const float8 vv = LDN(8, 0, vp + (size_t)c * Lk + j0);
-                    o[c] = fma(o[c], alpha, dot(p8.lo, vv.lo) + dot(p8.hi, vv.hi));
+            for (int d = 0; d < D; d++)
+                for (int u = 0; u < GA_SEG; u++) {
+                    const ga_v kv = ga_load_tail(kp + (size_t)d * Lk, j0 + u * GA_VW, Lk);
+                    for (int b = 0; b < GA_QB; b++) s[b][u] = fma((ga_v)(qa[b][d]), kv, s[b][u]);
                 }
-            } else {
-                float pa[8];
-                vstore8(p8, 0, pa);
-                for (int c = 0; c < DV; c++) {
-                    float acc = 0.0f;
-                    for (int b = 0; b < 8 && kx0 + b < Wk; b++)
-                        acc = fma(pa[b], LD(vp, (size_t)c * Lk + j0 + b), acc);
-                    o[c] = fma(o[c], alpha, acc);
+#endif
+            float alpha[GA_QB];
+            for (int b = 0; b < GA_QB; b++) {
+                const int rowin = ky >= ylo[b] && ky < yhi[b];
+                float mx = -INFINITY;
+                for (int u = 0; u < GA_SEG; u++) {
+                    const ga_vi kx = (ga_vi)(kx0 + u * GA_VW) + GA_LANES;
+#if HAS_POS
+                    /* ex past the row's end reads on in the table (padded
+                     * by GA_SEG * GA_VW floats at its end): masked below */
+                    s[b][u] += CLBB_CAT(vload, GA_VW)(0, g[b] + kx0 + u * GA_VW) + g[b][Wk + ky];
+#endif
+                    s[b][u] = select(s[b][u], (ga_v)(-INFINITY),
+                                     (kx < (ga_vi)(xlo[b])) | (kx >= (ga_vi)(xhi[b])) |
+                                         (ga_vi)(rowin ? 0 : -1));
+                    mx = fmax(mx, ga_hmax(s[b][u]));
+                }
+                mx = fmax(mrow[b], mx);
+                /* nothing seen yet: exponents against 0 give 0 weights */
+                const float me = mx == -INFINITY ? 0.0f : mx;
+                alpha[b] = exp(mrow[b] - me);
+                mrow[b] = mx;
+                ga_v ps = (ga_v)(0.0f);
+                for (int u = 0; u < GA_SEG; u++) {
+                    s[b][u] = exp(s[b][u] - (ga_v)(me));
+                    ps += s[b][u];
+                }
+                l[b] = fma(l[b], alpha[b], ga_hsum(ps));
+            }
+            for (int c = 0; c < DV; c++) {
+                ga_v vv[GA_SEG];
+                for (int u = 0; u < GA_SEG; u++)
+                    vv[u] = ga_load_tail(vp + (size_t)c * Lk, j0 + u * GA_VW, Lk);
+                for (int b = 0; b < GA_QB; b++) {
+                    ga_v a = o[b][c] * alpha[b];
+                    for (int u = 0; u < GA_SEG; u++)
+                        a = fma(s[b][u], vv[u], a);
+                    o[b][c] = a;
                 }
             }
         }
     }
     __global st_t *yp = y + y_off + n * y_bs + (size_t)m * DV * Lq;
-    const float inv = 1.0f / l;
-    for (int c = 0; c < DV; c++) ST(yp, (size_t)c * Lq + i, o[c] * inv);
+    for (int b = 0; b < GA_QB && i0 + b < Lq; b++) {
+        const float inv = 1.0f / l[b];
+        for (int c = 0; c < DV; c++) ST(yp, (size_t)c * Lq + i0 + b, ga_hsum(o[b][c]) * inv);
+    }
 }
+#endif

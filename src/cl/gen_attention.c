@@ -9,18 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv2d_igemm_internal.h" /* clbb__cpu_native_width */
 #include "op_internal.h"
+
+/* the CPU kernel's reads past the end of the position table: GA_SEG *
+ * GA_VW floats at most */
+#define GA_CPU_TAIL 64
 
 typedef struct ga_state {
     clbb_gen_attention_desc d;
     float *ab, *gb, *fcx, *fcy; /* host copies (NULL where unused) */
     cl_mem ab_mem, px, py, gx, gy, geo, part;
-    cl_kernel k_geom, k_attn, k_merge;
+    cl_kernel k_geom, k_attn, k_merge, k_bcast;
     int nsplit, split_keys; /* the mma kernel's key splits */
     int hq, wq, hk, wk;
     clbb_math math;
     int kernel; /* GA_CPU, GA_ROWS, GA_MMA */
     int ks;     /* the rows kernel's key splits */
+    int vw, qb, seg; /* the CPU kernel's vector width, queries per item, vectors per segment */
 } ga_state;
 
 enum { GA_CPU, GA_ROWS, GA_MMA };
@@ -32,6 +38,7 @@ static void release(clbb_op *op) {
     clbb__kernel_release(&s->k_geom);
     clbb__kernel_release(&s->k_attn);
     clbb__kernel_release(&s->k_merge);
+    clbb__kernel_release(&s->k_bcast);
     cl_mem *m[] = {&s->px, &s->py, &s->gx, &s->gy, &s->geo, &s->part};
     for (size_t i = 0; i < CLBB_ARRAY_SIZE(m); i++) {
         clbb__buffer_release(op->ctx, *m[i]);
@@ -109,7 +116,9 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     op->info.bytes = (double)clbb_dtype_size(op->dtype) * in.n *
                      ((double)M * DV * (Lk + Lq) + (clbb__ga_has_key(t) ? (double)M * D * Lk : 0) +
                       (clbb__ga_has_query(t) ? (double)M * D * Lq : 0));
-    const size_t geo = clbb__ga_has_position(t) ? (size_t)in.n * M * Lq * (s->wk + s->hk) : 1;
+    /* + GA_CPU_TAIL: the CPU kernel's vector reads of a row's ex past its end */
+    const size_t geo =
+        clbb__ga_has_position(t) ? (size_t)in.n * M * Lq * (s->wk + s->hk) + GA_CPU_TAIL : 1;
     op->info.workspace_bytes = geo * sizeof(float);
     CLBB_CHECK(clbb__buffer_create(op->ctx, geo * sizeof(float), CL_MEM_READ_WRITE, NULL,
                                    "gen_attention position tables", &s->geo));
@@ -175,8 +184,21 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     else if (s->kernel == GA_ROWS)
         snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_rows_k%dx%d",
                  s->ks, sj);
-    else
-        snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_cpu_k8");
+    /* the CPU kernel: GA_QB queries x GA_SEG vectors of scores in registers,
+     * 24 of AVX-512's 32 (8 x 3 x 16: attn1111 c4 at 800 x 1344 on a 2-core
+     * AVX-512 PoCL, 118 ms against 128 for 4 x 3, 142 for 4 x 4, 143 for
+     * 8 x 2, 134 for 2 x 4), 8 of 16 with 8-wide vectors */
+    s->vw = op->family == CLBB_KERNEL_FAMILY_CPU && clbb__cpu_native_width(op->ctx) >= 16 ? 16 : 8;
+    s->qb = s->vw == 16 ? 8 : 4;
+    s->seg = s->vw == 16 ? 3 : 2;
+    /* its GA_QB x DV output vectors live in private memory (the thread's
+     * stack on PoCL): at most 64 KiB of them, fewer queries per item past
+     * that (a single head of 512 value channels: 1 query, 32 KiB) */
+    while (s->qb > 1 && (size_t)s->qb * DV * s->vw * sizeof(float) > 65536) s->qb /= 2;
+    while (s->vw > 8 && (size_t)s->qb * DV * s->vw * sizeof(float) > 65536) s->vw /= 2;
+    if (s->kernel == GA_CPU)
+        snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_cpu_q%dx%dv%d",
+                 s->qb, s->seg, s->vw);
     char opts[512];
     clbb__opt_dtype(opts, sizeof opts, op->dtype);
     clbb__opt_int(opts, sizeof opts, "D", D);
@@ -196,6 +218,11 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     if (s->kernel == GA_MMA) {
         clbb__opt_int(opts, sizeof opts, "IG_MMA", mma);
         if (clbb__mma_emulated(op->ctx)) clbb__opt_int(opts, sizeof opts, "IG_MMA_EMU", 1);
+    }
+    if (s->kernel == GA_CPU) {
+        clbb__opt_int(opts, sizeof opts, "GA_VW", s->vw);
+        clbb__opt_int(opts, sizeof opts, "GA_QB", s->qb);
+        clbb__opt_int(opts, sizeof opts, "GA_SEG", s->seg);
     }
     if (s->kernel == GA_ROWS) {
         clbb__opt_int(opts, sizeof opts, "GA_KS", s->ks);
@@ -217,6 +244,8 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     op->info.workspace_bytes += part * sizeof(float);
     if (s->nsplit > 1)
         CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "gen_attention_merge", &s->k_merge));
+    if (t == CLBB_GEN_ATTENTION_BIAS_APPR)
+        CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "gen_attention_broadcast", &s->k_bcast));
     return clbb__kernel_create(op->ctx, prog, GA_KERNEL[s->kernel], &s->k_attn);
 }
 
@@ -263,29 +292,42 @@ static clbb_status ga_run(clbb_op *op) {
                                  sizeof(cl_mem), &s->geo, CLBB_TENSOR_ARGS(&op->out),
                                  sizeof(cl_int), &Wq, sizeof(cl_int), &Lq, sizeof(cl_int), &Wk,
                                  sizeof(cl_int), &Hk, CLBB_ARGS_END));
+    /* '0010' (SHORTCUT): every query's row is query 0's (the energy does
+     * not depend on the query; mmcv computes one row and broadcasts it), so
+     * the kernels make the first group's queries only and a copy kernel
+     * the rest (a 1x3x800x1344 attn0010 c4 block on PoCL: 115 ms -> ~0) */
+    const size_t rows = s->k_bcast ? 1 : (size_t)Lq;
     if (s->kernel == GA_MMA) {
         cl_int ns = s->nsplit, sk = s->split_keys;
         CLBB_CHECK(clbb__kernel_args_from(op->ctx, s->k_attn, name, 18, sizeof(cl_int), &ns,
                                           sizeof(cl_int), &sk, sizeof(cl_mem), &s->part,
                                           CLBB_ARGS_END));
-        size_t gws[2] = {(size_t)(Lq + 63) / 64 * ns * 128, (size_t)N * M}, lws[2] = {128, 1};
+        size_t gws[2] = {(rows + 63) / 64 * ns * 128, (size_t)N * M}, lws[2] = {128, 1};
         CLBB_CHECK(clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name));
-        if (ns == 1) return CLBB_OK;
-        CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_merge, "gen_attention_merge", sizeof(cl_mem),
-                                     &s->part, sizeof(cl_int), &ns, CLBB_TENSOR_ARGS(&op->out),
-                                     sizeof(cl_int), &Lq, CLBB_ARGS_END));
-        size_t mg[2] = {clbb__round_up((size_t)Lq, 64), (size_t)N * M}, ml[2] = {64, 1};
-        return clbb__enqueue(op->ctx, s->k_merge, 2, mg, ml, "gen_attention_merge");
-    }
-    if (s->kernel != GA_CPU) {
+        if (ns > 1) {
+            CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_merge, "gen_attention_merge",
+                                         sizeof(cl_mem), &s->part, sizeof(cl_int), &ns,
+                                         CLBB_TENSOR_ARGS(&op->out), sizeof(cl_int), &Lq,
+                                         CLBB_ARGS_END));
+            size_t mg[2] = {clbb__round_up(rows, 64), (size_t)N * M}, ml[2] = {64, 1};
+            CLBB_CHECK(clbb__enqueue(op->ctx, s->k_merge, 2, mg, ml, "gen_attention_merge"));
+        }
+    } else if (s->kernel != GA_CPU) {
         const size_t qb = (size_t)(128 / s->ks);
-        size_t gws[2] = {(Lq + qb - 1) / qb * 128, (size_t)N * M}, lws[2] = {128, 1};
-        return clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name);
+        size_t gws[2] = {(rows + qb - 1) / qb * 128, (size_t)N * M}, lws[2] = {128, 1};
+        CLBB_CHECK(clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name));
+    } else {
+        /* on a GPU (head dims beyond the tiles' limit) a warp's worth of items */
+        const size_t l0 = op->family == CLBB_KERNEL_FAMILY_GPU ? 64 : 1;
+        size_t gws[2] = {clbb__round_up((rows + s->qb - 1) / s->qb, l0), (size_t)N * M},
+               lws[2] = {l0, 1};
+        CLBB_CHECK(clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name));
     }
-    /* on a GPU (head dims beyond the tiles' limit) a warp's worth of queries */
-    const size_t l0 = op->family == CLBB_KERNEL_FAMILY_GPU ? 64 : 8;
-    size_t gws[2] = {clbb__round_up((size_t)Lq, l0), (size_t)N * M}, lws[2] = {l0, 1};
-    return clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name);
+    if (!s->k_bcast || Lq == 1) return CLBB_OK;
+    CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_bcast, "gen_attention_broadcast",
+                                 CLBB_TENSOR_ARGS(&op->out), sizeof(cl_int), &Lq, CLBB_ARGS_END));
+    size_t bg[2] = {clbb__round_up((size_t)Lq, 64), (size_t)N * M * d->v_dim}, bl[2] = {64, 1};
+    return clbb__enqueue(op->ctx, s->k_bcast, 2, bg, bl, "gen_attention_broadcast");
 }
 
 static void ga_destroy(clbb_op *op) {
