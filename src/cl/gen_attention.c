@@ -111,7 +111,8 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     const int Lq = s->hq * s->wq, Lk = s->hk * s->wk, M = d->num_heads;
     const int D = d->qk_dim, DV = d->v_dim;
     op->out_shape = (clbb_shape){in.n, M * DV, s->hq, s->wq};
-    const double pairs = (double)in.n * M * Lq * Lk;
+    /* '0010' computes one query's row (the rest is a copy: see ga_run) */
+    const double pairs = (double)in.n * M * (t == CLBB_GEN_ATTENTION_BIAS_APPR ? 1 : Lq) * Lk;
     op->info.flops = pairs * 2.0 * ((clbb__ga_has_key(t) ? D : 0) + DV + 4);
     op->info.bytes = (double)clbb_dtype_size(op->dtype) * in.n *
                      ((double)M * DV * (Lk + Lq) + (clbb__ga_has_key(t) ? (double)M * D * Lk : 0) +
@@ -295,7 +296,7 @@ static clbb_status ga_run(clbb_op *op) {
     /* '0010' (SHORTCUT): every query's row is query 0's (the energy does
      * not depend on the query; mmcv computes one row and broadcasts it), so
      * the kernels make the first group's queries only and a copy kernel
-     * the rest (a 1x3x800x1344 attn0010 c4 block on PoCL: 115 ms -> ~0) */
+     * the rest (a 1x3x800x1344 attn0010 c4 block on PoCL: 115 -> 0.7 ms) */
     const size_t rows = s->k_bcast ? 1 : (size_t)Lq;
     if (s->kernel == GA_MMA) {
         cl_int ns = s->nsplit, sk = s->split_keys;
