@@ -190,7 +190,9 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
      * AVX-512 PoCL, 118 ms against 128 for 4 x 3, 142 for 4 x 4, 143 for
      * 8 x 2, 134 for 2 x 4), 8 of 16 with 8-wide vectors */
     s->vw = op->family == CLBB_KERNEL_FAMILY_CPU && clbb__cpu_native_width(op->ctx) >= 16 ? 16 : 8;
-    s->qb = s->vw == 16 ? 8 : 4;
+    /* on a GPU (heads past the tiles' limit) a query per item: its private
+     * outputs, 8 x DV floats per query, are registers there */
+    s->qb = op->family != CLBB_KERNEL_FAMILY_CPU ? 1 : s->vw == 16 ? 8 : 4;
     s->seg = s->vw == 16 ? 3 : 2;
     /* its GA_QB x DV output vectors live in private memory (the thread's
      * stack on PoCL): at most 64 KiB of them, fewer queries per item past
