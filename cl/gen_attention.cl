@@ -647,7 +647,6 @@ typedef CLBB_CAT(float, GA_VW) ga_v;
 typedef CLBB_CAT(int, GA_VW) ga_vi;
 #define GA_LDV(p) LDN(GA_VW, 0, (p))
 #if GA_VW == 16
-#define GA_HALVE(v, op) op((v).lo, (v).hi)
 static inline float ga_hsum(ga_v v) {
     const float8 a = v.lo + v.hi;
     const float4 b = a.lo + a.hi;
@@ -727,7 +726,7 @@ __kernel void gen_attention_cpu(GA_PARAMS) {
         l[b] = 0.0f;
         for (int c = 0; c < DV; c++) o[b][c] = (ga_v)(0.0f);
     }
-    /* key rows in segments of up to GA_SEG vectors: the scores of GA_QB
+    /* key rows in segments of GA_SEG vectors: the scores of GA_QB
      * queries x the segment stay in registers, each key and value vector
      * is loaded once for the GA_QB queries, and the softmax rescales once
      * per segment (the first version took a query per item, rescaled per
