@@ -2,7 +2,7 @@
 # One batched session on a GPU machine (see BENCHMARKS.md): build, checks,
 # PyTorch comparison and timings, everything logged under $OUT.
 # usage: benchmarks/gpu_session.sh STEP... (steps: build check check16 models models16 torch bench
-#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart f16 nvexp attn attnq gcbq)
+#        memory cudnn tune benchtuned opbench basebuild compare issue10 issue10b issue10c torchplugins pluginexport pluginbench gcb gcbcheck dcntune precision checkprec checkprecq pluginprec latency ptx coldstart f16 nvexp attn attnq gcbq attnt)
 # precision: benchmarks/torch_precision.py (issue 11): PyTorch strict fp32, default (TF32) and
 # fp16 channels_last next to `clbb bench` at fp32/tf32x3/tf32/fp16, the ratio table, JSON.
 # checkprec: `clbb check` (ops, blocks, backbones) at tf32x3, tf32 and fp16.
@@ -424,11 +424,29 @@ for s in "$@"; do
       for p in ${GCB_CHECK_PRECS:-fp32 tf32 fp16}; do
         timeout 200 stdbuf -oL ./$B/clbb check --ops --only ${GCB_OPS:-conv2d,context_mlp} --precision $p --device nvidia \
           > "$OUT/gcbq_ops_$p.txt" 2>&1
-        echo "$p ops rc $?: $(grep -E '^(conv2d|context_mlp) ' "$OUT/gcbq_ops_$p.txt" | tr '\n' ' ')"; grep FAIL "$OUT/gcbq_ops_$p.txt" | head -3
+        o=${GCB_OPS:-conv2d,context_mlp}
+        echo "$p ops rc $?: $(grep -E "^(${o//,/|}) " "$OUT/gcbq_ops_$p.txt" | tr '\n' ' ')"; grep FAIL "$OUT/gcbq_ops_$p.txt" | head -3
         timeout 200 stdbuf -oL ./$B/clbb check --models --only ${GCB_MODELS:-gcb} --precision $p --device nvidia \
           > "$OUT/gcbq_models_$p.txt" 2>&1
         echo "$p models rc $?:"; grep -E "^resnet" "$OUT/gcbq_models_$p.txt"
       done ;;
+    attnt)
+      # GeneralizedAttention's cost by term: attn c4c5 backbones (kv_stride 2, 8 heads) with the
+      # attention types of ATTN_TYPES at the precisions of ATTN_PRECS, 1x3x800x1344, the op's
+      # rows of one c4 and one c5 block and the total (differences between types: what the
+      # position table, the appr bias and the position terms of the kernel cost)
+      step attnt
+      mkdir -p "$OUT/cfg"
+      for t in ${ATTN_TYPES:-1111 1011 1001 1000}; do
+        printf '{"type": "ResNet", "depth": 50, "norm_eval": true, "plugins": [{"cfg": {"type": "GeneralizedAttention", "spatial_range": -1, "num_heads": 8, "attention_type": "%s", "kv_stride": 2}, "stages": [false, false, true, true], "position": "after_conv2"}]}\n' $t > "$OUT/cfg/attn$t.json"
+        for p in ${ATTN_PRECS:-fp32 fp16}; do
+          f="$OUT/attnt_bench_${t}_$p"
+          timeout 100 ./$B/clbb bench --config "$OUT/cfg/attn$t.json" --shape 1,3,800,1344 --device nvidia --iters 20 \
+            --precision $p > "$f.txt" 2>&1
+          echo "attn$t $p: $(grep -E '^clbb:' "$f.txt" | tail -1)"
+          grep -E "^layer(3|4).1.gen_attention_block " "$f.txt" | awk '{print "   ", $1, $4, $5}'
+        done
+      done | tee "$OUT/attnt_summary.txt" ;;
     opbench)
       step opbench
       timeout 300 ./$B/benchmarks/bench_ops --device nvidia --iters 10 > "$OUT/bench_ops.txt" 2>&1; tail -5 "$OUT/bench_ops.txt" ;;

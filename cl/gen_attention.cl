@@ -95,15 +95,33 @@ static inline void ga_query_window(int qi, int Wq, int Hk, int Wk, int *ylo, int
         __global const float *restrict geo, __global st_t *y, int y_off, int y_bs, int Wq,   \
         int Lq, int Wk, int Hk
 
-#if HAS_POS
+#if HAS_POS || GA_KB
 __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
                                  __global const float *restrict px,
                                  __global const float *restrict py,
                                  __global const float *restrict gx,
                                  __global const float *restrict gy,
-                                 __global float *restrict geo, int Hq, int Wq, int Hk, int Wk) {
+                                 __global float *restrict geo, int Hq, int Wq, int Hk, int Wk,
+                                 __global const st_t *k, int k_off, int k_bs,
+                                 __global const float *restrict ab, __global float *restrict kb) {
     const int T = Wk + Hk, Lq = Hq * Wq, e = get_global_id(0), nm = get_global_id(1);
-    if (e >= Lq * T) return;
+    const int ntab = HAS_POS ? Lq * T : 0;
+#if GA_KB
+    /* past the tables: appr_bias . k of key e - ntab, for the mma kernel */
+    if (e >= ntab) {
+        const int j = e - ntab, Lk = Wk * Hk, n = nm / M, m = nm % M;
+        if (j >= Lk) return;
+        const __global st_t *kp = k + k_off + n * k_bs + (size_t)m * D * Lk + j;
+        float b = 0.0f;
+        for (int d = 0; d < D; d++) b = fma(ab[m * D + d], LD(kp, (size_t)d * Lk), b);
+        kb[(size_t)nm * Lk + j] = b;
+        return;
+    }
+#else
+    (void)k, (void)k_off, (void)k_bs, (void)ab, (void)kb;
+    if (e >= ntab) return;
+#endif
+#if HAS_POS
 #if GEO_T
     const int j = e / Lq, i = e - j * Lq, n = nm / M, m = nm % M;
 #else
@@ -148,6 +166,7 @@ __kernel void gen_attention_geom(__global const st_t *q, int q_off, int q_bs,
     (void)qi;
 #endif
     geo[(size_t)nm * Lq * T + e] = s; /* e = j*Lq + i under GEO_T */
+#endif
 }
 #endif
 
@@ -298,41 +317,60 @@ GA_UNROLL
 /* gen_attention_mma (GPU family, tensor cores: TF32 with IG_MMA 1, FP16
  * with 2, f32 accumulation): FlashAttention-2's scheme on mma.sync.
  * Work-groups of 4 warps, a warp per 16 queries (64 per group) of one
- * (n, m), global (ceil(Lq/64)*128, N*M); per tile of 64 keys (K and V in
- * local memory, TF32-rounded floats or f16 pairs) a warp makes its 16 x 64
- * scores S = q . K on the tensor cores from q fragments kept in registers,
- * adds appr_bias . k (per key, in fp32 from the unrounded keys: rounding
- * q + appr_bias to half or TF32 instead doubled the error at D = 64) and
- * the position tables (GEO_T), masks, takes the row maxima over the
- * quad of lanes that holds a row (two butterfly shuffles), rescales, and
- * multiplies exp(S - max) by V straight from the accumulators: in FP16 two
- * 16x8 accumulator tiles are the 16x16 A fragment; in TF32 the A fragment
- * of keys 8j.. reads accumulator columns (2t, 2t+1) as k-indices (t, t+4),
- * and V's rows are taken in that order. Each lane sums its own columns of
- * the row sums; the quad adds them at the end. Needs D, DV <= 64.
+ * (n, m), global (ceil(Lq/64)*128, N*M). A key tile is GA_R whole key rows,
+ * each padded to GA_CW columns, where a row fits 64 slots (GA_EXC), else
+ * a chunk of GA_CW = 64 columns of one row: slot s is key (ky0 + s / GA_CW,
+ * cx0 + s % GA_CW). Why rows: a lane's slots then sit at fixed columns, so
+ * its position terms ex[kx] (and the x window, and the padding as -inf)
+ * are registers loaded once, and ey[ky] one per row and tile; with 64
+ * linear keys they were 64 table reads per lane and tile (attn1111 c4 on
+ * the H200: 0.06 of the op's 0.207 ms at fp16, 2026-12-02).
+ * Per tile (K and V in local memory, TF32-rounded floats or f16 pairs) a
+ * warp makes its 16 x GA_TK scores S = q . K on the tensor cores from q
+ * fragments kept in registers, adds appr_bias . k (per key, made in fp32
+ * from the unrounded keys by gen_attention_geom: rounding q + appr_bias to
+ * half or TF32 instead doubled the error at D = 64; made per tile by 64
+ * items it cost 0.047 ms of the same op) and the position terms, takes the
+ * row maxima over the quad of lanes that holds a row (two butterfly
+ * shuffles), rescales, and multiplies exp(S - max) by V straight from the
+ * accumulators: in FP16 two 16x8 accumulator tiles are the 16x16 A
+ * fragment; in TF32 the A fragment of keys 8j.. reads accumulator columns
+ * (2t, 2t+1) as k-indices (t, t+4), and V's rows are taken in that order.
+ * The next tile's operands are loaded into registers while the tensor
+ * cores work on this one (one local buffer, two barriers per tile).
+ * Each lane sums its own columns of the row sums; the quad adds them at
+ * the end. Needs D, DV <= 64.
  * With nsplit > 1 (too few query tiles to fill the device: attn1111's c5)
- * each group takes split_keys keys of its query tile and writes its
+ * each group takes split_rows key rows of its query tile and writes its
  * unnormalised output, maxima and sums to part; gen_attention_merge adds
  * the splits (FlashDecoding's split-KV). */
-#define GA_TK 64
+#define GA_TK (GA_R * GA_CW)
+#define GA_CWJ (GA_CW / 8) /* 8-slot blocks of a tile row */
 #if IG_MMA == 2
 #define GA_KSTEP 16
 #define GA_DP ((D + 15) / 16 * 16)
 typedef uint ga_lt; /* a local element: a pair of halves */
+#define GA_KPW 2                  /* K: d values per local element */
 #define GA_KROWS (GA_DP / 2)     /* K tile rows: d pairs */
+#define GA_VPW 2                  /* V: keys per local element */
 #define GA_VCOLS (GA_TK / 2 + 4) /* V tile row: key pairs, padded */
 #else
 #define GA_KSTEP 8
 #define GA_DP ((D + 7) / 8 * 8)
 typedef float ga_lt;
+#define GA_KPW 1
 #define GA_KROWS GA_DP
+#define GA_VPW 1
 #define GA_VCOLS (GA_TK + 8)
 #endif
-#define GA_KCOLS (GA_TK + 8) /* rows padded: fragment loads hit 32 banks */
+/* K rows padded so that the B fragments' loads (rows t, columns g) hit 32 banks */
+#define GA_KCOLS (GA_TK + (GA_TK % 16 ? 16 : 8))
 #define GA_DVP ((DV + 7) / 8 * 8)
 #define GA_NQF (GA_DP / GA_KSTEP) /* qa fragments */
 #define GA_NS (GA_TK / 8)         /* score accumulator tiles */
 #define GA_NO (GA_DVP / 8)        /* output accumulator tiles */
+#define GA_KE ((GA_KROWS * GA_TK + 127) / 128)          /* K elements per item and tile */
+#define GA_VE ((GA_DVP * (GA_TK / GA_VPW) + 127) / 128) /* V elements per item and tile */
 
 #if IG_MMA_EMU
 /* the maximum (or sum) of the 4 lanes of a quad, through local memory */
@@ -368,9 +406,30 @@ static inline float ga_q(__global const st_t *qp, int Lq, int d, int qi) {
     return d < D ? LD(qp, (size_t)d * Lq + qi) : 0.0f;
 }
 
+/* the key of tile slot sl (tile at row ky0, column cx0), -1 for padding */
+static inline int ga_slot_key(int sl, int ky0, int cx0, int rend, int Wk) {
+    const int rho = sl / GA_CW, c = cx0 + sl - rho * GA_CW, ky = ky0 + rho;
+    return c < Wk && ky < rend ? ky * Wk + c : -1;
+}
+
+/* one tile's operands, raw, in registers (the nx_ arrays of the kernel): K
+ * (GA_KPW d values per element), V (GA_VPW keys), the keys' appr-bias
+ * terms, the rows' ey, the columns' ex */
+#if HAS_POS
+/* ex of lane column block jc (columns cx0 + 8jc + 2t + u) for both rows */
+#define GA_LOAD_EX(dst, cx0)                                                                  \
+    do {                                                                                      \
+        GA_UNROLL for (int r_ = 0; r_ < 2; r_++) GA_UNROLL for (int j_ = 0; j_ < GA_CWJ; j_++) \
+            GA_UNROLL for (int u_ = 0; u_ < 2; u_++) {                                         \
+            const int c_ = (cx0) + 8 * j_ + 2 * t + u_;                                        \
+            (dst)[r_][j_][u_] = c_ < Wk ? gq[r_][(size_t)c_ * Lq] : 0.0f;                      \
+        }                                                                                     \
+    } while (0)
+#endif
+
 __kernel __attribute__((reqd_work_group_size(128, 1, 1)))
-void gen_attention_mma(GA_PARAMS, int nsplit, int split_keys,
-                       __global float *restrict part) {
+void gen_attention_mma(GA_PARAMS, int nsplit, int split_rows,
+                       __global float *restrict part, __global const float *restrict kbv) {
 #if HAS_Q0
     __local ga_lt Ks[GA_KROWS * GA_KCOLS] __attribute__((aligned(16)));
 #endif
@@ -384,10 +443,10 @@ void gen_attention_mma(GA_PARAMS, int nsplit, int split_keys,
 #endif
     const int tid = get_local_id(0), lane = tid & 31, g = lane >> 2, t = lane & 3;
     const int nm = get_global_id(1), n = nm / M, m = nm % M;
-    /* group (query tile, key split): split sp takes keys sp*split_keys .. */
+    /* group (query tile, key split): split sp takes key rows sp*split_rows .. */
     const int sp = get_group_id(0) % nsplit;
     const int qw = get_group_id(0) / nsplit * 64 + (tid >> 5) * 16; /* the warp's first query */
-    const int Lk = Wk * Hk, kbeg = sp * split_keys, kend = min(Lk, kbeg + split_keys);
+    const int Lk = Wk * Hk, rbeg = sp * split_rows, rend = min(Hk, rbeg + split_rows);
     int qr[2], ylo[2], yhi[2], xlo[2], xhi[2];
 GA_UNROLL
     for (int r = 0; r < 2; r++) {
@@ -415,9 +474,10 @@ GA_UNROLL
 #endif
         }
     }
-#endif
-#if HAS_K
     const __global st_t *kp = k + k_off + n * k_bs + (size_t)m * D * Lk;
+#endif
+#if HAS_AB
+    kbv += (size_t)nm * Lk;
 #endif
 #if HAS_POS
     __global const float *gq[2];
@@ -425,47 +485,155 @@ GA_UNROLL
     for (int r = 0; r < 2; r++) gq[r] = geo + (size_t)nm * (Wk + Hk) * Lq + qr[r];
 #endif
     const __global st_t *vp = v + v_off + n * v_bs + (size_t)m * DV * Lk;
+    /* the lane's column terms: ex, the x window and the padding (-inf) */
+    float exr[2][GA_CWJ][2];
+#if GA_EXC
+#if HAS_POS
+    GA_LOAD_EX(exr, 0);
+#endif
+GA_UNROLL
+    for (int r = 0; r < 2; r++)
+GA_UNROLL
+        for (int j = 0; j < GA_CWJ; j++)
+GA_UNROLL
+            for (int u = 0; u < 2; u++) {
+                const int c = 8 * j + 2 * t + u;
+#if !HAS_POS
+                exr[r][j][u] = 0.0f;
+#endif
+                if (c >= Wk || c < xlo[r] || c >= xhi[r]) exr[r][j][u] = -INFINITY;
+            }
+#endif
     float o[GA_NO][4];
 GA_UNROLL
     for (int f = 0; f < GA_NO; f++) o[f][0] = o[f][1] = o[f][2] = o[f][3] = 0.0f;
     float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.0f, 0.0f};
-    for (int k0 = kbeg; k0 < kend; k0 += GA_TK) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-#if HAS_AB
-        if (tid < GA_TK) {
-            float b = 0.0f;
-            if (k0 + tid < kend)
-                for (int d = 0; d < D; d++) b = fma(ab[m * D + d], LD(kp, (size_t)d * Lk + k0 + tid), b);
-            kbias[tid] = b;
-        }
-#endif
+    const int nch = (Wk + GA_CW - 1) / GA_CW; /* tiles per row block */
 #if HAS_Q0
-        for (int e = tid; e < GA_KROWS * GA_TK; e += 128) {
-            const int dr = e / GA_TK, j = e - dr * GA_TK, in = k0 + j < kend;
-#if IG_MMA == 2
-            const int d = 2 * dr;
-            const float x0 = in && d < D ? LD(kp, (size_t)d * Lk + k0 + j) : 0.0f;
-            const float x1 = in && d + 1 < D ? LD(kp, (size_t)(d + 1) * Lk + k0 + j) : 0.0f;
-            Ks[dr * GA_KCOLS + j] = ig_h2(x0, x1);
+    float nx_k[GA_KE][GA_KPW];
+#endif
+    float nx_v[GA_VE][GA_VPW];
+#if HAS_AB
+    float nx_kb = 0.0f;
+#endif
+#if HAS_POS
+    float nx_ey[2][GA_R];
+#if !GA_EXC
+    float nx_ex[2][GA_CWJ][2];
+#endif
+#endif
+    /* the operands of the tile at (ky0, cx0) into nx */
+#define GA_PREFETCH(ky0, cx0)                                                                  \
+    do {                                                                                       \
+        GA_PREFETCH_K(ky0, cx0);                                                               \
+        GA_UNROLL for (int i_ = 0; i_ < GA_VE; i_++) {                                         \
+            const int e_ = tid + 128 * i_, c_ = e_ / (GA_TK / GA_VPW);                         \
+            const int sl_ = GA_VPW * (e_ - c_ * (GA_TK / GA_VPW));                               \
+            GA_UNROLL for (int w_ = 0; w_ < GA_VPW; w_++) {                                     \
+                const int key_ = ga_slot_key(sl_ + w_, ky0, cx0, rend, Wk);                    \
+                nx_v[i_][w_] = c_ < DV && key_ >= 0 ? LD(vp, (size_t)c_ * Lk + key_) : 0.0f;   \
+            }                                                                                  \
+        }                                                                                      \
+        GA_PREFETCH_KB(ky0, cx0);                                                              \
+        GA_PREFETCH_POS(ky0, cx0);                                                             \
+    } while (0)
+#if HAS_Q0
+#define GA_PREFETCH_K(ky0, cx0)                                                                \
+    GA_UNROLL for (int i_ = 0; i_ < GA_KE; i_++) {                                             \
+        const int e_ = tid + 128 * i_, dr_ = e_ / GA_TK, sl_ = e_ - dr_ * GA_TK;               \
+        const int key_ = dr_ < GA_KROWS ? ga_slot_key(sl_, ky0, cx0, rend, Wk) : -1;           \
+        GA_UNROLL for (int w_ = 0; w_ < GA_KPW; w_++) {                                         \
+            const int d_ = GA_KPW * dr_ + w_;                                                   \
+            nx_k[i_][w_] = key_ >= 0 && d_ < D ? LD(kp, (size_t)d_ * Lk + key_) : 0.0f;        \
+        }                                                                                      \
+    }
 #else
-            Ks[dr * GA_KCOLS + j] = IG_RND(in && dr < D ? LD(kp, (size_t)dr * Lk + k0 + j) : 0.0f);
+#define GA_PREFETCH_K(ky0, cx0)
+#endif
+#if HAS_AB
+#define GA_PREFETCH_KB(ky0, cx0)                                                               \
+    if (tid < GA_TK) {                                                                         \
+        const int key_ = ga_slot_key(tid, ky0, cx0, rend, Wk);                                 \
+        nx_kb = key_ >= 0 ? kbv[key_] : 0.0f;                                                  \
+    }
+#else
+#define GA_PREFETCH_KB(ky0, cx0)
+#endif
+#if HAS_POS
+#if GA_EXC
+#define GA_PREFETCH_EX(cx0)
+#else
+#define GA_PREFETCH_EX(cx0) GA_LOAD_EX(nx_ex, cx0)
+#endif
+#define GA_PREFETCH_POS(ky0, cx0)                                                              \
+    GA_UNROLL for (int r_ = 0; r_ < 2; r_++) GA_UNROLL for (int p_ = 0; p_ < GA_R; p_++)     \
+        nx_ey[r_][p_] = (ky0) + p_ < rend ? gq[r_][(size_t)(Wk + (ky0) + p_) * Lq] : 0.0f;    \
+    GA_PREFETCH_EX(cx0);
+#else
+#define GA_PREFETCH_POS(ky0, cx0)
+#endif
+    /* tile tt: key rows from ky0 = rbeg + tt / nch * GA_R, columns from cx0 */
+    const int ntiles = (rend - rbeg + GA_R - 1) / GA_R * nch;
+    GA_PREFETCH(rbeg, 0);
+    for (int tt = 0; tt < ntiles; tt++) {
+        const int ky0 = rbeg + tt / nch * GA_R, cx0 = (tt % nch) * GA_CW;
+        barrier(CLK_LOCAL_MEM_FENCE);
+#if HAS_Q0
+GA_UNROLL
+        for (int i = 0; i < GA_KE; i++) {
+            const int e = tid + 128 * i, dr = e / GA_TK, sl = e - dr * GA_TK;
+#if IG_MMA == 2
+            if (dr < GA_KROWS) Ks[dr * GA_KCOLS + sl] = ig_h2(nx_k[i][0], nx_k[i][1]);
+#else
+            if (dr < GA_KROWS) Ks[dr * GA_KCOLS + sl] = IG_RND(nx_k[i][0]);
 #endif
         }
 #endif
+GA_UNROLL
+        for (int i = 0; i < GA_VE; i++) {
+            const int e = tid + 128 * i, c = e / (GA_TK / GA_VPW), jw = e - c * (GA_TK / GA_VPW);
 #if IG_MMA == 2
-        for (int e = tid; e < GA_DVP * (GA_TK / 2); e += 128) {
-            const int c = e / (GA_TK / 2), j = 2 * (e - c * (GA_TK / 2));
-            const float x0 = c < DV && k0 + j < kend ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f;
-            const float x1 = c < DV && k0 + j + 1 < kend ? LD(vp, (size_t)c * Lk + k0 + j + 1) : 0.0f;
-            Vs[c * GA_VCOLS + j / 2] = ig_h2(x0, x1);
-        }
+            if (c < GA_DVP) Vs[c * GA_VCOLS + jw] = ig_h2(nx_v[i][0], nx_v[i][1]);
 #else
-        for (int e = tid; e < GA_DVP * GA_TK; e += 128) {
-            const int c = e / GA_TK, j = e - c * GA_TK;
-            Vs[c * GA_VCOLS + j] = IG_RND(c < DV && k0 + j < kend ? LD(vp, (size_t)c * Lk + k0 + j) : 0.0f);
+            if (c < GA_DVP) Vs[c * GA_VCOLS + jw] = IG_RND(nx_v[i][0]);
+#endif
         }
+#if HAS_AB
+        if (tid < GA_TK) kbias[tid] = nx_kb;
+#endif
+        /* the rows' terms: ey, the y window, rows past the split (-inf) */
+        float eyr[2][GA_R];
+GA_UNROLL
+        for (int r = 0; r < 2; r++)
+GA_UNROLL
+            for (int p = 0; p < GA_R; p++) {
+                const int ky = ky0 + p;
+#if HAS_POS
+                eyr[r][p] = nx_ey[r][p];
+#else
+                eyr[r][p] = 0.0f;
+#endif
+                if (ky >= rend || ky < ylo[r] || ky >= yhi[r]) eyr[r][p] = -INFINITY;
+            }
+#if !GA_EXC
+GA_UNROLL
+        for (int r = 0; r < 2; r++)
+GA_UNROLL
+            for (int j = 0; j < GA_CWJ; j++)
+GA_UNROLL
+                for (int u = 0; u < 2; u++) {
+                    const int c = cx0 + 8 * j + 2 * t + u;
+#if HAS_POS
+                    exr[r][j][u] = nx_ex[r][j][u];
+#else
+                    exr[r][j][u] = 0.0f;
+#endif
+                    if (c >= Wk || c < xlo[r] || c >= xhi[r]) exr[r][j][u] = -INFINITY;
+                }
 #endif
         barrier(CLK_LOCAL_MEM_FENCE);
+        /* the next tile's loads, in flight while this one is computed */
+        if (tt + 1 < ntiles) GA_PREFETCH(rbeg + (tt + 1) / nch * GA_R, (tt + 1) % nch * GA_CW);
         float s[GA_NS][4];
 GA_UNROLL
         for (int j = 0; j < GA_NS; j++) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
@@ -474,7 +642,7 @@ IG_MMA_UNROLL
         for (int j = 0; j < GA_NS; j++) {
 IG_MMA_UNROLL
             for (int f = 0; f < GA_NQF; f++) {
-                /* B: k = d rows (pairs) t and t + 4 of the slice, n = key 8j + g */
+                /* B: k = d rows (pairs) t and t + 4 of the slice, n = slot 8j + g */
                 __local const uint *kb = (__local const uint *)Ks +
                                          (8 * f + t) * GA_KCOLS + 8 * j + g;
                 const uint b[2] = {kb[0], kb[4 * GA_KCOLS]};
@@ -482,38 +650,23 @@ IG_MMA_UNROLL
             }
         }
 #endif
-        /* position terms, window and tail masks; element (r, u) of tile j
-         * is row g + 8r, key k0 + 8j + 2t + u */
+        /* the terms of element (r, u) of tile j: row g + 8r, slot 8j + 2t + u
+         * (tile row j / GA_CWJ, column block j % GA_CWJ) */
         float tmax[2] = {-INFINITY, -INFINITY};
-        int kk = k0 + 2 * t, ky = kk / Wk, kx = kk - ky * Wk;
 GA_UNROLL
-        for (int j = 0; j < GA_NS; j++) {
-            int ky1 = ky, kx1 = kx + 1;
-            if (kx1 == Wk) kx1 = 0, ky1++;
+        for (int j = 0; j < GA_NS; j++)
 GA_UNROLL
-            for (int u = 0; u < 2; u++) {
-                const int x = u ? kx1 : kx, yy = u ? ky1 : ky, in = kk + u < kend;
+            for (int u = 0; u < 2; u++)
 GA_UNROLL
                 for (int r = 0; r < 2; r++) {
-                    float e = s[j][2 * r + u];
+                    float e = s[j][2 * r + u] + exr[r][j % GA_CWJ][u] + eyr[r][j / GA_CWJ];
 #if HAS_AB
                     e += kbias[8 * j + 2 * t + u];
 #endif
-#if HAS_POS
-                    e += gq[r][(size_t)x * Lq] + gq[r][(size_t)(Wk + min(yy, Hk - 1)) * Lq];
-#endif
-#if MASK
-                    if (yy < ylo[r] || yy >= yhi[r] || x < xlo[r] || x >= xhi[r]) e = -INFINITY;
-#endif
-                    e = in ? e * M_LOG2E_F : -INFINITY; /* exp2 below */
+                    e *= M_LOG2E_F; /* exp2 below */
                     s[j][2 * r + u] = e;
                     tmax[r] = fmax(tmax[r], e);
                 }
-            }
-            kk += 8;
-            kx += 8;
-            while (kx >= Wk) kx -= Wk, ky++;
-        }
         float alpha[2], mref[2];
 GA_UNROLL
         for (int r = 0; r < 2; r++) {
@@ -538,7 +691,7 @@ GA_UNROLL
             o[f][0] *= alpha[0], o[f][1] *= alpha[0];
             o[f][2] *= alpha[1], o[f][3] *= alpha[1];
         }
-        /* O += P . V: k-steps over the tile's keys, n-tiles over DV */
+        /* O += P . V: k-steps over the tile's slots, n-tiles over DV */
 IG_MMA_UNROLL
         for (int kb = 0; kb < GA_TK / GA_KSTEP; kb++) {
             uint a[4];
@@ -559,7 +712,7 @@ IG_MMA_UNROLL
 #if IG_MMA == 2
                 const uint b[2] = {vb[8 * kb + t], vb[8 * kb + t + 4]};
 #else
-                /* k-index t is key 2t, t + 4 is key 2t + 1 (the A order above) */
+                /* k-index t is slot 2t, t + 4 is slot 2t + 1 (the A order above) */
                 const uint b[2] = {vb[8 * kb + 2 * t], vb[8 * kb + 2 * t + 1]};
 #endif
                 IG_MMA_OP(o[f][0], o[f][1], o[f][2], o[f][3], a, b);

@@ -47,6 +47,10 @@ static const ga_geom GEOMS[] = {
     {"attn1111_c4", 1, 256, 13, 21, 8, "1111", -1, 2, 1, -1, 1, 0},
     {"attn1111_c5", 1, 512, 7, 11, 8, "1111", -1, 2, 1, -1, 1, 0},
     {"attn0010_c4", 1, 256, 13, 21, 8, "0010", -1, 2, 1, -1, 1, 0},
+    /* key rows past 64 columns: the tensor-core kernel's tiles are chunks
+     * of a row (with and without a local window) */
+    {"w70_kv1", 1, 16, 3, 70, 2, "1111", -1, 1, 1, -1, 1, 0},
+    {"w150_sr5", 1, 16, 2, 150, 1, "1011", 5, 1, 1, -1, 1, 0},
 };
 
 extern const check_op clbb__check_gen_attention;

@@ -19,9 +19,10 @@
 typedef struct ga_state {
     clbb_gen_attention_desc d;
     float *ab, *gb, *fcx, *fcy; /* host copies (NULL where unused) */
-    cl_mem ab_mem, px, py, gx, gy, geo, part;
+    cl_mem ab_mem, px, py, gx, gy, geo, part, kb;
     cl_kernel k_geom, k_attn, k_merge, k_bcast;
-    int nsplit, split_keys; /* the mma kernel's key splits */
+    int nsplit, split_rows; /* the mma kernel's key splits */
+    int cw, r, kbias; /* its tiles' key columns and rows; appr_bias . k made by the geom kernel */
     int hq, wq, hk, wk;
     clbb_math math;
     int kernel; /* GA_CPU, GA_ROWS, GA_MMA */
@@ -39,7 +40,7 @@ static void release(clbb_op *op) {
     clbb__kernel_release(&s->k_attn);
     clbb__kernel_release(&s->k_merge);
     clbb__kernel_release(&s->k_bcast);
-    cl_mem *m[] = {&s->px, &s->py, &s->gx, &s->gy, &s->geo, &s->part};
+    cl_mem *m[] = {&s->px, &s->py, &s->gx, &s->gy, &s->geo, &s->part, &s->kb};
     for (size_t i = 0; i < CLBB_ARRAY_SIZE(m); i++) {
         clbb__buffer_release(op->ctx, *m[i]);
         *m[i] = NULL;
@@ -152,23 +153,38 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
                     ? GA_ROWS
                     : GA_CPU;
     /* the tensor-core kernel: TF32 or FP16 math on a device that runs it,
-     * its K and V tiles (64 keys, rows padded by 8) within local memory */
+     * its K and V tiles within local memory. A tile is r whole key rows
+     * padded to cw columns (a multiple of 8, of 16 in FP16 where r * cw
+     * would not be) up to 64 slots, else chunks of 64 columns of a row. */
     const int mma = s->math == CLBB_MATH_TF32 ? 1 : s->math == CLBB_MATH_FP16 ? 2 : 0;
     if (mma && s->kernel != GA_CPU && clbb_context_has_math(op->ctx, s->math)) {
-        const int ks = mma == 2 ? 16 : 8, dp = (D + ks - 1) / ks * ks, dvp = (DV + 7) / 8 * 8;
+        int cw = (s->wk + 7) / 8 * 8, r;
+        if (cw > 64) cw = 64;
+        r = 64 / cw;
+        if (mma == 2 && r * cw % 16) {
+            if (r > 1 && (r - 1) * cw % 16 == 0) r--;
+            else cw = (cw + 15) / 16 * 16, r = 64 / cw;
+        }
+        const int tk = r * cw, kstep = mma == 2 ? 16 : 8, dp = (D + kstep - 1) / kstep * kstep;
+        const int dvp = (DV + 7) / 8 * 8, kcols = tk + (tk % 16 ? 16 : 8);
         const int has_q = (t & 1) != 0; /* the QK products (appr_bias . k is per key) */
-        const size_t lm = mma == 2 ? 4u * ((has_q ? (size_t)dp / 2 * 72 : 0) + (size_t)dvp * 36)
-                                   : 4u * ((has_q ? (size_t)dp * 72 : 0) + (size_t)dvp * 72);
-        if (!dev.local_mem_bytes || lm + 4096 <= dev.local_mem_bytes) s->kernel = GA_MMA;
+        const size_t lm = mma == 2 ? 4u * ((has_q ? (size_t)dp / 2 * kcols : 0) + (size_t)dvp * (tk / 2 + 4) + tk)
+                                   : 4u * ((has_q ? (size_t)dp * kcols : 0) + (size_t)dvp * (tk + 8) + tk);
+        if (!dev.local_mem_bytes || lm + 4096 <= dev.local_mem_bytes) {
+            s->kernel = GA_MMA;
+            s->cw = cw, s->r = r;
+        }
     }
-    /* the mma kernel's key splits: where its query tiles are fewer than the
-     * compute units, split each tile's keys (at least one 64-key tile per
-     * split), up to 8 ways. Not at four groups per unit: on the H200
-     * attn1111's c5 (136 groups) took 0.114 ms in 4 splits, 0.067 in one */
+    /* the mma kernel's key splits (by rows of keys): where its query tiles
+     * are fewer than the compute units, split each tile's keys (at least
+     * one key tile per split), up to 8 ways. Not at four groups per unit:
+     * on the H200 attn1111's c5 (136 groups) took 0.114 ms in 4 splits,
+     * 0.067 in one */
     s->nsplit = 1;
-    s->split_keys = Lk;
+    s->split_rows = s->hk;
+    s->kbias = s->kernel == GA_MMA && (t & 4);
     if (s->kernel == GA_MMA) {
-        const long groups = (long)in.n * M * ((Lq + 63) / 64), tiles = (Lk + 63) / 64;
+        const long groups = (long)in.n * M * ((Lq + 63) / 64), tiles = (s->hk + s->r - 1) / s->r;
         const long wgs = dev.compute_units ? dev.compute_units : 16;
         long ns = groups >= wgs ? 1 : (wgs + groups - 1) / groups;
         if (ns > 8) ns = 8;
@@ -177,11 +193,11 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
         if (fs && atoi(fs) >= 1 && atoi(fs) <= 8) ns = atoi(fs) < tiles ? atoi(fs) : tiles;
         const long per = (tiles + ns - 1) / ns;
         s->nsplit = (int)((tiles + per - 1) / per);
-        s->split_keys = (int)(per * 64);
+        s->split_rows = (int)(per * s->r);
     }
     if (s->kernel == GA_MMA)
-        snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_mma_%s_q64k64s%d",
-                 clbb_math_name(s->math), s->nsplit);
+        snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_mma_%s_q64k%dx%ds%d",
+                 clbb_math_name(s->math), s->r, s->cw, s->nsplit);
     else if (s->kernel == GA_ROWS)
         snprintf(op->info.algorithm, sizeof op->info.algorithm, "gen_attention_rows_k%dx%d",
                  s->ks, sj);
@@ -218,8 +234,12 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     clbb__opt_int(opts, sizeof opts, "SR", d->spatial_range);
     clbb__opt_int(opts, sizeof opts, "KVS", d->kv_stride);
     clbb__opt_int(opts, sizeof opts, "GEO_T", s->kernel == GA_ROWS || s->kernel == GA_MMA);
+    clbb__opt_int(opts, sizeof opts, "GA_KB", s->kbias);
     if (s->kernel == GA_MMA) {
         clbb__opt_int(opts, sizeof opts, "IG_MMA", mma);
+        clbb__opt_int(opts, sizeof opts, "GA_CW", s->cw);
+        clbb__opt_int(opts, sizeof opts, "GA_R", s->r);
+        clbb__opt_int(opts, sizeof opts, "GA_EXC", s->wk <= s->cw);
         if (clbb__mma_emulated(op->ctx)) clbb__opt_int(opts, sizeof opts, "IG_MMA_EMU", 1);
     }
     if (s->kernel == GA_CPU) {
@@ -239,8 +259,12 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
     }
     cl_program prog;
     CLBB_CHECK(clbb__program_get(op->ctx, "gen_attention", opts, &prog));
-    if (clbb__ga_has_position(t))
+    if (clbb__ga_has_position(t) || s->kbias)
         CLBB_CHECK(clbb__kernel_create(op->ctx, prog, "gen_attention_geom", &s->k_geom));
+    const size_t kb = s->kbias ? (size_t)in.n * M * Lk : 1;
+    CLBB_CHECK(clbb__buffer_create(op->ctx, kb * sizeof(float), CL_MEM_READ_WRITE, NULL,
+                                   "gen_attention appr-bias terms", &s->kb));
+    op->info.workspace_bytes += kb * sizeof(float);
     const size_t part = s->nsplit > 1 ? (size_t)in.n * M * s->nsplit * (DV + 2) * Lq : 1;
     CLBB_CHECK(clbb__buffer_create(op->ctx, part * sizeof(float), CL_MEM_READ_WRITE, NULL,
                                    "gen_attention split partials", &s->part));
@@ -279,13 +303,18 @@ static clbb_status ga_run(clbb_op *op) {
     const clbb_tensor *qt = clbb__ga_has_query(t) ? &op->in[k++] : v;
     cl_int Hq = s->hq, Wq = s->wq, Hk = s->hk, Wk = s->wk, Lq = Hq * Wq;
     cl_mem ab = s->ab_mem;
-    if (clbb__ga_has_position(t)) {
+    if (s->k_geom) {
+        /* the position tables, then (for the mma kernel) the keys' appr-bias terms */
         CLBB_CHECK(clbb__kernel_args(op->ctx, s->k_geom, "gen_attention_geom", CLBB_TENSOR_ARGS(qt),
                                      sizeof(cl_mem), &s->px, sizeof(cl_mem), &s->py,
                                      sizeof(cl_mem), &s->gx, sizeof(cl_mem), &s->gy,
                                      sizeof(cl_mem), &s->geo, sizeof(cl_int), &Hq, sizeof(cl_int),
-                                     &Wq, sizeof(cl_int), &Hk, sizeof(cl_int), &Wk, CLBB_ARGS_END));
-        size_t gws[2] = {clbb__round_up((size_t)Lq * (Wk + Hk), 64), (size_t)N * M};
+                                     &Wq, sizeof(cl_int), &Hk, sizeof(cl_int), &Wk,
+                                     CLBB_TENSOR_ARGS(kt), sizeof(cl_mem), &ab, sizeof(cl_mem),
+                                     &s->kb, CLBB_ARGS_END));
+        const size_t items = (clbb__ga_has_position(t) ? (size_t)Lq * (Wk + Hk) : 0) +
+                             (s->kbias ? (size_t)Wk * Hk : 0);
+        size_t gws[2] = {clbb__round_up(items, 64), (size_t)N * M};
         size_t lws[2] = {64, 1};
         CLBB_CHECK(clbb__enqueue(op->ctx, s->k_geom, 2, gws, lws, "gen_attention_geom"));
     }
@@ -301,10 +330,10 @@ static clbb_status ga_run(clbb_op *op) {
      * the rest (a 1x3x800x1344 attn0010 c4 block on PoCL: 115 -> 0.7 ms) */
     const size_t rows = s->k_bcast ? 1 : (size_t)Lq;
     if (s->kernel == GA_MMA) {
-        cl_int ns = s->nsplit, sk = s->split_keys;
+        cl_int ns = s->nsplit, sr = s->split_rows;
         CLBB_CHECK(clbb__kernel_args_from(op->ctx, s->k_attn, name, 18, sizeof(cl_int), &ns,
-                                          sizeof(cl_int), &sk, sizeof(cl_mem), &s->part,
-                                          CLBB_ARGS_END));
+                                          sizeof(cl_int), &sr, sizeof(cl_mem), &s->part,
+                                          sizeof(cl_mem), &s->kb, CLBB_ARGS_END));
         size_t gws[2] = {(rows + 63) / 64 * ns * 128, (size_t)N * M}, lws[2] = {128, 1};
         CLBB_CHECK(clbb__enqueue(op->ctx, s->k_attn, 2, gws, lws, name));
         if (ns > 1) {
