@@ -336,8 +336,9 @@ GA_UNROLL
  * accumulators: in FP16 two 16x8 accumulator tiles are the 16x16 A
  * fragment; in TF32 the A fragment of keys 8j.. reads accumulator columns
  * (2t, 2t+1) as k-indices (t, t+4), and V's rows are taken in that order.
- * The next tile's operands are loaded into registers while the tensor
- * cores work on this one (one local buffer, two barriers per tile).
+ * With GA_PF the next tile's operands are loaded into registers while the
+ * tensor cores work on this one (one local buffer, two barriers per
+ * tile); without, each tile's at its start (fewer registers).
  * Each lane sums its own columns of the row sums; the quad adds them at
  * the end. Needs D, DV <= 64.
  * With nsplit > 1 (too few query tiles to fill the device: attn1111's c5)
@@ -369,8 +370,17 @@ typedef float ga_lt;
 #define GA_NQF (GA_DP / GA_KSTEP) /* qa fragments */
 #define GA_NS (GA_TK / 8)         /* score accumulator tiles */
 #define GA_NO (GA_DVP / 8)        /* output accumulator tiles */
-#define GA_KE ((GA_KROWS * GA_TK + 127) / 128)          /* K elements per item and tile */
-#define GA_VE ((GA_DVP * (GA_TK / GA_VPW) + 127) / 128) /* V elements per item and tile */
+/* The loaders: an item keeps one slot of the tile (K) or one slot word (V:
+ * GA_VPW slots) and steps over the rows (d) or channels, so that a tile's
+ * keys are one offset and one test per item; the items past the last whole
+ * set of slots load nothing. Why: with element e = tid + 128 i each element
+ * had its own slot, and the compiler kept every slot's decomposition in
+ * registers across the loop (238-249 registers at D = 32, spills at 64). */
+#define GA_VSL (GA_TK / GA_VPW)                        /* V slot words per channel */
+#define GA_KSR (128 / GA_TK)                           /* K rows loaded at once */
+#define GA_VSR (128 / GA_VSL)                          /* V channels loaded at once */
+#define GA_KE ((GA_KROWS + GA_KSR - 1) / GA_KSR)      /* K elements per item and tile */
+#define GA_VE ((GA_DVP + GA_VSR - 1) / GA_VSR)        /* V elements per item and tile */
 
 #if IG_MMA_EMU
 /* the maximum (or sum) of the 4 lanes of a quad, through local memory */
@@ -526,11 +536,10 @@ GA_UNROLL
 #define GA_PREFETCH(ky0, cx0)                                                                  \
     do {                                                                                       \
         GA_PREFETCH_K(ky0, cx0);                                                               \
-        GA_UNROLL for (int i_ = 0; i_ < GA_VE; i_++) {                                         \
-            const int e_ = tid + 128 * i_, c_ = e_ / (GA_TK / GA_VPW);                         \
-            const int sl_ = GA_VPW * (e_ - c_ * (GA_TK / GA_VPW));                               \
-            GA_UNROLL for (int w_ = 0; w_ < GA_VPW; w_++) {                                     \
-                const int key_ = ga_slot_key(sl_ + w_, ky0, cx0, rend, Wk);                    \
+        GA_UNROLL for (int w_ = 0; w_ < GA_VPW; w_++) {                                        \
+            const int key_ = ga_slot_key(GA_VPW * vsl + w_, ky0, cx0, rend, Wk);               \
+            GA_UNROLL for (int i_ = 0; i_ < GA_VE; i_++) {                                     \
+                const int c_ = vc0 + GA_VSR * i_;                                              \
                 nx_v[i_][w_] = c_ < DV && key_ >= 0 ? LD(vp, (size_t)c_ * Lk + key_) : 0.0f;   \
             }                                                                                  \
         }                                                                                      \
@@ -539,11 +548,11 @@ GA_UNROLL
     } while (0)
 #if HAS_Q0
 #define GA_PREFETCH_K(ky0, cx0)                                                                \
-    GA_UNROLL for (int i_ = 0; i_ < GA_KE; i_++) {                                             \
-        const int e_ = tid + 128 * i_, dr_ = e_ / GA_TK, sl_ = e_ - dr_ * GA_TK;               \
-        const int key_ = dr_ < GA_KROWS ? ga_slot_key(sl_, ky0, cx0, rend, Wk) : -1;           \
-        GA_UNROLL for (int w_ = 0; w_ < GA_KPW; w_++) {                                         \
-            const int d_ = GA_KPW * dr_ + w_;                                                   \
+    {                                                                                          \
+        const int key_ = ga_slot_key(ksl, ky0, cx0, rend, Wk);                                 \
+        GA_UNROLL for (int i_ = 0; i_ < GA_KE; i_++)                                           \
+            GA_UNROLL for (int w_ = 0; w_ < GA_KPW; w_++) {                                     \
+            const int d_ = GA_KPW * (kr0 + GA_KSR * i_) + w_;                                   \
             nx_k[i_][w_] = key_ >= 0 && d_ < D ? LD(kp, (size_t)d_ * Lk + key_) : 0.0f;        \
         }                                                                                      \
     }
@@ -572,30 +581,40 @@ GA_UNROLL
 #else
 #define GA_PREFETCH_POS(ky0, cx0)
 #endif
+    /* the loaders' slots (K: slot ksl, rows kr0 + GA_KSR i; V: slot word vsl,
+     * channels vc0 + GA_VSR i); items past the sets load rows / channels
+     * past the tile (nothing) */
+    const int ksl = tid % GA_TK, kr0 = tid < GA_KSR * GA_TK ? tid / GA_TK : GA_KROWS;
+    const int vsl = tid % GA_VSL, vc0 = tid < GA_VSR * GA_VSL ? tid / GA_VSL : GA_DVP;
     /* tile tt: key rows from ky0 = rbeg + tt / nch * GA_R, columns from cx0 */
     const int ntiles = (rend - rbeg + GA_R - 1) / GA_R * nch;
+#if GA_PF
     GA_PREFETCH(rbeg, 0);
+#endif
     for (int tt = 0; tt < ntiles; tt++) {
         const int ky0 = rbeg + tt / nch * GA_R, cx0 = (tt % nch) * GA_CW;
         barrier(CLK_LOCAL_MEM_FENCE);
+#if !GA_PF
+        GA_PREFETCH(ky0, cx0);
+#endif
 #if HAS_Q0
 GA_UNROLL
         for (int i = 0; i < GA_KE; i++) {
-            const int e = tid + 128 * i, dr = e / GA_TK, sl = e - dr * GA_TK;
+            const int dr = kr0 + GA_KSR * i;
 #if IG_MMA == 2
-            if (dr < GA_KROWS) Ks[dr * GA_KCOLS + sl] = ig_h2(nx_k[i][0], nx_k[i][1]);
+            if (dr < GA_KROWS) Ks[dr * GA_KCOLS + ksl] = ig_h2(nx_k[i][0], nx_k[i][1]);
 #else
-            if (dr < GA_KROWS) Ks[dr * GA_KCOLS + sl] = IG_RND(nx_k[i][0]);
+            if (dr < GA_KROWS) Ks[dr * GA_KCOLS + ksl] = IG_RND(nx_k[i][0]);
 #endif
         }
 #endif
 GA_UNROLL
         for (int i = 0; i < GA_VE; i++) {
-            const int e = tid + 128 * i, c = e / (GA_TK / GA_VPW), jw = e - c * (GA_TK / GA_VPW);
+            const int c = vc0 + GA_VSR * i;
 #if IG_MMA == 2
-            if (c < GA_DVP) Vs[c * GA_VCOLS + jw] = ig_h2(nx_v[i][0], nx_v[i][1]);
+            if (c < GA_DVP) Vs[c * GA_VCOLS + vsl] = ig_h2(nx_v[i][0], nx_v[i][1]);
 #else
-            if (c < GA_DVP) Vs[c * GA_VCOLS + jw] = IG_RND(nx_v[i][0]);
+            if (c < GA_DVP) Vs[c * GA_VCOLS + vsl] = IG_RND(nx_v[i][0]);
 #endif
         }
 #if HAS_AB
@@ -633,7 +652,9 @@ GA_UNROLL
 #endif
         barrier(CLK_LOCAL_MEM_FENCE);
         /* the next tile's loads, in flight while this one is computed */
+#if GA_PF
         if (tt + 1 < ntiles) GA_PREFETCH(rbeg + (tt + 1) / nch * GA_R, (tt + 1) % nch * GA_CW);
+#endif
         float s[GA_NS][4];
 GA_UNROLL
         for (int j = 0; j < GA_NS; j++) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;

@@ -23,6 +23,7 @@ typedef struct ga_state {
     cl_kernel k_geom, k_attn, k_merge, k_bcast;
     int nsplit, split_rows; /* the mma kernel's key splits */
     int cw, r, kbias; /* its tiles' key columns and rows; appr_bias . k made by the geom kernel */
+    int pf;           /* its next tile prefetched into registers */
     int hq, wq, hk, wk;
     clbb_math math;
     int kernel; /* GA_CPU, GA_ROWS, GA_MMA */
@@ -173,6 +174,10 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
         if (!dev.local_mem_bytes || lm + 4096 <= dev.local_mem_bytes) {
             s->kernel = GA_MMA;
             s->cw = cw, s->r = r;
+            /* the prefetch's registers where the head is small (CLBB_GA_PF=0|1
+             * forces it: timings) */
+            const char *pfe = getenv("CLBB_GA_PF");
+            s->pf = pfe && (*pfe == '0' || *pfe == '1') ? *pfe == '1' : D <= 32 && DV <= 32;
         }
     }
     /* the mma kernel's key splits (by rows of keys): where its query tiles
@@ -240,6 +245,7 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
         clbb__opt_int(opts, sizeof opts, "GA_CW", s->cw);
         clbb__opt_int(opts, sizeof opts, "GA_R", s->r);
         clbb__opt_int(opts, sizeof opts, "GA_EXC", s->wk <= s->cw);
+        clbb__opt_int(opts, sizeof opts, "GA_PF", s->pf);
         if (clbb__mma_emulated(op->ctx)) clbb__opt_int(opts, sizeof opts, "IG_MMA_EMU", 1);
     }
     if (s->kernel == GA_CPU) {
