@@ -495,24 +495,26 @@ GA_UNROLL
     for (int r = 0; r < 2; r++) gq[r] = geo + (size_t)nm * (Wk + Hk) * Lq + qr[r];
 #endif
     const __global st_t *vp = v + v_off + n * v_bs + (size_t)m * DV * Lk;
-    /* the lane's column terms: ex, the x window and the padding (-inf) */
+    /* the lane's column terms: ex (GA_EXV), the x window and the padding (-inf) */
     float exr[2][GA_CWJ][2];
+#define GA_COL_TERMS(cx0)                                                                       \
+    GA_UNROLL for (int r_ = 0; r_ < 2; r_++) GA_UNROLL for (int j_ = 0; j_ < GA_CWJ; j_++)      \
+        GA_UNROLL for (int u_ = 0; u_ < 2; u_++) {                                              \
+        const int c_ = (cx0) + 8 * j_ + 2 * t + u_;                                             \
+        exr[r_][j_][u_] = c_ >= Wk || c_ < xlo[r_] || c_ >= xhi[r_] ? -INFINITY : GA_EXV(r_, j_, u_); \
+    }
+#if !HAS_POS
+#define GA_EXV(r, j, u) 0.0f
+#elif GA_EXC
+#define GA_EXV(r, j, u) exr[r][j][u]
+#else
+#define GA_EXV(r, j, u) nx_ex[r][j][u]
+#endif
 #if GA_EXC
 #if HAS_POS
     GA_LOAD_EX(exr, 0);
 #endif
-GA_UNROLL
-    for (int r = 0; r < 2; r++)
-GA_UNROLL
-        for (int j = 0; j < GA_CWJ; j++)
-GA_UNROLL
-            for (int u = 0; u < 2; u++) {
-                const int c = 8 * j + 2 * t + u;
-#if !HAS_POS
-                exr[r][j][u] = 0.0f;
-#endif
-                if (c >= Wk || c < xlo[r] || c >= xhi[r]) exr[r][j][u] = -INFINITY;
-            }
+    GA_COL_TERMS(0);
 #endif
     float o[GA_NO][4];
 GA_UNROLL
@@ -635,20 +637,7 @@ GA_UNROLL
                 if (ky >= rend || ky < ylo[r] || ky >= yhi[r]) eyr[r][p] = -INFINITY;
             }
 #if !GA_EXC
-GA_UNROLL
-        for (int r = 0; r < 2; r++)
-GA_UNROLL
-            for (int j = 0; j < GA_CWJ; j++)
-GA_UNROLL
-                for (int u = 0; u < 2; u++) {
-                    const int c = cx0 + 8 * j + 2 * t + u;
-#if HAS_POS
-                    exr[r][j][u] = nx_ex[r][j][u];
-#else
-                    exr[r][j][u] = 0.0f;
-#endif
-                    if (c >= Wk || c < xlo[r] || c >= xhi[r]) exr[r][j][u] = -INFINITY;
-                }
+        GA_COL_TERMS(cx0);
 #endif
         barrier(CLK_LOCAL_MEM_FENCE);
         /* the next tile's loads, in flight while this one is computed */
