@@ -370,17 +370,36 @@ typedef float ga_lt;
 #define GA_NQF (GA_DP / GA_KSTEP) /* qa fragments */
 #define GA_NS (GA_TK / 8)         /* score accumulator tiles */
 #define GA_NO (GA_DVP / 8)        /* output accumulator tiles */
-/* The loaders: an item keeps one slot of the tile (K) or one slot word (V:
- * GA_VPW slots) and steps over the rows (d) or channels, so that a tile's
- * keys are one offset and one test per item; the items past the last whole
- * set of slots load nothing. Why: with element e = tid + 128 i each element
- * had its own slot, and the compiler kept every slot's decomposition in
- * registers across the loop (238-249 registers at D = 32, spills at 64). */
-#define GA_VSL (GA_TK / GA_VPW)                        /* V slot words per channel */
-#define GA_KSR (128 / GA_TK)                           /* K rows loaded at once */
-#define GA_VSR (128 / GA_VSL)                          /* V channels loaded at once */
-#define GA_KE ((GA_KROWS + GA_KSR - 1) / GA_KSR)      /* K elements per item and tile */
-#define GA_VE ((GA_DVP + GA_VSR - 1) / GA_VSR)        /* V elements per item and tile */
+/* The loaders' layouts: element i of item tid is K row GA_K_DR(i), slot
+ * GA_K_SL(i), and V channel GA_V_C(i), slot word GA_V_W(i) (GA_VPW slots).
+ * GA_LD1 = 0: element e = tid + 128 i, each element its own slot (all 128
+ * items busy; with the prefetch the compiler keeps every slot's
+ * decomposition in registers: 238-249 at D = 32, spills at 64). GA_LD1 = 1:
+ * an item keeps one slot (K) or slot word (V) and steps over rows or
+ * channels, so that a tile's keys are one offset and one test per item,
+ * the items past the last whole set of slots loading nothing (168-178
+ * registers). On the H200 (attn1111, 1x3x800x1344) 0 with the prefetch is
+ * the faster at D = 32 (c4 fp16 0.165 ms against 0.18 for 1 without, 0.245
+ * for 1 with it), 1 without it at D = 64 (c5 0.056 against 0.071 for 0
+ * with it, which spilled); the launcher picks so. */
+#define GA_VSL (GA_TK / GA_VPW) /* V slot words per channel */
+#if GA_LD1
+#define GA_KSR (128 / GA_TK)    /* K rows loaded at once */
+#define GA_VSR (128 / GA_VSL)   /* V channels loaded at once */
+#define GA_KE ((GA_KROWS + GA_KSR - 1) / GA_KSR) /* K elements per item and tile */
+#define GA_VE ((GA_DVP + GA_VSR - 1) / GA_VSR)   /* V elements per item and tile */
+#define GA_K_DR(i) (kr0 + GA_KSR * (i))
+#define GA_K_SL(i) ksl
+#define GA_V_C(i) (vc0 + GA_VSR * (i))
+#define GA_V_W(i) vsl
+#else
+#define GA_KE ((GA_KROWS * GA_TK + 127) / 128)
+#define GA_VE ((GA_DVP * GA_VSL + 127) / 128)
+#define GA_K_DR(i) ((tid + 128 * (i)) / GA_TK)
+#define GA_K_SL(i) ((tid + 128 * (i)) % GA_TK)
+#define GA_V_C(i) ((tid + 128 * (i)) / GA_VSL)
+#define GA_V_W(i) ((tid + 128 * (i)) % GA_VSL)
+#endif
 
 #if IG_MMA_EMU
 /* the maximum (or sum) of the 4 lanes of a quad, through local memory */
@@ -538,28 +557,53 @@ GA_UNROLL
 #define GA_PREFETCH(ky0, cx0)                                                                  \
     do {                                                                                       \
         GA_PREFETCH_K(ky0, cx0);                                                               \
-        GA_UNROLL for (int w_ = 0; w_ < GA_VPW; w_++) {                                        \
-            const int key_ = ga_slot_key(GA_VPW * vsl + w_, ky0, cx0, rend, Wk);               \
-            GA_UNROLL for (int i_ = 0; i_ < GA_VE; i_++) {                                     \
-                const int c_ = vc0 + GA_VSR * i_;                                              \
-                nx_v[i_][w_] = c_ < DV && key_ >= 0 ? LD(vp, (size_t)c_ * Lk + key_) : 0.0f;   \
-            }                                                                                  \
-        }                                                                                      \
+        GA_PREFETCH_V(ky0, cx0);                                                               \
         GA_PREFETCH_KB(ky0, cx0);                                                              \
         GA_PREFETCH_POS(ky0, cx0);                                                             \
     } while (0)
-#if HAS_Q0
+#if HAS_Q0 && GA_LD1
+/* one slot per item: its key once for every row */
 #define GA_PREFETCH_K(ky0, cx0)                                                                \
     {                                                                                          \
         const int key_ = ga_slot_key(ksl, ky0, cx0, rend, Wk);                                 \
         GA_UNROLL for (int i_ = 0; i_ < GA_KE; i_++)                                           \
-            GA_UNROLL for (int w_ = 0; w_ < GA_KPW; w_++) {                                     \
-            const int d_ = GA_KPW * (kr0 + GA_KSR * i_) + w_;                                   \
+            GA_UNROLL for (int w_ = 0; w_ < GA_KPW; w_++) {                                    \
+            const int d_ = GA_KPW * GA_K_DR(i_) + w_;                                          \
+            nx_k[i_][w_] = key_ >= 0 && d_ < D ? LD(kp, (size_t)d_ * Lk + key_) : 0.0f;        \
+        }                                                                                      \
+    }
+#elif HAS_Q0
+#define GA_PREFETCH_K(ky0, cx0)                                                                \
+    GA_UNROLL for (int i_ = 0; i_ < GA_KE; i_++) {                                             \
+        const int dr_ = GA_K_DR(i_);                                                           \
+        const int key_ = dr_ < GA_KROWS ? ga_slot_key(GA_K_SL(i_), ky0, cx0, rend, Wk) : -1;   \
+        GA_UNROLL for (int w_ = 0; w_ < GA_KPW; w_++) {                                        \
+            const int d_ = GA_KPW * dr_ + w_;                                                  \
             nx_k[i_][w_] = key_ >= 0 && d_ < D ? LD(kp, (size_t)d_ * Lk + key_) : 0.0f;        \
         }                                                                                      \
     }
 #else
 #define GA_PREFETCH_K(ky0, cx0)
+#endif
+#if GA_LD1
+/* one slot word per item: its keys once for every channel */
+#define GA_PREFETCH_V(ky0, cx0)                                                                \
+    GA_UNROLL for (int w_ = 0; w_ < GA_VPW; w_++) {                                            \
+        const int key_ = ga_slot_key(GA_VPW * vsl + w_, ky0, cx0, rend, Wk);                   \
+        GA_UNROLL for (int i_ = 0; i_ < GA_VE; i_++) {                                         \
+            const int c_ = GA_V_C(i_);                                                         \
+            nx_v[i_][w_] = c_ < DV && key_ >= 0 ? LD(vp, (size_t)c_ * Lk + key_) : 0.0f;       \
+        }                                                                                      \
+    }
+#else
+#define GA_PREFETCH_V(ky0, cx0)                                                                \
+    GA_UNROLL for (int i_ = 0; i_ < GA_VE; i_++) {                                             \
+        const int c_ = GA_V_C(i_);                                                             \
+        GA_UNROLL for (int w_ = 0; w_ < GA_VPW; w_++) {                                        \
+            const int key_ = ga_slot_key(GA_VPW * GA_V_W(i_) + w_, ky0, cx0, rend, Wk);        \
+            nx_v[i_][w_] = c_ < DV && key_ >= 0 ? LD(vp, (size_t)c_ * Lk + key_) : 0.0f;       \
+        }                                                                                      \
+    }
 #endif
 #if HAS_AB
 #define GA_PREFETCH_KB(ky0, cx0)                                                               \
@@ -583,11 +627,13 @@ GA_UNROLL
 #else
 #define GA_PREFETCH_POS(ky0, cx0)
 #endif
+#if GA_LD1
     /* the loaders' slots (K: slot ksl, rows kr0 + GA_KSR i; V: slot word vsl,
      * channels vc0 + GA_VSR i); items past the sets load rows / channels
      * past the tile (nothing) */
     const int ksl = tid % GA_TK, kr0 = tid < GA_KSR * GA_TK ? tid / GA_TK : GA_KROWS;
     const int vsl = tid % GA_VSL, vc0 = tid < GA_VSR * GA_VSL ? tid / GA_VSL : GA_DVP;
+#endif
     /* tile tt: key rows from ky0 = rbeg + tt / nch * GA_R, columns from cx0 */
     const int ntiles = (rend - rbeg + GA_R - 1) / GA_R * nch;
 #if GA_PF
@@ -602,21 +648,21 @@ GA_UNROLL
 #if HAS_Q0
 GA_UNROLL
         for (int i = 0; i < GA_KE; i++) {
-            const int dr = kr0 + GA_KSR * i;
+            const int dr = GA_K_DR(i), sl = GA_K_SL(i);
 #if IG_MMA == 2
-            if (dr < GA_KROWS) Ks[dr * GA_KCOLS + ksl] = ig_h2(nx_k[i][0], nx_k[i][1]);
+            if (dr < GA_KROWS) Ks[dr * GA_KCOLS + sl] = ig_h2(nx_k[i][0], nx_k[i][1]);
 #else
-            if (dr < GA_KROWS) Ks[dr * GA_KCOLS + ksl] = IG_RND(nx_k[i][0]);
+            if (dr < GA_KROWS) Ks[dr * GA_KCOLS + sl] = IG_RND(nx_k[i][0]);
 #endif
         }
 #endif
 GA_UNROLL
         for (int i = 0; i < GA_VE; i++) {
-            const int c = vc0 + GA_VSR * i;
+            const int c = GA_V_C(i), jw = GA_V_W(i);
 #if IG_MMA == 2
-            if (c < GA_DVP) Vs[c * GA_VCOLS + vsl] = ig_h2(nx_v[i][0], nx_v[i][1]);
+            if (c < GA_DVP) Vs[c * GA_VCOLS + jw] = ig_h2(nx_v[i][0], nx_v[i][1]);
 #else
-            if (c < GA_DVP) Vs[c * GA_VCOLS + vsl] = IG_RND(nx_v[i][0]);
+            if (c < GA_DVP) Vs[c * GA_VCOLS + jw] = IG_RND(nx_v[i][0]);
 #endif
         }
 #if HAS_AB

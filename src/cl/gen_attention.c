@@ -24,6 +24,7 @@ typedef struct ga_state {
     int nsplit, split_rows; /* the mma kernel's key splits */
     int cw, r, kbias; /* its tiles' key columns and rows; appr_bias . k made by the geom kernel */
     int pf;           /* its next tile prefetched into registers */
+    int ld1;          /* its loaders' layout: one slot per item (GA_LD1) */
     int hq, wq, hk, wk;
     clbb_math math;
     int kernel; /* GA_CPU, GA_ROWS, GA_MMA */
@@ -96,6 +97,12 @@ done:
 static size_t rows_lds(int dk, int dv, int ks, int sj) {
     const size_t tiles = (size_t)(dk + dv) * ks * sj, merge = (size_t)(128 / ks) * (ks - 1) * (dv + 2);
     return tiles > merge ? tiles : merge;
+}
+
+/* an environment switch "0" or "1" (timings), else dflt */
+static int env_bit(const char *name, int dflt) {
+    const char *v = getenv(name);
+    return v && (*v == '0' || *v == '1') && !v[1] ? *v == '1' : dflt;
 }
 
 static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
@@ -174,10 +181,13 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
         if (!dev.local_mem_bytes || lm + 4096 <= dev.local_mem_bytes) {
             s->kernel = GA_MMA;
             s->cw = cw, s->r = r;
-            /* the prefetch's registers where the head is small (CLBB_GA_PF=0|1
-             * forces it: timings) */
-            const char *pfe = getenv("CLBB_GA_PF");
-            s->pf = pfe && (*pfe == '0' || *pfe == '1') ? *pfe == '1' : D <= 32 && DV <= 32;
+            /* the prefetch's registers where the head is small, and there the
+             * element-strided loaders; else one slot per item (measured:
+             * cl/gen_attention.cl, GA_LD1). CLBB_GA_PF=0|1 and CLBB_GA_LD1=0|1
+             * force them (timings) */
+            const int small = D <= 32 && DV <= 32;
+            s->pf = env_bit("CLBB_GA_PF", small);
+            s->ld1 = env_bit("CLBB_GA_LD1", !small);
         }
     }
     /* the mma kernel's key splits (by rows of keys): where its query tiles
@@ -246,6 +256,7 @@ static clbb_status ga_reshape(clbb_op *op, clbb_shape in) {
         clbb__opt_int(opts, sizeof opts, "GA_R", s->r);
         clbb__opt_int(opts, sizeof opts, "GA_EXC", s->wk <= s->cw);
         clbb__opt_int(opts, sizeof opts, "GA_PF", s->pf);
+        clbb__opt_int(opts, sizeof opts, "GA_LD1", s->ld1);
         if (clbb__mma_emulated(op->ctx)) clbb__opt_int(opts, sizeof opts, "IG_MMA_EMU", 1);
     }
     if (s->kernel == GA_CPU) {
