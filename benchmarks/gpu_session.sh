@@ -235,10 +235,21 @@ for s in "$@"; do
       done ;;
     dcntune)
       # what the tuner finds for DCN's layers (conv_offset's 18-channel convs first)
+      # (DCN_TUNE_PREC: the precision, fp32 by default; DCN_TUNE_ARCH the preset), then the
+      # preset timed with the table it wrote (the plain layers tuned too: a tuner's view, not a ratio)
       step dcntune
-      timeout 420 ./$B/clbb tune --arch resnet50_dcn_c3c5 --shape 1,3,800,1344 --device nvidia --iters 5 \
-        --out "$OUT/dcn_tuning.txt" > "$OUT/dcntune.txt" 2>&1; echo "tune rc $?"
-      grep -i "offset" "$OUT/dcntune.txt" | head -20; tail -5 "$OUT/dcntune.txt" ;;
+      tp=${DCN_TUNE_PREC:-fp32}; ta=${DCN_TUNE_ARCH:-resnet50_dcn_c3c5}
+      # (a cache directory of its own: the table is the device's default file there, which
+      # the bench reads and no later step sees)
+      tc="$CLBB_CACHE_DIR-tune"
+      CLBB_CACHE_DIR="$tc" timeout ${DCN_TUNE_TIMEOUT:-420} ./$B/clbb tune --arch $ta --shape 1,3,800,1344 --device nvidia --iters 5 \
+        --precision $tp --budget $(( ${DCN_TUNE_TIMEOUT:-420} - 30 )) > "$OUT/dcntune_$tp.txt" 2>&1; echo "tune rc $?"
+      grep -i "offset" "$OUT/dcntune_$tp.txt" | head -20; tail -3 "$OUT/dcntune_$tp.txt"
+      find "$tc" -name '*tun*' -type f -exec cp {} "$OUT/" \;
+      CLBB_CACHE_DIR="$tc" timeout 100 ./$B/clbb bench --arch $ta --shape 1,3,800,1344 --device nvidia --iters 20 --precision $tp \
+        > "$OUT/dcntune_bench_$tp.txt" 2>&1
+      echo "$ta $tp tuned: $(grep -E '^clbb:' "$OUT/dcntune_bench_$tp.txt" | tail -1)"
+      grep -E "conv_offset" "$OUT/dcntune_bench_$tp.txt" | awk '{print "   ", $1, $2, $4, $5}' ;;
     precision)
       step precision
       timeout 560 python3 benchmarks/torch_precision.py ./$B/clbb --device nvidia \

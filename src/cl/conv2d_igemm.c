@@ -119,10 +119,10 @@ static long num_groups(long M, int tm, long ncols, int tn, long batches) {
 }
 
 /* Splits of K (>= 1) that bring wgs work-groups up to target, each split
- * keeping at least 4 slices of TK so its prologue and epilogue stay small
- * next to its FMAs; then rounded so that no split is empty. */
-static int pick_split(long wgs, long target, int nkt) {
-    long ks = (target + wgs - 1) / wgs, most = nkt / 4 < 64 ? nkt / 4 : 64;
+ * keeping at least min_slices slices of TK so its prologue and epilogue
+ * stay small next to its FMAs; then rounded so that no split is empty. */
+static int pick_split(long wgs, long target, int nkt, int min_slices) {
+    long ks = (target + wgs - 1) / wgs, most = nkt / min_slices < 64 ? nkt / min_slices : 64;
     if (ks > most) ks = most;
     if (ks < 2) return 1;
     long per = (nkt + ks - 1) / ks;
@@ -192,7 +192,7 @@ clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
         const long target = 2L * (info->compute_units ? info->compute_units : 1);
         for (;;) {
             const long wgs = num_groups(M, tm, ncols, tn, batches);
-            ks = split_k ? pick_split(wgs, target, nkt) : 1;
+            ks = split_k ? pick_split(wgs, target, nkt, 4) : 1;
             if (wgs * ks >= target) break;
             if (tn > 32) {
                 tn /= 2;
@@ -295,16 +295,40 @@ clbb_status clbb__igemm_fit_mma(clbb_context *ctx, const int tuned[IG_NTILE], in
         const long cap = pow2_ceil(ncols < 8 ? 8 : ncols);
         while (tn > 8 && tn / 2 >= cap) tn /= 2;
     }
-    /* two work-groups per SM: split K first (it keeps the tile), then
-     * narrower tiles, as the fma path does */
+    /* Two work-groups per SM: split K first (it keeps the tile), then
+     * narrower tiles, as the fma path does. But with a dense B (igemm) a
+     * grid of a wave or more is not split (its tiles' 8 warps of tensor-core
+     * products keep an SM busy; a split costs a pass over the partials and
+     * a launch); short of a wave, a narrower tile that fills one wave is
+     * taken before splits of fewer than 8 slices, and rows are never halved
+     * (a 64-row tile lost to splits of 4 slices everywhere). H200 fp16,
+     * 1x3x800x1344 (ms, this rule against the two waves): 512 -> 128 1x1 at
+     * 16800 columns (132 groups) 0.032 whole against 0.058 in 2 splits;
+     * 512 -> 2048 at 1050 (144) 0.045 against 0.076; GeneralizedAttention's
+     * 256 -> 256 at 4200, 16 slices: 128x64 whole 0.031 against 128x128 in
+     * 4 splits 0.038; its stride-2 key conv at 1050, 16 slices: 128x32 in
+     * 4 splits 0.021 against 64x32 whole 0.044. Tiles of 32 rows (DCN's
+     * conv_offset) and the deformable conv (its B a bilinear gather: it
+     * lost 0.003-0.027 per layer unsplit) keep the two waves.
+     * CLBB_IG_WAVES=2 restores them for igemm too (timings). */
     if (!tuned[IG_TN] && !tuned[IG_KS]) {
-        const long target = 2L * (info->compute_units ? info->compute_units : 1);
+        const char *we = getenv("CLBB_IG_WAVES");
+        const int legacy = we && !strcmp(we, "2");
+        const long cus = info->compute_units ? info->compute_units : 1, target = 2L * cus;
+        const int dense = split_k == IG_SPLIT_SHORT && tm > 32 && !legacy;
         for (;;) {
             const long wgs = num_groups(M, tm, ncols, tn, batches);
-            ks = split_k ? pick_split(wgs, target, nkt) : 1;
+            if (dense && wgs >= cus) {
+                ks = 1;
+                break;
+            }
+            ks = split_k ? pick_split(wgs, target, nkt, dense ? 8 : 4) : 1;
             if (wgs * ks >= target) break;
             if (tn > 32) tn /= 2;
-            else if (!tuned[IG_TM] && tm > 32) tm /= 2;
+            else if (dense) {
+                ks = pick_split(wgs, target, nkt, 4);
+                break;
+            } else if (!tuned[IG_TM] && tm > 32) tm /= 2;
             else break;
         }
     }
@@ -677,7 +701,8 @@ static clbb_status igemm_reshape(clbb_op *op) {
     clbb__igemm_tuned(s, IG_NTILE, tuned);
     const int mma = clbb__igemm_mma(op, &a->pk, M);
     if (mma)
-        CLBB_CHECK(clbb__igemm_fit_mma(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1, mma, t));
+        CLBB_CHECK(clbb__igemm_fit_mma(op->ctx, tuned, M, &a->pk, ncols, d->groups, IG_SPLIT_SHORT,
+                                       mma, t));
     else
         CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &a->pk, ncols, d->groups, 1,
                                    d->kernel_h * d->kernel_w == 1, t));

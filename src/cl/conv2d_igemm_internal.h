@@ -34,6 +34,13 @@ clbb_status clbb__igemm_fit(clbb_context *ctx, const int tuned[IG_NTILE], int M,
  * tensor cores, the GEMM is too narrow), 1 TF32, 2 f16 products (FP16 math,
  * packing 16 deep), 3 3xTF32 (IG_MMA). */
 int clbb__igemm_mma(clbb_op *op, const ig_pack *pk, int M);
+/* How a tensor-core GEMM may split K (clbb__igemm_fit_mma's split_k). */
+enum {
+    IG_SPLIT_NONE = 0,   /* never (Winograd's batched GEMM) */
+    IG_SPLIT_SHORT = 1,  /* only grids short of one wave (dense B: igemm) */
+    IG_SPLIT_GATHER = 2, /* up to two waves (a B gather that hides latency
+                            behind more groups: the deformable sample) */
+};
 /* The tile of a tensor-core GEMM of variant mma (as clbb__igemm_fit; see
  * IG_MMA in cl/conv2d_igemm.cl for the constraints). */
 clbb_status clbb__igemm_fit_mma(clbb_context *ctx, const int tuned[IG_NTILE], int M,

@@ -107,7 +107,7 @@ static clbb_status wino_reshape(clbb_op *op) {
     clbb__igemm_tuned(s, WINO_KEYS, tuned);
     const int mma = clbb__igemm_mma(op, &a->pk, M);
     if (mma)
-        CLBB_CHECK(clbb__igemm_fit_mma(op->ctx, tuned, M, &a->pk, P, 16, 0, mma, t));
+        CLBB_CHECK(clbb__igemm_fit_mma(op->ctx, tuned, M, &a->pk, P, 16, IG_SPLIT_NONE, mma, t));
     else
         CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &a->pk, P, 16, 0, 1, t));
     const long pp = (P + t[IG_TN] - 1) / t[IG_TN] * t[IG_TN];

@@ -60,7 +60,8 @@ static clbb_status gpu_reshape(clbb_op *op) {
     clbb__igemm_tuned(&s->c, IG_NTILE, tuned);
     const int mma = clbb__igemm_mma(op, &s->pk, M);
     if (mma)
-        CLBB_CHECK(clbb__igemm_fit_mma(op->ctx, tuned, M, &s->pk, ncols, d->groups, 1, mma, t));
+        CLBB_CHECK(
+            clbb__igemm_fit_mma(op->ctx, tuned, M, &s->pk, ncols, d->groups, IG_SPLIT_GATHER, mma, t));
     else
         CLBB_CHECK(clbb__igemm_fit(op->ctx, tuned, M, &s->pk, ncols, d->groups, 1, 0, t));
     char extra[96] = "";
