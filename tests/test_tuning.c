@@ -327,3 +327,95 @@ Test(tuning, tune_with_budget_and_result, .init = test_dir_make, .fini = test_di
     clbb_model_destroy(m);
     clbb_context_destroy(ctx);
 }
+
+/* Deformable conv layers are tuned too: a DCNv2 Bottleneck stage (its
+ * conv2 a deform_conv2d) gets entries under "deform ..." keys that a later
+ * context plans with, the model still matching the C reference; and a
+ * hand-written entry steers the layer's tile. */
+static const char *TINY_DCN =
+    "{\"type\":\"ResNet\",\"depth\":50,\"num_stages\":1,\"strides\":[1],\"dilations\":[1],"
+    "\"out_indices\":[0],\"base_channels\":16,\"dcn\":{\"type\":\"DCNv2\",\"deform_groups\":1,"
+    "\"fallback_on_stride\":false},\"stage_with_dcn\":[true]}";
+static const clbb_shape IN_DCN = {1, 3, 24, 24};
+
+static int deform_node(clbb_model *m) {
+    cr_assert_eq(clbb_model_plan(m, IN_DCN), CLBB_OK, "%s", clbb_last_error(m->ctx));
+    const graph *g = clbb__model_graph(m);
+    for (int i = 0; i < g->num_nodes; i++)
+        if (g->nodes[i].kind == NODE_DEFORM_CONV) return i;
+    cr_assert_fail("no deformable conv node");
+    return -1;
+}
+
+static clbb_model *tiny_dcn(clbb_context *ctx) {
+    clbb_model *m = NULL;
+    cr_assert_eq(clbb_model_create_from_json(ctx, TINY_DCN, strlen(TINY_DCN), &m), CLBB_OK, "%s",
+                 clbb_last_error(ctx));
+    cr_assert_eq(clbb_model_init_weights(m, 1), CLBB_OK);
+    return m;
+}
+
+Test(tuning, tune_covers_deformable_convs, .init = test_dir_make, .fini = test_dir_remove,
+     .timeout = 900) {
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.profiling = 1;
+    o.cache_dir = "";
+    clbb_context *ctx;
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    clbb_model *m = tiny_dcn(ctx);
+    char path[128], key[192];
+    snprintf(path, sizeof path, "%s/tuned.json", test_dir);
+    clbb_tune_options to;
+    clbb_tune_options_init(&to);
+    to.iters = 1;
+    to.path = path;
+    clbb_tune_result r;
+    cr_assert_eq(clbb_model_tune_with(m, IN_DCN, &to, &r), CLBB_OK, "%s", clbb_last_error(ctx));
+    cr_expect(r.layers_tuned == r.layers && r.candidates_tried == r.candidates_total);
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    cr_assert_eq(clbb_context_load_tuning(ctx, path), CLBB_OK, "%s", clbb_last_error(ctx));
+    m = tiny_dcn(ctx);
+    const int d = deform_node(m);
+    clbb__conv_key(m, d, key, sizeof key);
+    cr_expect(!strncmp(key, "deform dg1 m1 ", 14), "key %s", key);
+    clbb_tuning_choice c;
+    cr_expect(clbb__tuning_find(ctx, key, &c), "no entry for %s", key);
+    clbb_model_destroy(m);
+    check_model_case mc = {"tiny_dcn", TINY_DCN, IN_DCN, 1};
+    check_model_result res;
+    cr_assert_eq(check_model_case_run(ctx, &mc, CLBB_PRECISION_FP32, 3, &res), CLBB_OK, "%s",
+                 res.message);
+    cr_expect(res.pass, "%s", res.message);
+    clbb_context_destroy(ctx);
+
+    /* an entry of our own: CK=4 (CPU: channels sampled 4 at a time) or a
+     * 32-row tile (GPU) shows in the layer's kernel name */
+    cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
+    const int cpu = clbb__default_family(ctx) == CLBB_KERNEL_FAMILY_CPU;
+    m = tiny_dcn(ctx);
+    clbb__conv_key(m, deform_node(m), key, sizeof key);
+    clbb_model_destroy(m);
+    const row own = {"", "", "", "auto", cpu ? "cpu" : "gpu", cpu ? "CK=4" : "TM=32,WM=4"};
+    write_file(path, key, &own, 1);
+    cr_assert_eq(clbb_context_load_tuning(ctx, path), CLBB_OK, "%s", clbb_last_error(ctx));
+    m = tiny_dcn(ctx);
+    static float x[3 * 24 * 24];
+    cr_assert_eq(clbb_model_forward(m, IN_DCN, x), CLBB_OK, "%s", clbb_last_error(ctx));
+    clbb_layer_profile prof[64];
+    size_t n = 0;
+    cr_assert_eq(clbb_model_profile(m, prof, 64, &n, NULL), CLBB_OK);
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(prof[i].name, "layer1.0.conv2")) {
+            found = 1;
+            cr_expect(strstr(prof[i].algorithm, cpu ? "_c4_" : "t32x"), "layer1.0.conv2 runs %s",
+                      prof[i].algorithm);
+        }
+    cr_expect(found, "no profile of layer1.0.conv2");
+    clbb_model_destroy(m);
+    clbb_context_destroy(ctx);
+}

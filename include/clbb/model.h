@@ -628,12 +628,12 @@ CLBB_API clbb_status clbb_model_forward_reference(clbb_model *model, clbb_shape 
                                          float **outputs, clbb_shape *shapes);
 
 /**
- * Tunes every conv layer of the model at @p input (plans it first, so it
- * needs weights): for each distinct tuning key, times each applicable
- * algorithm and kernel-parameter candidate on random data (median of
- * @p iters profiled runs after 2 warm-ups), rejects any whose output
- * differs from the direct kernel by more than 1e-5 relative L2 (2e-3 in
- * FP16), and stores the fastest in the context's tuning table (when it beats
+ * Tunes every conv and deformable conv layer of the model at @p input
+ * (plans it first, so it needs weights): for each distinct tuning key,
+ * times each applicable algorithm and kernel-parameter candidate on random
+ * data (median of @p iters profiled runs after 2 warm-ups), rejects any
+ * whose output differs from the direct kernel (a deformable conv: from its
+ * default kernel) by more than 1e-5 relative L2 (2e-3 in FP16), and stores the fastest in the context's tuning table (when it beats
  * the layer's default kernel; see clbb_model_tune_with()), then writes
  * the whole table to @p path (NULL: the device's default file in the cache
  * directory, which later contexts load by themselves) and drops the plan.
@@ -672,7 +672,7 @@ typedef struct clbb_tune_options {
 
 /** What clbb_model_tune_with() did. */
 typedef struct clbb_tune_result {
-    int layers;           /**< distinct conv layer keys of the model */
+    int layers;           /**< distinct conv and deform layer keys of the model */
     int layers_tuned;     /**< of them, tuned over every candidate */
     int layers_changed;   /**< tuned layers whose choice differs from the default kernel */
     int candidates_total; /**< candidates of every layer */

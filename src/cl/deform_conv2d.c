@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "conv2d_igemm_internal.h"
+#include "deform_conv2d_registry.h"
 
 typedef struct deform_state {
     conv_state c; /* first: the conv helpers read op->impl as a conv_state */
@@ -34,6 +35,23 @@ typedef struct deform_state {
 enum { DCPU_MV, DCPU_NR, DCPU_NB, DCPU_CK, DCPU_NKEYS };
 static const clbb_param_key CPU_KEYS[DCPU_NKEYS] = {
     {"MV", 1, 2, 0}, {"NR", 1, 30, 0}, {"NB", 1, 16, 0}, {"CK", 1, 64, 1}};
+
+/* What the tuner tries (clbb__deform_candidates). GPU: igemm's tile keys;
+ * the B operand is a bilinear gather, which hides its latency behind more
+ * work-groups, so deeper K splits than igemm's are in the list. Partial
+ * texts leave the rest to the shape policy. */
+static const char *const GPU_CANDIDATES[] = {
+    "", "KS=1", "KS=2", "KS=4", "KS=8", "KS=16", "TM=64,WM=4", "TM=64,WM=8",
+    "TM=128,TN=64,TK=16,WM=8,WN=4", "TM=64,TN=128,TK=16,WM=4,WN=8",
+    "TM=128,TN=64,TK=16,WM=8,WN=4,KS=4", "TK=8", NULL};
+static const char *const CPU_CANDIDATES[] = {"",      "MV=1", "MV=2",  "NB=1",  "NB=2",
+                                             "NB=4",  "CK=4", "CK=16", "CK=32", NULL};
+
+const char *const *clbb__deform_candidates(clbb_kernel_family family) {
+    return family == CLBB_KERNEL_FAMILY_GPU   ? GPU_CANDIDATES
+           : family == CLBB_KERNEL_FAMILY_CPU ? CPU_CANDIDATES
+                                              : NULL;
+}
 
 static const clbb_tensor *in_offset(const clbb_op *op) { return &op->in[1]; }
 static const clbb_tensor *in_mask(const clbb_op *op) {

@@ -111,6 +111,10 @@ void clbb__conv_key(const clbb_model *m, int node, char *buf, size_t size);
  * algorithm, kernel family and tuning text. */
 clbb_status clbb__node_conv_create(clbb_model *m, int node, clbb_conv_algo algo,
                                    clbb_kernel_family family, const char *tuning, clbb_op **op);
+/* Creates the op of deformable conv node i (BN folded, epilogue fused)
+ * in a kernel family with a tuning text (NULL or "": the defaults). */
+clbb_status clbb__node_deform_create(clbb_model *m, int node, clbb_kernel_family family,
+                                     const char *tuning, clbb_op **op);
 /* Plans conv node i as n describes it (node i with the residual,
  * activation and output a fused plan gives it; no GN), adding add[n, co]
  * in its epilogue when add is not NULL (clbb_conv2d_options.output_add;

@@ -46,9 +46,14 @@ void clbb__conv_key(const clbb_model *m, int node, char *buf, size_t size) {
     clbb_shape in = graph_tref_shape(g, n->in[NODE_IN]), o;
     clbb_conv2d_output_shape(d, in, &o, NULL, 0);
     const int gn = n->norm.kind == NORM_GN;
+    /* a deformable conv (node_deform_conv.c) is keyed as its geometry with
+     * its deform groups and mask: its kernel is another op's */
+    char kind[32] = "conv";
+    if (n->kind == NODE_DEFORM_CONV)
+        snprintf(kind, sizeof kind, "deform dg%d m%d", n->deform_groups, n->modulated);
     snprintf(buf, size,
-             "conv %s %d>%d g%d k%dx%d s%dx%d d%dx%d p%d,%d,%d,%d r%d g%d a%d | cols 2^%d w 2^%d",
-             clbb_dtype_name(m->dtype), d->in_channels, d->out_channels, d->groups, d->kernel_h,
+             "%s %s %d>%d g%d k%dx%d s%dx%d d%dx%d p%d,%d,%d,%d r%d g%d a%d | cols 2^%d w 2^%d",
+             kind, clbb_dtype_name(m->dtype), d->in_channels, d->out_channels, d->groups, d->kernel_h,
              d->kernel_w, d->stride_h, d->stride_w, d->dilation_h, d->dilation_w, d->pad_top,
              d->pad_left, d->pad_bottom, d->pad_right, n->in[NODE_RES].value >= 0 && !gn,
              n->in[NODE_GATE].value >= 0, gn ? 0 : (int)n->act,

@@ -2,7 +2,10 @@
  * shape, time each applicable algorithm and its family's candidate tuning
  * texts (from the algorithm descriptors) on the device, reject any whose
  * output differs from the direct kernel, and keep the fastest in the
- * context's tuning table under the layer's shape-class key. */
+ * context's tuning table under the layer's shape-class key. Deformable
+ * conv layers the same way with deform_conv2d's candidates, checked
+ * against its default kernel (there is no second algorithm; `clbb check`
+ * holds that one to the C reference). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +13,11 @@
 #include <time.h>
 
 #include "cl/conv2d_registry.h"
+#include "cl/deform_conv2d_registry.h"
 #include "model_internal.h"
 
 typedef struct scratch {
-    clbb_tensor *x, *res, *gate, *y;
+    clbb_tensor *x, *res, *gate, *off, *mask, *y;
     float *ref, *out;
     size_t ny;
 } scratch;
@@ -22,6 +26,8 @@ static void scratch_free(scratch *s) {
     clbb_tensor_destroy(s->x);
     clbb_tensor_destroy(s->res);
     clbb_tensor_destroy(s->gate);
+    clbb_tensor_destroy(s->off);
+    clbb_tensor_destroy(s->mask);
     clbb_tensor_destroy(s->y);
     free(s->ref);
     free(s->out);
@@ -51,11 +57,15 @@ static clbb_status try_one(clbb_model *m, int node, const candidate *c, scratch 
     clbb_context *ctx = m->ctx;
     clbb_op *op = NULL;
     double *t = NULL;
-    clbb_status st = clbb__node_conv_create(m, node, c->algo, c->family, c->tuning, &op);
+    const int deform = m->g.nodes[node].kind == NODE_DEFORM_CONV;
+    clbb_status st = deform ? clbb__node_deform_create(m, node, c->family, c->tuning, &op)
+                            : clbb__node_conv_create(m, node, c->algo, c->family, c->tuning, &op);
     if (st != CLBB_OK) goto done;
     if ((st = clbb_op_reshape(op, clbb_tensor_shape(s->x), NULL)) != CLBB_OK) goto done;
-    const clbb_tensor *ins[3] = {s->x};
+    const clbb_tensor *ins[5] = {s->x};
     size_t nin = 1;
+    if (s->off) ins[nin++] = s->off;
+    if (s->mask) ins[nin++] = s->mask;
     if (s->res) ins[nin++] = s->res;
     if (s->gate) ins[nin++] = s->gate;
     if ((st = clbb_op_setup(op, ins, nin, s->y)) != CLBB_OK) goto done;
@@ -93,6 +103,11 @@ done:
 static size_t layer_candidates(clbb_model *m, const graph_node *n, candidate *out, size_t cap) {
     size_t k = 0;
     const clbb_kernel_family own = clbb__default_family(m->ctx);
+    if (n->kind == NODE_DEFORM_CONV) {
+        for (const char *const *c = clbb__deform_candidates(own); c && *c && k < cap; c++)
+            out[k++] = (candidate){CLBB_CONV_ALGO_AUTO, own, *c};
+        return k;
+    }
     for (int a = 1; a < CLBB_CONV_ALGO_COUNT; a++) {
         clbb_conv2d_options o;
         clbb_conv2d_options_init(&o);
@@ -163,11 +178,19 @@ static clbb_status tune_layer(clbb_model *m, int i, tune_state *t) {
     clbb_status st = clbb_conv2d_output_shape(&n->conv, in, &out, msg, sizeof msg);
     if (st != CLBB_OK) return clbb__fail(ctx, st, "%s", msg);
     t->layer++;
+    const int deform = n->kind == NODE_DEFORM_CONV;
     st = random_tensor(m, in, 1, &s.x);
     if (st == CLBB_OK && n->in[NODE_RES].value >= 0 && n->norm.kind != NORM_GN)
         st = random_tensor(m, out, 2, &s.res);
-    if (st == CLBB_OK && n->in[NODE_GATE].value >= 0)
+    if (st == CLBB_OK && !deform && n->in[NODE_GATE].value >= 0)
         st = random_tensor(m, (clbb_shape){in.n, in.c, 1, 1}, 3, &s.gate);
+    /* offsets within a pixel or so and mask logits in [-1, 1]: fractional
+     * samples, some across the border (the timing does not depend on them) */
+    const int taps = deform ? n->deform_groups * n->conv.kernel_h * n->conv.kernel_w : 0;
+    if (st == CLBB_OK && deform)
+        st = random_tensor(m, (clbb_shape){out.n, 2 * taps, out.h, out.w}, 4, &s.off);
+    if (st == CLBB_OK && deform && n->modulated)
+        st = random_tensor(m, (clbb_shape){out.n, taps, out.h, out.w}, 5, &s.mask);
     if (st == CLBB_OK) st = clbb_tensor_create(ctx, out, m->dtype, &s.y);
     s.ny = clbb_shape_numel(out);
     s.ref = malloc(s.ny * sizeof(float));
@@ -175,15 +198,16 @@ static clbb_status tune_layer(clbb_model *m, int i, tune_state *t) {
     if (st == CLBB_OK && (!s.ref || !s.out))
         st = clbb__fail(ctx, CLBB_ERR_OUT_OF_MEMORY, "tune: out of host memory");
     const candidate direct = {CLBB_CONV_ALGO_DIRECT, CLBB_KERNEL_FAMILY_AUTO, ""};
-    if (st == CLBB_OK) st = try_one(m, i, &direct, &s, iters, s.ref, NULL, NULL, 0);
-    /* what the layer runs untuned: the bar a candidate has to beat */
+    if (st == CLBB_OK && !deform) st = try_one(m, i, &direct, &s, iters, s.ref, NULL, NULL, 0);
+    /* what the layer runs untuned: the bar a candidate has to beat (and a
+     * deformable conv's reference) */
     const candidate dflt = {CLBB_CONV_ALGO_AUTO, CLBB_KERNEL_FAMILY_AUTO, ""};
     double default_ms = -1;
     char default_name[96] = "";
     if (st == CLBB_OK) {
-        clbb_status ds = try_one(m, i, &dflt, &s, iters, s.out, &default_ms, default_name,
-                                 sizeof default_name);
-        if (ds == CLBB_ERR_OUT_OF_MEMORY) st = ds;
+        clbb_status ds = try_one(m, i, &dflt, &s, iters, deform ? s.ref : s.out, &default_ms,
+                                 default_name, sizeof default_name);
+        if (ds == CLBB_ERR_OUT_OF_MEMORY || (deform && ds != CLBB_OK)) st = ds;
         else if (ds != CLBB_OK) default_ms = -1;
     }
     candidate cands[96];
@@ -245,7 +269,8 @@ static clbb_status tune_layer(clbb_model *m, int i, tune_state *t) {
     /* a candidate replaces the default only when faster; else the layer
      * keeps the default's kernel (stored explicitly when a candidate is it) */
     const int better = best.ms >= 0 && (default_ms < 0 || best.ms < default_ms);
-    if (!better && same.ms < 0 && default_ms > 0) {
+    if (!better && same.ms < 0 && default_ms > 0 && deform) choose(&same, &dflt, default_ms);
+    if (!better && same.ms < 0 && default_ms > 0 && !deform) {
         /* no candidate is the default's kernel: its algorithm with its own
          * defaults and the automatic family is */
         const clbb_conv_algo a = clbb__conv_auto_algo(ctx, &n->conv, m->dtype);
@@ -286,13 +311,19 @@ void clbb_tune_options_init(clbb_tune_options *o) {
     o->iters = 10;
 }
 
+/* Whether node i is a conv or deformable conv layer (what the tuner
+ * times). */
+static int tunable(const graph_node *n) {
+    return n->kind == NODE_CONV || n->kind == NODE_DEFORM_CONV;
+}
+
 /* Whether conv node i's key is the key of an earlier conv node (tuned
  * once). */
 static int seen_before(clbb_model *m, int i) {
     char key[192];
     clbb__conv_key(m, i, key, sizeof key);
     for (int j = 0; j < i; j++)
-        if (m->g.nodes[j].kind == NODE_CONV) {
+        if (tunable(&m->g.nodes[j])) {
             char other[192];
             clbb__conv_key(m, j, other, sizeof other);
             if (!strcmp(other, key)) return 1;
@@ -320,7 +351,7 @@ clbb_status clbb_model_tune_with(clbb_model *m, clbb_shape input, const clbb_tun
     clbb_status st = CLBB_OK;
     const graph *g = &m->g;
     for (int i = 0; i < g->num_nodes; i++) {
-        if (g->nodes[i].kind != NODE_CONV || seen_before(m, i)) continue;
+        if (!tunable(&g->nodes[i]) || seen_before(m, i)) continue;
         candidate cands[96];
         t.total += layer_candidates(m, &g->nodes[i], cands, CLBB_ARRAY_SIZE(cands));
         r->layers++;
@@ -328,7 +359,7 @@ clbb_status clbb_model_tune_with(clbb_model *m, clbb_shape input, const clbb_tun
     r->candidates_total = (int)t.total;
     t.cand_t0 = now_ms();
     for (int i = 0; i < g->num_nodes && st == CLBB_OK && !r->budget_reached; i++) {
-        if (g->nodes[i].kind != NODE_CONV || seen_before(m, i)) continue;
+        if (!tunable(&g->nodes[i]) || seen_before(m, i)) continue;
         /* a layer starts with the direct reference and the default, each
          * about a candidate's time: worth it only with one candidate more */
         if (over_budget(&t, 3)) {
