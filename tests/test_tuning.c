@@ -29,6 +29,16 @@ static clbb_context *profiling_context(void) {
     return ctx;
 }
 
+/* Options of a context that tunes: profiling on, no cache directory (the
+ * tests name their files). */
+static clbb_context_options tune_context_options(void) {
+    clbb_context_options o;
+    clbb_context_options_init(&o);
+    o.profiling = 1;
+    o.cache_dir = "";
+    return o;
+}
+
 static clbb_model *tiny(clbb_context *ctx) {
     clbb_model *m = NULL;
     cr_assert_eq(clbb_model_create_from_json(ctx, TINY, strlen(TINY), &m), CLBB_OK);
@@ -242,10 +252,7 @@ static void on_progress(void *user, clbb_progress_kind kind, uint64_t done, uint
  * with an entry, and the result still matches the reference. */
 Test(tuning, tune_writes_a_table_later_contexts_use, .init = test_dir_make, .fini = test_dir_remove,
      .timeout = 900) {
-    clbb_context_options o;
-    clbb_context_options_init(&o);
-    o.profiling = 1;
-    o.cache_dir = "";
+    const clbb_context_options o = tune_context_options();
     clbb_context *ctx;
     cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
     clbb_model *m = tiny(ctx);
@@ -294,10 +301,7 @@ Test(tuning, tune_writes_a_table_later_contexts_use, .init = test_dir_make, .fin
  * are refused. */
 Test(tuning, tune_with_budget_and_result, .init = test_dir_make, .fini = test_dir_remove,
      .timeout = 900) {
-    clbb_context_options o;
-    clbb_context_options_init(&o);
-    o.profiling = 1;
-    o.cache_dir = "";
+    const clbb_context_options o = tune_context_options();
     clbb_context *ctx;
     cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
     clbb_model *m = tiny(ctx);
@@ -357,10 +361,7 @@ static clbb_model *tiny_dcn(clbb_context *ctx) {
 
 Test(tuning, tune_covers_deformable_convs, .init = test_dir_make, .fini = test_dir_remove,
      .timeout = 900) {
-    clbb_context_options o;
-    clbb_context_options_init(&o);
-    o.profiling = 1;
-    o.cache_dir = "";
+    const clbb_context_options o = tune_context_options();
     clbb_context *ctx;
     cr_assert_eq(clbb_context_create(&o, &ctx), CLBB_OK);
     clbb_model *m = tiny_dcn(ctx);
